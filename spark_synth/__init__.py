@@ -1,0 +1,16 @@
+"""spark_synth: learn a table's statistical shape with Spark, generate look-alike data at scale.
+
+    from spark_synth import fit, generate, load_model
+    model = fit(df)
+    model.save("flights.model.json"); model = load_model("flights.model.json")
+    out = generate(spark, model, rows=10**9, seed=7)
+"""
+
+__version__ = "0.1.0"
+
+from spark_synth.api import fit, generate, load_model  # noqa: E402
+from spark_synth.errors import GenerateError, InputDataError, ModelFileError, SparkSynthError  # noqa: E402
+from spark_synth.model.io import SynthModel  # noqa: E402
+
+__all__ = ["fit", "generate", "load_model", "SynthModel", "SparkSynthError", "InputDataError",
+           "ModelFileError", "GenerateError", "__version__"]

@@ -1,0 +1,31 @@
+"""The public Python API: fit, generate, load_model. Thin wrappers over fit/ and generate/."""
+
+from __future__ import annotations
+
+from pyspark.sql import DataFrame, SparkSession
+
+from spark_synth.fit import DEFAULT_MIN_COUNT, FitOptions, fit_table
+from spark_synth.generate import generate_dataframe
+from spark_synth.model.io import SynthModel, load_model
+
+__all__ = ["fit", "generate", "load_model"]
+
+
+def fit(df: DataFrame, *, table: str = "table", min_count: int = DEFAULT_MIN_COUNT,
+        kinds: dict[str, str] | None = None, exclude_unsupported: bool = False,
+        max_categories: int = 5000) -> SynthModel:
+    """Learn a model of `df` in two Spark passes.
+
+    kinds: per-column kind overrides, e.g. {"zip": "pattern"}. min_count: privacy threshold k,
+    no category value or table cell seen fewer times is stored.
+    """
+    return fit_table(df, FitOptions(table=table, min_count=min_count, kinds=dict(kinds or {}),
+                                    exclude_unsupported=exclude_unsupported,
+                                    max_categories=max_categories))
+
+
+def generate(spark: SparkSession, model: SynthModel, rows: int, seed: int = 0,
+             partitions: int | None = None) -> DataFrame:
+    """A lazy DataFrame of `rows` synthetic rows with the source schema; the same
+    (model, seed, rows) gives the same rows for any partition count or cluster."""
+    return generate_dataframe(spark, model, rows, seed, partitions)

@@ -1,0 +1,214 @@
+"""Pass 2 over the data: joint sufficient statistics, computed in numpy inside each Spark task.
+
+Each task turns its Arrow batches into codes and normal scores (spark_synth.model.marginals) and
+accumulates, for the whole partition:
+- the code counts of every copula column (exact category counts for the privacy threshold);
+- a contingency table of codes for every pair of copula columns (mutual information, Chow-Liu
+  tree and conditional tables);
+- sums and cross-products of normal scores (the Gaussian-copula correlation);
+- shape, character and prefix counts of string columns.
+It emits them as rows (kind, a, b, x, y, key, n, s) that one Spark groupBy sums. The collected
+result is bounded by the number of cells, never by the row count.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Iterator
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+
+from spark_synth.fit.patterns import MAX_PATTERN_LENGTH, count_shapes
+from spark_synth.model.marginals import UniformScale, normal_scores
+from spark_synth.model.schema import CategoricalColumn, NumericColumn, QuantileFunction
+
+STATS_SCHEMA = "kind string, a int, b int, x long, y long, key string, n long, s double"
+
+
+@dataclass
+class JointStats:
+    rows: int = 0
+    code_counts: dict[int, dict[int, int]] = field(default_factory=lambda: defaultdict(dict))
+    pair_counts: dict[tuple[int, int], dict[tuple[int, int], int]] = field(default_factory=lambda: defaultdict(dict))
+    score_sums: dict[int, float] = field(default_factory=dict)
+    score_products: dict[tuple[int, int], float] = field(default_factory=dict)
+    shape_counts: dict[int, dict] = field(default_factory=lambda: defaultdict(dict))
+    char_counts: dict[int, dict] = field(default_factory=lambda: defaultdict(dict))
+    prefix_counts: dict[int, dict] = field(default_factory=lambda: defaultdict(dict))
+
+
+def copula_spec(column: NumericColumn | CategoricalColumn, family: str) -> dict:
+    """Plain-JSON description of a (preliminary) copula column for the executors."""
+    return {"family": family, "column": column.model_dump(mode="json")}
+
+
+def collect_joint_stats(df: DataFrame, copula: list[dict], string_columns: list[str], bins: int) -> JointStats:
+    """Run pass 2: one mapInArrow over the data plus one groupBy, then collect the sums."""
+    spec = json.dumps({"copula": copula, "strings": string_columns, "bins": bins})
+    names = [c["column"]["name"] for c in copula] + [s for s in string_columns]
+    projected = df.select(*[F.col("`" + n.replace("`", "``") + "`") for n in dict.fromkeys(names)])
+
+    def task(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        yield from _partition_stats(json.loads(spec), batches)
+
+    stats = (projected.mapInArrow(task, STATS_SCHEMA)
+             .groupBy("kind", "a", "b", "x", "y", "key")
+             .agg(F.sum("n").alias("n"), F.sum("s").alias("s")))
+    result = JointStats()
+    for row in stats.collect():  # bounded: one row per statistic cell, independent of row count
+        _absorb(result, row)
+    return result
+
+
+def _absorb(result: JointStats, row) -> None:
+    kind, a, b, x, y, key, n, s = row
+    if kind == "rows":
+        result.rows = int(n)
+    elif kind == "code":
+        result.code_counts[a][x] = int(n)
+    elif kind == "pair":
+        result.pair_counts[(a, b)][(x, y)] = int(n)
+    elif kind == "sum":
+        result.score_sums[a] = float(s)
+    elif kind == "product":
+        result.score_products[(a, b)] = float(s)
+    elif kind == "shape":
+        result.shape_counts[a][key] = int(n)
+    elif kind == "char":
+        result.char_counts[a][(key, int(x), chr(int(y)))] = int(n)
+    elif kind == "prefix":
+        shape, prefix = key.split("\x1f", 1)
+        result.prefix_counts[a][(shape, prefix)] = int(n)
+
+
+# ----------------------------------------------------------------------------------------------
+# Executor side
+# ----------------------------------------------------------------------------------------------
+
+def _scale_from_spec(entry: dict, bins: int) -> UniformScale:
+    raw = entry["column"]
+    if raw["kind"] in ("categorical", "boolean"):
+        column = CategoricalColumn.model_construct(**raw)
+    else:
+        raw = dict(raw, quantiles=QuantileFunction.model_construct(**raw["quantiles"]))
+        column = NumericColumn.model_construct(**raw)
+    return UniformScale(column, bins)
+
+
+def numeric_values(array: pa.Array, family: str) -> tuple[np.ndarray, np.ndarray]:
+    """(values as float64 on the fit's numeric scale, null mask) for one Arrow column."""
+    is_null = array.is_null().to_numpy(zero_copy_only=False)
+    if family == "date":
+        array = array.cast(pa.int32())
+    elif family in ("timestamp", "timestamp_ntz"):
+        array = array.cast(pa.timestamp("us", tz=array.type.tz)).cast(pa.int64())
+    values = pc.fill_null(array.cast(pa.float64()), 0.0).to_numpy(zero_copy_only=False)
+    return values, is_null
+
+
+def category_codes(array: pa.Array, values: list) -> np.ndarray:
+    """0 for null, 1..K for the listed values, K+1 for anything else."""
+    is_null = array.is_null().to_numpy(zero_copy_only=False)
+    if values:
+        index = pc.index_in(array, value_set=pa.array(values, type=array.type))
+        found = pc.fill_null(index, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    else:
+        found = np.full(len(array), -1, dtype=np.int64)
+    codes = np.where(found >= 0, found + 1, len(values) + 1)
+    return np.where(is_null, 0, codes)
+
+
+def _partition_stats(spec: dict, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    bins = spec["bins"]
+    entries = spec["copula"]
+    scales = [_scale_from_spec(e, bins) for e in entries]
+    d = len(entries)
+    rows = 0
+    code_counts = [np.zeros(s.n_codes, dtype=np.int64) for s in scales]
+    pair_keys: dict[tuple[int, int], list[tuple[np.ndarray, np.ndarray]]] = defaultdict(list)
+    sums = np.zeros(d)
+    products = np.zeros((d, d))
+    shapes = [defaultdict(int) for _ in spec["strings"]]
+    chars = [defaultdict(int) for _ in spec["strings"]]
+    prefixes = [defaultdict(int) for _ in spec["strings"]]
+
+    for batch in batches:
+        n = batch.num_rows
+        if n == 0:
+            continue
+        rows += n
+        codes = np.empty((n, d), dtype=np.int64)
+        scores = np.empty((n, d))
+        for j, (entry, scale) in enumerate(zip(entries, scales)):
+            array = batch.column(entry["column"]["name"])
+            if scale.numeric:
+                values, is_null = numeric_values(array, entry["family"])
+                codes[:, j], u = scale.numeric_codes_and_u(values, is_null)
+            else:
+                codes[:, j] = category_codes(array, entry["column"]["values"])
+                u = scale.code_midpoints(codes[:, j])
+            scores[:, j] = normal_scores(u)
+            code_counts[j] += np.bincount(codes[:, j], minlength=scale.n_codes)
+        sums += scores.sum(axis=0)
+        products += scores.T @ scores
+        for i in range(d):
+            for j in range(i + 1, d):
+                combined = codes[:, i] * scales[j].n_codes + codes[:, j]
+                pair_keys[(i, j)].append(np.unique(combined, return_counts=True))
+                if len(pair_keys[(i, j)]) >= 16:
+                    pair_keys[(i, j)] = [_merge_counts(pair_keys[(i, j)])]
+        for s, name in enumerate(spec["strings"]):
+            column = pc.utf8_slice_codeunits(batch.column(name).drop_null(), 0, MAX_PATTERN_LENGTH)
+            strings = column.to_numpy(zero_copy_only=False)
+            if len(strings):
+                shape_n, char_n, prefix_n = count_shapes(strings.astype(str))
+                for key, c in shape_n.items():
+                    shapes[s][key] += c
+                for key, c in char_n.items():
+                    chars[s][key] += c
+                for key, c in prefix_n.items():
+                    prefixes[s][key] += c
+
+    out: dict[str, list] = {k: [] for k in ("kind", "a", "b", "x", "y", "key", "n", "s")}
+
+    def emit(kind, a=0, b=0, x=0, y=0, key="", n=0, s=0.0):
+        for name, value in zip(out, (kind, a, b, x, y, key, n, s)):
+            out[name].append(value)
+
+    if rows == 0:
+        return
+    emit("rows", n=rows)
+    for j in range(d):
+        emit("sum", a=j, s=float(sums[j]))
+        for code in np.flatnonzero(code_counts[j]):
+            emit("code", a=j, x=int(code), n=int(code_counts[j][code]))
+        for i in range(j + 1):
+            emit("product", a=i, b=j, s=float(products[i, j]))
+    for (i, j), parts in pair_keys.items():
+        keys, counts = _merge_counts(parts)
+        width = scales[j].n_codes
+        for key, c in zip(keys.tolist(), counts.tolist()):
+            emit("pair", a=i, b=j, x=key // width, y=key % width, n=c)
+    for s in range(len(spec["strings"])):
+        for key, c in shapes[s].items():
+            emit("shape", a=s, key=key, n=c)
+        for (shape, pos, char), c in chars[s].items():
+            emit("char", a=s, x=pos, y=ord(char), key=shape, n=c)
+        for (shape, prefix), c in prefixes[s].items():
+            emit("prefix", a=s, key=shape + "\x1f" + prefix, n=c)
+    yield pa.RecordBatch.from_pydict(out, schema=pa.schema([
+        ("kind", pa.string()), ("a", pa.int32()), ("b", pa.int32()), ("x", pa.int64()),
+        ("y", pa.int64()), ("key", pa.string()), ("n", pa.int64()), ("s", pa.float64())]))
+
+
+def _merge_counts(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    keys = np.concatenate([k for k, _ in parts])
+    counts = np.concatenate([c for _, c in parts])
+    uniq, inverse = np.unique(keys, return_inverse=True)
+    return uniq, np.bincount(inverse, weights=counts).astype(np.int64)

@@ -1,0 +1,79 @@
+"""Choosing each column's kind from its Spark type and pass-1 profile (or the user's override)."""
+
+from __future__ import annotations
+
+from spark_synth.errors import InputDataError
+from spark_synth.fit.profile import ColumnProfile
+
+KINDS_BY_FAMILY: dict[str, set[str]] = {
+    "integral": {"integer", "continuous", "categorical", "id", "constant"},
+    "fractional": {"continuous", "integer", "categorical", "constant"},
+    "decimal": {"decimal", "constant"},
+    "string": {"categorical", "pattern", "constant"},
+    "boolean": {"boolean", "constant"},
+    "date": {"datetime"},
+    "timestamp": {"datetime"},
+    "timestamp_ntz": {"datetime"},
+}
+MAX_INTEGER_CATEGORIES = 32
+MIN_KEPT_CATEGORY_MASS = 0.5
+
+
+def check_values(p: ColumnProfile, table: str) -> None:
+    if p.nan_count or p.inf_count:
+        raise InputDataError(
+            f"table {table}, column {p.name!r}: {p.nan_count} NaN and {p.inf_count} infinite values; "
+            "spark_synth models missing values as nulls only. Replace them first, e.g. "
+            f"df.withColumn('{p.name}', F.when(F.isnan(c) | (F.abs(c) == float('inf')), None).otherwise(c)).")
+
+
+def choose_kind(p: ColumnProfile, table: str, min_count: int, max_categories: int,
+                override: str | None) -> str:
+    """The kind to model `p` with; an override must suit the column's type."""
+    if p.non_null == 0:
+        return "null"
+    check_values(p, table)
+    if override is not None:
+        allowed = KINDS_BY_FAMILY[p.family]
+        if override not in allowed:
+            raise InputDataError(
+                f"table {table}, column {p.name!r}: kind {override!r} does not fit its type "
+                f"({p.family}); choose one of {sorted(allowed)}")
+        if override == "constant" and p.distinct > 1:
+            raise InputDataError(f"table {table}, column {p.name!r}: kind 'constant' needs a single value, "
+                                 f"the column has about {p.distinct}")
+        return override
+    single = p.distinct <= 1 and (p.top is None or len(p.top) <= 1)
+    if p.family == "string":
+        if single and p.top and p.top[0][1] >= min_count:
+            return "constant"
+        return "categorical" if kept_category_mass(p, min_count, max_categories) >= MIN_KEPT_CATEGORY_MASS else "pattern"
+    if p.family in ("date", "timestamp", "timestamp_ntz"):
+        return "datetime"
+    if single:
+        return "constant"
+    if p.family == "boolean":
+        return "boolean"
+    if p.family == "decimal":
+        return "decimal"
+    if p.family == "integral":
+        if is_unique_sequence(p):
+            return "id"
+        if (p.top is not None and len(p.top) <= MAX_INTEGER_CATEGORIES and p.distinct <= MAX_INTEGER_CATEGORIES
+                and sum(c for _, c in p.top) == p.non_null and all(c >= min_count for _, c in p.top)):
+            return "categorical"
+        return "integer"
+    return "integer" if p.non_integral == 0 else "continuous"
+
+
+def kept_category_mass(p: ColumnProfile, min_count: int, max_categories: int) -> float:
+    if not p.top:
+        return 0.0
+    kept = sorted((c for _, c in p.top if c >= min_count), reverse=True)[:max_categories]
+    return sum(kept) / p.non_null
+
+
+def is_unique_sequence(p: ColumnProfile) -> bool:
+    """Integers seen once each, without nulls, dense enough to be a row counter."""
+    return (p.top is not None and len(p.top) > 0 and p.top[0][1] == 1 and p.non_null == p.rows
+            and p.rows >= 2 and p.max is not None and (p.max - p.min + 1) <= 2 * p.rows)

@@ -1,0 +1,53 @@
+"""Planning generation: rows -> partitions -> row ranges, wired into one mapInArrow.
+
+The only input is spark.range(P): partition p owns rows [N*p//P, N*(p+1)//P). No shuffle, no
+join, constant memory per task (one block at a time), and since every value depends only on
+(seed, column, row index) the result is identical for every P.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Iterator
+
+import pyarrow as pa
+from pyspark.sql import DataFrame, SparkSession
+
+from spark_synth.errors import GenerateError
+from spark_synth.generate.sampler import BlockSampler, output_schema
+from spark_synth.model.io import SynthModel
+from spark_synth.seeding import check_seed
+
+ROWS_PER_PARTITION = 2_000_000
+
+
+def default_partitions(spark: SparkSession, rows: int) -> int:
+    return max(spark.sparkContext.defaultParallelism, math.ceil(rows / ROWS_PER_PARTITION))
+
+
+def partition_range(rows: int, partitions: int, index: int) -> tuple[int, int]:
+    return rows * index // partitions, rows * (index + 1) // partitions
+
+
+def generate_dataframe(spark: SparkSession, model: SynthModel, rows: int, seed: int,
+                       partitions: int | None = None) -> DataFrame:
+    if isinstance(rows, bool) or not isinstance(rows, int) or rows <= 0:
+        raise GenerateError(f"rows must be a positive integer, got {rows!r}")
+    try:
+        check_seed(seed)
+    except ValueError as exc:
+        raise GenerateError(str(exc)) from None
+    if partitions is None:
+        partitions = default_partitions(spark, rows)
+    if isinstance(partitions, bool) or not isinstance(partitions, int) or partitions <= 0:
+        raise GenerateError(f"partitions must be a positive integer, got {partitions!r}")
+    partitions = min(partitions, rows)
+    model_json = model.to_json()  # executors get the validated JSON text, never a pickle of it
+
+    def task(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        sampler = BlockSampler(SynthModel.from_json(model_json), seed)
+        for batch in batches:
+            for index in batch.column(0).to_pylist():
+                yield from sampler.batches(*partition_range(rows, partitions, index))
+
+    return spark.range(partitions, numPartitions=partitions).mapInArrow(task, output_schema(model))

@@ -1,0 +1,169 @@
+"""Sampling one block of rows from a model, in numpy; runs inside each Spark task.
+
+For a block: correlated normals from the copula (one generator per column), uniforms through
+the normal CDF, then columns in dependency order: a child with a conditional table turns its own
+copula uniform into a code of P(child | parent code) plus a position inside that code, so it keeps
+both the exact pairwise table and its rank correlation with the rest. Values come from
+spark_synth.model.marginals, the same scale the fit used.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from pyspark.sql import types as T
+from scipy.special import ndtr
+
+from spark_synth.generate.arrow import arrow_type, numbers_to_arrow, values_to_arrow
+from spark_synth.generate.patterns import PatternSampler
+from spark_synth.model.io import SynthModel, dependency_order
+from spark_synth.model.marginals import U_MAX, UniformScale, quantile
+from spark_synth.model.schema import (CategoricalColumn, ConstantColumn, IdColumn, NullColumn,
+                                      NumericColumn, PatternColumn)
+from spark_synth.seeding import BLOCK_ROWS, block_generator
+
+
+def spark_type(column) -> T.DataType:
+    return T._parse_datatype_json_string(column.spark_type)
+
+
+def output_schema(model: SynthModel) -> T.StructType:
+    return T.StructType([T.StructField(c.name, spark_type(c), c.nullable) for c in model.columns])
+
+
+class ConditionalTable:
+    """P(child code | parent code) flattened so one searchsorted serves every parent."""
+
+    def __init__(self, table: dict[str, dict[str, float]], parent_codes: int):
+        self.has_row = np.zeros(parent_codes, dtype=bool)
+        self.first = np.zeros(parent_codes, dtype=np.int64)
+        self.last = np.zeros(parent_codes, dtype=np.int64)
+        uppers, lowers, children = [], [], []
+        for parent_text in sorted(table, key=int):
+            parent = int(parent_text)
+            if parent >= parent_codes:
+                continue
+            cells = sorted(table[parent_text].items(), key=lambda kv: int(kv[0]))
+            probs = np.array([p for _, p in cells], dtype=np.float64)
+            cum = np.cumsum(probs) / probs.sum()
+            cum[-1] = 1.0
+            self.has_row[parent] = True
+            self.first[parent] = len(children)
+            self.last[parent] = len(children) + len(cells) - 1
+            lowers.extend(parent + np.concatenate([[0.0], cum[:-1]]))
+            uppers.extend(parent + cum)
+            children.extend(int(c) for c, _ in cells)
+        self.uppers = np.asarray(uppers)
+        self.lowers = np.asarray(lowers)
+        self.children = np.asarray(children, dtype=np.int64)
+
+    def sample(self, parent_codes: np.ndarray, u: np.ndarray):
+        """(has a row, child code, position in [0,1) inside the child's cell) per row."""
+        has_row = self.has_row[parent_codes]
+        if not len(self.children):
+            return has_row, np.zeros_like(parent_codes), u
+        key = parent_codes + u
+        index = np.searchsorted(self.uppers, key, side="right")
+        index = np.clip(index, self.first[parent_codes], self.last[parent_codes])
+        width = self.uppers[index] - self.lowers[index]
+        position = np.clip((key - self.lowers[index]) / np.where(width > 0, width, 1.0), 0.0, U_MAX)
+        return has_row, self.children[index], position
+
+
+class BlockSampler:
+    def __init__(self, model: SynthModel, seed: int):
+        self.model = model
+        self.seed = seed
+        self.schema = output_schema(model)
+        spec = model.spec
+        self.copula_names = list(spec.copula.columns) if spec.copula else []
+        self.scales = {n: UniformScale(model.column(n), spec.copula.bins) for n in self.copula_names}
+        if self.copula_names:
+            corr = np.asarray(spec.copula.correlation, dtype=np.float64)
+            self.cholesky = np.linalg.cholesky(corr)
+        self.order = dependency_order(spec)
+        self.parents = {d.child: d.parent for d in spec.dependencies}
+        self.conditionals = {d.child: ConditionalTable(d.table, self.scales[d.parent].n_codes)
+                             for d in spec.dependencies}
+        self.patterns = {c.name: PatternSampler(c.pattern) for c in model.columns
+                         if getattr(c, "pattern", None) is not None}
+
+    # ------------------------------------------------------------------------------------------
+    def batches(self, start: int, stop: int) -> Iterator[pa.RecordBatch]:
+        """Record batches for global rows [start, stop): whole blocks drawn, then sliced."""
+        for block in range(start // BLOCK_ROWS, (stop - 1) // BLOCK_ROWS + 1):
+            base = block * BLOCK_ROWS
+            lo, hi = max(start, base) - base, min(stop, base + BLOCK_ROWS) - base
+            batch = self.block(block)
+            yield batch.slice(lo, hi - lo) if (lo, hi) != (0, BLOCK_ROWS) else batch
+
+    def block(self, block: int) -> pa.RecordBatch:
+        n = BLOCK_ROWS
+        rngs = {c.name: block_generator(self.seed, c.name, block) for c in self.model.columns}
+        arrays: dict[str, pa.Array] = {}
+        if self.copula_names:
+            normals = np.column_stack([rngs[name].standard_normal(n) for name in self.copula_names])
+            uniforms = np.minimum(ndtr(normals @ self.cholesky.T), U_MAX)
+            codes: dict[str, np.ndarray] = {}
+            for name in self.order:
+                u = uniforms[:, self.copula_names.index(name)]
+                scale = self.scales[name]
+                if name in self.conditionals:
+                    has_row, child, position = self.conditionals[name].sample(codes[self.parents[name]], u)
+                    u = np.where(has_row, scale.uniform_in_code(child, position), u)
+                codes[name] = scale.code_of_uniform(u)
+                arrays[name] = self._copula_values(self.model.column(name), scale, u, codes[name], rngs[name])
+        first_row = block * BLOCK_ROWS
+        for column in self.model.columns:
+            if column.name not in arrays:
+                arrays[column.name] = self._independent_values(column, rngs[column.name], n, first_row)
+        return pa.RecordBatch.from_arrays([arrays[f.name] for f in self.schema.fields],
+                                          names=[f.name for f in self.schema.fields])
+
+    # ------------------------------------------------------------------------------------------
+    def _copula_values(self, column, scale: UniformScale, u: np.ndarray, codes: np.ndarray,
+                       rng: np.random.Generator) -> pa.Array:
+        data_type = spark_type(column)
+        if isinstance(column, CategoricalColumn):
+            k = len(column.values)
+            index = codes - 1  # -1 = null, 0..k-1 categories, k = rare remainder
+            other = np.flatnonzero(index == k)
+            if len(other) == 0:
+                return values_to_arrow(column.values, index, data_type)
+            drawn = self.patterns[column.name].draw(rng, len(other))
+            index = index.copy()
+            index[other] = k + np.arange(len(other))
+            dictionary = pa.concat_arrays([pa.array(column.values, type=pa.string()), drawn])
+            indices = pa.array(np.where(index < 0, 0, index).astype(np.int32), mask=index < 0)
+            return pa.DictionaryArray.from_arrays(indices, dictionary).dictionary_decode()
+        values = numeric_values(column, scale.non_null_position(u))
+        return numbers_to_arrow(values, codes == 0, data_type)
+
+    def _independent_values(self, column, rng: np.random.Generator, n: int, first_row: int) -> pa.Array:
+        data_type = spark_type(column)
+        if isinstance(column, NullColumn):
+            return pa.nulls(n, type=arrow_type(data_type))
+        is_null = rng.random(n) < column.null_fraction
+        if isinstance(column, PatternColumn):
+            strings = self.patterns[column.name].draw(rng, n)
+            return pc.if_else(pa.array(is_null), pa.scalar(None, pa.string()), strings) if is_null.any() else strings
+        if isinstance(column, ConstantColumn):
+            return values_to_arrow([column.value], np.where(is_null, -1, 0), data_type)
+        if isinstance(column, IdColumn):
+            rows = np.arange(first_row, first_row + n, dtype=np.int64)
+            return numbers_to_arrow(column.start + rows * column.step, is_null, data_type)
+        raise TypeError(f"column {column.name!r} of kind {column.kind!r} must be sampled by the copula")
+
+
+def numeric_values(column: NumericColumn, position: np.ndarray) -> np.ndarray:
+    """Quantile function, then the column's integrality/granularity/decimal places and range."""
+    x = quantile(column.quantiles, position)
+    if column.kind in ("integer", "datetime"):
+        g = float(column.granularity)
+        x = np.rint(x / g) * g
+    elif column.decimal_places is not None:
+        x = np.round(x, column.decimal_places)
+    return np.clip(x, column.min, column.max)

@@ -1,0 +1,131 @@
+"""Reading and writing the model file: JSON text only, validated on load, migrations by version."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any, Callable
+
+from pydantic import ValidationError
+
+from spark_synth.errors import ModelFileError
+from spark_synth.model.schema import FORMAT_NAME, SCHEMA_VERSION, SynthModelFile
+
+# Pure dict -> dict upgrades, keyed by the version they upgrade *from*.
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+
+
+class SynthModel:
+    """A fitted model: the validated file content plus convenience accessors."""
+
+    def __init__(self, spec: SynthModelFile):
+        self.spec = spec
+        _check_dependency_order(spec)
+
+    @property
+    def columns(self):
+        return self.spec.columns
+
+    def column(self, name: str):
+        for column in self.spec.columns:
+            if column.name == name:
+                return column
+        raise KeyError(name)
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.spec.model_dump(mode="json", exclude_none=True)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=1, ensure_ascii=False, allow_nan=False)
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Write atomically (temp file + rename) so a crash never leaves a truncated model."""
+        target = Path(path)
+        tmp = target.with_name(target.name + ".tmp")
+        tmp.write_text(self.to_json() + "\n", encoding="utf-8")
+        os.replace(tmp, target)
+
+    @classmethod
+    def from_json(cls, text: str, source: str = "<string>") -> "SynthModel":
+        try:
+            raw = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ModelFileError(
+                f"model file {source} is not valid JSON ({exc.msg} at line {exc.lineno}, column "
+                f"{exc.colno}); it may be truncated or corrupt: re-run `spark-synth fit`") from None
+        return cls.from_dict(raw, source)
+
+    @classmethod
+    def from_dict(cls, raw: Any, source: str = "<dict>") -> "SynthModel":
+        if not isinstance(raw, dict):
+            raise ModelFileError(f"model file {source}: top level must be a JSON object")
+        if raw.get("format") != FORMAT_NAME:
+            raise ModelFileError(
+                f"model file {source}: field 'format' is {raw.get('format')!r}, expected "
+                f"{FORMAT_NAME!r}; is this a spark_synth model file?")
+        raw = _migrate(raw, source)
+        try:
+            spec = SynthModelFile.model_validate(raw)
+        except ValidationError as exc:
+            raise ModelFileError(f"model file {source} is invalid:\n{_describe(exc)}") from None
+        return cls(spec)
+
+
+def load_model(path: str | os.PathLike) -> SynthModel:
+    """Load and validate a model file; every problem is a ModelFileError naming the field."""
+    target = Path(path)
+    if not target.is_file():
+        raise ModelFileError(f"model file {target} does not exist; create it with `spark-synth fit`")
+    return SynthModel.from_json(target.read_text(encoding="utf-8"), str(target))
+
+
+def _migrate(raw: dict[str, Any], source: str) -> dict[str, Any]:
+    version = raw.get("schema_version")
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise ModelFileError(f"model file {source}: field 'schema_version' must be an integer")
+    if version > SCHEMA_VERSION or (version < SCHEMA_VERSION and version not in MIGRATIONS):
+        raise ModelFileError(
+            f"model file {source}: schema_version {version} is not supported by this spark_synth "
+            f"(it reads version {SCHEMA_VERSION}); upgrade spark_synth or re-fit the model")
+    while version < SCHEMA_VERSION:
+        raw = MIGRATIONS[version](raw)
+        version = raw["schema_version"]
+    return raw
+
+
+def _describe(exc: ValidationError) -> str:
+    lines = []
+    for error in exc.errors()[:10]:
+        path = ".".join(str(p) for p in error["loc"])
+        lines.append(f"  - {path or '<root>'}: {error['msg']}")
+    if exc.error_count() > 10:
+        lines.append(f"  ... and {exc.error_count() - 10} more")
+    return "\n".join(lines)
+
+
+def _check_dependency_order(spec: SynthModelFile) -> None:
+    """Dependencies must form a forest (each child one parent, no cycle)."""
+    parent_of = {d.child: d.parent for d in spec.dependencies}
+    for start in parent_of:
+        seen = {start}
+        node = start
+        while node in parent_of:
+            node = parent_of[node]
+            if node in seen:
+                raise ModelFileError(f"model dependencies form a cycle through column {node!r}")
+            seen.add(node)
+
+
+def dependency_order(spec: SynthModelFile) -> list[str]:
+    """Copula columns ordered so that every parent comes before its children."""
+    parent_of = {d.child: d.parent for d in spec.dependencies}
+    columns = spec.copula.columns if spec.copula else []
+    depth: dict[str, int] = {}
+
+    def depth_of(name: str) -> int:
+        if name not in depth:
+            depth[name] = 0 if name not in parent_of else depth_of(parent_of[name]) + 1
+        return depth[name]
+
+    return sorted(columns, key=lambda n: (depth_of(n), columns.index(n)))

@@ -1,0 +1,98 @@
+"""What a column model means numerically: one uniform scale shared by fit and generate.
+
+Every copula column maps its values onto u in [0, 1): first the null mass, then categories in
+listed order (then the rare-value remainder), or for numbers the non-null quantile scale. The
+same scale is cut into *codes*, the discrete cells that dependency tables count:
+
+- code 0 is null;
+- categorical: codes 1..K are the categories, K+1 the rare remainder;
+- numeric/datetime: codes 1..bins are equal-probability bins of the non-null values.
+
+Fit turns observed values into (code, u); generate turns u (or a code plus a position inside it)
+back into values. Keeping both directions here is what makes them agree.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import ndtri
+
+from spark_synth.model.schema import CategoricalColumn, NumericColumn, QuantileFunction
+
+U_MAX = 1.0 - 1e-12
+
+
+def quantile(qf: QuantileFunction, v: np.ndarray) -> np.ndarray:
+    """Q(v): piecewise-linear inverse CDF through the stored quantile points."""
+    return np.interp(v, np.asarray(qf.probabilities), np.asarray(qf.values))
+
+
+def cdf_mid(qf: QuantileFunction, x: np.ndarray) -> np.ndarray:
+    """Mid-rank CDF F(x) in [0, 1]; a value stored as several equal quantiles (a point mass)
+    maps to the middle of its mass, so ties get one well-defined normal score."""
+    p = np.asarray(qf.probabilities, dtype=np.float64)
+    q = np.asarray(qf.values, dtype=np.float64)
+    n = len(q)
+    left = np.searchsorted(q, x, side="left")
+    right = np.searchsorted(q, x, side="right")
+    lo = np.clip(left - 1, 0, n - 1)
+    hi = np.clip(left, 0, n - 1)
+    span = q[hi] - q[lo]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        frac = np.where(span > 0, (x - q[lo]) / span, 0.0)
+    interpolated = p[lo] + np.clip(frac, 0.0, 1.0) * (p[hi] - p[lo])
+    interpolated = np.where(left == 0, 0.0, np.where(left == n, 1.0, interpolated))
+    mid_of_tie = (p[hi] + p[np.clip(right - 1, 0, n - 1)]) / 2.0
+    return np.where(right > left, mid_of_tie, interpolated)
+
+
+class UniformScale:
+    """Code boundaries of one copula column on the u scale."""
+
+    def __init__(self, column: NumericColumn | CategoricalColumn, bins: int):
+        self.column = column
+        p_null = column.null_fraction
+        if isinstance(column, CategoricalColumn):
+            masses = np.asarray(list(column.probabilities) + [column.other_probability])
+            masses = masses * (1.0 - p_null)
+            self.numeric = False
+        else:
+            masses = np.full(bins, (1.0 - p_null) / bins)
+            self.numeric = True
+        self.bins = bins
+        self.edges = np.concatenate([[0.0, p_null], p_null + np.cumsum(masses)])
+        self.edges[-1] = 1.0
+        self.n_codes = len(self.edges) - 1
+
+    # --- fit direction -------------------------------------------------------------------
+    def numeric_codes_and_u(self, x: np.ndarray, is_null: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        p_null = self.column.null_fraction
+        v = cdf_mid(self.column.quantiles, np.where(is_null, 0.0, x))
+        codes = 1 + np.minimum((v * self.bins).astype(np.int64), self.bins - 1)
+        u = p_null + (1.0 - p_null) * v
+        codes = np.where(is_null, 0, codes)
+        u = np.where(is_null, p_null / 2.0, u)
+        return codes, u
+
+    def code_midpoints(self, codes: np.ndarray) -> np.ndarray:
+        return (self.edges[codes] + self.edges[codes + 1]) / 2.0
+
+    # --- generate direction --------------------------------------------------------------
+    def code_of_uniform(self, u: np.ndarray) -> np.ndarray:
+        codes = np.searchsorted(self.edges, u, side="right") - 1
+        return np.clip(codes, 0, self.n_codes - 1)
+
+    def uniform_in_code(self, codes: np.ndarray, position: np.ndarray) -> np.ndarray:
+        lo = self.edges[codes]
+        return lo + position * (self.edges[codes + 1] - lo)
+
+    def non_null_position(self, u: np.ndarray) -> np.ndarray:
+        """For numbers: where u falls inside the non-null mass, in [0, 1]."""
+        p_null = self.column.null_fraction
+        if p_null >= 1.0:
+            return np.zeros_like(u)
+        return np.clip((u - p_null) / (1.0 - p_null), 0.0, 1.0)
+
+
+def normal_scores(u: np.ndarray) -> np.ndarray:
+    return ndtri(np.clip(u, 1e-12, U_MAX))

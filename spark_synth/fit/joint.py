@@ -28,6 +28,8 @@ from spark_synth.fit.patterns import MAX_PATTERN_LENGTH, count_shapes
 from spark_synth.model.marginals import UniformScale, normal_scores
 from spark_synth.model.schema import CategoricalColumn, NumericColumn, QuantileFunction
 
+MAX_CODES_ANY_PARTNER = 256
+MAX_CODES_HIGH_CARDINALITY_PARTNER = 64
 STATS_SCHEMA = "kind string, a int, b int, x long, y long, key string, n long, s double"
 
 
@@ -129,6 +131,12 @@ def _partition_stats(spec: dict, batches: Iterator[pa.RecordBatch]) -> Iterator[
     entries = spec["copula"]
     scales = [_scale_from_spec(e, bins) for e in entries]
     d = len(entries)
+    counted_pairs = [(i, j) for i in range(d) for j in range(i + 1, d)
+                     if pair_is_counted(scales[i].n_codes, scales[j].n_codes, not scales[i].numeric,
+                                        not scales[j].numeric)]
+    # Small tables are counted densely (bincount), large ones sparsely (unique + merge).
+    dense_pairs = {(i, j): np.zeros(scales[i].n_codes * scales[j].n_codes, dtype=np.int64)
+                   for i, j in counted_pairs if scales[i].n_codes * scales[j].n_codes <= 1 << 16}
     rows = 0
     code_counts = [np.zeros(s.n_codes, dtype=np.int64) for s in scales]
     pair_keys: dict[tuple[int, int], list[tuple[np.ndarray, np.ndarray]]] = defaultdict(list)
@@ -157,12 +165,14 @@ def _partition_stats(spec: dict, batches: Iterator[pa.RecordBatch]) -> Iterator[
             code_counts[j] += np.bincount(codes[:, j], minlength=scale.n_codes)
         sums += scores.sum(axis=0)
         products += scores.T @ scores
-        for i in range(d):
-            for j in range(i + 1, d):
-                combined = codes[:, i] * scales[j].n_codes + codes[:, j]
-                pair_keys[(i, j)].append(np.unique(combined, return_counts=True))
-                if len(pair_keys[(i, j)]) >= 16:
-                    pair_keys[(i, j)] = [_merge_counts(pair_keys[(i, j)])]
+        for i, j in counted_pairs:
+            combined = codes[:, i] * scales[j].n_codes + codes[:, j]
+            if (i, j) in dense_pairs:
+                dense_pairs[(i, j)] += np.bincount(combined, minlength=len(dense_pairs[(i, j)]))
+                continue
+            pair_keys[(i, j)].append(np.unique(combined, return_counts=True))
+            if len(pair_keys[(i, j)]) >= 16:
+                pair_keys[(i, j)] = [_merge_counts(pair_keys[(i, j)])]
         for s, name in enumerate(spec["strings"]):
             column = pc.utf8_slice_codeunits(batch.column(name).drop_null(), 0, MAX_PATTERN_LENGTH)
             strings = column.to_numpy(zero_copy_only=False)
@@ -175,36 +185,64 @@ def _partition_stats(spec: dict, batches: Iterator[pa.RecordBatch]) -> Iterator[
                 for key, c in prefix_n.items():
                     prefixes[s][key] += c
 
-    out: dict[str, list] = {k: [] for k in ("kind", "a", "b", "x", "y", "key", "n", "s")}
-
-    def emit(kind, a=0, b=0, x=0, y=0, key="", n=0, s=0.0):
-        for name, value in zip(out, (kind, a, b, x, y, key, n, s)):
-            out[name].append(value)
-
     if rows == 0:
         return
-    emit("rows", n=rows)
+    out = _StatsBuilder()
+    out.add("rows", n=[rows])
     for j in range(d):
-        emit("sum", a=j, s=float(sums[j]))
-        for code in np.flatnonzero(code_counts[j]):
-            emit("code", a=j, x=int(code), n=int(code_counts[j][code]))
-        for i in range(j + 1):
-            emit("product", a=i, b=j, s=float(products[i, j]))
+        nonzero = np.flatnonzero(code_counts[j])
+        out.add("code", a=j, x=nonzero, n=code_counts[j][nonzero])
+    out.add("sum", a=np.arange(d), s=sums)
+    upper_i, upper_j = np.triu_indices(d)
+    out.add("product", a=upper_i, b=upper_j, s=products[upper_i, upper_j])
+    for (i, j), table in dense_pairs.items():
+        pair_keys[(i, j)] = [(np.flatnonzero(table), table[table > 0])]
     for (i, j), parts in pair_keys.items():
         keys, counts = _merge_counts(parts)
-        width = scales[j].n_codes
-        for key, c in zip(keys.tolist(), counts.tolist()):
-            emit("pair", a=i, b=j, x=key // width, y=key % width, n=c)
+        out.add("pair", a=i, b=j, x=keys // scales[j].n_codes, y=keys % scales[j].n_codes, n=counts)
     for s in range(len(spec["strings"])):
         for key, c in shapes[s].items():
-            emit("shape", a=s, key=key, n=c)
+            out.add("shape", a=s, key=key, n=[c])
         for (shape, pos, char), c in chars[s].items():
-            emit("char", a=s, x=pos, y=ord(char), key=shape, n=c)
+            out.add("char", a=s, x=[pos], y=[ord(char)], key=shape, n=[c])
         for (shape, prefix), c in prefixes[s].items():
-            emit("prefix", a=s, key=shape + "\x1f" + prefix, n=c)
-    yield pa.RecordBatch.from_pydict(out, schema=pa.schema([
-        ("kind", pa.string()), ("a", pa.int32()), ("b", pa.int32()), ("x", pa.int64()),
-        ("y", pa.int64()), ("key", pa.string()), ("n", pa.int64()), ("s", pa.float64())]))
+            out.add("prefix", a=s, key=shape + "\x1f" + prefix, n=[c])
+    yield out.batch()
+
+
+def pair_is_counted(codes_i: int, codes_j: int, categorical_i: bool, categorical_j: bool) -> bool:
+    """Which pairs get a contingency table. A high-cardinality column (more than
+    MAX_CODES_ANY_PARTNER codes, e.g. 4,000 tail numbers) is only paired with low-cardinality
+    categorical columns: its table with a binned number would cost ~codes x bins cells for
+    little gain, and the model must stay small."""
+    if max(codes_i, codes_j) <= MAX_CODES_ANY_PARTNER:
+        return True
+    low, low_is_categorical = (codes_j, categorical_j) if codes_i > codes_j else (codes_i, categorical_i)
+    return low_is_categorical and low <= MAX_CODES_HIGH_CARDINALITY_PARTNER
+
+
+class _StatsBuilder:
+    """Collects statistics column-wise (numpy arrays, no per-row Python) into one batch."""
+
+    FIELDS = (("kind", pa.string()), ("a", pa.int32()), ("b", pa.int32()), ("x", pa.int64()),
+              ("y", pa.int64()), ("key", pa.string()), ("n", pa.int64()), ("s", pa.float64()))
+
+    def __init__(self):
+        self.parts: list[dict[str, np.ndarray]] = []
+
+    def add(self, kind: str, a=0, b=0, x=0, y=0, key: str = "", n=0, s=0.0) -> None:
+        length = max(np.size(v) for v in (a, b, x, y, n, s))
+        if length == 0:
+            return
+        values = dict(a=a, b=b, x=x, y=y, n=n, s=s)
+        part = {name: np.broadcast_to(np.asarray(v), (length,)) for name, v in values.items()}
+        part["kind"] = np.full(length, kind, dtype=object)
+        part["key"] = np.full(length, key, dtype=object)
+        self.parts.append(part)
+
+    def batch(self) -> pa.RecordBatch:
+        arrays = [pa.array(np.concatenate([p[name] for p in self.parts]), type=t) for name, t in self.FIELDS]
+        return pa.RecordBatch.from_arrays(arrays, schema=pa.schema(list(self.FIELDS)))
 
 
 def _merge_counts(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:

@@ -20,7 +20,7 @@ from scipy.special import ndtr
 from spark_synth.generate.arrow import arrow_type, numbers_to_arrow, values_to_arrow
 from spark_synth.generate.patterns import PatternSampler
 from spark_synth.model.io import SynthModel, dependency_order
-from spark_synth.model.marginals import U_MAX, UniformScale, quantile
+from spark_synth.model.marginals import U_MAX, GuideTable, UniformScale, quantile
 from spark_synth.model.schema import (CategoricalColumn, ConstantColumn, IdColumn, NullColumn,
                                       NumericColumn, PatternColumn)
 from spark_synth.seeding import BLOCK_ROWS, block_generator
@@ -35,41 +35,42 @@ def output_schema(model: SynthModel) -> T.StructType:
 
 
 class ConditionalTable:
-    """P(child code | parent code) flattened so one searchsorted serves every parent."""
+    """P(child code | parent code), flattened: parent p's cells live on [p, p+1), so one guide
+    table over [0, parents) serves every parent at once."""
 
     def __init__(self, table: dict[str, dict[str, float]], parent_codes: int):
         self.has_row = np.zeros(parent_codes, dtype=bool)
-        self.first = np.zeros(parent_codes, dtype=np.int64)
-        self.last = np.zeros(parent_codes, dtype=np.int64)
         uppers, lowers, children = [], [], []
-        for parent_text in sorted(table, key=int):
-            parent = int(parent_text)
-            if parent >= parent_codes:
-                continue
-            cells = sorted(table[parent_text].items(), key=lambda kv: int(kv[0]))
-            probs = np.array([p for _, p in cells], dtype=np.float64)
-            cum = np.cumsum(probs) / probs.sum()
-            cum[-1] = 1.0
-            self.has_row[parent] = True
-            self.first[parent] = len(children)
-            self.last[parent] = len(children) + len(cells) - 1
-            lowers.extend(parent + np.concatenate([[0.0], cum[:-1]]))
-            uppers.extend(parent + cum)
-            children.extend(int(c) for c, _ in cells)
-        self.uppers = np.asarray(uppers)
+        last_upper = 0.0
+        for parent in range(parent_codes):
+            row = table.get(str(parent))
+            if row:
+                cells = sorted(row.items(), key=lambda kv: int(kv[0]))
+                probs = np.array([p for _, p in cells], dtype=np.float64)
+                cum = np.cumsum(probs) / probs.sum()
+                cum[-1] = 1.0
+                self.has_row[parent] = True
+                lowers.extend(parent + np.concatenate([[0.0], cum[:-1]]))
+                uppers.extend(parent + cum)
+                children.extend(int(c) for c, _ in cells)
+            else:  # a placeholder cell keeps the key space contiguous
+                lowers.append(float(parent))
+                uppers.append(parent + 1.0)
+                children.append(0)
+            last_upper = parent + 1.0
+        self.parent_codes = parent_codes
         self.lowers = np.asarray(lowers)
+        self.uppers = np.asarray(uppers)
         self.children = np.asarray(children, dtype=np.int64)
+        self.guide = GuideTable(self.uppers / last_upper, size=min(max(4 * len(uppers), 64), 1 << 20))
 
     def sample(self, parent_codes: np.ndarray, u: np.ndarray):
         """(has a row, child code, position in [0,1) inside the child's cell) per row."""
         has_row = self.has_row[parent_codes]
-        if not len(self.children):
-            return has_row, np.zeros_like(parent_codes), u
         key = parent_codes + u
-        index = np.searchsorted(self.uppers, key, side="right")
-        index = np.clip(index, self.first[parent_codes], self.last[parent_codes])
+        index = self.guide.lookup(key / self.parent_codes)
         width = self.uppers[index] - self.lowers[index]
-        position = np.clip((key - self.lowers[index]) / np.where(width > 0, width, 1.0), 0.0, U_MAX)
+        position = np.clip((key - self.lowers[index]) / width, 0.0, U_MAX)
         return has_row, self.children[index], position
 
 
@@ -83,6 +84,7 @@ class BlockSampler:
         self.scales = {n: UniformScale(model.column(n), spec.copula.bins) for n in self.copula_names}
         if self.copula_names:
             corr = np.asarray(spec.copula.correlation, dtype=np.float64)
+            self.correlation = corr
             self.cholesky = np.linalg.cholesky(corr)
         self.order = dependency_order(spec)
         self.parents = {d.child: d.parent for d in spec.dependencies}
@@ -106,13 +108,22 @@ class BlockSampler:
         arrays: dict[str, pa.Array] = {}
         if self.copula_names:
             normals = np.column_stack([rngs[name].standard_normal(n) for name in self.copula_names])
-            uniforms = np.minimum(ndtr(normals @ self.cholesky.T), U_MAX)
+            z = normals @ self.cholesky.T
+            uniforms = np.minimum(ndtr(z), U_MAX)
             codes: dict[str, np.ndarray] = {}
             for name in self.order:
-                u = uniforms[:, self.copula_names.index(name)]
+                j = self.copula_names.index(name)
+                u = uniforms[:, j]
                 scale = self.scales[name]
                 if name in self.conditionals:
-                    has_row, child, position = self.conditionals[name].sample(codes[self.parents[name]], u)
+                    # The conditional table needs a uniform independent of the parent: the
+                    # child's copula residual given the parent, which keeps its rank link to
+                    # everything else the copula correlates it with.
+                    p = self.copula_names.index(self.parents[name])
+                    rho = self.correlation[j, p]
+                    residual = (z[:, j] - rho * z[:, p]) / np.sqrt(max(1.0 - rho * rho, 1e-9))
+                    free = np.minimum(ndtr(residual), U_MAX)
+                    has_row, child, position = self.conditionals[name].sample(codes[self.parents[name]], free)
                     u = np.where(has_row, scale.uniform_in_code(child, position), u)
                 codes[name] = scale.code_of_uniform(u)
                 arrays[name] = self._copula_values(self.model.column(name), scale, u, codes[name], rngs[name])

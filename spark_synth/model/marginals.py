@@ -46,41 +46,63 @@ def cdf_mid(qf: QuantileFunction, x: np.ndarray) -> np.ndarray:
     return np.where(right > left, mid_of_tie, interpolated)
 
 
+def cdf_right(qf: QuantileFunction, x: np.ndarray) -> np.ndarray:
+    """Right-continuous CDF F(x) = P(X <= x) of the piecewise-linear quantile function."""
+    p = np.asarray(qf.probabilities, dtype=np.float64)
+    q = np.asarray(qf.values, dtype=np.float64)
+    right = np.searchsorted(q, x, side="right")
+    lo = np.clip(right - 1, 0, len(q) - 1)
+    hi = np.clip(right, 0, len(q) - 1)
+    span = q[hi] - q[lo]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        frac = np.where(span > 0, (x - q[lo]) / span, 0.0)
+    out = p[lo] + np.clip(frac, 0.0, 1.0) * (p[hi] - p[lo])
+    return np.where(right == 0, 0.0, np.where(right >= len(q), 1.0, out))
+
+
 class UniformScale:
-    """Code boundaries of one copula column on the u scale."""
+    """Code boundaries of one copula column on the u scale.
+
+    Numeric bins are cut on the *value* scale (at the quantiles b/bins, duplicates merged), so
+    every row with the same value gets the same code and a code always maps back to values of
+    its own bin: a point mass such as minute == 0 never straddles two codes.
+    """
 
     def __init__(self, column: NumericColumn | CategoricalColumn, bins: int):
         self.column = column
         p_null = column.null_fraction
         if isinstance(column, CategoricalColumn):
             masses = np.asarray(list(column.probabilities) + [column.other_probability])
-            masses = masses * (1.0 - p_null)
+            upper = np.cumsum(masses * (1.0 - p_null))
             self.numeric = False
         else:
-            masses = np.full(bins, (1.0 - p_null) / bins)
+            qf = column.quantiles
+            cuts = np.unique(quantile(qf, np.arange(1, bins) / bins))
+            self.cuts = cuts[cuts < qf.values[-1]]
+            upper = (1.0 - p_null) * np.concatenate([cdf_right(qf, self.cuts), [1.0]])
             self.numeric = True
         self.bins = bins
-        self.edges = np.concatenate([[0.0, p_null], p_null + np.cumsum(masses)])
+        self.edges = np.concatenate([[0.0, p_null], p_null + upper])
         self.edges[-1] = 1.0
         self.n_codes = len(self.edges) - 1
+        self._guide: GuideTable | None = None
 
     # --- fit direction -------------------------------------------------------------------
     def numeric_codes_and_u(self, x: np.ndarray, is_null: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Codes of observed values, and mid-rank u for their normal scores."""
         p_null = self.column.null_fraction
-        v = cdf_mid(self.column.quantiles, np.where(is_null, 0.0, x))
-        codes = 1 + np.minimum((v * self.bins).astype(np.int64), self.bins - 1)
-        u = p_null + (1.0 - p_null) * v
-        codes = np.where(is_null, 0, codes)
-        u = np.where(is_null, p_null / 2.0, u)
-        return codes, u
+        codes = 1 + np.searchsorted(self.cuts, x, side="left")
+        u = p_null + (1.0 - p_null) * cdf_mid(self.column.quantiles, x)
+        return np.where(is_null, 0, codes), np.where(is_null, p_null / 2.0, u)
 
     def code_midpoints(self, codes: np.ndarray) -> np.ndarray:
         return (self.edges[codes] + self.edges[codes + 1]) / 2.0
 
     # --- generate direction --------------------------------------------------------------
     def code_of_uniform(self, u: np.ndarray) -> np.ndarray:
-        codes = np.searchsorted(self.edges, u, side="right") - 1
-        return np.clip(codes, 0, self.n_codes - 1)
+        if self._guide is None:
+            self._guide = GuideTable(self.edges[1:])
+        return self._guide.lookup(u)
 
     def uniform_in_code(self, codes: np.ndarray, position: np.ndarray) -> np.ndarray:
         lo = self.edges[codes]
@@ -92,6 +114,31 @@ class UniformScale:
         if p_null >= 1.0:
             return np.zeros_like(u)
         return np.clip((u - p_null) / (1.0 - p_null), 0.0, 1.0)
+
+
+class GuideTable:
+    """Inverse CDF lookup in O(1): index of the first cell whose upper bound exceeds u.
+
+    A guide array over [0, 1) gives a starting cell; a few vectorised steps finish the search.
+    Equivalent to np.searchsorted(uppers, u, 'right') but much faster for many cells.
+    """
+
+    def __init__(self, uppers: np.ndarray, size: int | None = None):
+        self.uppers = np.asarray(uppers, dtype=np.float64)
+        self.size = size or min(max(4 * len(self.uppers), 64), 1 << 20)
+        grid = np.arange(self.size) / self.size
+        self.start = np.searchsorted(self.uppers, grid, side="right")
+        self.last = len(self.uppers) - 1
+
+    def lookup(self, u: np.ndarray) -> np.ndarray:
+        index = self.start[np.minimum((u * self.size).astype(np.int64), self.size - 1)]
+        index = np.minimum(index, self.last)
+        while True:
+            behind = self.uppers[index] <= u
+            behind &= index < self.last
+            if not behind.any():
+                return index
+            index = index + behind
 
 
 def normal_scores(u: np.ndarray) -> np.ndarray:

@@ -1,0 +1,152 @@
+"""Benchmark: fit + generate nycflights13 `flights`, with baselines measured in the same run.
+
+    python scripts/bench.py [--data ../shared/data/nycflights13/flights.parquet] [--rows 10000000]
+
+Prints rows/s and ratios against (a) `df.summary()` for fitting and (b) Spark's native floor
+(`spark.range(N)` + one `rand()` column per output column) for generation, to the `noop` sink
+and to Parquet; then fidelity with SDMetrics (Column Shapes, Column Pair Trends with its default
+filter, and "dependence captured" against a column-wise shuffled copy of the real table) and the
+exact-copy rate. Not a test: numbers move from run to run, the ratios are what to compare.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from pyspark.sql import functions as F
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from spark_synth import fit, generate  # noqa: E402
+from spark_synth.io import get_spark, write_output  # noqa: E402
+
+
+def timed(action) -> float:
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--data", default=str(ROOT.parent / "shared/data/nycflights13/flights.parquet"))
+    parser.add_argument("--rows", type=int, default=10_000_000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--skip-fidelity", action="store_true")
+    parser.add_argument("--json", default=str(ROOT / "out" / "bench.json"))
+    args = parser.parse_args()
+
+    spark = get_spark("spark_synth bench", "local[2]", {"spark.ui.enabled": "false",
+                                                        "spark.sql.shuffle.partitions": "4"})
+    real = spark.read.parquet(args.data)
+    n_real = real.count()
+    columns = len(real.columns)
+    results: dict[str, float] = {"real_rows": n_real, "columns": columns}
+
+    # ---------------------------------------------------------------- fit vs df.summary()
+    real.summary().collect()  # warm-up: JIT, file listing
+    results["summary_s"] = timed(lambda: real.summary().collect())
+    holder = {}
+    results["fit_s"] = timed(lambda: holder.setdefault("model", fit(real, table="flights")))
+    model = holder["model"]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "flights.model.json"
+        model.save(path)
+        results["model_bytes"] = path.stat().st_size
+    results["fit_over_summary"] = results["fit_s"] / results["summary_s"]
+
+    # ---------------------------------------------------------------- generation vs native floor
+    n = args.rows
+    synthetic = generate(spark, model, rows=n, seed=args.seed)
+    floor = spark.range(0, n, 1, synthetic.rdd.getNumPartitions()).select(
+        *[F.rand(i).alias(f"c{i}") for i in range(columns)])
+    write_output(generate(spark, model, rows=min(n, 1_000_000), seed=args.seed), None, "noop")  # warm-up
+    floor.write.format("noop").mode("overwrite").save()
+    results["gen_noop_s"] = timed(lambda: write_output(synthetic, None, "noop"))
+    results["floor_noop_s"] = timed(lambda: floor.write.format("noop").mode("overwrite").save())
+    with tempfile.TemporaryDirectory() as tmp:
+        results["gen_parquet_s"] = timed(lambda: write_output(synthetic, f"{tmp}/synthetic", "parquet"))
+        results["floor_parquet_s"] = timed(lambda: floor.write.parquet(f"{tmp}/floor"))
+    for sink in ("noop", "parquet"):
+        results[f"gen_{sink}_rows_per_s"] = n / results[f"gen_{sink}_s"]
+        results[f"floor_{sink}_rows_per_s"] = n / results[f"floor_{sink}_s"]
+        results[f"gen_over_floor_{sink}"] = results[f"floor_{sink}_s"] / results[f"gen_{sink}_s"]
+
+    if not args.skip_fidelity:
+        results.update(fidelity(spark, real, model, n_real, args.seed))
+
+    print_table(results)
+    Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.json).write_text(json.dumps(results, indent=1))
+
+
+def fidelity(spark, real, model, n_real: int, seed: int) -> dict[str, float]:
+    """SDMetrics QualityReport on the real table, the synthetic sample and a shuffled copy."""
+    warnings.filterwarnings("ignore")
+    from sdmetrics.reports.single_table import QualityReport
+
+    real_pd = real.toPandas()  # the benchmark (not the library) may collect a 336k-row table
+    synth_pd = generate(spark, model, rows=n_real, seed=seed).toPandas()
+    rng = np.random.default_rng(seed)
+    shuffled = pd.DataFrame({c: rng.permutation(real_pd[c].to_numpy()) for c in real_pd.columns})
+    metadata = {"columns": {c: {"sdtype": _sdtype(real_pd[c])} for c in real_pd.columns}}
+
+    def scores(candidate: pd.DataFrame) -> tuple[float, float]:
+        report = QualityReport()
+        report.generate(real_pd, candidate, metadata, verbose=False)
+        props = report.get_properties().set_index("Property")["Score"]
+        return float(props["Column Shapes"]), float(props["Column Pair Trends"])
+
+    shapes, trends = scores(synth_pd)
+    _, trends_indep = scores(shuffled)
+    key = list(real_pd.columns)
+    real_rows = real_pd.astype(str).drop_duplicates()
+    copies = synth_pd.astype(str).merge(real_rows, on=key, how="inner")
+    real_duplicates = int(real_pd.astype(str).duplicated().sum())
+    return {
+        "column_shapes": shapes,
+        "column_pair_trends": trends,
+        "column_pair_trends_independent": trends_indep,
+        "dependence_captured": (trends - trends_indep) / (1 - trends_indep),
+        "exact_copies": len(copies),
+        "real_duplicate_rows": real_duplicates,
+        "fidelity_rows": n_real,
+    }
+
+
+def _sdtype(series: pd.Series) -> str:
+    if pd.api.types.is_datetime64_any_dtype(series):
+        return "datetime"
+    if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+        return "numerical"
+    return "categorical"
+
+
+def print_table(r: dict[str, float]) -> None:
+    print(f"\nflights: {r['real_rows']:,} rows x {r['columns']} columns, local[2]")
+    print(f"fit        {r['fit_s']:7.1f} s   df.summary() {r['summary_s']:6.1f} s   ratio {r['fit_over_summary']:.2f}x"
+          f"   model {r['model_bytes']:,} bytes")
+    for sink in ("noop", "parquet"):
+        print(f"generate   {sink:<8} {r[f'gen_{sink}_rows_per_s']:>12,.0f} rows/s   native floor "
+              f"{r[f'floor_{sink}_rows_per_s']:>12,.0f} rows/s   ratio {r[f'gen_over_floor_{sink}']:.2f}x")
+    if "column_shapes" in r:
+        print(f"fidelity   Column Shapes {r['column_shapes']:.3f}   Column Pair Trends {r['column_pair_trends']:.3f}"
+              f" (independent columns {r['column_pair_trends_independent']:.3f})"
+              f"   dependence captured {r['dependence_captured']:.2f}")
+        print(f"privacy    synthetic rows equal to a real row: {r['exact_copies']} of {r['fidelity_rows']:,}"
+              f" (real table's own duplicate rows: {r['real_duplicate_rows']})")
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    main()

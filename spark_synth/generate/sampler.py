@@ -20,7 +20,7 @@ from scipy.special import ndtr
 from spark_synth.generate.arrow import arrow_type, numbers_to_arrow, values_to_arrow
 from spark_synth.generate.patterns import PatternSampler
 from spark_synth.model.io import SynthModel, dependency_order
-from spark_synth.model.marginals import U_MAX, GuideTable, UniformScale, quantile
+from spark_synth.model.marginals import U_MAX, GuideTable, UniformScale, finish_values
 from spark_synth.model.schema import (CategoricalColumn, ConstantColumn, IdColumn, NullColumn,
                                       NumericColumn, PatternColumn)
 from spark_synth.seeding import BLOCK_ROWS, block_generator
@@ -150,7 +150,7 @@ class BlockSampler:
             dictionary = pa.concat_arrays([pa.array(column.values, type=pa.string()), drawn])
             indices = pa.array(np.where(index < 0, 0, index).astype(np.int32), mask=index < 0)
             return pa.DictionaryArray.from_arrays(indices, dictionary).dictionary_decode()
-        values = numeric_values(column, scale.non_null_position(u))
+        values = finish_values(column, scale.non_null_position(u))
         return numbers_to_arrow(values, codes == 0, data_type)
 
     def _independent_values(self, column, rng: np.random.Generator, n: int, first_row: int) -> pa.Array:
@@ -167,14 +167,3 @@ class BlockSampler:
             rows = np.arange(first_row, first_row + n, dtype=np.int64)
             return numbers_to_arrow(column.start + rows * column.step, is_null, data_type)
         raise TypeError(f"column {column.name!r} of kind {column.kind!r} must be sampled by the copula")
-
-
-def numeric_values(column: NumericColumn, position: np.ndarray) -> np.ndarray:
-    """Quantile function, then the column's integrality/granularity/decimal places and range."""
-    x = quantile(column.quantiles, position)
-    if column.kind in ("integer", "datetime"):
-        g = float(column.granularity)
-        x = np.rint(x / g) * g
-    elif column.decimal_places is not None:
-        x = np.round(x, column.decimal_places)
-    return np.clip(x, column.min, column.max)

@@ -60,6 +60,26 @@ def cdf_right(qf: QuantileFunction, x: np.ndarray) -> np.ndarray:
     return np.where(right == 0, 0.0, np.where(right >= len(q), 1.0, out))
 
 
+def rounding_step(column: NumericColumn) -> float | None:
+    """Spacing of the values a numeric column can take (None: any double)."""
+    if column.kind in ("integer", "datetime"):
+        return float(column.granularity)
+    if column.decimal_places is not None:
+        return 10.0 ** -column.decimal_places
+    return None
+
+
+def finish_values(column: NumericColumn, position: np.ndarray) -> np.ndarray:
+    """Quantile function, rounded to the column's step and clipped to its range."""
+    x = quantile(column.quantiles, position)
+    step = rounding_step(column)
+    if step is not None:
+        x = np.round(x / step) * step
+        if column.decimal_places is not None:
+            x = np.round(x, column.decimal_places)
+    return np.clip(x, column.min, column.max)
+
+
 class UniformScale:
     """Code boundaries of one copula column on the u scale.
 
@@ -77,7 +97,12 @@ class UniformScale:
             self.numeric = False
         else:
             qf = column.quantiles
-            cuts = np.unique(quantile(qf, np.arange(1, bins) / bins))
+            cuts = quantile(qf, np.arange(1, bins) / bins)
+            step = rounding_step(column)
+            if step is not None:
+                # Cut halfway between representable values so rounding never crosses a cut.
+                cuts = (np.floor(cuts / step) + 0.5) * step
+            cuts = np.unique(cuts)
             self.cuts = cuts[cuts < qf.values[-1]]
             upper = (1.0 - p_null) * np.concatenate([cdf_right(qf, self.cuts), [1.0]])
             self.numeric = True

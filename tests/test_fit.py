@@ -1,0 +1,110 @@
+"""Fit: kinds, privacy threshold, degenerate columns and bad input on real Spark DataFrames."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+
+import pytest
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+
+from spark_synth import InputDataError, fit
+
+
+def test_flights_kinds(flights_model):
+    kinds = {c.name: c.kind for c in flights_model.columns}
+    assert kinds["year"] == "constant"
+    assert kinds["carrier"] == "categorical" and kinds["origin"] == "categorical"
+    assert kinds["month"] == "categorical"
+    assert kinds["dep_delay"] == "integer" and kinds["distance"] == "integer"
+    assert kinds["time_hour"] == "datetime"
+    assert flights_model.column("time_hour").granularity == 3_600_000_000  # whole hours
+    assert flights_model.spec.copula is not None
+    children = {(d.parent, d.child) for d in flights_model.spec.dependencies}
+    assert ("dest", "distance") in children or ("distance", "dest") in children
+
+
+def test_model_file_is_small_and_has_no_rare_values(flights_model, flights, tmp_path):
+    path = tmp_path / "m.json"
+    flights_model.save(path)
+    assert path.stat().st_size < 2_000_000
+    text = path.read_text()
+    counts = {r["tailnum"]: r["count"] for r in flights.groupBy("tailnum").count().collect()}
+    rare = [t for t, n in counts.items() if t is not None and n < 5]
+    assert rare, "the sample should contain rare tail numbers"
+    assert not [t for t in rare if f'"{t}"' in text]
+    stored = set(flights_model.column("tailnum").values)
+    assert all(counts[t] >= 5 for t in stored)
+
+
+def test_rare_values_never_enter_the_model(spark):
+    rows = [("common", i % 3) for i in range(200)] + [("SECRET-PERSON-42", 1)] * 2
+    df = spark.createDataFrame(rows, "name string, v int")
+    model = fit(df, min_count=5)
+    text = model.to_json()
+    assert "SECRET" not in text
+    column = model.column("name")
+    assert column.kind == "categorical" and column.values == ["common"]
+    assert column.other_probability == pytest.approx(2 / 202, abs=1e-6)
+    for dep in model.spec.dependencies:  # every stored table cell was seen >= 5 times
+        assert dep.table
+
+
+def test_degenerate_columns_are_modelled(spark):
+    df = spark.createDataFrame([(None, 7, "x", True) for _ in range(50)],
+                               "nothing string, seven int, letter string, flag boolean")
+    model = fit(df)
+    kinds = {c.name: c.kind for c in model.columns}
+    assert kinds == {"nothing": "null", "seven": "constant", "letter": "constant", "flag": "constant"}
+
+
+def test_empty_table_is_an_error(spark):
+    df = spark.createDataFrame([], "a int, b string")
+    with pytest.raises(InputDataError, match="table empty_one is empty"):
+        fit(df, table="empty_one")
+
+
+def test_nan_and_infinity_are_named(spark):
+    df = spark.createDataFrame([(1.0,), (float("nan"),), (float("inf"),)], "score double")
+    with pytest.raises(InputDataError, match=r"column 'score': 1 NaN and 1 infinite"):
+        fit(df, table="t")
+
+
+def test_unsupported_types_are_named_or_excluded(spark):
+    df = spark.createDataFrame([(1, [1, 2], {"a": 1})] * 10, "id int, tags array<int>, props map<string,int>")
+    with pytest.raises(InputDataError, match=r"tags \(array<int>\), props \(map<string,int>\)"):
+        fit(df, table="t")
+    model = fit(df, exclude_unsupported=True)
+    assert [c.name for c in model.columns] == ["id"]
+
+
+def test_kind_override_and_its_errors(spark):
+    df = spark.createDataFrame([(f"{i:05d}", i % 7) for i in range(300)], "zip string, n int")
+    model = fit(df, kinds={"zip": "pattern", "n": "integer"})
+    assert model.column("zip").kind == "pattern" and model.column("n").kind == "integer"
+    with pytest.raises(InputDataError, match="kind 'datetime' does not fit"):
+        fit(df, kinds={"zip": "datetime"})
+    with pytest.raises(InputDataError, match="unknown columns"):
+        fit(df, kinds={"nope": "pattern"})
+
+
+def test_every_supported_type_is_fitted(spark):
+    schema = T.StructType([
+        T.StructField("b", T.ByteType()), T.StructField("s", T.ShortType()),
+        T.StructField("i", T.IntegerType(), nullable=False), T.StructField("f", T.FloatType()),
+        T.StructField("d", T.DecimalType(10, 2)), T.StructField("day", T.DateType()),
+        T.StructField("ts", T.TimestampType()), T.StructField("ntz", T.TimestampNTZType()),
+        T.StructField("ok", T.BooleanType()),
+    ])
+    base = dt.datetime(2024, 1, 1, 12, 30)
+    rows = [(i % 100, i % 1000, i, i / 3.0, Decimal(f"{i}.25"), dt.date(2024, 1, 1) + dt.timedelta(days=i % 40),
+             base + dt.timedelta(minutes=17 * i), base + dt.timedelta(seconds=i), i % 3 == 0) for i in range(400)]
+    model = fit(spark.createDataFrame(rows, schema))
+    kinds = {c.name: c.kind for c in model.columns}
+    assert kinds["d"] == "decimal" and model.column("d").decimal_places == 2
+    assert kinds["day"] == "datetime" and model.column("day").unit == "day"
+    assert kinds["ntz"] == "datetime" and kinds["ts"] == "datetime"
+    assert kinds["ok"] == "boolean" and kinds["i"] == "id"
+    assert json.loads(model.to_json())["columns"][2]["nullable"] is False

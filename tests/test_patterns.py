@@ -1,0 +1,54 @@
+"""String shapes: learned from counts, drawn back in the same shape, rare pieces dropped."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from spark_synth.fit.patterns import build_pattern, count_shapes
+from spark_synth.generate.patterns import PatternSampler
+
+
+def learn(values: list[str], min_count: int = 5):
+    shape_n, char_n, prefix_n = count_shapes(np.array(values))
+    return build_pattern(shape_n, char_n, prefix_n, min_count, fallback_length=8)
+
+
+def test_phone_numbers_keep_shape_and_area_codes():
+    rng = np.random.default_rng(0)
+    area = rng.choice(["212", "646", "718"], 3000, p=[0.5, 0.3, 0.2])
+    values = [f"{a}-{rng.integers(200, 999)}-{rng.integers(0, 10_000):04d}" for a in area]
+    pattern = learn(values)
+    assert [s.shape for s in pattern.shapes] == ["999-999-9999"]
+    assert set(pattern.shapes[0].prefixes) == {"212", "646", "718"}
+    drawn = PatternSampler(pattern).draw(np.random.default_rng(1), 4000).to_pylist()
+    assert all(re.fullmatch(r"(212|646|718)-\d{3}-\d{4}", s) for s in drawn)
+    share_212 = np.mean([s.startswith("212") for s in drawn])
+    assert abs(share_212 - 0.5) < 0.05
+
+
+def test_tail_numbers_keep_their_shapes():
+    rng = np.random.default_rng(2)
+    digits = [f"N{rng.integers(100, 999)}{rng.choice(['AA', 'UA', 'JB'])}" for _ in range(2000)]
+    numeric = [f"N{rng.integers(10000, 99999)}" for _ in range(1000)]
+    pattern = learn(digits + numeric)
+    shapes = {s.shape: s.probability for s in pattern.shapes}
+    assert set(shapes) == {"A999AA", "A99999"}
+    assert shapes["A999AA"] == pytest.approx(2 / 3, abs=1e-6)
+    drawn = PatternSampler(pattern).draw(np.random.default_rng(3), 3000).to_pylist()
+    assert all(re.fullmatch(r"N\d{3}[AUJ][AB]|N\d{5}", s) for s in drawn)
+
+
+def test_rare_characters_and_shapes_are_not_stored():
+    values = ["ab12"] * 50 + ["zz99"] * 2 + ["Q-7"] * 3
+    pattern = learn(values, min_count=5)
+    text = pattern.model_dump_json()
+    assert "z" not in text.replace("a99", "")  # the rare 'z' never enters the model
+    assert all(s.shape != "A-9" for s in pattern.shapes)
+
+
+def test_all_rare_shapes_fall_back_to_a_neutral_shape():
+    pattern = learn([f"id{i}x" * (i % 7 + 1) for i in range(20)], min_count=5)
+    assert len(pattern.shapes) == 1 and set(pattern.shapes[0].shape) == {"a"}

@@ -71,9 +71,10 @@ def test_marginals_and_correlations_follow_the_real_data(spark, flights, flights
         assert abs(r - s) < 0.1, (a, b, r, s)
     for column in real.columns:
         assert abs(real[column].isna().mean() - synth[column].isna().mean()) < 0.01, column
-    # dest -> distance is (nearly) functional in the real data and must stay so.
-    routes = synth.groupby("dest")["distance"].nunique()
-    assert routes.median() <= 2
+    # dest -> distance is (nearly) functional in the real data: within a destination the
+    # synthetic distances must vary far less than across all flights (independence: ratio ~1).
+    within = synth.groupby("dest")["distance"].std().fillna(0).median()
+    assert within < 0.1 * synth["distance"].std(), (within, synth["distance"].std())
 
 
 def test_values_respect_range_integrality_and_patterns(spark, flights, flights_model):

@@ -22,7 +22,9 @@ ROWS_PER_PARTITION = 2_000_000
 
 
 def default_partitions(spark: SparkSession, rows: int) -> int:
-    return max(spark.sparkContext.defaultParallelism, math.ceil(rows / ROWS_PER_PARTITION))
+    """A multiple of the cluster's parallelism (no straggler round), ~ROWS_PER_PARTITION each."""
+    parallelism = max(1, spark.sparkContext.defaultParallelism)
+    return parallelism * max(1, math.ceil(rows / (parallelism * ROWS_PER_PARTITION)))
 
 
 def partition_range(rows: int, partitions: int, index: int) -> tuple[int, int]:

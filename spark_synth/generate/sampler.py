@@ -15,12 +15,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from pyspark.sql import types as T
-from scipy.special import ndtr
+from scipy.special import ndtr, ndtri
 
 from spark_synth.generate.arrow import arrow_type, numbers_to_arrow, values_to_arrow
 from spark_synth.generate.patterns import PatternSampler
 from spark_synth.model.io import SynthModel, dependency_order
-from spark_synth.model.marginals import U_MAX, GuideTable, UniformScale, finish_values
+from spark_synth.model.marginals import U_MAX, FastQuantile, GuideTable, UniformScale, finish_values
 from spark_synth.model.schema import (CategoricalColumn, ConstantColumn, IdColumn, NullColumn,
                                       NumericColumn, PatternColumn)
 from spark_synth.seeding import BLOCK_ROWS, block_generator
@@ -90,6 +90,8 @@ class BlockSampler:
         self.parents = {d.child: d.parent for d in spec.dependencies}
         self.conditionals = {d.child: ConditionalTable(d.table, self.scales[d.parent].n_codes)
                              for d in spec.dependencies}
+        self.fast_quantiles = {c.name: FastQuantile(c.quantiles) for c in model.columns
+                               if isinstance(c, NumericColumn)}
         self.patterns = {c.name: PatternSampler(c.pattern) for c in model.columns
                          if getattr(c, "pattern", None) is not None}
 
@@ -107,15 +109,18 @@ class BlockSampler:
         rngs = {c.name: block_generator(self.seed, c.name, block) for c in self.model.columns}
         arrays: dict[str, pa.Array] = {}
         if self.copula_names:
-            normals = np.column_stack([rngs[name].standard_normal(n) for name in self.copula_names])
-            z = normals @ self.cholesky.T
-            uniforms = np.minimum(ndtr(z), U_MAX)
+            normals = np.empty((len(self.copula_names), n))
+            for j, name in enumerate(self.copula_names):
+                rngs[name].standard_normal(n, out=normals[j])
+            z = (self.cholesky @ normals).T
             codes: dict[str, np.ndarray] = {}
+            positions: dict[str, np.ndarray] = {}
             for name in self.order:
                 j = self.copula_names.index(name)
-                u = uniforms[:, j]
                 scale = self.scales[name]
-                if name in self.conditionals:
+                if name not in self.conditionals:
+                    u = np.minimum(ndtr(z[:, j]), U_MAX)
+                else:
                     # The conditional table needs a uniform independent of the parent: the
                     # child's copula residual given the parent, which keeps its rank link to
                     # everything else the copula correlates it with.
@@ -123,9 +128,19 @@ class BlockSampler:
                     rho = self.correlation[j, p]
                     residual = (z[:, j] - rho * z[:, p]) / np.sqrt(max(1.0 - rho * rho, 1e-9))
                     free = np.minimum(ndtr(residual), U_MAX)
-                    has_row, child, position = self.conditionals[name].sample(codes[self.parents[name]], free)
-                    u = np.where(has_row, scale.uniform_in_code(child, position), u)
+                    parent_codes = codes[self.parents[name]]
+                    has_row, child, position = self.conditionals[name].sample(parent_codes, free)
+                    if self.scales[self.parents[name]].numeric:
+                        # Inside its cell the child follows the parent's position with the copula
+                        # correlation, so tails stay together (big delays with big delays).
+                        mixed = rho * ndtri(positions[self.parents[name]]) + np.sqrt(max(1 - rho * rho, 0.0)) * ndtri(position)
+                        position = np.minimum(ndtr(mixed), U_MAX)
+                    u = scale.uniform_in_code(child, position)
+                    if not has_row.all():  # parents without a (privacy-filtered) row: copula draw
+                        u = np.where(has_row, u, np.minimum(ndtr(z[:, j]), U_MAX))
                 codes[name] = scale.code_of_uniform(u)
+                if scale.numeric:
+                    positions[name] = np.clip(scale.position_in_code(codes[name], u), 1e-12, U_MAX)
                 arrays[name] = self._copula_values(self.model.column(name), scale, u, codes[name], rngs[name])
         first_row = block * BLOCK_ROWS
         for column in self.model.columns:
@@ -150,7 +165,7 @@ class BlockSampler:
             dictionary = pa.concat_arrays([pa.array(column.values, type=pa.string()), drawn])
             indices = pa.array(np.where(index < 0, 0, index).astype(np.int32), mask=index < 0)
             return pa.DictionaryArray.from_arrays(indices, dictionary).dictionary_decode()
-        values = finish_values(column, scale.non_null_position(u))
+        values = finish_values(column, scale.non_null_position(u), self.fast_quantiles[column.name])
         return numbers_to_arrow(values, codes == 0, data_type)
 
     def _independent_values(self, column, rng: np.random.Generator, n: int, first_row: int) -> pa.Array:

@@ -60,6 +60,15 @@ def cdf_right(qf: QuantileFunction, x: np.ndarray) -> np.ndarray:
     return np.where(right == 0, 0.0, np.where(right >= len(q), 1.0, out))
 
 
+TAIL_CUTS = (0.001, 0.005, 0.995, 0.999)
+
+
+def bin_probabilities(bins: int) -> np.ndarray:
+    """Where numeric bins are cut: equal steps of 1/bins plus finer cuts in both tails, so the
+    extremes (the longest delays, say) get cells of their own in dependency tables."""
+    return np.unique(np.concatenate([np.arange(1, bins) / bins, TAIL_CUTS]))
+
+
 def rounding_step(column: NumericColumn) -> float | None:
     """Spacing of the values a numeric column can take (None: any double)."""
     if column.kind in ("integer", "datetime"):
@@ -69,9 +78,28 @@ def rounding_step(column: NumericColumn) -> float | None:
     return None
 
 
-def finish_values(column: NumericColumn, position: np.ndarray) -> np.ndarray:
+class FastQuantile:
+    """Q(v) resampled on a uniform grid: O(1) per value instead of a binary search.
+
+    The grid (GRID_POINTS) is finer than the stored quantile points, so the piecewise-linear
+    function is reproduced to within 1/GRID_POINTS of probability.
+    """
+
+    GRID_POINTS = 1 << 14
+
+    def __init__(self, qf: QuantileFunction):
+        self.table = quantile(qf, np.linspace(0.0, 1.0, self.GRID_POINTS + 1))
+        self.steps = np.diff(self.table)
+
+    def __call__(self, v: np.ndarray) -> np.ndarray:
+        scaled = v * self.GRID_POINTS
+        index = np.minimum(scaled.astype(np.int64), self.GRID_POINTS - 1)
+        return self.table[index] + (scaled - index) * self.steps[index]
+
+
+def finish_values(column: NumericColumn, position: np.ndarray, q: FastQuantile | None = None) -> np.ndarray:
     """Quantile function, rounded to the column's step and clipped to its range."""
-    x = quantile(column.quantiles, position)
+    x = q(position) if q is not None else quantile(column.quantiles, position)
     step = rounding_step(column)
     if step is not None:
         x = np.round(x / step) * step
@@ -97,7 +125,7 @@ class UniformScale:
             self.numeric = False
         else:
             qf = column.quantiles
-            cuts = quantile(qf, np.arange(1, bins) / bins)
+            cuts = quantile(qf, bin_probabilities(bins))
             step = rounding_step(column)
             if step is not None:
                 # Cut halfway between representable values so rounding never crosses a cut.
@@ -133,6 +161,11 @@ class UniformScale:
         lo = self.edges[codes]
         return lo + position * (self.edges[codes + 1] - lo)
 
+    def position_in_code(self, codes: np.ndarray, u: np.ndarray) -> np.ndarray:
+        lo = self.edges[codes]
+        width = self.edges[codes + 1] - lo
+        return np.where(width > 0, (u - lo) / np.where(width > 0, width, 1.0), 0.5)
+
     def non_null_position(self, u: np.ndarray) -> np.ndarray:
         """For numbers: where u falls inside the non-null mass, in [0, 1]."""
         p_null = self.column.null_fraction
@@ -156,14 +189,13 @@ class GuideTable:
         self.last = len(self.uppers) - 1
 
     def lookup(self, u: np.ndarray) -> np.ndarray:
-        index = self.start[np.minimum((u * self.size).astype(np.int64), self.size - 1)]
-        index = np.minimum(index, self.last)
-        while True:
-            behind = self.uppers[index] <= u
-            behind &= index < self.last
-            if not behind.any():
-                return index
-            index = index + behind
+        index = np.minimum(self.start[np.minimum((u * self.size).astype(np.int64), self.size - 1)], self.last)
+        todo = np.flatnonzero((self.uppers[index] <= u) & (index < self.last))
+        while todo.size:  # usually a small minority of rows, and few steps
+            index[todo] += 1
+            still = (self.uppers[index[todo]] <= u[todo]) & (index[todo] < self.last)
+            todo = todo[still]
+        return index
 
 
 def normal_scores(u: np.ndarray) -> np.ndarray:

@@ -61,3 +61,33 @@ def test_cli_rejects_bad_rows(flights_model, tmp_path, capsys):
     flights_model.save(model)
     assert main(["generate", "--model", str(model), "--rows", "0", "--format", "noop"]) == 2
     assert "rows must be a positive integer" in capsys.readouterr().err
+
+
+def test_spark_submit_job_with_py_files(spark, flights_model, tmp_path):
+    """jobs/generate.py under spark-submit, the package shipped as a --py-files zip, writes the
+    same rows as the in-process API."""
+    import pathlib
+    import subprocess
+    import sys
+    import zipfile
+
+    import pyspark
+    from chispa import assert_df_equality
+
+    root = pathlib.Path(__file__).resolve().parents[1]
+    bundle = tmp_path / "spark_synth.zip"
+    with zipfile.ZipFile(bundle, "w") as z:
+        for path in (root / "spark_synth").rglob("*.py"):
+            z.write(path, path.relative_to(root))
+    model = tmp_path / "m.json"
+    flights_model.save(model)
+    out = tmp_path / "submitted"
+    env = dict(os.environ, PYSPARK_PYTHON=sys.executable, PYSPARK_DRIVER_PYTHON=sys.executable)
+    submit = pathlib.Path(pyspark.__file__).parent / "bin" / "spark-submit"
+    result = subprocess.run(
+        [str(submit), "--master", "local[2]", "--conf", "spark.ui.enabled=false", "--py-files", str(bundle),
+         str(root / "jobs" / "generate.py"), "--model", str(model), "--rows", "5000", "--seed", "4",
+         "--output", str(out)], env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert_df_equality(spark.read.parquet(str(out)), generate(spark, flights_model, rows=5000, seed=4),
+                       ignore_row_order=True, ignore_nullable=True)

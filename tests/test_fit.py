@@ -10,7 +10,7 @@ import pytest
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from spark_synth import InputDataError, fit
+from spark_synth import GenerateError, InputDataError, fit, generate
 
 
 def test_flights_kinds(flights_model):
@@ -101,10 +101,23 @@ def test_every_supported_type_is_fitted(spark):
     base = dt.datetime(2024, 1, 1, 12, 30)
     rows = [(i % 100, i % 1000, i, i / 3.0, Decimal(f"{i}.25"), dt.date(2024, 1, 1) + dt.timedelta(days=i % 40),
              base + dt.timedelta(minutes=17 * i), base + dt.timedelta(seconds=i), i % 3 == 0) for i in range(400)]
-    model = fit(spark.createDataFrame(rows, schema))
+    df = spark.createDataFrame(rows, schema)
+    model = fit(df)
     kinds = {c.name: c.kind for c in model.columns}
     assert kinds["d"] == "decimal" and model.column("d").decimal_places == 2
     assert kinds["day"] == "datetime" and model.column("day").unit == "day"
     assert kinds["ntz"] == "datetime" and kinds["ts"] == "datetime"
     assert kinds["ok"] == "boolean" and kinds["i"] == "id"
     assert json.loads(model.to_json())["columns"][2]["nullable"] is False
+
+    out = generate(spark, model, rows=2000, seed=1, partitions=2)
+    assert out.schema == df.schema
+    for name in ("b", "f", "d", "day", "ts", "ntz"):  # i and s are unique ids: they count on
+        real = df.agg(F.min(name), F.max(name)).first()
+        got = out.agg(F.min(name), F.max(name)).first()
+        assert real[0] <= got[0] and got[1] <= real[1], name
+    assert out.agg(F.countDistinct("s")).first()[0] == 2000
+    with pytest.raises(GenerateError, match="column 's' holds unique ids of type short"):
+        generate(spark, model, rows=40_000, seed=1)
+    # timestamps were 17 minutes apart on whole minutes: the learned granularity keeps seconds at 0
+    assert out.where(F.second("ts") != 0).count() == 0

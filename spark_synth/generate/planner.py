@@ -16,6 +16,7 @@ from pyspark.sql import DataFrame, SparkSession
 from spark_synth.errors import GenerateError
 from spark_synth.generate.sampler import BlockSampler, output_schema
 from spark_synth.model.io import SynthModel
+from spark_synth.model.schema import IdColumn
 from spark_synth.seeding import check_seed
 
 ROWS_PER_PARTITION = 2_000_000
@@ -31,6 +32,22 @@ def partition_range(rows: int, partitions: int, index: int) -> tuple[int, int]:
     return rows * index // partitions, rows * (index + 1) // partitions
 
 
+INTEGER_MAX = {"byte": 2**7 - 1, "short": 2**15 - 1, "integer": 2**31 - 1, "long": 2**63 - 1}
+
+
+def check_key_space(model: SynthModel, rows: int) -> None:
+    """Id columns count up from their start; refuse a row count their Spark type cannot hold."""
+    for column in model.columns:
+        if isinstance(column, IdColumn):
+            largest = column.start + (rows - 1) * column.step
+            limit = INTEGER_MAX.get(column.spark_type.strip('"'))
+            if limit is not None and largest > limit:
+                raise GenerateError(
+                    f"column {column.name!r} holds unique ids of type {column.spark_type.strip(chr(34))}; "
+                    f"{rows:,} rows would need ids up to {largest:,}, beyond its maximum {limit:,}. "
+                    "Generate fewer rows or widen the column's type before fitting")
+
+
 def generate_dataframe(spark: SparkSession, model: SynthModel, rows: int, seed: int,
                        partitions: int | None = None) -> DataFrame:
     if isinstance(rows, bool) or not isinstance(rows, int) or rows <= 0:
@@ -44,6 +61,7 @@ def generate_dataframe(spark: SparkSession, model: SynthModel, rows: int, seed: 
     if isinstance(partitions, bool) or not isinstance(partitions, int) or partitions <= 0:
         raise GenerateError(f"partitions must be a positive integer, got {partitions!r}")
     partitions = min(partitions, rows)
+    check_key_space(model, rows)
     model_json = model.to_json()  # executors get the validated JSON text, never a pickle of it
 
     def task(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:

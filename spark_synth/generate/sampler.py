@@ -90,6 +90,7 @@ class BlockSampler:
         self.parents = {d.child: d.parent for d in spec.dependencies}
         self.conditionals = {d.child: ConditionalTable(d.table, self.scales[d.parent].n_codes)
                              for d in spec.dependencies}
+        self.numeric_parents = {d.parent for d in spec.dependencies if self.scales[d.parent].numeric}
         self.fast_quantiles = {c.name: FastQuantile(c.quantiles) for c in model.columns
                                if isinstance(c, NumericColumn)}
         self.patterns = {c.name: PatternSampler(c.pattern) for c in model.columns
@@ -133,14 +134,14 @@ class BlockSampler:
                     if self.scales[self.parents[name]].numeric:
                         # Inside its cell the child follows the parent's position with the copula
                         # correlation, so tails stay together (big delays with big delays).
-                        mixed = rho * ndtri(positions[self.parents[name]]) + np.sqrt(max(1 - rho * rho, 0.0)) * ndtri(position)
+                        mixed = rho * positions[self.parents[name]] + np.sqrt(max(1 - rho * rho, 0.0)) * ndtri(position)
                         position = np.minimum(ndtr(mixed), U_MAX)
                     u = scale.uniform_in_code(child, position)
                     if not has_row.all():  # parents without a (privacy-filtered) row: copula draw
                         u = np.where(has_row, u, np.minimum(ndtr(z[:, j]), U_MAX))
                 codes[name] = scale.code_of_uniform(u)
-                if scale.numeric:
-                    positions[name] = np.clip(scale.position_in_code(codes[name], u), 1e-12, U_MAX)
+                if name in self.numeric_parents:  # normal score of the position inside its cell
+                    positions[name] = ndtri(np.clip(scale.position_in_code(codes[name], u), 1e-12, U_MAX))
                 arrays[name] = self._copula_values(self.model.column(name), scale, u, codes[name], rngs[name])
         first_row = block * BLOCK_ROWS
         for column in self.model.columns:

@@ -86,6 +86,7 @@ class BlockSampler:
             corr = np.asarray(spec.copula.correlation, dtype=np.float64)
             self.correlation = corr
             self.cholesky = np.linalg.cholesky(corr)
+        self.copula_index = {name: j for j, name in enumerate(self.copula_names)}
         self.order = dependency_order(spec)
         self.parents = {d.child: d.parent for d in spec.dependencies}
         self.conditionals = {d.child: ConditionalTable(d.table, self.scales[d.parent].n_codes)
@@ -115,32 +116,12 @@ class BlockSampler:
                 rngs[name].standard_normal(n, out=normals[j])
             z = (self.cholesky @ normals).T
             codes: dict[str, np.ndarray] = {}
-            positions: dict[str, np.ndarray] = {}
+            positions: dict[str, np.ndarray] = {}  # normal scores of positions inside cells
             for name in self.order:
-                j = self.copula_names.index(name)
                 scale = self.scales[name]
-                if name not in self.conditionals:
-                    u = np.minimum(ndtr(z[:, j]), U_MAX)
-                else:
-                    # The conditional table needs a uniform independent of the parent: the
-                    # child's copula residual given the parent, which keeps its rank link to
-                    # everything else the copula correlates it with.
-                    p = self.copula_names.index(self.parents[name])
-                    rho = self.correlation[j, p]
-                    residual = (z[:, j] - rho * z[:, p]) / np.sqrt(max(1.0 - rho * rho, 1e-9))
-                    free = np.minimum(ndtr(residual), U_MAX)
-                    parent_codes = codes[self.parents[name]]
-                    has_row, child, position = self.conditionals[name].sample(parent_codes, free)
-                    if self.scales[self.parents[name]].numeric:
-                        # Inside its cell the child follows the parent's position with the copula
-                        # correlation, so tails stay together (big delays with big delays).
-                        mixed = rho * positions[self.parents[name]] + np.sqrt(max(1 - rho * rho, 0.0)) * ndtri(position)
-                        position = np.minimum(ndtr(mixed), U_MAX)
-                    u = scale.uniform_in_code(child, position)
-                    if not has_row.all():  # parents without a (privacy-filtered) row: copula draw
-                        u = np.where(has_row, u, np.minimum(ndtr(z[:, j]), U_MAX))
+                u = self._final_uniform(name, z, codes, positions)
                 codes[name] = scale.code_of_uniform(u)
-                if name in self.numeric_parents:  # normal score of the position inside its cell
+                if name in self.numeric_parents:
                     positions[name] = ndtri(np.clip(scale.position_in_code(codes[name], u), 1e-12, U_MAX))
                 arrays[name] = self._copula_values(self.model.column(name), scale, u, codes[name], rngs[name])
         first_row = block * BLOCK_ROWS
@@ -149,6 +130,28 @@ class BlockSampler:
                 arrays[column.name] = self._independent_values(column, rngs[column.name], n, first_row)
         return pa.RecordBatch.from_arrays([arrays[f.name] for f in self.schema.fields],
                                           names=[f.name for f in self.schema.fields])
+
+    def _final_uniform(self, name: str, z: np.ndarray, codes: dict, positions: dict) -> np.ndarray:
+        """The column's u: its copula draw, or for a tree child a draw from P(child | parent)."""
+        j = self.copula_index[name]
+        if name not in self.conditionals:
+            return np.minimum(ndtr(z[:, j]), U_MAX)
+        parent = self.parents[name]
+        p = self.copula_index[parent]
+        rho = self.correlation[j, p]
+        spread = np.sqrt(max(1.0 - rho * rho, 1e-9))
+        # The table needs a uniform independent of the parent: the child's copula residual given
+        # the parent, which keeps its rank link to everything else the copula ties it to.
+        free = np.minimum(ndtr((z[:, j] - rho * z[:, p]) / spread), U_MAX)
+        has_row, child, position = self.conditionals[name].sample(codes[parent], free)
+        if parent in self.numeric_parents:
+            # Inside its cell the child follows the parent's position with the copula
+            # correlation, so tails stay together (big delays with big delays).
+            position = np.minimum(ndtr(rho * positions[parent] + spread * ndtri(position)), U_MAX)
+        u = self.scales[name].uniform_in_code(child, position)
+        if not has_row.all():  # parent codes without a (privacy-filtered) row: copula draw
+            u = np.where(has_row, u, np.minimum(ndtr(z[:, j]), U_MAX))
+        return u
 
     # ------------------------------------------------------------------------------------------
     def _copula_values(self, column, scale: UniformScale, u: np.ndarray, codes: np.ndarray,

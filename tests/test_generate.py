@@ -140,3 +140,5 @@ def test_random_schemas_round_trip(spark, seed):
             real = df.agg(F.min(name), F.max(name)).first()
             got = out.agg(F.min(name), F.max(name)).first()
             assert got[0] is None or (real[0] <= got[0] and got[1] <= real[1]), name
+        if dtype == "double":  # learned 3 decimal places
+            assert out.where(F.round(name, 3) != F.col(name)).count() == 0, name

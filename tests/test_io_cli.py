@@ -47,6 +47,13 @@ def test_cli_fit_and_generate(spark, flights_path, tmp_path, capsys):
     assert "already exists" in capsys.readouterr().err
 
 
+def test_cli_fit_from_catalog_table(spark, flights, tmp_path):
+    flights.limit(3000).createOrReplaceTempView("flights_view")
+    model = tmp_path / "m.json"
+    assert main(["fit", "--table", "flights_view", "--model", str(model)]) == 0
+    assert '"name": "flights_view"' in model.read_text()
+
+
 @pytest.mark.parametrize("argv, message", [
     (["fit", "/no/such/table.parquet", "--model", "m.json"], "does not exist"),
     (["generate", "--model", "/no/such/model.json", "--rows", "10", "--format", "noop"], "does not exist"),

@@ -181,6 +181,8 @@ class BlockSampler:
             strings = self.patterns[column.name].draw(rng, n)
             return pc.if_else(pa.array(is_null), pa.scalar(None, pa.string()), strings) if is_null.any() else strings
         if isinstance(column, ConstantColumn):
+            if isinstance(column.value, (int, float)) and not isinstance(column.value, bool):
+                return numbers_to_arrow(np.full(n, column.value), is_null, data_type)
             return values_to_arrow([column.value], np.where(is_null, -1, 0), data_type)
         if isinstance(column, IdColumn):
             rows = np.arange(first_row, first_row + n, dtype=np.int64)

@@ -51,6 +51,13 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--mode", default="error", choices=["error", "overwrite"])
     gen.set_defaults(run=run_generate)
 
+    ev = sub.add_parser("evaluate", help="score synthetic data against the real table (report.json)")
+    ev.add_argument("--real", required=True, help="path of the real table")
+    ev.add_argument("--synthetic", required=True, help="path of the synthetic table")
+    ev.add_argument("--format", choices=["parquet", "orc", "csv", "json"], help="format of both (default: from extension, else parquet)")
+    ev.add_argument("--report", required=True, help="directory for report.json")
+    ev.set_defaults(run=run_evaluate)
+
     demo = sub.add_parser("demo", help="fit the bundled flights sample, generate rows, print a fidelity summary")
     demo.add_argument("--rows", type=int, default=DEMO_ROWS)
     demo.add_argument("--output", default="out/demo")
@@ -90,9 +97,24 @@ def run_generate(args) -> int:
     return 0
 
 
+def run_evaluate(args) -> int:
+    from spark_synth.evaluate import evaluate
+    from spark_synth.io import get_spark, read_table
+
+    spark = get_spark("spark_synth evaluate", args.master)
+    real = read_table(spark, args.real, args.format)
+    synthetic = read_table(spark, args.synthetic, args.format)
+    report = evaluate(real, synthetic)
+    path = report.save(args.report)
+    d = report.details
+    print(f"score {d['score']:.3f}  Column Shapes {d['column_shapes']:.3f}  "
+          f"Column Pair Trends {d['column_pair_trends']:.3f}  -> {path}")
+    return 0
+
+
 def run_demo(args) -> int:
     from spark_synth.api import fit, generate
-    from spark_synth.evaluate import column_shapes
+    from spark_synth.evaluate import evaluate
     from spark_synth.io import get_spark, write_output
 
     spark = get_spark("spark_synth demo", args.master)
@@ -112,11 +134,16 @@ def run_demo(args) -> int:
     elapsed = time.time() - started
     print(f"generated {args.rows:,} rows in {elapsed:.1f} s ({args.rows / elapsed:,.0f} rows/s) -> {data_path}")
     synthetic = spark.read.parquet(data_path)
-    scores = column_shapes(real, synthetic)
-    print("\nfidelity (real sample vs all generated rows, 1 = identical distributions):")
-    for s in sorted(scores, key=lambda s: s.score):
+    report = evaluate(real, synthetic)
+    report.save(out / "report")
+    print("\nfidelity (real sample vs all generated rows, 1 = identical; SDMetrics definitions):")
+    for s in sorted(report.shapes, key=lambda s: s.score):
         print(f"  {s.column:<16} {s.metric:<13} {s.score:.3f}")
-    print(f"  Column Shapes (mean): {sum(s.score for s in scores) / len(scores):.3f}")
+    worst = sorted((p for p in report.pairs if p.meets_filter), key=lambda p: p.score)[:5]
+    print("  weakest strongly related pairs: " + ", ".join(f"{a}~{b} {p.score:.2f}" for p in worst for a, b in [p.columns]))
+    d = report.details
+    print(f"  Column Shapes {d['column_shapes']:.3f}   Column Pair Trends {d['column_pair_trends']:.3f} "
+          f"(all pairs {d['column_pair_trends_all_pairs']:.3f})   -> {out / 'report' / 'report.json'}")
     return 0
 
 

@@ -51,11 +51,15 @@ def column_shapes(real: DataFrame, synthetic: DataFrame, categorical: set[str] |
             quoted = "`" + name.replace("`", "``") + "`"
             aggs.append(F.expr(f"approx_top_k({quoted}, {MAX_CATEGORIES}, {4 * MAX_CATEGORIES})").alias(f"e{i}"))
     summary = real.agg(*aggs).collect()[0]  # bounded: edges and frequent values only
+    # KS is evaluated at the quantiles of both tables, where the largest CDF gap can occur.
+    ks_aggs = [a for a, (_, _, metric) in zip(aggs, plan) if metric == "ks"]
+    synth_summary = synthetic.agg(*ks_aggs).collect()[0] if ks_aggs else {}  # bounded: edges only
     spec = []
     for i, (name, fam, metric) in enumerate(plan):
         value = summary[f"e{i}"] or []
         if metric == "ks":
-            spec.append({"name": name, "family": fam, "metric": "ks", "edges": sorted(set(value))})
+            edges = sorted(set(value) | set(synth_summary[f"e{i}"] or []))
+            spec.append({"name": name, "family": fam, "metric": "ks", "edges": edges})
         else:
             spec.append({"name": name, "family": fam, "metric": "tv", "values": [r["item"] for r in value]})
     real_counts = _binned_counts(real, spec)

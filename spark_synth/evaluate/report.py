@@ -1,0 +1,96 @@
+"""evaluate(): fidelity of synthetic data against the real table, as a Report with stable keys."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+
+from spark_synth.errors import InputDataError
+from spark_synth.evaluate.pairs import PairScore, column_pair_trends
+from spark_synth.evaluate.shapes import ShapeScore, column_shapes
+
+log = logging.getLogger(__name__)
+REPORT_VERSION = 1
+
+
+@dataclass
+class Report:
+    """score: mean of Column Shapes and Column Pair Trends (SDMetrics' default filter)."""
+
+    shapes: list[ShapeScore]
+    pairs: list[PairScore]
+    null_rates: dict[str, dict[str, float]]
+    details: dict = field(init=False)
+    score: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        shapes = _mean([s.score for s in self.shapes])
+        trends_all = _mean([p.score for p in self.pairs])
+        filtered = [p.score for p in self.pairs if p.meets_filter]
+        trends = _mean(filtered) if filtered else trends_all
+        self.score = _mean([x for x in (shapes, trends) if not np.isnan(x)])
+        self.details = {
+            "report_version": REPORT_VERSION,
+            "score": self.score,
+            "column_shapes": shapes,
+            "column_pair_trends": trends,
+            "column_pair_trends_all_pairs": trends_all,
+            "columns": sorted((asdict(s) for s in self.shapes), key=lambda s: s["score"]),
+            "pairs": sorted(({**asdict(p), "columns": list(p.columns)} for p in self.pairs),
+                            key=lambda p: p["score"]),
+            "null_rates": self.null_rates,
+        }
+
+    def save(self, directory: str | Path) -> Path:
+        target = Path(directory)
+        target.mkdir(parents=True, exist_ok=True)
+        path = target / "report.json"
+        path.write_text(json.dumps(self.details, indent=1, allow_nan=False, default=float))
+        return path
+
+
+def evaluate(real: DataFrame, synthetic: DataFrame) -> Report:
+    """Compare every column and pair of columns over all rows, with Spark aggregations."""
+    _check_inputs(real, synthetic)
+    log.info("evaluate: column shapes")
+    shapes = column_shapes(real, synthetic)
+    log.info("evaluate: column pair trends")
+    pairs = column_pair_trends(real, synthetic)
+    log.info("evaluate: null rates")
+    return Report(shapes, pairs, {c: {"real": r, "synthetic": s}
+                                  for c, (r, s) in _null_rates(real, synthetic).items()})
+
+
+def _check_inputs(real: DataFrame, synthetic: DataFrame) -> None:
+    real_types = dict(real.dtypes)
+    synth_types = dict(synthetic.dtypes)
+    if real_types != synth_types:
+        missing = sorted(set(real_types) - set(synth_types))
+        extra = sorted(set(synth_types) - set(real_types))
+        changed = sorted(c for c in set(real_types) & set(synth_types) if real_types[c] != synth_types[c])
+        raise InputDataError(f"real and synthetic schemas differ: missing {missing}, extra {extra}, "
+                             f"different types {changed}; evaluate tables with the same columns")
+    if synthetic.limit(1).count() == 0:
+        raise InputDataError("the synthetic table is empty; generate rows first")
+    if real.limit(1).count() == 0:
+        raise InputDataError("the real table is empty")
+
+
+def _null_rates(real: DataFrame, synthetic: DataFrame) -> dict[str, tuple[float, float]]:
+    def rates(df: DataFrame) -> dict[str, float]:
+        row = df.agg(F.count(F.lit(1)).alias("__n"),
+                     *[F.count(F.col("`" + c.replace("`", "``") + "`")).alias(c) for c in df.columns]).first()
+        return {c: 1 - row[c] / row["__n"] for c in df.columns}  # bounded: one row
+
+    r, s = rates(real), rates(synthetic)
+    return {c: (r[c], s[c]) for c in real.columns}
+
+
+def _mean(values: list[float]) -> float:
+    return float(np.mean(values)) if values else float("nan")

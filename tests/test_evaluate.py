@@ -67,3 +67,17 @@ def test_report_keys_and_errors(spark, small_tables, tmp_path):
         evaluate(real, synthetic.drop("origin"))
     with pytest.raises(InputDataError, match="synthetic table is empty"):
         evaluate(real, synthetic.limit(0))
+
+
+def test_privacy_checks(spark, flights, flights_model):
+    from spark_synth import fit
+    from spark_synth.evaluate.privacy import audit_model, exact_copies
+
+    assert audit_model(flights, flights_model) == []
+    leaky = fit(flights.limit(2000), min_count=1)  # k=1 stores rare values on purpose
+    findings = audit_model(flights, leaky, min_count=5)
+    assert findings and all(f["real_count"] < 5 for f in findings)
+    real = flights.select("carrier", "origin", "flight").limit(500)
+    copied = real.limit(50).union(generate(spark, flights_model, rows=150, seed=2).select("carrier", "origin", "flight"))
+    stats = exact_copies(real, copied)
+    assert stats["synthetic_rows"] == 200 and stats["copied_rows"] >= 50

@@ -47,7 +47,8 @@ def test_cli_fit_and_generate(spark, flights_path, tmp_path, capsys):
     assert "already exists" in capsys.readouterr().err
     parquet_out = str(tmp_path / "gen_parquet")
     assert main(["generate", "--model", model, "--rows", "2000", "--seed", "3", "--output", parquet_out]) == 0
-    assert main(["evaluate", "--real", flights_path, "--synthetic", parquet_out, "--report", str(tmp_path / "rep")]) == 0
+    assert main(["evaluate", "--real", flights_path, "--synthetic", parquet_out, "--model", model,
+                 "--report", str(tmp_path / "rep")]) == 0
     assert (tmp_path / "rep" / "report.json").is_file()
 
 

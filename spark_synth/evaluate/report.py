@@ -13,7 +13,9 @@ from pyspark.sql import functions as F
 
 from spark_synth.errors import InputDataError
 from spark_synth.evaluate.pairs import PairScore, column_pair_trends
+from spark_synth.evaluate.privacy import audit_model, exact_copies
 from spark_synth.evaluate.shapes import ShapeScore, column_shapes
+from spark_synth.model.io import SynthModel
 
 log = logging.getLogger(__name__)
 REPORT_VERSION = 1
@@ -26,6 +28,7 @@ class Report:
     shapes: list[ShapeScore]
     pairs: list[PairScore]
     null_rates: dict[str, dict[str, float]]
+    privacy: dict = field(default_factory=dict)
     details: dict = field(init=False)
     score: float = field(init=False)
 
@@ -45,6 +48,7 @@ class Report:
             "pairs": sorted(({**asdict(p), "columns": list(p.columns)} for p in self.pairs),
                             key=lambda p: p["score"]),
             "null_rates": self.null_rates,
+            "privacy": self.privacy,
         }
 
     def save(self, directory: str | Path) -> Path:
@@ -55,16 +59,21 @@ class Report:
         return path
 
 
-def evaluate(real: DataFrame, synthetic: DataFrame) -> Report:
-    """Compare every column and pair of columns over all rows, with Spark aggregations."""
+def evaluate(real: DataFrame, synthetic: DataFrame, model: SynthModel | None = None) -> Report:
+    """Compare every column and pair of columns over all rows, with Spark aggregations; with a
+    model, also audit the values it stores."""
     _check_inputs(real, synthetic)
     log.info("evaluate: column shapes")
     shapes = column_shapes(real, synthetic)
     log.info("evaluate: column pair trends")
     pairs = column_pair_trends(real, synthetic)
     log.info("evaluate: null rates")
-    return Report(shapes, pairs, {c: {"real": r, "synthetic": s}
-                                  for c, (r, s) in _null_rates(real, synthetic).items()})
+    nulls = {c: {"real": r, "synthetic": s} for c, (r, s) in _null_rates(real, synthetic).items()}
+    log.info("evaluate: privacy (exact copies%s)", ", model audit" if model is not None else "")
+    privacy: dict = {"exact_copies": exact_copies(real, synthetic)}
+    if model is not None:
+        privacy["model_audit"] = audit_model(real, model)
+    return Report(shapes, pairs, nulls, privacy)
 
 
 def _check_inputs(real: DataFrame, synthetic: DataFrame) -> None:

@@ -86,11 +86,14 @@ def test_spark_submit_job_with_py_files(spark, flights_model, tmp_path):
     import pyspark
     from chispa import assert_df_equality
 
+    from spark_synth.generate.jvm import engine_jar
+
     root = pathlib.Path(__file__).resolve().parents[1]
     bundle = tmp_path / "spark_synth.zip"
     with zipfile.ZipFile(bundle, "w") as z:
-        for path in (root / "spark_synth").rglob("*.py"):
-            z.write(path, path.relative_to(root))
+        for path in (root / "spark_synth").rglob("*"):
+            if path.is_file() and "__pycache__" not in path.parts:
+                z.write(path, path.relative_to(root))
     model = tmp_path / "m.json"
     flights_model.save(model)
     out = tmp_path / "submitted"
@@ -98,6 +101,7 @@ def test_spark_submit_job_with_py_files(spark, flights_model, tmp_path):
     submit = pathlib.Path(pyspark.__file__).parent / "bin" / "spark-submit"
     result = subprocess.run(
         [str(submit), "--master", "local[2]", "--conf", "spark.ui.enabled=false", "--py-files", str(bundle),
+         "--jars", str(engine_jar()),
          str(root / "jobs" / "generate.py"), "--model", str(model), "--rows", "5000", "--seed", "4",
          "--output", str(out)], env=env, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]

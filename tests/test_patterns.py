@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from spark_synth.fit.patterns import build_pattern, count_shapes
-from spark_synth.generate.patterns import PatternSampler
+from spark_synth import generate
+from spark_synth.model.io import SynthModel
 
 
 def learn(values: list[str], min_count: int = 5):
@@ -16,20 +17,29 @@ def learn(values: list[str], min_count: int = 5):
     return build_pattern(shape_n, char_n, prefix_n, min_count, fallback_length=8)
 
 
-def test_phone_numbers_keep_shape_and_area_codes():
+def draw(spark, pattern, rows: int, seed: int) -> list[str]:
+    """Strings the JVM engine draws from a pattern column."""
+    model = SynthModel.from_dict({
+        "format": "spark_synth.model", "schema_version": 1, "created_by": "test",
+        "table": {"name": "t", "row_count": 1000}, "privacy": {"min_count": 5},
+        "columns": [{"name": "s", "spark_type": '"string"', "kind": "pattern", "pattern": pattern.model_dump()}]})
+    return [r.s for r in generate(spark, model, rows=rows, seed=seed).collect()]
+
+
+def test_phone_numbers_keep_shape_and_area_codes(spark):
     rng = np.random.default_rng(0)
     area = rng.choice(["212", "646", "718"], 3000, p=[0.5, 0.3, 0.2])
     values = [f"{a}-{rng.integers(200, 999)}-{rng.integers(0, 10_000):04d}" for a in area]
     pattern = learn(values)
     assert [s.shape for s in pattern.shapes] == ["999-999-9999"]
     assert set(pattern.shapes[0].prefixes) == {"212", "646", "718"}
-    drawn = PatternSampler(pattern).draw(np.random.default_rng(1), 4000).to_pylist()
+    drawn = draw(spark, pattern, 4000, seed=1)
     assert all(re.fullmatch(r"(212|646|718)-\d{3}-\d{4}", s) for s in drawn)
     share_212 = np.mean([s.startswith("212") for s in drawn])
     assert abs(share_212 - 0.5) < 0.05
 
 
-def test_tail_numbers_keep_their_shapes():
+def test_tail_numbers_keep_their_shapes(spark):
     rng = np.random.default_rng(2)
     digits = [f"N{rng.integers(100, 999)}{rng.choice(['AA', 'UA', 'JB'])}" for _ in range(2000)]
     numeric = [f"N{rng.integers(10000, 99999)}" for _ in range(1000)]
@@ -37,7 +47,7 @@ def test_tail_numbers_keep_their_shapes():
     shapes = {s.shape: s.probability for s in pattern.shapes}
     assert set(shapes) == {"A999AA", "A99999"}
     assert shapes["A999AA"] == pytest.approx(2 / 3, abs=1e-6)
-    drawn = PatternSampler(pattern).draw(np.random.default_rng(3), 3000).to_pylist()
+    drawn = draw(spark, pattern, 3000, seed=3)
     assert all(re.fullmatch(r"N\d{3}[AUJ][AB]|N\d{5}", s) for s in drawn)
 
 

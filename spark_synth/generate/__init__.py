@@ -1,4 +1,5 @@
-"""Generate side: plan row ranges per partition, sample blocks in numpy, emit Arrow batches."""
+"""Generate side: compile the model into a plan (plan.py), run it in the JVM engine (jvm/),
+planned as row ranges per partition (planner.py)."""
 
 from spark_synth.generate.planner import generate_dataframe
 

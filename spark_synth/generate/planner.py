@@ -1,20 +1,18 @@
-"""Planning generation: rows -> partitions -> row ranges, wired into one mapInArrow.
+"""Planning generation: validate the request, compile the plan, read it from the JVM engine.
 
-The only input is spark.range(P): partition p owns rows [N*p//P, N*(p+1)//P). No shuffle, no
-join, constant memory per task (one block at a time), and since every value depends only on
+Partition p owns rows [N*p//P, N*(p+1)//P) (computed by the engine). No shuffle, no join,
+constant memory per task (one 4,096-row batch at a time), and since every value depends only on
 (seed, column, row index) the result is identical for every P.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Iterator
-
-import pyarrow as pa
 from pyspark.sql import DataFrame, SparkSession
 
 from spark_synth.errors import GenerateError
-from spark_synth.generate.sampler import BlockSampler, output_schema
+from spark_synth.generate.jvm import ENGINE_CLASS, ensure_engine
+from spark_synth.generate.plan import compile_plan
 from spark_synth.model.io import SynthModel
 from spark_synth.model.schema import IdColumn
 from spark_synth.seeding import check_seed
@@ -26,10 +24,6 @@ def default_partitions(spark: SparkSession, rows: int) -> int:
     """A multiple of the cluster's parallelism (no straggler round), ~ROWS_PER_PARTITION each."""
     parallelism = max(1, spark.sparkContext.defaultParallelism)
     return parallelism * max(1, math.ceil(rows / (parallelism * ROWS_PER_PARTITION)))
-
-
-def partition_range(rows: int, partitions: int, index: int) -> tuple[int, int]:
-    return rows * index // partitions, rows * (index + 1) // partitions
 
 
 INTEGER_MAX = {"byte": 2**7 - 1, "short": 2**15 - 1, "integer": 2**31 - 1, "long": 2**63 - 1}
@@ -62,12 +56,10 @@ def generate_dataframe(spark: SparkSession, model: SynthModel, rows: int, seed: 
         raise GenerateError(f"partitions must be a positive integer, got {partitions!r}")
     partitions = min(partitions, rows)
     check_key_space(model, rows)
-    model_json = model.to_json()  # executors get the validated JSON text, never a pickle of it
-
-    def task(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        sampler = BlockSampler(SynthModel.from_json(model_json), seed)
-        for batch in batches:
-            for index in batch.column(0).to_pylist():
-                yield from sampler.batches(*partition_range(rows, partitions, index))
-
-    return spark.range(partitions, numPartitions=partitions).mapInArrow(task, output_schema(model))
+    ensure_engine(spark)
+    return (spark.read.format(ENGINE_CLASS)
+            .option("plan", compile_plan(model))
+            .option("rows", str(rows))
+            .option("seed", str(seed))
+            .option("partitions", str(partitions))
+            .load())

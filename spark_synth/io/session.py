@@ -20,9 +20,25 @@ def get_spark(app_name: str = "spark_synth", master: str | None = None,
         builder = builder.master(master)
     elif "spark.master" not in dict(SparkConf().getAll()):
         builder = builder.master("local[*]")
-    defaults = {"spark.sql.session.timeZone": "UTC", "spark.ui.showConsoleProgress": "false"}
-    for key, value in {**defaults, **(conf or {})}.items():
+    settings = {"spark.sql.session.timeZone": "UTC", "spark.ui.showConsoleProgress": "false", **(conf or {})}
+    engine = _engine_jar_or_none()
+    if engine is not None and SparkSession.getActiveSession() is None:
+        # On the classpath from the start, so driver and executors load the generation engine.
+        jars = [j for j in (settings.get("spark.jars") or SparkConf().get("spark.jars", "")).split(",") if j]
+        settings["spark.jars"] = ",".join(jars + [engine])
+    for key, value in settings.items():
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     return spark
+
+
+def _engine_jar_or_none() -> str | None:
+    """The engine jar, or None if it cannot be built here (generate() then says why)."""
+    from spark_synth.errors import GenerateError
+    from spark_synth.generate.jvm import engine_jar
+
+    try:
+        return str(engine_jar())
+    except GenerateError:
+        return None

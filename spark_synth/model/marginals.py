@@ -8,8 +8,9 @@ same scale is cut into *codes*, the discrete cells that dependency tables count:
 - categorical: codes 1..K are the categories, K+1 the rare remainder;
 - numeric/datetime: codes 1..bins are equal-probability bins of the non-null values.
 
-Fit turns observed values into (code, u); generate turns u (or a code plus a position inside it)
-back into values. Keeping both directions here is what makes them agree.
+Fit turns observed values into (code, u) here; generation turns u (or a code plus a position
+inside it) back into values in the JVM engine, from the edges this class computes
+(spark_synth/generate/plan.py), so both directions share one definition of the scale.
 """
 
 from __future__ import annotations
@@ -78,36 +79,6 @@ def rounding_step(column: NumericColumn) -> float | None:
     return None
 
 
-class FastQuantile:
-    """Q(v) resampled on a uniform grid: O(1) per value instead of a binary search.
-
-    The grid (GRID_POINTS) is finer than the stored quantile points, so the piecewise-linear
-    function is reproduced to within 1/GRID_POINTS of probability.
-    """
-
-    GRID_POINTS = 1 << 14
-
-    def __init__(self, qf: QuantileFunction):
-        self.table = quantile(qf, np.linspace(0.0, 1.0, self.GRID_POINTS + 1))
-        self.steps = np.diff(self.table)
-
-    def __call__(self, v: np.ndarray) -> np.ndarray:
-        scaled = v * self.GRID_POINTS
-        index = np.minimum(scaled.astype(np.int64), self.GRID_POINTS - 1)
-        return self.table[index] + (scaled - index) * self.steps[index]
-
-
-def finish_values(column: NumericColumn, position: np.ndarray, q: FastQuantile | None = None) -> np.ndarray:
-    """Quantile function, rounded to the column's step and clipped to its range."""
-    x = q(position) if q is not None else quantile(column.quantiles, position)
-    step = rounding_step(column)
-    if step is not None:
-        x = np.round(x / step) * step
-        if column.decimal_places is not None:
-            x = np.round(x, column.decimal_places)
-    return np.clip(x, column.min, column.max)
-
-
 class UniformScale:
     """Code boundaries of one copula column on the u scale.
 
@@ -138,7 +109,6 @@ class UniformScale:
         self.edges = np.concatenate([[0.0, p_null], p_null + upper])
         self.edges[-1] = 1.0
         self.n_codes = len(self.edges) - 1
-        self._guide: GuideTable | None = None
 
     # --- fit direction -------------------------------------------------------------------
     def numeric_codes_and_u(self, x: np.ndarray, is_null: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -150,52 +120,6 @@ class UniformScale:
 
     def code_midpoints(self, codes: np.ndarray) -> np.ndarray:
         return (self.edges[codes] + self.edges[codes + 1]) / 2.0
-
-    # --- generate direction --------------------------------------------------------------
-    def code_of_uniform(self, u: np.ndarray) -> np.ndarray:
-        if self._guide is None:
-            self._guide = GuideTable(self.edges[1:])
-        return self._guide.lookup(u)
-
-    def uniform_in_code(self, codes: np.ndarray, position: np.ndarray) -> np.ndarray:
-        lo = self.edges[codes]
-        return lo + position * (self.edges[codes + 1] - lo)
-
-    def position_in_code(self, codes: np.ndarray, u: np.ndarray) -> np.ndarray:
-        lo = self.edges[codes]
-        width = self.edges[codes + 1] - lo
-        return np.where(width > 0, (u - lo) / np.where(width > 0, width, 1.0), 0.5)
-
-    def non_null_position(self, u: np.ndarray) -> np.ndarray:
-        """For numbers: where u falls inside the non-null mass, in [0, 1]."""
-        p_null = self.column.null_fraction
-        if p_null >= 1.0:
-            return np.zeros_like(u)
-        return np.clip((u - p_null) / (1.0 - p_null), 0.0, 1.0)
-
-
-class GuideTable:
-    """Inverse CDF lookup in O(1): index of the first cell whose upper bound exceeds u.
-
-    A guide array over [0, 1) gives a starting cell; a few vectorised steps finish the search.
-    Equivalent to np.searchsorted(uppers, u, 'right') but much faster for many cells.
-    """
-
-    def __init__(self, uppers: np.ndarray, size: int | None = None):
-        self.uppers = np.asarray(uppers, dtype=np.float64)
-        self.size = size or min(max(4 * len(self.uppers), 64), 1 << 20)
-        grid = np.arange(self.size) / self.size
-        self.start = np.searchsorted(self.uppers, grid, side="right")
-        self.last = len(self.uppers) - 1
-
-    def lookup(self, u: np.ndarray) -> np.ndarray:
-        index = np.minimum(self.start[np.minimum((u * self.size).astype(np.int64), self.size - 1)], self.last)
-        todo = np.flatnonzero((self.uppers[index] <= u) & (index < self.last))
-        while todo.size:  # usually a small minority of rows, and few steps
-            index[todo] += 1
-            still = (self.uppers[index[todo]] <= u[todo]) & (index[todo] < self.last)
-            todo = todo[still]
-        return index
 
 
 def normal_scores(u: np.ndarray) -> np.ndarray:

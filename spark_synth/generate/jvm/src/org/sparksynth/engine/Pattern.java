@@ -1,0 +1,115 @@
+package org.sparksynth.engine;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Draws strings from a learned pattern: a shape (character-class template) by probability, an
+ * optional prefix, then one character per position (a learned table, a class range or a
+ * literal). Uses draws firstDraw, firstDraw+1, ... of the column's stream for the row.
+ */
+final class Pattern {
+    private static final int TABLE = 0;
+    private static final int CLASS = 1;
+    private static final int LITERAL = 2;
+
+    private final double[] shapeCumulative;
+    private final Shape[] shapes;
+
+    private static final class Shape {
+        int length;
+        int[] kind;
+        int[][] chars;
+        double[][] cumulative;
+        int[] first;
+        int[] count;
+        int prefixLength;
+        int[][] prefixes;
+        double[] prefixCumulative;
+        boolean ascii;
+    }
+
+    Pattern(JsonNode node) {
+        shapeCumulative = Json.doubles(node.get("cumulative"));
+        JsonNode shapeNodes = node.get("shapes");
+        shapes = new Shape[shapeNodes.size()];
+        for (int s = 0; s < shapes.length; s++) {
+            JsonNode n = shapeNodes.get(s);
+            Shape shape = new Shape();
+            JsonNode positions = n.get("positions");
+            shape.length = positions.size();
+            shape.kind = new int[shape.length];
+            shape.chars = new int[shape.length][];
+            shape.cumulative = new double[shape.length][];
+            shape.first = new int[shape.length];
+            shape.count = new int[shape.length];
+            boolean ascii = true;
+            for (int p = 0; p < shape.length; p++) {
+                JsonNode position = positions.get(p);
+                switch (position.get("kind").asText()) {
+                    case "table" -> {
+                        shape.kind[p] = TABLE;
+                        shape.chars[p] = Json.ints(position.get("chars"));
+                        shape.cumulative[p] = Json.doubles(position.get("cumulative"));
+                        for (int c : shape.chars[p]) {
+                            ascii &= c < 128;
+                        }
+                    }
+                    case "class" -> {
+                        shape.kind[p] = CLASS;
+                        shape.first[p] = position.get("first").asInt();
+                        shape.count[p] = position.get("count").asInt();
+                        ascii &= shape.first[p] + shape.count[p] <= 128;
+                    }
+                    default -> {
+                        shape.kind[p] = LITERAL;
+                        shape.first[p] = position.get("char").asInt();
+                        ascii &= shape.first[p] < 128;
+                    }
+                }
+            }
+            shape.prefixLength = n.get("prefix_length").asInt();
+            if (shape.prefixLength > 0) {
+                JsonNode prefixNodes = n.get("prefixes");
+                shape.prefixes = new int[prefixNodes.size()][];
+                for (int i = 0; i < shape.prefixes.length; i++) {
+                    shape.prefixes[i] = Json.ints(prefixNodes.get(i));
+                    for (int c : shape.prefixes[i]) {
+                        ascii &= c < 128;
+                    }
+                }
+                shape.prefixCumulative = Json.doubles(n.get("prefix_cumulative"));
+            }
+            shape.ascii = ascii;
+            shapes[s] = shape;
+        }
+    }
+
+    /** UTF-8 bytes of the string drawn for one row. */
+    byte[] draw(long stream, long row, int firstDraw) {
+        Shape shape = shapes[GuideTable.pick(shapeCumulative, Rng.uniform(Rng.bits(stream, row, firstDraw)))];
+        int[] codePoints = new int[shape.length];
+        for (int p = 0; p < shape.length; p++) {
+            switch (shape.kind[p]) {
+                case TABLE -> codePoints[p] = shape.chars[p][GuideTable.pick(shape.cumulative[p],
+                        Rng.uniform(Rng.bits(stream, row, firstDraw + 2 + p)))];
+                case CLASS -> codePoints[p] = shape.first[p]
+                        + (int) (Rng.uniform(Rng.bits(stream, row, firstDraw + 2 + p)) * shape.count[p]);
+                default -> codePoints[p] = shape.first[p];
+            }
+        }
+        if (shape.prefixLength > 0) {
+            int[] prefix = shape.prefixes[GuideTable.pick(shape.prefixCumulative,
+                    Rng.uniform(Rng.bits(stream, row, firstDraw + 1)))];
+            System.arraycopy(prefix, 0, codePoints, 0, shape.prefixLength);
+        }
+        if (shape.ascii) {
+            byte[] bytes = new byte[shape.length];
+            for (int p = 0; p < shape.length; p++) {
+                bytes[p] = (byte) codePoints[p];
+            }
+            return bytes;
+        }
+        return new String(codePoints, 0, shape.length).getBytes(StandardCharsets.UTF_8);
+    }
+}

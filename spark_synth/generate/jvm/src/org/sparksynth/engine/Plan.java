@@ -1,0 +1,187 @@
+package org.sparksynth.engine;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * The compiled generation plan: the model file turned into flat tables by
+ * spark_synth/generate/plan.py, so this engine only looks things up and never re-derives
+ * statistics. Parsed once per task from the JSON text carried in the scan options.
+ */
+final class Plan {
+    static final int ENGINE_VERSION = 1;
+    static final double U_MAX = 1.0 - 1e-12;
+
+    final StructType schema;
+    final int dimension;
+    final double[] cholesky;
+    final Variable[] order;
+    final ColumnSpec[] columns;
+
+    /** One Gaussian-copula variable, in dependency order. */
+    static final class Variable {
+        int index;
+        int column;
+        double[] edges;
+        GuideTable codes;
+        boolean keepPosition;
+        int parent = -1;
+        double rho;
+        double spread;
+        boolean parentNumeric;
+        /** Cells of parent code p: rowStart[p] until rowStart[p + 1]; empty = no table row. */
+        int[] rowStart;
+        /** Cumulative probability of each cell within its parent's row (last cell of a row = 1). */
+        double[] cumulative;
+        int[] children;
+    }
+
+    /** How one output column is produced and written. */
+    static final class ColumnSpec {
+        String name;
+        long key;
+        String source;
+        double nullFraction;
+        Output output;
+        // numeric copula columns
+        boolean numeric;
+        double pNull;
+        QuantileFunction quantiles;
+        double step = Double.NaN;
+        double decimalScale = Double.NaN;
+        double min;
+        double max;
+        // categories (copula categorical columns; constants have one)
+        int categoryCount;
+        byte[][] strings;
+        long[] integers;
+        double[] numbers;
+        boolean[] booleans;
+        Pattern pattern;
+        // ids
+        long idStart;
+        long idStep;
+    }
+
+    private Plan(JsonNode root) {
+        int version = root.get("engine_version").asInt();
+        if (version != ENGINE_VERSION) {
+            throw new IllegalArgumentException("spark_synth plan has engine_version " + version
+                    + " but this engine jar implements " + ENGINE_VERSION
+                    + "; rebuild the engine jar from the installed spark_synth package");
+        }
+        schema = (StructType) DataType.fromJson(root.get("schema").asText());
+        JsonNode copula = root.get("copula");
+        dimension = copula.get("dimension").asInt();
+        cholesky = Json.doubles(copula.get("cholesky"));
+        JsonNode variableNodes = copula.get("variables");
+        order = new Variable[variableNodes.size()];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = variable(variableNodes.get(i));
+        }
+        JsonNode columnNodes = root.get("columns");
+        columns = new ColumnSpec[columnNodes.size()];
+        for (int i = 0; i < columns.length; i++) {
+            columns[i] = column(columnNodes.get(i), schema.fields()[i].dataType());
+        }
+    }
+
+    static Plan parse(String json) {
+        try {
+            return new Plan(new ObjectMapper().readTree(json));
+        } catch (IOException e) {
+            throw new IllegalArgumentException("spark_synth plan is not valid JSON: " + e.getMessage(), e);
+        }
+    }
+
+    static StructType schemaOf(String json) {
+        try {
+            return (StructType) DataType.fromJson(new ObjectMapper().readTree(json).get("schema").asText());
+        } catch (IOException e) {
+            throw new IllegalArgumentException("spark_synth plan is not valid JSON: " + e.getMessage(), e);
+        }
+    }
+
+    private static Variable variable(JsonNode n) {
+        Variable v = new Variable();
+        v.index = n.get("index").asInt();
+        v.column = n.get("column").asInt();
+        v.edges = Json.doubles(n.get("edges"));
+        double[] uppers = new double[v.edges.length - 1];
+        System.arraycopy(v.edges, 1, uppers, 0, uppers.length);
+        v.codes = new GuideTable(uppers);
+        v.keepPosition = n.get("keep_position").asBoolean();
+        JsonNode conditional = n.get("conditional");
+        if (conditional != null && !conditional.isNull()) {
+            v.parent = n.get("parent").asInt();
+            v.rho = n.get("rho").asDouble();
+            v.spread = Math.sqrt(Math.max(1.0 - v.rho * v.rho, 1e-9));
+            v.parentNumeric = n.get("parent_numeric").asBoolean();
+            v.rowStart = Json.ints(conditional.get("row_start"));
+            v.cumulative = Json.doubles(conditional.get("cumulative"));
+            v.children = Json.ints(conditional.get("children"));
+
+        }
+        return v;
+    }
+
+    private static ColumnSpec column(JsonNode n, DataType type) {
+        ColumnSpec c = new ColumnSpec();
+        c.name = n.get("name").asText();
+        c.key = n.get("key").asLong();
+        c.source = n.get("source").asText();
+        c.nullFraction = n.get("null_fraction").asDouble();
+        c.output = new Output(type);
+        JsonNode numeric = n.get("numeric");
+        if (numeric != null && !numeric.isNull()) {
+            c.numeric = true;
+            c.pNull = numeric.get("p_null").asDouble();
+            c.quantiles = new QuantileFunction(Json.doubles(numeric.get("probabilities")),
+                    Json.doubles(numeric.get("values")));
+            if (!numeric.get("step").isNull()) {
+                c.step = numeric.get("step").asDouble();
+            }
+            if (!numeric.get("decimal_places").isNull()) {
+                c.decimalScale = Math.pow(10.0, numeric.get("decimal_places").asInt());
+            }
+            c.min = numeric.get("min").asDouble();
+            c.max = numeric.get("max").asDouble();
+        }
+        JsonNode categories = n.get("categories");
+        if (categories != null && !categories.isNull()) {
+            c.categoryCount = categories.size();
+            c.strings = new byte[c.categoryCount][];
+            c.integers = new long[c.categoryCount];
+            c.numbers = new double[c.categoryCount];
+            c.booleans = new boolean[c.categoryCount];
+            for (int i = 0; i < c.categoryCount; i++) {
+                JsonNode value = categories.get(i);
+                if (value.isTextual()) {
+                    c.strings[i] = value.asText().getBytes(StandardCharsets.UTF_8);
+                } else if (value.isBoolean()) {
+                    c.booleans[i] = value.asBoolean();
+                } else if (value.canConvertToLong() && value.isIntegralNumber()) {
+                    c.integers[i] = value.asLong();
+                    c.numbers[i] = value.asDouble();
+                } else {
+                    c.numbers[i] = value.asDouble();
+                    c.integers[i] = Math.round(c.numbers[i]);
+                }
+            }
+        }
+        JsonNode pattern = n.get("pattern");
+        if (pattern != null && !pattern.isNull()) {
+            c.pattern = new Pattern(pattern);
+        }
+        JsonNode id = n.get("id");
+        if (id != null && !id.isNull()) {
+            c.idStart = id.get("start").asLong();
+            c.idStep = id.get("step").asLong();
+        }
+        return c;
+    }
+}

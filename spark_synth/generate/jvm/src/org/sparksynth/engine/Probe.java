@@ -1,0 +1,49 @@
+package org.sparksynth.engine;
+
+/**
+ * Read-only entry points for tests (called through py4j): the engine's own lookups, so the
+ * Python suite can check them against the fit-side definitions in spark_synth.model.marginals.
+ */
+public final class Probe {
+    private Probe() {}
+
+    public static int[] guideLookup(double[] uppers, double[] u) {
+        GuideTable table = new GuideTable(uppers);
+        int[] out = new int[u.length];
+        for (int i = 0; i < u.length; i++) {
+            out[i] = table.lookup(u[i]);
+        }
+        return out;
+    }
+
+    /** Code of each u for a copula column of a plan. */
+    public static int[] codes(String plan, String column, double[] u) {
+        Plan.Variable v = variable(Plan.parse(plan), column);
+        int[] out = new int[u.length];
+        for (int i = 0; i < u.length; i++) {
+            out[i] = v.codes.lookup(u[i]);
+        }
+        return out;
+    }
+
+    /** The value a numeric copula column takes at each non-null u. */
+    public static double[] values(String plan, String column, double[] u) {
+        Plan p = Plan.parse(plan);
+        Plan.ColumnSpec c = p.columns[variable(p, column).column];
+        double[] out = new double[u.length];
+        for (int i = 0; i < u.length; i++) {
+            double position = Math.min(Math.max((u[i] - c.pNull) / (1.0 - c.pNull), 0.0), 1.0);
+            out[i] = Sampler.finish(c, position);
+        }
+        return out;
+    }
+
+    private static Plan.Variable variable(Plan plan, String column) {
+        for (Plan.Variable v : plan.order) {
+            if (plan.columns[v.column].name.equals(column)) {
+                return v;
+            }
+        }
+        throw new IllegalArgumentException("no copula column " + column);
+    }
+}

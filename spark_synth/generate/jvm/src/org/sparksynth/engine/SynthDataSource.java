@@ -1,0 +1,215 @@
+package org.sparksynth.engine;
+
+import java.math.BigInteger;
+import java.util.EnumSet;
+import java.util.Map;
+import java.util.Set;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.connector.catalog.SupportsRead;
+import org.apache.spark.sql.connector.catalog.Table;
+import org.apache.spark.sql.connector.catalog.TableCapability;
+import org.apache.spark.sql.connector.catalog.TableProvider;
+import org.apache.spark.sql.connector.expressions.Transform;
+import org.apache.spark.sql.connector.read.Batch;
+import org.apache.spark.sql.connector.read.InputPartition;
+import org.apache.spark.sql.connector.read.PartitionReader;
+import org.apache.spark.sql.connector.read.PartitionReaderFactory;
+import org.apache.spark.sql.connector.read.Scan;
+import org.apache.spark.sql.connector.read.ScanBuilder;
+import org.apache.spark.sql.execution.vectorized.OnHeapColumnVector;
+import org.apache.spark.sql.sources.DataSourceRegister;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.sql.util.CaseInsensitiveStringMap;
+import org.apache.spark.sql.vectorized.ColumnarBatch;
+
+/**
+ * Spark data source "spark_synth_engine": synthetic rows straight into Spark's columnar
+ * batches, no Python worker and no Arrow hand-off. Options: plan (the JSON compiled by
+ * spark_synth.generate.plan), rows, seed, partitions. Partition p owns the rows
+ * [rows*p/P, rows*(p+1)/P); every value depends only on (seed, column, row), so the result is the
+ * same for any P, executor count or retry.
+ */
+public final class SynthDataSource implements TableProvider, DataSourceRegister {
+    @Override
+    public String shortName() {
+        return "spark_synth_engine";
+    }
+
+    @Override
+    public StructType inferSchema(CaseInsensitiveStringMap options) {
+        return Plan.schemaOf(required(options, "plan"));
+    }
+
+    @Override
+    public Table getTable(StructType schema, Transform[] partitioning, Map<String, String> properties) {
+        return new SynthTable(schema, new CaseInsensitiveStringMap(properties));
+    }
+
+    static String required(CaseInsensitiveStringMap options, String key) {
+        String value = options.get(key);
+        if (value == null) {
+            throw new IllegalArgumentException("spark_synth_engine needs the option '" + key + "'");
+        }
+        return value;
+    }
+
+    static long positive(CaseInsensitiveStringMap options, String key) {
+        long value = Long.parseLong(required(options, key));
+        if (value <= 0) {
+            throw new IllegalArgumentException("spark_synth_engine option '" + key + "' must be positive, got " + value);
+        }
+        return value;
+    }
+
+    private static final class SynthTable implements SupportsRead {
+        private final StructType schema;
+        private final CaseInsensitiveStringMap options;
+
+        SynthTable(StructType schema, CaseInsensitiveStringMap options) {
+            this.schema = schema;
+            this.options = options;
+        }
+
+        @Override
+        public String name() {
+            return "spark_synth";
+        }
+
+        @Override
+        public StructType schema() {
+            return schema;
+        }
+
+        @Override
+        public Set<TableCapability> capabilities() {
+            return EnumSet.of(TableCapability.BATCH_READ);
+        }
+
+        @Override
+        public ScanBuilder newScanBuilder(CaseInsensitiveStringMap scanOptions) {
+            return () -> new SynthScan(schema, options);
+        }
+    }
+
+    private static final class SynthScan implements Scan, Batch {
+        private final StructType schema;
+        private final String plan;
+        private final long rows;
+        private final long seed;
+        private final int partitions;
+
+        SynthScan(StructType schema, CaseInsensitiveStringMap options) {
+            this.schema = schema;
+            this.plan = required(options, "plan");
+            this.rows = positive(options, "rows");
+            this.seed = Long.parseLong(required(options, "seed"));
+            this.partitions = (int) Math.min(positive(options, "partitions"), rows);
+            Plan.parse(plan); // fail on the driver, not in every task
+        }
+
+        @Override
+        public StructType readSchema() {
+            return schema;
+        }
+
+        @Override
+        public String description() {
+            return "spark_synth rows=" + rows + " seed=" + seed + " partitions=" + partitions;
+        }
+
+        @Override
+        public Batch toBatch() {
+            return this;
+        }
+
+        @Override
+        public InputPartition[] planInputPartitions() {
+            InputPartition[] out = new InputPartition[partitions];
+            BigInteger total = BigInteger.valueOf(rows);
+            BigInteger count = BigInteger.valueOf(partitions);
+            for (int p = 0; p < partitions; p++) {
+                long start = total.multiply(BigInteger.valueOf(p)).divide(count).longValueExact();
+                long end = total.multiply(BigInteger.valueOf(p + 1L)).divide(count).longValueExact();
+                out[p] = new RowRange(start, end);
+            }
+            return out;
+        }
+
+        @Override
+        public PartitionReaderFactory createReaderFactory() {
+            return new ReaderFactory(plan, seed);
+        }
+    }
+
+    /** Rows [start, end) of the output. */
+    record RowRange(long start, long end) implements InputPartition {}
+
+    private static final class ReaderFactory implements PartitionReaderFactory {
+        private static final long serialVersionUID = 1L;
+        private final String plan;
+        private final long seed;
+
+        ReaderFactory(String plan, long seed) {
+            this.plan = plan;
+            this.seed = seed;
+        }
+
+        @Override
+        public boolean supportColumnarReads(InputPartition partition) {
+            return true;
+        }
+
+        @Override
+        public PartitionReader<InternalRow> createReader(InputPartition partition) {
+            throw new UnsupportedOperationException("spark_synth_engine reads columnar batches only");
+        }
+
+        @Override
+        public PartitionReader<ColumnarBatch> createColumnarReader(InputPartition partition) {
+            RowRange range = (RowRange) partition;
+            return new BatchReader(Plan.parse(plan), seed, range.start(), range.end());
+        }
+    }
+
+    private static final class BatchReader implements PartitionReader<ColumnarBatch> {
+        private static final int BATCH_ROWS = 4096;
+        private final Sampler sampler;
+        private final OnHeapColumnVector[] vectors;
+        private final ColumnarBatch batch;
+        private long next;
+        private final long end;
+
+        BatchReader(Plan plan, long seed, long start, long end) {
+            this.sampler = new Sampler(plan, seed, BATCH_ROWS);
+            this.vectors = OnHeapColumnVector.allocateColumns(BATCH_ROWS, plan.schema);
+            this.batch = new ColumnarBatch(vectors);
+            this.next = start;
+            this.end = end;
+        }
+
+        @Override
+        public boolean next() {
+            if (next >= end) {
+                return false;
+            }
+            int n = (int) Math.min(BATCH_ROWS, end - next);
+            for (OnHeapColumnVector vector : vectors) {
+                vector.reset();
+            }
+            sampler.fill(vectors, next, n);
+            batch.setNumRows(n);
+            next += n;
+            return true;
+        }
+
+        @Override
+        public ColumnarBatch get() {
+            return batch;
+        }
+
+        @Override
+        public void close() {
+            batch.close();
+        }
+    }
+}

@@ -1,0 +1,157 @@
+"""Compiling a model into the generation plan the JVM engine executes.
+
+The engine (spark_synth/generate/jvm, Java) only looks things up: everything statistical is
+derived here from the model file with the same code the fit used (UniformScale), and written as
+flat JSON arrays. Per row the engine then does:
+
+1. one standard normal per copula column: draw 0 of the column's counter-based stream
+   (seed, column key, row), through the inverse normal CDF; correlated by the Cholesky factor;
+2. columns in dependency order: u = Phi(z); a Chow-Liu child instead draws its code from
+   P(child | parent code) with its copula residual given the parent, and (numeric parent) a
+   position inside the cell that follows the parent's position with the copula correlation;
+3. u -> code (null / category / bin) -> value: categories by index, rare remainder from the
+   pattern, numbers through the quantile function, rounded and clipped.
+Columns outside the copula (patterns, constants, ids, all-null) use further draws of their own
+streams. ENGINE_VERSION changes whenever the same plan would give different rows.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+from pyspark.sql import types as T
+
+from spark_synth.model.io import SynthModel, dependency_order
+from spark_synth.model.marginals import UniformScale, rounding_step
+from spark_synth.model.schema import (CLASS_CHARS, CategoricalColumn, ConstantColumn, IdColumn,
+                                      NullColumn, NumericColumn, PatternColumn, PatternModel)
+from spark_synth.seeding import stable_key
+
+ENGINE_VERSION = 1
+_INDEPENDENT_SOURCES = {NullColumn: "null", PatternColumn: "pattern", ConstantColumn: "constant", IdColumn: "id"}
+
+
+def spark_type(column) -> T.DataType:
+    return T._parse_datatype_json_string(column.spark_type)
+
+
+def output_schema(model: SynthModel) -> T.StructType:
+    return T.StructType([T.StructField(c.name, spark_type(c), c.nullable) for c in model.columns])
+
+
+def compile_plan(model: SynthModel) -> str:
+    """The JSON plan for spark_synth_engine (see module docstring)."""
+    spec = model.spec
+    copula_names = list(spec.copula.columns) if spec.copula else []
+    position = {c.name: i for i, c in enumerate(model.columns)}
+    plan = {
+        "engine_version": ENGINE_VERSION,
+        "schema": output_schema(model).json(),
+        "copula": _copula(model, copula_names, position),
+        "columns": [_column(c, c.name in copula_names) for c in model.columns],
+    }
+    return json.dumps(plan, separators=(",", ":"), allow_nan=False)
+
+
+def _copula(model: SynthModel, names: list[str], position: dict[str, int]) -> dict:
+    if not names:
+        return {"dimension": 0, "cholesky": [], "variables": []}
+    spec = model.spec
+    correlation = np.asarray(spec.copula.correlation, dtype=np.float64)
+    index = {name: j for j, name in enumerate(names)}
+    scales = {n: UniformScale(model.column(n), spec.copula.bins) for n in names}
+    dependencies = {d.child: d for d in spec.dependencies}
+    numeric_parents = {d.parent for d in spec.dependencies if scales[d.parent].numeric}
+    variables = []
+    for name in dependency_order(spec):
+        variable = {"index": index[name], "column": position[name], "edges": scales[name].edges.tolist(),
+                    "keep_position": name in numeric_parents, "conditional": None}
+        dependency = dependencies.get(name)
+        if dependency is not None:
+            parent = dependency.parent
+            variable.update(parent=index[parent], rho=float(correlation[index[name], index[parent]]),
+                            parent_numeric=parent in numeric_parents,
+                            conditional=conditional_table(dependency.table, scales[parent].n_codes))
+        variables.append(variable)
+    return {"dimension": len(names), "cholesky": np.linalg.cholesky(correlation).ravel().tolist(),
+            "variables": variables}
+
+
+def conditional_table(table: dict[str, dict[str, float]], parent_codes: int) -> dict:
+    """P(child code | parent code) as flat rows: parent p's cells are row_start[p] until
+    row_start[p + 1], with their child codes and cumulative probabilities (ending at exactly 1).
+    A parent without cells (privacy-filtered) has an empty row: the engine falls back to the
+    child's copula draw."""
+    row_start, cumulative, children = [0], [], []
+    for parent in range(parent_codes):
+        row = table.get(str(parent))
+        if row:
+            cells = sorted(row.items(), key=lambda kv: int(kv[0]))
+            cum = np.cumsum([p for _, p in cells], dtype=np.float64)
+            cum /= cum[-1]
+            cum[-1] = 1.0
+            cumulative.extend(cum.tolist())
+            children.extend(int(c) for c, _ in cells)
+        row_start.append(len(children))
+    return {"row_start": row_start, "cumulative": cumulative, "children": children}
+
+
+def _column(column, in_copula: bool) -> dict:
+    key = stable_key(column.name)
+    out = {"name": column.name, "key": key - (1 << 64) if key >= 1 << 63 else key,
+           "null_fraction": column.null_fraction, "numeric": None, "categories": None,
+           "pattern": None, "id": None}
+    if in_copula:
+        out["source"] = "copula"
+        if isinstance(column, NumericColumn):
+            out["numeric"] = {"p_null": column.null_fraction,
+                              "probabilities": list(column.quantiles.probabilities),
+                              "values": list(column.quantiles.values),
+                              "step": rounding_step(column), "decimal_places": column.decimal_places,
+                              "min": column.min, "max": column.max}
+        elif isinstance(column, CategoricalColumn):
+            out["categories"] = list(column.values)
+            if column.pattern is not None:
+                out["pattern"] = compile_pattern(column.pattern)
+        else:
+            raise TypeError(f"column {column.name!r} of kind {column.kind!r} cannot be a copula column")
+        return out
+    source = _INDEPENDENT_SOURCES.get(type(column))
+    if source is None:
+        raise TypeError(f"column {column.name!r} of kind {column.kind!r} must be sampled by the copula")
+    out["source"] = source
+    if isinstance(column, PatternColumn):
+        out["pattern"] = compile_pattern(column.pattern)
+    elif isinstance(column, ConstantColumn):
+        out["categories"] = [column.value]
+    elif isinstance(column, IdColumn):
+        out["id"] = {"start": column.start, "step": column.step}
+    return out
+
+
+def compile_pattern(pattern: PatternModel) -> dict:
+    shapes = []
+    for shape in pattern.shapes:
+        positions = []
+        for pos, dist in enumerate(shape.positions):
+            if dist is not None:
+                positions.append({"kind": "table", "chars": [ord(c) for c in dist.chars],
+                                  "cumulative": _cumulative(list(dist.chars.values()))})
+            elif shape.shape[pos] in CLASS_CHARS:
+                first, count = CLASS_CHARS[shape.shape[pos]]
+                positions.append({"kind": "class", "first": first, "count": count})
+            else:
+                positions.append({"kind": "literal", "char": ord(shape.shape[pos])})
+        prefix_length = shape.prefix_length if shape.prefixes else 0
+        compiled = {"positions": positions, "prefix_length": prefix_length}
+        if prefix_length:
+            compiled["prefixes"] = [[ord(c) for c in p] for p in shape.prefixes]
+            compiled["prefix_cumulative"] = _cumulative(list(shape.prefixes.values()))
+        shapes.append(compiled)
+    return {"cumulative": _cumulative([s.probability for s in pattern.shapes]), "shapes": shapes}
+
+
+def _cumulative(probabilities: list[float]) -> list[float]:
+    cum = np.cumsum(np.asarray(probabilities, dtype=np.float64))
+    return (cum / cum[-1]).tolist()

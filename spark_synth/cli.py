@@ -51,12 +51,13 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--mode", default="error", choices=["error", "overwrite"])
     gen.set_defaults(run=run_generate)
 
-    ev = sub.add_parser("evaluate", help="score synthetic data against the real table (report.json)")
+    ev = sub.add_parser("evaluate", help="score synthetic data against the real table (report.json, report.html)")
     ev.add_argument("--real", required=True, help="path of the real table")
     ev.add_argument("--synthetic", required=True, help="path of the synthetic table")
     ev.add_argument("--format", choices=["parquet", "orc", "csv", "json"], help="format of both (default: from extension, else parquet)")
     ev.add_argument("--model", help="model file to audit: values stored in it seen fewer than k times in the real data")
-    ev.add_argument("--report", required=True, help="directory for report.json")
+    ev.add_argument("--target", help="column to predict for the utility score (Spark ML, real vs synthetic training)")
+    ev.add_argument("--report", required=True, help="directory for report.json and report.html")
     ev.set_defaults(run=run_evaluate)
 
     demo = sub.add_parser("demo", help="fit the bundled flights sample, generate rows, print a fidelity summary")
@@ -100,23 +101,27 @@ def run_generate(args) -> int:
 
 def run_evaluate(args) -> int:
     from spark_synth.api import load_model
-    from spark_synth.evaluate import evaluate
+    from spark_synth.evaluation import evaluate
     from spark_synth.io import get_spark, read_table
 
     spark = get_spark("spark_synth evaluate", args.master)
     real = read_table(spark, args.real, args.format)
     synthetic = read_table(spark, args.synthetic, args.format)
-    report = evaluate(real, synthetic, load_model(args.model) if args.model else None)
+    report = evaluate(real, synthetic, load_model(args.model) if args.model else None, target=args.target)
     path = report.save(args.report)
     d = report.details
     print(f"score {d['score']:.3f}  Column Shapes {d['column_shapes']:.3f}  "
-          f"Column Pair Trends {d['column_pair_trends']:.3f}  -> {path}")
+          f"Column Pair Trends {d['column_pair_trends']:.3f}  -> {path}, {path.with_name('report.html')}")
+    if d["utility"]:
+        u = d["utility"]
+        print(f"utility ({u['metric']} predicting {u['target']}): real {u['real_score']:.3f}  "
+              f"synthetic {u['synthetic_score']:.3f}  ratio {u['ratio']:.3f}")
     return 0
 
 
 def run_demo(args) -> int:
     from spark_synth.api import fit, generate
-    from spark_synth.evaluate import evaluate
+    from spark_synth.evaluation import evaluate
     from spark_synth.io import get_spark, write_output
 
     spark = get_spark("spark_synth demo", args.master)
@@ -136,19 +141,25 @@ def run_demo(args) -> int:
     elapsed = time.time() - started
     print(f"generated {args.rows:,} rows in {elapsed:.1f} s ({args.rows / elapsed:,.0f} rows/s) -> {data_path}")
     synthetic = spark.read.parquet(data_path)
-    report = evaluate(real, synthetic, model)
+    report = evaluate(real, synthetic.limit(max(real.count(), 1)), model, target="arr_delay")
     report.save(out / "report")
-    print("\nfidelity (real sample vs all generated rows, 1 = identical; SDMetrics definitions):")
+    print("\nfidelity (real sample vs as many generated rows, 1 = identical; SDMetrics definitions):")
     for s in sorted(report.shapes, key=lambda s: s.score):
         print(f"  {s.column:<16} {s.metric:<13} {s.score:.3f}")
     worst = sorted((p for p in report.pairs if p.meets_filter), key=lambda p: p.score)[:5]
     print("  weakest strongly related pairs: " + ", ".join(f"{a}~{b} {p.score:.2f}" for p in worst for a, b in [p.columns]))
     d = report.details
     print(f"  Column Shapes {d['column_shapes']:.3f}   Column Pair Trends {d['column_pair_trends']:.3f} "
-          f"(all pairs {d['column_pair_trends_all_pairs']:.3f})   -> {out / 'report' / 'report.json'}")
+          f"(all pairs {d['column_pair_trends_all_pairs']:.3f})   -> {out / 'report'}/report.json, report.html")
     copies = d["privacy"]["exact_copies"]
     print(f"privacy: {copies['copied_rows']:,} of {copies['synthetic_rows']:,} generated rows equal a real row; "
           f"model values seen fewer than k times: {len(d['privacy']['model_audit'])}")
+    dcr = d["privacy"]["distance_to_closest_record"]
+    print(f"         distance to closest real record, median: synthetic {dcr['synthetic_median']:.4f} vs "
+          f"real hold-out {dcr['holdout_median']:.4f}")
+    u = d["utility"]
+    print(f"utility: {u['model']} predicting {u['target']}: {u['metric']} trained on real {u['real_score']:.3f}, "
+          f"on synthetic {u['synthetic_score']:.3f} (ratio {u['ratio']:.3f}) on a real hold-out")
     return 0
 
 

@@ -7,7 +7,7 @@ import warnings
 import pytest
 
 from spark_synth import InputDataError, generate
-from spark_synth.evaluate import column_pair_trends, column_shapes, evaluate
+from spark_synth.evaluation import column_pair_trends, column_shapes, evaluate
 
 COLUMNS = ["dep_delay", "distance", "air_time", "carrier", "origin", "time_hour"]
 NUMERIC = {"dep_delay", "distance", "air_time", "time_hour"}
@@ -53,16 +53,26 @@ def test_pair_scores_match_sdmetrics(small_tables):
         assert pair.score == pytest.approx(expected, abs=0.01), (a, b)
 
 
-def test_report_keys_and_errors(spark, small_tables, tmp_path):
-    real, synthetic = small_tables
-    report = evaluate(real, synthetic)
-    path = report.save(tmp_path)
+def test_report_files_keys_and_errors(spark, small_tables, tmp_path):
     import json
 
+    import spark_synth
+
+    real, synthetic = small_tables
+    report = spark_synth.evaluate(real, synthetic, target="origin")
+    path = report.save(tmp_path)
     details = json.loads(path.read_text())
     assert {"score", "column_shapes", "column_pair_trends", "column_pair_trends_all_pairs", "columns",
-            "pairs", "null_rates", "report_version"} <= set(details)
+            "pairs", "null_rates", "report_version", "privacy", "utility", "distributions"} <= set(details)
     assert 0.5 < details["score"] <= 1.0
+    assert [c["score"] for c in details["columns"]] == sorted(c["score"] for c in details["columns"])
+    assert details["distributions"]["origin"]["labels"][:3] != []
+    assert sum(details["distributions"]["distance"]["real"]) == pytest.approx(1.0, abs=1e-6)
+    assert details["utility"]["task"] == "classification" and 0 <= details["utility"]["synthetic_score"] <= 1
+    page = (tmp_path / "report.html").read_text()
+    assert page.count("<svg") >= len(COLUMNS) + 2 and "Worst column pairs" in page and "<script" not in page
+    with pytest.raises(InputDataError, match="target column 'nope'"):
+        evaluate(real, synthetic, target="nope")
     with pytest.raises(InputDataError, match=r"missing \['origin'\]"):
         evaluate(real, synthetic.drop("origin"))
     with pytest.raises(InputDataError, match="synthetic table is empty"):
@@ -71,7 +81,7 @@ def test_report_keys_and_errors(spark, small_tables, tmp_path):
 
 def test_privacy_checks(spark, flights, flights_model):
     from spark_synth import fit
-    from spark_synth.evaluate.privacy import audit_model, exact_copies
+    from spark_synth.evaluation.privacy import audit_model, exact_copies
 
     assert audit_model(flights, flights_model) == []
     leaky = fit(flights.limit(2000), min_count=1)  # k=1 stores rare values on purpose
@@ -81,3 +91,39 @@ def test_privacy_checks(spark, flights, flights_model):
     copied = real.limit(50).union(generate(spark, flights_model, rows=150, seed=2).select("carrier", "origin", "flight"))
     stats = exact_copies(real, copied)
     assert stats["synthetic_rows"] == 200 and stats["copied_rows"] >= 50
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_distance_to_closest_record_matches_sdmetrics(seed):
+    """Our numpy DCR equals sdmetrics' calculate_dcr on random mixed tables with nulls."""
+    import numpy as np
+    import pandas as pd
+    from sdmetrics.single_table.privacy.dcr_utils import calculate_dcr
+
+    from spark_synth.evaluation.distance import dcr
+
+    rng = np.random.default_rng(seed)
+
+    def table(n):
+        x = rng.normal(size=n)
+        x[rng.random(n) < 0.1] = np.nan
+        k = rng.integers(0, 4, n).astype(float)
+        return pd.DataFrame({"x": x, "k": k, "c": rng.choice(["a", "b", None], n)})
+
+    data, reference = table(120), table(300)
+    metadata = {"columns": {"x": {"sdtype": "numerical"}, "k": {"sdtype": "numerical"},
+                            "c": {"sdtype": "categorical"}}}
+    expected = calculate_dcr(data, reference, metadata).to_numpy()
+    assert np.allclose(dcr(data, reference, ["x", "k"]), expected, atol=1e-12)
+
+
+def test_dcr_sees_copied_rows(spark, flights, flights_model):
+    from spark_synth.evaluation.distance import distance_to_closest_record
+
+    real = flights.select("dep_delay", "distance", "carrier", "origin")
+    honest = distance_to_closest_record(real, generate(spark, flights_model, rows=3000, seed=5)
+                                        .select(*real.columns), rows=300, reference_rows=2000)
+    assert honest["synthetic_zero_share"] < 0.5 and honest["holdout_rows"] == 300
+    leaked = distance_to_closest_record(real, real, rows=300, reference_rows=29_000)
+    assert leaked["synthetic_zero_share"] > honest["synthetic_zero_share"]
+    assert leaked["closer_than_holdout_probability"] > 0.5 > honest["closer_than_holdout_probability"]

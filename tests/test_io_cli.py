@@ -48,8 +48,12 @@ def test_cli_fit_and_generate(spark, flights_path, tmp_path, capsys):
     parquet_out = str(tmp_path / "gen_parquet")
     assert main(["generate", "--model", model, "--rows", "2000", "--seed", "3", "--output", parquet_out]) == 0
     assert main(["evaluate", "--real", flights_path, "--synthetic", parquet_out, "--model", model,
-                 "--report", str(tmp_path / "rep")]) == 0
-    assert (tmp_path / "rep" / "report.json").is_file()
+                 "--target", "arr_delay", "--report", str(tmp_path / "rep")]) == 0
+    assert (tmp_path / "rep" / "report.json").is_file() and (tmp_path / "rep" / "report.html").is_file()
+    assert "utility (r2 predicting arr_delay)" in capsys.readouterr().out
+    assert main(["evaluate", "--real", flights_path, "--synthetic", parquet_out, "--target", "nope",
+                 "--report", str(tmp_path / "rep2")]) == 2
+    assert "target column 'nope'" in capsys.readouterr().err
 
 
 def test_cli_fit_from_catalog_table(spark, flights, tmp_path):

@@ -42,6 +42,8 @@ class PairScore:
     score: float
     real_strength: float  # |Pearson r| or Cramer's V of the real data
     meets_filter: bool
+    real_value: float = float("nan")  # Pearson r (numeric pairs) or Cramer's V, real data
+    synthetic_value: float = float("nan")  # the same on the synthetic data
 
 
 def column_pair_trends(real: DataFrame, synthetic: DataFrame, categorical: set[str] | None = None) -> list[PairScore]:
@@ -61,7 +63,7 @@ def column_pair_trends(real: DataFrame, synthetic: DataFrame, categorical: set[s
                 if np.isnan(r_real) or np.isnan(r_synth):
                     continue
                 scores.append(PairScore(names, "CorrelationSimilarity", 1 - abs(r_real - r_synth) / 2,
-                                        abs(r_real), abs(r_real) > CORRELATION_FILTER))
+                                        abs(r_real), abs(r_real) > CORRELATION_FILTER, r_real, r_synth))
             else:
                 p_real, p_synth = real_stats["tables"].get((a, b), {}), synth_stats["tables"].get((a, b), {})
                 total_r, total_s = real_stats["rows"], synth_stats["rows"]
@@ -69,7 +71,7 @@ def column_pair_trends(real: DataFrame, synthetic: DataFrame, categorical: set[s
                 variation = 0.5 * sum(abs(p_real.get(c, 0) / total_r - p_synth.get(c, 0) / total_s) for c in cells)
                 strength = _cramers_v(p_real)
                 scores.append(PairScore(names, "ContingencySimilarity", 1 - variation, strength,
-                                        strength > ASSOCIATION_FILTER))
+                                        strength > ASSOCIATION_FILTER, strength, _cramers_v(p_synth)))
     return scores
 
 

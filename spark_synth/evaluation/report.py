@@ -1,4 +1,5 @@
-"""evaluate(): fidelity of synthetic data against the real table, as a Report with stable keys."""
+"""evaluate(): fidelity, privacy and utility of synthetic data against the real table, as a
+Report with stable keys (report.json) and a page of plots (report.html)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,12 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from spark_synth.errors import InputDataError
-from spark_synth.evaluate.pairs import PairScore, column_pair_trends
-from spark_synth.evaluate.privacy import audit_model, exact_copies
-from spark_synth.evaluate.shapes import ShapeScore, column_shapes
+from spark_synth.evaluation.distance import distance_to_closest_record
+from spark_synth.evaluation.html import render
+from spark_synth.evaluation.pairs import PairScore, column_pair_trends
+from spark_synth.evaluation.privacy import audit_model, exact_copies
+from spark_synth.evaluation.shapes import ShapeScore, column_shapes_and_distributions
+from spark_synth.evaluation.utility import utility
 from spark_synth.model.io import SynthModel
 
 log = logging.getLogger(__name__)
@@ -29,6 +33,8 @@ class Report:
     pairs: list[PairScore]
     null_rates: dict[str, dict[str, float]]
     privacy: dict = field(default_factory=dict)
+    distributions: dict = field(default_factory=dict)
+    utility: dict | None = None
     details: dict = field(init=False)
     score: float = field(init=False)
 
@@ -49,31 +55,41 @@ class Report:
                             key=lambda p: p["score"]),
             "null_rates": self.null_rates,
             "privacy": self.privacy,
+            "utility": self.utility,
+            "distributions": self.distributions,
         }
 
     def save(self, directory: str | Path) -> Path:
+        """Write report.json and report.html into `directory`; returns the JSON path."""
         target = Path(directory)
         target.mkdir(parents=True, exist_ok=True)
         path = target / "report.json"
-        path.write_text(json.dumps(self.details, indent=1, allow_nan=False, default=float))
+        path.write_text(json.dumps(_finite(self.details), indent=1, allow_nan=False, default=float))
+        (target / "report.html").write_text(render(self.details), encoding="utf-8")
         return path
 
 
-def evaluate(real: DataFrame, synthetic: DataFrame, model: SynthModel | None = None) -> Report:
-    """Compare every column and pair of columns over all rows, with Spark aggregations; with a
-    model, also audit the values it stores."""
+def evaluate(real: DataFrame, synthetic: DataFrame, model: SynthModel | None = None,
+             target: str | None = None, seed: int = 0) -> Report:
+    """Compare every column and pair of columns over all rows, with Spark aggregations; privacy
+    (exact copies over all rows, distance to closest record on bounded samples, and with a
+    model an audit of the values it stores); with a target, utility of a Spark ML model."""
     _check_inputs(real, synthetic)
+    if target is not None and target not in real.columns:
+        raise InputDataError(f"target column {target!r} is not in the tables (columns: {real.columns})")
     log.info("evaluate: column shapes")
-    shapes = column_shapes(real, synthetic)
+    shapes, distributions = column_shapes_and_distributions(real, synthetic)
     log.info("evaluate: column pair trends")
     pairs = column_pair_trends(real, synthetic)
     log.info("evaluate: null rates")
     nulls = {c: {"real": r, "synthetic": s} for c, (r, s) in _null_rates(real, synthetic).items()}
-    log.info("evaluate: privacy (exact copies%s)", ", model audit" if model is not None else "")
-    privacy: dict = {"exact_copies": exact_copies(real, synthetic)}
+    log.info("evaluate: privacy (exact copies, distance to closest record%s)", ", model audit" if model else "")
+    privacy: dict = {"exact_copies": exact_copies(real, synthetic),
+                     "distance_to_closest_record": distance_to_closest_record(real, synthetic, seed=seed)}
     if model is not None:
         privacy["model_audit"] = audit_model(real, model)
-    return Report(shapes, pairs, nulls, privacy)
+    useful = utility(real, synthetic, target, seed=seed) if target is not None else None
+    return Report(shapes, pairs, nulls, privacy, distributions, useful)
 
 
 def _check_inputs(real: DataFrame, synthetic: DataFrame) -> None:
@@ -99,6 +115,17 @@ def _null_rates(real: DataFrame, synthetic: DataFrame) -> dict[str, tuple[float,
 
     r, s = rates(real), rates(synthetic)
     return {c: (r[c], s[c]) for c in real.columns}
+
+
+def _finite(x):
+    """NaN/inf (e.g. a correlation of a constant column) become null in JSON."""
+    if isinstance(x, float) and not np.isfinite(x):
+        return None
+    if isinstance(x, dict):
+        return {k: _finite(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_finite(v) for v in x]
+    return x
 
 
 def _mean(values: list[float]) -> float:

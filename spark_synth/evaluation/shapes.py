@@ -35,6 +35,13 @@ class ShapeScore:
 
 def column_shapes(real: DataFrame, synthetic: DataFrame, categorical: set[str] | None = None) -> list[ShapeScore]:
     """Per-column scores; `categorical` names numeric columns to score as categories."""
+    return column_shapes_and_distributions(real, synthetic, categorical)[0]
+
+
+def column_shapes_and_distributions(real: DataFrame, synthetic: DataFrame, categorical: set[str] | None = None
+                                    ) -> tuple[list[ShapeScore], dict[str, dict]]:
+    """Scores, plus per column the aggregated distributions the report plots (display
+    histograms for numbers, the most frequent categories): the same counts, no extra pass."""
     categorical = categorical or set()
     plan = []
     for f in real.schema.fields:
@@ -64,7 +71,7 @@ def column_shapes(real: DataFrame, synthetic: DataFrame, categorical: set[str] |
             spec.append({"name": name, "family": fam, "metric": "tv", "values": [r["item"] for r in value]})
     real_counts = _binned_counts(real, spec)
     synth_counts = _binned_counts(synthetic, spec)
-    scores = []
+    scores, distributions = [], {}
     for i, entry in enumerate(spec):
         r, s = real_counts.get(i, {}), synth_counts.get(i, {})
         width = max([0] + list(r) + list(s)) + 1
@@ -72,9 +79,47 @@ def column_shapes(real: DataFrame, synthetic: DataFrame, categorical: set[str] |
         if entry["metric"] == "ks":
             score = 1.0 - float(np.max(np.abs(np.cumsum(pr) - np.cumsum(ps)))) if width else 1.0
             scores.append(ShapeScore(entry["name"], "KSComplement", score))
+            distributions[entry["name"]] = _display_histogram(entry, pr, ps)
         else:
             scores.append(ShapeScore(entry["name"], "TVComplement", 1.0 - 0.5 * float(np.abs(pr - ps).sum())))
-    return scores
+            distributions[entry["name"]] = _top_categories(entry, pr, ps)
+    return scores, distributions
+
+
+DISPLAY_BINS = 30
+DISPLAY_CATEGORIES = 12
+
+
+def _display_histogram(entry: dict, pr: np.ndarray, ps: np.ndarray) -> dict:
+    """Fine KS bins (code c = values in (edges[c-1], edges[c]]) merged into equal-width bins."""
+    edges = np.asarray(entry["edges"], dtype=np.float64)
+    if len(edges) == 0:
+        return {"kind": "histogram", "family": entry["family"], "lo": 0.0, "hi": 0.0, "real": [], "synthetic": []}
+    lo, hi = float(edges[0]), float(edges[-1])
+    right = edges[np.minimum(np.arange(len(pr)), len(edges) - 1)]
+    span = hi - lo if hi > lo else 1.0
+    target = np.clip(((right - lo) / span * DISPLAY_BINS).astype(int), 0, DISPLAY_BINS - 1)
+    real = np.bincount(target, weights=pr, minlength=DISPLAY_BINS)
+    synthetic = np.bincount(target, weights=ps, minlength=DISPLAY_BINS)
+    return {"kind": "histogram", "family": entry["family"], "lo": lo, "hi": hi,
+            "real": real.round(6).tolist(), "synthetic": synthetic.round(6).tolist()}
+
+
+def _top_categories(entry: dict, pr: np.ndarray, ps: np.ndarray) -> dict:
+    """The most frequent real categories (code c = values[c-1]); the rest pooled as 'other'."""
+    values = entry["values"]
+    pr = np.pad(pr, (0, max(0, len(values) + 1 - len(pr))))
+    ps = np.pad(ps, (0, max(0, len(values) + 1 - len(ps))))
+    order = [c for c in np.argsort(-pr[1:len(values) + 1], kind="stable")[:DISPLAY_CATEGORIES] + 1]
+    labels = [str(values[c - 1]) for c in order]
+    real = [float(pr[c]) for c in order]
+    synthetic = [float(ps[c]) for c in order]
+    if 1.0 - sum(real) > 1e-9 or 1.0 - sum(synthetic) > 1e-9:
+        labels.append("(other)")
+        real.append(max(0.0, 1.0 - sum(real)))
+        synthetic.append(max(0.0, 1.0 - sum(synthetic)))
+    return {"kind": "categories", "labels": labels, "real": [round(x, 6) for x in real],
+            "synthetic": [round(x, 6) for x in synthetic]}
 
 
 def _distribution(counts: dict[int, int], width: int) -> np.ndarray:

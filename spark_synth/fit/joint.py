@@ -231,9 +231,10 @@ class _StatsBuilder:
         self.parts: list[dict[str, np.ndarray]] = []
 
     def add(self, kind: str, a=0, b=0, x=0, y=0, key: str = "", n=0, s=0.0) -> None:
-        length = max(np.size(v) for v in (a, b, x, y, n, s))
-        if length == 0:
+        sizes = [np.size(v) for v in (a, b, x, y, n, s)]
+        if 0 in sizes:  # an empty array argument: nothing to add (e.g. no copula columns)
             return
+        length = max(sizes)
         values = dict(a=a, b=b, x=x, y=y, n=n, s=s)
         part = {name: np.broadcast_to(np.asarray(v), (length,)) for name, v in values.items()}
         part["kind"] = np.full(length, kind, dtype=object)

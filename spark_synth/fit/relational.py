@@ -1,0 +1,169 @@
+"""Fitting a relational schema: one single-table model per table, plus key statistics.
+
+Per primary key: uniqueness is checked; integers keep their start (and whether they were a
+1, 2, 3... sequence), strings keep per-position alphabets of their most common learned shape
+(privacy-filtered like every pattern). Per foreign key: null and orphan rates, and the
+distribution of children per parent including parents without children, summarised as
+quantiles and as a popularity curve (share of references -> parent rank). Joins and group-bys
+run in Spark; only quantile vectors reach the driver.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+
+from spark_synth.errors import InputDataError
+from spark_synth.fit.fitter import DEFAULT_MIN_COUNT, FitOptions, fit_table
+from spark_synth.io.readers import read_table
+from spark_synth.io.schema_config import SchemaConfig, table_order
+from spark_synth.model.io import SynthModel
+from spark_synth.model.relational import (RELATIONAL_FORMAT, RELATIONAL_VERSION, ForeignKey, PrimaryKey,
+                                          RelationalModel, RelationalModelFile, TableModel)
+from spark_synth.model.schema import CLASS_CHARS, PatternModel
+
+log = logging.getLogger(__name__)
+SHARE_POINTS = 257
+SHARE_EXPONENT = 3
+COUNT_QUANTILES = 101
+INTEGER_TYPES = (T.ByteType, T.ShortType, T.IntegerType, T.LongType)
+
+
+def fit_schema(spark: SparkSession, config: SchemaConfig, base_dir: Path,
+               min_count: int = DEFAULT_MIN_COUNT) -> RelationalModel:
+    frames = {name: _read(spark, name, table, base_dir) for name, table in config.tables.items()}
+    tables = []
+    for name in table_order(config):
+        table = config.tables[name]
+        df = frames[name]
+        _check_columns(name, df, table.key_columns + [fk.column for fk in table.foreign_keys])
+        rows = df.count()
+        if rows == 0:
+            raise InputDataError(f"table {name!r} is empty; a relational model needs rows in every table")
+        log.info("fit schema: table %s (%d rows)", name, rows)
+        model = fit_table(df, FitOptions(table=name, min_count=min_count))
+        primary_key = None
+        if table.key_columns:
+            _check_unique(name, df, table.key_columns, rows)
+            if len(table.key_columns) == 1:
+                primary_key = _primary_key(name, df, model, table.key_columns[0], rows)
+        foreign_keys = []
+        for fk in table.foreign_keys:
+            parent_key = config.tables[fk.references].key_columns[0]
+            foreign_keys.append(_foreign_key(df, frames[fk.references], fk.column, parent_key,
+                                             fk.references, fk.orphans))
+        tables.append(TableModel(name=name, rows=rows, model=model.spec, primary_key=primary_key,
+                                 foreign_keys=foreign_keys))
+    return RelationalModel(RelationalModelFile(format=RELATIONAL_FORMAT, schema_version=RELATIONAL_VERSION,
+                                               name=config.name, tables=tables))
+
+
+def _read(spark: SparkSession, name: str, table, base_dir: Path) -> DataFrame:
+    path = table.path
+    if path is not None and "://" not in path and not Path(path).is_absolute():
+        path = str((base_dir / path).resolve())
+    try:
+        return read_table(spark, path, table.format, table.table)
+    except InputDataError as exc:
+        raise InputDataError(f"table {name!r}: {exc}") from None
+
+
+def _check_columns(name: str, df: DataFrame, columns: list[str]) -> None:
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise InputDataError(f"table {name!r} has no column(s) {missing} named in the schema config "
+                             f"(its columns: {df.columns})")
+
+
+def _check_unique(name: str, df: DataFrame, key: list[str], rows: int) -> None:
+    cols = [F.col(_q(c)) for c in key]
+    nulls = df.where(F.greatest(*[c.isNull().cast("int") for c in cols]) == 1).count() if len(cols) > 1 \
+        else df.where(cols[0].isNull()).count()
+    if nulls:
+        raise InputDataError(f"table {name!r}: primary key {key} is null in {nulls} rows; a primary key "
+                             "must be non-null (fix the data or declare another key)")
+    distinct = df.select(*cols).distinct().count()
+    if distinct != rows:
+        raise InputDataError(f"table {name!r}: primary key {key} is not unique in the real data "
+                             f"({rows - distinct} duplicate rows); declare a unique key")
+
+
+def _primary_key(name: str, df: DataFrame, model: SynthModel, column: str, rows: int) -> PrimaryKey:
+    data_type = df.schema[column].dataType
+    if isinstance(data_type, INTEGER_TYPES):
+        low, high = df.agg(F.min(_q(column)), F.max(_q(column))).first()
+        return PrimaryKey(column=column, kind="integer", start=int(low), sequential=int(high) - int(low) + 1 == rows)
+    if isinstance(data_type, T.StringType):
+        pattern = getattr(model.column(column), "pattern", None)
+        if pattern is None:
+            raise InputDataError(f"table {name!r}: primary key {column!r} has no learned string pattern")
+        return PrimaryKey(column=column, kind="string", alphabets=key_alphabets(pattern))
+    raise InputDataError(f"table {name!r}: primary key {column!r} has type {data_type.simpleString()}; "
+                         "keys must be integers or strings")
+
+
+def key_alphabets(pattern: PatternModel) -> list[str]:
+    """Allowed characters per position of the most common shape (learned, privacy-filtered)."""
+    shape = max(pattern.shapes, key=lambda s: s.probability)
+    alphabets = []
+    for pos, dist in enumerate(shape.positions):
+        if dist is not None:
+            alphabets.append("".join(sorted(dist.chars)))
+        elif shape.shape[pos] in CLASS_CHARS:
+            first, count = CLASS_CHARS[shape.shape[pos]]
+            alphabets.append("".join(chr(first + i) for i in range(count)))
+        else:
+            alphabets.append(shape.shape[pos])
+    return alphabets
+
+
+def _foreign_key(child: DataFrame, parent: DataFrame, column: str, parent_key: str, parent_name: str,
+                 orphans: str) -> ForeignKey:
+    fk = F.col(_q(column))
+    totals = child.agg(F.count(F.lit(1)).alias("rows"), F.count(fk).alias("non_null")).first()
+    keys = parent.select(F.col(_q(parent_key)).alias("__key")).distinct()
+    referencing = child.where(fk.isNotNull()).select(fk.alias("__key"))
+    orphan_rows = referencing.join(keys, "__key", "left_anti").count()
+    per_parent = (keys.join(referencing.groupBy("__key").count(), "__key", "left")
+                  .select(F.coalesce(F.col("count"), F.lit(0)).cast("double").alias("n")))
+    grid = [float(x) for x in np.linspace(0.0, 1.0, COUNT_QUANTILES)]
+    counts = per_parent.agg(F.percentile_approx("n", grid, 100_000)).first()[0]  # bounded: quantiles
+    return ForeignKey(column=column, parent=parent_name, orphans=orphans,
+                      null_fraction=1 - totals["non_null"] / totals["rows"],
+                      orphan_fraction=orphan_rows / totals["non_null"] if totals["non_null"] else 0.0,
+                      rank_at_share=rank_at_share(np.asarray(counts, dtype=np.float64)).tolist(),
+                      children_per_parent=[float(c) for c in counts])
+
+
+def share_grid(points: int = SHARE_POINTS) -> np.ndarray:
+    """Shares 1 - (1 - t)^SHARE_EXPONENT for t = 0, 1/(points-1), ..., 1: fine near share 1,
+    where the many parents with few children live."""
+    t = np.linspace(0.0, 1.0, points)
+    return 1.0 - (1.0 - t) ** SHARE_EXPONENT
+
+
+def rank_at_share(count_quantiles: np.ndarray, points: int = SHARE_POINTS, steps: int = 4096) -> np.ndarray:
+    """Invert the popularity curve: parents sorted by children (most first); for each share s of
+    all references, the rank fraction by which that share is used up."""
+    ranks = (np.arange(steps) + 0.5) / steps
+    p = np.linspace(0.0, 1.0, len(count_quantiles))
+    descending = np.interp(1.0 - ranks, p, count_quantiles)
+    shares = share_grid(points)
+    if descending.sum() <= 0:
+        return shares
+    cumulative = np.concatenate([[0.0], np.cumsum(descending) / descending.sum()])
+    edges = np.arange(steps + 1) / steps
+    out = np.interp(shares, cumulative, edges)
+    # Parents without children sit at the end of the ranking: the last share ends where the
+    # cumulative share first reaches 1, not after them.
+    out[0], out[-1] = 0.0, edges[int(np.argmax(cumulative >= 1.0 - 1e-12))]
+    return np.clip(out, 0.0, 1.0)
+
+
+def _q(name: str) -> str:
+    return "`" + name.replace("`", "``") + "`"

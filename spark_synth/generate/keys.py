@@ -1,0 +1,160 @@
+"""Primary and foreign keys as Spark column expressions of the row index: computed, never
+looked up, so a table is generated without joins or shuffles and a task needs only its rows.
+
+- uniform(seed, stream, row, draw): xxhash64 of (seed, stream, draw, row) -> [0, 1).
+- permutation(index, n): (a * index + b) mod n with gcd(a, n) = 1, a bijection of [0, n) with
+  seed-derived a and b; a < 2^63 / n keeps the product exact in 64-bit integers.
+- primary key of row j: integers start + j (sequential) or start + permutation(j); strings the
+  mixed-radix digits of permutation(j) in the learned per-position alphabets.
+- foreign key of a child row: parent rank from the popularity curve at a low-discrepancy point
+  of the row (weyl), parent index =
+  permutation(rank) (popular parents spread over the table), key = the parent's key expression.
+  Faithful orphans use indexes n, n+1, ... which no parent has.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+
+from pyspark.sql import Column, DataFrame
+from pyspark.sql import functions as F
+
+from spark_synth.errors import GenerateError
+from spark_synth.model.relational import ForeignKey, PrimaryKey
+from spark_synth.seeding import stable_key
+
+TWO_53 = float(1 << 53)
+INTEGER_LIMITS = {"byte": 2**7 - 1, "short": 2**15 - 1, "integer": 2**31 - 1, "long": 2**63 - 1}
+
+
+def uniform(seed: int, stream: str, row: Column, draw: int) -> Column:
+    bits = F.xxhash64(F.lit(seed), F.lit(stream), F.lit(draw), row)
+    return F.pmod(bits, F.lit(1 << 53)).cast("double") / F.lit(TWO_53)
+
+
+PRIMES = (2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71, 73, 79, 83, 89, 97)
+
+
+def weyl(seed: int, stream: str, row: Column) -> Column:
+    """frac(offset + row * alpha) with alpha = frac(sqrt(prime)) picked per stream: a low-discrepancy
+    sequence, so each parent receives close to its expected number of children (independent draws
+    would add Poisson noise and turn many one-child parents into childless ones). Different
+    streams use different square roots, which keeps them jointly equidistributed. The row is
+    split at 2^26 so the products keep full double precision for any realistic row index."""
+    key = stable_key(f"{seed}/{stream}/weyl")
+    alpha = math.sqrt(PRIMES[key % len(PRIMES)]) % 1.0
+    beta = (alpha * (1 << 26)) % 1.0
+    offset = (key >> 11) / float(1 << 53)
+    high = F.floor(row.cast("double") / F.lit(float(1 << 26)))
+    low = row.cast("double") - high * F.lit(float(1 << 26))
+    value = F.lit(offset) + high * F.lit(beta) + low * F.lit(alpha)
+    return value - F.floor(value)
+
+
+def permutation(index: Column, n: int, seed: int, stream: str) -> Column:
+    if n <= 1:
+        return F.lit(0).cast("long")
+    rng = random.Random(stable_key(f"{seed}/{stream}/{n}"))
+    top = max(2, min(n, ((1 << 63) - n) // n))  # a * (n - 1) + b stays below 2^63
+    a = rng.randrange(1, top)
+    while math.gcd(a, n) != 1:
+        a = rng.randrange(1, top)
+    b = rng.randrange(0, n)
+    return F.pmod(index.cast("long") * F.lit(a) + F.lit(b), F.lit(n))
+
+
+def check_key_space(table: str, key: PrimaryKey, spark_type: str, rows: int) -> None:
+    if key.kind == "string":
+        if key.capacity < rows:
+            raise GenerateError(
+                f"table {table!r}: primary key {key.column!r} has room for {key.capacity:,} keys in its learned "
+                f"shape ({len(key.alphabets)} characters), {rows:,} rows requested; lower the scale or edit "
+                "the key's alphabets in the model file")
+        return
+    limit = INTEGER_LIMITS.get(spark_type.strip('"'))
+    if limit is not None and key.start + rows - 1 > limit:
+        raise GenerateError(f"table {table!r}: primary key {key.column!r} would need values up to "
+                            f"{key.start + rows - 1:,}, beyond its type's maximum {limit:,}; lower the scale")
+
+
+def key_of_index(key: PrimaryKey, index: Column, rows: int, seed: int, table: str) -> Column:
+    """The primary key of parent index `index` in a table of `rows` rows (bijective)."""
+    if key.kind == "integer":
+        position = index if key.sequential else permutation(index, rows, seed, f"{table}.{key.column}.pk")
+        return F.lit(key.start) + position
+    return encode(key, permutation(index, rows, seed, f"{table}.{key.column}.pk"))
+
+
+def encode(key: PrimaryKey, number: Column) -> Column:
+    """Mixed-radix digits of `number` in the key's alphabets (last position varies fastest)."""
+    sizes = [len(a) for a in key.alphabets]
+    divisor = 1
+    divisors = []
+    for size in reversed(sizes):
+        divisors.append(divisor)
+        divisor = min(divisor * size, 1 << 62)
+    divisors.reverse()
+    parts = []
+    for alphabet, size, div in zip(key.alphabets, sizes, divisors):
+        if size == 1:
+            parts.append(F.lit(alphabet))
+            continue
+        # exact integer division (numbers stay below 2^53): subtract the remainder first
+        quotient = ((number - F.pmod(number, F.lit(div))) / F.lit(div)).cast("long")
+        digit = F.pmod(quotient, F.lit(size))
+        parts.append(F.lit(alphabet).substr(digit + F.lit(1), F.lit(1)))
+    return F.concat(*parts)
+
+
+def add_foreign_key(df: DataFrame, fk: ForeignKey, parent_key: PrimaryKey, parent_rows: int, row: Column,
+                    seed: int, table: str) -> DataFrame:
+    """df with column fk.column replaced by the computed foreign key. Intermediate values are
+    staged as columns so each is computed once (a single nested expression would repeat the
+    hash and the table lookup in every digit of the key)."""
+    stream = f"{table}.{fk.column}.fk"
+    points = len(fk.rank_at_share) - 1
+    grid = F.array(*[F.lit(float(x)) for x in fk.rank_at_share])
+    scaled, cell, rank, number, spare = (f"__fk_{name}" for name in ("scaled", "cell", "rank", "number", "spare"))
+    # The stored shares are 1 - (1 - t)^3 at t = k/points: map u back to t (fit/relational.py).
+    t = F.lit(1.0) - F.pow(F.lit(1.0) - weyl(seed, stream, row), F.lit(1.0 / 3.0))
+    df = df.withColumn(scaled, F.least(t * F.lit(float(points)), F.lit(points - 1e-9)))
+    df = df.withColumn(cell, F.floor(F.col(scaled)).cast("int"))
+    lower = F.element_at(grid, F.col(cell) + 1)
+    fraction = lower + (F.col(scaled) - F.col(cell)) * (F.element_at(grid, F.col(cell) + 2) - lower)
+    df = df.withColumn(rank, F.least(F.floor(fraction * F.lit(parent_rows)).cast("long"), F.lit(parent_rows - 1)))
+    parent_index = permutation(F.col(rank), parent_rows, seed, stream)
+    if parent_key.kind == "string":
+        df = df.withColumn(number, permutation(parent_index, parent_rows, seed, f"{fk.parent}.{parent_key.column}.pk"))
+        value = encode(parent_key, F.col(number))
+    else:
+        value = key_of_index(parent_key, parent_index, parent_rows, seed, fk.parent)
+    if fk.orphans == "faithful" and fk.orphan_fraction > 0:
+        df = df.withColumn(spare, uniform(seed, stream, row, 3))
+        outside = _outside_key(parent_key, parent_rows, F.col(spare))
+        if outside is not None:
+            value = F.when(uniform(seed, stream, row, 2) < F.lit(fk.orphan_fraction), outside).otherwise(value)
+    if fk.null_fraction > 0:
+        value = F.when(uniform(seed, stream, row, 0) < F.lit(fk.null_fraction), F.lit(None)).otherwise(value)
+    df = df.withColumn(fk.column, value.cast(df.schema[fk.column].dataType))
+    return df.drop(scaled, cell, rank, number, spare)
+
+
+def add_primary_key(df: DataFrame, key: PrimaryKey, rows: int, row: Column, seed: int, table: str) -> DataFrame:
+    if key.kind == "string":
+        number = "__pk_number"
+        df = df.withColumn(number, permutation(row, rows, seed, f"{table}.{key.column}.pk"))
+        df = df.withColumn(key.column, encode(key, F.col(number)).cast(df.schema[key.column].dataType))
+        return df.drop(number)
+    return df.withColumn(key.column, key_of_index(key, row, rows, seed, table).cast(df.schema[key.column].dataType))
+
+
+def _outside_key(key: PrimaryKey, parent_rows: int, u: Column) -> Column | None:
+    """A key no generated parent has: index parent_rows + something, not permuted."""
+    if key.kind == "integer":
+        return F.lit(key.start + parent_rows) + F.floor(u * F.lit(float(max(parent_rows, 1)))).cast("long")
+    spare = key.capacity - parent_rows
+    if spare <= 0:
+        return None
+    # Parent keys are encode(permutation(j)) for j < rows, i.e. all numbers below parent_rows.
+    return encode(key, F.lit(parent_rows) + F.floor(u * F.lit(float(min(spare, 1 << 52)))).cast("long"))

@@ -1,0 +1,131 @@
+"""The relational model file: one single-table model per table plus how its keys are made.
+
+    {"format": "spark_synth.relational", "schema_version": 1, "name": ..., "tables": [
+       {"name": "planes", "rows": 3322, "model": {...single-table model...},
+        "primary_key": {"column": "tailnum", "kind": "string", "alphabets": ["N", "0123456789", ...]},
+        "foreign_keys": []}, ...]}
+
+Keys are never values from the real data: a primary key is a bijection of the row index
+(integers: start + a permutation of [0, N); strings: a mixed-radix encoding into per-position
+alphabets learned under the privacy threshold), and a foreign key is the parent's key of a
+parent index drawn from the learned popularity curve. Tables are listed parents first.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, ValidationError, model_validator
+
+from spark_synth.errors import ModelFileError
+from spark_synth.model.io import SynthModel
+from spark_synth.model.schema import FiniteFloat, Probability, Strict, SynthModelFile
+
+RELATIONAL_FORMAT = "spark_synth.relational"
+RELATIONAL_VERSION = 1
+
+
+class PrimaryKey(Strict):
+    column: str
+    kind: Literal["integer", "string"]
+    start: int = 0  # integer keys: start + permutation of the row index
+    sequential: bool = False  # integer keys that were 1, 2, 3, ... stay in order
+    alphabets: list[str] = Field(default_factory=list)  # string keys: allowed characters per position
+
+    @model_validator(mode="after")
+    def _alphabets(self) -> "PrimaryKey":
+        if self.kind == "string" and (not self.alphabets or any(not a for a in self.alphabets)):
+            raise ValueError("string keys need a non-empty alphabet per position")
+        return self
+
+    @property
+    def capacity(self) -> int | None:
+        """How many distinct keys exist (None: the integer type's range)."""
+        return math.prod(len(a) for a in self.alphabets) if self.kind == "string" else None
+
+
+class ForeignKey(Strict):
+    column: str
+    parent: str
+    orphans: Literal["clean", "faithful"] = "clean"
+    null_fraction: Probability
+    orphan_fraction: Probability
+    # Inverse cumulative popularity: rank fraction of the parent (most referenced first) at the
+    # shares 1 - (1 - k/(n-1))^3 of all references (finer near 1, where rare parents are).
+    # Drawing u -> rank gives each parent its learned share of children.
+    rank_at_share: list[Probability] = Field(min_length=2)
+    children_per_parent: list[FiniteFloat] = Field(min_length=2, description="quantiles 0..1 of child counts")
+
+
+class TableModel(Strict):
+    name: str
+    rows: int = Field(ge=1)
+    model: SynthModelFile
+    primary_key: PrimaryKey | None = None
+    foreign_keys: list[ForeignKey] = Field(default_factory=list)
+
+
+class RelationalModelFile(Strict):
+    format: Literal["spark_synth.relational"]
+    schema_version: Literal[1]
+    name: str
+    tables: list[TableModel] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _order(self) -> "RelationalModelFile":
+        seen: set[str] = set()
+        for table in self.tables:
+            for fk in table.foreign_keys:
+                if fk.parent != table.name and fk.parent not in seen:
+                    raise ValueError(f"table {table.name!r} references {fk.parent!r}, which must be listed before it")
+                parent = table if fk.parent == table.name else next(t for t in self.tables if t.name == fk.parent)
+                if parent.primary_key is None:
+                    raise ValueError(f"table {table.name!r} references {fk.parent!r}, which has no primary key")
+            seen.add(table.name)
+        return self
+
+
+class RelationalModel:
+    def __init__(self, spec: RelationalModelFile):
+        self.spec = spec
+        self.tables = {t.name: t for t in spec.tables}
+        self.models = {t.name: SynthModel(t.model) for t in spec.tables}
+
+    def save(self, path: str | os.PathLike) -> None:
+        Path(path).write_text(json.dumps(self.spec.model_dump(mode="json"), indent=1), encoding="utf-8")
+
+
+def is_relational(raw: Any) -> bool:
+    return isinstance(raw, dict) and raw.get("format") == RELATIONAL_FORMAT
+
+
+def is_relational_file(path: str | os.PathLike) -> bool:
+    """Whether a model file is relational (reads only its beginning)."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            head = handle.read(4096)
+    except OSError:
+        return False
+    return f'"{RELATIONAL_FORMAT}"' in head
+
+
+def load_relational(path: str | os.PathLike) -> RelationalModel:
+    target = Path(path)
+    try:
+        raw = json.loads(target.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ModelFileError(f"model file {target} cannot be read as JSON: {exc}") from None
+    if not is_relational(raw):
+        raise ModelFileError(f"model file {target}: 'format' is {raw.get('format')!r}, expected {RELATIONAL_FORMAT!r}")
+    if raw.get("schema_version") != RELATIONAL_VERSION:
+        raise ModelFileError(f"model file {target}: schema_version {raw.get('schema_version')!r} is not supported "
+                             f"(this spark_synth reads {RELATIONAL_VERSION})")
+    try:
+        return RelationalModel(RelationalModelFile.model_validate(raw))
+    except ValidationError as exc:
+        problems = "\n".join(f"  - {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:10])
+        raise ModelFileError(f"model file {target} is invalid:\n{problems}") from None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import time
 from importlib import resources
@@ -52,6 +53,12 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--partitions", type=int, help="number of Spark partitions (output is the same for any value)")
     gen.add_argument("--mode", default="error", choices=["error", "overwrite"])
     gen.set_defaults(run=run_generate)
+
+    inf = sub.add_parser("infer-keys", help="propose primary/foreign keys for tables and write a schema config to review")
+    inf.add_argument("paths", nargs="+", help="table files (Parquet/ORC/CSV/JSON); the file name is the table name")
+    inf.add_argument("--output", required=True, help="schema config (YAML) to write")
+    inf.add_argument("--name", default="schema")
+    inf.set_defaults(run=run_infer_keys)
 
     ev = sub.add_parser("evaluate", help="score synthetic data against the real table (report.json, report.html)")
     ev.add_argument("--real", required=True, help="path of the real table")
@@ -107,6 +114,24 @@ def run_generate(args) -> int:
     elapsed = time.time() - started
     log.info("generated %d rows in %.1f s (%.0f rows/s) -> %s", args.rows, elapsed, args.rows / elapsed,
              args.output if args.format != "noop" else "noop sink")
+    return 0
+
+
+def run_infer_keys(args) -> int:
+    from spark_synth.fit.infer_keys import infer_keys, paths_by_name, to_config
+    from spark_synth.io import get_spark, read_table
+
+    spark = get_spark("spark_synth infer-keys", args.master)
+    paths = paths_by_name(args.paths)
+    tables = {name: read_table(spark, path) for name, path in paths.items()}
+    proposal = infer_keys(tables)
+    out = Path(args.output)
+    relative = {n: os.path.relpath(Path(p).resolve(), out.resolve().parent) for n, p in paths.items()}
+    out.write_text(to_config(proposal, relative, args.name), encoding="utf-8")
+    for name, p in proposal.items():
+        fks = ", ".join(f"{fk['column']} -> {fk['references']}" for fk in p["foreign_keys"]) or "-"
+        print(f"{name:<12} primary key {p['primary_key'] or '-':<12} foreign keys {fks}")
+    print(f"-> {out} (review it, then: spark-synth fit --config {out} --model M.json)")
     return 0
 
 

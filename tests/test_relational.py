@@ -120,3 +120,40 @@ def test_config_errors_name_the_problem(spark, star, tmp_path):
     bad.write_text("tables: {a: {path: x, primry_key: id}}")
     with pytest.raises(InputDataError, match="primry_key"):
         load_schema_config(bad)
+
+
+def test_infer_keys_proposes_the_star_schema(spark, star, tmp_path):
+    from spark_synth.cli import main
+
+    root, _ = star
+    out = tmp_path / "proposed.yaml"
+    paths = [str(root / f"{n}.parquet") for n in ("customers", "products", "orders", "returns")]
+    assert main(["infer-keys", *paths, "--output", str(out)]) == 0
+    config, base = load_schema_config(out)
+    tables = config.tables
+    assert tables["customers"].primary_key == "customer_id" and tables["products"].primary_key == "sku"
+    assert {(fk.column, fk.references) for fk in tables["orders"].foreign_keys} == {
+        ("customer_id", "customers"), ("sku", "products")}
+    (returns_fk,) = tables["returns"].foreign_keys
+    assert (returns_fk.column, returns_fk.references, returns_fk.orphans) == ("order_id", "orders", "faithful")
+    assert (base / tables["orders"].path).resolve() == (root / "orders.parquet").resolve()
+
+
+def test_self_reference_resolves_within_the_table(spark, tmp_path):
+    """employees.manager_id -> employees.employee_id: a key into the table being generated."""
+    rng = np.random.default_rng(4)
+    ids = np.arange(1, 501)
+    managers = np.where(ids <= 10, None, rng.integers(1, 60, 500)).astype(object)
+    frame = pd.DataFrame({"employee_id": ids, "manager_id": pd.array(managers, dtype="Int64"),
+                          "salary": rng.normal(60_000, 9_000, 500).round(0)})
+    spark.createDataFrame(frame).write.parquet(str(tmp_path / "employees.parquet"))
+    cfg = config({"employees": {"path": "employees.parquet", "primary_key": "employee_id",
+                                "foreign_keys": [{"column": "manager_id", "references": "employees"}]}})
+    model = fit_schema(spark, cfg, tmp_path)
+    fk = model.tables["employees"].foreign_keys[0]
+    assert fk.null_fraction == pytest.approx(0.02)
+    employees = generate_schema(spark, model, scale=4, seed=1)["employees"]
+    assert employees.count() == 2000
+    assert orphan_rate(employees, "manager_id", employees, "employee_id") == 0
+    nulls = employees.where(F.col("manager_id").isNull()).count() / 2000
+    assert nulls == pytest.approx(0.02, abs=0.015)

@@ -54,6 +54,13 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--mode", default="error", choices=["error", "overwrite"])
     gen.set_defaults(run=run_generate)
 
+    run = sub.add_parser("run", help="scheduled generation: write one date's partition of every table in a job config")
+    run.add_argument("--config", required=True, help="job config (YAML)")
+    run.add_argument("--date", help="the date to generate, YYYY-MM-DD")
+    run.add_argument("--from", dest="date_from", help="backfill: first date")
+    run.add_argument("--to", dest="date_to", help="backfill: last date (inclusive)")
+    run.set_defaults(run=run_job_command)
+
     inf = sub.add_parser("infer-keys", help="propose primary/foreign keys for tables and write a schema config to review")
     inf.add_argument("paths", nargs="+", help="table files (Parquet/ORC/CSV/JSON); the file name is the table name")
     inf.add_argument("--output", required=True, help="schema config (YAML) to write")
@@ -114,6 +121,37 @@ def run_generate(args) -> int:
     elapsed = time.time() - started
     log.info("generated %d rows in %.1f s (%.0f rows/s) -> %s", args.rows, elapsed, args.rows / elapsed,
              args.output if args.format != "noop" else "noop sink")
+    return 0
+
+
+def run_job_command(args) -> int:
+    import datetime as dt
+
+    from spark_synth.generate.schedule import dates_between, run_job
+    from spark_synth.io import get_spark
+    from spark_synth.io.job_config import load_job_config
+
+    def parse(text: str, flag: str) -> dt.date:
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            raise SparkSynthError(f"{flag} must be a date like 2026-11-23, got {text!r}") from None
+
+    if args.date and not (args.date_from or args.date_to):
+        dates = [parse(args.date, "--date")]
+    elif args.date_from and args.date_to and not args.date:
+        dates = dates_between(parse(args.date_from, "--from"), parse(args.date_to, "--to"))
+    else:
+        raise SparkSynthError("give either --date D or both --from D1 and --to D2")
+    config, base = load_job_config(args.config)
+    spark = get_spark("spark_synth run", args.master)
+    started = time.time()
+    results = run_job(spark, config, base, dates)
+    print(f"{'table':<12} {'date':<10} {'rows':>12} {'seconds':>8} {'rows/s':>12}")
+    for r in results:
+        print(f"{r.table:<12} {r.date.isoformat():<10} {r.rows:>12,} {r.seconds:>8.1f} {r.rows / r.seconds:>12,.0f}")
+    total = sum(r.rows for r in results)
+    print(f"{'total':<23} {total:>12,} {time.time() - started:>8.1f} {total / (time.time() - started):>12,.0f}")
     return 0
 
 

@@ -1,0 +1,60 @@
+"""The scheduled-generation job config (YAML), validated with errors that name the field.
+
+    seed: 7
+    output: ../out/lake            # relative to this file; one directory per table
+    format: parquet                # parquet | orc | csv | json
+    options: {compression: zstd}   # passed to the Spark writer
+    tables:
+      flights:
+        model: ../out/flights.model.json
+        rows_per_day: 1000000
+        time_column: time_hour     # optional: moved into each day's window, time of day kept
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from spark_synth.errors import InputDataError
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class JobTable(_Strict):
+    model: str
+    rows_per_day: int = Field(gt=0)
+    time_column: str | None = None
+
+
+class JobConfig(_Strict):
+    seed: int = Field(default=0, ge=0, le=(1 << 63) - 1)
+    output: str
+    format: Literal["parquet", "orc", "csv", "json"] = "parquet"
+    options: dict[str, str] = Field(default_factory=dict)
+    partition_column: str = "date"
+    tables: dict[str, JobTable] = Field(min_length=1)
+
+
+def load_job_config(path: str | Path) -> tuple[JobConfig, Path]:
+    source = Path(path)
+    if not source.is_file():
+        raise InputDataError(f"job config {source} does not exist")
+    try:
+        raw = yaml.safe_load(source.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise InputDataError(f"job config {source} is not valid YAML: {exc}") from None
+    try:
+        return JobConfig.model_validate(raw), source.parent
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:10])
+        raise InputDataError(f"job config {source} is invalid: {problems}") from None
+
+
+def resolve(base: Path, path: str) -> str:
+    return path if "://" in path or Path(path).is_absolute() else str((base / path).resolve())

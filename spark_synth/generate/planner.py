@@ -43,7 +43,7 @@ def check_key_space(model: SynthModel, rows: int) -> None:
 
 
 def generate_dataframe(spark: SparkSession, model: SynthModel, rows: int, seed: int,
-                       partitions: int | None = None) -> DataFrame:
+                       partitions: int | None = None, engine_options: dict[str, str] | None = None) -> DataFrame:
     if isinstance(rows, bool) or not isinstance(rows, int) or rows <= 0:
         raise GenerateError(f"rows must be a positive integer, got {rows!r}")
     try:
@@ -57,9 +57,11 @@ def generate_dataframe(spark: SparkSession, model: SynthModel, rows: int, seed: 
     partitions = min(partitions, rows)
     check_key_space(model, rows)
     ensure_engine(spark)
-    return (spark.read.format(ENGINE_CLASS)
-            .option("plan", compile_plan(model))
-            .option("rows", str(rows))
-            .option("seed", str(seed))
-            .option("partitions", str(partitions))
-            .load())
+    reader = (spark.read.format(ENGINE_CLASS)
+              .option("plan", compile_plan(model))
+              .option("rows", str(rows))
+              .option("seed", str(seed))
+              .option("partitions", str(partitions)))
+    for key, value in (engine_options or {}).items():  # e.g. the tests' fault injection
+        reader = reader.option(key, value)
+    return reader.load()

@@ -97,6 +97,7 @@ public final class SynthDataSource implements TableProvider, DataSourceRegister 
         private final long rows;
         private final long seed;
         private final int partitions;
+        private final int failPartition;
 
         SynthScan(StructType schema, CaseInsensitiveStringMap options) {
             this.schema = schema;
@@ -104,6 +105,7 @@ public final class SynthDataSource implements TableProvider, DataSourceRegister 
             this.rows = positive(options, "rows");
             this.seed = Long.parseLong(required(options, "seed"));
             this.partitions = (int) Math.min(positive(options, "partitions"), rows);
+            this.failPartition = options.getInt(FAIL_OPTION, -1);
             Plan.parse(plan); // fail on the driver, not in every task
         }
 
@@ -137,21 +139,29 @@ public final class SynthDataSource implements TableProvider, DataSourceRegister 
 
         @Override
         public PartitionReaderFactory createReaderFactory() {
-            return new ReaderFactory(plan, seed);
+            return new ReaderFactory(plan, seed, failPartition);
         }
     }
 
     /** Rows [start, end) of the output. */
     record RowRange(long start, long end) implements InputPartition {}
 
+    /**
+     * Fault injection for tests: the first attempt of this partition's task fails after its
+     * first batch (mid-write); the retry must produce the same rows.
+     */
+    static final String FAIL_OPTION = "test.failFirstAttemptOfPartition";
+
     private static final class ReaderFactory implements PartitionReaderFactory {
         private static final long serialVersionUID = 1L;
         private final String plan;
         private final long seed;
+        private final int failPartition;
 
-        ReaderFactory(String plan, long seed) {
+        ReaderFactory(String plan, long seed, int failPartition) {
             this.plan = plan;
             this.seed = seed;
+            this.failPartition = failPartition;
         }
 
         @Override
@@ -167,7 +177,9 @@ public final class SynthDataSource implements TableProvider, DataSourceRegister 
         @Override
         public PartitionReader<ColumnarBatch> createColumnarReader(InputPartition partition) {
             RowRange range = (RowRange) partition;
-            return new BatchReader(Plan.parse(plan), seed, range.start(), range.end());
+            org.apache.spark.TaskContext task = org.apache.spark.TaskContext.get();
+            boolean fail = task != null && task.partitionId() == failPartition && task.attemptNumber() == 0;
+            return new BatchReader(Plan.parse(plan), seed, range.start(), range.end(), fail);
         }
     }
 
@@ -178,19 +190,25 @@ public final class SynthDataSource implements TableProvider, DataSourceRegister 
         private final ColumnarBatch batch;
         private long next;
         private final long end;
+        private final boolean failAfterFirstBatch;
+        private int batches;
 
-        BatchReader(Plan plan, long seed, long start, long end) {
+        BatchReader(Plan plan, long seed, long start, long end, boolean failAfterFirstBatch) {
             this.sampler = new Sampler(plan, seed, BATCH_ROWS);
             this.vectors = OnHeapColumnVector.allocateColumns(BATCH_ROWS, plan.schema);
             this.batch = new ColumnarBatch(vectors);
             this.next = start;
             this.end = end;
+            this.failAfterFirstBatch = failAfterFirstBatch;
         }
 
         @Override
         public boolean next() {
             if (next >= end) {
                 return false;
+            }
+            if (failAfterFirstBatch && batches++ == 1) {
+                throw new IllegalStateException("spark_synth injected failure (" + FAIL_OPTION + ")");
             }
             int n = (int) Math.min(BATCH_ROWS, end - next);
             for (OnHeapColumnVector vector : vectors) {

@@ -127,7 +127,7 @@ def run_generate(args) -> int:
 def run_job_command(args) -> int:
     import datetime as dt
 
-    from spark_synth.generate.schedule import dates_between, run_job
+    from spark_synth.generate.schedule import catalog_settings, dates_between, register_tables, run_job
     from spark_synth.io import get_spark
     from spark_synth.io.job_config import load_job_config
 
@@ -144,9 +144,12 @@ def run_job_command(args) -> int:
     else:
         raise SparkSynthError("give either --date D or both --from D1 and --to D2")
     config, base = load_job_config(args.config)
-    spark = get_spark("spark_synth run", args.master)
+    spark = get_spark("spark_synth run", args.master, catalog_settings(config, base))
     started = time.time()
     results = run_job(spark, config, base, dates)
+    if config.catalog.enabled:
+        for table in register_tables(spark, config, base):
+            print(f"registered {table}: query it with spark.sql('SELECT ... FROM {table}')")
     print(f"{'table':<12} {'date':<10} {'rows':>12} {'seconds':>8} {'rows/s':>12}")
     for r in results:
         print(f"{r.table:<12} {r.date.isoformat():<10} {r.rows:>12,} {r.seconds:>8.1f} {r.rows / r.seconds:>12,.0f}")

@@ -49,3 +49,31 @@ def test_job_config_errors(tmp_path, capsys):
         load_job_config(bad)
     assert main(["run", "--config", str(bad), "--date", "2026-13-01"]) == 2
     assert "--date must be a date" in capsys.readouterr().err
+
+
+CATALOG_SCRIPT = """
+import sys
+from spark_synth.cli import main
+assert main(["run", "--config", sys.argv[1], "--from", "2026-11-01", "--to", "2026-11-02"]) == 0
+from pyspark.sql import SparkSession
+spark = SparkSession.getActiveSession()
+rows = spark.sql("SELECT date, count(*) AS n FROM synthetic.flights GROUP BY date ORDER BY date").collect()
+print("ROWS", [(str(r.date), r.n) for r in rows])
+"""
+
+
+def test_tables_are_registered_in_an_embedded_hive_metastore(flights_model, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    flights_model.save(tmp_path / "flights.model.json")
+    (tmp_path / "job.yaml").write_text(
+        "output: lake\ncatalog: {enabled: true, database: synthetic}\n"
+        "tables:\n  flights: {model: flights.model.json, rows_per_day: 500}\n")
+    result = subprocess.run([sys.executable, "-c", CATALOG_SCRIPT, str(tmp_path / "job.yaml")], cwd=tmp_path,
+                            env=dict(os.environ, PYSPARK_PYTHON=sys.executable), capture_output=True, text=True,
+                            timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "ROWS [('2026-11-01', 500), ('2026-11-02', 500)]" in result.stdout
+    assert (tmp_path / "lake" / "_metastore").is_dir()

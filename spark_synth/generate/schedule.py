@@ -72,6 +72,37 @@ def day_frame(spark: SparkSession, model: SynthModel, rows: int, seed: int, tabl
     return df.withColumn(time_column, moved)
 
 
+def catalog_settings(config: JobConfig, base_dir) -> dict[str, str]:
+    """Spark settings for an embedded Hive metastore (only when the job registers tables)."""
+    if not config.catalog.enabled:
+        return {}
+    store = resolve(base_dir, config.catalog.metastore or f"{config.output}/_metastore")
+    return {"spark.sql.catalogImplementation": "hive",
+            "spark.sql.warehouse.dir": resolve(base_dir, f"{config.output}/_warehouse"),
+            "spark.hadoop.javax.jdo.option.ConnectionURL": f"jdbc:derby:;databaseName={store};create=true"}
+
+
+def register_tables(spark: SparkSession, config: JobConfig, base_dir) -> list[str]:
+    """CREATE TABLE ... LOCATION over each table's directory, then pick up its partitions."""
+    if spark.conf.get("spark.sql.catalogImplementation", "in-memory") != "hive":
+        raise GenerateError("catalog.enabled needs a Spark session with the Hive catalog; run the job through "
+                            "`spark-synth run` (which configures it) or set spark.sql.catalogImplementation=hive")
+    database = config.catalog.database
+    output = resolve(base_dir, config.output)
+    spark.sql(f"CREATE DATABASE IF NOT EXISTS `{database}`")
+    names = []
+    for name in config.tables:
+        table = f"`{database}`.`{name}`"
+        location = f"{output}/{name}"
+        # Schema and the partition column are inferred from the directory (date=... folders).
+        spark.sql(f"CREATE TABLE IF NOT EXISTS {table} USING {config.format} LOCATION '{location}'")
+        spark.sql(f"MSCK REPAIR TABLE {table}")
+        spark.sql(f"REFRESH TABLE {table}")
+        names.append(f"{database}.{name}")
+        log.info("run: registered %s.%s at %s", database, name, location)
+    return names
+
+
 def run_job(spark: SparkSession, config: JobConfig, base_dir, dates: list[dt.date]) -> list[PartitionResult]:
     models = {name: load_model(resolve(base_dir, t.model)) for name, t in config.tables.items()}
     output = resolve(base_dir, config.output)

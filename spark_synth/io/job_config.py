@@ -9,6 +9,7 @@
         model: ../out/flights.model.json
         rows_per_day: 1000000
         time_column: time_hour     # optional: moved into each day's window, time of day kept
+    catalog: {enabled: true, database: synthetic}   # optional: embedded Hive metastore
 """
 
 from __future__ import annotations
@@ -32,12 +33,22 @@ class JobTable(_Strict):
     time_column: str | None = None
 
 
+class CatalogConfig(_Strict):
+    """Register each table in an embedded Hive metastore (Derby, under the output root unless
+    `metastore` says otherwise) so it can be queried with SQL right after generation."""
+
+    enabled: bool = False
+    database: str = Field(default="synthetic", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    metastore: str | None = None
+
+
 class JobConfig(_Strict):
     seed: int = Field(default=0, ge=0, le=(1 << 63) - 1)
     output: str
     format: Literal["parquet", "orc", "csv", "json"] = "parquet"
     options: dict[str, str] = Field(default_factory=dict)
     partition_column: str = "date"
+    catalog: CatalogConfig = Field(default_factory=CatalogConfig)
     tables: dict[str, JobTable] = Field(min_length=1)
 
 

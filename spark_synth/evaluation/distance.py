@@ -88,4 +88,4 @@ def _sample(df: DataFrame, columns: list[str], limit: int) -> pd.DataFrame:
     fields = {f.name: family(f.dataType) for f in df.schema.fields}
     exprs = [numeric_expression(c, fields[c]).alias(c) if fields[c] in NUMERIC_FAMILIES
              else F.col("`" + c.replace("`", "``") + "`") for c in columns]
-    return df.select(*exprs).limit(limit).toPandas()
+    return df.select(*exprs).limit(limit).toPandas()  # bounded: at most `limit` sampled rows

@@ -17,23 +17,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field
 
-from spark_synth.errors import InputDataError
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+from spark_synth.io.yaml_config import load_yaml
+from spark_synth.model.schema import Strict
 
 
-class JobTable(_Strict):
+class JobTable(Strict):
     model: str
     rows_per_day: int = Field(gt=0)
     time_column: str | None = None
 
 
-class CatalogConfig(_Strict):
+class CatalogConfig(Strict):
     """Register each table in an embedded Hive metastore (Derby, under the output root unless
     `metastore` says otherwise) so it can be queried with SQL right after generation."""
 
@@ -42,7 +38,7 @@ class CatalogConfig(_Strict):
     metastore: str | None = None
 
 
-class JobConfig(_Strict):
+class JobConfig(Strict):
     seed: int = Field(default=0, ge=0, le=(1 << 63) - 1)
     output: str
     format: Literal["parquet", "orc", "csv", "json"] = "parquet"
@@ -53,18 +49,7 @@ class JobConfig(_Strict):
 
 
 def load_job_config(path: str | Path) -> tuple[JobConfig, Path]:
-    source = Path(path)
-    if not source.is_file():
-        raise InputDataError(f"job config {source} does not exist")
-    try:
-        raw = yaml.safe_load(source.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise InputDataError(f"job config {source} is not valid YAML: {exc}") from None
-    try:
-        return JobConfig.model_validate(raw), source.parent
-    except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:10])
-        raise InputDataError(f"job config {source} is invalid: {problems}") from None
+    return load_yaml(path, JobConfig, "job config")
 
 
 def resolve(base: Path, path: str) -> str:

@@ -17,24 +17,21 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field
 
 from spark_synth.errors import InputDataError
+from spark_synth.io.yaml_config import load_yaml
+from spark_synth.model.schema import Strict
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ForeignKeyConfig(_Strict):
+class ForeignKeyConfig(Strict):
     column: str
     references: str = Field(description="parent table; its primary key is the referenced column")
     orphans: Literal["clean", "faithful"] = Field(
         default="clean", description="clean: every key exists in the parent; faithful: reproduce the real orphan rate")
 
 
-class TableConfig(_Strict):
+class TableConfig(Strict):
     path: str | None = None
     table: str | None = None
     format: Literal["parquet", "orc", "csv", "json"] | None = None
@@ -48,27 +45,16 @@ class TableConfig(_Strict):
         return [self.primary_key] if isinstance(self.primary_key, str) else list(self.primary_key)
 
 
-class SchemaConfig(_Strict):
+class SchemaConfig(Strict):
     name: str = "schema"
     tables: dict[str, TableConfig] = Field(min_length=1)
 
 
 def load_schema_config(path: str | Path) -> tuple[SchemaConfig, Path]:
     """The validated config and the directory relative paths are resolved against."""
-    source = Path(path)
-    if not source.is_file():
-        raise InputDataError(f"schema config {source} does not exist")
-    try:
-        raw = yaml.safe_load(source.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise InputDataError(f"schema config {source} is not valid YAML: {exc}") from None
-    try:
-        config = SchemaConfig.model_validate(raw)
-    except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:10])
-        raise InputDataError(f"schema config {source} is invalid: {problems}") from None
+    config, base = load_yaml(path, SchemaConfig, "schema config")
     check_references(config)
-    return config, source.parent
+    return config, base
 
 
 def check_references(config: SchemaConfig) -> None:

@@ -123,6 +123,9 @@ final class Sampler {
         double[] edges = v.edges;
         int[] rowStart = v.rowStart;
         double[] cumulative = v.cumulative;
+        // Only numbers and numeric parents use the position inside the child's code; a
+        // categorical child is done once its code is drawn.
+        boolean needsPosition = plan.columns[v.column].numeric || v.keepPosition;
         for (int r = 0; r < n; r++) {
             int pc = parentCode[r];
             int first = rowStart[pc];
@@ -134,6 +137,10 @@ final class Sampler {
             }
             double free = Math.min(Normal.cdf((zj[r] - rho * zp[r]) / spread), Plan.U_MAX);
             int cell = GuideTable.firstAbove(cumulative, first, end - 1, free);
+            if (!needsPosition) {
+                code[r] = v.children[cell];
+                continue;
+            }
             double lower = cell == first ? 0.0 : cumulative[cell - 1];
             double position = Math.min(Math.max((free - lower) / (cumulative[cell] - lower), 0.0), Plan.U_MAX);
             if (parentPosition != null) {

@@ -9,7 +9,7 @@ import pytest
 from scipy.special import ndtr, ndtri
 
 from spark_synth.generate.jvm import ENGINE_SHORT_NAME
-from spark_synth.generate.plan import compile_plan
+from spark_synth.generate.plan import compile_plan, conditional_table
 from spark_synth.model.io import SynthModel
 from spark_synth.model.marginals import UniformScale
 from spark_synth.model.schema import NumericColumn, QuantileFunction
@@ -29,7 +29,7 @@ def engine(spark):
 def test_normal_cdf_and_inverse_match_scipy(spark):
     normal = engine(spark).Normal
     for x in np.linspace(-8.5, 8.5, 171):
-        assert normal.cdf(float(x)) == pytest.approx(ndtr(x), abs=5e-8)
+        assert normal.cdf(float(x)) == pytest.approx(ndtr(x), abs=5e-9)
     for p in np.concatenate([np.geomspace(1e-15, 0.5, 60), 1 - np.geomspace(1e-15, 0.5, 60)]):
         assert normal.inverse(float(p)) == pytest.approx(ndtri(p), rel=2e-9, abs=1e-6)
 
@@ -43,6 +43,40 @@ def test_guide_table_matches_searchsorted(spark, seed):
     expected = np.minimum(np.searchsorted(uppers, u, side="right"), len(uppers) - 1)
     got = engine(spark).Probe.guideLookup(java_doubles(spark, uppers), java_doubles(spark, u))
     assert list(got) == expected.tolist()
+
+
+def java_ints(spark, values) -> object:
+    array = spark.sparkContext._gateway.new_array(spark._jvm.int, len(values))
+    for i, value in enumerate(values):
+        array[i] = int(value)
+    return array
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_conditional_table_draws_match_searchsorted_per_parent(spark, seed):
+    """The engine's guided lookup picks, within the parent's row, the first cell whose (float)
+    cumulative probability exceeds u; parents without a row (privacy-filtered) report -1."""
+    rng = np.random.default_rng(seed)
+    parents = int(rng.integers(1, 40))
+    table = {str(p): {str(c): float(w) for c, w in enumerate(rng.dirichlet(np.full(int(rng.integers(1, 60)), 0.4)))
+                      if w > 1e-4}
+             for p in range(parents) if rng.random() > 0.2}
+    compiled = conditional_table(table, parents)
+    parent_codes = rng.integers(0, parents, 3000)
+    u = rng.random(3000)
+    got = engine(spark).Probe.conditionalChildren(
+        java_ints(spark, compiled["row_start"]), java_doubles(spark, compiled["cumulative"]),
+        java_ints(spark, compiled["children"]), java_ints(spark, parent_codes), java_doubles(spark, u))
+    cumulative = np.asarray(compiled["cumulative"], dtype=np.float32).astype(np.float64)
+    expected = []
+    for p, x in zip(parent_codes, u):
+        first, end = compiled["row_start"][p], compiled["row_start"][p + 1]
+        if first == end:
+            expected.append(-1)
+            continue
+        cell = first + min(int(np.searchsorted(cumulative[first:end], x, side="right")), end - first - 1)
+        expected.append(compiled["children"][cell])
+    assert list(got) == expected
 
 
 def model_of_one_column(column) -> SynthModel:

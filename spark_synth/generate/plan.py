@@ -28,7 +28,7 @@ from spark_synth.model.schema import (CLASS_CHARS, CategoricalColumn, ConstantCo
                                       NullColumn, NumericColumn, PatternColumn, PatternModel)
 from spark_synth.seeding import stable_key
 
-ENGINE_VERSION = 1
+ENGINE_VERSION = 2
 _INDEPENDENT_SOURCES = {NullColumn: "null", PatternColumn: "pattern", ConstantColumn: "constant", IdColumn: "id"}
 
 

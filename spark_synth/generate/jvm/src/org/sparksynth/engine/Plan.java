@@ -13,7 +13,7 @@ import org.apache.spark.sql.types.StructType;
  * statistics. Parsed once per task from the JSON text carried in the scan options.
  */
 final class Plan {
-    static final int ENGINE_VERSION = 1;
+    static final int ENGINE_VERSION = 2;
     static final double U_MAX = 1.0 - 1e-12;
 
     final StructType schema;
@@ -33,11 +33,7 @@ final class Plan {
         double rho;
         double spread;
         boolean parentNumeric;
-        /** Cells of parent code p: rowStart[p] until rowStart[p + 1]; empty = no table row. */
-        int[] rowStart;
-        /** Cumulative probability of each cell within its parent's row (last cell of a row = 1). */
-        double[] cumulative;
-        int[] children;
+        ConditionalTable table;
     }
 
     /** How one output column is produced and written. */
@@ -121,9 +117,8 @@ final class Plan {
             v.rho = n.get("rho").asDouble();
             v.spread = Math.sqrt(Math.max(1.0 - v.rho * v.rho, 1e-9));
             v.parentNumeric = n.get("parent_numeric").asBoolean();
-            v.rowStart = Json.ints(conditional.get("row_start"));
-            v.cumulative = Json.doubles(conditional.get("cumulative"));
-            v.children = Json.ints(conditional.get("children"));
+            v.table = new ConditionalTable(Json.ints(conditional.get("row_start")),
+                    Json.doubles(conditional.get("cumulative")), Json.ints(conditional.get("children")));
 
         }
         return v;

@@ -16,6 +16,18 @@ public final class Probe {
         return out;
     }
 
+    /** Child code drawn at each (parent code, u) from a conditional table (-1: no table row). */
+    public static int[] conditionalChildren(int[] rowStart, double[] cumulative, int[] children,
+                                            int[] parents, double[] u) {
+        ConditionalTable table = new ConditionalTable(rowStart, cumulative, children);
+        int[] out = new int[u.length];
+        for (int i = 0; i < u.length; i++) {
+            int cell = table.cell(parents[i], u[i]);
+            out[i] = cell < 0 ? -1 : table.child(cell);
+        }
+        return out;
+    }
+
     /** Code of each u for a copula column of a plan. */
     public static int[] codes(String plan, String column, double[] u) {
         Plan.Variable v = variable(Plan.parse(plan), column);

@@ -88,7 +88,7 @@ final class Sampler {
     private void variable(Plan.Variable v, WritableColumnVector vector, long first, int n) {
         double[] zj = z[v.index];
         int[] code = codes[v.index];
-        if (v.children == null) {
+        if (v.table == null) {
             for (int r = 0; r < n; r++) {
                 u[r] = Math.min(Normal.cdf(zj[r]), Plan.U_MAX);
             }
@@ -96,7 +96,7 @@ final class Sampler {
             conditionalUniforms(v, zj, code, n);
         }
         double[] edges = v.edges;
-        if (v.children == null) {
+        if (v.table == null) {
             for (int r = 0; r < n; r++) {
                 code[r] = v.codes.lookup(u[r]);
             }
@@ -121,38 +121,34 @@ final class Sampler {
         double rho = v.rho;
         double spread = v.spread;
         double[] edges = v.edges;
-        int[] rowStart = v.rowStart;
-        double[] cumulative = v.cumulative;
+        ConditionalTable table = v.table;
         // Only numbers and numeric parents use the position inside the child's code; a
         // categorical child is done once its code is drawn.
         boolean needsPosition = plan.columns[v.column].numeric || v.keepPosition;
         for (int r = 0; r < n; r++) {
             int pc = parentCode[r];
-            int first = rowStart[pc];
-            int end = rowStart[pc + 1];
-            if (first == end) { // no (privacy-filtered) table row for this parent: copula draw
+            double free = Math.min(Normal.cdf((zj[r] - rho * zp[r]) / spread), Plan.U_MAX);
+            int cell = table.cell(pc, free);
+            if (cell < 0) { // no (privacy-filtered) table row for this parent: copula draw
                 u[r] = Math.min(Normal.cdf(zj[r]), Plan.U_MAX);
                 code[r] = v.codes.lookup(u[r]);
                 continue;
             }
-            double free = Math.min(Normal.cdf((zj[r] - rho * zp[r]) / spread), Plan.U_MAX);
-            int cell = GuideTable.firstAbove(cumulative, first, end - 1, free);
+            int child = table.child(cell);
+            code[r] = child;
             if (!needsPosition) {
-                code[r] = v.children[cell];
                 continue;
             }
-            double lower = cell == first ? 0.0 : cumulative[cell - 1];
-            double position = Math.min(Math.max((free - lower) / (cumulative[cell] - lower), 0.0), Plan.U_MAX);
+            double lower = table.lower(pc, cell);
+            double position = Math.min(Math.max((free - lower) / (table.upper(cell) - lower), 0.0), Plan.U_MAX);
             if (parentPosition != null) {
                 // Inside its cell the child follows the parent's position with the copula
                 // correlation, so tails stay together (long delays with long delays).
                 double inner = Normal.inverse(Math.max(position, POSITION_FLOOR));
                 position = Math.min(Normal.cdf(rho * parentPosition[r] + spread * inner), Plan.U_MAX);
             }
-            int child = v.children[cell];
             double lo = edges[child];
             u[r] = lo + position * (edges[child + 1] - lo);
-            code[r] = child;
         }
     }
 

@@ -157,3 +157,71 @@ def test_self_reference_resolves_within_the_table(spark, tmp_path):
     assert orphan_rate(employees, "manager_id", employees, "employee_id") == 0
     nulls = employees.where(F.col("manager_id").isNull()).count() / 2000
     assert nulls == pytest.approx(0.02, abs=0.015)
+
+
+@pytest.fixture(scope="module")
+def hourly(spark, tmp_path_factory):
+    """Weather-like: stations, hourly readings keyed by (station_id, ts) with station_id a foreign
+    key, and trips referencing a reading by (station_id, ts) — 8 % of them a reading that does not
+    exist — plus station_id -> stations, implied by the composite key."""
+    root = tmp_path_factory.mktemp("hourly")
+    rng = np.random.default_rng(11)
+    stations = pd.DataFrame({"station_id": 1000 + 7 * np.arange(40), "elevation": rng.normal(300, 80, 40)})
+    start = pd.Timestamp("2024-03-01", tz="UTC")
+    hours = pd.date_range(start, periods=400, freq="h")
+    readings = pd.DataFrame([(s, h) for s in [1021, 1119, 1161] for h in hours], columns=["station_id", "ts"])
+    readings["temp"] = rng.normal(12, 6, len(readings)).round(1)
+    picks = readings.sample(3000, replace=True, random_state=1).reset_index(drop=True)
+    late = rng.random(3000) < 0.08
+    picks.loc[late, "ts"] = picks.loc[late, "ts"] + pd.Timedelta(days=100)
+    trips = pd.DataFrame({"trip_id": np.arange(3000), "station_id": picks["station_id"], "ts": picks["ts"],
+                          "minutes": rng.gamma(2.0, 9.0, 3000).round(0)})
+    for name, frame in [("stations", stations), ("readings", readings), ("trips", trips)]:
+        spark.createDataFrame(frame).write.parquet(str(root / f"{name}.parquet"))
+    cfg = config({
+        "stations": {"path": "stations.parquet", "primary_key": "station_id"},
+        "readings": {"path": "readings.parquet", "primary_key": ["station_id", "ts"],
+                     "foreign_keys": [{"column": "station_id", "references": "stations"}]},
+        "trips": {"path": "trips.parquet", "primary_key": "trip_id",
+                  "foreign_keys": [{"column": "station_id", "references": "stations"},
+                                   {"column": ["station_id", "ts"], "references": "readings", "orphans": "faithful"}]}})
+    check_references(cfg)
+    model = fit_schema(spark, cfg, root)
+    model.save(root / "hourly.model.json")
+    return load_relational(root / "hourly.model.json")
+
+
+def composite_orphan_rate(child, parent, columns) -> float:
+    refs = child.where(F.col(columns[0]).isNotNull()).select(*columns)
+    return refs.join(parent.select(*columns), columns, "left_anti").count() / refs.count()
+
+
+@pytest.mark.parametrize("scale", [1, 3])
+def test_composite_keys_are_unique_and_resolve(spark, hourly, scale):
+    key = hourly.tables["readings"].primary_key
+    assert [(c.column, c.kind, c.size) for c in key.components] == [
+        ("station_id", "reference", 3), ("ts", "sequence", 400)]
+    assert key.components[1].step == 3_600_000_000  # an hour in microseconds
+    tables = generate_schema(spark, hourly, scale=scale, seed=2)
+    readings, trips, stations = tables["readings"], tables["trips"], tables["stations"]
+    assert readings.count() == 1200 * scale
+    assert readings.select("station_id", "ts").distinct().count() == readings.count()
+    assert readings.select("station_id").distinct().count() == 3 * scale  # the first component grows
+    assert orphan_rate(readings, "station_id", stations, "station_id") == 0
+    assert dict(readings.dtypes)["ts"] == "timestamp"
+    first = readings.agg(F.min("ts")).first()[0]
+    assert first.replace(tzinfo=None) == pd.Timestamp("2024-03-01").to_pydatetime()
+    # trips -> readings by (station_id, ts): 8 % faithful orphans, never a wrong station
+    assert composite_orphan_rate(trips, readings, ["station_id", "ts"]) == pytest.approx(0.08, abs=0.03)
+    assert orphan_rate(trips, "station_id", stations, "station_id") == 0
+
+
+def test_composite_key_config_errors(spark):
+    with pytest.raises(InputDataError, match="give as many columns as the primary key has"):
+        check_references(config({"r": {"path": "r", "primary_key": ["a", "b"]},
+                                  "t": {"path": "t", "foreign_keys": [{"column": "a", "references": "r"}]}}))
+    with pytest.raises(InputDataError, match="only works when r.a is itself a foreign key to 's'"):
+        check_references(config({"s": {"path": "s", "primary_key": "id"},
+                                  "r": {"path": "r", "primary_key": ["a", "b"]},
+                                  "t": {"path": "t", "foreign_keys": [{"column": "a", "references": "s"},
+                                                                      {"column": ["a", "b"], "references": "r"}]}}))

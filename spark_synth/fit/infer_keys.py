@@ -3,8 +3,10 @@
 Primary key candidates: non-null columns whose distinct count equals the row count (names like
 id, <table>_id, code, key first). Foreign keys: a column of another table with the candidate's
 name (or <parent>_id) whose non-null values are mostly found in the parent (inclusion >= 0.5);
-below 1.0 the proposal keeps the real orphans (orphans: faithful) and says so. One aggregation
-per table plus one semi-join per candidate pair; nothing row-sized reaches the driver.
+a string column with another name needs inclusion >= 0.9 (flights.origin -> airports.faa).
+Integer columns need a matching name: small integers (quantities, years) are found in any id
+range. Below 1.0 the proposal keeps the real orphans (orphans: faithful) and says so. One
+aggregation per table plus one semi-join per candidate pair; nothing row-sized reaches the driver.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 MIN_INCLUSION = 0.5
+MIN_INCLUSION_UNNAMED = 0.9
 KEY_TYPES = (T.ByteType, T.ShortType, T.IntegerType, T.LongType, T.StringType)
 
 
@@ -40,10 +43,13 @@ def infer_keys(tables: dict[str, DataFrame]) -> dict:
             if key is None or parent_name == child_name:
                 continue
             for column in child.columns:
-                if column == primary[child_name] or not _names_match(column, key, parent_name):
+                if column == primary[child_name]:
+                    continue
+                named = _names_match(column, key, parent_name)
+                if not named and not isinstance(child.schema[column].dataType, T.StringType):
                     continue
                 inclusion = _inclusion(child, column, tables[parent_name], key)
-                if inclusion >= MIN_INCLUSION:
+                if inclusion >= (MIN_INCLUSION if named else MIN_INCLUSION_UNNAMED):
                     fk = {"column": column, "references": parent_name}
                     if inclusion < 1.0:
                         fk["orphans"] = "faithful"

@@ -2,7 +2,9 @@
 
 Per primary key: uniqueness is checked; integers keep their start (and whether they were a
 1, 2, 3... sequence), strings keep per-position alphabets of their most common learned shape
-(privacy-filtered like every pattern). Per foreign key: null and orphan rates, and the
+(privacy-filtered like every pattern); a composite key keeps per component its distinct count
+and how to make values (a foreign key's parent, a sequence start and step, or the learned
+categories). Per foreign key (one column or a composite key's columns): null and orphan rates, and the
 distribution of children per parent including parents without children, summarised as
 quantiles and as a popularity curve (share of references -> parent rank). Joins and group-bys
 run in Spark; only quantile vectors reach the driver.
@@ -23,9 +25,10 @@ from spark_synth.fit.fitter import DEFAULT_MIN_COUNT, FitOptions, fit_table
 from spark_synth.io.readers import read_table
 from spark_synth.io.schema_config import SchemaConfig, table_order
 from spark_synth.model.io import SynthModel
-from spark_synth.model.relational import (RELATIONAL_FORMAT, RELATIONAL_VERSION, ForeignKey, PrimaryKey,
-                                          RelationalModel, RelationalModelFile, TableModel)
-from spark_synth.model.schema import CLASS_CHARS, PatternModel
+from spark_synth.model.relational import (RELATIONAL_FORMAT, RELATIONAL_VERSION, CompositeKey, ForeignKey,
+                                          KeyComponent, PrimaryKey, RelationalModel, RelationalModelFile,
+                                          TableModel)
+from spark_synth.model.schema import CLASS_CHARS, CategoricalColumn, NumericColumn, PatternModel
 
 log = logging.getLogger(__name__)
 SHARE_POINTS = 257
@@ -41,7 +44,7 @@ def fit_schema(spark: SparkSession, config: SchemaConfig, base_dir: Path,
     for name in table_order(config):
         table = config.tables[name]
         df = frames[name]
-        _check_columns(name, df, table.key_columns + [fk.column for fk in table.foreign_keys])
+        _check_columns(name, df, table.key_columns + [c for fk in table.foreign_keys for c in fk.columns])
         rows = df.count()
         if rows == 0:
             raise InputDataError(f"table {name!r} is empty; a relational model needs rows in every table")
@@ -52,10 +55,12 @@ def fit_schema(spark: SparkSession, config: SchemaConfig, base_dir: Path,
             _check_unique(name, df, table.key_columns, rows)
             if len(table.key_columns) == 1:
                 primary_key = _primary_key(name, df, model, table.key_columns[0], rows)
+            else:
+                primary_key = _composite_key(name, df, model, table)
         foreign_keys = []
         for fk in table.foreign_keys:
-            parent_key = config.tables[fk.references].key_columns[0]
-            foreign_keys.append(_foreign_key(df, frames[fk.references], fk.column, parent_key,
+            parent_key = config.tables[fk.references].key_columns
+            foreign_keys.append(_foreign_key(df, frames[fk.references], fk.columns, parent_key,
                                              fk.references, fk.orphans))
         tables.append(TableModel(name=name, rows=rows, model=model.spec, primary_key=primary_key,
                                  foreign_keys=foreign_keys))
@@ -107,6 +112,31 @@ def _primary_key(name: str, df: DataFrame, model: SynthModel, column: str, rows:
                          "keys must be integers or strings")
 
 
+def _composite_key(name: str, df: DataFrame, model: SynthModel, table) -> CompositeKey:
+    """Components in the declared order; the first one grows with the scale factor."""
+    columns = table.key_columns
+    distinct = df.agg(*[F.countDistinct(_q(c)).alias(f"d{i}") for i, c in enumerate(columns)]).first()
+    references = {fk.columns[0]: fk.references for fk in table.foreign_keys if len(fk.columns) == 1}
+    components = []
+    for i, column in enumerate(columns):
+        size = int(distinct[f"d{i}"])
+        learned = model.column(column)
+        if column in references:
+            components.append(KeyComponent(column=column, kind="reference", size=size, parent=references[column]))
+        elif isinstance(learned, NumericColumn) and learned.kind in ("integer", "datetime"):
+            components.append(KeyComponent(column=column, kind="sequence", size=size, start=int(learned.min),
+                                           step=int(learned.granularity)))
+        elif isinstance(learned, CategoricalColumn) and learned.values:
+            values = list(learned.values)  # privacy-filtered already
+            components.append(KeyComponent(column=column, kind="category", size=min(size, len(values)),
+                                           values=values))
+        else:
+            raise InputDataError(
+                f"table {name!r}: composite primary key column {column!r} ({learned.kind}) cannot be generated; "
+                "a component must be a foreign key, an integer, date or timestamp, or a categorical column")
+    return CompositeKey(kind="composite", components=components)
+
+
 def key_alphabets(pattern: PatternModel) -> list[str]:
     """Allowed characters per position of the most common shape (learned, privacy-filtered)."""
     shape = max(pattern.shapes, key=lambda s: s.probability)
@@ -122,18 +152,22 @@ def key_alphabets(pattern: PatternModel) -> list[str]:
     return alphabets
 
 
-def _foreign_key(child: DataFrame, parent: DataFrame, column: str, parent_key: str, parent_name: str,
-                 orphans: str) -> ForeignKey:
-    fk = F.col(_q(column))
-    totals = child.agg(F.count(F.lit(1)).alias("rows"), F.count(fk).alias("non_null")).first()
-    keys = parent.select(F.col(_q(parent_key)).alias("__key")).distinct()
-    referencing = child.where(fk.isNotNull()).select(fk.alias("__key"))
-    orphan_rows = referencing.join(keys, "__key", "left_anti").count()
-    per_parent = (keys.join(referencing.groupBy("__key").count(), "__key", "left")
+def _foreign_key(child: DataFrame, parent: DataFrame, columns: list[str], parent_key: list[str],
+                 parent_name: str, orphans: str) -> ForeignKey:
+    """A composite foreign key counts as null when any of its columns is (SQL's MATCH SIMPLE)."""
+    aliases = [f"__key{i}" for i in range(len(columns))]
+    present = F.lit(True)
+    for column in columns:
+        present = present & F.col(_q(column)).isNotNull()
+    totals = child.agg(F.count(F.lit(1)).alias("rows"), F.count(F.when(present, 1)).alias("non_null")).first()
+    keys = parent.select(*[F.col(_q(k)).alias(a) for k, a in zip(parent_key, aliases)]).distinct()
+    referencing = child.where(present).select(*[F.col(_q(c)).alias(a) for c, a in zip(columns, aliases)])
+    orphan_rows = referencing.join(keys, aliases, "left_anti").count()
+    per_parent = (keys.join(referencing.groupBy(*aliases).count(), aliases, "left")
                   .select(F.coalesce(F.col("count"), F.lit(0)).cast("double").alias("n")))
     grid = [float(x) for x in np.linspace(0.0, 1.0, COUNT_QUANTILES)]
     counts = per_parent.agg(F.percentile_approx("n", grid, 100_000)).first()[0]  # bounded: quantiles
-    return ForeignKey(column=column, parent=parent_name, orphans=orphans,
+    return ForeignKey(column=columns[0] if len(columns) == 1 else columns, parent=parent_name, orphans=orphans,
                       null_fraction=1 - totals["non_null"] / totals["rows"],
                       orphan_fraction=orphan_rows / totals["non_null"] if totals["non_null"] else 0.0,
                       rank_at_share=rank_at_share(np.asarray(counts, dtype=np.float64)).tolist(),

@@ -5,7 +5,10 @@ looked up, so a table is generated without joins or shuffles and a task needs on
 - permutation(index, n): (a * index + b) mod n with gcd(a, n) = 1, a bijection of [0, n) with
   seed-derived a and b; a < 2^63 / n keeps the product exact in 64-bit integers.
 - primary key of row j: integers start + j (sequential) or start + permutation(j); strings the
-  mixed-radix digits of permutation(j) in the learned per-position alphabets.
+  mixed-radix digits of permutation(j) in the learned per-position alphabets; composite keys the
+  mixed-radix digits of j (last component fastest), each digit made a value by its component:
+  a reference is the parent key of permutation(digit) over the parent's rows (distinct digits,
+  distinct parents), a sequence start + step * digit, a category the digit-th learned value.
 - foreign key of a child row: parent rank from the popularity curve at a low-discrepancy point
   of the row (weyl), parent index =
   permutation(rank) (popular parents spread over the table), key = the parent's key expression.
@@ -17,11 +20,14 @@ from __future__ import annotations
 import math
 import random
 
+from typing import Callable
+
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
+from pyspark.sql import types as T
 
 from spark_synth.errors import GenerateError
-from spark_synth.model.relational import ForeignKey, PrimaryKey
+from spark_synth.model.relational import CompositeKey, ForeignKey, KeyComponent, PrimaryKey
 from spark_synth.seeding import stable_key
 
 TWO_53 = float(1 << 53)
@@ -64,7 +70,16 @@ def permutation(index: Column, n: int, seed: int, stream: str) -> Column:
     return F.pmod(index.cast("long") * F.lit(a) + F.lit(b), F.lit(n))
 
 
-def check_key_space(table: str, key: PrimaryKey, spark_type: str, rows: int) -> None:
+# parent table name -> (its primary key, its generated row count)
+ParentKeys = Callable[[str], tuple[PrimaryKey | CompositeKey, int]]
+
+
+def check_key_space(table: str, key: PrimaryKey | CompositeKey, spark_type: str | None, rows: int,
+                    parents: ParentKeys | None = None) -> None:
+    """Refuses a row count the key cannot make unique values for, naming what to change."""
+    if isinstance(key, CompositeKey):
+        _check_composite_space(table, key, rows, parents)
+        return
     if key.kind == "string":
         if key.capacity < rows:
             raise GenerateError(
@@ -76,6 +91,63 @@ def check_key_space(table: str, key: PrimaryKey, spark_type: str, rows: int) -> 
     if limit is not None and key.start + rows - 1 > limit:
         raise GenerateError(f"table {table!r}: primary key {key.column!r} would need values up to "
                             f"{key.start + rows - 1:,}, beyond its type's maximum {limit:,}; lower the scale")
+
+
+def _check_composite_space(table: str, key: CompositeKey, rows: int, parents: ParentKeys | None) -> None:
+    for component, size in zip(key.components, key.sizes(rows)):
+        room = None
+        if component.kind == "reference" and parents is not None:
+            room = parents(component.parent)[1]
+        elif component.kind == "category":
+            room = len(component.values)
+        if room is not None and size > room:
+            raise GenerateError(
+                f"table {table!r}: composite key component {component.column!r} needs {size:,} distinct values for "
+                f"{rows:,} rows but has {room:,} ({component.kind}); lower the scale or move a component with room "
+                "to grow (a sequence) first in the key")
+
+
+def digits(index: Column, sizes: list[int]) -> list[Column]:
+    """Mixed-radix digits of index (last size fastest); the first digit is not wrapped."""
+    out = []
+    divisor = 1
+    for position in range(len(sizes) - 1, -1, -1):
+        quotient = index if divisor == 1 else ((index - F.pmod(index, F.lit(divisor))) / F.lit(divisor)).cast("long")
+        out.append(quotient if position == 0 else F.pmod(quotient, F.lit(sizes[position])))
+        divisor *= sizes[position]
+    return out[::-1]
+
+
+def key_values(key: PrimaryKey | CompositeKey, index: Column, rows: int, seed: int, table: str,
+               parents: ParentKeys) -> list[Column]:
+    """The primary key column value(s) of row `index` of `table` (which has `rows` rows), raw:
+    sequence components on their numeric scale (see typed())."""
+    if not isinstance(key, CompositeKey):
+        return [key_of_index(key, index, rows, seed, table)]
+    return [_component_value(c, d, seed, table, parents)
+            for c, d in zip(key.components, digits(index, key.sizes(rows)))]
+
+
+def _component_value(component: KeyComponent, digit: Column, seed: int, table: str, parents: ParentKeys) -> Column:
+    if component.kind == "sequence":
+        return F.lit(component.start) + digit * F.lit(component.step)
+    if component.kind == "category":
+        return F.element_at(F.array(*[F.lit(v) for v in component.values]), digit.cast("int") + 1)
+    parent_key, parent_rows = parents(component.parent)
+    parent_index = permutation(digit, parent_rows, seed, f"{table}.{component.column}.group")
+    return key_of_index(parent_key, parent_index, parent_rows, seed, component.parent)
+
+
+def typed(value: Column, data_type: T.DataType) -> Column:
+    """A key value in its column's type; numbers on the model's scale become dates (days) and
+    timestamps (microseconds) exactly, not through seconds."""
+    if isinstance(data_type, T.DateType):
+        return F.date_from_unix_date(value.cast("int"))
+    if isinstance(data_type, T.TimestampType):
+        return F.timestamp_micros(value.cast("long"))
+    if isinstance(data_type, T.TimestampNTZType):
+        return F.timestamp_add("MICROSECOND", value.cast("long"), F.lit("1970-01-01 00:00:00").cast("timestamp_ntz"))
+    return value.cast(data_type)
 
 
 def key_of_index(key: PrimaryKey, index: Column, rows: int, seed: int, table: str) -> Column:
@@ -107,15 +179,17 @@ def encode(key: PrimaryKey, number: Column) -> Column:
     return F.concat(*parts)
 
 
-def add_foreign_key(df: DataFrame, fk: ForeignKey, parent_key: PrimaryKey, parent_rows: int, row: Column,
-                    seed: int, table: str) -> DataFrame:
-    """df with column fk.column replaced by the computed foreign key. Intermediate values are
+def add_foreign_key(df: DataFrame, fk: ForeignKey, parents: ParentKeys, row: Column, seed: int,
+                    table: str) -> DataFrame:
+    """df with the fk's column(s) replaced by the computed foreign key. Intermediate values are
     staged as columns so each is computed once (a single nested expression would repeat the
     hash and the table lookup in every digit of the key)."""
-    stream = f"{table}.{fk.column}.fk"
+    parent_key, parent_rows = parents(fk.parent)
+    stream = f"{table}.{'+'.join(fk.columns)}.fk"
     points = len(fk.rank_at_share) - 1
     grid = F.array(*[F.lit(float(x)) for x in fk.rank_at_share])
-    scaled, cell, rank, number, spare = (f"__fk_{name}" for name in ("scaled", "cell", "rank", "number", "spare"))
+    scaled, cell, rank, index, number, spare = (f"__fk_{name}" for name in
+                                                ("scaled", "cell", "rank", "index", "number", "spare"))
     # The stored shares are 1 - (1 - t)^3 at t = k/points: map u back to t (fit/relational.py).
     t = F.lit(1.0) - F.pow(F.lit(1.0) - weyl(seed, stream, row), F.lit(1.0 / 3.0))
     df = df.withColumn(scaled, F.least(t * F.lit(float(points)), F.lit(points - 1e-9)))
@@ -123,30 +197,52 @@ def add_foreign_key(df: DataFrame, fk: ForeignKey, parent_key: PrimaryKey, paren
     lower = F.element_at(grid, F.col(cell) + 1)
     fraction = lower + (F.col(scaled) - F.col(cell)) * (F.element_at(grid, F.col(cell) + 2) - lower)
     df = df.withColumn(rank, F.least(F.floor(fraction * F.lit(parent_rows)).cast("long"), F.lit(parent_rows - 1)))
-    parent_index = permutation(F.col(rank), parent_rows, seed, stream)
-    if parent_key.kind == "string":
-        df = df.withColumn(number, permutation(parent_index, parent_rows, seed, f"{fk.parent}.{parent_key.column}.pk"))
-        value = encode(parent_key, F.col(number))
+    df = df.withColumn(index, permutation(F.col(rank), parent_rows, seed, stream))
+    if isinstance(parent_key, PrimaryKey) and parent_key.kind == "string":
+        df = df.withColumn(number, permutation(F.col(index), parent_rows, seed, f"{fk.parent}.{parent_key.column}.pk"))
+        values = [encode(parent_key, F.col(number))]
     else:
-        value = key_of_index(parent_key, parent_index, parent_rows, seed, fk.parent)
+        values = key_values(parent_key, F.col(index), parent_rows, seed, fk.parent, parents)
     if fk.orphans == "faithful" and fk.orphan_fraction > 0:
         df = df.withColumn(spare, uniform(seed, stream, row, 3))
-        outside = _outside_key(parent_key, parent_rows, F.col(spare))
+        outside = _outside_values(parent_key, parent_rows, F.col(spare), values)
         if outside is not None:
-            value = F.when(uniform(seed, stream, row, 2) < F.lit(fk.orphan_fraction), outside).otherwise(value)
+            orphan = uniform(seed, stream, row, 2) < F.lit(fk.orphan_fraction)
+            values = [F.when(orphan, o).otherwise(v) for o, v in zip(outside, values)]
     if fk.null_fraction > 0:
-        value = F.when(uniform(seed, stream, row, 0) < F.lit(fk.null_fraction), F.lit(None)).otherwise(value)
-    df = df.withColumn(fk.column, value.cast(df.schema[fk.column].dataType))
-    return df.drop(scaled, cell, rank, number, spare)
+        null = uniform(seed, stream, row, 0) < F.lit(fk.null_fraction)
+        values = [F.when(null, F.lit(None)).otherwise(v) for v in values]
+    df = df.withColumns({c: typed(v, df.schema[c].dataType) for c, v in zip(fk.columns, values)})
+    return df.drop(scaled, cell, rank, index, number, spare)
 
 
-def add_primary_key(df: DataFrame, key: PrimaryKey, rows: int, row: Column, seed: int, table: str) -> DataFrame:
-    if key.kind == "string":
+def add_primary_key(df: DataFrame, key: PrimaryKey | CompositeKey, rows: int, row: Column, seed: int, table: str,
+                    parents: ParentKeys) -> DataFrame:
+    if isinstance(key, PrimaryKey) and key.kind == "string":
         number = "__pk_number"
         df = df.withColumn(number, permutation(row, rows, seed, f"{table}.{key.column}.pk"))
         df = df.withColumn(key.column, encode(key, F.col(number)).cast(df.schema[key.column].dataType))
         return df.drop(number)
-    return df.withColumn(key.column, key_of_index(key, row, rows, seed, table).cast(df.schema[key.column].dataType))
+    values = key_values(key, row, rows, seed, table, parents)
+    return df.withColumns({c: typed(v, df.schema[c].dataType) for c, v in zip(key.columns, values)})
+
+
+def _outside_values(key: PrimaryKey | CompositeKey, parent_rows: int, u: Column,
+                    values: list[Column]) -> list[Column] | None:
+    """Key values no generated parent has (None: the key has no room outside its parents)."""
+    if isinstance(key, PrimaryKey):
+        outside = _outside_key(key, parent_rows, u)
+        return None if outside is None else [outside]
+    # A sequence component past its last generated value: start + step * (size + something).
+    sizes = key.sizes(parent_rows)
+    for position in range(len(key.components) - 1, -1, -1):
+        component = key.components[position]
+        if component.kind == "sequence":
+            size = sizes[position]
+            beyond = F.lit(component.start) + (F.lit(size) + F.floor(u * F.lit(float(size))).cast("long")) \
+                * F.lit(component.step)
+            return [beyond if i == position else v for i, v in enumerate(values)]
+    return None
 
 
 def _outside_key(key: PrimaryKey, parent_rows: int, u: Column) -> Column | None:

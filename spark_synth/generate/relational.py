@@ -15,7 +15,7 @@ from spark_synth.errors import GenerateError
 from spark_synth.generate.keys import add_foreign_key, add_primary_key, check_key_space
 from spark_synth.generate.planner import generate_dataframe
 from spark_synth.model.io import SynthModel
-from spark_synth.model.relational import RelationalModel
+from spark_synth.model.relational import CompositeKey, ForeignKey, RelationalModel, TableModel
 
 ROW_INDEX = "__spark_synth_row"
 
@@ -30,20 +30,36 @@ def generate_schema(spark: SparkSession, model: RelationalModel, scale: float = 
                     partitions: int | None = None) -> dict[str, DataFrame]:
     """Lazy DataFrames per table (parents first), each with its source schema."""
     rows = table_rows(model, scale)
+
+    def parents(name: str):
+        return model.tables[name].primary_key, rows[name]
+
     out = {}
     for name, table in model.tables.items():
         single = model.models[name]
-        if table.primary_key is not None:
-            check_key_space(name, table.primary_key, single.column(table.primary_key.column).spark_type, rows[name])
+        key = table.primary_key
+        if key is not None:
+            check_key_space(name, key, single.column(key.columns[0]).spark_type, rows[name], parents)
         with_index = _with_row_index(single)
         df = generate_dataframe(spark, with_index, rows[name], seed, partitions)
         row = F.col(ROW_INDEX)
-        if table.primary_key is not None:
-            df = add_primary_key(df, table.primary_key, rows[name], row, seed, name)
-        for fk in table.foreign_keys:
-            df = add_foreign_key(df, fk, model.tables[fk.parent].primary_key, rows[fk.parent], row, seed, name)
+        if key is not None:
+            df = add_primary_key(df, key, rows[name], row, seed, name, parents)
+        for fk in generated_foreign_keys(table):
+            df = add_foreign_key(df, fk, parents, row, seed, name)
         out[name] = df.drop(ROW_INDEX)
     return out
+
+
+def generated_foreign_keys(table: TableModel) -> list[ForeignKey]:
+    """The foreign keys that make their own columns: a single-column key whose column a composite
+    primary key component or a composite foreign key already makes is implied by it (the config
+    check made sure of that), so it is skipped."""
+    made = set()
+    if isinstance(table.primary_key, CompositeKey):
+        made.update(c.column for c in table.primary_key.components if c.kind == "reference")
+    made.update(c for fk in table.foreign_keys if len(fk.columns) > 1 for c in fk.columns)
+    return [fk for fk in table.foreign_keys if len(fk.columns) > 1 or fk.columns[0] not in made]
 
 
 def _with_row_index(model: SynthModel) -> SynthModel:

@@ -7,6 +7,7 @@
         foreign_keys:
           - {column: carrier, references: airlines}          # the parent's primary key
           - {column: tailnum, references: planes, orphans: faithful}
+          - {column: [origin, time_hour], references: weather}   # a composite key, in its order
 
 Relative paths are read relative to the config file. `table:` names a catalog table instead of
 a path. Errors name the table and column and say what to change.
@@ -25,10 +26,14 @@ from spark_synth.model.schema import Strict
 
 
 class ForeignKeyConfig(Strict):
-    column: str
-    references: str = Field(description="parent table; its primary key is the referenced column")
+    column: str | list[str] = Field(description="a column, or the columns matching a composite key in its order")
+    references: str = Field(description="parent table; its primary key is the referenced column(s)")
     orphans: Literal["clean", "faithful"] = Field(
         default="clean", description="clean: every key exists in the parent; faithful: reproduce the real orphan rate")
+
+    @property
+    def columns(self) -> list[str]:
+        return [self.column] if isinstance(self.column, str) else list(self.column)
 
 
 class TableConfig(Strict):
@@ -58,8 +63,9 @@ def load_schema_config(path: str | Path) -> tuple[SchemaConfig, Path]:
 
 
 def check_references(config: SchemaConfig) -> None:
-    """Every table has one source, foreign keys reference known tables with a single-column
-    primary key, and the references form no cycle (self-references excepted)."""
+    """Every table has one source, foreign keys reference known tables with a primary key of the
+    same width, a column is made by one key only (see _check_shared_columns), and the
+    references form no cycle (self-references excepted)."""
     for name, table in config.tables.items():
         if (table.path is None) == (table.table is None):
             raise InputDataError(f"table {name!r}: give exactly one of 'path' or 'table'")
@@ -68,12 +74,41 @@ def check_references(config: SchemaConfig) -> None:
             if parent is None:
                 raise InputDataError(f"table {name!r}: foreign key {fk.column!r} references unknown table "
                                      f"{fk.references!r} (tables: {sorted(config.tables)})")
-            if len(parent.key_columns) != 1:
+            if len(parent.key_columns) != len(fk.columns):
                 raise InputDataError(
                     f"table {name!r}: foreign key {fk.column!r} references {fk.references!r}, whose primary key "
-                    f"is {parent.key_columns or 'not declared'}; foreign keys need a single-column primary key "
-                    "(composite keys are not supported yet)")
+                    f"is {parent.key_columns or 'not declared'}; give as many columns as the primary key has, "
+                    "in its order")
+        _check_shared_columns(config, name, table)
     table_order(config)
+
+
+def _check_shared_columns(config: SchemaConfig, name: str, table: TableConfig) -> None:
+    """Generated keys decide their columns' values, so a column may belong to two keys only when
+    one implies the other: a composite primary key component that is also a single-column foreign
+    key (the component then takes parent keys), or a single-column foreign key inside a composite
+    foreign key whose parent has that same foreign key on the matching column."""
+    singles = {fk.columns[0]: fk for fk in table.foreign_keys if len(fk.columns) == 1}
+    owner: dict[str, str] = {}
+    for fk in table.foreign_keys:
+        if len(fk.columns) == 1:
+            continue
+        parent = config.tables[fk.references]
+        for column, parent_column in zip(fk.columns, parent.key_columns):
+            if column in owner:
+                raise InputDataError(f"table {name!r}: column {column!r} is in two composite foreign keys; "
+                                     "a generated column can follow one key only")
+            owner[column] = fk.references
+            single = singles.get(column)
+            if single is None:
+                continue
+            implied = any(p.columns == [parent_column] and p.references == single.references
+                          for p in parent.foreign_keys)
+            if not implied:
+                raise InputDataError(
+                    f"table {name!r}: column {column!r} is in foreign keys to {single.references!r} and "
+                    f"{fk.references!r}; that only works when {fk.references}.{parent_column} is itself a foreign "
+                    f"key to {single.references!r} (declare it there) — otherwise drop one of them")
 
 
 def table_order(config: SchemaConfig) -> list[str]:

@@ -7,8 +7,10 @@
 
 Keys are never values from the real data: a primary key is a bijection of the row index
 (integers: start + a permutation of [0, N); strings: a mixed-radix encoding into per-position
-alphabets learned under the privacy threshold), and a foreign key is the parent's key of a
-parent index drawn from the learned popularity curve. Tables are listed parents first.
+alphabets learned under the privacy threshold; composite keys: the mixed-radix digits of the
+row index, one digit per component — a parent reference, a sequence start + step * digit, or a
+learned category), and a foreign key is the parent's key of a parent index drawn from the
+learned popularity curve. Tables are listed parents first.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from pydantic import Field, ValidationError, model_validator
 
 from spark_synth.errors import ModelFileError
 from spark_synth.model.io import SynthModel
-from spark_synth.model.schema import FiniteFloat, Probability, Strict, SynthModelFile
+from spark_synth.model.schema import CategoryValue, FiniteFloat, Probability, Strict, SynthModelFile
 
 RELATIONAL_FORMAT = "spark_synth.relational"
 RELATIONAL_VERSION = 1
@@ -43,13 +45,52 @@ class PrimaryKey(Strict):
         return self
 
     @property
+    def columns(self) -> list[str]:
+        return [self.column]
+
+    @property
     def capacity(self) -> int | None:
         """How many distinct keys exist (None: the integer type's range)."""
         return math.prod(len(a) for a in self.alphabets) if self.kind == "string" else None
 
 
-class ForeignKey(Strict):
+class KeyComponent(Strict):
+    """One column of a composite primary key; its digit of the row index picks its value."""
     column: str
+    kind: Literal["reference", "sequence", "category"]
+    size: int = Field(ge=1, description="distinct values in the real data (the first component grows with scale)")
+    parent: str | None = None  # reference: the parent table of this table's foreign key on `column`
+    start: int = 0  # sequence: start + step * digit, on the column's numeric scale (days, microseconds)
+    step: int = 1
+    values: list[CategoryValue] = Field(default_factory=list)  # category: learned values (privacy-filtered)
+
+    @model_validator(mode="after")
+    def _fields(self) -> "KeyComponent":
+        if self.kind == "reference" and not self.parent:
+            raise ValueError(f"component {self.column!r}: a reference needs 'parent'")
+        if self.kind == "category" and len(self.values) < self.size:
+            raise ValueError(f"component {self.column!r}: {self.size} categories need as many values")
+        if self.kind == "sequence" and self.step < 1:
+            raise ValueError(f"component {self.column!r}: step must be at least 1")
+        return self
+
+
+class CompositeKey(Strict):
+    kind: Literal["composite"]
+    components: list[KeyComponent] = Field(min_length=2)
+
+    @property
+    def columns(self) -> list[str]:
+        return [c.column for c in self.components]
+
+    def sizes(self, rows: int) -> list[int]:
+        """Digit sizes for `rows` rows: the first component takes what the others leave."""
+        rest = math.prod(c.size for c in self.components[1:])
+        return [max(1, -(-rows // rest))] + [c.size for c in self.components[1:]]
+
+
+class ForeignKey(Strict):
+    column: str | list[str] = Field(description="one column, or the columns of a composite key in its order")
     parent: str
     orphans: Literal["clean", "faithful"] = "clean"
     null_fraction: Probability
@@ -60,12 +101,16 @@ class ForeignKey(Strict):
     rank_at_share: list[Probability] = Field(min_length=2)
     children_per_parent: list[FiniteFloat] = Field(min_length=2, description="quantiles 0..1 of child counts")
 
+    @property
+    def columns(self) -> list[str]:
+        return [self.column] if isinstance(self.column, str) else list(self.column)
+
 
 class TableModel(Strict):
     name: str
     rows: int = Field(ge=1)
     model: SynthModelFile
-    primary_key: PrimaryKey | None = None
+    primary_key: PrimaryKey | CompositeKey | None = None
     foreign_keys: list[ForeignKey] = Field(default_factory=list)
 
 
@@ -85,6 +130,10 @@ class RelationalModelFile(Strict):
                 parent = table if fk.parent == table.name else next(t for t in self.tables if t.name == fk.parent)
                 if parent.primary_key is None:
                     raise ValueError(f"table {table.name!r} references {fk.parent!r}, which has no primary key")
+                width = len(parent.primary_key.columns) if isinstance(parent.primary_key, CompositeKey) else 1
+                if len(fk.columns) != width:
+                    raise ValueError(f"table {table.name!r}: foreign key {fk.columns} has {len(fk.columns)} column(s), "
+                                     f"the primary key of {fk.parent!r} has {width}")
             seen.add(table.name)
         return self
 

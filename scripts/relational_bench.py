@@ -1,0 +1,98 @@
+"""Relational benchmark: fit a schema config, generate it at scales, check and time the keys.
+
+    python scripts/relational_bench.py [--config conf/nycflights13.yaml] [--scales 1 10]
+
+Per scale: rows and wall time per table (Parquet), duplicate primary keys (composite keys
+included), orphan rate per foreign key next to the real one, and the KS complement of children
+per parent against the real distribution. Not a test: the figures go in the README.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from pyspark.sql import functions as F
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from spark_synth.fit.relational import fit_schema  # noqa: E402
+from spark_synth.generate.relational import generate_schema  # noqa: E402
+from spark_synth.io import get_spark  # noqa: E402
+from spark_synth.io.schema_config import load_schema_config  # noqa: E402
+
+
+def orphan_rate(child, columns, parent, keys) -> float:
+    present = child.where(F.greatest(*[F.col(c).isNull().cast("int") for c in columns]) == 0) if len(columns) > 1 \
+        else child.where(F.col(columns[0]).isNotNull())
+    refs = present.select(*[F.col(c).alias(f"k{i}") for i, c in enumerate(columns)])
+    parent_keys = parent.select(*[F.col(k).alias(f"k{i}") for i, k in enumerate(keys)])
+    total = refs.count()
+    return refs.join(parent_keys, [f"k{i}" for i in range(len(keys))], "left_anti").count() / total if total else 0.0
+
+
+def children_ks(child, columns, parent, keys, real_quantiles) -> float:
+    """1 - max |CDF difference| between generated children per parent and the real quantiles."""
+    names = [f"k{i}" for i in range(len(keys))]
+    counts = (parent.select(*[F.col(k).alias(n) for k, n in zip(keys, names)])
+              .join(child.select(*[F.col(c).alias(n) for c, n in zip(columns, names)]).groupBy(*names).count(),
+                    names, "left")
+              .select(F.coalesce("count", F.lit(0)).cast("double").alias("n")))
+    grid_p = [float(x) for x in np.linspace(0, 1, 201)]
+    synthetic = np.asarray(counts.agg(F.percentile_approx("n", grid_p, 100_000)).first()[0])  # bounded: quantiles
+    real = np.asarray(real_quantiles)
+    grid = np.unique(np.concatenate([real, synthetic]))
+    cdf_real = np.searchsorted(real, grid, side="right") / len(real)
+    cdf_synth = np.searchsorted(synthetic, grid, side="right") / len(synthetic)
+    return 1 - float(np.max(np.abs(cdf_real - cdf_synth)))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--config", default=str(ROOT / "conf" / "nycflights13.yaml"))
+    parser.add_argument("--scales", type=float, nargs="+", default=[1, 10])
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    spark = get_spark("spark_synth relational bench", "local[2]", {"spark.ui.enabled": "false",
+                                                                  "spark.sql.shuffle.partitions": "8"})
+    config, base = load_schema_config(args.config)
+    started = time.perf_counter()
+    model = fit_schema(spark, config, base)
+    print(f"fit {len(model.tables)} tables: {time.perf_counter() - started:.1f} s")
+    out = Path(tempfile.mkdtemp(prefix="relational_bench_"))
+    for scale in args.scales:
+        tables = generate_schema(spark, model, scale=scale, seed=args.seed)
+        total_rows, total_s = 0, 0.0
+        written = {}
+        for name, df in tables.items():
+            path = str(out / f"x{scale:g}" / name)
+            t0 = time.perf_counter()
+            df.write.mode("overwrite").parquet(path)
+            elapsed = time.perf_counter() - t0
+            written[name] = spark.read.parquet(path)
+            rows = written[name].count()
+            total_rows += rows
+            total_s += elapsed
+            print(f"scale {scale:g}  {name:<9} {rows:>10,} rows  {elapsed:6.1f} s  {rows / elapsed:>10,.0f} rows/s")
+        print(f"scale {scale:g}  all       {total_rows:>10,} rows  {total_s:6.1f} s")
+        for name, table in model.tables.items():
+            df = written[name]
+            if table.primary_key is not None:
+                columns = table.primary_key.columns
+                duplicates = df.count() - df.select(*columns).distinct().count()
+                print(f"  {name}: primary key {columns} duplicates {duplicates}")
+            for fk in table.foreign_keys:
+                parent_key = model.tables[fk.parent].primary_key.columns
+                rate = orphan_rate(df, fk.columns, written[fk.parent], parent_key)
+                ks = children_ks(df, fk.columns, written[fk.parent], parent_key, fk.children_per_parent)
+                print(f"  {name}.{'+'.join(fk.columns)} -> {fk.parent} ({fk.orphans}): orphans {rate:.2%} "
+                      f"(real {fk.orphan_fraction:.2%}), children per parent KS complement {ks:.3f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -21,7 +21,7 @@ from pyspark.sql import functions as F
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from spark_synth.fit.relational import fit_schema  # noqa: E402
+from spark_synth.fit.relational import fit_schema, read_schema_table  # noqa: E402
 from spark_synth.generate.relational import generate_schema  # noqa: E402
 from spark_synth.io import get_spark  # noqa: E402
 from spark_synth.io.schema_config import load_schema_config  # noqa: E402
@@ -52,6 +52,19 @@ def children_ks(child, columns, parent, keys, real_quantiles) -> float:
     return 1 - float(np.max(np.abs(cdf_real - cdf_synth)))
 
 
+def count_correlations(parent, keys, child, columns, numeric: list[str]) -> dict[str, float]:
+    """Spearman correlation of each numeric parent column with the parent's number of children."""
+    names = [f"k{i}" for i in range(len(keys))]
+    counts = child.select(*[F.col(c).alias(n) for c, n in zip(columns, names)]).groupBy(*names).count()
+    joined = (parent.select(*[F.col(k).alias(n) for k, n in zip(keys, names)], *numeric)
+              .join(counts, names, "left").select(*numeric, F.coalesce("count", F.lit(0)).alias("__n")))
+    # ranks via percent_rank, then Pearson of the ranks: Spearman without collecting the rows
+    from pyspark.sql import Window
+    ranked = joined.select(*[F.percent_rank().over(Window.orderBy(c)).alias(c) for c in numeric + ["__n"]])
+    row = ranked.agg(*[F.corr(c, "__n").alias(c) for c in numeric]).first()
+    return {c: float(row[c]) if row[c] is not None else float("nan") for c in numeric}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--config", default=str(ROOT / "conf" / "nycflights13.yaml"))
@@ -61,6 +74,7 @@ def main() -> None:
     spark = get_spark("spark_synth relational bench", "local[2]", {"spark.ui.enabled": "false",
                                                                   "spark.sql.shuffle.partitions": "8"})
     config, base = load_schema_config(args.config)
+    real = {name: read_schema_table(spark, name, t, base) for name, t in config.tables.items()}
     started = time.perf_counter()
     model = fit_schema(spark, config, base)
     print(f"fit {len(model.tables)} tables: {time.perf_counter() - started:.1f} s")
@@ -82,6 +96,18 @@ def main() -> None:
         print(f"scale {scale:g}  all       {total_rows:>10,} rows  {total_s:6.1f} s")
         for name, table in model.tables.items():
             df = written[name]
+            count = table.child_count
+            if count is not None:
+                key = table.primary_key.columns
+                numeric = [f.name for f in real[name].schema.fields
+                           if f.dataType.typeName() in ("integer", "long", "double", "float", "short")
+                           and f.name not in key]
+                if numeric:
+                    before = count_correlations(real[name], key, real[count.child], count.foreign_key, numeric)
+                    after = count_correlations(df, key, written[count.child], count.foreign_key, numeric)
+                    pairs = ", ".join(f"{c} {before[c]:+.2f}/{after[c]:+.2f}" for c in numeric)
+                    print(f"  {name}: Spearman with children via {count.child}.{'+'.join(count.foreign_key)} "
+                          f"(real/synthetic): {pairs}")
             if table.primary_key is not None:
                 columns = table.primary_key.columns
                 duplicates = df.count() - df.select(*columns).distinct().count()

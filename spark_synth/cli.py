@@ -45,8 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     gen = sub.add_parser("generate", help="generate synthetic rows from a model file")
     gen.add_argument("--model", required=True)
-    gen.add_argument("--rows", type=int, help="rows to generate (single-table models)")
-    gen.add_argument("--scale", type=float, default=1.0, help="relational models: rows = scale x real rows per table")
+    gen.add_argument("--rows", help="rows to generate; relational models: N for the largest table or TABLE=N, "
+                                    "the other tables in proportion")
+    gen.add_argument("--scale", type=float, help="relational models: rows = scale x real rows per table (default 1)")
     gen.add_argument("--seed", type=int, default=0)
     gen.add_argument("--output", help="output path (not needed for --format noop)")
     gen.add_argument("--format", default="parquet", choices=["parquet", "orc", "csv", "json", "noop"])
@@ -113,13 +114,16 @@ def run_generate(args) -> int:
         return _generate_schema(get_spark("spark_synth generate", args.master), args, model)
     if args.rows is None:
         raise SparkSynthError("--rows is required for a single-table model")
+    if args.scale is not None:
+        raise SparkSynthError("--scale is for relational models; give --rows for a single-table model")
     model = load_model(args.model)
     spark = get_spark("spark_synth generate", args.master)
-    df = generate(spark, model, rows=args.rows, seed=args.seed, partitions=args.partitions)
+    rows = _row_count(args.rows)
+    df = generate(spark, model, rows=rows, seed=args.seed, partitions=args.partitions)
     started = time.time()
     write_output(df, args.output, args.format, args.mode)
     elapsed = time.time() - started
-    log.info("generated %d rows in %.1f s (%.0f rows/s) -> %s", args.rows, elapsed, args.rows / elapsed,
+    log.info("generated %d rows in %.1f s (%.0f rows/s) -> %s", rows, elapsed, rows / elapsed,
              args.output if args.format != "noop" else "noop sink")
     return 0
 
@@ -252,14 +256,27 @@ def _fit_schema(spark, args) -> int:
     return 0
 
 
+def _row_count(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise SparkSynthError(f"--rows takes a whole number of rows, got {text!r}") from None
+
+
 def _generate_schema(spark, args, model) -> int:
-    from spark_synth.generate.relational import generate_schema, table_rows
+    from spark_synth.generate.relational import generate_schema, scale_for_rows, table_rows
     from spark_synth.io import write_output
 
     if args.output is None and args.format != "noop":
         raise SparkSynthError("--output DIR is required (one sub-directory per table)")
-    rows = table_rows(model, args.scale)
-    frames = generate_schema(spark, model, args.scale, args.seed, args.partitions)
+    if args.rows is not None and args.scale is not None:
+        raise SparkSynthError("give --rows or --scale, not both")
+    scale = 1.0 if args.scale is None else args.scale
+    if args.rows is not None:
+        table, _, count = args.rows.rpartition("=")
+        scale = scale_for_rows(model, _row_count(count), table or None)
+    rows = table_rows(model, scale)
+    frames = generate_schema(spark, model, scale, args.seed, args.partitions)
     total_started = time.time()
     for name, df in frames.items():
         started = time.time()

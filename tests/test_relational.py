@@ -21,11 +21,15 @@ def star(spark, tmp_path_factory):
     returns referencing orders (with 10 % orphans) — written as Parquet with a YAML config."""
     root = tmp_path_factory.mktemp("star")
     rng = np.random.default_rng(0)
-    customers = pd.DataFrame({"customer_id": np.arange(1, 401), "segment": rng.choice(["retail", "pro", "gov"], 400),
-                              "age": rng.integers(18, 90, 400)})
+    segment, age = rng.choice(["retail", "pro", "gov"], 400), rng.integers(18, 90, 400)
     skus = [f"SKU-{i:04d}" for i in rng.choice(10_000, 150, replace=False)]
     products = pd.DataFrame({"sku": skus, "price": rng.gamma(2.0, 20.0, 150).round(2)})
     popularity = rng.zipf(1.6, 4000) % 400
+    # loyal customers order more: a parent column that goes with its number of children
+    orders_per_customer = np.bincount(popularity, minlength=400)
+    loyalty = np.round(3 * np.log1p(orders_per_customer) + rng.normal(0, 0.7, 400), 1)
+    customers = pd.DataFrame({"customer_id": np.arange(1, 401), "segment": segment, "age": age,
+                              "loyalty": loyalty})
     orders = pd.DataFrame({"order_id": 1_000_000 + rng.permutation(4000), "customer_id": popularity + 1,
                            "sku": rng.choice(skus, 4000), "quantity": rng.integers(1, 6, 4000)})
     returns = pd.DataFrame({"return_id": np.arange(600), "order_id": np.where(
@@ -88,6 +92,23 @@ def test_children_per_parent_follow_the_real_distribution(spark, star):
     cdf_real = np.searchsorted(real, grid, side="right") / len(real)
     cdf_synth = np.searchsorted(np.sort(counts), grid, side="right") / len(counts)
     assert 1 - np.max(np.abs(cdf_real - cdf_synth)) >= 0.9
+
+
+def test_parent_columns_follow_their_number_of_children(spark, star):
+    """customers.loyalty goes with the customer's number of orders in the real data (Spearman
+    ~0.9): the child count is a hidden copula column of customers, set from the customer's
+    popularity rank, so generated loyal customers are the ones with many generated orders."""
+    _, model = star
+    assert model.tables["customers"].child_count.child == "orders"
+    assert "__spark_synth_children" not in generate_schema(spark, model, scale=1, seed=1)["customers"].columns
+
+    def spearman(tables) -> float:
+        counts = (tables["customers"].join(tables["orders"].groupBy("customer_id").count(), "customer_id", "left")
+                  .select("loyalty", F.coalesce("count", F.lit(0)).alias("n")).toPandas())
+        return counts["loyalty"].corr(counts["n"], method="spearman")
+
+    for scale in (1, 3):
+        assert spearman(generate_schema(spark, model, scale=scale, seed=4)) > 0.7
 
 
 def test_same_tables_for_any_partitioning(spark, star):
@@ -225,3 +246,24 @@ def test_composite_key_config_errors(spark):
                                   "r": {"path": "r", "primary_key": ["a", "b"]},
                                   "t": {"path": "t", "foreign_keys": [{"column": "a", "references": "s"},
                                                                       {"column": ["a", "b"], "references": "r"}]}}))
+
+
+def test_cli_generates_a_schema_from_one_tables_row_count(spark, star, tmp_path, capsys):
+    from spark_synth.cli import main
+
+    root, _ = star
+    out = tmp_path / "x"
+    assert main(["generate", "--model", str(root / "star.model.json"), "--rows", "orders=8000", "--seed", "1",
+                 "--output", str(out)]) == 0
+    assert spark.read.parquet(str(out / "orders")).count() == 8000
+    assert spark.read.parquet(str(out / "customers")).count() == 800  # 400 real, in proportion
+    assert main(["generate", "--model", str(root / "star.model.json"), "--rows", "nope=5", "--output",
+                 str(tmp_path / "y")]) == 2
+    assert "no table 'nope'" in capsys.readouterr().err
+
+
+def test_composite_and_driven_tables_are_the_same_for_any_partitioning(spark, hourly):
+    one = generate_schema(spark, hourly, scale=2, seed=6, partitions=1)
+    many = generate_schema(spark, hourly, scale=2, seed=6, partitions=7)
+    for name in ("readings", "trips"):
+        assert_df_equality(one[name], many[name], ignore_row_order=True)

@@ -77,3 +77,38 @@ def test_tables_are_registered_in_an_embedded_hive_metastore(flights_model, tmp_
     assert result.returncode == 0, result.stderr[-3000:]
     assert "ROWS [('2026-11-01', 500), ('2026-11-02', 500)]" in result.stdout
     assert (tmp_path / "lake" / "_metastore").is_dir()
+
+
+def test_catalog_table_and_other_sources_replace_only_the_rerun_date(spark, flights_model, tmp_path):
+    """`table:` writes into a catalog table (created partitioned by date and partition_by, then
+    INSERT OVERWRITE with dynamic partition overwrite) — the path Delta and Iceberg tables take;
+    a format that is not a directory format is written to a path with dynamic partition
+    overwrite (exercised with Parquet's class name, which Spark accepts as a source)."""
+    flights_model.save(tmp_path / "flights.model.json")
+    spark.sql(f"CREATE DATABASE IF NOT EXISTS job_lake LOCATION '{tmp_path / 'warehouse'}'")
+    job = tmp_path / "job.yaml"
+    job.write_text(
+        "seed: 3\noutput: lake\nformat: parquet\ncompression: gzip\nmax_rows_per_file: 400\npartition_by: [origin]\n"
+        "tables:\n  flights: {model: flights.model.json, rows_per_day: 2000, time_column: time_hour,"
+        " table: job_lake.flights_daily}\n")
+    other = tmp_path / "other.yaml"
+    other.write_text(
+        "seed: 3\noutput: lake\nformat: org.apache.spark.sql.execution.datasources.parquet.ParquetFileFormat\n"
+        "tables:\n  flights: {model: flights.model.json, rows_per_day: 2000, time_column: time_hour}\n")
+    for config, location in [(job, tmp_path / "warehouse" / "flights_daily"), (other, tmp_path / "lake" / "flights")]:
+        assert main(["run", "--config", str(config), "--from", "2026-11-20", "--to", "2026-11-21"]) == 0
+        read = (lambda: spark.table("job_lake.flights_daily")) if config == job else \
+            (lambda: spark.read.parquet(str(location)))
+        day = read().where(F.col("date") == "2026-11-21").toPandas()
+        untouched = [s for s in snapshot(location) if "2026-11-21" not in s[0]]
+        assert main(["run", "--config", str(config), "--date", "2026-11-21"]) == 0
+        spark.catalog.clearCache()
+        after = read()
+        assert after.count() == 4000
+        again = after.where(F.col("date") == "2026-11-21")
+        assert_df_equality(spark.createDataFrame(day, again.schema), again, ignore_row_order=True,
+                           ignore_column_order=True)
+        assert [s for s in snapshot(location) if "2026-11-21" not in s[0]] == untouched
+    files = [p for p in (tmp_path / "warehouse" / "flights_daily").rglob("*.parquet")]
+    assert len(files) >= 2 * 2000 // 400 and all("origin=" in str(p) for p in files)
+    assert all(".gz." in p.name for p in files)  # compression: gzip

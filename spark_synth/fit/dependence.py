@@ -44,9 +44,11 @@ def mutual_information(table: dict[tuple[int, int], int]) -> float:
     return max(mi - correction, 0.0)
 
 
-def chow_liu_edges(d: int, mi: dict[tuple[int, int], float], min_mi: float) -> list[tuple[int, int, float]]:
+def chow_liu_edges(d: int, mi: dict[tuple[int, int], float], min_mi: float,
+                   root: int | None = None) -> list[tuple[int, int, float]]:
     """(parent, child, mi) edges of the maximum-MI spanning forest, oriented away from each
-    component's best-connected column; edges weaker than min_mi are dropped."""
+    component's best-connected column (or from `root` in its component: a column the generator
+    sets from outside, which must depend on nothing); edges weaker than min_mi are dropped."""
     weights = np.zeros((d, d))
     for (i, j), value in mi.items():
         if value >= min_mi:
@@ -56,10 +58,10 @@ def chow_liu_edges(d: int, mi: dict[tuple[int, int], float], min_mi: float) -> l
     degree = (forest < 0).sum(axis=1)
     edges: list[tuple[int, int, float]] = []
     visited = np.zeros(d, dtype=bool)
-    for root in sorted(range(d), key=lambda k: (-degree[k], k)):
-        if visited[root] or degree[root] == 0:
+    for start in sorted(range(d), key=lambda k: (k != root, -degree[k], k)):
+        if visited[start] or degree[start] == 0:
             continue
-        order, predecessors = breadth_first_order(forest < 0, root, directed=False)
+        order, predecessors = breadth_first_order(forest < 0, start, directed=False)
         for node in order:
             visited[node] = True
             parent = predecessors[node]

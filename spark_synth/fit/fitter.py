@@ -45,6 +45,7 @@ class FitOptions:
     min_mutual_information: float = 0.02
     kinds: dict[str, str] = field(default_factory=dict)
     exclude_unsupported: bool = False
+    root: str | None = None  # a column the generator drives (relational child counts): no parent
 
 
 def fit_table(df: DataFrame, options: FitOptions = FitOptions()) -> SynthModel:
@@ -220,7 +221,8 @@ def _joint_model(stats: JointStats, names: list[str], keep: list[int], code_maps
         pairs[(position[i], position[j])] = remapped
         mi[(position[i], position[j])] = mutual_information(remapped)
     dependencies = []
-    for parent, child, weight in chow_liu_edges(len(keep), mi, options.min_mutual_information):
+    root = copula.columns.index(options.root) if options.root in copula.columns else None
+    for parent, child, weight in chow_liu_edges(len(keep), mi, options.min_mutual_information, root):
         first, second = min(parent, child), max(parent, child)
         table = conditional_table(pairs[(first, second)], parent == first, options.min_count)
         if table:

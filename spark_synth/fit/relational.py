@@ -6,7 +6,9 @@ Per primary key: uniqueness is checked; integers keep their start (and whether t
 and how to make values (a foreign key's parent, a sequence start and step, or the learned
 categories). Per foreign key (one column or a composite key's columns): null and orphan rates, and the
 distribution of children per parent including parents without children, summarised as
-quantiles and as a popularity curve (share of references -> parent rank). Joins and group-bys
+quantiles and as a popularity curve (share of references -> parent rank). Per parent table, the
+number of children under its busiest generated foreign key joins the parent's copula as a hidden
+column (CHILD_COUNT), so the parent's columns learn how they go with it. Joins and group-bys
 run in Spark; only quantile vectors reach the driver.
 """
 
@@ -23,10 +25,10 @@ from pyspark.sql import types as T
 from spark_synth.errors import InputDataError
 from spark_synth.fit.fitter import DEFAULT_MIN_COUNT, FitOptions, fit_table
 from spark_synth.io.readers import read_table
-from spark_synth.io.schema_config import SchemaConfig, table_order
+from spark_synth.io.schema_config import ForeignKeyConfig, SchemaConfig, table_order
 from spark_synth.model.io import SynthModel
-from spark_synth.model.relational import (RELATIONAL_FORMAT, RELATIONAL_VERSION, CompositeKey, ForeignKey,
-                                          KeyComponent, PrimaryKey, RelationalModel, RelationalModelFile,
+from spark_synth.model.relational import (RELATIONAL_FORMAT, RELATIONAL_VERSION, ChildCount, CompositeKey,
+                                          ForeignKey, KeyComponent, PrimaryKey, generated_foreign_keys, RelationalModel, RelationalModelFile,
                                           TableModel)
 from spark_synth.model.schema import CLASS_CHARS, CategoricalColumn, NumericColumn, PatternModel
 
@@ -35,24 +37,38 @@ SHARE_POINTS = 257
 SHARE_EXPONENT = 3
 COUNT_QUANTILES = 101
 INTEGER_TYPES = (T.ByteType, T.ShortType, T.IntegerType, T.LongType)
+CHILD_COUNT = "__spark_synth_children"
 
 
 def fit_schema(spark: SparkSession, config: SchemaConfig, base_dir: Path,
                min_count: int = DEFAULT_MIN_COUNT) -> RelationalModel:
-    frames = {name: _read(spark, name, table, base_dir) for name, table in config.tables.items()}
+    frames = {name: read_schema_table(spark, name, table, base_dir) for name, table in config.tables.items()}
+    for name, table in config.tables.items():
+        _check_columns(name, frames[name], table.key_columns + [c for fk in table.foreign_keys for c in fk.columns])
     tables = []
     for name in table_order(config):
         table = config.tables[name]
         df = frames[name]
-        _check_columns(name, df, table.key_columns + [c for fk in table.foreign_keys for c in fk.columns])
         rows = df.count()
         if rows == 0:
             raise InputDataError(f"table {name!r} is empty; a relational model needs rows in every table")
         log.info("fit schema: table %s (%d rows)", name, rows)
-        model = fit_table(df, FitOptions(table=name, min_count=min_count))
-        primary_key = None
         if table.key_columns:
             _check_unique(name, df, table.key_columns, rows)
+        driver = _busiest_foreign_key(config, name, frames) if table.key_columns else None
+        options = FitOptions(table=name, min_count=min_count)
+        if driver is not None:
+            child, fk = driver
+            options = FitOptions(table=name, min_count=min_count, root=CHILD_COUNT, kinds={CHILD_COUNT: "integer"})
+            model = fit_table(_with_child_count(df, table.key_columns, frames[child], fk.columns), options)
+            child_count = ChildCount(column=CHILD_COUNT, child=child, foreign_key=fk.columns)
+            if not model.spec.copula or CHILD_COUNT not in model.spec.copula.columns:
+                child_count = None  # e.g. every parent has the same count: nothing to drive
+        else:
+            model = fit_table(df, options)
+            child_count = None
+        primary_key = None
+        if table.key_columns:
             if len(table.key_columns) == 1:
                 primary_key = _primary_key(name, df, model, table.key_columns[0], rows)
             else:
@@ -63,12 +79,45 @@ def fit_schema(spark: SparkSession, config: SchemaConfig, base_dir: Path,
             foreign_keys.append(_foreign_key(df, frames[fk.references], fk.columns, parent_key,
                                              fk.references, fk.orphans))
         tables.append(TableModel(name=name, rows=rows, model=model.spec, primary_key=primary_key,
-                                 foreign_keys=foreign_keys))
+                                 foreign_keys=foreign_keys, child_count=child_count))
     return RelationalModel(RelationalModelFile(format=RELATIONAL_FORMAT, schema_version=RELATIONAL_VERSION,
                                                name=config.name, tables=tables))
 
 
-def _read(spark: SparkSession, name: str, table, base_dir: Path) -> DataFrame:
+def _busiest_foreign_key(config: SchemaConfig, name: str,
+                         frames: dict[str, DataFrame]) -> tuple[str, ForeignKeyConfig] | None:
+    """The generated foreign key into `name` with the most referencing rows: its popularity
+    ranking is the one the parent's columns are fitted against."""
+    best, best_rows = None, 0
+    for child, table in config.tables.items():
+        for fk in generated_foreign_keys(table.foreign_keys, table.key_columns):
+            if fk.references != name:
+                continue
+            present = F.lit(True)
+            for column in fk.columns:
+                present = present & F.col(_q(column)).isNotNull()
+            rows = frames[child].where(present).count()
+            if rows > best_rows:
+                best, best_rows = (child, fk), rows
+    return best
+
+
+def _with_child_count(parent: DataFrame, key: list[str], child: DataFrame, columns: list[str]) -> DataFrame:
+    """The parent with CHILD_COUNT: its number of referencing child rows (0 when none)."""
+    present = F.lit(True)
+    for column in columns:
+        present = present & F.col(_q(column)).isNotNull()
+    counts = (child.where(present).groupBy(*[F.col(_q(c)).alias(f"__key{i}") for i, c in enumerate(columns)])
+              .agg(F.count(F.lit(1)).alias(CHILD_COUNT)))
+    condition = F.lit(True)
+    for i, k in enumerate(key):
+        condition = condition & (parent[_q(k)] == counts[f"__key{i}"])
+    joined = parent.join(counts, condition, "left")
+    return joined.select(*[parent[_q(c)] for c in parent.columns],
+                         F.coalesce(F.col(CHILD_COUNT), F.lit(0)).cast("long").alias(CHILD_COUNT))
+
+
+def read_schema_table(spark: SparkSession, name: str, table, base_dir: Path) -> DataFrame:
     path = table.path
     if path is not None and "://" not in path and not Path(path).is_absolute():
         path = str((base_dir / path).resolve())

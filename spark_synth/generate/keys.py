@@ -58,16 +58,34 @@ def weyl(seed: int, stream: str, row: Column) -> Column:
     return value - F.floor(value)
 
 
-def permutation(index: Column, n: int, seed: int, stream: str) -> Column:
+def permutation_parameters(n: int, seed: int, stream: str) -> tuple[int, int]:
+    """(a, b) of the bijection index -> (a * index + b) mod n, derived from (seed, stream, n)."""
     if n <= 1:
-        return F.lit(0).cast("long")
+        return 1, 0
     rng = random.Random(stable_key(f"{seed}/{stream}/{n}"))
     top = max(2, min(n, ((1 << 63) - n) // n))  # a * (n - 1) + b stays below 2^63
     a = rng.randrange(1, top)
     while math.gcd(a, n) != 1:
         a = rng.randrange(1, top)
-    b = rng.randrange(0, n)
+    return a, rng.randrange(0, n)
+
+
+def permutation(index: Column, n: int, seed: int, stream: str) -> Column:
+    if n <= 1:
+        return F.lit(0).cast("long")
+    a, b = permutation_parameters(n, seed, stream)
     return F.pmod(index.cast("long") * F.lit(a) + F.lit(b), F.lit(n))
+
+
+def foreign_key_stream(table: str, columns: list[str]) -> str:
+    return f"{table}.{'+'.join(columns)}.fk"
+
+
+def popularity_rank(parent_rows: int, seed: int, child: str, columns: list[str]) -> dict[str, int]:
+    """How the engine recovers a parent's popularity rank under a foreign key from its row index:
+    rank = inverse * (index - offset) mod rows, undoing the key's permutation of ranks."""
+    a, b = permutation_parameters(parent_rows, seed, foreign_key_stream(child, columns))
+    return {"inverse": pow(a, -1, parent_rows) if parent_rows > 1 else 0, "offset": b, "rows": parent_rows}
 
 
 # parent table name -> (its primary key, its generated row count)
@@ -185,7 +203,7 @@ def add_foreign_key(df: DataFrame, fk: ForeignKey, parents: ParentKeys, row: Col
     staged as columns so each is computed once (a single nested expression would repeat the
     hash and the table lookup in every digit of the key)."""
     parent_key, parent_rows = parents(fk.parent)
-    stream = f"{table}.{'+'.join(fk.columns)}.fk"
+    stream = foreign_key_stream(table, fk.columns)
     points = len(fk.rank_at_share) - 1
     grid = F.array(*[F.lit(float(x)) for x in fk.rank_at_share])
     scaled, cell, rank, index, number, spare = (f"__fk_{name}" for name in

@@ -40,25 +40,38 @@ def output_schema(model: SynthModel) -> T.StructType:
     return T.StructType([T.StructField(c.name, spark_type(c), c.nullable) for c in model.columns])
 
 
-def compile_plan(model: SynthModel) -> str:
-    """The JSON plan for spark_synth_engine (see module docstring)."""
+def compile_plan(model: SynthModel, driven: dict[str, dict[str, int]] | None = None) -> str:
+    """The JSON plan for spark_synth_engine (see module docstring). `driven` maps a copula column
+    (a relational parent's hidden child count, fitted as a tree root) to the popularity-rank
+    parameters {inverse, offset, rows}: the engine sets its normal to
+    Phi^-1(1 - (rank + 0.5) / rows), rank = inverse * (row - offset) mod rows, instead of drawing
+    it. It is placed first in the Cholesky order so every other column is drawn given it."""
     spec = model.spec
     copula_names = list(spec.copula.columns) if spec.copula else []
+    driven = driven or {}
+    unknown = sorted(set(driven) - set(copula_names))
+    if unknown:
+        raise ValueError(f"driven columns {unknown} are not copula columns of the model")
+    if any(d.child in driven for d in spec.dependencies):
+        raise ValueError("a driven column must not be a dependency-tree child (fit it as the root)")
+    copula_names = [n for n in copula_names if n in driven] + [n for n in copula_names if n not in driven]
     position = {c.name: i for i, c in enumerate(model.columns)}
     plan = {
         "engine_version": ENGINE_VERSION,
         "schema": output_schema(model).json(),
-        "copula": _copula(model, copula_names, position),
+        "copula": _copula(model, copula_names, position, driven),
         "columns": [_column(c, c.name in copula_names) for c in model.columns],
     }
     return json.dumps(plan, separators=(",", ":"), allow_nan=False)
 
 
-def _copula(model: SynthModel, names: list[str], position: dict[str, int]) -> dict:
+def _copula(model: SynthModel, names: list[str], position: dict[str, int], driven: dict) -> dict:
     if not names:
         return {"dimension": 0, "cholesky": [], "variables": []}
     spec = model.spec
-    correlation = np.asarray(spec.copula.correlation, dtype=np.float64)
+    stored = list(spec.copula.columns)
+    order = [stored.index(n) for n in names]
+    correlation = np.asarray(spec.copula.correlation, dtype=np.float64)[np.ix_(order, order)]
     index = {name: j for j, name in enumerate(names)}
     scales = {n: UniformScale(model.column(n), spec.copula.bins) for n in names}
     dependencies = {d.child: d for d in spec.dependencies}
@@ -66,7 +79,8 @@ def _copula(model: SynthModel, names: list[str], position: dict[str, int]) -> di
     variables = []
     for name in dependency_order(spec):
         variable = {"index": index[name], "column": position[name], "edges": scales[name].edges.tolist(),
-                    "keep_position": name in numeric_parents, "conditional": None}
+                    "keep_position": name in numeric_parents, "conditional": None,
+                    "driven": driven.get(name)}
         dependency = dependencies.get(name)
         if dependency is not None:
             parent = dependency.parent

@@ -3,7 +3,9 @@
 Table t gets round(scale * real rows) rows. Its non-key columns come from the JVM engine like a
 single table; a hidden row-index column drives the key expressions (generate/keys.py), so
 primary keys are unique by construction and foreign keys always name a generated parent (clean
-mode) without any join. Children per parent follow the learned popularity curve.
+mode) without any join. Children per parent follow the learned popularity curve, and a parent's
+hidden child-count column is set from its rank on that curve (the engine's "driven" variable), so
+its other columns match the number of children it gets.
 """
 
 from __future__ import annotations
@@ -12,10 +14,10 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from spark_synth.errors import GenerateError
-from spark_synth.generate.keys import add_foreign_key, add_primary_key, check_key_space
+from spark_synth.generate.keys import add_foreign_key, add_primary_key, check_key_space, popularity_rank
 from spark_synth.generate.planner import generate_dataframe
 from spark_synth.model.io import SynthModel
-from spark_synth.model.relational import CompositeKey, ForeignKey, RelationalModel, TableModel
+from spark_synth.model.relational import RelationalModel, generated_foreign_keys
 
 ROW_INDEX = "__spark_synth_row"
 
@@ -24,6 +26,18 @@ def table_rows(model: RelationalModel, scale: float) -> dict[str, int]:
     if not isinstance(scale, (int, float)) or isinstance(scale, bool) or not scale > 0:
         raise GenerateError(f"scale must be a positive number, got {scale!r}")
     return {name: max(1, round(t.rows * scale)) for name, t in model.tables.items()}
+
+
+def scale_for_rows(model: RelationalModel, rows: int, table: str | None = None) -> float:
+    """The scale factor that gives `table` (default: the largest) `rows` rows; every other table
+    keeps its real proportion to it."""
+    if isinstance(rows, bool) or not isinstance(rows, int) or rows <= 0:
+        raise GenerateError(f"rows must be a positive integer, got {rows!r}")
+    if table is None:
+        table = max(model.tables, key=lambda t: model.tables[t].rows)
+    if table not in model.tables:
+        raise GenerateError(f"no table {table!r} in the model (tables: {sorted(model.tables)})")
+    return rows / model.tables[table].rows
 
 
 def generate_schema(spark: SparkSession, model: RelationalModel, scale: float = 1.0, seed: int = 0,
@@ -41,25 +55,19 @@ def generate_schema(spark: SparkSession, model: RelationalModel, scale: float = 
         if key is not None:
             check_key_space(name, key, single.column(key.columns[0]).spark_type, rows[name], parents)
         with_index = _with_row_index(single)
-        df = generate_dataframe(spark, with_index, rows[name], seed, partitions)
+        driven = None
+        if table.child_count is not None:
+            count = table.child_count
+            driven = {count.column: popularity_rank(rows[name], seed, count.child, count.foreign_key)}
+        df = generate_dataframe(spark, with_index, rows[name], seed, partitions, driven=driven)
         row = F.col(ROW_INDEX)
         if key is not None:
             df = add_primary_key(df, key, rows[name], row, seed, name, parents)
-        for fk in generated_foreign_keys(table):
+        for fk in generated_foreign_keys(table.foreign_keys, key.columns if key is not None else []):
             df = add_foreign_key(df, fk, parents, row, seed, name)
-        out[name] = df.drop(ROW_INDEX)
+        hidden = [ROW_INDEX] + ([table.child_count.column] if table.child_count is not None else [])
+        out[name] = df.drop(*hidden)
     return out
-
-
-def generated_foreign_keys(table: TableModel) -> list[ForeignKey]:
-    """The foreign keys that make their own columns: a single-column key whose column a composite
-    primary key component or a composite foreign key already makes is implied by it (the config
-    check made sure of that), so it is skipped."""
-    made = set()
-    if isinstance(table.primary_key, CompositeKey):
-        made.update(c.column for c in table.primary_key.components if c.kind == "reference")
-    made.update(c for fk in table.foreign_keys if len(fk.columns) > 1 for c in fk.columns)
-    return [fk for fk in table.foreign_keys if len(fk.columns) > 1 or fk.columns[0] not in made]
 
 
 def _with_row_index(model: SynthModel) -> SynthModel:

@@ -5,7 +5,9 @@ the same rows and no other date changes. The table's time column is moved into t
 keeping each value's time of day (the learned daily shape). A partition is written to
 <output>/<table>/<partition_column>=<date>/ through the staged, renamed write of
 spark_synth.io.writers: a killed job leaves only hidden staging directories, which Spark's
-partition discovery skips.
+partition discovery skips. Catalog tables (Delta, Iceberg, Hive) and other data sources get the
+date as a column and a dynamic partition overwrite, which replaces exactly that date: the
+table format's own commit is what keeps a killed job from showing half a partition there.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from pyspark.sql import types as T
 
 from spark_synth.errors import GenerateError
 from spark_synth.generate.planner import generate_dataframe
-from spark_synth.io.job_config import JobConfig, resolve
+from spark_synth.io.job_config import FILE_FORMATS, JobConfig, JobTable, resolve
 from spark_synth.io.writers import write_output
 from spark_synth.model.io import SynthModel, load_model
 from spark_synth.seeding import MAX_SEED, stable_key
@@ -105,16 +107,52 @@ def register_tables(spark: SparkSession, config: JobConfig, base_dir) -> list[st
 
 def run_job(spark: SparkSession, config: JobConfig, base_dir, dates: list[dt.date]) -> list[PartitionResult]:
     models = {name: load_model(resolve(base_dir, t.model)) for name, t in config.tables.items()}
+    for name, model in models.items():
+        missing = [c for c in config.partition_by if c not in [col.name for col in model.columns]]
+        if missing:
+            raise GenerateError(f"table {name!r}: partition_by column(s) {missing} are not columns of its model "
+                                f"({[c.name for c in model.columns]})")
     output = resolve(base_dir, config.output)
     results = []
     for date in dates:
         for name, table in config.tables.items():
-            path = f"{output}/{name}/{config.partition_column}={date.isoformat()}"
             started = time.time()
             df = day_frame(spark, models[name], table.rows_per_day, config.seed, name, date, table.time_column)
-            write_output(df, path, config.format, "overwrite", config.options)
+            path = write_day(df, config, name, table, date, output)
             elapsed = time.time() - started
             results.append(PartitionResult(name, date, table.rows_per_day, elapsed, path))
             log.info("run: %s %s: %d rows in %.1f s (%.0f rows/s) -> %s", name, date, table.rows_per_day,
                      elapsed, table.rows_per_day / elapsed, path)
     return results
+
+
+def write_day(df: DataFrame, config: JobConfig, name: str, table: JobTable, date: dt.date, output: str) -> str:
+    """Writes one date's rows where the config says (see spark_synth.io.job_config); returns where."""
+    options = config.writer_options()
+    if table.table is None and config.format in FILE_FORMATS:
+        path = f"{output}/{name}/{config.partition_column}={date.isoformat()}"
+        write_output(df, path, config.format, "overwrite", options, config.partition_by)
+        return path
+    dated = df.withColumn(config.partition_column, F.lit(date))
+    partitions = [config.partition_column, *config.partition_by]
+    spark = df.sparkSession
+    previous = spark.conf.get("spark.sql.sources.partitionOverwriteMode")
+    spark.conf.set("spark.sql.sources.partitionOverwriteMode", "dynamic")
+    try:
+        if table.table is not None:
+            if spark.catalog.tableExists(table.table):
+                columns = spark.table(table.table).columns
+                if sorted(columns) != sorted(dated.columns):
+                    raise GenerateError(f"table {name!r}: catalog table {table.table} has columns {columns}, the "
+                                        f"generated rows have {dated.columns}; drop it or name another table")
+                dated.select(*columns).write.options(**options).insertInto(table.table, overwrite=True)
+            else:
+                (dated.write.format(config.format).options(**options).partitionBy(*partitions)
+                 .saveAsTable(table.table))
+            return table.table
+        path = f"{output}/{name}"
+        (dated.write.format(config.format).mode("overwrite").option("partitionOverwriteMode", "dynamic")
+         .options(**options).partitionBy(*partitions).save(path))
+        return path
+    finally:
+        spark.conf.set("spark.sql.sources.partitionOverwriteMode", previous)

@@ -2,31 +2,46 @@
 
     seed: 7
     output: ../out/lake            # relative to this file; one directory per table
-    format: parquet                # parquet | orc | csv | json
-    options: {compression: zstd}   # passed to the Spark writer
+    format: parquet                # parquet | orc | csv | json, or any Spark source (delta, iceberg, ...)
+    compression: zstd              # optional: the writer's compression codec
+    max_rows_per_file: 500000      # optional: Spark's maxRecordsPerFile, bounds the file size
+    partition_by: [origin]         # optional: partition columns inside each date partition
+    options: {}                    # passed to the Spark writer as they are
     tables:
       flights:
         model: ../out/flights.model.json
         rows_per_day: 1000000
         time_column: time_hour     # optional: moved into each day's window, time of day kept
+        table: lake.flights        # optional: write into this catalog table instead of a directory
     catalog: {enabled: true, database: synthetic}   # optional: embedded Hive metastore
+
+Where a date's partition goes (spark_synth.generate.schedule.write_day):
+- a directory format (parquet, orc, csv, json) without `table`: <output>/<table>/<partition_column>=<date>/,
+  written staged and renamed into place;
+- `table: db.name`: the catalog table (created partitioned by the date column on first use,
+  then INSERT OVERWRITE with dynamic partition overwrite, so only that date is replaced) — the
+  way Delta and Iceberg tables are written on clusters that have them;
+- any other format without `table`: <output>/<table>/ with dynamic partition overwrite by date.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
-
 from pydantic import Field
 
 from spark_synth.io.yaml_config import load_yaml
 from spark_synth.model.schema import Strict
 
 
+FILE_FORMATS = ("parquet", "orc", "csv", "json")
+
+
 class JobTable(Strict):
     model: str
     rows_per_day: int = Field(gt=0)
     time_column: str | None = None
+    table: str | None = Field(default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*){0,2}$",
+                              description="catalog table to write into (saveAsTable / INSERT OVERWRITE)")
 
 
 class CatalogConfig(Strict):
@@ -41,11 +56,25 @@ class CatalogConfig(Strict):
 class JobConfig(Strict):
     seed: int = Field(default=0, ge=0, le=(1 << 63) - 1)
     output: str
-    format: Literal["parquet", "orc", "csv", "json"] = "parquet"
+    format: str = Field(default="parquet", pattern=r"^[A-Za-z0-9_.]+$",
+                        description="parquet, orc, csv, json or any Spark data source name (delta, iceberg)")
+    compression: str | None = None
+    max_rows_per_file: int | None = Field(default=None, gt=0)
+    partition_by: list[str] = Field(default_factory=list)
     options: dict[str, str] = Field(default_factory=dict)
-    partition_column: str = "date"
+    partition_column: str = Field(default="date", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
     catalog: CatalogConfig = Field(default_factory=CatalogConfig)
     tables: dict[str, JobTable] = Field(min_length=1)
+
+
+    def writer_options(self) -> dict[str, str]:
+        """Options for every write: the named settings, then `options` as given."""
+        named = {}
+        if self.compression:
+            named["compression"] = self.compression
+        if self.max_rows_per_file:
+            named["maxRecordsPerFile"] = str(self.max_rows_per_file)
+        return {**named, **self.options}
 
 
 def load_job_config(path: str | Path) -> tuple[JobConfig, Path]:

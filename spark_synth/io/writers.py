@@ -18,7 +18,7 @@ MODES = ("error", "overwrite")
 
 
 def write_output(df: DataFrame, path: str | None, fmt: str = "parquet", mode: str = "error",
-                 options: dict[str, str] | None = None) -> None:
+                 options: dict[str, str] | None = None, partition_by: list[str] | None = None) -> None:
     if fmt not in OUTPUT_FORMATS:
         raise GenerateError(f"output format {fmt!r} is not supported; use one of {OUTPUT_FORMATS}")
     if mode not in MODES:
@@ -41,6 +41,8 @@ def write_output(df: DataFrame, path: str | None, fmt: str = "parquet", mode: st
         writer = writer.option("header", "true")
     for key, value in (options or {}).items():
         writer = writer.option(key, value)
+    if partition_by:
+        writer = writer.partitionBy(*partition_by)
     try:
         writer.save(staging.toString())
     except BaseException:

@@ -106,12 +106,23 @@ class ForeignKey(Strict):
         return [self.column] if isinstance(self.column, str) else list(self.column)
 
 
+class ChildCount(Strict):
+    """A hidden copula column of a parent table: how many rows of `child` reference it through
+    the foreign key `foreign_key`. At generation its uniform is not drawn but set from the
+    parent's popularity rank under that key, so the parent's other columns follow the number of
+    children it actually gets (planes with more seats fly more)."""
+    column: str
+    child: str
+    foreign_key: list[str]
+
+
 class TableModel(Strict):
     name: str
     rows: int = Field(ge=1)
     model: SynthModelFile
     primary_key: PrimaryKey | CompositeKey | None = None
     foreign_keys: list[ForeignKey] = Field(default_factory=list)
+    child_count: ChildCount | None = None
 
 
 class RelationalModelFile(Strict):
@@ -135,7 +146,28 @@ class RelationalModelFile(Strict):
                     raise ValueError(f"table {table.name!r}: foreign key {fk.columns} has {len(fk.columns)} column(s), "
                                      f"the primary key of {fk.parent!r} has {width}")
             seen.add(table.name)
+        for table in self.tables:
+            count = table.child_count
+            if count is None:
+                continue
+            child = next((t for t in self.tables if t.name == count.child), None)
+            if child is None or not any(fk.columns == count.foreign_key and fk.parent == table.name
+                                        for fk in child.foreign_keys):
+                raise ValueError(f"table {table.name!r}: child_count names {count.child}.{count.foreign_key}, "
+                                 f"which is not a foreign key to {table.name!r}")
+            if count.column not in (table.model.copula.columns if table.model.copula else []):
+                raise ValueError(f"table {table.name!r}: child_count column {count.column!r} is not a copula column")
         return self
+
+
+def generated_foreign_keys(foreign_keys: list, key_columns: list[str]) -> list:
+    """The foreign keys (model or config entries) that make their own columns at generation: a
+    single-column key on a column that a composite key — this table's primary key, or a
+    composite foreign key — already makes is implied by it (the config check ensures that)."""
+    made = {c for fk in foreign_keys if len(fk.columns) > 1 for c in fk.columns}
+    if len(key_columns) > 1:
+        made.update(key_columns)
+    return [fk for fk in foreign_keys if len(fk.columns) > 1 or fk.columns[0] not in made]
 
 
 class RelationalModel:

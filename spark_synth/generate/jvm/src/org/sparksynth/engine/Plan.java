@@ -34,6 +34,11 @@ final class Plan {
         double spread;
         boolean parentNumeric;
         ConditionalTable table;
+        /** Driven variable: its normal comes from the row's popularity rank, not a draw. */
+        boolean driven;
+        long rankInverse;
+        long rankOffset;
+        long rankRows;
     }
 
     /** How one output column is produced and written. */
@@ -111,6 +116,13 @@ final class Plan {
         System.arraycopy(v.edges, 1, uppers, 0, uppers.length);
         v.codes = new GuideTable(uppers);
         v.keepPosition = n.get("keep_position").asBoolean();
+        JsonNode driven = n.get("driven");
+        if (driven != null && !driven.isNull()) {
+            v.driven = true;
+            v.rankInverse = driven.get("inverse").asLong();
+            v.rankOffset = driven.get("offset").asLong();
+            v.rankRows = driven.get("rows").asLong();
+        }
         JsonNode conditional = n.get("conditional");
         if (conditional != null && !conditional.isNull()) {
             v.parent = n.get("parent").asInt();

@@ -64,6 +64,12 @@ final class Sampler {
         for (Plan.Variable v : plan.order) {
             long stream = streams[v.column];
             double[] e = normals[v.index];
+            if (v.driven) {
+                for (int r = 0; r < n; r++) {
+                    e[r] = Normal.inverse(1.0 - (rank(v, first + r) + 0.5) / v.rankRows);
+                }
+                continue;
+            }
             for (int r = 0; r < n; r++) {
                 e[r] = Normal.inverse(Rng.openUniform(Rng.bits(stream, first + r)));
             }
@@ -83,6 +89,16 @@ final class Sampler {
                 }
             }
         }
+    }
+
+    /** Popularity rank of a parent row under the driving foreign key (keys.popularity_rank). */
+    static long rank(Plan.Variable v, long row) {
+        long x = Math.floorMod(row - v.rankOffset, v.rankRows);
+        if (v.rankRows < (1L << 31)) {
+            return v.rankInverse * x % v.rankRows;
+        }
+        return java.math.BigInteger.valueOf(v.rankInverse).multiply(java.math.BigInteger.valueOf(x))
+                .mod(java.math.BigInteger.valueOf(v.rankRows)).longValue();
     }
 
     private void variable(Plan.Variable v, WritableColumnVector vector, long first, int n) {

@@ -112,3 +112,21 @@ def test_catalog_table_and_other_sources_replace_only_the_rerun_date(spark, flig
     files = [p for p in (tmp_path / "warehouse" / "flights_daily").rglob("*.parquet")]
     assert len(files) >= 2 * 2000 // 400 and all("origin=" in str(p) for p in files)
     assert all(".gz." in p.name for p in files)  # compression: gzip
+
+
+@pytest.mark.parametrize("name", ["flights_daily.yaml", "nyc_daily.yaml"])
+def test_shipped_job_configs_validate(name):
+    from pathlib import Path
+
+    config, _ = load_job_config(Path(__file__).resolve().parents[1] / "conf" / name)
+    assert config.tables or config.schemas
+
+
+def test_shipped_schema_config_validates():
+    from pathlib import Path
+
+    from spark_synth.io.schema_config import load_schema_config
+
+    config, _ = load_schema_config(Path(__file__).resolve().parents[1] / "conf" / "nycflights13.yaml")
+    assert config.tables["weather"].key_columns == ["origin", "time_hour"]
+    assert ["origin", "time_hour"] in [fk.columns for fk in config.tables["flights"].foreign_keys]

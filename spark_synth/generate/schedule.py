@@ -23,9 +23,11 @@ from pyspark.sql import types as T
 
 from spark_synth.errors import GenerateError
 from spark_synth.generate.planner import generate_dataframe
-from spark_synth.io.job_config import FILE_FORMATS, JobConfig, JobTable, resolve
+from spark_synth.generate.relational import generate_schema, scale_for_rows, table_rows
+from spark_synth.io.job_config import FILE_FORMATS, JobConfig, resolve
 from spark_synth.io.writers import write_output
 from spark_synth.model.io import SynthModel, load_model
+from spark_synth.model.relational import load_relational
 from spark_synth.seeding import MAX_SEED, stable_key
 
 log = logging.getLogger(__name__)
@@ -93,7 +95,9 @@ def register_tables(spark: SparkSession, config: JobConfig, base_dir) -> list[st
     output = resolve(base_dir, config.output)
     spark.sql(f"CREATE DATABASE IF NOT EXISTS `{database}`")
     names = []
-    for name in config.tables:
+    directory_tables = [n for n, t in config.tables.items() if t.table is None]
+    directory_tables += [n for s in config.schemas.values() for n in load_relational(resolve(base_dir, s.model)).tables]
+    for name in directory_tables:
         table = f"`{database}`.`{name}`"
         location = f"{output}/{name}"
         # Schema and the partition column are inferred from the directory (date=... folders).
@@ -107,29 +111,62 @@ def register_tables(spark: SparkSession, config: JobConfig, base_dir) -> list[st
 
 def run_job(spark: SparkSession, config: JobConfig, base_dir, dates: list[dt.date]) -> list[PartitionResult]:
     models = {name: load_model(resolve(base_dir, t.model)) for name, t in config.tables.items()}
-    for name, model in models.items():
-        missing = [c for c in config.partition_by if c not in [col.name for col in model.columns]]
-        if missing:
-            raise GenerateError(f"table {name!r}: partition_by column(s) {missing} are not columns of its model "
-                                f"({[c.name for c in model.columns]})")
+    schemas = {name: load_relational(resolve(base_dir, s.model)) for name, s in config.schemas.items()}
+    columns = {name: [c.name for c in m.columns] for name, m in models.items()}
+    for schema in schemas.values():
+        columns.update({name: [c.name for c in m.columns] for name, m in schema.models.items()})
+    _check_names(config, schemas, columns)
     output = resolve(base_dir, config.output)
     results = []
     for date in dates:
         for name, table in config.tables.items():
             started = time.time()
             df = day_frame(spark, models[name], table.rows_per_day, config.seed, name, date, table.time_column)
-            path = write_day(df, config, name, table, date, output)
-            elapsed = time.time() - started
-            results.append(PartitionResult(name, date, table.rows_per_day, elapsed, path))
-            log.info("run: %s %s: %d rows in %.1f s (%.0f rows/s) -> %s", name, date, table.rows_per_day,
-                     elapsed, table.rows_per_day / elapsed, path)
+            path = write_day(df, config, name, date, output, table.table)
+            results.append(_logged(PartitionResult(name, date, table.rows_per_day, time.time() - started, path)))
+        for schema_name, job_schema in config.schemas.items():
+            model = schemas[schema_name]
+            (anchor, anchor_rows), = job_schema.rows_per_day.items()
+            scale = scale_for_rows(model, anchor_rows, anchor)
+            rows = table_rows(model, scale)
+            frames = generate_schema(spark, model, scale, day_seed(config.seed, schema_name, date))
+            for name, df in frames.items():
+                started = time.time()
+                path = write_day(df, config, name, date, output, None)
+                results.append(_logged(PartitionResult(name, date, rows[name], time.time() - started, path)))
     return results
 
 
-def write_day(df: DataFrame, config: JobConfig, name: str, table: JobTable, date: dt.date, output: str) -> str:
+def _check_names(config: JobConfig, schemas: dict, columns: dict[str, list[str]]) -> None:
+    seen = set(config.tables)
+    for schema_name, schema in schemas.items():
+        (anchor, _), = config.schemas[schema_name].rows_per_day.items()
+        if anchor not in schema.tables:
+            raise GenerateError(f"schemas.{schema_name}.rows_per_day names {anchor!r}, which is not a table of "
+                                f"its model (tables: {sorted(schema.tables)})")
+        clash = seen & set(schema.tables)
+        if clash:
+            raise GenerateError(f"schemas.{schema_name}: table(s) {sorted(clash)} are generated twice; every "
+                                "table name must be unique across 'tables' and 'schemas'")
+        seen |= set(schema.tables)
+    for name, names in columns.items():
+        missing = [c for c in config.partition_by if c not in names]
+        if missing:
+            raise GenerateError(f"table {name!r}: partition_by column(s) {missing} are not columns of its model "
+                                f"({names})")
+
+
+def _logged(result: PartitionResult) -> PartitionResult:
+    log.info("run: %s %s: %d rows in %.1f s (%.0f rows/s) -> %s", result.table, result.date, result.rows,
+             result.seconds, result.rows / result.seconds, result.path)
+    return result
+
+
+def write_day(df: DataFrame, config: JobConfig, name: str, date: dt.date, output: str,
+              catalog_table: str | None) -> str:
     """Writes one date's rows where the config says (see spark_synth.io.job_config); returns where."""
     options = config.writer_options()
-    if table.table is None and config.format in FILE_FORMATS:
+    if catalog_table is None and config.format in FILE_FORMATS:
         path = f"{output}/{name}/{config.partition_column}={date.isoformat()}"
         write_output(df, path, config.format, "overwrite", options, config.partition_by)
         return path
@@ -139,17 +176,17 @@ def write_day(df: DataFrame, config: JobConfig, name: str, table: JobTable, date
     previous = spark.conf.get("spark.sql.sources.partitionOverwriteMode")
     spark.conf.set("spark.sql.sources.partitionOverwriteMode", "dynamic")
     try:
-        if table.table is not None:
-            if spark.catalog.tableExists(table.table):
-                columns = spark.table(table.table).columns
+        if catalog_table is not None:
+            if spark.catalog.tableExists(catalog_table):
+                columns = spark.table(catalog_table).columns
                 if sorted(columns) != sorted(dated.columns):
-                    raise GenerateError(f"table {name!r}: catalog table {table.table} has columns {columns}, the "
+                    raise GenerateError(f"table {name!r}: catalog table {catalog_table} has columns {columns}, the "
                                         f"generated rows have {dated.columns}; drop it or name another table")
-                dated.select(*columns).write.options(**options).insertInto(table.table, overwrite=True)
+                dated.select(*columns).write.options(**options).insertInto(catalog_table, overwrite=True)
             else:
                 (dated.write.format(config.format).options(**options).partitionBy(*partitions)
-                 .saveAsTable(table.table))
-            return table.table
+                 .saveAsTable(catalog_table))
+            return catalog_table
         path = f"{output}/{name}"
         (dated.write.format(config.format).mode("overwrite").option("partitionOverwriteMode", "dynamic")
          .options(**options).partitionBy(*partitions).save(path))

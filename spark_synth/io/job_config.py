@@ -13,6 +13,10 @@
         rows_per_day: 1000000
         time_column: time_hour     # optional: moved into each day's window, time of day kept
         table: lake.flights        # optional: write into this catalog table instead of a directory
+    schemas:                       # optional: relational models, every table of a date generated together
+      nyc:
+        model: ../out/nyc.model.json
+        rows_per_day: {flights: 1000000}   # one table's rows; the other tables in proportion
     catalog: {enabled: true, database: synthetic}   # optional: embedded Hive metastore
 
 Where a date's partition goes (spark_synth.generate.schedule.write_day):
@@ -27,7 +31,7 @@ Where a date's partition goes (spark_synth.generate.schedule.write_day):
 from __future__ import annotations
 
 from pathlib import Path
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from spark_synth.io.yaml_config import load_yaml
 from spark_synth.model.schema import Strict
@@ -42,6 +46,22 @@ class JobTable(Strict):
     time_column: str | None = None
     table: str | None = Field(default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*){0,2}$",
                               description="catalog table to write into (saveAsTable / INSERT OVERWRITE)")
+
+
+class JobSchema(Strict):
+    """A relational model (spark-synth fit --config): each date generates all its tables from one
+    seed, so that date's foreign keys resolve within that date's parents."""
+
+    model: str
+    rows_per_day: dict[str, int] = Field(min_length=1, max_length=1,
+                                         description="{table: rows} for one table; the others in proportion")
+
+    @model_validator(mode="after")
+    def _positive(self) -> "JobSchema":
+        for table, rows in self.rows_per_day.items():
+            if rows <= 0:
+                raise ValueError(f"rows_per_day.{table} must be positive, got {rows}")
+        return self
 
 
 class CatalogConfig(Strict):
@@ -64,7 +84,14 @@ class JobConfig(Strict):
     options: dict[str, str] = Field(default_factory=dict)
     partition_column: str = Field(default="date", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
     catalog: CatalogConfig = Field(default_factory=CatalogConfig)
-    tables: dict[str, JobTable] = Field(min_length=1)
+    tables: dict[str, JobTable] = Field(default_factory=dict)
+    schemas: dict[str, JobSchema] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _something_to_generate(self) -> "JobConfig":
+        if not self.tables and not self.schemas:
+            raise ValueError("give at least one entry under 'tables' or 'schemas'")
+        return self
 
 
     def writer_options(self) -> dict[str, str]:

@@ -4,15 +4,16 @@
     model = fit(df)
     model.save("flights.model.json"); model = load_model("flights.model.json")
     out = generate(spark, model, rows=10**9, seed=7)
+    out = spark.read.format("spark_synth").option("model", "flights.model.json").option("rows", 10**9).load()
     report = evaluate(real_df, out, model, target="arr_delay"); report.save("report/")
 """
 
 __version__ = "0.1.0"
 
-from spark_synth.api import fit, generate, load_model  # noqa: E402
+from spark_synth.api import fit, generate, load_model, register  # noqa: E402
 from spark_synth.evaluation import Report, evaluate  # noqa: E402
 from spark_synth.errors import GenerateError, InputDataError, ModelFileError, SparkSynthError  # noqa: E402
 from spark_synth.model.io import SynthModel  # noqa: E402
 
-__all__ = ["fit", "generate", "load_model", "evaluate", "Report", "SynthModel", "SparkSynthError", "InputDataError",
+__all__ = ["fit", "generate", "load_model", "register", "evaluate", "Report", "SynthModel", "SparkSynthError", "InputDataError",
            "ModelFileError", "GenerateError", "__version__"]

@@ -29,3 +29,12 @@ def generate(spark: SparkSession, model: SynthModel, rows: int, seed: int = 0,
     """A lazy DataFrame of `rows` synthetic rows with the source schema; the same
     (model, seed, rows) gives the same rows for any partition count or cluster."""
     return generate_dataframe(spark, model, rows, seed, partitions)
+
+
+def register(spark: SparkSession) -> None:
+    """Make `spark.read.format("spark_synth").option("model", path).option("rows", n).load()`
+    work in a session that was not started with the engine jar (sessions from
+    spark_synth.io.get_spark, or spark-submit --jars spark-synth-engine.jar, already have it)."""
+    from spark_synth.generate.jvm import ensure_engine
+
+    ensure_engine(spark)

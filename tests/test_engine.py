@@ -122,3 +122,23 @@ def test_data_source_rejects_a_plan_from_another_engine_version(spark, flights_m
     with pytest.raises(Exception, match="engine_version 99"):
         (spark.read.format(ENGINE_SHORT_NAME).option("plan", json.dumps(plan)).option("rows", "10")
          .option("seed", "1").option("partitions", "1").load().collect())
+
+
+def test_spark_synth_data_source_reads_a_model_file(spark, flights_model, tmp_path):
+    """spark.read.format("spark_synth") compiles the model on the driver with the installed
+    package and gives exactly the rows of the Python API; bad options name the problem."""
+    from chispa import assert_df_equality
+
+    from spark_synth import generate, register
+
+    register(spark)
+    path = tmp_path / "flights.model.json"
+    flights_model.save(path)
+    df = (spark.read.format("spark_synth").option("model", str(path)).option("rows", 3000).option("seed", 4)
+          .option("partitions", 3).load())
+    assert_df_equality(df, generate(spark, flights_model, rows=3000, seed=4), ignore_row_order=True)
+    assert spark.read.format("spark_synth").option("model", str(path)).option("rows", 10).load().count() == 10
+    with pytest.raises(Exception, match="does not exist"):
+        spark.read.format("spark_synth").option("model", str(tmp_path / "nope.json")).option("rows", 5).load()
+    with pytest.raises(Exception, match="rows"):
+        spark.read.format("spark_synth").option("model", str(path)).option("rows", "-3").load()

@@ -169,3 +169,4 @@ def compile_pattern(pattern: PatternModel) -> dict:
 def _cumulative(probabilities: list[float]) -> list[float]:
     cum = np.cumsum(np.asarray(probabilities, dtype=np.float64))
     return (cum / cum[-1]).tolist()
+

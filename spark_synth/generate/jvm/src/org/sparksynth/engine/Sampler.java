@@ -22,6 +22,8 @@ final class Sampler {
     private final int[][] codes;
     private final double[][] positions;
     private final double[] u;
+    private final double[] scratchFree;
+    private final int[] scratchCells;
 
     Sampler(Plan plan, long seed, int capacity) {
         this.plan = plan;
@@ -41,6 +43,8 @@ final class Sampler {
             }
         }
         u = new double[capacity];
+        scratchFree = new double[capacity];
+        scratchCells = new int[capacity];
     }
 
     void fill(WritableColumnVector[] vectors, long first, int n) {
@@ -141,30 +145,51 @@ final class Sampler {
         // Only numbers and numeric parents use the position inside the child's code; a
         // categorical child is done once its code is drawn.
         boolean needsPosition = plan.columns[v.column].numeric || v.keepPosition;
+        // Separate simple passes: each loop body is short and branch-light, so the CPU overlaps
+        // the table loads of many rows.
+        double[] free = scratchFree;
+        int[] cells = scratchCells;
         for (int r = 0; r < n; r++) {
-            int pc = parentCode[r];
-            double free = Math.min(Normal.cdf((zj[r] - rho * zp[r]) / spread), Plan.U_MAX);
-            int cell = table.cell(pc, free);
+            free[r] = Math.min(Normal.cdf((zj[r] - rho * zp[r]) / spread), Plan.U_MAX);
+        }
+        for (int r = 0; r < n; r++) {
+            cells[r] = table.cell(parentCode[r], free[r]);
+        }
+        for (int r = 0; r < n; r++) {
+            int cell = cells[r];
             if (cell < 0) { // no (privacy-filtered) table row for this parent: copula draw
                 u[r] = Math.min(Normal.cdf(zj[r]), Plan.U_MAX);
                 code[r] = v.codes.lookup(u[r]);
+            } else {
+                code[r] = table.child(cell);
+            }
+        }
+        if (!needsPosition) {
+            return;
+        }
+        for (int r = 0; r < n; r++) {
+            int cell = cells[r];
+            if (cell < 0) {
                 continue;
             }
-            int child = table.child(cell);
-            code[r] = child;
-            if (!needsPosition) {
-                continue;
+            double lower = table.lower(parentCode[r], cell);
+            free[r] = Math.min(Math.max((free[r] - lower) / (table.upper(cell) - lower), 0.0), Plan.U_MAX);
+        }
+        if (parentPosition != null) {
+            // Inside its cell the child follows the parent's position with the copula
+            // correlation, so tails stay together (long delays with long delays).
+            for (int r = 0; r < n; r++) {
+                double inner = Normal.inverse(Math.max(free[r], POSITION_FLOOR));
+                free[r] = Math.min(Normal.cdf(rho * parentPosition[r] + spread * inner), Plan.U_MAX);
             }
-            double lower = table.lower(pc, cell);
-            double position = Math.min(Math.max((free - lower) / (table.upper(cell) - lower), 0.0), Plan.U_MAX);
-            if (parentPosition != null) {
-                // Inside its cell the child follows the parent's position with the copula
-                // correlation, so tails stay together (long delays with long delays).
-                double inner = Normal.inverse(Math.max(position, POSITION_FLOOR));
-                position = Math.min(Normal.cdf(rho * parentPosition[r] + spread * inner), Plan.U_MAX);
+        }
+        for (int r = 0; r < n; r++) {
+            int cell = cells[r];
+            if (cell >= 0) {
+                int child = code[r];
+                double lo = edges[child];
+                u[r] = lo + free[r] * (edges[child + 1] - lo);
             }
-            double lo = edges[child];
-            u[r] = lo + position * (edges[child + 1] - lo);
         }
     }
 
@@ -172,14 +197,12 @@ final class Sampler {
         Output out = c.output;
         if (c.numeric) {
             double notNull = 1.0 - c.pNull;
+            double[] values = scratchFree;
             for (int r = 0; r < n; r++) {
-                if (code[r] == 0) {
-                    vector.putNull(r);
-                    continue;
-                }
                 double position = notNull > 0 ? Math.min(Math.max((u[r] - c.pNull) / notNull, 0.0), 1.0) : 0.0;
-                out.number(vector, r, finish(c, position));
+                values[r] = finish(c, position);
             }
+            out.numbers(vector, values, code, n); // null where code == 0
             return;
         }
         int k = c.categoryCount;

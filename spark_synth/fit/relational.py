@@ -18,7 +18,7 @@ import logging
 from pathlib import Path
 
 import numpy as np
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
@@ -93,10 +93,7 @@ def _busiest_foreign_key(config: SchemaConfig, name: str,
         for fk in generated_foreign_keys(table.foreign_keys, table.key_columns):
             if fk.references != name:
                 continue
-            present = F.lit(True)
-            for column in fk.columns:
-                present = present & F.col(_q(column)).isNotNull()
-            rows = frames[child].where(present).count()
+            rows = frames[child].where(_all_present(fk.columns)).count()
             if rows > best_rows:
                 best, best_rows = (child, fk), rows
     return best
@@ -104,10 +101,7 @@ def _busiest_foreign_key(config: SchemaConfig, name: str,
 
 def _with_child_count(parent: DataFrame, key: list[str], child: DataFrame, columns: list[str]) -> DataFrame:
     """The parent with CHILD_COUNT: its number of referencing child rows (0 when none)."""
-    present = F.lit(True)
-    for column in columns:
-        present = present & F.col(_q(column)).isNotNull()
-    counts = (child.where(present).groupBy(*[F.col(_q(c)).alias(f"__key{i}") for i, c in enumerate(columns)])
+    counts = (child.where(_all_present(columns)).groupBy(*[F.col(_q(c)).alias(f"__key{i}") for i, c in enumerate(columns)])
               .agg(F.count(F.lit(1)).alias(CHILD_COUNT)))
     condition = F.lit(True)
     for i, k in enumerate(key):
@@ -205,9 +199,7 @@ def _foreign_key(child: DataFrame, parent: DataFrame, columns: list[str], parent
                  parent_name: str, orphans: str) -> ForeignKey:
     """A composite foreign key counts as null when any of its columns is (SQL's MATCH SIMPLE)."""
     aliases = [f"__key{i}" for i in range(len(columns))]
-    present = F.lit(True)
-    for column in columns:
-        present = present & F.col(_q(column)).isNotNull()
+    present = _all_present(columns)
     totals = child.agg(F.count(F.lit(1)).alias("rows"), F.count(F.when(present, 1)).alias("non_null")).first()
     keys = parent.select(*[F.col(_q(k)).alias(a) for k, a in zip(parent_key, aliases)]).distinct()
     referencing = child.where(present).select(*[F.col(_q(c)).alias(a) for c, a in zip(columns, aliases)])
@@ -246,6 +238,14 @@ def rank_at_share(count_quantiles: np.ndarray, points: int = SHARE_POINTS, steps
     # cumulative share first reaches 1, not after them.
     out[0], out[-1] = 0.0, edges[int(np.argmax(cumulative >= 1.0 - 1e-12))]
     return np.clip(out, 0.0, 1.0)
+
+
+def _all_present(columns: list[str]) -> Column:
+    """A (composite) key is present when none of its columns is null (SQL's MATCH SIMPLE)."""
+    present = F.lit(True)
+    for column in columns:
+        present = present & F.col(_q(column)).isNotNull()
+    return present
 
 
 def _q(name: str) -> str:

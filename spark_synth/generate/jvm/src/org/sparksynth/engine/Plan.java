@@ -13,18 +13,22 @@ import org.apache.spark.sql.types.StructType;
  * statistics. Parsed once per task from the JSON text carried in the scan options.
  */
 final class Plan {
-    static final int ENGINE_VERSION = 2;
+    static final int ENGINE_VERSION = 3;
     static final double U_MAX = 1.0 - 1e-12;
 
     final StructType schema;
     final int dimension;
     final double[] cholesky;
     final Variable[] order;
+    /** The tree roots, by their place in the Cholesky factor (dimension of them). */
+    final Variable[] roots;
     final ColumnSpec[] columns;
 
     /** One Gaussian-copula variable, in dependency order. */
     static final class Variable {
         int index;
+        /** Place in the Cholesky factor for a tree root, -1 for a Chow-Liu child. */
+        int root = -1;
         int column;
         double[] edges;
         GuideTable codes;
@@ -53,6 +57,8 @@ final class Plan {
         double pNull;
         QuantileFunction quantiles;
         double step = Double.NaN;
+        /** 1 / step: a multiplication per value instead of a division. */
+        double perStep = Double.NaN;
         double decimalScale = Double.NaN;
         double min;
         double max;
@@ -81,8 +87,12 @@ final class Plan {
         cholesky = Json.doubles(copula.get("cholesky"));
         JsonNode variableNodes = copula.get("variables");
         order = new Variable[variableNodes.size()];
+        roots = new Variable[dimension];
         for (int i = 0; i < order.length; i++) {
             order[i] = variable(variableNodes.get(i));
+            if (order[i].root >= 0) {
+                roots[order[i].root] = order[i];
+            }
         }
         JsonNode columnNodes = root.get("columns");
         columns = new ColumnSpec[columnNodes.size()];
@@ -116,6 +126,10 @@ final class Plan {
         System.arraycopy(v.edges, 1, uppers, 0, uppers.length);
         v.codes = new GuideTable(uppers);
         v.keepPosition = n.get("keep_position").asBoolean();
+        JsonNode root = n.get("root");
+        if (root != null && !root.isNull()) {
+            v.root = root.asInt();
+        }
         JsonNode driven = n.get("driven");
         if (driven != null && !driven.isNull()) {
             v.driven = true;
@@ -151,6 +165,7 @@ final class Plan {
                     Json.doubles(numeric.get("values")));
             if (!numeric.get("step").isNull()) {
                 c.step = numeric.get("step").asDouble();
+                c.perStep = 1.0 / c.step;
             }
             if (!numeric.get("decimal_places").isNull()) {
                 c.decimalScale = Math.pow(10.0, numeric.get("decimal_places").asInt());

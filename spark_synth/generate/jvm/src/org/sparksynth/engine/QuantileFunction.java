@@ -8,12 +8,19 @@ package org.sparksynth.engine;
 final class QuantileFunction {
     private final double[] probabilities;
     private final double[] values;
+    /** Slope of each segment (value change per unit of probability): no division per value. */
+    private final double[] slopes;
     private final GuideTable segments;
 
     QuantileFunction(double[] probabilities, double[] values) {
         this.probabilities = probabilities;
         this.values = values;
         this.segments = new GuideTable(probabilities);
+        this.slopes = new double[Math.max(probabilities.length - 1, 0)];
+        for (int i = 0; i < slopes.length; i++) {
+            double span = probabilities[i + 1] - probabilities[i];
+            slopes[i] = span > 0 ? (values[i + 1] - values[i]) / span : 0.0;
+        }
     }
 
     double at(double p) {
@@ -26,7 +33,6 @@ final class QuantileFunction {
             return values[n - 1];
         }
         int lower = upper - 1;
-        double span = probabilities[upper] - probabilities[lower];
-        return values[lower] + (p - probabilities[lower]) / span * (values[upper] - values[lower]);
+        return values[lower] + (p - probabilities[lower]) * slopes[lower];
     }
 }

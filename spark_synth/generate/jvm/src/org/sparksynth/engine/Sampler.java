@@ -5,11 +5,11 @@ import org.apache.spark.sql.execution.vectorized.WritableColumnVector;
 /**
  * Fills column vectors with the rows [first, first + n) of one (plan, seed).
  *
- * Per row: one normal per copula variable (draw 0 of its column's stream), correlated by the
- * Cholesky factor; then variables in dependency order: u = Phi(z), or for a Chow-Liu child a
- * draw from P(child code | parent code) using the child's copula residual given the parent;
- * u -> code -> value. Columns outside the copula use their own streams. Mirrors the semantics
- * documented in spark_synth/generate/plan.py.
+ * The copula is sampled as a Gaussian tree (semantics in spark_synth/generate/plan.py): the
+ * tree roots get correlated normals (draw 0 of their streams, Cholesky over the roots only);
+ * each Chow-Liu child, in dependency order, uses draw 0 of its stream as the uniform that picks
+ * its code from P(child code | parent code), then (numbers) its place inside that code; u ->
+ * code -> value. Columns outside the copula use their own streams.
  */
 final class Sampler {
     private static final double POSITION_FLOOR = 1e-12;
@@ -17,9 +17,12 @@ final class Sampler {
     private final Plan plan;
     private final long[] streams;
     private final int capacity;
+    /** Independent normals of the roots, by place in the Cholesky factor. */
     private final double[][] normals;
+    /** Correlated normals of the roots, by variable index (null for children). */
     private final double[][] z;
     private final int[][] codes;
+    /** Normal-scale place inside its code, by variable index, for parents of numeric children. */
     private final double[][] positions;
     private final double[] u;
     private final double[] scratchFree;
@@ -32,12 +35,15 @@ final class Sampler {
         for (int i = 0; i < streams.length; i++) {
             streams[i] = Rng.stream(seed, plan.columns[i].key);
         }
-        int d = plan.dimension;
-        normals = new double[d][capacity];
-        z = new double[d][capacity];
+        int d = plan.order.length;
+        normals = new double[plan.dimension][capacity];
+        z = new double[d][];
         codes = new int[d][capacity];
         positions = new double[d][];
         for (Plan.Variable v : plan.order) {
+            if (v.root >= 0) {
+                z[v.index] = new double[capacity];
+            }
             if (v.keepPosition) {
                 positions[v.index] = new double[capacity];
             }
@@ -51,9 +57,14 @@ final class Sampler {
         if (n > capacity) {
             throw new IllegalArgumentException("chunk of " + n + " rows exceeds capacity " + capacity);
         }
-        correlatedNormals(first, n);
+        correlatedRoots(first, n);
         for (Plan.Variable v : plan.order) {
-            variable(v, vectors[v.column], first, n);
+            if (v.table == null) {
+                root(v, n);
+            } else {
+                child(v, first, n);
+            }
+            write(plan.columns[v.column], streams[v.column], vectors[v.column], codes[v.index], first, n);
         }
         for (int c = 0; c < plan.columns.length; c++) {
             Plan.ColumnSpec spec = plan.columns[c];
@@ -63,11 +74,11 @@ final class Sampler {
         }
     }
 
-    private void correlatedNormals(long first, int n) {
+    private void correlatedRoots(long first, int n) {
         int d = plan.dimension;
-        for (Plan.Variable v : plan.order) {
+        for (Plan.Variable v : plan.roots) {
             long stream = streams[v.column];
-            double[] e = normals[v.index];
+            double[] e = normals[v.root];
             if (v.driven) {
                 for (int r = 0; r < n; r++) {
                     e[r] = Normal.inverse(1.0 - (rank(v, first + r) + 0.5) / v.rankRows);
@@ -80,7 +91,7 @@ final class Sampler {
         }
         double[] l = plan.cholesky;
         for (int i = 0; i < d; i++) {
-            double[] out = z[i];
+            double[] out = z[plan.roots[i].index];
             java.util.Arrays.fill(out, 0, n, 0.0);
             for (int k = 0; k <= i; k++) {
                 double weight = l[i * d + k];
@@ -105,23 +116,18 @@ final class Sampler {
                 .mod(java.math.BigInteger.valueOf(v.rankRows)).longValue();
     }
 
-    private void variable(Plan.Variable v, WritableColumnVector vector, long first, int n) {
+    /** A tree root: u = Phi(z), its code, and its place inside the code if a child needs it. */
+    private void root(Plan.Variable v, int n) {
         double[] zj = z[v.index];
         int[] code = codes[v.index];
-        if (v.table == null) {
-            for (int r = 0; r < n; r++) {
-                u[r] = Math.min(Normal.cdf(zj[r]), Plan.U_MAX);
-            }
-        } else {
-            conditionalUniforms(v, zj, code, n);
+        for (int r = 0; r < n; r++) {
+            u[r] = Math.min(Normal.cdf(zj[r]), Plan.U_MAX);
         }
-        double[] edges = v.edges;
-        if (v.table == null) {
-            for (int r = 0; r < n; r++) {
-                code[r] = v.codes.lookup(u[r]);
-            }
-        } // a tree child's code was drawn from its table (conditionalUniforms)
+        for (int r = 0; r < n; r++) {
+            code[r] = v.codes.lookup(u[r]);
+        }
         if (v.keepPosition) {
+            double[] edges = v.edges;
             double[] pos = positions[v.index];
             for (int r = 0; r < n; r++) {
                 double lo = edges[code[r]];
@@ -130,77 +136,91 @@ final class Sampler {
                 pos[r] = Normal.inverse(Math.min(Math.max(p, POSITION_FLOOR), Plan.U_MAX));
             }
         }
-        write(plan.columns[v.column], streams[v.column], vector, code, first, n);
     }
 
-    /** A tree child: P(child | parent code) sampled with the child's copula residual. */
-    private void conditionalUniforms(Plan.Variable v, double[] zj, int[] code, int n) {
-        double[] zp = z[v.parent];
+    /**
+     * A Chow-Liu child: its code from P(child | parent code) with its own uniform; a number also
+     * gets a place inside its code, tied to the parent's place when the parent is numeric.
+     */
+    private void child(Plan.Variable v, long first, int n) {
+        int[] code = codes[v.index];
         int[] parentCode = codes[v.parent];
-        double[] parentPosition = v.parentNumeric ? positions[v.parent] : null;
-        double rho = v.rho;
-        double spread = v.spread;
         double[] edges = v.edges;
         ConditionalTable table = v.table;
-        // Only numbers and numeric parents use the position inside the child's code; a
-        // categorical child is done once its code is drawn.
-        boolean needsPosition = plan.columns[v.column].numeric || v.keepPosition;
+        long stream = streams[v.column];
         // Separate simple passes: each loop body is short and branch-light, so the CPU overlaps
         // the table loads of many rows.
         double[] free = scratchFree;
         int[] cells = scratchCells;
         for (int r = 0; r < n; r++) {
-            free[r] = Math.min(Normal.cdf((zj[r] - rho * zp[r]) / spread), Plan.U_MAX);
+            free[r] = Rng.openUniform(Rng.bits(stream, first + r));
         }
-        for (int r = 0; r < n; r++) {
-            cells[r] = table.cell(parentCode[r], free[r]);
-        }
-        for (int r = 0; r < n; r++) {
-            int cell = cells[r];
-            if (cell < 0) { // no (privacy-filtered) table row for this parent: copula draw
-                u[r] = Math.min(Normal.cdf(zj[r]), Plan.U_MAX);
-                code[r] = v.codes.lookup(u[r]);
-            } else {
-                code[r] = table.child(cell);
+        if (!plan.columns[v.column].numeric) {
+            // A categorical child is done once its code is drawn.
+            for (int r = 0; r < n; r++) {
+                cells[r] = table.cell(parentCode[r], free[r]);
             }
-        }
-        if (!needsPosition) {
+            for (int r = 0; r < n; r++) {
+                int cell = cells[r];
+                // no (privacy-filtered) table row for this parent code: the child's marginal
+                code[r] = cell < 0 ? v.codes.lookup(free[r]) : table.child(cell);
+            }
             return;
         }
+        // A number: its code and its place inside the code's share of the parent's row, in one
+        // pass while the cell is in cache.
         for (int r = 0; r < n; r++) {
-            int cell = cells[r];
-            if (cell < 0) {
-                continue;
+            int p = parentCode[r];
+            double f = free[r];
+            int cell = table.cell(p, f);
+            double lower;
+            double upper;
+            if (cell < 0) { // no (privacy-filtered) table row for this parent code: the marginal
+                int c = v.codes.lookup(f);
+                code[r] = c;
+                lower = edges[c];
+                upper = edges[c + 1];
+            } else {
+                code[r] = table.child(cell);
+                lower = table.lower(p, cell);
+                upper = table.upper(cell);
             }
-            double lower = table.lower(parentCode[r], cell);
-            free[r] = Math.min(Math.max((free[r] - lower) / (table.upper(cell) - lower), 0.0), Plan.U_MAX);
+            double place = upper > lower ? (f - lower) / (upper - lower) : 0.5;
+            free[r] = Math.min(Math.max(place, POSITION_FLOOR), Plan.U_MAX);
         }
-        if (parentPosition != null) {
-            // Inside its cell the child follows the parent's position with the copula
-            // correlation, so tails stay together (long delays with long delays).
+        if (v.parentNumeric) {
+            // Inside its code the child follows the parent's place with the edge's correlation.
+            double[] parentPosition = positions[v.parent];
+            double[] own = v.keepPosition ? positions[v.index] : null;
+            double rho = v.rho;
+            double spread = v.spread;
             for (int r = 0; r < n; r++) {
-                double inner = Normal.inverse(Math.max(free[r], POSITION_FLOOR));
-                free[r] = Math.min(Normal.cdf(rho * parentPosition[r] + spread * inner), Plan.U_MAX);
+                double x = rho * parentPosition[r] + spread * Normal.inverse(free[r]);
+                if (own != null) {
+                    own[r] = x;
+                }
+                free[r] = Math.min(Math.max(Normal.cdf(x), POSITION_FLOOR), Plan.U_MAX);
+            }
+        } else if (v.keepPosition) {
+            double[] own = positions[v.index];
+            for (int r = 0; r < n; r++) {
+                own[r] = Normal.inverse(free[r]);
             }
         }
         for (int r = 0; r < n; r++) {
-            int cell = cells[r];
-            if (cell >= 0) {
-                int child = code[r];
-                double lo = edges[child];
-                u[r] = lo + free[r] * (edges[child + 1] - lo);
-            }
+            int c = code[r];
+            double lo = edges[c];
+            u[r] = lo + free[r] * (edges[c + 1] - lo);
         }
     }
 
     private void write(Plan.ColumnSpec c, long stream, WritableColumnVector vector, int[] code, long first, int n) {
         Output out = c.output;
         if (c.numeric) {
-            double notNull = 1.0 - c.pNull;
+            double perNotNull = c.pNull < 1.0 ? 1.0 / (1.0 - c.pNull) : 0.0;
             double[] values = scratchFree;
             for (int r = 0; r < n; r++) {
-                double position = notNull > 0 ? Math.min(Math.max((u[r] - c.pNull) / notNull, 0.0), 1.0) : 0.0;
-                values[r] = finish(c, position);
+                values[r] = finish(c, Math.min(Math.max((u[r] - c.pNull) * perNotNull, 0.0), 1.0));
             }
             out.numbers(vector, values, code, n); // null where code == 0
             return;
@@ -222,7 +242,7 @@ final class Sampler {
     static double finish(Plan.ColumnSpec c, double position) {
         double x = c.quantiles.at(position);
         if (c.step == c.step) {
-            x = Math.rint(x / c.step) * c.step;
+            x = Math.rint(x * c.perStep) * c.step;
         }
         if (c.decimalScale == c.decimalScale) {
             x = Math.rint(x * c.decimalScale) / c.decimalScale;

@@ -101,6 +101,30 @@ final class Plan {
         }
     }
 
+    /** Parsed plans by their JSON text, most recently used last. */
+    private static final java.util.Map<String, Plan> PARSED = new java.util.LinkedHashMap<>(8, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(java.util.Map.Entry<String, Plan> eldest) {
+            return size() > 4;
+        }
+    };
+
+    /**
+     * The plan of this JSON, parsed once per JVM: every task of a job carries the same text, and
+     * parsing the flights plan costs ~35 ms per task. A Plan is read-only after parsing (samplers
+     * keep their own buffers), so tasks share it.
+     */
+    static Plan shared(String json) {
+        synchronized (PARSED) {
+            Plan plan = PARSED.get(json);
+            if (plan == null) {
+                plan = parse(json);
+                PARSED.put(json, plan);
+            }
+            return plan;
+        }
+    }
+
     static Plan parse(String json) {
         try {
             return new Plan(new ObjectMapper().readTree(json));

@@ -24,6 +24,8 @@ final class Sampler {
     private final int[][] codes;
     /** Normal-scale place inside its code, by variable index, for parents of numeric children. */
     private final double[][] positions;
+    /** Per column: the dictionary of a categorical string column, else null. */
+    private final StringDictionary[] dictionaries;
     private final double[] u;
     private final double[] scratchFree;
     private final int[] scratchCells;
@@ -48,6 +50,13 @@ final class Sampler {
                 positions[v.index] = new double[capacity];
             }
         }
+        dictionaries = new StringDictionary[plan.columns.length];
+        for (int c = 0; c < plan.columns.length; c++) {
+            Plan.ColumnSpec spec = plan.columns[c];
+            if ("copula".equals(spec.source) && !spec.numeric && spec.output.kind == Output.Kind.STRING) {
+                dictionaries[c] = new StringDictionary(spec.strings);
+            }
+        }
         u = new double[capacity];
         scratchFree = new double[capacity];
         scratchCells = new int[capacity];
@@ -64,7 +73,12 @@ final class Sampler {
             } else {
                 child(v, first, n);
             }
-            write(plan.columns[v.column], streams[v.column], vectors[v.column], codes[v.index], first, n);
+            Plan.ColumnSpec spec = plan.columns[v.column];
+            if (dictionaries[v.column] != null) {
+                strings(spec, streams[v.column], dictionaries[v.column], vectors[v.column], codes[v.index], first, n);
+            } else {
+                write(spec, streams[v.column], vectors[v.column], codes[v.index], first, n);
+            }
         }
         for (int c = 0; c < plan.columns.length; c++) {
             Plan.ColumnSpec spec = plan.columns[c];
@@ -234,6 +248,27 @@ final class Sampler {
                 out.category(vector, r, c, index);
             } else {
                 vector.putByteArray(r, c.pattern.draw(stream, first + r, 1));
+            }
+        }
+    }
+
+    /** A categorical string column: dictionary ids, no copies of the category bytes. */
+    private static void strings(Plan.ColumnSpec c, long stream, StringDictionary dictionary,
+                                WritableColumnVector vector, int[] code, long first, int n) {
+        if (!vector.hasDictionary()) {
+            vector.setDictionary(dictionary);
+        }
+        dictionary.clearDrawn();
+        WritableColumnVector ids = vector.reserveDictionaryIds(n);
+        int k = c.categoryCount;
+        for (int r = 0; r < n; r++) {
+            int index = code[r] - 1;
+            if (index < 0) {
+                vector.putNull(r);
+            } else if (index < k) {
+                ids.putInt(r, index);
+            } else {
+                ids.putInt(r, dictionary.addDrawn(c.pattern.draw(stream, first + r, 1)));
             }
         }
     }

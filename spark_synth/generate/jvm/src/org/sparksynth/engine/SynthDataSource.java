@@ -179,7 +179,7 @@ public final class SynthDataSource implements TableProvider, DataSourceRegister 
             RowRange range = (RowRange) partition;
             org.apache.spark.TaskContext task = org.apache.spark.TaskContext.get();
             boolean fail = task != null && task.partitionId() == failPartition && task.attemptNumber() == 0;
-            return new BatchReader(Plan.parse(plan), seed, range.start(), range.end(), fail);
+            return new BatchReader(Plan.shared(plan), seed, range.start(), range.end(), fail);
         }
     }
 

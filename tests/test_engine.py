@@ -53,30 +53,46 @@ def java_ints(spark, values) -> object:
 
 
 @pytest.mark.parametrize("seed", range(5))
-def test_conditional_table_draws_match_searchsorted_per_parent(spark, seed):
-    """The engine's guided lookup picks, within the parent's row, the first cell whose (float)
-    cumulative probability exceeds u; parents without a row (privacy-filtered) report -1."""
+def test_conditional_table_draws_follow_each_parents_row(spark, seed):
+    """The engine's alias tables: over an even grid of uniforms, each parent's children come out
+    in the row's proportions (exact up to the grid's resolution), the place inside each draw is
+    uniform, and a parent without a row (privacy-filtered) reports -1."""
     rng = np.random.default_rng(seed)
-    parents = int(rng.integers(1, 40))
+    parents = int(rng.integers(2, 12))
     table = {str(p): {str(c): float(w) for c, w in enumerate(rng.dirichlet(np.full(int(rng.integers(1, 60)), 0.4)))
                       if w > 1e-4}
-             for p in range(parents) if rng.random() > 0.2}
+             for p in range(parents) if p == 0 or rng.random() > 0.2}
     compiled = conditional_table(table, parents)
-    parent_codes = rng.integers(0, parents, 3000)
-    u = rng.random(3000)
-    got = engine(spark).Probe.conditionalChildren(
-        java_ints(spark, compiled["row_start"]), java_doubles(spark, compiled["cumulative"]),
-        java_ints(spark, compiled["children"]), java_ints(spark, parent_codes), java_doubles(spark, u))
-    cumulative = np.asarray(compiled["cumulative"], dtype=np.float32).astype(np.float64)
-    expected = []
-    for p, x in zip(parent_codes, u):
-        first, end = compiled["row_start"][p], compiled["row_start"][p + 1]
-        if first == end:
-            expected.append(-1)
+    grid = 4000
+    parent_codes = np.repeat(np.arange(parents), grid)
+    u = np.tile((np.arange(grid) + 0.5) / grid, parents)
+    args = [java_ints(spark, compiled["row_start"]), java_doubles(spark, compiled["cumulative"]),
+            java_ints(spark, compiled["children"]), java_ints(spark, parent_codes), java_doubles(spark, u)]
+    children = np.array(list(engine(spark).Probe.conditionalChildren(*args)))
+    places = np.array(list(engine(spark).Probe.conditionalPlaces(*args)))
+    for p in range(parents):
+        drawn, place = children[parent_codes == p], places[parent_codes == p]
+        row = table.get(str(p))
+        if not row:
+            assert (drawn == -1).all()
             continue
-        cell = first + min(int(np.searchsorted(cumulative[first:end], x, side="right")), end - first - 1)
-        expected.append(compiled["children"][cell])
-    assert list(got) == expected
+        total = sum(row.values())
+        share = {int(c): w / total for c, w in row.items()}
+        counts = {c: int(n) for c, n in zip(*np.unique(drawn, return_counts=True))}
+        assert set(counts) <= set(share)
+        for child, probability in share.items():
+            # each of the row's slots contributes at most one grid step of error
+            assert abs(counts.get(child, 0) / grid - probability) <= (len(share) + 1) / grid, (p, child)
+        assert ((place >= 0) & (place < 1)).all()
+        assert abs(place.mean() - 0.5) < 0.02
+        big = max(share, key=share.get)
+        assert ks_uniform(place[drawn == big]) < 0.1
+
+
+def ks_uniform(sample: np.ndarray) -> float:
+    ordered = np.sort(sample)
+    n = len(ordered)
+    return float(max(np.max(np.arange(1, n + 1) / n - ordered), np.max(ordered - np.arange(n) / n)))
 
 
 def model_of_one_column(column) -> SynthModel:

@@ -1,65 +1,98 @@
 package org.sparksynth.engine;
 
 /**
- * P(child code | parent code) laid out for one random access per draw: parent p's cells are
- * rowStart[p] until rowStart[p + 1] (empty = no table row), each packed as one long (upper
- * cumulative probability as float bits, child code), and a guide of two slots per cell maps a
- * uniform to the cell to start from. Floats keep the table small enough to stay in cache;
- * cell probabilities are at least k / rows, far above float resolution.
+ * P(child code | parent code) as one alias table per parent code (Walker's method, Vose's
+ * construction): a draw costs one guide-free random access. Parent p's slots are
+ * rowStart[p] until rowStart[p + 1] (empty = no table row, privacy-filtered). With
+ * x = u * count, slot k = floor(x) keeps its own child when frac(x) < threshold[k], else gives
+ * its alias's child; the leftover of frac(x) inside that choice is again uniform, which is the
+ * child's place inside its code. The order of u is not kept, and need not be: in the tree
+ * copula a child's uniform is independent of every other column.
  */
 final class ConditionalTable {
     private final int[] rowStart;
-    private final int[] guide;
-    private final long[] cells;
+    /** Per slot: threshold (float bits) << 32 | own child code. */
+    private final long[] slots;
+    /** Per slot: the alias's child code. */
+    private final int[] aliasChildren;
 
     ConditionalTable(int[] rowStart, double[] cumulative, int[] children) {
         this.rowStart = rowStart;
-        this.cells = new long[children.length];
-        for (int i = 0; i < children.length; i++) {
-            cells[i] = ((long) Float.floatToIntBits((float) cumulative[i]) << 32) | (children[i] & 0xffffffffL);
-        }
-        int parents = rowStart.length - 1;
-        this.guide = new int[2 * children.length];
-        for (int p = 0; p < parents; p++) {
+        int cells = children.length;
+        slots = new long[cells];
+        aliasChildren = new int[cells];
+        double[] scaled = new double[cells];
+        int[] small = new int[cells];
+        int[] large = new int[cells];
+        for (int p = 0; p + 1 < rowStart.length; p++) {
             int first = rowStart[p];
-            int last = rowStart[p + 1] - 1;
-            int size = 2 * (last - first + 1);
-            int cell = first;
-            for (int slot = 0; slot < size; slot++) {
-                double grid = (double) slot / size;
-                while (cell < last && upper(cell) <= grid) {
-                    cell++;
+            int count = rowStart[p + 1] - first;
+            int smallCount = 0;
+            int largeCount = 0;
+            for (int i = first; i < first + count; i++) {
+                double probability = cumulative[i] - (i == first ? 0.0 : cumulative[i - 1]);
+                scaled[i] = probability * count;
+                if (scaled[i] < 1.0) {
+                    small[smallCount++] = i;
+                } else {
+                    large[largeCount++] = i;
                 }
-                guide[2 * first + slot] = cell;
+            }
+            double[] threshold = new double[count];
+            int[] alias = new int[count];
+            while (smallCount > 0 && largeCount > 0) {
+                int s = small[--smallCount];
+                int l = large[--largeCount];
+                threshold[s - first] = scaled[s];
+                alias[s - first] = l;
+                scaled[l] = scaled[l] + scaled[s] - 1.0;
+                if (scaled[l] < 1.0) {
+                    small[smallCount++] = l;
+                } else {
+                    large[largeCount++] = l;
+                }
+            }
+            while (largeCount > 0) {
+                int l = large[--largeCount];
+                threshold[l - first] = 1.0;
+                alias[l - first] = l;
+            }
+            while (smallCount > 0) { // rounding leftovers: full slots
+                int s = small[--smallCount];
+                threshold[s - first] = 1.0;
+                alias[s - first] = s;
+            }
+            for (int k = 0; k < count; k++) {
+                int slot = first + k;
+                slots[slot] = ((long) Float.floatToIntBits((float) threshold[k]) << 32) | (children[slot] & 0xffffffffL);
+                aliasChildren[slot] = children[alias[k]];
             }
         }
     }
 
-    /** The cell of parent p that u falls in, or -1 when p has no table row. */
-    int cell(int p, double u) {
-        int first = rowStart[p];
-        int count = rowStart[p + 1] - first;
-        if (count == 0) {
-            return -1;
+    /**
+     * Child codes of n rows from their parents' codes and uniforms: -1 where the parent code has
+     * no table row. With places != null, also each row's uniform place inside its draw.
+     */
+    void draw(int[] parentCodes, double[] uniforms, int[] childOut, double[] places, int n) {
+        for (int r = 0; r < n; r++) {
+            int p = parentCodes[r];
+            int first = rowStart[p];
+            int count = rowStart[p + 1] - first;
+            if (count == 0) {
+                childOut[r] = -1;
+                continue;
+            }
+            double x = uniforms[r] * count;
+            int k = Math.min((int) x, count - 1);
+            double frac = x - k;
+            long slot = slots[first + k];
+            double threshold = Float.intBitsToFloat((int) (slot >>> 32));
+            boolean own = frac < threshold;
+            childOut[r] = own ? (int) slot : aliasChildren[first + k];
+            if (places != null) {
+                places[r] = own ? frac / threshold : (frac - threshold) / (1.0 - threshold);
+            }
         }
-        int last = first + count - 1;
-        int cell = guide[2 * first + Math.min((int) (u * (2 * count)), 2 * count - 1)];
-        while (cell < last && upper(cell) <= u) {
-            cell++;
-        }
-        return cell;
-    }
-
-    int child(int cell) {
-        return (int) cells[cell];
-    }
-
-    double upper(int cell) {
-        return Float.intBitsToFloat((int) (cells[cell] >>> 32));
-    }
-
-    /** Lower cumulative probability of a cell (0 for the first cell of its row). */
-    double lower(int p, int cell) {
-        return cell == rowStart[p] ? 0.0 : upper(cell - 1);
     }
 }

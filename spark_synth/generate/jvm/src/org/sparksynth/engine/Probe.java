@@ -19,13 +19,17 @@ public final class Probe {
     /** Child code drawn at each (parent code, u) from a conditional table (-1: no table row). */
     public static int[] conditionalChildren(int[] rowStart, double[] cumulative, int[] children,
                                             int[] parents, double[] u) {
-        ConditionalTable table = new ConditionalTable(rowStart, cumulative, children);
         int[] out = new int[u.length];
-        for (int i = 0; i < u.length; i++) {
-            int cell = table.cell(parents[i], u[i]);
-            out[i] = cell < 0 ? -1 : table.child(cell);
-        }
+        new ConditionalTable(rowStart, cumulative, children).draw(parents, u.clone(), out, null, u.length);
         return out;
+    }
+
+    /** The uniform place inside its draw of each (parent code, u) (u itself: no table row). */
+    public static double[] conditionalPlaces(int[] rowStart, double[] cumulative, int[] children,
+                                             int[] parents, double[] u) {
+        double[] places = u.clone();
+        new ConditionalTable(rowStart, cumulative, children).draw(parents, places, new int[u.length], places, u.length);
+        return places;
     }
 
     /** Code of each u for a copula column of a plan. */

@@ -28,7 +28,6 @@ final class Sampler {
     private final StringDictionary[] dictionaries;
     private final double[] u;
     private final double[] scratchFree;
-    private final int[] scratchCells;
 
     Sampler(Plan plan, long seed, int capacity) {
         this.plan = plan;
@@ -59,7 +58,6 @@ final class Sampler {
         }
         u = new double[capacity];
         scratchFree = new double[capacity];
-        scratchCells = new int[capacity];
     }
 
     void fill(WritableColumnVector[] vectors, long first, int n) {
@@ -162,45 +160,27 @@ final class Sampler {
         double[] edges = v.edges;
         ConditionalTable table = v.table;
         long stream = streams[v.column];
-        // Separate simple passes: each loop body is short and branch-light, so the CPU overlaps
-        // the table loads of many rows.
         double[] free = scratchFree;
-        int[] cells = scratchCells;
         for (int r = 0; r < n; r++) {
             free[r] = Rng.openUniform(Rng.bits(stream, first + r));
         }
-        if (!plan.columns[v.column].numeric) {
-            // A categorical child is done once its code is drawn.
-            for (int r = 0; r < n; r++) {
-                cells[r] = table.cell(parentCode[r], free[r]);
-            }
-            for (int r = 0; r < n; r++) {
-                int cell = cells[r];
-                // no (privacy-filtered) table row for this parent code: the child's marginal
-                code[r] = cell < 0 ? v.codes.lookup(free[r]) : table.child(cell);
-            }
-            return;
-        }
-        // A number: its code and its place inside the code's share of the parent's row, in one
-        // pass while the cell is in cache.
+        boolean numeric = plan.columns[v.column].numeric;
+        // A number also needs its place inside the drawn code; draw() writes it over the uniform.
+        table.draw(parentCode, free, code, numeric ? free : null, n);
         for (int r = 0; r < n; r++) {
-            int p = parentCode[r];
-            double f = free[r];
-            int cell = table.cell(p, f);
-            double lower;
-            double upper;
-            if (cell < 0) { // no (privacy-filtered) table row for this parent code: the marginal
-                int c = v.codes.lookup(f);
+            if (code[r] < 0) { // no (privacy-filtered) table row for this parent code: the marginal
+                int c = v.codes.lookup(free[r]);
                 code[r] = c;
-                lower = edges[c];
-                upper = edges[c + 1];
-            } else {
-                code[r] = table.child(cell);
-                lower = table.lower(p, cell);
-                upper = table.upper(cell);
+                double lower = edges[c];
+                double upper = edges[c + 1];
+                free[r] = upper > lower ? (free[r] - lower) / (upper - lower) : 0.5;
             }
-            double place = upper > lower ? (f - lower) / (upper - lower) : 0.5;
-            free[r] = Math.min(Math.max(place, POSITION_FLOOR), Plan.U_MAX);
+        }
+        if (!numeric) {
+            return; // a categorical child is done once its code is drawn
+        }
+        for (int r = 0; r < n; r++) {
+            free[r] = Math.min(Math.max(free[r], POSITION_FLOOR), Plan.U_MAX);
         }
         if (v.parentNumeric) {
             // Inside its code the child follows the parent's place with the edge's correlation.

@@ -203,7 +203,7 @@ class Dependency(Strict):
 
     Codes: 0 = null, categories 1..K then K+1 = other; numbers: 1..bins equal-probability bins.
     Cells seen fewer than `min_count` times are absent; a parent code without cells falls back to
-    the copula draw.
+    the child's marginal.
     """
 
     parent: str

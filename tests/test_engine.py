@@ -97,25 +97,27 @@ def ks_uniform(sample: np.ndarray) -> float:
 
 def model_of_one_column(column) -> SynthModel:
     return SynthModel.from_dict({
-        "format": "spark_synth.model", "schema_version": 1, "created_by": "test",
+        "format": "spark_synth.model", "schema_version": 2, "created_by": "test",
         "table": {"name": "t", "row_count": 1000}, "privacy": {"min_count": 5},
         "columns": [column.model_dump()],
         "copula": {"columns": [column.name], "correlation": [[1.0]], "bins": 16}})
 
 
 @pytest.mark.parametrize("seed", range(4))
-def test_engine_values_land_in_the_code_their_uniform_had(spark, seed):
+@pytest.mark.parametrize("spark_type", ['"long"', '"double"'])
+def test_engine_values_land_in_the_code_their_uniform_had(spark, seed, spark_type):
     """A value the engine makes from code c's slice of u is coded c again by the fit-side coder,
-    also for point masses (discrete data) and nulls."""
+    also for point masses (discrete data) and nulls; exact (long) and double columns alike."""
     rng = np.random.default_rng(seed)
     data = rng.poisson(rng.uniform(0.5, 30), 10_000).astype(float)
     probs = np.linspace(0, 1, 65)
     q = np.quantile(data, probs)
-    column = NumericColumn(name="x", spark_type='"long"', kind="integer",
+    numbers = [int(round(x)) for x in q] if spark_type == '"long"' else [float(x) for x in q]
+    column = NumericColumn(name="x", spark_type=spark_type, kind="integer",
                            null_fraction=float(rng.uniform(0, 0.3)),
-                           quantiles=QuantileFunction(probabilities=list(probs), values=list(q)),
-                           min=float(q[0]), max=float(q[-1]))
-    plan = compile_plan(model_of_one_column(column))
+                           quantiles=QuantileFunction(probabilities=list(probs), values=numbers),
+                           min=numbers[0], max=numbers[-1])
+    plan = compile_plan(model_of_one_column(column), 1000)
     u = rng.random(1500)
     codes = np.array(list(engine(spark).Probe.codes(plan, "x", java_doubles(spark, u))))
     values = np.array(list(engine(spark).Probe.values(plan, "x", java_doubles(spark, u))))
@@ -125,7 +127,7 @@ def test_engine_values_land_in_the_code_their_uniform_had(spark, seed):
 
 
 def test_data_source_can_be_read_directly(spark, flights_model):
-    df = (spark.read.format(ENGINE_SHORT_NAME).option("plan", compile_plan(flights_model))
+    df = (spark.read.format(ENGINE_SHORT_NAME).option("plan", compile_plan(flights_model, 1000))
           .option("rows", "1000").option("seed", "3").option("partitions", "3").load())
     assert df.count() == 1000
     assert df.rdd.getNumPartitions() == 3
@@ -133,7 +135,7 @@ def test_data_source_can_be_read_directly(spark, flights_model):
 
 
 def test_data_source_rejects_a_plan_from_another_engine_version(spark, flights_model):
-    plan = json.loads(compile_plan(flights_model))
+    plan = json.loads(compile_plan(flights_model, 10))
     plan["engine_version"] = 99
     with pytest.raises(Exception, match="engine_version 99"):
         (spark.read.format(ENGINE_SHORT_NAME).option("plan", json.dumps(plan)).option("rows", "10")

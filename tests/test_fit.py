@@ -107,7 +107,8 @@ def test_every_supported_type_is_fitted(spark):
     df = spark.createDataFrame(rows, schema)
     model = fit(df)
     kinds = {c.name: c.kind for c in model.columns}
-    assert kinds["d"] == "decimal" and model.column("d").decimal_places == 2
+    assert kinds["d"] == "decimal" and model.column("d").unit == "unscaled"  # hundredths, exact
+    assert model.column("d").min == 25 and model.column("d").max == 39925
     assert kinds["day"] == "datetime" and model.column("day").unit == "day"
     assert kinds["ntz"] == "datetime" and kinds["ts"] == "datetime"
     assert kinds["ok"] == "boolean" and kinds["i"] == "id"

@@ -11,7 +11,7 @@ from spark_synth.model.schema import CategoricalColumn, NumericColumn, QuantileF
 def numeric_column(values: np.ndarray, null_fraction: float = 0.0) -> NumericColumn:
     probs = np.linspace(0, 1, 65)
     q = np.quantile(values, probs)
-    return NumericColumn(name="x", spark_type='"long"', kind="integer", null_fraction=null_fraction,
+    return NumericColumn(name="x", spark_type='"double"', kind="continuous", null_fraction=null_fraction,
                          quantiles=QuantileFunction(probabilities=list(probs), values=list(q)),
                          min=float(q[0]), max=float(q[-1]))
 

@@ -7,20 +7,21 @@ import re
 import numpy as np
 import pytest
 
-from spark_synth.fit.patterns import build_pattern, count_shapes
+from spark_synth.fit.patterns import build_pattern, count_shapes, count_text
 from spark_synth import generate
 from spark_synth.model.io import SynthModel
 
 
 def learn(values: list[str], min_count: int = 5):
-    shape_n, char_n, prefix_n = count_shapes(np.array(values))
-    return build_pattern(shape_n, char_n, prefix_n, min_count, fallback_length=8)
+    array = np.array(values)
+    shape_n, char_n, prefix_n = count_shapes(array)
+    return build_pattern(shape_n, char_n, prefix_n, min_count, *count_text(array))
 
 
 def draw(spark, pattern, rows: int, seed: int) -> list[str]:
     """Strings the JVM engine draws from a pattern column."""
     model = SynthModel.from_dict({
-        "format": "spark_synth.model", "schema_version": 1, "created_by": "test",
+        "format": "spark_synth.model", "schema_version": 2, "created_by": "test",
         "table": {"name": "t", "row_count": 1000}, "privacy": {"min_count": 5},
         "columns": [{"name": "s", "spark_type": '"string"', "kind": "pattern", "pattern": pattern.model_dump()}]})
     return [r.s for r in generate(spark, model, rows=rows, seed=seed).collect()]
@@ -59,6 +60,27 @@ def test_rare_characters_and_shapes_are_not_stored():
     assert all(s.shape != "A-9" for s in pattern.shapes)
 
 
-def test_all_rare_shapes_fall_back_to_a_neutral_shape():
-    pattern = learn([f"id{i}x" * (i % 7 + 1) for i in range(20)], min_count=5)
-    assert len(pattern.shapes) == 1 and set(pattern.shapes[0].shape) == {"a"}
+def test_all_rare_shapes_fall_back_to_text_of_the_real_lengths(spark):
+    values = [f"id{i}x" * (i % 7 + 1) for i in range(20)]
+    pattern = learn(values, min_count=5)
+    assert not pattern.shapes and pattern.text.probability == 1.0
+    assert set(pattern.text.chars) <= set("id0123456789x")
+    drawn = draw(spark, pattern, 500, seed=1)
+    lengths = [len(v) for v in values]
+    assert min(lengths) <= min(map(len, drawn)) and max(map(len, drawn)) <= max(lengths)
+    assert set("".join(drawn)) <= set(pattern.text.chars)
+
+
+def test_empty_strings_and_long_strings_keep_their_rate_and_length(spark):
+    """'' used for 'missing' is a value of its own; strings far beyond the longest counted
+    shape keep their real lengths (here 3,000-9,000 characters)."""
+    rng = np.random.default_rng(5)
+    values = ["" if i % 20 == 0 else f"AB{i:05d}" for i in range(2000)]
+    values += ["lorem ipsum " * int(rng.integers(250, 750)) for _ in range(500)]
+    pattern = learn(values)
+    assert any(s.shape == "" for s in pattern.shapes)
+    drawn = draw(spark, pattern, 5000, seed=2)
+    assert sum(d == "" for d in drawn) / len(drawn) == pytest.approx(100 / 2500, abs=0.01)
+    long = [len(d) for d in drawn if len(d) > 64]
+    assert len(long) / len(drawn) == pytest.approx(500 / 2500, abs=0.02)
+    assert 2800 < np.median(long) < 6200 and max(long) <= 9000

@@ -16,10 +16,9 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from scipy.stats import mannwhitneyu
 
-from spark_synth.fit.profile import numeric_expression
+from spark_synth.encodings import NUMERIC_FAMILIES, numeric_expression
 from spark_synth.fit.types import family
 
-NUMERIC_FAMILIES = ("integral", "fractional", "decimal", "date", "timestamp", "timestamp_ntz")
 CHUNK_ROWS = 200
 
 

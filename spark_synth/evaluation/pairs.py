@@ -23,15 +23,13 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from scipy.stats.contingency import association
 
-from spark_synth.fit.joint import category_codes, numeric_values
-from spark_synth.fit.profile import numeric_expression
+from spark_synth.encodings import NUMERIC_FAMILIES, category_codes, numeric_expression, numeric_values
 from spark_synth.fit.types import family
 
 BINS = 10
 MAX_CATEGORIES = 5000
 CORRELATION_FILTER = 0.5
 ASSOCIATION_FILTER = 0.3
-NUMERIC_FAMILIES = ("integral", "fractional", "decimal", "date", "timestamp", "timestamp_ntz")
 STATS_SCHEMA = "kind string, i int, j int, x long, y long, n long, s double"
 
 

@@ -17,13 +17,11 @@ import pyarrow as pa
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from spark_synth.fit.joint import category_codes, numeric_values
-from spark_synth.fit.profile import numeric_expression
+from spark_synth.encodings import NUMERIC_FAMILIES, category_codes, numeric_expression, numeric_values
 from spark_synth.fit.types import family
 
 EDGES = 1000
 MAX_CATEGORIES = 5000
-NUMERIC_FAMILIES = ("integral", "fractional", "decimal", "date", "timestamp", "timestamp_ntz")
 
 
 @dataclass

@@ -22,13 +22,12 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from spark_synth.errors import InputDataError
-from spark_synth.fit.profile import numeric_expression
+from spark_synth.encodings import NUMERIC_FAMILIES, numeric_expression
 from spark_synth.fit.types import family
 
 log = logging.getLogger(__name__)
 MAX_LEVELS = 64
 CLASSIFICATION_FAMILIES = ("string", "boolean")
-NUMERIC_FAMILIES = ("integral", "fractional", "decimal", "date", "timestamp", "timestamp_ntz")
 
 
 def utility(real: DataFrame, synthetic: DataFrame, target: str, seed: int = 0) -> dict:

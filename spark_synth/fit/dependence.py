@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.sparse.csgraph import breadth_first_order, minimum_spanning_tree
 
+from spark_synth.model.correlation import nearest_correlation
+
 
 def correlation_from_sums(rows: int, sums: np.ndarray, products: np.ndarray) -> np.ndarray:
     """Pearson correlation of normal scores, repaired to be positive definite."""
@@ -13,17 +15,6 @@ def correlation_from_sums(rows: int, sums: np.ndarray, products: np.ndarray) -> 
     std = np.sqrt(np.clip(np.diag(cov), 1e-12, None))
     corr = cov / np.outer(std, std)
     return nearest_correlation(np.clip(corr, -1.0, 1.0))
-
-
-def nearest_correlation(corr: np.ndarray, floor: float = 1e-6) -> np.ndarray:
-    """Clip eigenvalues to `floor`, rescale to unit diagonal: positive definite, Cholesky-safe."""
-    corr = (corr + corr.T) / 2.0
-    values, vectors = np.linalg.eigh(corr)
-    repaired = (vectors * np.clip(values, floor, None)) @ vectors.T
-    scale = np.sqrt(np.diag(repaired))
-    repaired = repaired / np.outer(scale, scale)
-    np.fill_diagonal(repaired, 1.0)
-    return repaired
 
 
 def mutual_information(table: dict[tuple[int, int], int]) -> float:
@@ -88,3 +79,17 @@ def conditional_table(pair: dict[tuple[int, int], int], parent_is_first: bool,
         probs[str(top)] = round(probs[str(top)] + 1.0 - sum(probs.values()), 9)
         table[str(parent)] = probs
     return table
+
+
+def candidate_pairs(corr: np.ndarray, partners: int) -> list[tuple[int, int]]:
+    """(i, j), i < j: each column with its `partners` most correlated columns (|r| of normal
+    scores). Wide tables tabulate only these pairs: a dependency tree needs few edges per column,
+    and the strongest correlations are where its edges almost always are."""
+    d = len(corr)
+    strength = np.abs(np.asarray(corr, dtype=np.float64))
+    np.fill_diagonal(strength, -1.0)
+    pairs: set[tuple[int, int]] = set()
+    for i in range(d):
+        for j in np.argsort(-strength[i], kind="stable")[:partners]:
+            pairs.add((min(i, int(j)), max(i, int(j))))
+    return sorted(pairs)

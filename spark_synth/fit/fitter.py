@@ -8,28 +8,32 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import numpy as np
 from pyspark.sql import DataFrame
 
 from spark_synth import __version__
 from spark_synth.errors import InputDataError
-from spark_synth.fit.dependence import (chow_liu_edges, conditional_table, correlation_from_sums,
-                                        mutual_information)
+from spark_synth.fit.dependence import (candidate_pairs, chow_liu_edges, conditional_table,
+                                        correlation_from_sums, mutual_information)
 from spark_synth.fit.joint import JointStats, collect_joint_stats, copula_spec
 from spark_synth.fit.kinds import choose_kind
 from spark_synth.fit.patterns import build_pattern
 from spark_synth.fit.profile import QUANTILE_GRID, ColumnProfile, profile_columns
-from spark_synth.fit.types import supported_fields
+from spark_synth.fit.types import family, supported_fields
 from spark_synth.model.io import SynthModel
 from spark_synth.model.schema import (FORMAT_NAME, SCHEMA_VERSION, CategoricalColumn, ConstantColumn,
                                       Copula, Dependency, IdColumn, NullColumn, NumericColumn,
                                       PatternColumn, Privacy, QuantileFunction, SynthModelFile,
-                                      TableInfo)
+                                      TableInfo, UNIT_BY_FAMILY, UniqueColumn)
+from spark_synth.names import alias, aliases, check_unique_names
 
 log = logging.getLogger(__name__)
 
 DEFAULT_MIN_COUNT = 5
+ALL_PAIRS_MAX = 64
+CANDIDATE_PARTNERS = 8
 
 
 @dataclass(frozen=True)
@@ -49,19 +53,27 @@ class FitOptions:
 
 
 def fit_table(df: DataFrame, options: FitOptions = FitOptions()) -> SynthModel:
+    """Fit `df` by position: every Spark expression names the positional aliases (names.py), so
+    dots, backticks and names differing only in case cannot confuse Spark's resolver; the model
+    keeps the real names."""
     table = options.table
     if options.min_count < 1:
         raise ValueError("min_count must be at least 1")
-    fields = supported_fields(df.schema, table, options.exclude_unsupported)
-    if not fields:
+    check_unique_names(df.columns, table)
+    supported = supported_fields(df.schema, table, options.exclude_unsupported)
+    if not supported:
         raise InputDataError(f"table {table}: no column of a supported type to model")
-    unknown = sorted(set(options.kinds) - {f.name for f in fields})
+    unknown = sorted(set(options.kinds) - {f.name for f in supported})
     if unknown:
         raise InputDataError(f"table {table}: kind overrides name unknown columns {unknown}; "
-                             f"columns are {[f.name for f in fields]}")
+                             f"columns are {[f.name for f in supported]}")
+    names = [f.name for f in supported]
+    positions = [i for i, f in enumerate(df.schema.fields) if family(f.dataType) is not None]
+    frame = df.toDF(*aliases(len(df.columns))).select(*[alias(i) for i in positions]).toDF(*aliases(len(names)))
+    fields = list(frame.schema.fields)
     wants_categories = {n for n, k in options.kinds.items() if k == "categorical"}
     log.info("fit %s: pass 1 (profile) over %d columns", table, len(fields))
-    rows, profiles = profile_columns(df, fields, options.max_categories, wants_categories)
+    rows, profiles = profile_columns(frame, fields, names, options.max_categories, wants_categories)
     if rows == 0:
         raise InputDataError(f"table {table} is empty: there is nothing to learn from; check the input path/filter")
     kinds = [choose_kind(p, table, options.min_count, options.max_categories, options.kinds.get(p.name))
@@ -70,32 +82,27 @@ def fit_table(df: DataFrame, options: FitOptions = FitOptions()) -> SynthModel:
     columns: dict[str, object] = {}
     copula_names: list[str] = []
     copula_entries: list[dict] = []
-    string_names: list[str] = []
+    string_profiles: list[ColumnProfile] = []
     for p, kind in zip(profiles, kinds):
         column = _marginal_column(p, kind, options)
         columns[p.name] = column
         if kind in ("continuous", "integer", "decimal", "datetime", "categorical", "boolean"):
             copula_names.append(p.name)
-            copula_entries.append(copula_spec(column, p.family))
-        if p.family == "string" and kind in ("categorical", "pattern"):
-            string_names.append(p.name)
+            copula_entries.append(copula_spec(column, p.family, p.alias))
+        if p.family == "string" and kind in ("categorical", "pattern", "unique"):
+            string_profiles.append(p)
 
-    stats = JointStats(rows=rows)
-    if copula_entries or string_names:
-        log.info("fit %s: pass 2 (joint statistics) over %d copula and %d string columns",
-                 table, len(copula_entries), len(string_names))
-        stats = collect_joint_stats(df, copula_entries, string_names, options.bins)
+    stats = _joint_stats(frame, table, rows, copula_entries, [p.alias for p in string_profiles], options)
+    for s, p in enumerate(string_profiles):
+        pattern = build_pattern(stats.shape_counts[s], stats.char_counts[s], stats.prefix_counts[s],
+                                options.min_count, stats.length_counts[s], stats.text_char_counts[s])
+        stub = columns[p.name]
+        if isinstance(stub, PatternColumn | UniqueColumn):
+            columns[p.name] = type(stub)(**dict(_common_fields(stub), kind=stub.kind, pattern=pattern))
+        else:
+            columns[p.name] = stub.model_copy(update={"pattern": pattern})
 
     by_name = {p.name: p for p in profiles}
-    for s, name in enumerate(string_names):
-        pattern = build_pattern(stats.shape_counts[s], stats.char_counts[s], stats.prefix_counts[s],
-                                options.min_count, by_name[name].max_length or 1)
-        stub = columns[name]
-        if isinstance(stub, PatternColumn):
-            columns[name] = PatternColumn(**dict(_common_fields(stub), kind="pattern", pattern=pattern))
-        else:
-            columns[name] = stub.model_copy(update={"pattern": pattern})
-
     code_maps: dict[int, np.ndarray] = {}
     for j, name in enumerate(copula_names):
         column = columns[name]
@@ -114,6 +121,34 @@ def fit_table(df: DataFrame, options: FitOptions = FitOptions()) -> SynthModel:
     return SynthModel(spec)
 
 
+def _joint_stats(frame: DataFrame, table: str, rows: int, copula_entries: list[dict], strings: list[str],
+                 options: FitOptions) -> JointStats:
+    """Pass 2. Up to ALL_PAIRS_MAX copula columns every pair is tabulated in the same pass; a
+    wider table first gets the normal-score correlations, then (pass 3) tables only for each
+    column's CANDIDATE_PARTNERS most correlated partners, so the statistics grow with the width,
+    not with its square."""
+    if not copula_entries and not strings:
+        return JointStats(rows=rows)
+    d = len(copula_entries)
+    log.info("fit %s: pass 2 (joint statistics) over %d copula and %d string columns", table, d, len(strings))
+    if d <= ALL_PAIRS_MAX:
+        return collect_joint_stats(frame, copula_entries, strings, options.bins)
+    stats = collect_joint_stats(frame, copula_entries, strings, options.bins, pairs=[])
+    pairs = candidate_pairs(correlation_from_sums(stats.rows, *_score_moments(stats, d)), CANDIDATE_PARTNERS)
+    log.info("fit %s: pass 3 (dependency tables) for %d candidate pairs of %d columns", table, len(pairs), d)
+    stats.pair_counts = collect_joint_stats(frame, copula_entries, [], options.bins, pairs=pairs,
+                                            moments=False).pair_counts
+    return stats
+
+
+def _score_moments(stats: JointStats, d: int) -> tuple[np.ndarray, np.ndarray]:
+    sums = np.array([stats.score_sums.get(j, 0.0) for j in range(d)])
+    products = np.zeros((d, d))
+    for (i, j), value in stats.score_products.items():
+        products[i, j] = products[j, i] = value
+    return sums, products
+
+
 def _marginal_column(p: ColumnProfile, kind: str, options: FitOptions):
     common = dict(name=p.name, spark_type=p.spark_type, nullable=p.nullable,
                   null_fraction=round(p.null_fraction, 9))
@@ -121,11 +156,17 @@ def _marginal_column(p: ColumnProfile, kind: str, options: FitOptions):
         return NullColumn(kind="null", **dict(common, null_fraction=1.0))
     if kind == "constant":
         value = p.top[0][0] if p.top else p.min
-        if p.family in ("integral",):
+        if p.family == "integral":
             value = int(value)
+        elif p.family == "decimal":
+            value = str(Decimal(value).scaleb(-p.type.scale))
         return ConstantColumn(kind="constant", value=value, **common)
     if kind == "id":
         return IdColumn(kind="id", start=int(p.min), **common)
+    if kind == "unique":
+        if p.family == "integral":
+            return UniqueColumn(kind="unique", start=int(p.min), size=int(p.max) - int(p.min) + 1, **common)
+        return UniqueColumn.model_construct(kind="unique", pattern=None, **common)
     if kind == "pattern":
         return PatternColumn.model_construct(kind="pattern", pattern=None, **common)
     if kind in ("categorical", "boolean"):
@@ -139,28 +180,25 @@ def _marginal_column(p: ColumnProfile, kind: str, options: FitOptions):
         return CategoricalColumn.model_construct(
             kind=kind, values=values, probabilities=probabilities,
             other_probability=max(0.0, 1.0 - sum(probabilities)), pattern=None, **common)
+    unit = UNIT_BY_FAMILY[p.family]
+    if p.type.exact:
+        values = list(p.quantiles)
+        values[0], values[-1] = p.min, p.max
+        return NumericColumn(kind=kind, quantiles=QuantileFunction(probabilities=QUANTILE_GRID, values=values),
+                             min=p.min, max=p.max, granularity=p.granularity, unit=unit, **common)
     values = list(p.quantiles)
     values[0], values[-1] = p.min, p.max
-    values = list(np.maximum.accumulate(np.asarray(values, dtype=np.float64)))
-    unit = {"date": "day", "timestamp": "microsecond", "timestamp_ntz": "microsecond"}.get(p.family, "number")
-    decimal_places = None
-    if kind == "decimal":
-        decimal_places = _decimal_scale(p.spark_type)
-    elif kind == "continuous":
-        decimal_places = p.decimal_places
+    values = [float(x) for x in np.maximum.accumulate(np.asarray(values, dtype=np.float64))]
+    decimal_places = p.decimal_places if kind == "continuous" else None
+    grid = dict(grid_step=p.grid_step, grid_share=p.grid_share) if kind == "continuous" else {}
     return NumericColumn(kind=kind, quantiles=QuantileFunction(probabilities=QUANTILE_GRID, values=values),
-                         min=p.min, max=p.max, decimal_places=decimal_places,
-                         granularity=p.granularity if unit == "microsecond" else 1, unit=unit, **common)
+                         min=float(p.min), max=float(p.max), decimal_places=decimal_places, unit=unit,
+                         **grid, **common)
 
 
 def _common_fields(column) -> dict:
     return dict(name=column.name, spark_type=column.spark_type, nullable=column.nullable,
                 null_fraction=column.null_fraction)
-
-
-def _decimal_scale(spark_type_json: str) -> int:
-    # DataType.json() of a decimal is '"decimal(p,s)"'.
-    return int(spark_type_json.strip('"').split(",")[1].rstrip(")"))
 
 
 def _final_categorical(column: CategoricalColumn, p: ColumnProfile, code_counts: dict[int, int],
@@ -198,12 +236,7 @@ def _final_categorical(column: CategoricalColumn, p: ColumnProfile, code_counts:
 
 def _joint_model(stats: JointStats, names: list[str], keep: list[int], code_maps: dict[int, np.ndarray],
                  options: FitOptions) -> tuple[Copula, list[Dependency]]:
-    d = len(names)
-    sums = np.array([stats.score_sums.get(j, 0.0) for j in range(d)])
-    products = np.zeros((d, d))
-    for (i, j), value in stats.score_products.items():
-        products[i, j] = products[j, i] = value
-    corr = correlation_from_sums(stats.rows, sums, products)[np.ix_(keep, keep)]
+    corr = correlation_from_sums(stats.rows, *_score_moments(stats, len(names)))[np.ix_(keep, keep)]
     copula = Copula(columns=[names[j] for j in keep], bins=options.bins,
                     correlation=[[round(float(x), 6) for x in row] for row in corr])
 

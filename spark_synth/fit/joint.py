@@ -3,12 +3,14 @@
 Each task turns its Arrow batches into codes and normal scores (spark_synth.model.marginals) and
 accumulates, for the whole partition:
 - the code counts of every copula column (exact category counts for the privacy threshold);
-- a contingency table of codes for every pair of copula columns (mutual information, Chow-Liu
-  tree and conditional tables);
+- a contingency table of codes for each counted pair of copula columns (mutual information,
+  Chow-Liu tree and conditional tables): every pair on narrow tables, chosen candidates on wide
+  ones (see spark_synth.fit.fitter);
 - sums and cross-products of normal scores (the Gaussian-copula correlation);
-- shape, character and prefix counts of string columns.
-It emits them as rows (kind, a, b, x, y, key, n, s) that one Spark groupBy sums. The collected
-result is bounded by the number of cells, never by the row count.
+- shape, character and prefix counts of string columns, their lengths and characters.
+It emits them as rows (kind, a, b, x, y, key, n, s, v) that one Spark groupBy sums (v: a row of
+the cross-product matrix, summed element-wise). The result is bounded by the number of cells,
+never by the row count, and is read back as a stream.
 """
 
 from __future__ import annotations
@@ -24,13 +26,18 @@ import pyarrow.compute as pc
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from spark_synth.fit.patterns import MAX_PATTERN_LENGTH, count_shapes
+from spark_synth.encodings import category_codes, unit_values
+from spark_synth.fit.patterns import MAX_PATTERN_LENGTH, count_shapes, count_text
 from spark_synth.model.marginals import UniformScale, normal_scores
 from spark_synth.model.schema import CategoricalColumn, NumericColumn, QuantileFunction
+from spark_synth.model.types import parse_spark_type
+from spark_synth.names import quote
 
 MAX_CODES_ANY_PARTNER = 256
 MAX_CODES_HIGH_CARDINALITY_PARTNER = 64
-STATS_SCHEMA = "kind string, a int, b int, x long, y long, key string, n long, s double"
+STATS_SCHEMA = "kind string, a int, b int, x long, y long, key string, n long, s double, v array<double>"
+SUM_VECTORS = "aggregate(collect_list(v), array_repeat(0D, coalesce(max(size(v)), 0)), " \
+              "(acc, x) -> zip_with(acc, x, (p, q) -> p + q))"
 
 
 @dataclass
@@ -43,33 +50,40 @@ class JointStats:
     shape_counts: dict[int, dict] = field(default_factory=lambda: defaultdict(dict))
     char_counts: dict[int, dict] = field(default_factory=lambda: defaultdict(dict))
     prefix_counts: dict[int, dict] = field(default_factory=lambda: defaultdict(dict))
+    length_counts: dict[int, dict] = field(default_factory=lambda: defaultdict(dict))
+    text_char_counts: dict[int, dict] = field(default_factory=lambda: defaultdict(dict))
 
 
-def copula_spec(column: NumericColumn | CategoricalColumn, family: str) -> dict:
-    """Plain-JSON description of a (preliminary) copula column for the executors."""
-    return {"family": family, "column": column.model_dump(mode="json")}
+def copula_spec(column: NumericColumn | CategoricalColumn, family: str, alias: str) -> dict:
+    """Plain-JSON description of a (preliminary) copula column for the executors; `alias` is its
+    positional name in the fitted frame."""
+    return {"family": family, "input": alias, "column": column.model_dump(mode="json")}
 
 
-def collect_joint_stats(df: DataFrame, copula: list[dict], string_columns: list[str], bins: int) -> JointStats:
-    """Run pass 2: one mapInArrow over the data plus one groupBy, then collect the sums."""
-    spec = json.dumps({"copula": copula, "strings": string_columns, "bins": bins})
-    names = [c["column"]["name"] for c in copula] + [s for s in string_columns]
-    projected = df.select(*[F.col("`" + n.replace("`", "``") + "`") for n in dict.fromkeys(names)])
+def collect_joint_stats(df: DataFrame, copula: list[dict], string_columns: list[str], bins: int,
+                        pairs: list[tuple[int, int]] | None = None, moments: bool = True) -> JointStats:
+    """Run pass 2: one mapInArrow over the data plus one groupBy, then stream the sums back.
+    `string_columns` are aliases; `pairs` the copula pairs to tabulate (None: every pair
+    pair_is_counted allows); moments=False skips the normal-score sums."""
+    spec = json.dumps({"copula": copula, "strings": string_columns, "bins": bins, "moments": moments,
+                       "pairs": None if pairs is None else [list(p) for p in pairs]})
+    inputs = list(dict.fromkeys([c["input"] for c in copula] + list(string_columns)))
+    projected = df.select(*[F.col(quote(n)) for n in inputs])
 
     def task(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         yield from _partition_stats(json.loads(spec), batches)
 
     stats = (projected.mapInArrow(task, STATS_SCHEMA)
              .groupBy("kind", "a", "b", "x", "y", "key")
-             .agg(F.sum("n").alias("n"), F.sum("s").alias("s")))
+             .agg(F.sum("n").alias("n"), F.sum("s").alias("s"), F.expr(SUM_VECTORS).alias("v")))
     result = JointStats()
-    for row in stats.collect():  # bounded: one row per statistic cell, independent of row count
+    for row in stats.toLocalIterator():  # bounded: one row per statistic cell, streamed
         _absorb(result, row)
     return result
 
 
 def _absorb(result: JointStats, row) -> None:
-    kind, a, b, x, y, key, n, s = row
+    kind, a, b, x, y, key, n, s, v = row
     if kind == "rows":
         result.rows = int(n)
     elif kind == "code":
@@ -78,8 +92,9 @@ def _absorb(result: JointStats, row) -> None:
         result.pair_counts[(a, b)][(x, y)] = int(n)
     elif kind == "sum":
         result.score_sums[a] = float(s)
-    elif kind == "product":
-        result.score_products[(a, b)] = float(s)
+    elif kind == "products":  # row a of the upper triangle: columns a, a+1, ...
+        for offset, value in enumerate(v):
+            result.score_products[(a, a + offset)] = float(value)
     elif kind == "shape":
         result.shape_counts[a][key] = int(n)
     elif kind == "char":
@@ -87,6 +102,10 @@ def _absorb(result: JointStats, row) -> None:
     elif kind == "prefix":
         shape, prefix = key.split("\x1f", 1)
         result.prefix_counts[a][(shape, prefix)] = int(n)
+    elif kind == "length":
+        result.length_counts[a][int(x)] = int(n)
+    elif kind == "textchar":
+        result.text_char_counts[a][chr(int(y))] = int(n)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -103,37 +122,18 @@ def _scale_from_spec(entry: dict, bins: int) -> UniformScale:
     return UniformScale(column, bins)
 
 
-def numeric_values(array: pa.Array, family: str) -> tuple[np.ndarray, np.ndarray]:
-    """(values as float64 on the fit's numeric scale, null mask) for one Arrow column."""
-    is_null = array.is_null().to_numpy(zero_copy_only=False)
-    if family == "date":
-        array = array.cast(pa.int32())
-    elif family in ("timestamp", "timestamp_ntz"):
-        array = array.cast(pa.timestamp("us", tz=array.type.tz)).cast(pa.int64())
-    values = pc.fill_null(array.cast(pa.float64()), 0.0).to_numpy(zero_copy_only=False)
-    return values, is_null
-
-
-def category_codes(array: pa.Array, values: list) -> np.ndarray:
-    """0 for null, 1..K for the listed values, K+1 for anything else."""
-    is_null = array.is_null().to_numpy(zero_copy_only=False)
-    if values:
-        index = pc.index_in(array, value_set=pa.array(values, type=array.type))
-        found = pc.fill_null(index, -1).to_numpy(zero_copy_only=False).astype(np.int64)
-    else:
-        found = np.full(len(array), -1, dtype=np.int64)
-    codes = np.where(found >= 0, found + 1, len(values) + 1)
-    return np.where(is_null, 0, codes)
-
-
 def _partition_stats(spec: dict, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
     bins = spec["bins"]
     entries = spec["copula"]
     scales = [_scale_from_spec(e, bins) for e in entries]
+    types = [parse_spark_type(e["column"]["spark_type"]) for e in entries]
     d = len(entries)
-    counted_pairs = [(i, j) for i in range(d) for j in range(i + 1, d)
-                     if pair_is_counted(scales[i].n_codes, scales[j].n_codes, not scales[i].numeric,
-                                        not scales[j].numeric)]
+    if spec["pairs"] is None:
+        counted_pairs = [(i, j) for i in range(d) for j in range(i + 1, d)
+                         if pair_is_counted(scales[i].n_codes, scales[j].n_codes, not scales[i].numeric,
+                                            not scales[j].numeric)]
+    else:
+        counted_pairs = [tuple(p) for p in spec["pairs"]]
     # Small tables are counted densely (bincount), large ones sparsely (unique + merge).
     dense_pairs = {(i, j): np.zeros(scales[i].n_codes * scales[j].n_codes, dtype=np.int64)
                    for i, j in counted_pairs if scales[i].n_codes * scales[j].n_codes <= 1 << 16}
@@ -142,9 +142,12 @@ def _partition_stats(spec: dict, batches: Iterator[pa.RecordBatch]) -> Iterator[
     pair_keys: dict[tuple[int, int], list[tuple[np.ndarray, np.ndarray]]] = defaultdict(list)
     sums = np.zeros(d)
     products = np.zeros((d, d))
-    shapes = [defaultdict(int) for _ in spec["strings"]]
-    chars = [defaultdict(int) for _ in spec["strings"]]
-    prefixes = [defaultdict(int) for _ in spec["strings"]]
+    strings = spec["strings"]
+    shapes = [defaultdict(int) for _ in strings]
+    chars = [defaultdict(int) for _ in strings]
+    prefixes = [defaultdict(int) for _ in strings]
+    lengths = [defaultdict(int) for _ in strings]
+    text_chars = [defaultdict(int) for _ in strings]
 
     for batch in batches:
         n = batch.num_rows
@@ -152,19 +155,21 @@ def _partition_stats(spec: dict, batches: Iterator[pa.RecordBatch]) -> Iterator[
             continue
         rows += n
         codes = np.empty((n, d), dtype=np.int64)
-        scores = np.empty((n, d))
+        scores = np.empty((n, d)) if spec["moments"] else None
         for j, (entry, scale) in enumerate(zip(entries, scales)):
-            array = batch.column(entry["column"]["name"])
+            array = batch.column(entry["input"])
             if scale.numeric:
-                values, is_null = numeric_values(array, entry["family"])
+                values, is_null = unit_values(array, types[j])
                 codes[:, j], u = scale.numeric_codes_and_u(values, is_null)
             else:
                 codes[:, j] = category_codes(array, entry["column"]["values"])
                 u = scale.code_midpoints(codes[:, j])
-            scores[:, j] = normal_scores(u)
+            if scores is not None:
+                scores[:, j] = normal_scores(u)
             code_counts[j] += np.bincount(codes[:, j], minlength=scale.n_codes)
-        sums += scores.sum(axis=0)
-        products += scores.T @ scores
+        if scores is not None:
+            sums += scores.sum(axis=0)
+            products += scores.T @ scores
         for i, j in counted_pairs:
             combined = codes[:, i] * scales[j].n_codes + codes[:, j]
             if (i, j) in dense_pairs:
@@ -173,11 +178,19 @@ def _partition_stats(spec: dict, batches: Iterator[pa.RecordBatch]) -> Iterator[
             pair_keys[(i, j)].append(np.unique(combined, return_counts=True))
             if len(pair_keys[(i, j)]) >= 16:
                 pair_keys[(i, j)] = [_merge_counts(pair_keys[(i, j)])]
-        for s, name in enumerate(spec["strings"]):
-            column = pc.utf8_slice_codeunits(batch.column(name).drop_null(), 0, MAX_PATTERN_LENGTH)
-            strings = column.to_numpy(zero_copy_only=False)
-            if len(strings):
-                shape_n, char_n, prefix_n = count_shapes(strings.astype(str))
+        for s, name in enumerate(strings):
+            column = batch.column(name).drop_null()
+            if not len(column):
+                continue
+            everything = column.to_numpy(zero_copy_only=False).astype(str)
+            length_n, text_n = count_text(everything)
+            for key, c in length_n.items():
+                lengths[s][key] += c
+            for key, c in text_n.items():
+                text_chars[s][key] += c
+            short = everything[np.char.str_len(everything) <= MAX_PATTERN_LENGTH]
+            if len(short):
+                shape_n, char_n, prefix_n = count_shapes(short)
                 for key, c in shape_n.items():
                     shapes[s][key] += c
                 for key, c in char_n.items():
@@ -192,21 +205,26 @@ def _partition_stats(spec: dict, batches: Iterator[pa.RecordBatch]) -> Iterator[
     for j in range(d):
         nonzero = np.flatnonzero(code_counts[j])
         out.add("code", a=j, x=nonzero, n=code_counts[j][nonzero])
-    out.add("sum", a=np.arange(d), s=sums)
-    upper_i, upper_j = np.triu_indices(d)
-    out.add("product", a=upper_i, b=upper_j, s=products[upper_i, upper_j])
+    if spec["moments"]:
+        out.add("sum", a=np.arange(d), s=sums)
+        for i in range(d):
+            out.add_vector("products", a=i, v=products[i, i:])
     for (i, j), table in dense_pairs.items():
         pair_keys[(i, j)] = [(np.flatnonzero(table), table[table > 0])]
     for (i, j), parts in pair_keys.items():
         keys, counts = _merge_counts(parts)
         out.add("pair", a=i, b=j, x=keys // scales[j].n_codes, y=keys % scales[j].n_codes, n=counts)
-    for s in range(len(spec["strings"])):
+    for s in range(len(strings)):
         for key, c in shapes[s].items():
             out.add("shape", a=s, key=key, n=[c])
         for (shape, pos, char), c in chars[s].items():
             out.add("char", a=s, x=[pos], y=[ord(char)], key=shape, n=[c])
         for (shape, prefix), c in prefixes[s].items():
             out.add("prefix", a=s, key=shape + "\x1f" + prefix, n=[c])
+        if lengths[s]:
+            out.add("length", a=s, x=np.array(list(lengths[s])), n=np.array(list(lengths[s].values())))
+        for char, c in text_chars[s].items():
+            out.add("textchar", a=s, y=[ord(char)], n=[c])
     yield out.batch()
 
 
@@ -229,6 +247,7 @@ class _StatsBuilder:
 
     def __init__(self):
         self.parts: list[dict[str, np.ndarray]] = []
+        self.vectors: list[tuple[str, int, np.ndarray]] = []
 
     def add(self, kind: str, a=0, b=0, x=0, y=0, key: str = "", n=0, s=0.0) -> None:
         sizes = [np.size(v) for v in (a, b, x, y, n, s)]
@@ -241,9 +260,20 @@ class _StatsBuilder:
         part["key"] = np.full(length, key, dtype=object)
         self.parts.append(part)
 
+    def add_vector(self, kind: str, a: int, v: np.ndarray) -> None:
+        self.vectors.append((kind, a, v))
+
     def batch(self) -> pa.RecordBatch:
         arrays = [pa.array(np.concatenate([p[name] for p in self.parts]), type=t) for name, t in self.FIELDS]
-        return pa.RecordBatch.from_arrays(arrays, schema=pa.schema(list(self.FIELDS)))
+        vectors = [None] * len(arrays[0])
+        if self.vectors:
+            extra = len(self.vectors)
+            arrays = [pa.concat_arrays([arr, pa.array(column, type=t)]) for arr, column, (_, t) in zip(
+                arrays, ([k for k, _, _ in self.vectors], [a for _, a, _ in self.vectors], [0] * extra, [0] * extra,
+                         [0] * extra, [""] * extra, [0] * extra, [0.0] * extra), self.FIELDS)]
+            vectors += [v.tolist() for _, _, v in self.vectors]
+        schema = pa.schema(list(self.FIELDS) + [("v", pa.list_(pa.float64()))])
+        return pa.RecordBatch.from_arrays(arrays + [pa.array(vectors, type=pa.list_(pa.float64()))], schema=schema)
 
 
 def _merge_counts(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:

@@ -6,10 +6,10 @@ from spark_synth.errors import InputDataError
 from spark_synth.fit.profile import ColumnProfile
 
 KINDS_BY_FAMILY: dict[str, set[str]] = {
-    "integral": {"integer", "continuous", "categorical", "id", "constant"},
+    "integral": {"integer", "continuous", "categorical", "id", "unique", "constant"},
     "fractional": {"continuous", "integer", "categorical", "constant"},
     "decimal": {"decimal", "constant"},
-    "string": {"categorical", "pattern", "constant"},
+    "string": {"categorical", "pattern", "unique", "constant"},
     "boolean": {"boolean", "constant"},
     "date": {"datetime"},
     "timestamp": {"datetime"},
@@ -47,6 +47,8 @@ def choose_kind(p: ColumnProfile, table: str, min_count: int, max_categories: in
     if p.family == "string":
         if single and p.top and p.top[0][1] >= min_count:
             return "constant"
+        if p.unique:
+            return "unique"
         return "categorical" if kept_category_mass(p, min_count, max_categories) >= MIN_KEPT_CATEGORY_MASS else "pattern"
     if p.family in ("date", "timestamp", "timestamp_ntz"):
         return "datetime"
@@ -57,8 +59,8 @@ def choose_kind(p: ColumnProfile, table: str, min_count: int, max_categories: in
     if p.family == "decimal":
         return "decimal"
     if p.family == "integral":
-        if is_unique_sequence(p):
-            return "id"
+        if p.unique:
+            return "id" if is_unique_sequence(p) else "unique"
         if (p.top is not None and len(p.top) <= MAX_INTEGER_CATEGORIES and p.distinct <= MAX_INTEGER_CATEGORIES
                 and sum(c for _, c in p.top) == p.non_null and all(c >= min_count for _, c in p.top)):
             return "categorical"
@@ -74,6 +76,5 @@ def kept_category_mass(p: ColumnProfile, min_count: int, max_categories: int) ->
 
 
 def is_unique_sequence(p: ColumnProfile) -> bool:
-    """Integers seen once each, without nulls, dense enough to be a row counter."""
-    return (p.top is not None and len(p.top) > 0 and p.top[0][1] == 1 and p.non_null == p.rows
-            and p.rows >= 2 and p.max is not None and (p.max - p.min + 1) <= 2 * p.rows)
+    """Unique integers without nulls, dense enough to be a row counter (generated in order)."""
+    return p.unique and p.non_null == p.rows and p.rows >= 2 and (p.max - p.min + 1) <= 2 * p.rows

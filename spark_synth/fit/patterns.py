@@ -1,9 +1,12 @@
 """String shapes: count character-class templates in numpy, and turn counts into a PatternModel.
 
 A shape writes each character as its class: A upper-case, a lower-case, 9 digit; any other
-character stands for itself. 'N14228' has shape 'A99999', '212-555-0100' has '999-999-9999'.
-Per shape we count characters at each position and the first PREFIX_LENGTH characters (area
-codes, airline prefixes), and keep only what was seen at least `min_count` times.
+character stands for itself. 'N14228' has shape 'A99999', '212-555-0100' has '999-999-9999',
+'' has the empty shape. Per shape we count characters at each position and the first
+PREFIX_LENGTH characters (area codes, airline prefixes), and keep only what was seen at least
+`min_count` times. Strings longer than MAX_PATTERN_LENGTH, and those whose shape is rare, are
+described by a text model instead: their length distribution and the characters of the column
+(count_text), so a 10,000-character note comes out 10,000 characters long.
 """
 
 from __future__ import annotations
@@ -12,11 +15,15 @@ from collections import defaultdict
 
 import numpy as np
 
-from spark_synth.model.schema import CLASS_CHARS, CharDistribution, PatternModel, Shape
+from spark_synth.model.schema import (CLASS_CHARS, CharDistribution, PatternModel, QuantileFunction, Shape,
+                                      TextModel)
 
 MAX_PATTERN_LENGTH = 64
 PREFIX_LENGTH = 3
 MIN_LENGTH_FOR_PREFIX = 5
+TEXT_CHARS_PER_STRING = 256  # characters counted per string for the text model
+MIN_TEXT_SHARE = 0.01  # below this, rare shapes' mass goes to the kept shapes instead
+LENGTH_QUANTILES = 65
 
 
 def classify(codepoints: np.ndarray) -> np.ndarray:
@@ -67,16 +74,34 @@ def count_shapes(values: np.ndarray) -> tuple[dict, dict, dict]:
     return shape_n, char_n, prefix_n
 
 
+def count_text(values: np.ndarray) -> tuple[dict[int, int], dict[str, int]]:
+    """({length: n}, {character: n}) of a batch of non-null strings (any length; characters of
+    the first TEXT_CHARS_PER_STRING of each)."""
+    if len(values) == 0:
+        return {}, {}
+    lengths, length_counts = np.unique(np.char.str_len(values), return_counts=True)
+    width = min(max(values.dtype.itemsize // 4, 1), TEXT_CHARS_PER_STRING)
+    chars = values.astype(f"<U{width}").view(np.uint32)
+    chars, char_counts = np.unique(chars[chars != 0], return_counts=True)
+    return ({int(n): int(c) for n, c in zip(lengths, length_counts)},
+            {chr(int(ch)): int(c) for ch, c in zip(chars, char_counts)})
+
+
 def build_pattern(shape_n: dict[str, int], char_n: dict[tuple[str, int, str], int],
                   prefix_n: dict[tuple[str, str], int], min_count: int,
-                  fallback_length: int) -> PatternModel:
-    """Keep shapes, characters and prefixes seen at least min_count times."""
+                  length_n: dict[int, int] | None = None, text_char_n: dict[str, int] | None = None) -> PatternModel:
+    """Keep shapes, characters and prefixes seen at least min_count times; the strings no kept
+    shape describes (rare shapes, strings longer than MAX_PATTERN_LENGTH) become the text model
+    when they are at least MIN_TEXT_SHARE of the column."""
+    length_n = length_n or {}
     kept = {s: n for s, n in shape_n.items() if n >= min_count}
+    everything = sum(length_n.values()) or sum(shape_n.values())
+    text = _text_model(kept, length_n, text_char_n or {}, min_count, everything)
     if not kept:
-        # Every shape is rare: keep only a neutral lower-case shape of a typical length.
-        shape = "a" * max(1, min(fallback_length, MAX_PATTERN_LENGTH))
-        return PatternModel(shapes=[Shape(shape=shape, probability=1.0, positions=[None] * len(shape))])
-    total = sum(kept.values())
+        if text is None:  # no lengths known: a neutral lower-case shape
+            return PatternModel(shapes=[Shape(shape="a", probability=1.0, positions=[None])])
+        return PatternModel(text=text.model_copy(update={"probability": 1.0}))
+    total = sum(kept.values()) / (1.0 - text.probability) if text else sum(kept.values())
     per_position: dict[tuple[str, int], dict[str, int]] = defaultdict(dict)
     for (shape, pos, char), n in char_n.items():
         if shape in kept and n >= min_count and shape[pos] in CLASS_CHARS:
@@ -97,7 +122,29 @@ def build_pattern(shape_n: dict[str, int], char_n: dict[tuple[str, int, str], in
         shapes.append(Shape(shape=shape, probability=kept[shape] / total, positions=positions,
                             prefix_length=PREFIX_LENGTH if use_prefix else 0,
                             prefixes=_normalise(prefixes) if use_prefix else {}))
-    return PatternModel(shapes=_fix_total(shapes))
+    return PatternModel(shapes=_fix_total(shapes, text.probability if text else 0.0), text=text)
+
+
+def _text_model(kept: dict[str, int], length_n: dict[int, int], char_n: dict[str, int], min_count: int,
+                everything: int) -> TextModel | None:
+    """Lengths of the strings outside the kept shapes (a kept shape's strings all have its
+    length, so subtracting them is exact) and the characters seen at least min_count times."""
+    rest = dict(length_n)
+    for shape, n in kept.items():
+        rest[len(shape)] = rest.get(len(shape), 0) - n
+    rest = {length: n for length, n in rest.items() if n > 0}
+    mass = sum(rest.values())
+    if not everything or not mass or (kept and mass / everything < MIN_TEXT_SHARE):
+        return None
+    lengths = np.array(sorted(rest))
+    cumulative = np.cumsum([rest[length] for length in lengths]) / mass
+    grid = np.linspace(0.0, 1.0, LENGTH_QUANTILES)
+    at = lengths[np.minimum(np.searchsorted(cumulative, grid, side="left"), len(lengths) - 1)]
+    at[0] = lengths[0]
+    chars = {c: n for c, n in char_n.items() if n >= min_count}
+    return TextModel(probability=round(mass / everything, 9),
+                     lengths=QuantileFunction(probabilities=grid.tolist(), values=[int(x) for x in at]),
+                     chars=_normalise(chars) if chars else {})
 
 
 def _normalise(counts: dict[str, int]) -> dict[str, float]:
@@ -113,8 +160,8 @@ def _distribution(counts: dict[str, int]) -> CharDistribution:
     return CharDistribution(chars=_normalise(counts))
 
 
-def _fix_total(shapes: list[Shape]) -> list[Shape]:
+def _fix_total(shapes: list[Shape], text_probability: float = 0.0) -> list[Shape]:
     """Round probabilities for readability, putting the rounding remainder on the first shape."""
     rounded = [round(s.probability, 9) for s in shapes]
-    rounded[0] += 1.0 - sum(rounded)
+    rounded[0] += 1.0 - text_probability - sum(rounded)
     return [s.model_copy(update={"probability": p}) for s, p in zip(shapes, rounded)]

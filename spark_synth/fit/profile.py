@@ -1,45 +1,66 @@
-"""Pass 1 over the data: every per-column statistic in ONE Spark aggregation.
+"""Pass 1 over the data: every per-column statistic in bounded Spark aggregations.
 
-Counts, min/max, approximate distinct counts, a quantile sketch (percentile_approx), integrality
-and decimal-place checks, NaN/Inf counts and frequent values (DataSketches approx_top_k). The
-result is a handful of numbers per column, whatever the row count.
+Counts, min/max, approximate distinct counts, a quantile sketch (percentile_approx), grid and
+granularity checks, NaN/Inf counts and frequent values (DataSketches approx_top_k); then, for the
+columns that look unique, one exact distinct count. The result is a handful of numbers per
+column, whatever the row count. Wide tables are profiled in groups of columns (one job each,
+reading only those columns), so no single aggregation grows with the width.
+
+Exact families (integers, dates, timestamps, decimals) are profiled on their unit scale in
+integer arithmetic (spark_synth.model.types); doubles as doubles, with every check written so
+that no value (1e30, the largest double) can overflow under ANSI mode.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
+from decimal import Decimal
+from itertools import accumulate
 
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+from spark_synth.encodings import unit_expression
 from spark_synth.fit.types import family
+from spark_synth.model.types import SparkType, parse_spark_type
+from spark_synth.names import quote
+
+log = logging.getLogger(__name__)
 
 # Quantile grid: uniform 1/256 steps plus extra points in both tails for heavy tails.
 _TAILS = [0.0005, 0.001, 0.002, 0.005]
 QUANTILE_GRID = sorted(set([i / 256 for i in range(257)] + _TAILS + [1 - t for t in _TAILS]))
 PERCENTILE_ACCURACY = 20_000
 MAX_DECIMAL_PLACES = 6
+MIN_GRID_SHARE = 0.5
 DATETIME_GRANULARITIES_US = [86_400_000_000, 3_600_000_000, 60_000_000, 1_000_000, 1_000, 1]
 SMALL_INTEGER_TOP_K = 64
+COLUMNS_PER_JOB = 64
+UNIQUE_CANDIDATE_RATIO = 0.9
 
 
 @dataclass
 class ColumnProfile:
-    name: str
+    name: str  # the real name (messages, the model)
+    alias: str  # its positional alias in the fitted frame
     family: str
     spark_type: str
     nullable: bool
     rows: int
     non_null: int = 0
     distinct: int = 0
-    min: float | None = None
-    max: float | None = None
-    quantiles: list[float] = field(default_factory=list)
+    unique: bool = False  # exact: every non-null value differs
+    min: int | float | None = None  # unit scale: exact ints for exact families
+    max: int | float | None = None
+    quantiles: list = field(default_factory=list)
     nan_count: int = 0
     inf_count: int = 0
     non_integral: int = 0
     decimal_places: int | None = None
+    grid_step: float | None = None
+    grid_share: float | None = None
     granularity: int = 1
     min_length: int | None = None
     max_length: int | None = None
@@ -49,38 +70,56 @@ class ColumnProfile:
     def null_fraction(self) -> float:
         return 1.0 - self.non_null / self.rows if self.rows else 0.0
 
-
-def numeric_expression(name: str, fam: str) -> Column:
-    """The column as a double on its natural numeric scale (days for dates, microseconds for
-    timestamps); generation maps back with the same units."""
-    col = F.col(_quote(name))
-    if fam == "date":
-        return F.datediff(col, F.lit("1970-01-01").cast("date")).cast("double")
-    if fam == "timestamp":
-        return F.unix_micros(col).cast("double")
-    if fam == "timestamp_ntz":
-        return F.expr(f"timestampdiff(MICROSECOND, TIMESTAMP_NTZ'1970-01-01 00:00:00', {_quote(name)})").cast("double")
-    return col.cast("double")
+    @property
+    def type(self) -> SparkType:
+        return parse_spark_type(self.spark_type)
 
 
-def _quote(name: str) -> str:
-    return "`" + name.replace("`", "``") + "`"
-
-
-def profile_columns(df: DataFrame, fields: list[T.StructField], max_categories: int,
+def profile_columns(df: DataFrame, fields: list[T.StructField], names: list[str], max_categories: int,
                     categorical_overrides: set[str]) -> tuple[int, list[ColumnProfile]]:
-    """Run pass 1 and return (row count, one profile per field)."""
-    aggs: list[Column] = [F.count(F.lit(1)).alias("__rows")]
-    for i, f in enumerate(fields):
-        aggs.extend(_aggregates(i, f, max_categories, f.name in categorical_overrides))
-    row = df.agg(*aggs).collect()[0].asDict(recursive=False)  # bounded: one row of statistics
-    rows = int(row["__rows"])
-    return rows, [_profile(i, f, row, rows) for i, f in enumerate(fields)]
+    """Run pass 1 over `df` (positional aliases as `fields`, real `names` in the same order) and
+    return (row count, one profile per field)."""
+    rows = None
+    profiles: list[ColumnProfile] = []
+    for start in range(0, len(fields), COLUMNS_PER_JOB):
+        chunk = list(range(start, min(start + COLUMNS_PER_JOB, len(fields))))
+        aggs: list[Column] = [F.count(F.lit(1)).alias("__rows")]
+        for i in chunk:
+            aggs.extend(_aggregates(i, fields[i], max_categories, names[i] in categorical_overrides))
+        if len(fields) > COLUMNS_PER_JOB:
+            log.info("fit: pass 1, columns %d-%d of %d", chunk[0] + 1, chunk[-1] + 1, len(fields))
+        row = df.agg(*aggs).collect()[0].asDict(recursive=False)  # bounded: one row of statistics
+        rows = int(row["__rows"])
+        profiles.extend(_profile(i, fields[i], names[i], row, rows) for i in chunk)
+    _refine_narrow_quantiles(df, profiles)
+    _mark_unique(df, profiles)
+    return rows or 0, profiles
+
+
+def _refine_narrow_quantiles(df: DataFrame, profiles: list[ColumnProfile]) -> None:
+    """Quantile sketches work in doubles: around 1e30 (decimal(38,0)) or 2^62 a double cannot
+    tell values a few thousand apart, and every quantile collapses onto min. For exact columns
+    whose range is that narrow for their size, sketch x - min instead (small, exact), one job."""
+    narrow = [p for p in profiles if p.type.exact and p.min is not None and p.max > p.min
+              and (p.max - p.min) < max(abs(p.min), abs(p.max)) * 2.0 ** -40]
+    if not narrow:
+        return
+    aggs = []
+    for p in narrow:
+        spark = p.type
+        x = unit_expression(p.alias, spark)
+        low = F.lit(Decimal(p.min).scaleb(-spark.scale)) if spark.family == "decimal" else F.lit(p.min)
+        offset = (x - low).cast("double") * F.lit(float(10 ** spark.scale))
+        aggs.append(F.percentile_approx(offset, QUANTILE_GRID, PERCENTILE_ACCURACY).alias(p.alias))
+    row = df.agg(*aggs).first()  # bounded: quantiles only
+    for p in narrow:
+        offsets = [min(max(p.min + int(round(q)), p.min), p.max) for q in (row[p.alias] or [])]
+        p.quantiles = list(accumulate(offsets, max))
 
 
 def _aggregates(i: int, f: T.StructField, max_categories: int, wants_categories: bool) -> list[Column]:
     fam = family(f.dataType)
-    col = F.col(_quote(f.name))
+    col = F.col(quote(f.name))
     key = f"__c{i}_"
     out = [F.count(col).alias(key + "n"), F.approx_count_distinct(col, 0.02).alias(key + "distinct")]
     if fam == "string":
@@ -91,41 +130,64 @@ def _aggregates(i: int, f: T.StructField, max_categories: int, wants_categories:
     if fam == "boolean":
         out.append(F.sum(col.cast("int")).alias(key + "trues"))
         return out
-    x = numeric_expression(f.name, fam)
+    spark = parse_spark_type(f.dataType.json())
+    if spark.exact:
+        x = unit_expression(f.name, spark)
+        out += [F.min(x).alias(key + "min"), F.max(x).alias(key + "max"),
+                F.percentile_approx(x, QUANTILE_GRID, PERCENTILE_ACCURACY).alias(key + "q")]
+        if fam in ("timestamp", "timestamp_ntz"):
+            for g in DATETIME_GRANULARITIES_US:
+                out.append(_count(F.pmod(x, F.lit(g)) != 0).alias(f"{key}g{g}"))
+        if fam == "decimal":
+            # off-grid counts for 10^j units: values with more than scale - j decimal places
+            for j in range(1, spark.scale + 1):
+                out.append(_count(F.round(col, spark.scale - j) != col).alias(f"{key}g{j}"))
+        if fam == "integral":
+            k = max_categories if wants_categories else SMALL_INTEGER_TOP_K
+            out.append(_top_k(f.name, k).alias(key + "top"))
+        return out
+    x = col.cast("double")
     finite = F.when(~F.isnan(x) & (F.abs(x) != F.lit(float("inf"))), x)
     out += [
         F.min(finite).alias(key + "min"),
         F.max(finite).alias(key + "max"),
         F.percentile_approx(finite, QUANTILE_GRID, PERCENTILE_ACCURACY).alias(key + "q"),
-        F.sum(F.when(F.isnan(x), 1).otherwise(0)).alias(key + "nan"),
-        F.sum(F.when(F.abs(x) == F.lit(float("inf")), 1).otherwise(0)).alias(key + "inf"),
-        F.sum(F.when(finite != F.floor(finite), 1).otherwise(0)).alias(key + "nonint"),
+        _count(F.isnan(x)).alias(key + "nan"),
+        _count(F.abs(x) == F.lit(float("inf"))).alias(key + "inf"),
     ]
-    if fam == "fractional":
-        for d in range(1, MAX_DECIMAL_PLACES + 1):
-            scaled = finite * F.lit(10.0**d)
-            off = F.abs(scaled - F.round(scaled)) > F.greatest(F.lit(1e-6), F.abs(scaled) * 1e-12)
-            out.append(F.sum(F.when(off, 1).otherwise(0)).alias(f"{key}dp{d}"))
-    if fam in ("timestamp", "timestamp_ntz"):
-        for g in DATETIME_GRANULARITIES_US:
-            out.append(F.sum(F.when(F.pmod(x, F.lit(float(g))) != 0, 1).otherwise(0)).alias(f"{key}g{g}"))
-    if fam == "integral":
-        k = max_categories if wants_categories else SMALL_INTEGER_TOP_K
-        out.append(_top_k(f.name, k).alias(key + "top"))
+    single = isinstance(f.dataType, T.FloatType)
+    for d in range(0, MAX_DECIMAL_PLACES + 1):
+        out.append(_count(_off_grid(finite, d, single)).alias(f"{key}dp{d}"))
+    if wants_categories:
+        out.append(_top_k(f.name, max_categories).alias(key + "top"))
     return out
+
+
+def _off_grid(x: Column, places: int, single: bool) -> Column:
+    """Whether a value has more than `places` decimal places. Floats are compared at float
+    precision (0.1f is 0.100000001490116 as a double); doubles with a relative tolerance. Only
+    round() and comparisons: nothing overflows for any double."""
+    if single:
+        return F.round(x, places).cast("float") != x.cast("float")
+    scaled = x * F.lit(10.0 ** places)
+    return F.abs(scaled - F.round(scaled)) > F.greatest(F.lit(1e-6), F.abs(scaled) * F.lit(1e-12))
+
+
+def _count(condition: Column) -> Column:
+    return F.count(F.when(condition, 1))
 
 
 def _top_k(name: str, k: int) -> Column:
     # Exact while the number of distinct values stays below the tracked capacity.
-    return F.expr(f"approx_top_k({_quote(name)}, {k}, {max(4 * k, 1024)})")
+    return F.expr(f"approx_top_k({quote(name)}, {k}, {max(4 * k, 1024)})")
 
 
-def _profile(i: int, f: T.StructField, row: dict, rows: int) -> ColumnProfile:
+def _profile(i: int, f: T.StructField, name: str, row: dict, rows: int) -> ColumnProfile:
     key = f"__c{i}_"
     fam = family(f.dataType)
-    p = ColumnProfile(name=f.name, family=fam, spark_type=f.dataType.json(), nullable=f.nullable,
+    p = ColumnProfile(name=name, alias=f.name, family=fam, spark_type=f.dataType.json(), nullable=f.nullable,
                       rows=rows, non_null=int(row[key + "n"]), distinct=int(row[key + "distinct"]))
-    if key + "top" in row and row[key + "top"] is not None:
+    if row.get(key + "top") is not None:
         p.top = [(item["item"], int(item["count"])) for item in row[key + "top"]]
     if fam == "string":
         p.min_length, p.max_length = row[key + "minlen"], row[key + "maxlen"]
@@ -134,14 +196,50 @@ def _profile(i: int, f: T.StructField, row: dict, rows: int) -> ColumnProfile:
         trues = int(row[key + "trues"] or 0)
         p.top = [(v, c) for v, c in ((False, p.non_null - trues), (True, trues)) if c > 0]
         return p
+    spark = p.type
+    if spark.exact:
+        p.min, p.max = _unscaled(row[key + "min"], spark), _unscaled(row[key + "max"], spark)
+        if p.min is not None:
+            quantiles = [min(max(_unscaled(q, spark), p.min), p.max) for q in (row[key + "q"] or [])]
+            p.quantiles = list(accumulate(quantiles, max))
+        if fam in ("timestamp", "timestamp_ntz"):
+            p.granularity = next(g for g in DATETIME_GRANULARITIES_US if int(row[f"{key}g{g}"] or 0) == 0)
+        if fam == "decimal":
+            places = [j for j in range(1, spark.scale + 1) if int(row[f"{key}g{j}"] or 0) == 0]
+            p.granularity = 10 ** max(places, default=0)
+        return p
     p.min, p.max = row[key + "min"], row[key + "max"]
     p.quantiles = list(row[key + "q"] or [])
     p.nan_count = int(row[key + "nan"] or 0)
     p.inf_count = int(row[key + "inf"] or 0)
-    p.non_integral = int(row[key + "nonint"] or 0)
-    if fam == "fractional":
-        p.decimal_places = 0 if p.non_integral == 0 else next(
-            (d for d in range(1, MAX_DECIMAL_PLACES + 1) if int(row[f"{key}dp{d}"] or 0) == 0), None)
-    if fam in ("timestamp", "timestamp_ntz"):
-        p.granularity = next(g for g in DATETIME_GRANULARITIES_US if int(row[f"{key}g{g}"] or 0) == 0)
+    finite = p.non_null - p.nan_count - p.inf_count
+    off = [int(row[f"{key}dp{d}"] or 0) for d in range(0, MAX_DECIMAL_PLACES + 1)]
+    p.non_integral = off[0]
+    p.decimal_places = next((d for d, n in enumerate(off) if n == 0), None)
+    # A coarser grid most values lie on (whole feet among measured elevations): its share.
+    coarser = range(p.decimal_places if p.decimal_places is not None else len(off))
+    on_grid = next((d for d in coarser if finite and 1 - off[d] / finite >= MIN_GRID_SHARE), None)
+    if on_grid is not None:
+        p.grid_step, p.grid_share = 10.0 ** -on_grid, round(1 - off[on_grid] / finite, 9)
     return p
+
+
+def _unscaled(value, spark: SparkType) -> int | None:
+    """A unit-scale aggregate as an exact int (decimals: value * 10^scale)."""
+    if value is None:
+        return None
+    if spark.family == "decimal":
+        return int(Decimal(value).scaleb(spark.scale).to_integral_value())
+    return int(value)
+
+
+def _mark_unique(df: DataFrame, profiles: list[ColumnProfile]) -> None:
+    """Exact distinct counts for integer and string columns whose approximate count says they
+    may be unique (one job for all of them): unique ones are generated as bijections."""
+    candidates = [p for p in profiles if p.family in ("integral", "string") and p.non_null >= 2
+                  and p.distinct >= UNIQUE_CANDIDATE_RATIO * p.non_null]
+    for start in range(0, len(candidates), COLUMNS_PER_JOB):
+        chunk = candidates[start:start + COLUMNS_PER_JOB]
+        row = df.agg(*[F.count_distinct(F.col(quote(p.alias))).alias(p.alias) for p in chunk]).first()  # bounded
+        for p in chunk:
+            p.unique = int(row[p.alias]) == p.non_null

@@ -13,13 +13,37 @@ flat JSON arrays. The copula is sampled as a Gaussian *tree* (the Chow-Liu tree 
    its code at rho * parent position + sqrt(1 - rho^2) * own position (normal scale), so tails
    stay together (long departure delays with long arrival delays);
 3. u -> code (null / category / bin) -> value: categories by index, rare remainder from the
-   pattern, numbers through the quantile function, rounded and clipped.
+   pattern, numbers through the quantile function, rounded and clipped:
+   - doubles ("exact": false): Q(p) by linear interpolation, rounded to `step` or
+     `decimal_places`; with `grid_step`, draw 1 of the column's stream decides (uniform <
+     `grid_share`) whether the value is rounded to that coarser grid instead;
+   - exact columns ("exact": true; integers, dates as days, timestamps as microseconds,
+     decimals as unscaled integers, all JSON integers): between stored points v_i, v_(i+1) at
+     probabilities p_i, p_(i+1) the value is v_i + rint(t * (v_(i+1) - v_i)), t = (p - p_i) /
+     (p_(i+1) - p_i), in 64-bit (or, past 2^63, arbitrary-precision) integer arithmetic, then
+     rounded to the nearest multiple of `granularity` (ties up) and clipped to [min, max].
 A pair that is not a tree edge is therefore correlated through the tree path between the two
 columns rather than by its own entry of the copula matrix: one uniform per child instead of a
 normal, a dense Cholesky and a residual CDF (about 30 % of the engine's time per row), and
 on flights no loss in SDMetrics' Column Pair Trends (README: measured figures).
-Columns outside the copula (patterns, constants, ids, all-null) use further draws of their own
-streams. ENGINE_VERSION changes whenever the same plan would give different rows.
+Columns outside the copula use draw 0 of their own stream for the null flag
+(uniform < null_fraction) and:
+- "pattern": a string from the pattern (draw 1 picks the shape, or the text model when it
+  falls in the last cell; draw 2 the prefix; draw 2 + p the character at position p; text:
+  draw 2 the length Q(u) rounded, draws 3 + p the characters from `chars`, a-z when empty);
+- "constant": its one value ("decimal": its exact digits as a string);
+- "id": start + row * step;
+- "unique": a bijection of the row index. With x = mix(stream ^ UNIQUE_SALT) (Rng.mix), the
+  permutation of [0, n) is i -> (a * i + b) mod n, where a starts at 1 + x mod (top - 1),
+  top = max(2, min(n, (2^63 - n) / n)), and steps up (wrapping to 1 below top) until
+  gcd(a, n) = 1, and b = mix(x) mod n; for a block's inner permutation x = mix(x + block + 1).
+  Integers: start + permutation_n(row), n = `modulus`. Strings: j = permutation_n(row) falls in
+  the block [start, start + size) of one shape; m = j - start goes through that block's own
+  permutation over min(capacity, 2^62) and is written in mixed radix (last position fastest)
+  in the shape's alphabets. Distinct rows give distinct j, hence distinct strings. A unique
+  column without shapes ("text") draws free text like a pattern, then writes j in mixed radix
+  over its last `digits` characters in `alphabet` (padding short texts with alphabet[0]).
+ENGINE_VERSION changes whenever the same plan would give different rows.
 """
 
 from __future__ import annotations
@@ -29,14 +53,19 @@ import json
 import numpy as np
 from pyspark.sql import types as T
 
+from spark_synth.errors import GenerateError
+from spark_synth.model.correlation import nearest_correlation
 from spark_synth.model.io import SynthModel, dependency_order
+from spark_synth.model.keyspace import (MAX_MODULUS, block_sizes, block_starts, describe, key_shapes, lengths_vary,
+                                        modulus, widened, with_room)
 from spark_synth.model.marginals import UniformScale, rounding_step
 from spark_synth.model.schema import (CLASS_CHARS, CategoricalColumn, ConstantColumn, IdColumn,
-                                      NullColumn, NumericColumn, PatternColumn, PatternModel)
+                                      NullColumn, NumericColumn, PatternColumn, PatternModel, UniqueColumn)
 from spark_synth.seeding import stable_key
 
-ENGINE_VERSION = 3
-_INDEPENDENT_SOURCES = {NullColumn: "null", PatternColumn: "pattern", ConstantColumn: "constant", IdColumn: "id"}
+ENGINE_VERSION = 4
+_INDEPENDENT_SOURCES = {NullColumn: "null", PatternColumn: "pattern", ConstantColumn: "constant", IdColumn: "id",
+                        UniqueColumn: "unique"}
 
 
 def spark_type(column) -> T.DataType:
@@ -47,8 +76,9 @@ def output_schema(model: SynthModel) -> T.StructType:
     return T.StructType([T.StructField(c.name, spark_type(c), c.nullable) for c in model.columns])
 
 
-def compile_plan(model: SynthModel, driven: dict[str, dict[str, int]] | None = None) -> str:
-    """The JSON plan for spark_synth_engine (see module docstring). `driven` maps a copula column
+def compile_plan(model: SynthModel, rows: int, driven: dict[str, dict[str, int]] | None = None) -> str:
+    """The JSON plan for spark_synth_engine to make `rows` rows (see module docstring; only
+    unique columns depend on the row count, for their room). `driven` maps a copula column
     (a relational parent's hidden child count, fitted as a tree root) to the popularity-rank
     parameters {inverse, offset, rows}: the engine sets its normal to
     Phi^-1(1 - (rank + 0.5) / rows), rank = inverse * (row - offset) mod rows, instead of drawing
@@ -68,7 +98,7 @@ def compile_plan(model: SynthModel, driven: dict[str, dict[str, int]] | None = N
         "engine_version": ENGINE_VERSION,
         "schema": output_schema(model).json(),
         "copula": _copula(model, copula_names, position, driven),
-        "columns": [_column(c, c.name in copula_names) for c in model.columns],
+        "columns": [_column(c, c.name in copula_names, rows) for c in model.columns],
     }
     return json.dumps(plan, separators=(",", ":"), allow_nan=False)
 
@@ -100,7 +130,8 @@ def _copula(model: SynthModel, names: list[str], position: dict[str, int], drive
                             conditional=conditional_table(dependency.table, scales[parent].n_codes))
         variables.append(variable)
     at_roots = [index[n] for n in roots]
-    root_correlation = correlation[np.ix_(at_roots, at_roots)]
+    # Stored correlations are rounded: repair the roots' block so Cholesky always succeeds.
+    root_correlation = nearest_correlation(correlation[np.ix_(at_roots, at_roots)])
     return {"dimension": len(roots), "cholesky": np.linalg.cholesky(root_correlation).ravel().tolist(),
             "variables": variables}
 
@@ -124,19 +155,15 @@ def conditional_table(table: dict[str, dict[str, float]], parent_codes: int) -> 
     return {"row_start": row_start, "cumulative": cumulative, "children": children}
 
 
-def _column(column, in_copula: bool) -> dict:
+def _column(column, in_copula: bool, rows: int) -> dict:
     key = stable_key(column.name)
     out = {"name": column.name, "key": key - (1 << 64) if key >= 1 << 63 else key,
            "null_fraction": column.null_fraction, "numeric": None, "categories": None,
-           "pattern": None, "id": None}
+           "pattern": None, "id": None, "unique": None}
     if in_copula:
         out["source"] = "copula"
         if isinstance(column, NumericColumn):
-            out["numeric"] = {"p_null": column.null_fraction,
-                              "probabilities": list(column.quantiles.probabilities),
-                              "values": list(column.quantiles.values),
-                              "step": rounding_step(column), "decimal_places": column.decimal_places,
-                              "min": column.min, "max": column.max}
+            out["numeric"] = _numeric(column)
         elif isinstance(column, CategoricalColumn):
             out["categories"] = list(column.values)
             if column.pattern is not None:
@@ -154,7 +181,63 @@ def _column(column, in_copula: bool) -> dict:
         out["categories"] = [column.value]
     elif isinstance(column, IdColumn):
         out["id"] = {"start": column.start, "step": column.step}
+    elif isinstance(column, UniqueColumn):
+        out["unique"] = unique_plan(column, rows)
     return out
+
+
+def _numeric(column: NumericColumn) -> dict:
+    common = {"p_null": column.null_fraction, "probabilities": list(column.quantiles.probabilities),
+              "values": list(column.quantiles.values), "min": column.min, "max": column.max}
+    if column.exact:
+        return {**common, "exact": True, "granularity": column.granularity}
+    return {**common, "exact": False, "step": rounding_step(column), "decimal_places": column.decimal_places,
+            "grid_step": column.grid_step, "grid_share": column.grid_share}
+
+
+def unique_plan(column: UniqueColumn, rows: int) -> dict:
+    """Room for `rows` unique values (widened alphabets for strings), or a GenerateError that
+    says how many the column can hold."""
+    if column.pattern is None:  # integers
+        n = max(column.size, rows)
+        low, high = column.type.limits()
+        if column.start + n - 1 > high:
+            raise GenerateError(
+                f"column {column.name!r} holds unique {column.type.name} values from {column.start:,}; {rows:,} rows "
+                f"need values up to {column.start + n - 1:,}, beyond its type's maximum {high:,}. Generate at most "
+                f"{high - column.start + 1:,} rows or widen the column's type before fitting")
+        return {"start": column.start, "modulus": n}
+    if not any(s.shape for s in column.pattern.shapes):
+        return _unique_text(column)
+    learned = key_shapes(column.pattern)
+    shapes = with_room(learned, rows, lengthen=lengths_vary(column.pattern))
+    if shapes is None:
+        raise GenerateError(
+            f"column {column.name!r} is unique in the real data; its {describe(learned)} have room for "
+            f"{modulus(widened(learned)):,} distinct values, {rows:,} rows requested. The real values all have the same "
+            "length, so longer ones would not look real: generate fewer rows, or fit with "
+            f"kinds={{{column.name!r}: 'pattern'}} (--kind {column.name}=pattern) to allow repeats")
+    n = modulus(shapes)
+    return {"modulus": n, "shapes": [
+        {"start": start, "size": size, "capacity": min(s.capacity, MAX_MODULUS),
+         "alphabets": [[ord(c) for c in a] for a in s.alphabets]}
+        for s, start, size in zip(shapes, block_starts(shapes, n), block_sizes(shapes, n))]}
+
+
+UNIQUE_TEXT_ROOM = 1 << 40
+
+
+def _unique_text(column: UniqueColumn) -> dict:
+    """Free text (no shape seen often enough: notes, addresses) drawn from the text model, its
+    last `digits` characters replaced by the row's number in the column's own characters."""
+    chars = sorted(column.pattern.text.chars) if len(column.pattern.text.chars) >= 2 else \
+        [chr(c) for c in range(ord("a"), ord("z") + 1)]
+    digits = 1
+    while len(chars) ** digits < UNIQUE_TEXT_ROOM:
+        digits += 1
+    text = PatternModel(text=column.pattern.text.model_copy(update={"probability": 1.0}))
+    return {"modulus": min(len(chars) ** digits, MAX_MODULUS), "text": compile_pattern(text),
+            "alphabet": [ord(c) for c in chars], "digits": digits}
 
 
 def compile_pattern(pattern: PatternModel) -> dict:
@@ -176,7 +259,15 @@ def compile_pattern(pattern: PatternModel) -> dict:
             compiled["prefixes"] = [[ord(c) for c in p] for p in shape.prefixes]
             compiled["prefix_cumulative"] = _cumulative(list(shape.prefixes.values()))
         shapes.append(compiled)
-    return {"cumulative": _cumulative([s.probability for s in pattern.shapes]), "shapes": shapes}
+    out = {"cumulative": _cumulative([s.probability for s in pattern.shapes]
+                                     + ([pattern.text.probability] if pattern.text else [])),
+           "shapes": shapes, "text": None}
+    if pattern.text is not None:
+        chars = pattern.text.chars
+        out["text"] = {"probabilities": list(pattern.text.lengths.probabilities),
+                       "lengths": list(pattern.text.lengths.values),
+                       "chars": [ord(c) for c in chars], "cumulative": _cumulative(list(chars.values())) if chars else []}
+    return out
 
 
 def _cumulative(probabilities: list[float]) -> list[float]:

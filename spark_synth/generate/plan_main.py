@@ -30,10 +30,11 @@ def main(argv: list[str] | None = None) -> int:
             raise SparkSynthError(f"option 'rows' must be a positive integer, got {args.rows!r}")
         model = load_model(args.model)
         check_key_space(model, rows)
+        plan = compile_plan(model, rows)
     except SparkSynthError as exc:
         print(str(exc).replace("\n", " "), file=sys.stderr)
         return 2
-    sys.stdout.write(compile_plan(model))
+    sys.stdout.write(plan)
     return 0
 
 

@@ -26,18 +26,15 @@ def default_partitions(spark: SparkSession, rows: int) -> int:
     return parallelism * max(1, math.ceil(rows / (parallelism * ROWS_PER_PARTITION)))
 
 
-INTEGER_MAX = {"byte": 2**7 - 1, "short": 2**15 - 1, "integer": 2**31 - 1, "long": 2**63 - 1}
-
-
 def check_key_space(model: SynthModel, rows: int) -> None:
     """Id columns count up from their start; refuse a row count their Spark type cannot hold."""
     for column in model.columns:
         if isinstance(column, IdColumn):
             largest = column.start + (rows - 1) * column.step
-            limit = INTEGER_MAX.get(column.spark_type.strip('"'))
-            if limit is not None and largest > limit:
+            limit = column.type.limits()[1]
+            if largest > limit:
                 raise GenerateError(
-                    f"column {column.name!r} holds unique ids of type {column.spark_type.strip(chr(34))}; "
+                    f"column {column.name!r} holds unique ids of type {column.type.name}; "
                     f"{rows:,} rows would need ids up to {largest:,}, beyond its maximum {limit:,}. "
                     "Generate fewer rows or widen the column's type before fitting")
 
@@ -61,7 +58,7 @@ def generate_dataframe(spark: SparkSession, model: SynthModel, rows: int, seed: 
     check_key_space(model, rows)
     ensure_engine(spark)
     reader = (spark.read.format(ENGINE_CLASS)
-              .option("plan", compile_plan(model, driven))
+              .option("plan", compile_plan(model, rows, driven))
               .option("rows", str(rows))
               .option("seed", str(seed))
               .option("partitions", str(partitions)))

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import os
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable
 
@@ -11,9 +13,37 @@ from pydantic import ValidationError
 
 from spark_synth.errors import ModelFileError
 from spark_synth.model.schema import FORMAT_NAME, SCHEMA_VERSION, SynthModelFile
+from spark_synth.model.types import parse_spark_type
+
+
+def _v1_to_v2(raw: dict[str, Any]) -> dict[str, Any]:
+    """Version 2 stores exact columns (integers, dates, timestamps, decimals) as whole numbers of
+    their unit: v1's floats are rounded, decimals become unscaled integers, decimal constants
+    strings with their exact digits."""
+    raw = copy.deepcopy(raw)
+    for column in raw.get("columns", []):
+        try:
+            spark = parse_spark_type(column.get("spark_type"))
+        except ValueError:
+            continue  # validation reports it with its field path
+        kind = column.get("kind")
+        if kind in ("continuous", "integer", "decimal", "datetime") and spark.exact:
+            factor = 10 ** spark.scale if spark.family == "decimal" else 1
+            whole = lambda x: int(round(Decimal(repr(x)) * factor)) if isinstance(x, (int, float)) else x  # noqa: E731
+            column["min"], column["max"] = whole(column.get("min")), whole(column.get("max"))
+            quantiles = column.get("quantiles") or {}
+            quantiles["values"] = [whole(x) for x in quantiles.get("values", [])]
+            if spark.family == "decimal":
+                column["unit"] = "unscaled"
+                column.pop("decimal_places", None)
+        if kind == "constant" and spark.family == "decimal" and isinstance(column.get("value"), (int, float)):
+            column["value"] = str(Decimal(repr(column["value"])).quantize(Decimal(1).scaleb(-spark.scale)))
+    raw["schema_version"] = 2
+    return raw
+
 
 # Pure dict -> dict upgrades, keyed by the version they upgrade *from*.
-MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2}
 
 
 class SynthModel:
@@ -40,11 +70,7 @@ class SynthModel:
         return json.dumps(self.to_dict(), indent=1, ensure_ascii=False, allow_nan=False)
 
     def save(self, path: str | os.PathLike) -> None:
-        """Write atomically (temp file + rename) so a crash never leaves a truncated model."""
-        target = Path(path)
-        tmp = target.with_name(target.name + ".tmp")
-        tmp.write_text(self.to_json() + "\n", encoding="utf-8")
-        os.replace(tmp, target)
+        write_atomically(path, self.to_json())
 
     @classmethod
     def from_json(cls, text: str, source: str = "<string>") -> "SynthModel":
@@ -64,12 +90,20 @@ class SynthModel:
             raise ModelFileError(
                 f"model file {source}: field 'format' is {raw.get('format')!r}, expected "
                 f"{FORMAT_NAME!r}; is this a spark_synth model file?")
-        raw = _migrate(raw, source)
+        raw = migrate(raw, source)
         try:
             spec = SynthModelFile.model_validate(raw)
         except ValidationError as exc:
             raise ModelFileError(f"model file {source} is invalid:\n{_describe(exc)}") from None
         return cls(spec)
+
+
+def write_atomically(path: str | os.PathLike, text: str) -> None:
+    """Temp file + rename, so a crash never leaves a truncated model file."""
+    target = Path(path)
+    tmp = target.with_name(target.name + ".tmp")
+    tmp.write_text(text + "\n", encoding="utf-8")
+    os.replace(tmp, target)
 
 
 def load_model(path: str | os.PathLike) -> SynthModel:
@@ -80,7 +114,8 @@ def load_model(path: str | os.PathLike) -> SynthModel:
     return SynthModel.from_json(target.read_text(encoding="utf-8"), str(target))
 
 
-def _migrate(raw: dict[str, Any], source: str) -> dict[str, Any]:
+def migrate(raw: dict[str, Any], source: str) -> dict[str, Any]:
+    """The single-table model `raw` upgraded to SCHEMA_VERSION."""
     version = raw.get("schema_version")
     if not isinstance(version, int) or isinstance(version, bool):
         raise ModelFileError(f"model file {source}: field 'schema_version' must be an integer")

@@ -25,7 +25,7 @@ U_MAX = 1.0 - 1e-12
 
 def quantile(qf: QuantileFunction, v: np.ndarray) -> np.ndarray:
     """Q(v): piecewise-linear inverse CDF through the stored quantile points."""
-    return np.interp(v, np.asarray(qf.probabilities), np.asarray(qf.values))
+    return np.interp(v, np.asarray(qf.probabilities, dtype=np.float64), np.asarray(qf.values, dtype=np.float64))
 
 
 def cdf_mid(qf: QuantileFunction, x: np.ndarray) -> np.ndarray:
@@ -71,8 +71,8 @@ def bin_probabilities(bins: int) -> np.ndarray:
 
 
 def rounding_step(column: NumericColumn) -> float | None:
-    """Spacing of the values a numeric column can take (None: any double)."""
-    if column.kind in ("integer", "datetime"):
+    """Spacing of the values a numeric column can take on its unit scale (None: any double)."""
+    if column.exact or column.kind == "integer":
         return float(column.granularity)
     if column.decimal_places is not None:
         return 10.0 ** -column.decimal_places
@@ -102,7 +102,7 @@ class UniformScale:
                 # Cut halfway between representable values so rounding never crosses a cut.
                 cuts = (np.floor(cuts / step) + 0.5) * step
             cuts = np.unique(cuts)
-            self.cuts = cuts[cuts < qf.values[-1]]
+            self.cuts = cuts[cuts < float(qf.values[-1])]
             upper = (1.0 - p_null) * np.concatenate([cdf_right(qf, self.cuts), [1.0]])
             self.numeric = True
         self.bins = bins

@@ -24,7 +24,7 @@ from typing import Any, Literal
 from pydantic import Field, ValidationError, model_validator
 
 from spark_synth.errors import ModelFileError
-from spark_synth.model.io import SynthModel
+from spark_synth.model.io import SynthModel, migrate, write_atomically
 from spark_synth.model.schema import CategoryValue, FiniteFloat, Probability, Strict, SynthModelFile
 
 RELATIONAL_FORMAT = "spark_synth.relational"
@@ -177,7 +177,8 @@ class RelationalModel:
         self.models = {t.name: SynthModel(t.model) for t in spec.tables}
 
     def save(self, path: str | os.PathLike) -> None:
-        Path(path).write_text(json.dumps(self.spec.model_dump(mode="json"), indent=1), encoding="utf-8")
+        write_atomically(path, json.dumps(self.spec.model_dump(mode="json", exclude_none=True), indent=1,
+                                          ensure_ascii=False, allow_nan=False))
 
 
 def is_relational(raw: Any) -> bool:
@@ -205,6 +206,9 @@ def load_relational(path: str | os.PathLike) -> RelationalModel:
     if raw.get("schema_version") != RELATIONAL_VERSION:
         raise ModelFileError(f"model file {target}: schema_version {raw.get('schema_version')!r} is not supported "
                              f"(this spark_synth reads {RELATIONAL_VERSION})")
+    for table in raw.get("tables") or []:
+        if isinstance(table, dict) and isinstance(table.get("model"), dict):
+            table["model"] = migrate(table["model"], f"{target} (table {table.get('name')!r})")
     try:
         return RelationalModel(RelationalModelFile.model_validate(raw))
     except ValidationError as exc:

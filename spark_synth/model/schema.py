@@ -9,15 +9,25 @@ from __future__ import annotations
 import math
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from decimal import Decimal, InvalidOperation
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, model_validator
+
+from spark_synth.model.types import SparkType, parse_spark_type
 
 FORMAT_NAME = "spark_synth.model"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
 FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
+# Exact columns (integers, dates, timestamps, decimals) store whole numbers of their unit as JSON
+# integers, which keep every digit; doubles store floats.
+Number = Union[StrictInt, FiniteFloat]
 CategoryValue = Union[bool, int, FiniteFloat, str]
 PROBABILITY_TOLERANCE = 1e-6
+# Stored correlations are rounded to 6 places: a valid matrix may dip this far below 0.
+PSD_TOLERANCE = 1e-3
 # Character classes of a Shape: class letter -> (first code point, how many).
 CLASS_CHARS = {"A": (65, 26), "a": (97, 26), "9": (48, 10)}
 
@@ -35,7 +45,7 @@ class QuantileFunction(Strict):
     """Monotone quantile function of the non-null values: Q(probabilities[i]) = values[i]."""
 
     probabilities: list[Probability] = Field(min_length=2)
-    values: list[FiniteFloat] = Field(min_length=2)
+    values: list[Number] = Field(min_length=2)
 
     @model_validator(mode="after")
     def _monotone(self) -> "QuantileFunction":
@@ -50,30 +60,90 @@ class QuantileFunction(Strict):
         return self
 
 
+# Which kinds can model a column of each type family (the engine has no other paths).
+KINDS_BY_FAMILY: dict[str, set[str]] = {
+    "integral": {"integer", "continuous", "categorical", "id", "unique", "constant", "null"},
+    "fractional": {"continuous", "integer", "categorical", "constant", "null"},
+    "decimal": {"decimal", "constant", "null"},
+    "string": {"categorical", "pattern", "unique", "constant", "null"},
+    "boolean": {"boolean", "constant", "null"},
+    "date": {"datetime", "null"},
+    "timestamp": {"datetime", "null"},
+    "timestamp_ntz": {"datetime", "null"},
+}
+# The unit an exact column's numbers are counted in.
+UNIT_BY_FAMILY = {"integral": "number", "decimal": "unscaled", "date": "day", "timestamp": "microsecond",
+                  "timestamp_ntz": "microsecond", "fractional": "number"}
+
+
 class ColumnBase(Strict):
     name: str = Field(min_length=1)
     spark_type: str = Field(description="Spark DataType as JSON, restores the source schema")
     nullable: bool = True
     null_fraction: Probability = 0.0
 
+    @property
+    def type(self) -> SparkType:
+        return parse_spark_type(self.spark_type)
+
+    @model_validator(mode="after")
+    def _type_and_nulls(self) -> "ColumnBase":
+        family = parse_spark_type(self.spark_type).family  # ValueError names the bad type
+        kind = getattr(self, "kind", None)
+        if kind is not None and kind not in KINDS_BY_FAMILY[family]:
+            raise ValueError(f"kind {kind!r} cannot generate a {family} column ({self.spark_type}); "
+                             f"use one of {sorted(KINDS_BY_FAMILY[family])}")
+        if not self.nullable and self.null_fraction > 0:
+            raise ValueError(f"nullable is false but null_fraction is {self.null_fraction}: a non-nullable "
+                             "column cannot hold nulls; set null_fraction to 0 or nullable to true")
+        return self
+
 
 class NumericColumn(ColumnBase):
-    """Continuous, integer, decimal and datetime columns: a quantile function between min and max."""
+    """Continuous, integer, decimal and datetime columns: a quantile function between min and max.
+
+    Exact columns (integral, date, timestamp and decimal types) hold whole numbers of their `unit`
+    (the value, days, microseconds, the unscaled decimal value * 10^scale) in min, max and the
+    quantile values, and are generated in integer arithmetic: a billion-scale id or the timestamp
+    9999-12-31 23:59:59 keeps every digit. Doubles hold floats.
+    """
 
     kind: Literal["continuous", "integer", "decimal", "datetime"]
     quantiles: QuantileFunction
-    min: FiniteFloat
-    max: FiniteFloat
+    min: Number
+    max: Number
     decimal_places: int | None = Field(default=None, ge=0, le=38,
-                                       description="round generated values to this many places")
+                                       description="doubles: round generated values to this many places")
     granularity: int = Field(default=1, ge=1,
-                             description="integers/datetimes are multiples of this (in `unit`s)")
-    unit: Literal["number", "microsecond", "day"] = "number"
+                             description="exact columns: values are multiples of this (in `unit`s); "
+                                         "whole-valued doubles: 1")
+    unit: Literal["number", "microsecond", "day", "unscaled"] = "number"
+    grid_step: FiniteFloat | None = Field(default=None, gt=0,
+                                          description="doubles: a coarser grid a share of the values lies on")
+    grid_share: Probability | None = Field(default=None, description="share of values on grid_step")
+
+    @property
+    def exact(self) -> bool:
+        return self.type.exact
 
     @model_validator(mode="after")
     def _range(self) -> "NumericColumn":
+        spark = self.type
+        if spark.exact:
+            numbers = [self.min, self.max, *self.quantiles.values]
+            if any(not isinstance(x, int) for x in numbers):
+                raise ValueError(f"a {spark.family} column stores whole numbers of its unit in min, max and "
+                                 "quantiles.values (JSON integers)")
+            expected = UNIT_BY_FAMILY[spark.family]
+            if self.unit != expected:
+                raise ValueError(f"unit must be {expected!r} for a {spark.family} column")
+            low, high = spark.limits()
+            if self.min < low or self.max > high:
+                raise ValueError(f"min/max {self.min}..{self.max} outside what {self.spark_type} holds ({low}..{high})")
         if self.min > self.max:
             raise ValueError("min must be <= max")
+        if (self.grid_step is None) != (self.grid_share is None):
+            raise ValueError("grid_step and grid_share go together")
         return self
 
 
@@ -92,9 +162,10 @@ class CharDistribution(Strict):
 
 
 class Shape(Strict):
-    """One character-class template, e.g. 'A9999' (A upper, a lower, 9 digit, else literal)."""
+    """One character-class template, e.g. 'A9999' (A upper, a lower, 9 digit, else literal);
+    '' is the empty string, a value of its own in many real tables."""
 
-    shape: str = Field(min_length=1)
+    shape: str
     probability: Probability
     positions: list[CharDistribution | None]
     prefix_length: int = Field(default=0, ge=0)
@@ -111,12 +182,40 @@ class Shape(Strict):
         return self
 
 
+class TextModel(Strict):
+    """Strings no kept shape describes (shapes seen fewer than min_count times, strings longer
+    than the longest shape spark_synth counts): a length distribution and the characters seen
+    at least min_count times in the column, drawn independently. No characters: a-z."""
+
+    probability: Probability
+    lengths: QuantileFunction
+    chars: dict[str, Probability] = Field(default_factory=dict)
+
+    @field_validator("chars")
+    @classmethod
+    def _single_chars(cls, chars: dict[str, float]) -> dict[str, float]:
+        if any(len(c) != 1 for c in chars):
+            raise ValueError("keys must be single characters")
+        _check_distribution(list(chars.values()), "text character probabilities")
+        return chars
+
+    @model_validator(mode="after")
+    def _lengths(self) -> "TextModel":
+        if any(not isinstance(x, int) or x < 0 for x in self.lengths.values):
+            raise ValueError("lengths.values must be non-negative whole numbers")
+        return self
+
+
 class PatternModel(Strict):
-    shapes: list[Shape] = Field(min_length=1)
+    shapes: list[Shape] = Field(default_factory=list)
+    text: TextModel | None = None
 
     @model_validator(mode="after")
     def _total(self) -> "PatternModel":
-        _check_distribution([s.probability for s in self.shapes], "shape probabilities")
+        if not self.shapes and self.text is None:
+            raise ValueError("a pattern needs shapes or a text model")
+        total = [s.probability for s in self.shapes] + ([self.text.probability] if self.text else [])
+        _check_distribution(total, "shape probabilities (+ text.probability)")
         return self
 
 
@@ -144,6 +243,8 @@ class CategoricalColumn(ColumnBase):
                             "probabilities + other_probability")
         if self.other_probability > 0 and self.pattern is None:
             raise ValueError("other_probability > 0 needs a pattern to draw rare values from")
+        for value in self.values:
+            _check_value(value, self.type, "values")
         return self
 
 
@@ -161,10 +262,71 @@ class IdColumn(ColumnBase):
     start: int
     step: int = Field(default=1, ge=1)
 
+    @model_validator(mode="after")
+    def _fits(self) -> "IdColumn":
+        low, high = self.type.limits()
+        if not low <= self.start <= high:
+            raise ValueError(f"start {self.start} is outside what {self.spark_type} holds")
+        return self
+
+
+class UniqueColumn(ColumnBase):
+    """Values seen once each in the real data, generated as a bijection of the row index, so they
+    stay unique at any row count (semantics in spark_synth/generate/plan.py).
+
+    Integers: start + a permutation of [0, max(size, rows)), size = the real max - min + 1.
+    Strings: the pattern's shapes (alphabets per position, widened to their character class when
+    the rows need more room), each taking its share of the rows.
+    """
+
+    kind: Literal["unique"]
+    start: int | None = None
+    size: int | None = Field(default=None, ge=1)
+    pattern: PatternModel | None = None
+
+    @model_validator(mode="after")
+    def _fields(self) -> "UniqueColumn":
+        if self.type.family == "integral" and (self.start is None or self.size is None):
+            raise ValueError("unique integers need start and size")
+        if self.type.family == "string" and self.pattern is None:
+            raise ValueError("unique strings need a pattern")
+        return self
+
 
 class ConstantColumn(ColumnBase):
+    """One value; a decimal's is a string with its exact digits ("12.50")."""
+
     kind: Literal["constant"]
     value: CategoryValue
+
+    @model_validator(mode="after")
+    def _typed(self) -> "ConstantColumn":
+        _check_value(self.value, self.type, "value")
+        return self
+
+
+def _check_value(value, spark: SparkType, where: str) -> None:
+    """A stored category or constant must be writable as the column's type."""
+    family = spark.family
+    if family == "integral":
+        low, high = spark.limits()
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise ValueError(f"{where}: {value!r} is not a {spark.name} value")
+    elif family == "decimal":
+        try:
+            exact = Decimal(value) if isinstance(value, str) else None
+        except InvalidOperation:
+            exact = None
+        if exact is None or not exact.is_finite() or exact != exact.quantize(Decimal(1).scaleb(-spark.scale)) \
+                or abs(exact) >= Decimal(10) ** (spark.precision - spark.scale):
+            raise ValueError(f"{where}: {value!r} is not a decimal({spark.precision},{spark.scale}) written as a "
+                             "string such as \"12.50\"")
+    elif family == "string" and not isinstance(value, str):
+        raise ValueError(f"{where}: {value!r} is not a string")
+    elif family == "boolean" and not isinstance(value, bool):
+        raise ValueError(f"{where}: {value!r} is not true or false")
+    elif family == "fractional" and (isinstance(value, bool) or not isinstance(value, (int, float))):
+        raise ValueError(f"{where}: {value!r} is not a number")
 
 
 class NullColumn(ColumnBase):
@@ -172,7 +334,7 @@ class NullColumn(ColumnBase):
 
 
 ColumnModel = Annotated[
-    Union[NumericColumn, CategoricalColumn, PatternColumn, IdColumn, ConstantColumn, NullColumn],
+    Union[NumericColumn, CategoricalColumn, PatternColumn, IdColumn, UniqueColumn, ConstantColumn, NullColumn],
     Field(discriminator="kind"),
 ]
 
@@ -195,6 +357,14 @@ class Copula(Strict):
             for j in range(i):
                 if not math.isclose(self.correlation[i][j], self.correlation[j][i], abs_tol=1e-9):
                     raise ValueError(f"correlation must be symmetric at [{i}][{j}]")
+                if not -1.0 <= self.correlation[i][j] <= 1.0:
+                    raise ValueError(f"correlation[{i}][{j}] = {self.correlation[i][j]} is outside [-1, 1]")
+        if d:
+            smallest = float(np.linalg.eigvalsh(np.asarray(self.correlation, dtype=np.float64)).min())
+            if smallest < -PSD_TOLERANCE:
+                raise ValueError(f"correlation is not positive semi-definite (smallest eigenvalue {smallest:.4g}): "
+                                 "no set of columns can have these correlations; re-fit the model or repair "
+                                 "the matrix (e.g. nearest correlation matrix)")
         return self
 
 
@@ -232,7 +402,7 @@ class TableInfo(Strict):
 
 class SynthModelFile(Strict):
     format: Literal["spark_synth.model"]
-    schema_version: Literal[1]
+    schema_version: Literal[2]
     created_by: str
     table: TableInfo
     privacy: Privacy

@@ -1,6 +1,8 @@
 package org.sparksynth.engine;
 
 import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.math.RoundingMode;
 import org.apache.spark.sql.execution.vectorized.WritableColumnVector;
 import org.apache.spark.sql.types.BooleanType;
 import org.apache.spark.sql.types.ByteType;
@@ -24,7 +26,6 @@ final class Output {
     final Kind kind;
     private final int precision;
     private final int scale;
-    private final double unscaledFactor;
 
     Output(DataType type) {
         int p = 0;
@@ -58,7 +59,6 @@ final class Output {
         }
         precision = p;
         scale = s;
-        unscaledFactor = Math.pow(10.0, s);
     }
 
     void number(WritableColumnVector v, int row, double x) {
@@ -70,9 +70,48 @@ final class Output {
             case DOUBLE -> v.putDouble(row, x);
             case FLOAT -> v.putFloat(row, (float) x);
             case BOOLEAN -> v.putBoolean(row, x != 0.0);
-            case DECIMAL -> decimal(v, row, (long) Math.rint(x * unscaledFactor));
+            case DECIMAL -> v.putDecimal(row, Decimal.apply(BigDecimal.valueOf(x).setScale(scale, RoundingMode.HALF_EVEN)),
+                    precision);
             default -> throw new IllegalStateException("a number cannot be written as " + kind);
         }
+    }
+
+    /** An exact column's whole number of its unit (value, day, microsecond, unscaled decimal). */
+    void exact(WritableColumnVector v, int row, long x) {
+        switch (kind) {
+            case LONG, TIMESTAMP -> v.putLong(row, x);
+            case INT, DATE -> v.putInt(row, (int) x);
+            case SHORT -> v.putShort(row, (short) x);
+            case BYTE -> v.putByte(row, (byte) x);
+            case DECIMAL -> decimal(v, row, x);
+            default -> throw new IllegalStateException("a whole number of units cannot be written as " + kind);
+        }
+    }
+
+    /** exact() for rows [0, n), null where code is 0. */
+    void exacts(WritableColumnVector v, long[] x, int[] code, int n) {
+        if (kind == Kind.LONG || kind == Kind.TIMESTAMP) {
+            for (int r = 0; r < n; r++) {
+                if (code[r] == 0) {
+                    v.putNull(r);
+                } else {
+                    v.putLong(r, x[r]);
+                }
+            }
+            return;
+        }
+        for (int r = 0; r < n; r++) {
+            if (code[r] == 0) {
+                v.putNull(r);
+            } else {
+                exact(v, r, x[r]);
+            }
+        }
+    }
+
+    /** A decimal beyond 18 digits, from its unscaled value. */
+    void bigDecimal(WritableColumnVector v, int row, BigInteger unscaled) {
+        v.putDecimal(row, Decimal.apply(new BigDecimal(unscaled, scale)), precision);
     }
 
     /** number() for rows [0, n), null where code is 0: one switch per batch, tight loops. */
@@ -123,7 +162,7 @@ final class Output {
             case INT, DATE -> v.putInt(row, (int) x);
             case SHORT -> v.putShort(row, (short) x);
             case BYTE -> v.putByte(row, (byte) x);
-            case DECIMAL -> decimal(v, row, x * (long) unscaledFactor);
+            case DECIMAL -> v.putDecimal(row, Decimal.apply(BigDecimal.valueOf(x).setScale(scale)), precision);
             default -> number(v, row, (double) x);
         }
     }
@@ -144,7 +183,8 @@ final class Output {
             case STRING -> v.putByteArray(row, c.strings[i]);
             case BOOLEAN -> v.putBoolean(row, c.booleans[i]);
             case DOUBLE, FLOAT -> number(v, row, c.numbers[i]);
-            case DECIMAL -> number(v, row, c.numbers[i]);
+            case DECIMAL -> v.putDecimal(row, Decimal.apply(c.decimals[i].setScale(scale, RoundingMode.HALF_EVEN)),
+                    precision);
             default -> integer(v, row, c.integers[i]);
         }
     }

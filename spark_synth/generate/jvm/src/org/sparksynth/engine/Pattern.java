@@ -6,7 +6,9 @@ import java.nio.charset.StandardCharsets;
 /**
  * Draws strings from a learned pattern: a shape (character-class template) by probability, an
  * optional prefix, then one character per position (a learned table, a class range or a
- * literal). Uses draws firstDraw, firstDraw+1, ... of the column's stream for the row.
+ * literal); or, in the last cell of the shape distribution, free text: a length from the text
+ * model's quantile function and characters from its table (a-z when it has none). Uses draws
+ * firstDraw, firstDraw+1, ... of the column's stream for the row.
  */
 final class Pattern {
     private static final int TABLE = 0;
@@ -15,6 +17,9 @@ final class Pattern {
 
     private final double[] shapeCumulative;
     private final Shape[] shapes;
+    private final QuantileFunction textLengths;
+    private final int[] textChars;
+    private final double[] textCumulative;
 
     private static final class Shape {
         int length;
@@ -83,11 +88,41 @@ final class Pattern {
             shape.ascii = ascii;
             shapes[s] = shape;
         }
+        JsonNode text = node.get("text");
+        if (text != null && !text.isNull()) {
+            textLengths = new QuantileFunction(Json.doubles(text.get("probabilities")), Json.doubles(text.get("lengths")));
+            textChars = Json.ints(text.get("chars"));
+            textCumulative = Json.doubles(text.get("cumulative"));
+        } else {
+            textLengths = null;
+            textChars = null;
+            textCumulative = null;
+        }
+    }
+
+    private byte[] text(long stream, long row, int firstDraw) {
+        int[] codePoints = textCodePoints(stream, row, firstDraw);
+        return new String(codePoints, 0, codePoints.length).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The free-text draw of a row: its length, then its characters. */
+    int[] textCodePoints(long stream, long row, int firstDraw) {
+        int length = (int) Math.max(0, Math.rint(textLengths.at(Rng.uniform(Rng.bits(stream, row, firstDraw + 1)))));
+        int[] codePoints = new int[length];
+        for (int p = 0; p < length; p++) {
+            double u = Rng.uniform(Rng.bits(stream, row, firstDraw + 2 + p));
+            codePoints[p] = textChars.length == 0 ? 'a' + (int) (u * 26) : textChars[GuideTable.pick(textCumulative, u)];
+        }
+        return codePoints;
     }
 
     /** UTF-8 bytes of the string drawn for one row. */
     byte[] draw(long stream, long row, int firstDraw) {
-        Shape shape = shapes[GuideTable.pick(shapeCumulative, Rng.uniform(Rng.bits(stream, row, firstDraw)))];
+        int picked = GuideTable.pick(shapeCumulative, Rng.uniform(Rng.bits(stream, row, firstDraw)));
+        if (picked >= shapes.length) {
+            return text(stream, row, firstDraw);
+        }
+        Shape shape = shapes[picked];
         int[] codePoints = new int[shape.length];
         for (int p = 0; p < shape.length; p++) {
             switch (shape.kind[p]) {

@@ -13,7 +13,7 @@ import org.apache.spark.sql.types.StructType;
  * statistics. Parsed once per task from the JSON text carried in the scan options.
  */
 final class Plan {
-    static final int ENGINE_VERSION = 3;
+    static final int ENGINE_VERSION = 4;
     static final double U_MAX = 1.0 - 1e-12;
 
     final StructType schema;
@@ -62,16 +62,24 @@ final class Plan {
         double decimalScale = Double.NaN;
         double min;
         double max;
+        /** A share of the values rounded to a coarser grid (draw 1 decides), NaN: none. */
+        double gridStep = Double.NaN;
+        double gridShare;
+        /** Exact columns (integers, days, microseconds, unscaled decimals), else null. */
+        ExactNumbers exact;
         // categories (copula categorical columns; constants have one)
         int categoryCount;
         byte[][] strings;
         long[] integers;
         double[] numbers;
         boolean[] booleans;
+        java.math.BigDecimal[] decimals;
         Pattern pattern;
         // ids
         long idStart;
         long idStep;
+        /** Unique columns: the plan's description, made a bijection per seed by UniqueKeys. */
+        JsonNode unique;
     }
 
     private Plan(JsonNode root) {
@@ -185,17 +193,25 @@ final class Plan {
         if (numeric != null && !numeric.isNull()) {
             c.numeric = true;
             c.pNull = numeric.get("p_null").asDouble();
-            c.quantiles = new QuantileFunction(Json.doubles(numeric.get("probabilities")),
-                    Json.doubles(numeric.get("values")));
-            if (!numeric.get("step").isNull()) {
-                c.step = numeric.get("step").asDouble();
-                c.perStep = 1.0 / c.step;
+            if (numeric.get("exact").asBoolean()) {
+                c.exact = new ExactNumbers(numeric);
+            } else {
+                c.quantiles = new QuantileFunction(Json.doubles(numeric.get("probabilities")),
+                        Json.doubles(numeric.get("values")));
+                if (!numeric.get("step").isNull()) {
+                    c.step = numeric.get("step").asDouble();
+                    c.perStep = 1.0 / c.step;
+                }
+                if (!numeric.get("decimal_places").isNull()) {
+                    c.decimalScale = Math.pow(10.0, numeric.get("decimal_places").asInt());
+                }
+                if (!numeric.get("grid_step").isNull()) {
+                    c.gridStep = numeric.get("grid_step").asDouble();
+                    c.gridShare = numeric.get("grid_share").asDouble();
+                }
+                c.min = numeric.get("min").asDouble();
+                c.max = numeric.get("max").asDouble();
             }
-            if (!numeric.get("decimal_places").isNull()) {
-                c.decimalScale = Math.pow(10.0, numeric.get("decimal_places").asInt());
-            }
-            c.min = numeric.get("min").asDouble();
-            c.max = numeric.get("max").asDouble();
         }
         JsonNode categories = n.get("categories");
         if (categories != null && !categories.isNull()) {
@@ -204,9 +220,12 @@ final class Plan {
             c.integers = new long[c.categoryCount];
             c.numbers = new double[c.categoryCount];
             c.booleans = new boolean[c.categoryCount];
+            c.decimals = new java.math.BigDecimal[c.categoryCount];
             for (int i = 0; i < c.categoryCount; i++) {
                 JsonNode value = categories.get(i);
-                if (value.isTextual()) {
+                if (c.output.kind == Output.Kind.DECIMAL) {
+                    c.decimals[i] = new java.math.BigDecimal(value.asText());
+                } else if (value.isTextual()) {
                     c.strings[i] = value.asText().getBytes(StandardCharsets.UTF_8);
                 } else if (value.isBoolean()) {
                     c.booleans[i] = value.asBoolean();
@@ -227,6 +246,10 @@ final class Plan {
         if (id != null && !id.isNull()) {
             c.idStart = id.get("start").asLong();
             c.idStep = id.get("step").asLong();
+        }
+        JsonNode unique = n.get("unique");
+        if (unique != null && !unique.isNull()) {
+            c.unique = unique;
         }
         return c;
     }

@@ -48,8 +48,9 @@ public final class Probe {
         Plan.ColumnSpec c = p.columns[variable(p, column).column];
         double[] out = new double[u.length];
         for (int i = 0; i < u.length; i++) {
-            double position = Math.min(Math.max((u[i] - c.pNull) / (1.0 - c.pNull), 0.0), 1.0);
-            out[i] = Sampler.finish(c, position);
+            double position = Sampler.position(c, u[i], 1.0 / (1.0 - c.pNull));
+            out[i] = c.exact == null ? Sampler.finish(c, position)
+                    : c.exact.big() ? c.exact.atBig(position).doubleValue() : (double) c.exact.at(position);
         }
         return out;
     }

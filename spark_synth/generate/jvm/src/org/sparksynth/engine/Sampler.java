@@ -28,6 +28,9 @@ final class Sampler {
     private final StringDictionary[] dictionaries;
     private final double[] u;
     private final double[] scratchFree;
+    private final long[] scratchExact;
+    /** Per column: the bijection of a unique column under this seed, else null. */
+    private final UniqueKeys[] uniques;
 
     Sampler(Plan plan, long seed, int capacity) {
         this.plan = plan;
@@ -58,6 +61,13 @@ final class Sampler {
         }
         u = new double[capacity];
         scratchFree = new double[capacity];
+        scratchExact = new long[capacity];
+        uniques = new UniqueKeys[plan.columns.length];
+        for (int c = 0; c < plan.columns.length; c++) {
+            if (plan.columns[c].unique != null) {
+                uniques[c] = new UniqueKeys(plan.columns[c].unique, streams[c]);
+            }
+        }
     }
 
     void fill(WritableColumnVector[] vectors, long first, int n) {
@@ -81,7 +91,7 @@ final class Sampler {
         for (int c = 0; c < plan.columns.length; c++) {
             Plan.ColumnSpec spec = plan.columns[c];
             if (!"copula".equals(spec.source)) {
-                independent(spec, streams[c], vectors[c], first, n);
+                independent(spec, streams[c], uniques[c], vectors[c], first, n);
             }
         }
     }
@@ -212,9 +222,20 @@ final class Sampler {
         Output out = c.output;
         if (c.numeric) {
             double perNotNull = c.pNull < 1.0 ? 1.0 / (1.0 - c.pNull) : 0.0;
+            if (c.exact != null) {
+                exact(c, vector, code, n, perNotNull);
+                return;
+            }
             double[] values = scratchFree;
             for (int r = 0; r < n; r++) {
                 values[r] = finish(c, Math.min(Math.max((u[r] - c.pNull) * perNotNull, 0.0), 1.0));
+            }
+            if (c.gridStep == c.gridStep) {
+                for (int r = 0; r < n; r++) {
+                    if (Rng.uniform(Rng.bits(stream, first + r, 1)) < c.gridShare) {
+                        values[r] = Math.min(Math.max(Math.rint(values[r] / c.gridStep) * c.gridStep, c.min), c.max);
+                    }
+                }
             }
             out.numbers(vector, values, code, n); // null where code == 0
             return;
@@ -230,6 +251,31 @@ final class Sampler {
                 vector.putByteArray(r, c.pattern.draw(stream, first + r, 1));
             }
         }
+    }
+
+    /** An exact column in integer arithmetic: 64-bit, or BigInteger for wide decimals. */
+    private void exact(Plan.ColumnSpec c, WritableColumnVector vector, int[] code, int n, double perNotNull) {
+        ExactNumbers numbers = c.exact;
+        if (numbers.big()) {
+            for (int r = 0; r < n; r++) {
+                if (code[r] == 0) {
+                    vector.putNull(r);
+                } else {
+                    c.output.bigDecimal(vector, r, numbers.atBig(position(c, u[r], perNotNull)));
+                }
+            }
+            return;
+        }
+        long[] values = scratchExact;
+        for (int r = 0; r < n; r++) {
+            values[r] = numbers.at(position(c, u[r], perNotNull));
+        }
+        c.output.exacts(vector, values, code, n);
+    }
+
+    /** Where a copula u falls among the non-null values, in [0, 1]. */
+    static double position(Plan.ColumnSpec c, double u, double perNotNull) {
+        return Math.min(Math.max((u - c.pNull) * perNotNull, 0.0), 1.0);
     }
 
     /** A categorical string column: dictionary ids, no copies of the category bytes. */
@@ -265,7 +311,8 @@ final class Sampler {
         return Math.min(Math.max(x, c.min), c.max);
     }
 
-    private static void independent(Plan.ColumnSpec c, long stream, WritableColumnVector vector, long first, int n) {
+    private static void independent(Plan.ColumnSpec c, long stream, UniqueKeys unique, WritableColumnVector vector,
+                                    long first, int n) {
         switch (c.source) {
             case "null" -> vector.putNulls(0, n);
             case "pattern" -> {
@@ -294,6 +341,19 @@ final class Sampler {
                         vector.putNull(r);
                     } else {
                         c.output.integer(vector, r, c.idStart + row * c.idStep);
+                    }
+                }
+            }
+            case "unique" -> {
+                boolean integers = unique.integers();
+                for (int r = 0; r < n; r++) {
+                    long row = first + r;
+                    if (isNull(c, stream, row)) {
+                        vector.putNull(r);
+                    } else if (integers) {
+                        c.output.exact(vector, r, unique.integer(row));
+                    } else {
+                        vector.putByteArray(r, unique.string(row));
                     }
                 }
             }

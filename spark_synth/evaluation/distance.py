@@ -18,6 +18,7 @@ from scipy.stats import mannwhitneyu
 
 from spark_synth.encodings import NUMERIC_FAMILIES, numeric_expression
 from spark_synth.fit.types import family
+from spark_synth.names import quote
 
 CHUNK_ROWS = 200
 
@@ -86,5 +87,5 @@ def _sample(df: DataFrame, columns: list[str], limit: int) -> pd.DataFrame:
     """At most `limit` rows, numbers and datetimes as doubles (bounded collect)."""
     fields = {f.name: family(f.dataType) for f in df.schema.fields}
     exprs = [numeric_expression(c, fields[c]).alias(c) if fields[c] in NUMERIC_FAMILIES
-             else F.col("`" + c.replace("`", "``") + "`") for c in columns]
+             else F.col(quote(c)) for c in columns]
     return df.select(*exprs).limit(limit).toPandas()  # bounded: at most `limit` sampled rows

@@ -25,6 +25,7 @@ from scipy.stats.contingency import association
 
 from spark_synth.encodings import NUMERIC_FAMILIES, category_codes, numeric_expression, numeric_values
 from spark_synth.fit.types import family
+from spark_synth.names import quote
 
 BINS = 10
 MAX_CATEGORIES = 5000
@@ -81,7 +82,7 @@ def _plan(real: DataFrame, categorical: set[str]) -> list[dict]:
             x = numeric_expression(name, fam)
             aggs += [F.min(x).alias(f"min{i}"), F.max(x).alias(f"max{i}"), F.avg(x).alias(f"avg{i}")]
         else:
-            quoted = "`" + name.replace("`", "``") + "`"
+            quoted = quote(name)
             aggs.append(F.expr(f"approx_top_k({quoted}, {MAX_CATEGORIES}, {4 * MAX_CATEGORIES})").alias(f"top{i}"))
     row = real.agg(*aggs).collect()[0].asDict()  # bounded: per-column summaries only
     plan = []
@@ -104,7 +105,7 @@ def _plan(real: DataFrame, categorical: set[str]) -> list[dict]:
 
 def _pair_stats(df: DataFrame, plan: list[dict]) -> dict:
     text = json.dumps(plan, default=str)
-    projected = df.select(*[F.col("`" + p["name"].replace("`", "``") + "`") for p in plan])
+    projected = df.select(*[F.col(quote(p["name"])) for p in plan])
 
     def task(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         yield from _partition_pair_stats(json.loads(text), batches)

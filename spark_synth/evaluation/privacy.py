@@ -9,6 +9,7 @@ from pyspark.sql import functions as F
 
 from spark_synth.model.io import SynthModel
 from spark_synth.model.schema import CategoricalColumn, ConstantColumn
+from spark_synth.names import quote
 
 
 def exact_copies(real: DataFrame, synthetic: DataFrame) -> dict[str, float]:
@@ -25,10 +26,13 @@ def exact_copies(real: DataFrame, synthetic: DataFrame) -> dict[str, float]:
             "real_duplicate_rate": real_duplicates / real_rows if real_rows else 0.0}
 
 
-def audit_model(real: DataFrame, model: SynthModel, min_count: int | None = None) -> list[dict]:
+def audit_model(real: DataFrame, model: SynthModel, columns: dict[str, str] | None = None,
+                min_count: int | None = None) -> list[dict]:
     """Every category or constant value stored in the model that occurs fewer than `min_count`
-    (default: the model's own threshold) times in `real`; empty for a model fitted on `real`."""
+    (default: the model's own threshold) times in `real`; empty for a model fitted on `real`.
+    `columns` maps the model's names to `real`'s (its positional aliases), default the same."""
     k = min_count or model.spec.privacy.min_count
+    columns = columns or {c: c for c in real.columns}
     findings = []
     for column in model.columns:
         if isinstance(column, CategoricalColumn):
@@ -37,16 +41,13 @@ def audit_model(real: DataFrame, model: SynthModel, min_count: int | None = None
             stored = [column.value]
         else:
             continue
-        if column.name not in real.columns or not stored:
+        if column.name not in columns or not stored:
             continue
-        counts = {row[0]: row[1] for row in (real.where(F.col(_q(column.name)).isin(stored))
-                                              .groupBy(_q(column.name)).count().collect())}  # bounded: stored values only
+        name = columns[column.name]
+        counts = {row[0]: row[1] for row in (real.where(F.col(quote(name)).isin(stored))
+                                              .groupBy(quote(name)).count().collect())}  # bounded: stored values only
         for value in stored:
             if counts.get(value, 0) < k:
                 findings.append({"column": column.name, "value": value, "real_count": counts.get(value, 0),
                                  "min_count": k})
     return findings
-
-
-def _q(name: str) -> str:
-    return "`" + name.replace("`", "``") + "`"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +20,7 @@ from spark_synth.evaluation.privacy import audit_model, exact_copies
 from spark_synth.evaluation.shapes import ShapeScore, column_shapes_and_distributions
 from spark_synth.evaluation.utility import utility
 from spark_synth.model.io import SynthModel
+from spark_synth.names import alias, aliases, check_unique_names, positional, quote
 
 log = logging.getLogger(__name__)
 REPORT_VERSION = 1
@@ -73,26 +74,51 @@ def evaluate(real: DataFrame, synthetic: DataFrame, model: SynthModel | None = N
              target: str | None = None, seed: int = 0) -> Report:
     """Compare every column and pair of columns over all rows, with Spark aggregations; privacy
     (exact copies over all rows, distance to closest record on bounded samples, and with a
-    model an audit of the values it stores); with a target, utility of a Spark ML model."""
+    model an audit of the values it stores); with a target, utility of a Spark ML model.
+    Both tables are compared by position under aliases (names.py), the report uses the real
+    names."""
     _check_inputs(real, synthetic)
     if target is not None and target not in real.columns:
         raise InputDataError(f"target column {target!r} is not in the tables (columns: {real.columns})")
-    log.info("evaluate: column shapes")
+    names = list(real.columns)
+    at = {name: i for i, name in enumerate(synthetic.columns)}
+    real, _ = positional(real, "real")
+    synthetic = synthetic.toDF(*aliases(len(names))).select(*[alias(at[n]) for n in names]).toDF(*aliases(len(names)))
+    real_name = dict(zip(aliases(len(names)), names))
+    steps = ["column shapes", "column pair trends", "null rates", "privacy"] + (["utility"] if target else [])
+    step = iter(range(1, len(steps) + 1))
+    log.info("evaluate (%d/%d): column shapes", next(step), len(steps))
     shapes, distributions = column_shapes_and_distributions(real, synthetic)
-    log.info("evaluate: column pair trends")
-    pairs = column_pair_trends(real, synthetic)
-    log.info("evaluate: null rates")
-    nulls = {c: {"real": r, "synthetic": s} for c, (r, s) in _null_rates(real, synthetic).items()}
-    log.info("evaluate: privacy (exact copies, distance to closest record%s)", ", model audit" if model else "")
+    shapes = [ShapeScore(real_name[s.column], s.metric, s.score) for s in shapes]
+    distributions = {real_name[c]: d for c, d in distributions.items()}
+    log.info("evaluate (%d/%d): column pair trends", next(step), len(steps))
+    pairs = [replace(p, columns=(real_name[p.columns[0]], real_name[p.columns[1]]))
+             for p in column_pair_trends(real, synthetic)]
+    log.info("evaluate (%d/%d): null rates", next(step), len(steps))
+    nulls = {real_name[c]: {"real": r, "synthetic": s} for c, (r, s) in _null_rates(real, synthetic).items()}
+    log.info("evaluate (%d/%d): privacy (exact copies, distance to closest record%s)", next(step), len(steps),
+             ", model audit" if model else "")
     privacy: dict = {"exact_copies": exact_copies(real, synthetic),
                      "distance_to_closest_record": distance_to_closest_record(real, synthetic, seed=seed)}
     if model is not None:
-        privacy["model_audit"] = audit_model(real, model)
-    useful = utility(real, synthetic, target, seed=seed) if target is not None else None
+        privacy["model_audit"] = audit_model(real, model, {n: a for a, n in real_name.items()})
+    useful = None
+    if target is not None:
+        log.info("evaluate (%d/%d): utility of predicting %r", next(step), len(steps), target)
+        useful = utility(real, synthetic, aliases(len(names))[names.index(target)], seed=seed)
+        useful = _renamed(useful, real_name)
     return Report(shapes, pairs, nulls, privacy, distributions, useful)
 
 
+def _renamed(result: dict, real_name: dict[str, str]) -> dict:
+    """The utility result with real column names."""
+    features = {k: [real_name[c] for c in v] for k, v in result["features"].items()}
+    return {**result, "target": real_name[result["target"]], "features": features}
+
+
 def _check_inputs(real: DataFrame, synthetic: DataFrame) -> None:
+    check_unique_names(real.columns, "real")
+    check_unique_names(synthetic.columns, "synthetic")
     real_types = dict(real.dtypes)
     synth_types = dict(synthetic.dtypes)
     if real_types != synth_types:
@@ -109,8 +135,7 @@ def _check_inputs(real: DataFrame, synthetic: DataFrame) -> None:
 
 def _null_rates(real: DataFrame, synthetic: DataFrame) -> dict[str, tuple[float, float]]:
     def rates(df: DataFrame) -> dict[str, float]:
-        row = df.agg(F.count(F.lit(1)).alias("__n"),
-                     *[F.count(F.col("`" + c.replace("`", "``") + "`")).alias(c) for c in df.columns]).first()
+        row = df.agg(F.count(F.lit(1)).alias("__n"), *[F.count(F.col(quote(c))).alias(c) for c in df.columns]).first()
         return {c: 1 - row[c] / row["__n"] for c in df.columns}  # bounded: one row
 
     r, s = rates(real), rates(synthetic)

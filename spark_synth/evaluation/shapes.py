@@ -19,6 +19,7 @@ from pyspark.sql import functions as F
 
 from spark_synth.encodings import NUMERIC_FAMILIES, category_codes, numeric_expression, numeric_values
 from spark_synth.fit.types import family
+from spark_synth.names import quote
 
 EDGES = 1000
 MAX_CATEGORIES = 5000
@@ -53,7 +54,7 @@ def column_shapes_and_distributions(real: DataFrame, synthetic: DataFrame, categ
             grid = [k / EDGES for k in range(EDGES + 1)]
             aggs.append(F.percentile_approx(numeric_expression(name, fam), grid, 20_000).alias(f"e{i}"))
         else:
-            quoted = "`" + name.replace("`", "``") + "`"
+            quoted = quote(name)
             aggs.append(F.expr(f"approx_top_k({quoted}, {MAX_CATEGORIES}, {4 * MAX_CATEGORIES})").alias(f"e{i}"))
     summary = real.agg(*aggs).collect()[0]  # bounded: edges and frequent values only
     # KS is evaluated at the quantiles of both tables, where the largest CDF gap can occur.
@@ -130,7 +131,7 @@ def _distribution(counts: dict[int, int], width: int) -> np.ndarray:
 
 def _binned_counts(df: DataFrame, spec: list[dict]) -> dict[int, dict[int, int]]:
     text = json.dumps(spec, default=str)
-    projected = df.select(*[F.col("`" + e["name"].replace("`", "``") + "`") for e in spec])
+    projected = df.select(*[F.col(quote(e["name"])) for e in spec])
 
     def task(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         entries = json.loads(text)

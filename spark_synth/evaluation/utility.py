@@ -24,6 +24,7 @@ from pyspark.sql import functions as F
 from spark_synth.errors import InputDataError
 from spark_synth.encodings import NUMERIC_FAMILIES, numeric_expression
 from spark_synth.fit.types import family
+from spark_synth.names import quote
 
 log = logging.getLogger(__name__)
 MAX_LEVELS = 64
@@ -42,7 +43,7 @@ def utility(real: DataFrame, synthetic: DataFrame, target: str, seed: int = 0) -
     numeric = [c for c, f in families.items() if c != target and f in NUMERIC_FAMILIES]
     candidates = [c for c, f in families.items() if c != target and f in CLASSIFICATION_FAMILIES]
     if candidates:
-        levels = real.agg(*[F.approx_count_distinct(_q(c)).alias(c) for c in candidates]).first()
+        levels = real.agg(*[F.approx_count_distinct(quote(c)).alias(c) for c in candidates]).first()
         categorical = [c for c in candidates if levels[c] <= MAX_LEVELS]
     else:
         categorical = []
@@ -73,8 +74,8 @@ def utility(real: DataFrame, synthetic: DataFrame, target: str, seed: int = 0) -
 def _prepared(target, task, numeric, categorical, families):
     def prepare(df: DataFrame) -> DataFrame:
         columns = [numeric_expression(c, families[c]).alias(c) for c in numeric]
-        columns += [F.col(_q(c)).cast("string").alias(c) for c in categorical]
-        label = (F.col(_q(target)).cast("string") if task == "classification"
+        columns += [F.col(quote(c)).cast("string").alias(c) for c in categorical]
+        label = (F.col(quote(target)).cast("string") if task == "classification"
                  else numeric_expression(target, families[target]))
         return df.select(*columns, label.alias("__label")).where(F.col("__label").isNotNull())
     return prepare
@@ -114,7 +115,3 @@ def _score(task: str, predictions: DataFrame) -> dict:
         out["auc"] = BinaryClassificationEvaluator(labelCol="__label_index",
                                                    rawPredictionCol="rawPrediction").evaluate(predictions)
     return out
-
-
-def _q(name: str) -> str:
-    return "`" + name.replace("`", "``") + "`"

@@ -18,6 +18,7 @@ import yaml
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
+from spark_synth.names import quote
 
 MIN_INCLUSION = 0.5
 MIN_INCLUSION_UNNAMED = 0.9
@@ -33,8 +34,8 @@ def infer_keys(tables: dict[str, DataFrame]) -> dict:
             primary[name] = None
             continue
         row = df.agg(F.count(F.lit(1)).alias("__rows"),
-                     *[F.countDistinct(_q(c)).alias(f"d{i}") for i, c in enumerate(candidates)],
-                     *[F.count(_q(c)).alias(f"n{i}") for i, c in enumerate(candidates)]).first()
+                     *[F.countDistinct(quote(c)).alias(f"d{i}") for i, c in enumerate(candidates)],
+                     *[F.count(quote(c)).alias(f"n{i}") for i, c in enumerate(candidates)]).first()
         unique = [c for i, c in enumerate(candidates) if row[f"d{i}"] == row["__rows"] == row[f"n{i}"]]
         primary[name] = max(unique, key=lambda c: (_key_name_score(c, name), -candidates.index(c))) if unique else None
     proposal = {name: {"primary_key": primary[name], "foreign_keys": []} for name in tables}
@@ -78,11 +79,11 @@ def to_config(proposal: dict, paths: dict[str, str], name: str = "schema") -> st
 def _inclusion(child: DataFrame, column: str, parent: DataFrame, key: str) -> float:
     if child.schema[column].dataType != parent.schema[key].dataType:
         return 0.0
-    values = child.where(F.col(_q(column)).isNotNull()).select(F.col(_q(column)).alias("__k"))
+    values = child.where(F.col(quote(column)).isNotNull()).select(F.col(quote(column)).alias("__k"))
     total = values.count()
     if total == 0:
         return 0.0
-    found = values.join(parent.select(F.col(_q(key)).alias("__k")).distinct(), "__k", "left_semi").count()
+    found = values.join(parent.select(F.col(quote(key)).alias("__k")).distinct(), "__k", "left_semi").count()
     return found / total
 
 
@@ -103,7 +104,3 @@ def _names_match(column: str, key: str, parent: str) -> bool:
 
 def paths_by_name(paths: list[str]) -> dict[str, str]:
     return {Path(p).stem: p for p in paths}
-
-
-def _q(name: str) -> str:
-    return "`" + name.replace("`", "``") + "`"

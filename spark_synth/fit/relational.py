@@ -15,6 +15,7 @@ run in Spark; only quantile vectors reach the driver.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +31,9 @@ from spark_synth.model.io import SynthModel
 from spark_synth.model.relational import (RELATIONAL_FORMAT, RELATIONAL_VERSION, ChildCount, CompositeKey,
                                           ForeignKey, KeyComponent, PrimaryKey, generated_foreign_keys, RelationalModel, RelationalModelFile,
                                           TableModel)
-from spark_synth.model.schema import CLASS_CHARS, CategoricalColumn, NumericColumn, PatternModel
+from spark_synth.model.schema import CategoricalColumn, NumericColumn, PatternModel
+from spark_synth.model.keyspace import key_shapes
+from spark_synth.names import alias, positional, restore
 
 log = logging.getLogger(__name__)
 SHARE_POINTS = 257
@@ -40,43 +43,58 @@ INTEGER_TYPES = (T.ByteType, T.ShortType, T.IntegerType, T.LongType)
 CHILD_COUNT = "__spark_synth_children"
 
 
+@dataclass(frozen=True)
+class _Table:
+    """A table by position: `df` has the positional aliases, `names` the real names."""
+
+    df: DataFrame
+    names: list[str]
+
+    def col(self, column: str) -> Column:
+        return F.col(alias(self.names.index(column)))
+
+    def real(self) -> DataFrame:
+        return restore(self.df, self.names)
+
+
 def fit_schema(spark: SparkSession, config: SchemaConfig, base_dir: Path,
                min_count: int = DEFAULT_MIN_COUNT) -> RelationalModel:
-    frames = {name: read_schema_table(spark, name, table, base_dir) for name, table in config.tables.items()}
+    frames = {name: _Table(*positional(read_schema_table(spark, name, table, base_dir), name))
+              for name, table in config.tables.items()}
     for name, table in config.tables.items():
         _check_columns(name, frames[name], table.key_columns + [c for fk in table.foreign_keys for c in fk.columns])
     tables = []
     for name in table_order(config):
         table = config.tables[name]
-        df = frames[name]
-        rows = df.count()
+        frame = frames[name]
+        rows = frame.df.count()
         if rows == 0:
             raise InputDataError(f"table {name!r} is empty; a relational model needs rows in every table")
         log.info("fit schema: table %s (%d rows)", name, rows)
         if table.key_columns:
-            _check_unique(name, df, table.key_columns, rows)
+            _check_unique(name, frame, table.key_columns, rows)
         driver = _busiest_foreign_key(config, name, frames) if table.key_columns else None
         options = FitOptions(table=name, min_count=min_count)
         if driver is not None:
             child, fk = driver
             options = FitOptions(table=name, min_count=min_count, root=CHILD_COUNT, kinds={CHILD_COUNT: "integer"})
-            model = fit_table(_with_child_count(df, table.key_columns, frames[child], fk.columns), options)
+            model = fit_table(_with_child_count(frame, table.key_columns, frames[child], fk.columns), options)
             child_count = ChildCount(column=CHILD_COUNT, child=child, foreign_key=fk.columns)
             if not model.spec.copula or CHILD_COUNT not in model.spec.copula.columns:
                 child_count = None  # e.g. every parent has the same count: nothing to drive
         else:
-            model = fit_table(df, options)
+            model = fit_table(frame.real(), options)
             child_count = None
         primary_key = None
         if table.key_columns:
             if len(table.key_columns) == 1:
-                primary_key = _primary_key(name, df, model, table.key_columns[0], rows)
+                primary_key = _primary_key(name, frame, model, table.key_columns[0], rows)
             else:
-                primary_key = _composite_key(name, df, model, table)
+                primary_key = _composite_key(name, frame, model, table)
         foreign_keys = []
         for fk in table.foreign_keys:
             parent_key = config.tables[fk.references].key_columns
-            foreign_keys.append(_foreign_key(df, frames[fk.references], fk.columns, parent_key,
+            foreign_keys.append(_foreign_key(frame, frames[fk.references], fk.columns, parent_key,
                                              fk.references, fk.orphans))
         tables.append(TableModel(name=name, rows=rows, model=model.spec, primary_key=primary_key,
                                  foreign_keys=foreign_keys, child_count=child_count))
@@ -85,7 +103,7 @@ def fit_schema(spark: SparkSession, config: SchemaConfig, base_dir: Path,
 
 
 def _busiest_foreign_key(config: SchemaConfig, name: str,
-                         frames: dict[str, DataFrame]) -> tuple[str, ForeignKeyConfig] | None:
+                         frames: dict[str, _Table]) -> tuple[str, ForeignKeyConfig] | None:
     """The generated foreign key into `name` with the most referencing rows: its popularity
     ranking is the one the parent's columns are fitted against."""
     best, best_rows = None, 0
@@ -93,22 +111,24 @@ def _busiest_foreign_key(config: SchemaConfig, name: str,
         for fk in generated_foreign_keys(table.foreign_keys, table.key_columns):
             if fk.references != name:
                 continue
-            rows = frames[child].where(_all_present(fk.columns)).count()
+            rows = frames[child].df.where(_all_present(frames[child], fk.columns)).count()
             if rows > best_rows:
                 best, best_rows = (child, fk), rows
     return best
 
 
-def _with_child_count(parent: DataFrame, key: list[str], child: DataFrame, columns: list[str]) -> DataFrame:
-    """The parent with CHILD_COUNT: its number of referencing child rows (0 when none)."""
-    counts = (child.where(_all_present(columns)).groupBy(*[F.col(_q(c)).alias(f"__key{i}") for i, c in enumerate(columns)])
+def _with_child_count(parent: _Table, key: list[str], child: _Table, columns: list[str]) -> DataFrame:
+    """The parent (real names) with CHILD_COUNT: its number of referencing child rows (0 when none)."""
+    counts = (child.df.where(_all_present(child, columns))
+              .groupBy(*[child.col(c).alias(f"__key{i}") for i, c in enumerate(columns)])
               .agg(F.count(F.lit(1)).alias(CHILD_COUNT)))
     condition = F.lit(True)
     for i, k in enumerate(key):
-        condition = condition & (parent[_q(k)] == counts[f"__key{i}"])
-    joined = parent.join(counts, condition, "left")
-    return joined.select(*[parent[_q(c)] for c in parent.columns],
-                         F.coalesce(F.col(CHILD_COUNT), F.lit(0)).cast("long").alias(CHILD_COUNT))
+        condition = condition & (parent.df[alias(parent.names.index(k))] == counts[f"__key{i}"])
+    joined = parent.df.join(counts, condition, "left")
+    return joined.select(*[parent.df[c] for c in parent.df.columns],
+                         F.coalesce(F.col(CHILD_COUNT), F.lit(0)).cast("long").alias(CHILD_COUNT)) \
+        .toDF(*parent.names, CHILD_COUNT)
 
 
 def read_schema_table(spark: SparkSession, name: str, table, base_dir: Path) -> DataFrame:
@@ -121,15 +141,16 @@ def read_schema_table(spark: SparkSession, name: str, table, base_dir: Path) -> 
         raise InputDataError(f"table {name!r}: {exc}") from None
 
 
-def _check_columns(name: str, df: DataFrame, columns: list[str]) -> None:
-    missing = [c for c in columns if c not in df.columns]
+def _check_columns(name: str, frame: _Table, columns: list[str]) -> None:
+    missing = [c for c in columns if c not in frame.names]
     if missing:
         raise InputDataError(f"table {name!r} has no column(s) {missing} named in the schema config "
-                             f"(its columns: {df.columns})")
+                             f"(its columns: {frame.names})")
 
 
-def _check_unique(name: str, df: DataFrame, key: list[str], rows: int) -> None:
-    cols = [F.col(_q(c)) for c in key]
+def _check_unique(name: str, frame: _Table, key: list[str], rows: int) -> None:
+    df = frame.df
+    cols = [frame.col(c) for c in key]
     nulls = df.where(F.greatest(*[c.isNull().cast("int") for c in cols]) == 1).count() if len(cols) > 1 \
         else df.where(cols[0].isNull()).count()
     if nulls:
@@ -141,10 +162,10 @@ def _check_unique(name: str, df: DataFrame, key: list[str], rows: int) -> None:
                              f"({rows - distinct} duplicate rows); declare a unique key")
 
 
-def _primary_key(name: str, df: DataFrame, model: SynthModel, column: str, rows: int) -> PrimaryKey:
-    data_type = df.schema[column].dataType
+def _primary_key(name: str, frame: _Table, model: SynthModel, column: str, rows: int) -> PrimaryKey:
+    data_type = frame.df.schema[frame.names.index(column)].dataType
     if isinstance(data_type, INTEGER_TYPES):
-        low, high = df.agg(F.min(_q(column)), F.max(_q(column))).first()
+        low, high = frame.df.agg(F.min(frame.col(column)), F.max(frame.col(column))).first()
         return PrimaryKey(column=column, kind="integer", start=int(low), sequential=int(high) - int(low) + 1 == rows)
     if isinstance(data_type, T.StringType):
         pattern = getattr(model.column(column), "pattern", None)
@@ -155,10 +176,10 @@ def _primary_key(name: str, df: DataFrame, model: SynthModel, column: str, rows:
                          "keys must be integers or strings")
 
 
-def _composite_key(name: str, df: DataFrame, model: SynthModel, table) -> CompositeKey:
+def _composite_key(name: str, frame: _Table, model: SynthModel, table) -> CompositeKey:
     """Components in the declared order; the first one grows with the scale factor."""
     columns = table.key_columns
-    distinct = df.agg(*[F.countDistinct(_q(c)).alias(f"d{i}") for i, c in enumerate(columns)]).first()
+    distinct = frame.df.agg(*[F.countDistinct(frame.col(c)).alias(f"d{i}") for i, c in enumerate(columns)]).first()
     references = {fk.columns[0]: fk.references for fk in table.foreign_keys if len(fk.columns) == 1}
     components = []
     for i, column in enumerate(columns):
@@ -182,27 +203,17 @@ def _composite_key(name: str, df: DataFrame, model: SynthModel, table) -> Compos
 
 def key_alphabets(pattern: PatternModel) -> list[str]:
     """Allowed characters per position of the most common shape (learned, privacy-filtered)."""
-    shape = max(pattern.shapes, key=lambda s: s.probability)
-    alphabets = []
-    for pos, dist in enumerate(shape.positions):
-        if dist is not None:
-            alphabets.append("".join(sorted(dist.chars)))
-        elif shape.shape[pos] in CLASS_CHARS:
-            first, count = CLASS_CHARS[shape.shape[pos]]
-            alphabets.append("".join(chr(first + i) for i in range(count)))
-        else:
-            alphabets.append(shape.shape[pos])
-    return alphabets
+    return list(max(key_shapes(pattern), key=lambda s: s.share).alphabets)
 
 
-def _foreign_key(child: DataFrame, parent: DataFrame, columns: list[str], parent_key: list[str],
+def _foreign_key(child: _Table, parent: _Table, columns: list[str], parent_key: list[str],
                  parent_name: str, orphans: str) -> ForeignKey:
     """A composite foreign key counts as null when any of its columns is (SQL's MATCH SIMPLE)."""
     aliases = [f"__key{i}" for i in range(len(columns))]
-    present = _all_present(columns)
-    totals = child.agg(F.count(F.lit(1)).alias("rows"), F.count(F.when(present, 1)).alias("non_null")).first()
-    keys = parent.select(*[F.col(_q(k)).alias(a) for k, a in zip(parent_key, aliases)]).distinct()
-    referencing = child.where(present).select(*[F.col(_q(c)).alias(a) for c, a in zip(columns, aliases)])
+    present = _all_present(child, columns)
+    totals = child.df.agg(F.count(F.lit(1)).alias("rows"), F.count(F.when(present, 1)).alias("non_null")).first()
+    keys = parent.df.select(*[parent.col(k).alias(a) for k, a in zip(parent_key, aliases)]).distinct()
+    referencing = child.df.where(present).select(*[child.col(c).alias(a) for c, a in zip(columns, aliases)])
     orphan_rows = referencing.join(keys, aliases, "left_anti").count()
     per_parent = (keys.join(referencing.groupBy(*aliases).count(), aliases, "left")
                   .select(F.coalesce(F.col("count"), F.lit(0)).cast("double").alias("n")))
@@ -240,13 +251,9 @@ def rank_at_share(count_quantiles: np.ndarray, points: int = SHARE_POINTS, steps
     return np.clip(out, 0.0, 1.0)
 
 
-def _all_present(columns: list[str]) -> Column:
+def _all_present(frame: _Table, columns: list[str]) -> Column:
     """A (composite) key is present when none of its columns is null (SQL's MATCH SIMPLE)."""
     present = F.lit(True)
     for column in columns:
-        present = present & F.col(_q(column)).isNotNull()
+        present = present & frame.col(column).isNotNull()
     return present
-
-
-def _q(name: str) -> str:
-    return "`" + name.replace("`", "``") + "`"

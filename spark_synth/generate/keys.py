@@ -27,11 +27,13 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from spark_synth.errors import GenerateError
+from spark_synth.model.keyspace import KeyShape, class_alphabet, lengths_vary, modulus, widened, with_room
 from spark_synth.model.relational import CompositeKey, ForeignKey, KeyComponent, PrimaryKey
+from spark_synth.model.schema import CLASS_CHARS, PatternModel
+from spark_synth.model.types import parse_spark_type
 from spark_synth.seeding import stable_key
 
 TWO_53 = float(1 << 53)
-INTEGER_LIMITS = {"byte": 2**7 - 1, "short": 2**15 - 1, "integer": 2**31 - 1, "long": 2**63 - 1}
 
 
 def uniform(seed: int, stream: str, row: Column, draw: int) -> Column:
@@ -92,21 +94,49 @@ def popularity_rank(parent_rows: int, seed: int, child: str, columns: list[str])
 ParentKeys = Callable[[str], tuple[PrimaryKey | CompositeKey, int]]
 
 
+def key_with_room(table: str, key: PrimaryKey | CompositeKey, pattern: PatternModel | None,
+                  rows: int) -> PrimaryKey | CompositeKey:
+    """The key as generated for `rows` rows: a string key's learned alphabets (privacy-filtered,
+    so 54 two-letter species ids may keep room for a dozen) widened to their character class,
+    lengthened only if the real keys vary in length (model/keyspace.py); else a GenerateError
+    that says how many rows fit."""
+    if not (isinstance(key, PrimaryKey) and key.kind == "string") or key.capacity >= rows:
+        return key
+    learned = KeyShape(tuple(key.alphabets), tuple(_position_class(a) for a in key.alphabets))
+    roomy = with_room([learned], rows, lengthen=lengths_vary(pattern))
+    if roomy is None:
+        widest = modulus(widened([learned]))
+        raise GenerateError(
+            f"table {table!r}: primary key {key.column!r} has {len(key.alphabets)}-character keys with room for "
+            f"{widest:,} distinct values (every position widened to its character class), {rows:,} rows requested. "
+            f"The real keys all have {len(key.alphabets)} characters, so longer ones would not look real: generate "
+            f"at most {widest:,} rows of {table!r} (a smaller --scale or --rows)")
+    return key.model_copy(update={"alphabets": list(roomy[0].alphabets)})
+
+
+def _position_class(alphabet: str) -> str | None:
+    """The character class (A, a, 9) all of a position's characters belong to, None otherwise."""
+    for cls in CLASS_CHARS:
+        allowed = set(class_alphabet(cls))
+        if alphabet and set(alphabet) <= allowed:
+            return cls
+    return None
+
+
 def check_key_space(table: str, key: PrimaryKey | CompositeKey, spark_type: str | None, rows: int,
                     parents: ParentKeys | None = None) -> None:
-    """Refuses a row count the key cannot make unique values for, naming what to change."""
+    """Refuses a row count the key cannot make unique values for, naming what to change (string
+    keys get their room from key_with_room first)."""
     if isinstance(key, CompositeKey):
         _check_composite_space(table, key, rows, parents)
         return
     if key.kind == "string":
         if key.capacity < rows:
-            raise GenerateError(
-                f"table {table!r}: primary key {key.column!r} has room for {key.capacity:,} keys in its learned "
-                f"shape ({len(key.alphabets)} characters), {rows:,} rows requested; lower the scale or edit "
-                "the key's alphabets in the model file")
+            raise GenerateError(f"table {table!r}: primary key {key.column!r} has room for {key.capacity:,} keys, "
+                                f"{rows:,} rows requested; lower the scale")
         return
-    limit = INTEGER_LIMITS.get(spark_type.strip('"'))
-    if limit is not None and key.start + rows - 1 > limit:
+    limit = parse_spark_type(spark_type).limits()[1]
+    if key.start + rows - 1 > limit:
         raise GenerateError(f"table {table!r}: primary key {key.column!r} would need values up to "
                             f"{key.start + rows - 1:,}, beyond its type's maximum {limit:,}; lower the scale")
 
@@ -198,7 +228,7 @@ def encode(key: PrimaryKey, number: Column) -> Column:
 
 
 def add_foreign_key(df: DataFrame, fk: ForeignKey, parents: ParentKeys, row: Column, seed: int,
-                    table: str) -> DataFrame:
+                    table: str, target: Callable[[str], str] = str) -> DataFrame:
     """df with the fk's column(s) replaced by the computed foreign key. Intermediate values are
     staged as columns so each is computed once (a single nested expression would repeat the
     hash and the table lookup in every digit of the key)."""
@@ -230,19 +260,22 @@ def add_foreign_key(df: DataFrame, fk: ForeignKey, parents: ParentKeys, row: Col
     if fk.null_fraction > 0:
         null = uniform(seed, stream, row, 0) < F.lit(fk.null_fraction)
         values = [F.when(null, F.lit(None)).otherwise(v) for v in values]
-    df = df.withColumns({c: typed(v, df.schema[c].dataType) for c, v in zip(fk.columns, values)})
+    df = df.withColumns({target(c): typed(v, df.schema[target(c)].dataType) for c, v in zip(fk.columns, values)})
     return df.drop(scaled, cell, rank, index, number, spare)
 
 
 def add_primary_key(df: DataFrame, key: PrimaryKey | CompositeKey, rows: int, row: Column, seed: int, table: str,
-                    parents: ParentKeys) -> DataFrame:
+                    parents: ParentKeys, target: Callable[[str], str] = str) -> DataFrame:
+    """df with the key's column(s) computed; `target` names a key column in df (streams always
+    use the model's names, so a child computes exactly its parent's keys)."""
     if isinstance(key, PrimaryKey) and key.kind == "string":
         number = "__pk_number"
+        column = target(key.column)
         df = df.withColumn(number, permutation(row, rows, seed, f"{table}.{key.column}.pk"))
-        df = df.withColumn(key.column, encode(key, F.col(number)).cast(df.schema[key.column].dataType))
+        df = df.withColumn(column, encode(key, F.col(number)).cast(df.schema[column].dataType))
         return df.drop(number)
     values = key_values(key, row, rows, seed, table, parents)
-    return df.withColumns({c: typed(v, df.schema[c].dataType) for c, v in zip(key.columns, values)})
+    return df.withColumns({target(c): typed(v, df.schema[target(c)].dataType) for c, v in zip(key.columns, values)})
 
 
 def _outside_values(key: PrimaryKey | CompositeKey, parent_rows: int, u: Column,

@@ -14,10 +14,12 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from spark_synth.errors import GenerateError
-from spark_synth.generate.keys import add_foreign_key, add_primary_key, check_key_space, popularity_rank
+from spark_synth.generate.keys import (add_foreign_key, add_primary_key, check_key_space, key_with_room,
+                                      popularity_rank)
 from spark_synth.generate.planner import generate_dataframe
 from spark_synth.model.io import SynthModel
 from spark_synth.model.relational import RelationalModel, generated_foreign_keys
+from spark_synth.names import alias, aliases
 
 ROW_INDEX = "__spark_synth_row"
 
@@ -44,14 +46,16 @@ def generate_schema(spark: SparkSession, model: RelationalModel, scale: float = 
                     partitions: int | None = None) -> dict[str, DataFrame]:
     """Lazy DataFrames per table (parents first), each with its source schema."""
     rows = table_rows(model, scale)
+    keys = {name: key_with_room(name, t.primary_key, getattr(_key_column(model, name), "pattern", None), rows[name])
+            if t.primary_key is not None else None for name, t in model.tables.items()}
 
     def parents(name: str):
-        return model.tables[name].primary_key, rows[name]
+        return keys[name], rows[name]
 
     out = {}
     for name, table in model.tables.items():
         single = model.models[name]
-        key = table.primary_key
+        key = keys[name]
         if key is not None:
             check_key_space(name, key, single.column(key.columns[0]).spark_type, rows[name], parents)
         with_index = _with_row_index(single)
@@ -60,14 +64,23 @@ def generate_schema(spark: SparkSession, model: RelationalModel, scale: float = 
             count = table.child_count
             driven = {count.column: popularity_rank(rows[name], seed, count.child, count.foreign_key)}
         df = generate_dataframe(spark, with_index, rows[name], seed, partitions, driven=driven)
-        row = F.col(ROW_INDEX)
+        # Keys are added by position (names.py): the real names come back at the end.
+        names = df.columns
+        df = df.toDF(*aliases(len(names)))
+        row = F.col(alias(names.index(ROW_INDEX)))
+        target = lambda column, names=names: alias(names.index(column))  # noqa: E731
         if key is not None:
-            df = add_primary_key(df, key, rows[name], row, seed, name, parents)
+            df = add_primary_key(df, key, rows[name], row, seed, name, parents, target)
         for fk in generated_foreign_keys(table.foreign_keys, key.columns if key is not None else []):
-            df = add_foreign_key(df, fk, parents, row, seed, name)
-        hidden = [ROW_INDEX] + ([table.child_count.column] if table.child_count is not None else [])
-        out[name] = df.drop(*hidden)
+            df = add_foreign_key(df, fk, parents, row, seed, name, target)
+        hidden = {ROW_INDEX} | ({table.child_count.column} if table.child_count is not None else set())
+        kept = [i for i, n in enumerate(names) if n not in hidden]
+        out[name] = df.select(*[alias(i) for i in kept]).toDF(*[names[i] for i in kept])
     return out
+
+
+def _key_column(model: RelationalModel, table: str):
+    return model.models[table].column(model.tables[table].primary_key.columns[0])
 
 
 def _with_row_index(model: SynthModel) -> SynthModel:

@@ -28,6 +28,7 @@ from spark_synth.io.job_config import FILE_FORMATS, JobConfig, resolve
 from spark_synth.io.writers import write_output
 from spark_synth.model.io import SynthModel, load_model
 from spark_synth.model.relational import load_relational
+from spark_synth.names import alias, aliases
 from spark_synth.seeding import MAX_SEED, stable_key
 
 log = logging.getLogger(__name__)
@@ -58,22 +59,26 @@ def day_frame(spark: SparkSession, model: SynthModel, rows: int, seed: int, tabl
     df = generate_dataframe(spark, model, rows, day_seed(seed, table, date))
     if time_column is None:
         return df
-    if time_column not in df.columns:
+    names = df.columns
+    if time_column not in names:
         raise GenerateError(f"table {table!r}: time_column {time_column!r} is not a column of its model "
-                            f"(columns: {df.columns})")
-    data_type = df.schema[time_column].dataType
+                            f"(columns: {names})")
+    position = names.index(time_column)
+    data_type = df.schema[position].dataType
+    df = df.toDF(*aliases(len(names)))  # by position: any column name works (names.py)
+    column = F.col(alias(position))
     start = dt.datetime.combine(date, dt.time(), tzinfo=dt.timezone.utc)
     if isinstance(data_type, T.DateType):
         moved = F.lit(date)
     elif isinstance(data_type, (T.TimestampType, T.TimestampNTZType)):
-        epoch = (F.unix_micros(F.col(time_column)) if isinstance(data_type, T.TimestampType)
-                 else F.unix_micros(F.col(time_column).cast("timestamp")))
+        epoch = (F.unix_micros(column) if isinstance(data_type, T.TimestampType)
+                 else F.unix_micros(column.cast("timestamp")))
         micros = F.lit(int(start.timestamp()) * 1_000_000) + F.pmod(epoch, F.lit(MICROS_PER_DAY))
         moved = F.timestamp_micros(micros).cast(data_type)
     else:
         raise GenerateError(f"table {table!r}: time_column {time_column!r} must be a date or timestamp, "
                             f"not {data_type.simpleString()}")
-    return df.withColumn(time_column, moved)
+    return df.withColumn(alias(position), moved).toDF(*names)
 
 
 def catalog_settings(config: JobConfig, base_dir) -> dict[str, str]:

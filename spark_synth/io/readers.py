@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from pyspark.errors import AnalysisException
+from py4j.protocol import Py4JJavaError
+from pyspark.errors import AnalysisException, PySparkException
 from pyspark.sql import DataFrame, SparkSession
 
 from spark_synth.errors import InputDataError
+from spark_synth.io.csv_format import SCHEMA_FILE, read_csv
 
 INPUT_FORMATS = ("parquet", "orc", "csv", "json")
 
@@ -28,23 +30,60 @@ def read_table(spark: SparkSession, path: str | None = None, fmt: str | None = N
             return spark.table(table)
         except AnalysisException as exc:
             raise InputDataError(f"table {table} is not in the catalog: {exc.getMessage()}") from None
-    fmt = fmt or _format_from_extension(path)
-    if fmt not in INPUT_FORMATS:
+    if fmt is not None and fmt not in INPUT_FORMATS:
         raise InputDataError(f"input format {fmt!r} is not supported; use one of {INPUT_FORMATS}")
     if not path_exists(spark, path):
         raise InputDataError(f"input path {path} does not exist; check the path (and its scheme, e.g. hdfs:// or s3a://)")
-    reader = spark.read.format(fmt)
-    if fmt == "csv":
-        reader = reader.option("header", "true").option("inferSchema", "true")
+    fmt = fmt or detect_format(spark, path)
     try:
-        return reader.load(path)
-    except AnalysisException as exc:
-        raise InputDataError(f"cannot read {path} as {fmt}: {exc.getMessage()}") from None
+        if fmt == "csv":
+            return read_csv(spark, path, read_text(spark, f"{path.rstrip('/')}/{SCHEMA_FILE}"))
+        return spark.read.format(fmt).load(path)
+    except (AnalysisException, Py4JJavaError, PySparkException) as exc:
+        reason = str(exc).strip().splitlines()[0][:300]
+        raise InputDataError(f"cannot read {path} as {fmt} ({reason}); give the right --format") from None
 
 
-def _format_from_extension(path: str) -> str:
+def detect_format(spark: SparkSession, path: str) -> str:
+    """From the path's extension, else from the first data file of a directory (what
+    `generate --format X` wrote), else parquet."""
+    found = _format_from_extension(path)
+    if found:
+        return found
+    jvm = spark.sparkContext._jvm
+    hadoop_path = jvm.org.apache.hadoop.fs.Path(path)
+    fs = hadoop_path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
+    if fs.isFile(jvm.org.apache.hadoop.fs.Path(hadoop_path, SCHEMA_FILE)):
+        return "csv"
+    if fs.getFileStatus(hadoop_path).isDirectory():
+        for status in fs.listStatus(hadoop_path):
+            name = status.getPath().getName()
+            if not name.startswith(("_", ".")):
+                found = _format_from_extension(name.split(".c000")[0] if ".c000" in name else name)
+                if found:
+                    return found
+    return "parquet"
+
+
+def read_text(spark: SparkSession, path: str) -> str | None:
+    """A small file's text through Hadoop's file system (any scheme), None if it is absent."""
+    jvm = spark.sparkContext._jvm
+    hadoop_path = jvm.org.apache.hadoop.fs.Path(path)
+    fs = hadoop_path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
+    if not fs.isFile(hadoop_path):
+        return None
+    stream = fs.open(hadoop_path)
+    try:
+        return jvm.org.apache.commons.io.IOUtils.toString(stream, "UTF-8")
+    finally:
+        stream.close()
+
+
+def _format_from_extension(path: str) -> str | None:
     name = path.rstrip("/").rsplit("/", 1)[-1].lower()
+    for suffix in (".gz", ".bz2", ".zst", ".snappy", ".lz4", ".deflate"):
+        name = name.removesuffix(suffix)
     for fmt in INPUT_FORMATS:
         if name.endswith("." + fmt):
             return fmt
-    return "parquet"
+    return None

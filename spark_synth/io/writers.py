@@ -8,10 +8,15 @@ moved aside first and deleted after the rename.
 from __future__ import annotations
 
 import uuid
+from contextlib import contextmanager
 
+from py4j.protocol import Py4JJavaError
 from pyspark.sql import DataFrame
 
 from spark_synth.errors import GenerateError
+from spark_synth.io.csv_format import OPTIONS as CSV_OPTIONS
+from spark_synth.io.csv_format import SCHEMA_FILE
+from spark_synth.names import case_insensitive_clashes
 
 OUTPUT_FORMATS = ("parquet", "orc", "csv", "json", "noop")
 MODES = ("error", "overwrite")
@@ -34,17 +39,21 @@ def write_output(df: DataFrame, path: str | None, fmt: str = "parquet", mode: st
     fs = target.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
     if fs.exists(target) and mode == "error":
         raise GenerateError(f"output {path} already exists; pass --mode overwrite (mode='overwrite') to replace it")
+    _check_writable(fs, target, path)
     token = uuid.uuid4().hex[:12]
     staging = jvm.org.apache.hadoop.fs.Path(target.getParent(), f".{target.getName()}.staging-{token}")
     writer = df.write.format(fmt).mode("error")
     if fmt == "csv":
-        writer = writer.option("header", "true")
+        writer = writer.options(**CSV_OPTIONS)
     for key, value in (options or {}).items():
         writer = writer.option(key, value)
     if partition_by:
         writer = writer.partitionBy(*partition_by)
     try:
-        writer.save(staging.toString())
+        with _case_sensitive_if_needed(df):
+            writer.save(staging.toString())
+        if fmt == "csv":  # the types, so reading it back gives the same rows (io/csv_format.py)
+            _write_text(fs, jvm.org.apache.hadoop.fs.Path(staging, SCHEMA_FILE), df.schema.json())
     except BaseException:
         fs.delete(staging, True)
         raise
@@ -59,3 +68,48 @@ def write_output(df: DataFrame, path: str | None, fmt: str = "parquet", mode: st
         raise GenerateError(f"could not move the finished output into {path}; it is left in {staging.toString()}")
     if had_old:
         fs.delete(backup, True)
+
+
+def _check_writable(fs, target, path: str) -> None:
+    """Fail before Spark starts writing, with the path in the message: an ancestor that is a
+    file, or a directory that cannot be created or written."""
+    parent = target.getParent()
+    ancestor = parent
+    while ancestor is not None and not fs.exists(ancestor):
+        ancestor = ancestor.getParent()
+    if ancestor is not None and fs.getFileStatus(ancestor).isFile():
+        raise GenerateError(f"cannot write output {path}: {ancestor.toString()} is a file, not a directory; "
+                            "choose an output path inside a directory")
+    probe = parent.suffix(f"/.spark_synth-probe-{uuid.uuid4().hex[:12]}")
+    try:
+        if not fs.mkdirs(probe):
+            raise GenerateError(f"cannot write output {path}: creating directories under {parent.toString()} "
+                                "failed; check that it is writable")
+        fs.delete(probe, True)
+    except Py4JJavaError as exc:
+        reason = exc.java_exception.toString().split("\n")[0]
+        raise GenerateError(f"cannot write output {path}: {reason}; check that the directory is writable") from None
+
+
+@contextmanager
+def _case_sensitive_if_needed(df: DataFrame):
+    """Columns such as `Amount` and `amount` are two columns of the real table; Spark writes
+    them only with case-sensitive analysis, so it is switched on for this write alone."""
+    conf = df.sparkSession.conf
+    previous = conf.get("spark.sql.caseSensitive", "false")
+    switch = bool(case_insensitive_clashes(df.columns)) and previous.lower() != "true"
+    if switch:
+        conf.set("spark.sql.caseSensitive", "true")
+    try:
+        yield
+    finally:
+        if switch:
+            conf.set("spark.sql.caseSensitive", previous)
+
+
+def _write_text(fs, path, text: str) -> None:
+    stream = fs.create(path, True)
+    try:
+        stream.write(bytearray(text.encode("utf-8")))
+    finally:
+        stream.close()

@@ -44,13 +44,14 @@ def wide_table(spark, columns: int, rows: int):
     return base.select(*exprs)
 
 
-def heap_peak_mb(spark) -> float:
+def heap_peaks(spark) -> str:
+    """Peak use of each heap pool (young pools fill and empty; the old generation's peak is what
+    the live data needed) and the heap's maximum."""
     management = spark.sparkContext._jvm.java.lang.management.ManagementFactory
-    total = 0
-    for pool in management.getMemoryPoolMXBeans():
-        if str(pool.getType().toString()) == "Heap memory":
-            total += pool.getPeakUsage().getUsed()
-    return total / 2**20
+    peaks = [f"{pool.getName()} {pool.getPeakUsage().getUsed() / 2**20:.0f} MB"
+             for pool in management.getMemoryPoolMXBeans() if str(pool.getType().toString()) == "Heap memory"]
+    limit = management.getMemoryMXBean().getHeapMemoryUsage().getMax() / 2**20
+    return f"{', '.join(peaks)} (heap max {limit:.0f} MB)"
 
 
 def main() -> None:
@@ -69,8 +70,8 @@ def main() -> None:
     elapsed = time.perf_counter() - started
     size = len(model.to_json())
     print(f"fit {args.columns} columns x {args.rows:,} rows in {elapsed:.1f} s; model {size / 2**20:.1f} MB, "
-          f"{len(model.spec.dependencies)} dependencies; driver JVM heap peak {heap_peak_mb(spark):.0f} MB "
-          f"(max {args.driver_memory}), Python peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+          f"{len(model.spec.dependencies)} dependencies\ndriver JVM heap peaks: {heap_peaks(spark)}\n"
+          f"driver Python peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
 
 if __name__ == "__main__":

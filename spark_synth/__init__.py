@@ -6,14 +6,27 @@
     out = generate(spark, model, rows=10**9, seed=7)
     out = spark.read.format("spark_synth").option("model", "flights.model.json").option("rows", 10**9).load()
     report = evaluate(real_df, out, model, target="arr_delay"); report.save("report/")
+
+evaluate and Report are imported on first use: Spark's Python workers import this package
+for fit/ and model/, and should not pay for evaluation's SciPy and Spark ML imports (~1 s).
 """
+
+from __future__ import annotations
 
 __version__ = "0.1.0"
 
+# `fit` names both the function and the subpackage: importing the API last binds the function.
 from spark_synth.api import fit, generate, load_model, register  # noqa: E402
-from spark_synth.evaluation import Report, evaluate  # noqa: E402
 from spark_synth.errors import GenerateError, InputDataError, ModelFileError, SparkSynthError  # noqa: E402
 from spark_synth.model.io import SynthModel  # noqa: E402
 
-__all__ = ["fit", "generate", "load_model", "register", "evaluate", "Report", "SynthModel", "SparkSynthError", "InputDataError",
-           "ModelFileError", "GenerateError", "__version__"]
+__all__ = ["fit", "generate", "load_model", "register", "evaluate", "Report", "SynthModel", "SparkSynthError",
+           "InputDataError", "ModelFileError", "GenerateError", "__version__"]
+
+
+def __getattr__(name: str):
+    if name in ("evaluate", "Report"):
+        from spark_synth import evaluation
+
+        return getattr(evaluation, name)
+    raise AttributeError(f"module 'spark_synth' has no attribute {name!r}")

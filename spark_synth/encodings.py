@@ -37,22 +37,21 @@ def numeric_expression(name: str, family: str) -> Column:
 def ntz_micros(name: str) -> Column:
     """Microseconds of a TIMESTAMP_NTZ column since 1970-01-01 00:00, exact and independent of
     the session time zone (a long)."""
-    return F.expr(f"timestampdiff(MICROSECOND, TIMESTAMP_NTZ'1970-01-01 00:00:00', {quote(name)})")
+    return F.expr(unit_sql(quote(name), SparkType("timestamp_ntz", "timestamp_ntz")))
 
 
-def unit_expression(name: str, spark: SparkType) -> Column:
-    """The column on the model's unit scale, exactly: a long for integers, dates and timestamps,
-    the decimal itself for decimals (min/max stay exact; the caller unscales them)."""
-    col = F.col(quote(name))
+def unit_sql(q: str, spark: SparkType) -> str:
+    """SQL of a (quoted) column on the model's unit scale, exactly: a bigint for integers, dates
+    and timestamps, the decimal itself for decimals (the fit unscales its aggregates)."""
     if spark.family == "date":
-        return F.unix_date(col).cast("long")
+        return f"CAST(unix_date({q}) AS bigint)"
     if spark.family == "timestamp":
-        return F.unix_micros(col)
+        return f"unix_micros({q})"
     if spark.family == "timestamp_ntz":
-        return ntz_micros(name)
+        return f"timestampdiff(MICROSECOND, TIMESTAMP_NTZ'1970-01-01 00:00:00', {q})"
     if spark.family == "integral":
-        return col.cast("long")
-    return col
+        return f"CAST({q} AS bigint)"
+    return q
 
 
 def _as_float64(array: pa.Array) -> np.ndarray:

@@ -82,9 +82,9 @@ def conditional_table(pair: dict[tuple[int, int], int], parent_is_first: bool,
 
 
 def candidate_pairs(corr: np.ndarray, partners: int) -> list[tuple[int, int]]:
-    """(i, j), i < j: each column with its `partners` most correlated columns (|r| of normal
-    scores). Wide tables tabulate only these pairs: a dependency tree needs few edges per column,
-    and the strongest correlations are where its edges almost always are."""
+    """(i, j), i < j, strongest first: each column with its `partners` most correlated columns
+    (|r| of normal scores). Wide tables tabulate only these pairs: a dependency tree needs few
+    edges per column, and the strongest correlations are where its edges almost always are."""
     d = len(corr)
     strength = np.abs(np.asarray(corr, dtype=np.float64))
     np.fill_diagonal(strength, -1.0)
@@ -92,4 +92,4 @@ def candidate_pairs(corr: np.ndarray, partners: int) -> list[tuple[int, int]]:
     for i in range(d):
         for j in np.argsort(-strength[i], kind="stable")[:partners]:
             pairs.add((min(i, int(j)), max(i, int(j))))
-    return sorted(pairs)
+    return sorted(pairs, key=lambda ij: (-strength[ij], ij))

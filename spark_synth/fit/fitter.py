@@ -17,12 +17,13 @@ from spark_synth import __version__
 from spark_synth.errors import InputDataError
 from spark_synth.fit.dependence import (candidate_pairs, chow_liu_edges, conditional_table,
                                         correlation_from_sums, mutual_information)
-from spark_synth.fit.joint import JointStats, collect_joint_stats, copula_spec
+from spark_synth.fit.joint import JointStats, collect_joint_stats, copula_spec, pair_is_counted
 from spark_synth.fit.kinds import choose_kind
 from spark_synth.fit.patterns import build_pattern
 from spark_synth.fit.profile import QUANTILE_GRID, ColumnProfile, profile_columns
 from spark_synth.fit.types import family, supported_fields
 from spark_synth.model.io import SynthModel
+from spark_synth.model.marginals import TAIL_CUTS
 from spark_synth.model.schema import (FORMAT_NAME, SCHEMA_VERSION, CategoricalColumn, ConstantColumn,
                                       Copula, Dependency, IdColumn, NullColumn, NumericColumn,
                                       PatternColumn, Privacy, QuantileFunction, SynthModelFile,
@@ -34,6 +35,7 @@ log = logging.getLogger(__name__)
 DEFAULT_MIN_COUNT = 5
 ALL_PAIRS_MAX = 64
 CANDIDATE_PARTNERS = 8
+WIDE_CELL_BUDGET = 4_000_000
 
 
 @dataclass(frozen=True)
@@ -125,8 +127,9 @@ def _joint_stats(frame: DataFrame, table: str, rows: int, copula_entries: list[d
                  options: FitOptions) -> JointStats:
     """Pass 2. Up to ALL_PAIRS_MAX copula columns every pair is tabulated in the same pass; a
     wider table first gets the normal-score correlations, then (pass 3) tables only for each
-    column's CANDIDATE_PARTNERS most correlated partners, so the statistics grow with the width,
-    not with its square."""
+    column's CANDIDATE_PARTNERS most correlated partners, strongest first, within a budget of
+    WIDE_CELL_BUDGET table cells: the statistics (and the model) stay bounded whatever the
+    width."""
     if not copula_entries and not strings:
         return JointStats(rows=rows)
     d = len(copula_entries)
@@ -134,11 +137,25 @@ def _joint_stats(frame: DataFrame, table: str, rows: int, copula_entries: list[d
     if d <= ALL_PAIRS_MAX:
         return collect_joint_stats(frame, copula_entries, strings, options.bins)
     stats = collect_joint_stats(frame, copula_entries, strings, options.bins, pairs=[])
-    pairs = candidate_pairs(correlation_from_sums(stats.rows, *_score_moments(stats, d)), CANDIDATE_PARTNERS)
+    codes = [_code_count(entry, options.bins) for entry in copula_entries]
+    categorical = [entry["column"]["kind"] in ("categorical", "boolean") for entry in copula_entries]
+    pairs, cells = [], 0
+    for i, j in candidate_pairs(correlation_from_sums(stats.rows, *_score_moments(stats, d)), CANDIDATE_PARTNERS):
+        if pair_is_counted(codes[i], codes[j], categorical[i], categorical[j]) \
+                and cells + codes[i] * codes[j] <= WIDE_CELL_BUDGET:
+            pairs.append((i, j))
+            cells += codes[i] * codes[j]
     log.info("fit %s: pass 3 (dependency tables) for %d candidate pairs of %d columns", table, len(pairs), d)
     stats.pair_counts = collect_joint_stats(frame, copula_entries, [], options.bins, pairs=pairs,
                                             moments=False).pair_counts
     return stats
+
+
+def _code_count(entry: dict, bins: int) -> int:
+    column = entry["column"]
+    if column["kind"] in ("categorical", "boolean"):
+        return len(column["values"]) + 2
+    return bins + len(TAIL_CUTS) + 1
 
 
 def _score_moments(stats: JointStats, d: int) -> tuple[np.ndarray, np.ndarray]:

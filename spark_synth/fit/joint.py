@@ -86,10 +86,14 @@ def _absorb(result: JointStats, row) -> None:
     kind, a, b, x, y, key, n, s, v = row
     if kind == "rows":
         result.rows = int(n)
-    elif kind == "code":
-        result.code_counts[a][x] = int(n)
+    elif kind == "codes":  # counts of codes 0, 1, ... of copula column a
+        result.code_counts[a] = {code: int(c) for code, c in enumerate(v) if c}
     elif kind == "pair":
         result.pair_counts[(a, b)][(x, y)] = int(n)
+    elif kind == "pairs":  # a dense table: cell x * width + y, width in `x`
+        counts = np.asarray(v)
+        cells = np.flatnonzero(counts)
+        result.pair_counts[(a, b)] = {(int(c // x), int(c % x)): int(counts[c]) for c in cells}
     elif kind == "sum":
         result.score_sums[a] = float(s)
     elif kind == "products":  # row a of the upper triangle: columns a, a+1, ...
@@ -203,14 +207,17 @@ def _partition_stats(spec: dict, batches: Iterator[pa.RecordBatch]) -> Iterator[
     out = _StatsBuilder()
     out.add("rows", n=[rows])
     for j in range(d):
-        nonzero = np.flatnonzero(code_counts[j])
-        out.add("code", a=j, x=nonzero, n=code_counts[j][nonzero])
+        out.add_vector("codes", a=j, v=code_counts[j])
     if spec["moments"]:
         out.add("sum", a=np.arange(d), s=sums)
         for i in range(d):
             out.add_vector("products", a=i, v=products[i, i:])
+    # Dense tables travel as one vector each (element-wise sums in Spark: few rows to read back).
     for (i, j), table in dense_pairs.items():
-        pair_keys[(i, j)] = [(np.flatnonzero(table), table[table > 0])]
+        if np.count_nonzero(table) * 4 >= len(table):
+            out.add_vector("pairs", a=i, v=table, b=j, x=scales[j].n_codes)
+        else:  # mostly empty (few rows, many codes): only the cells seen
+            pair_keys[(i, j)] = [(np.flatnonzero(table), table[table > 0])]
     for (i, j), parts in pair_keys.items():
         keys, counts = _merge_counts(parts)
         out.add("pair", a=i, b=j, x=keys // scales[j].n_codes, y=keys % scales[j].n_codes, n=counts)
@@ -260,20 +267,27 @@ class _StatsBuilder:
         part["key"] = np.full(length, key, dtype=object)
         self.parts.append(part)
 
-    def add_vector(self, kind: str, a: int, v: np.ndarray) -> None:
-        self.vectors.append((kind, a, v))
+    def add_vector(self, kind: str, a: int, v: np.ndarray, b: int = 0, x: int = 0) -> None:
+        """One row whose `v` Spark sums element-wise (rows of the same key have equal lengths)."""
+        self.vectors.append((kind, a, b, x, np.asarray(v, dtype=np.float64)))
 
     def batch(self) -> pa.RecordBatch:
-        arrays = [pa.array(np.concatenate([p[name] for p in self.parts]), type=t) for name, t in self.FIELDS]
-        vectors = [None] * len(arrays[0])
+        columns = {name: [np.concatenate([p[name] for p in self.parts])] if self.parts else []
+                   for name, _ in self.FIELDS}
         if self.vectors:
             extra = len(self.vectors)
-            arrays = [pa.concat_arrays([arr, pa.array(column, type=t)]) for arr, column, (_, t) in zip(
-                arrays, ([k for k, _, _ in self.vectors], [a for _, a, _ in self.vectors], [0] * extra, [0] * extra,
-                         [0] * extra, [""] * extra, [0] * extra, [0.0] * extra), self.FIELDS)]
-            vectors += [v.tolist() for _, _, v in self.vectors]
+            for name, values in (("kind", [k for k, *_ in self.vectors]), ("a", [a for _, a, *_ in self.vectors]),
+                                 ("b", [b for _, _, b, _, _ in self.vectors]), ("x", [x for *_, x, _ in self.vectors]),
+                                 ("y", [0] * extra), ("key", [""] * extra), ("n", [0] * extra), ("s", [0.0] * extra)):
+                columns[name].append(np.asarray(values, dtype=object if name in ("kind", "key") else None))
+        arrays = [pa.array(np.concatenate(columns[name]), type=t) for name, t in self.FIELDS]
+        scalars = sum(len(p["a"]) for p in self.parts)
+        offsets = np.concatenate([[0], np.cumsum([0] * scalars + [len(v) for *_, v in self.vectors])])
+        values = np.concatenate([v for *_, v in self.vectors]) if self.vectors else np.zeros(0)
+        vectors = pa.ListArray.from_arrays(pa.array(offsets, type=pa.int32()), pa.array(values, type=pa.float64()),
+                                           mask=pa.array([True] * scalars + [False] * len(self.vectors)))
         schema = pa.schema(list(self.FIELDS) + [("v", pa.list_(pa.float64()))])
-        return pa.RecordBatch.from_arrays(arrays + [pa.array(vectors, type=pa.list_(pa.float64()))], schema=schema)
+        return pa.RecordBatch.from_arrays(arrays + [vectors], schema=schema)
 
 
 def _merge_counts(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:

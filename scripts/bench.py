@@ -1,6 +1,6 @@
 """Benchmark: fit + generate nycflights13 `flights`, with baselines measured in the same run.
 
-    python scripts/bench.py [--data ../shared/data/nycflights13/flights.parquet] [--rows 10000000]
+    python scripts/bench.py [--data data/nycflights13/flights.parquet] [--rows 10000000]
 
 Prints rows/s and ratios against (a) `df.summary()` for fitting and (b) Spark's native floor
 (`spark.range(N)` + one `rand()` column per output column) for generation, to the `noop` sink
@@ -39,7 +39,7 @@ def timed(action) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--data", default=str(ROOT.parent / "shared/data/nycflights13/flights.parquet"))
+    parser.add_argument("--data", default=str(ROOT / "data" / "nycflights13" / "flights.parquet"))
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--skip-fidelity", action="store_true")

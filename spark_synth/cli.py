@@ -1,4 +1,4 @@
-"""`spark-synth` command line: fit, generate, demo. Parses arguments and calls the library."""
+"""`spark-synth` command line: parses arguments and calls the library (no logic of its own)."""
 
 from __future__ import annotations
 
@@ -19,20 +19,54 @@ DEMO_ROWS = 10_000_000
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
+    quiet = None
+    if not args.verbose and not _spark_running():
+        from spark_synth.io.quiet import StderrFilter
+
+        quiet = StderrFilter()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S",
+                        stream=sys.stderr, force=quiet is not None)
+    logging.getLogger("py4j").setLevel(logging.INFO if args.verbose else logging.WARNING)
     try:
         return args.run(args)
     except SparkSynthError as exc:
         print(f"spark-synth: error: {exc}", file=sys.stderr)
         return 2
+    finally:
+        if quiet is not None:
+            quiet.close()
+
+
+def _spark_running() -> bool:
+    """In a process that already has a Spark session (tests, notebooks) the CLI leaves stderr alone."""
+    from pyspark.sql import SparkSession
+
+    return SparkSession.getActiveSession() is not None
+
+
+def _spark(args, name: str, conf: dict[str, str] | None = None):
+    from spark_synth.io import get_spark
+
+    return get_spark(name, args.master, conf, quiet=not args.verbose)
+
+
+def _require_files(*paths: str | None) -> None:
+    """Missing local inputs are reported before Spark starts (paths with a scheme, such as
+    s3a:// or hdfs://, are checked by Spark)."""
+    for path in paths:
+        if path and "://" not in path and not Path(path).exists():
+            raise SparkSynthError(f"input {path} does not exist; check the path")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="spark-synth", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="spark-synth", description="Learn a table's statistical shape with Spark and generate look-alike rows "
+                                        "at cluster scale (the same rows for the same seed on any cluster).")
     parser.add_argument("--master", help="Spark master (default: from spark-submit, else local[*])")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument("--verbose", action="store_true", help="show Spark's own log lines")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    fit = sub.add_parser("fit", help="learn a model file from a real table")
+    fit = sub.add_parser("fit", help="learn a model file from a real table (or a schema)")
     fit.add_argument("input", nargs="?", help="path of the real table")
     fit.add_argument("--model", required=True, help="model file to write (JSON)")
     fit.add_argument("--format", choices=["parquet", "orc", "csv", "json"], help="input format (default: from extension, else parquet)")
@@ -55,20 +89,20 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--mode", default="error", choices=["error", "overwrite"])
     gen.set_defaults(run=run_generate)
 
-    run = sub.add_parser("run", help="scheduled generation: write one date's partition of every table in a job config")
+    run = sub.add_parser("run", help="scheduled generation: one date's partitions per job config")
     run.add_argument("--config", required=True, help="job config (YAML)")
     run.add_argument("--date", help="the date to generate, YYYY-MM-DD")
     run.add_argument("--from", dest="date_from", help="backfill: first date")
     run.add_argument("--to", dest="date_to", help="backfill: last date (inclusive)")
     run.set_defaults(run=run_job_command)
 
-    inf = sub.add_parser("infer-keys", help="propose primary/foreign keys for tables and write a schema config to review")
+    inf = sub.add_parser("infer-keys", help="propose primary and foreign keys as a schema config")
     inf.add_argument("paths", nargs="+", help="table files (Parquet/ORC/CSV/JSON); the file name is the table name")
     inf.add_argument("--output", required=True, help="schema config (YAML) to write")
     inf.add_argument("--name", default="schema")
     inf.set_defaults(run=run_infer_keys)
 
-    ev = sub.add_parser("evaluate", help="score synthetic data against the real table (report.json, report.html)")
+    ev = sub.add_parser("evaluate", help="score synthetic against real data (report.json/.html)")
     ev.add_argument("--real", required=True, help="path of the real table")
     ev.add_argument("--synthetic", required=True, help="path of the synthetic table")
     ev.add_argument("--format", choices=["parquet", "orc", "csv", "json"], help="format of both (default: from extension, else parquet)")
@@ -77,7 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--report", required=True, help="directory for report.json and report.html")
     ev.set_defaults(run=run_evaluate)
 
-    demo = sub.add_parser("demo", help="fit the bundled flights sample, generate rows, print a fidelity summary")
+    demo = sub.add_parser("demo", help="fit the bundled flights sample, generate, evaluate")
     demo.add_argument("--rows", type=int, default=DEMO_ROWS)
     demo.add_argument("--output", default="out/demo")
     demo.add_argument("--seed", type=int, default=7)
@@ -87,12 +121,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 def run_fit(args) -> int:
     from spark_synth.api import fit
-    from spark_synth.io import get_spark, read_table
+    from spark_synth.io import read_table
 
     kinds = dict(_parse_kind(k) for k in args.kind)
-    spark = get_spark("spark_synth fit", args.master)
     if args.config:
-        return _fit_schema(spark, args)
+        _require_files(args.config)
+        return _fit_schema(args)
+    if (args.input is None) == (args.table is None):
+        raise SparkSynthError("give the input path or --table DB.NAME (or --config SCHEMA.yaml)")
+    _require_files(args.input)
+    spark = _spark(args, "spark_synth fit")
     df = read_table(spark, args.input, args.format, args.table)
     started = time.time()
     model = fit(df, table=args.table or Path(args.input).stem, min_count=args.min_count, kinds=kinds,
@@ -105,25 +143,26 @@ def run_fit(args) -> int:
 
 def run_generate(args) -> int:
     from spark_synth.api import generate, load_model
-    from spark_synth.io import get_spark, write_output
-
+    from spark_synth.io import write_output
     from spark_synth.model.relational import is_relational_file, load_relational
 
     if is_relational_file(args.model):
         model = load_relational(args.model)
-        return _generate_schema(get_spark("spark_synth generate", args.master), args, model)
+        return _generate_schema(_spark(args, "spark_synth generate"), args, model)
     if args.rows is None:
         raise SparkSynthError("--rows is required for a single-table model")
     if args.scale is not None:
         raise SparkSynthError("--scale is for relational models; give --rows for a single-table model")
     model = load_model(args.model)
-    spark = get_spark("spark_synth generate", args.master)
     rows = _row_count(args.rows)
+    if args.output is None and args.format != "noop":
+        raise SparkSynthError("--output PATH is required (or --format noop)")
+    spark = _spark(args, "spark_synth generate")
     df = generate(spark, model, rows=rows, seed=args.seed, partitions=args.partitions)
     started = time.time()
-    write_output(df, args.output, args.format, args.mode)
+    write_output(df, args.output, args.format, args.mode, rows=rows)
     elapsed = time.time() - started
-    log.info("generated %d rows in %.1f s (%.0f rows/s) -> %s", rows, elapsed, rows / elapsed,
+    log.info("generated %s rows in %.1f s (%s rows/s) -> %s", f"{rows:,}", elapsed, f"{rows / elapsed:,.0f}",
              args.output if args.format != "noop" else "noop sink")
     return 0
 
@@ -132,7 +171,6 @@ def run_job_command(args) -> int:
     import datetime as dt
 
     from spark_synth.generate.schedule import catalog_settings, dates_between, register_tables, run_job
-    from spark_synth.io import get_spark
     from spark_synth.io.job_config import load_job_config
 
     def parse(text: str, flag: str) -> dt.date:
@@ -148,7 +186,7 @@ def run_job_command(args) -> int:
     else:
         raise SparkSynthError("give either --date D or both --from D1 and --to D2")
     config, base = load_job_config(args.config)
-    spark = get_spark("spark_synth run", args.master, catalog_settings(config, base))
+    spark = _spark(args, "spark_synth run", catalog_settings(config, base))
     started = time.time()
     results = run_job(spark, config, base, dates)
     if config.catalog.enabled:
@@ -164,9 +202,10 @@ def run_job_command(args) -> int:
 
 def run_infer_keys(args) -> int:
     from spark_synth.fit.infer_keys import infer_keys, paths_by_name, to_config
-    from spark_synth.io import get_spark, read_table
+    from spark_synth.io import read_table
 
-    spark = get_spark("spark_synth infer-keys", args.master)
+    _require_files(*args.paths)
+    spark = _spark(args, "spark_synth infer-keys")
     paths = paths_by_name(args.paths)
     tables = {name: read_table(spark, path) for name, path in paths.items()}
     proposal = infer_keys(tables)
@@ -183,12 +222,14 @@ def run_infer_keys(args) -> int:
 def run_evaluate(args) -> int:
     from spark_synth.api import load_model
     from spark_synth.evaluation import evaluate
-    from spark_synth.io import get_spark, read_table
+    from spark_synth.io import read_table
 
-    spark = get_spark("spark_synth evaluate", args.master)
+    _require_files(args.real, args.synthetic)
+    model = load_model(args.model) if args.model else None
+    spark = _spark(args, "spark_synth evaluate")
     real = read_table(spark, args.real, args.format)
     synthetic = read_table(spark, args.synthetic, args.format)
-    report = evaluate(real, synthetic, load_model(args.model) if args.model else None, target=args.target)
+    report = evaluate(real, synthetic, model, target=args.target)
     path = report.save(args.report)
     d = report.details
     print(f"score {d['score']:.3f}  Column Shapes {d['column_shapes']:.3f}  "
@@ -203,9 +244,9 @@ def run_evaluate(args) -> int:
 def run_demo(args) -> int:
     from spark_synth.api import fit, generate
     from spark_synth.evaluation import evaluate
-    from spark_synth.io import get_spark, write_output
+    from spark_synth.io import write_output
 
-    spark = get_spark("spark_synth demo", args.master)
+    spark = _spark(args, "spark_synth demo")
     sample = str(resources.files("spark_synth") / "samples" / "flights_sample.parquet")
     real = spark.read.parquet(sample)
     out = Path(args.output)
@@ -218,7 +259,8 @@ def run_demo(args) -> int:
           f"({model_path.stat().st_size:,} bytes)")
     started = time.time()
     data_path = str((out / "flights_synthetic").resolve())
-    write_output(generate(spark, model, rows=args.rows, seed=args.seed), data_path, "parquet", "overwrite")
+    write_output(generate(spark, model, rows=args.rows, seed=args.seed), data_path, "parquet", "overwrite",
+                 rows=args.rows)
     elapsed = time.time() - started
     print(f"generated {args.rows:,} rows in {elapsed:.1f} s ({args.rows / elapsed:,.0f} rows/s) -> {data_path}")
     synthetic = spark.read.parquet(data_path)
@@ -244,11 +286,12 @@ def run_demo(args) -> int:
     return 0
 
 
-def _fit_schema(spark, args) -> int:
+def _fit_schema(args) -> int:
     from spark_synth.fit.relational import fit_schema
     from spark_synth.io.schema_config import load_schema_config
 
     config, base_dir = load_schema_config(args.config)
+    spark = _spark(args, "spark_synth fit")
     started = time.time()
     model = fit_schema(spark, config, base_dir, min_count=args.min_count)
     model.save(args.model)
@@ -281,7 +324,7 @@ def _generate_schema(spark, args, model) -> int:
     for name, df in frames.items():
         started = time.time()
         target = None if args.output is None else str(Path(args.output) / name)
-        write_output(df, target, args.format, args.mode)
+        write_output(df, target, args.format, args.mode, rows=rows[name])
         elapsed = time.time() - started
         print(f"{name:<12} {rows[name]:>12,} rows  {elapsed:6.1f} s  {rows[name] / elapsed:>12,.0f} rows/s"
               + (f"  -> {target}" if target else ""))

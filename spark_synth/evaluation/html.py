@@ -63,36 +63,55 @@ def _columns(d: dict) -> str:
     return "<h2>Columns, worst first</h2>" + legend + "<div class='grid'>" + "".join(panels) + "</div>"
 
 
-def _bars(dist: dict, width: int = 284, height: int = 150) -> str:
-    real, synth = dist["real"], dist["synthetic"]
+def _bars(dist: dict, width: int = 284, height: int = 170) -> str:
+    """Grouped bars, real beside synthetic. A left margin holds the share axis (0 and the top
+    value) and the first rotated label; the pooled "(other)" categories are written under the
+    plot instead of drawn, so a large remainder does not flatten the top categories."""
+    real, synth = list(dist["real"]), list(dist["synthetic"])
+    labels = list(dist.get("labels") or [])
+    other = None
+    if labels and labels[-1] == "(other)":
+        other = (real.pop(), synth.pop())
+        labels.pop()
     n = len(real)
     if not n:
         return ""
+    left, bottom = 34, 46
+    plot_w, plot_h = width - left - 4, height - bottom - 8
     top = max(max(real), max(synth), 1e-12)
-    plot_h = height - 34
-    slot = width / n
+    slot = plot_w / n
+    base = plot_h + 8
     shapes = []
     for i, (r, s) in enumerate(zip(real, synth)):
-        x = i * slot
+        x = left + i * slot
         for k, (v, color) in enumerate(((r, REAL), (s, SYNTHETIC))):
             h = plot_h * v / top
-            shapes.append(f"<rect x='{x + 1 + k * (slot - 2) / 2:.1f}' y='{plot_h - h + 4:.1f}' "
+            shapes.append(f"<rect x='{x + 1 + k * (slot - 2) / 2:.1f}' y='{base - h:.1f}' "
                           f"width='{max((slot - 2) / 2, 0.5):.1f}' height='{h:.1f}' fill='{color}'>"
                           f"<title>{_e(_label(dist, i))}: real {r:.3%}, synthetic {s:.3%}</title></rect>")
+    axis = [f"<line x1='{left}' y1='8' x2='{left}' y2='{base}' stroke='#999'/>",
+            f"<text x='{left - 3}' y='12' font-size='9' text-anchor='end'>{top:.0%}</text>" if top >= 0.1 else
+            f"<text x='{left - 3}' y='12' font-size='9' text-anchor='end'>{top:.1%}</text>",
+            f"<text x='{left - 3}' y='{base}' font-size='9' text-anchor='end'>0</text>"]
     if dist["kind"] == "histogram":
-        axis = (f"<text x='0' y='{height - 14}' font-size='10'>{_e(_value(dist, dist['lo']))}</text>"
-                f"<text x='{width}' y='{height - 14}' font-size='10' text-anchor='end'>{_e(_value(dist, dist['hi']))}</text>")
+        axis += [f"<text x='{left}' y='{base + 14}' font-size='10'>{_e(_value(dist, dist['lo']))}</text>",
+                 f"<text x='{width - 4}' y='{base + 14}' font-size='10' text-anchor='end'>"
+                 f"{_e(_value(dist, dist['hi']))}</text>"]
     else:
-        axis = "".join(f"<text x='{(i + 0.5) * slot:.1f}' y='{height - 22}' font-size='9' text-anchor='end' "
-                       f"transform='rotate(-35 {(i + 0.5) * slot:.1f} {height - 22})'>{_e(lab[:10])}</text>"
-                       for i, lab in enumerate(dist["labels"]))
+        every = max(1, -(-n // 16))  # at most 16 labels
+        axis += [f"<text x='{left + (i + 0.5) * slot:.1f}' y='{base + 10}' font-size='9' text-anchor='end' "
+                 f"transform='rotate(-35 {left + (i + 0.5) * slot:.1f} {base + 10})'>{_e(lab[:10])}</text>"
+                 for i, lab in enumerate(labels) if i % every == 0]
+    if other is not None:
+        axis.append(f"<text x='{left}' y='{height - 2}' font-size='9' fill='#555'>(other values): real "
+                    f"{other[0]:.1%}, synthetic {other[1]:.1%}</text>")
     return (f"<svg width='{width}' height='{height}' viewBox='0 0 {width} {height}'>"
-            f"<line x1='0' y1='{plot_h + 4}' x2='{width}' y2='{plot_h + 4}' stroke='#999'/>"
-            + "".join(shapes) + axis + "</svg>")
+            f"<line x1='{left}' y1='{base}' x2='{width - 4}' y2='{base}' stroke='#999'/>"
+            + "".join(shapes) + "".join(axis) + "</svg>")
 
 
 def _label(dist: dict, i: int) -> str:
-    if dist["kind"] == "categories":
+    if dist["kind"] in ("categories", "values"):
         return dist["labels"][i]
     step = (dist["hi"] - dist["lo"]) / max(len(dist["real"]), 1)
     return f"{_value(dist, dist['lo'] + i * step)} .. {_value(dist, dist['lo'] + (i + 1) * step)}"

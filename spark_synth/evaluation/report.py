@@ -19,6 +19,7 @@ from spark_synth.evaluation.pairs import PairScore, column_pair_trends
 from spark_synth.evaluation.privacy import audit_model, exact_copies
 from spark_synth.evaluation.shapes import ShapeScore, column_shapes_and_distributions
 from spark_synth.evaluation.utility import utility
+from spark_synth.io.progress import progress
 from spark_synth.model.io import SynthModel
 from spark_synth.names import alias, aliases, check_unique_names, positional, quote
 
@@ -85,28 +86,30 @@ def evaluate(real: DataFrame, synthetic: DataFrame, model: SynthModel | None = N
     real, _ = positional(real, "real")
     synthetic = synthetic.toDF(*aliases(len(names))).select(*[alias(at[n]) for n in names]).toDF(*aliases(len(names)))
     real_name = dict(zip(aliases(len(names)), names))
+    spark = real.sparkSession
     steps = ["column shapes", "column pair trends", "null rates", "privacy"] + (["utility"] if target else [])
-    step = iter(range(1, len(steps) + 1))
-    log.info("evaluate (%d/%d): column shapes", next(step), len(steps))
-    shapes, distributions = column_shapes_and_distributions(real, synthetic)
+
+    def step(name: str):
+        return progress(spark, f"evaluate ({steps.index(name) + 1}/{len(steps)}): {name}")
+
+    with step("column shapes"):
+        shapes, distributions = column_shapes_and_distributions(real, synthetic)
     shapes = [ShapeScore(real_name[s.column], s.metric, s.score) for s in shapes]
     distributions = {real_name[c]: d for c, d in distributions.items()}
-    log.info("evaluate (%d/%d): column pair trends", next(step), len(steps))
-    pairs = [replace(p, columns=(real_name[p.columns[0]], real_name[p.columns[1]]))
-             for p in column_pair_trends(real, synthetic)]
-    log.info("evaluate (%d/%d): null rates", next(step), len(steps))
-    nulls = {real_name[c]: {"real": r, "synthetic": s} for c, (r, s) in _null_rates(real, synthetic).items()}
-    log.info("evaluate (%d/%d): privacy (exact copies, distance to closest record%s)", next(step), len(steps),
-             ", model audit" if model else "")
-    privacy: dict = {"exact_copies": exact_copies(real, synthetic),
-                     "distance_to_closest_record": distance_to_closest_record(real, synthetic, seed=seed)}
-    if model is not None:
-        privacy["model_audit"] = audit_model(real, model, {n: a for a, n in real_name.items()})
+    with step("column pair trends"):
+        pairs = [replace(p, columns=(real_name[p.columns[0]], real_name[p.columns[1]]))
+                 for p in column_pair_trends(real, synthetic)]
+    with step("null rates"):
+        nulls = {real_name[c]: {"real": r, "synthetic": s} for c, (r, s) in _null_rates(real, synthetic).items()}
+    with step("privacy"):
+        privacy: dict = {"exact_copies": exact_copies(real, synthetic),
+                         "distance_to_closest_record": distance_to_closest_record(real, synthetic, seed=seed)}
+        if model is not None:
+            privacy["model_audit"] = audit_model(real, model, {n: a for a, n in real_name.items()})
     useful = None
     if target is not None:
-        log.info("evaluate (%d/%d): utility of predicting %r", next(step), len(steps), target)
-        useful = utility(real, synthetic, aliases(len(names))[names.index(target)], seed=seed)
-        useful = _renamed(useful, real_name)
+        with step("utility"):
+            useful = _renamed(utility(real, synthetic, aliases(len(names))[names.index(target)], seed=seed), real_name)
     return Report(shapes, pairs, nulls, privacy, distributions, useful)
 
 

@@ -89,13 +89,26 @@ DISPLAY_BINS = 30
 DISPLAY_CATEGORIES = 12
 
 
+MAX_VALUE_BARS = 40
+
+
 def _display_histogram(entry: dict, pr: np.ndarray, ps: np.ndarray) -> dict:
-    """Fine KS bins (code c = values in (edges[c-1], edges[c]]) merged into equal-width bins."""
+    """Fine KS bins (code c = values in (edges[c-1], edges[c]]) merged into equal-width bins, or,
+    for an integer column with at most MAX_VALUE_BARS values in its range (days of a month,
+    hours), one bar per value: 31 days in 30 bins would pile two days into one bar."""
     edges = np.asarray(entry["edges"], dtype=np.float64)
     if len(edges) == 0:
         return {"kind": "histogram", "family": entry["family"], "lo": 0.0, "hi": 0.0, "real": [], "synthetic": []}
     lo, hi = float(edges[0]), float(edges[-1])
     right = edges[np.minimum(np.arange(len(pr)), len(edges) - 1)]
+    if entry["family"] == "integral" and hi - lo + 1 <= MAX_VALUE_BARS:
+        bars = int(hi - lo) + 1
+        target = np.clip(np.rint(right - lo).astype(int), 0, bars - 1)
+        real = np.bincount(target, weights=pr, minlength=bars)
+        synthetic = np.bincount(target, weights=ps, minlength=bars)
+        return {"kind": "values", "family": entry["family"], "lo": lo, "hi": hi,
+                "labels": [f"{lo + i:g}" for i in range(bars)],
+                "real": real.round(6).tolist(), "synthetic": synthetic.round(6).tolist()}
     span = hi - lo if hi > lo else 1.0
     target = np.clip(((right - lo) / span * DISPLAY_BINS).astype(int), 0, DISPLAY_BINS - 1)
     real = np.bincount(target, weights=pr, minlength=DISPLAY_BINS)

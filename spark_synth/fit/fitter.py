@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 import numpy as np
 from pyspark.sql import DataFrame
@@ -22,12 +21,14 @@ from spark_synth.fit.kinds import choose_kind
 from spark_synth.fit.patterns import build_pattern
 from spark_synth.fit.profile import QUANTILE_GRID, ColumnProfile, profile_columns
 from spark_synth.fit.types import family, supported_fields
+from spark_synth.io.progress import progress
 from spark_synth.model.io import SynthModel
 from spark_synth.model.marginals import TAIL_CUTS
 from spark_synth.model.schema import (FORMAT_NAME, SCHEMA_VERSION, CategoricalColumn, ConstantColumn,
                                       Copula, Dependency, IdColumn, NullColumn, NumericColumn,
                                       PatternColumn, Privacy, QuantileFunction, SynthModelFile,
                                       TableInfo, UNIT_BY_FAMILY, UniqueColumn)
+from spark_synth.model.types import from_unscaled
 from spark_synth.names import alias, aliases, check_unique_names
 
 log = logging.getLogger(__name__)
@@ -74,8 +75,8 @@ def fit_table(df: DataFrame, options: FitOptions = FitOptions()) -> SynthModel:
     frame = df.toDF(*aliases(len(df.columns))).select(*[alias(i) for i in positions]).toDF(*aliases(len(names)))
     fields = list(frame.schema.fields)
     wants_categories = {n for n, k in options.kinds.items() if k == "categorical"}
-    log.info("fit %s: pass 1 (profile) over %d columns", table, len(fields))
-    rows, profiles = profile_columns(frame, fields, names, options.max_categories, wants_categories)
+    with progress(frame.sparkSession, f"fit {table}: pass 1 (profile of {len(fields)} columns)"):
+        rows, profiles = profile_columns(frame, fields, names, options.max_categories, wants_categories)
     if rows == 0:
         raise InputDataError(f"table {table} is empty: there is nothing to learn from; check the input path/filter")
     kinds = [choose_kind(p, table, options.min_count, options.max_categories, options.kinds.get(p.name))
@@ -133,10 +134,12 @@ def _joint_stats(frame: DataFrame, table: str, rows: int, copula_entries: list[d
     if not copula_entries and not strings:
         return JointStats(rows=rows)
     d = len(copula_entries)
-    log.info("fit %s: pass 2 (joint statistics) over %d copula and %d string columns", table, d, len(strings))
+    what = f"fit {table}: pass 2 (joint statistics of {d} copula and {len(strings)} string columns)"
+    with progress(frame.sparkSession, what):
+        stats = collect_joint_stats(frame, copula_entries, strings, options.bins,
+                                    pairs=None if d <= ALL_PAIRS_MAX else [])
     if d <= ALL_PAIRS_MAX:
-        return collect_joint_stats(frame, copula_entries, strings, options.bins)
-    stats = collect_joint_stats(frame, copula_entries, strings, options.bins, pairs=[])
+        return stats
     codes = [_code_count(entry, options.bins) for entry in copula_entries]
     categorical = [entry["column"]["kind"] in ("categorical", "boolean") for entry in copula_entries]
     pairs, cells = [], 0
@@ -145,9 +148,9 @@ def _joint_stats(frame: DataFrame, table: str, rows: int, copula_entries: list[d
                 and cells + codes[i] * codes[j] <= WIDE_CELL_BUDGET:
             pairs.append((i, j))
             cells += codes[i] * codes[j]
-    log.info("fit %s: pass 3 (dependency tables) for %d candidate pairs of %d columns", table, len(pairs), d)
-    stats.pair_counts = collect_joint_stats(frame, copula_entries, [], options.bins, pairs=pairs,
-                                            moments=False).pair_counts
+    with progress(frame.sparkSession, f"fit {table}: pass 3 (dependency tables of {len(pairs)} candidate pairs)"):
+        stats.pair_counts = collect_joint_stats(frame, copula_entries, [], options.bins, pairs=pairs,
+                                                moments=False).pair_counts
     return stats
 
 
@@ -176,7 +179,7 @@ def _marginal_column(p: ColumnProfile, kind: str, options: FitOptions):
         if p.family == "integral":
             value = int(value)
         elif p.family == "decimal":
-            value = str(Decimal(value).scaleb(-p.type.scale))
+            value = str(from_unscaled(value, p.type.scale))
         return ConstantColumn(kind="constant", value=value, **common)
     if kind == "id":
         return IdColumn(kind="id", start=int(p.min), **common)

@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass, field
-from decimal import Decimal
 from itertools import accumulate
 
 from pyspark.sql import Column, DataFrame
@@ -25,7 +24,7 @@ from pyspark.sql import types as T
 
 from spark_synth.encodings import unit_sql
 from spark_synth.fit.types import family
-from spark_synth.model.types import SparkType, parse_spark_type
+from spark_synth.model.types import SparkType, from_unscaled, parse_spark_type, to_unscaled
 from spark_synth.names import quote
 
 log = logging.getLogger(__name__)
@@ -108,7 +107,7 @@ def _refine_narrow_quantiles(df: DataFrame, profiles: list[ColumnProfile]) -> No
     aggs = []
     for p in narrow:
         spark = p.type
-        low = f"{Decimal(p.min).scaleb(-spark.scale):f}BD" if spark.family == "decimal" else f"{p.min}L"
+        low = f"{from_unscaled(p.min, spark.scale):f}BD" if spark.family == "decimal" else f"{p.min}L"
         offset = f"CAST({unit_sql(quote(p.alias), spark)} - {low} AS double) * {float(10 ** spark.scale)!r}"
         aggs.append(F.expr(f"percentile_approx({offset}, {GRID_SQL}, {PERCENTILE_ACCURACY}) AS {quote(p.alias)}"))
     row = df.agg(*aggs).first()  # bounded: quantiles only
@@ -135,7 +134,10 @@ def _aggregates(i: int, f: T.StructField, max_categories: int, wants_categories:
     elif parse_spark_type(f.dataType.json()).exact:
         spark = parse_spark_type(f.dataType.json())
         x = unit_sql(q, spark)
-        out.update(min=f"min({x})", max=f"max({x})", q=f"percentile_approx({x}, {GRID_SQL}, {PERCENTILE_ACCURACY})")
+        # The sketch works in doubles anyway; casting first keeps its result from being cast back
+        # to the column's type, which overflows at the type's edges (2^63 - 1, 10^38 - 1).
+        out.update(min=f"min({x})", max=f"max({x})",
+                   q=f"percentile_approx(CAST({x} AS double), {GRID_SQL}, {PERCENTILE_ACCURACY})")
         if fam in ("timestamp", "timestamp_ntz"):
             for g in DATETIME_GRANULARITIES_US:
                 out[f"g{g}"] = _count_sql(f"pmod({x}, {g}) != 0")
@@ -225,12 +227,11 @@ def _profile(i: int, f: T.StructField, name: str, row: dict, rows: int) -> Colum
 
 
 def _unscaled(value, spark: SparkType) -> int | None:
-    """A unit-scale aggregate as an exact int (decimals: value * 10^scale)."""
+    """A unit-scale aggregate (an exact min/max, or a double from the quantile sketch) as an int
+    (decimals: value * 10^scale)."""
     if value is None:
         return None
-    if spark.family == "decimal":
-        return int(Decimal(value).scaleb(spark.scale).to_integral_value())
-    return int(value)
+    return to_unscaled(value, spark.scale if spark.family == "decimal" else 0) if not isinstance(value, int) else value
 
 
 def _mark_unique(df: DataFrame, profiles: list[ColumnProfile]) -> None:

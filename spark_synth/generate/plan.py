@@ -198,8 +198,8 @@ def _numeric(column: NumericColumn) -> dict:
 def unique_plan(column: UniqueColumn, rows: int) -> dict:
     """Room for `rows` unique values (widened alphabets for strings), or a GenerateError that
     says how many the column can hold."""
-    if column.pattern is None:  # integers
-        n = max(column.size, rows)
+    if column.pattern is None:  # integers; a range wider than 2^62 is not needed whole
+        n = min(max(column.size, rows), MAX_MODULUS)
         low, high = column.type.limits()
         if column.start + n - 1 > high:
             raise GenerateError(

@@ -8,15 +8,18 @@ import sys
 from pyspark import SparkConf
 from pyspark.sql import SparkSession
 
+from spark_synth.io.quiet import log4j_options
+
 
 JIT_FLAG = "-XX:-DontCompileHugeMethods"
 
 
 def get_spark(app_name: str = "spark_synth", master: str | None = None,
-              conf: dict[str, str] | None = None) -> SparkSession:
+              conf: dict[str, str] | None = None, quiet: bool = False) -> SparkSession:
     """The active session, or a new one. Under spark-submit the master comes from there; run
     directly, it defaults to local[*]. Python workers use this interpreter so they see the same
-    packages (PYSPARK_PYTHON)."""
+    packages (PYSPARK_PYTHON). quiet: a new session logs Spark's errors only (the CLI without
+    --verbose)."""
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = SparkSession.builder.appName(app_name)
     if master is not None:
@@ -30,7 +33,10 @@ def get_spark(app_name: str = "spark_synth", master: str | None = None,
         key = f"spark.{side}.extraJavaOptions"
         current = settings.get(key) or SparkConf().get(key, "")
         if JIT_FLAG not in current:
-            settings[key] = f"{current} {JIT_FLAG}".strip()
+            current = f"{current} {JIT_FLAG}".strip()
+        if quiet and "log4j2.configurationFile" not in current:
+            current = f"{current} {log4j_options()}"
+        settings[key] = current
     engine = _engine_jar_or_none()
     if engine is not None and SparkSession.getActiveSession() is None:
         # On the classpath from the start, so driver and executors load the generation engine.

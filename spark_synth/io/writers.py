@@ -16,6 +16,7 @@ from pyspark.sql import DataFrame
 from spark_synth.errors import GenerateError
 from spark_synth.io.csv_format import OPTIONS as CSV_OPTIONS
 from spark_synth.io.csv_format import SCHEMA_FILE
+from spark_synth.io.progress import progress
 from spark_synth.names import case_insensitive_clashes
 
 OUTPUT_FORMATS = ("parquet", "orc", "csv", "json", "noop")
@@ -23,13 +24,16 @@ MODES = ("error", "overwrite")
 
 
 def write_output(df: DataFrame, path: str | None, fmt: str = "parquet", mode: str = "error",
-                 options: dict[str, str] | None = None, partition_by: list[str] | None = None) -> None:
+                 options: dict[str, str] | None = None, partition_by: list[str] | None = None,
+                 rows: int | None = None) -> None:
+    """Write `df` (progress logged; `rows`, when known, shows rows done and the rate)."""
     if fmt not in OUTPUT_FORMATS:
         raise GenerateError(f"output format {fmt!r} is not supported; use one of {OUTPUT_FORMATS}")
     if mode not in MODES:
         raise GenerateError(f"mode {mode!r} is not supported; use one of {MODES}")
     if fmt == "noop":
-        df.write.format("noop").mode("overwrite").save()
+        with progress(df.sparkSession, "generate -> noop", rows):
+            df.write.format("noop").mode("overwrite").save()
         return
     if not path:
         raise GenerateError("an output path is required (or use --format noop)")
@@ -50,7 +54,7 @@ def write_output(df: DataFrame, path: str | None, fmt: str = "parquet", mode: st
     if partition_by:
         writer = writer.partitionBy(*partition_by)
     try:
-        with _case_sensitive_if_needed(df):
+        with _case_sensitive_if_needed(df), progress(spark, f"write {path}", rows):
             writer.save(staging.toString())
         if fmt == "csv":  # the types, so reading it back gives the same rows (io/csv_format.py)
             _write_text(fs, jvm.org.apache.hadoop.fs.Path(staging, SCHEMA_FILE), df.schema.json())

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import json
 import os
-from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable
 
@@ -13,7 +12,7 @@ from pydantic import ValidationError
 
 from spark_synth.errors import ModelFileError
 from spark_synth.model.schema import FORMAT_NAME, SCHEMA_VERSION, SynthModelFile
-from spark_synth.model.types import parse_spark_type
+from spark_synth.model.types import from_unscaled, parse_spark_type, to_unscaled
 
 
 def _v1_to_v2(raw: dict[str, Any]) -> dict[str, Any]:
@@ -28,8 +27,8 @@ def _v1_to_v2(raw: dict[str, Any]) -> dict[str, Any]:
             continue  # validation reports it with its field path
         kind = column.get("kind")
         if kind in ("continuous", "integer", "decimal", "datetime") and spark.exact:
-            factor = 10 ** spark.scale if spark.family == "decimal" else 1
-            whole = lambda x: int(round(Decimal(repr(x)) * factor)) if isinstance(x, (int, float)) else x  # noqa: E731
+            scale = spark.scale if spark.family == "decimal" else 0
+            whole = lambda x: to_unscaled(repr(x), scale) if isinstance(x, (int, float)) else x  # noqa: E731
             column["min"], column["max"] = whole(column.get("min")), whole(column.get("max"))
             quantiles = column.get("quantiles") or {}
             quantiles["values"] = [whole(x) for x in quantiles.get("values", [])]
@@ -37,7 +36,7 @@ def _v1_to_v2(raw: dict[str, Any]) -> dict[str, Any]:
                 column["unit"] = "unscaled"
                 column.pop("decimal_places", None)
         if kind == "constant" and spark.family == "decimal" and isinstance(column.get("value"), (int, float)):
-            column["value"] = str(Decimal(repr(column["value"])).quantize(Decimal(1).scaleb(-spark.scale)))
+            column["value"] = str(from_unscaled(to_unscaled(repr(column["value"]), spark.scale), spark.scale))
     raw["schema_version"] = 2
     return raw
 

@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, model_validator
 
-from spark_synth.model.types import SparkType, parse_spark_type
+from spark_synth.model.types import SparkType, from_unscaled, parse_spark_type, to_unscaled
 
 FORMAT_NAME = "spark_synth.model"
 SCHEMA_VERSION = 2
@@ -317,8 +317,8 @@ def _check_value(value, spark: SparkType, where: str) -> None:
             exact = Decimal(value) if isinstance(value, str) else None
         except InvalidOperation:
             exact = None
-        if exact is None or not exact.is_finite() or exact != exact.quantize(Decimal(1).scaleb(-spark.scale)) \
-                or abs(exact) >= Decimal(10) ** (spark.precision - spark.scale):
+        if exact is None or not exact.is_finite() or from_unscaled(to_unscaled(exact, spark.scale), spark.scale) != exact \
+                or abs(to_unscaled(exact, spark.scale)) >= 10 ** spark.precision:
             raise ValueError(f"{where}: {value!r} is not a decimal({spark.precision},{spark.scale}) written as a "
                              "string such as \"12.50\"")
     elif family == "string" and not isinstance(value, str):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from decimal import Context, Decimal
 
 INTEGER_LIMITS = {"byte": (-2**7, 2**7 - 1), "short": (-2**15, 2**15 - 1),
                   "integer": (-2**31, 2**31 - 1), "long": (-2**63, 2**63 - 1)}
@@ -77,3 +78,17 @@ def parse_spark_type(text: str) -> SparkType:
         return SparkType("decimal", "decimal", precision, scale)
     raise ValueError(f"spark_type {text!r} is not a type spark_synth can generate "
                      f"(one of {sorted(FAMILIES)} or decimal(p,s))")
+
+
+# Python's default decimal context keeps 28 digits: a decimal(38, x) needs more.
+EXACT = Context(prec=80)
+
+
+def to_unscaled(value, scale: int) -> int:
+    """value * 10^scale as an int, exactly (value: Decimal, int, float or str; rounded half-even)."""
+    return int(EXACT.to_integral_value(EXACT.scaleb(Decimal(value), scale)))
+
+
+def from_unscaled(unscaled: int, scale: int) -> Decimal:
+    """The decimal with these digits and `scale` places, exactly ("12.50" for 1250, 2)."""
+    return EXACT.scaleb(Decimal(unscaled), -scale)

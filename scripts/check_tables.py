@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import resource
 import sys
 import tempfile
@@ -23,7 +24,7 @@ os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
 
 from pyspark.sql import functions as F  # noqa: E402
 
-from spark_synth import fit, generate  # noqa: E402
+from spark_synth import GenerateError, fit, generate  # noqa: E402
 from spark_synth.evaluation import column_shapes  # noqa: E402
 from spark_synth.fit.relational import fit_schema  # noqa: E402
 from spark_synth.generate.relational import generate_schema  # noqa: E402
@@ -57,14 +58,21 @@ def check_table(spark, path: Path, rows: int) -> str:
     started = time.perf_counter()
     model = fit(real, table=path.stem)
     fit_s = time.perf_counter() - started
+    note = ""
+    try:
+        synthetic = generate(spark, model, rows=rows, seed=1)
+    except GenerateError as exc:  # a unique code with less room than `rows`: as many as it holds
+        room = int(re.search(r"room for ([0-9,]+)", str(exc)).group(1).replace(",", ""))
+        rows, note = room, f"  (unique column: room for {room:,} rows)"
+        synthetic = generate(spark, model, rows=rows, seed=1)
     started = time.perf_counter()
-    write_output(generate(spark, model, rows=rows, seed=1), None, "noop")
+    write_output(synthetic, None, "noop")
     rate = rows / (time.perf_counter() - started)
-    synthetic = generate(spark, model, rows=n, seed=2)
-    scores = column_shapes(real, synthetic)
+    scores = column_shapes(real, generate(spark, model, rows=n, seed=2))
     shapes = sum(s.score for s in scores) / len(scores)
     worst = min(scores, key=lambda s: s.score)
-    return f"fit {fit_s:6.1f} s  generate {rate / 1e6:5.2f} M rows/s  Column Shapes {shapes:.3f} (worst {worst.column} {worst.score:.2f})"
+    return (f"fit {fit_s:5.1f} s  {rows:>9,} rows {rate / 1e6:5.2f} M rows/s  Column Shapes {shapes:.3f} "
+            f"(lowest {worst.column} {worst.score:.2f}){note}")
 
 
 def check_schema(spark, name: str, spec: dict, data: Path, scale: float) -> list[str]:

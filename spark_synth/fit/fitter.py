@@ -92,8 +92,8 @@ def fit_table(df: DataFrame, options: FitOptions = FitOptions()) -> SynthModel:
         if kind in ("continuous", "integer", "decimal", "datetime", "categorical", "boolean"):
             copula_names.append(p.name)
             copula_entries.append(copula_spec(column, p.family, p.alias))
-        if p.family == "string" and kind in ("categorical", "pattern", "unique"):
-            string_profiles.append(p)
+        if p.family == "string" and (kind in ("pattern", "unique") or (kind == "categorical" and column.other_probability > 1e-9)):
+            string_profiles.append(p)  # shapes for patterns and for categories' rare remainder
 
     stats = _joint_stats(frame, table, rows, copula_entries, [p.alias for p in string_profiles], options)
     for s, p in enumerate(string_profiles):

@@ -1,6 +1,6 @@
 """Pass 1 over the data: every per-column statistic in bounded Spark aggregations.
 
-Counts, min/max, approximate distinct counts, a quantile sketch (percentile_approx), grid and
+Counts, min/max, approximate distinct counts (HLL), a quantile sketch (KLL), grid and
 granularity checks, NaN/Inf counts and frequent values (DataSketches approx_top_k); then, for the
 columns that look unique, one exact distinct count. The result is a handful of numbers per
 column, whatever the row count. Wide tables are profiled in groups of columns (one job each,
@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 # Quantile grid: uniform 1/256 steps plus extra points in both tails for heavy tails.
 _TAILS = [0.0005, 0.001, 0.002, 0.005]
 QUANTILE_GRID = sorted(set([i / 256 for i in range(257)] + _TAILS + [1 - t for t in _TAILS]))
-PERCENTILE_ACCURACY = 20_000
+KLL_K = 20_000
 MAX_DECIMAL_PLACES = 6
 MIN_GRID_SHARE = 0.5
 DATETIME_GRANULARITIES_US = [86_400_000_000, 3_600_000_000, 60_000_000, 1_000_000, 1_000, 1]
@@ -109,7 +109,7 @@ def _refine_narrow_quantiles(df: DataFrame, profiles: list[ColumnProfile]) -> No
         spark = p.type
         low = f"{from_unscaled(p.min, spark.scale):f}BD" if spark.family == "decimal" else f"{p.min}L"
         offset = f"CAST({unit_sql(quote(p.alias), spark)} - {low} AS double) * {float(10 ** spark.scale)!r}"
-        aggs.append(F.expr(f"percentile_approx({offset}, {GRID_SQL}, {PERCENTILE_ACCURACY}) AS {quote(p.alias)}"))
+        aggs.append(F.expr(f"{_quantiles_sql(offset, exact=False)} AS {quote(p.alias)}"))
     row = df.agg(*aggs).first()  # bounded: quantiles only
     for p in narrow:
         offsets = [min(max(p.min + int(round(q)), p.min), p.max) for q in (row[p.alias] or [])]
@@ -123,10 +123,13 @@ def _aggregates(i: int, f: T.StructField, max_categories: int, wants_categories:
     fam = family(f.dataType)
     q = quote(f.name)
     key = f"__c{i}_"
-    # A DataSketches HLL over 64-bit hashes: one binary buffer per column (approx_count_distinct
-    # at rsd 0.02 keeps ~400 longs per column in the aggregation row: 8x slower here).
-    out = {"n": f"count({q})",
-           "distinct": f"hll_sketch_estimate(hll_sketch_agg(CASE WHEN {q} IS NOT NULL THEN xxhash64({q}) END, 12))"}
+    out = {"n": f"count({q})"}
+    if fam in ("string", "integral"):
+        # Distinct counts decide constants, small integer codes and unique candidates: a
+        # DataSketches HLL (one binary buffer; approx_count_distinct at rsd 0.02 keeps ~400
+        # longs per column in the aggregation row, 8x slower here).
+        value = q if fam == "string" else f"CAST({q} AS bigint)"
+        out["distinct"] = f"hll_sketch_estimate(hll_sketch_agg({value}, 12))"
     if fam == "string":
         out.update(minlen=f"min(length({q}))", maxlen=f"max(length({q}))", top=_top_k_sql(q, max_categories))
     elif fam == "boolean":
@@ -134,10 +137,7 @@ def _aggregates(i: int, f: T.StructField, max_categories: int, wants_categories:
     elif parse_spark_type(f.dataType.json()).exact:
         spark = parse_spark_type(f.dataType.json())
         x = unit_sql(q, spark)
-        # The sketch works in doubles anyway; casting first keeps its result from being cast back
-        # to the column's type, which overflows at the type's edges (2^63 - 1, 10^38 - 1).
-        out.update(min=f"min({x})", max=f"max({x})",
-                   q=f"percentile_approx(CAST({x} AS double), {GRID_SQL}, {PERCENTILE_ACCURACY})")
+        out.update(min=f"min({x})", max=f"max({x})", q=_quantiles_sql(x, exact=spark.family != "decimal"))
         if fam in ("timestamp", "timestamp_ntz"):
             for g in DATETIME_GRANULARITIES_US:
                 out[f"g{g}"] = _count_sql(f"pmod({x}, {g}) != 0")
@@ -149,8 +149,7 @@ def _aggregates(i: int, f: T.StructField, max_categories: int, wants_categories:
     else:
         x = f"CAST({q} AS double)"
         finite = f"(CASE WHEN NOT isnan({x}) AND abs({x}) != CAST('Infinity' AS double) THEN {x} END)"
-        out.update(min=f"min({finite})", max=f"max({finite})",
-                   q=f"percentile_approx({finite}, {GRID_SQL}, {PERCENTILE_ACCURACY})",
+        out.update(min=f"min({finite})", max=f"max({finite})", q=_quantiles_sql(finite, exact=False),
                    nan=_count_sql(f"isnan({x})"), inf=_count_sql(f"abs({x}) = CAST('Infinity' AS double)"))
         single = isinstance(f.dataType, T.FloatType)
         for d in range(0, MAX_DECIMAL_PLACES + 1):
@@ -175,6 +174,16 @@ def _off_grid_sql(finite: str, q: str, places: int, single: bool) -> str:
     return f"abs({scaled} - round({scaled})) > greatest(1e-6, abs({scaled}) * 1e-12)"
 
 
+def _quantiles_sql(x: str, exact: bool) -> str:
+    """The quantile grid from a KLL sketch (DataSketches; rank error ~0.02 % at K = 20,000,
+    3x faster here than percentile_approx at accuracy 20,000). Whole numbers go through the
+    64-bit sketch, so the quantiles are values of the column, exact; the rest through doubles."""
+    kind = "bigint" if exact else "double"
+    value = x if exact else f"CAST({x} AS double)"
+    return (f"CASE WHEN count({value}) > 0 THEN kll_sketch_get_quantile_{kind}("
+            f"kll_sketch_agg_{kind}({value}, {KLL_K}), {GRID_SQL}) END")
+
+
 def _count_sql(condition: str) -> str:
     return f"count(CASE WHEN {condition} THEN 1 END)"
 
@@ -188,7 +197,7 @@ def _profile(i: int, f: T.StructField, name: str, row: dict, rows: int) -> Colum
     key = f"__c{i}_"
     fam = family(f.dataType)
     p = ColumnProfile(name=name, alias=f.name, family=fam, spark_type=f.dataType.json(), nullable=f.nullable,
-                      rows=rows, non_null=int(row[key + "n"]), distinct=int(row[key + "distinct"]))
+                      rows=rows, non_null=int(row[key + "n"]), distinct=int(row.get(key + "distinct") or 0))
     if row.get(key + "top") is not None:
         p.top = [(item.get("item"), int(item["count"])) for item in json.loads(row[key + "top"])]
     if fam == "string":
@@ -197,10 +206,12 @@ def _profile(i: int, f: T.StructField, name: str, row: dict, rows: int) -> Colum
     if fam == "boolean":
         trues = int(row[key + "trues"] or 0)
         p.top = [(v, c) for v, c in ((False, p.non_null - trues), (True, trues)) if c > 0]
+        p.distinct = len(p.top)
         return p
     spark = p.type
     if spark.exact:
         p.min, p.max = _unscaled(row[key + "min"], spark), _unscaled(row[key + "max"], spark)
+        _distinct_from_range(p)
         if p.min is not None:
             quantiles = [min(max(_unscaled(q, spark), p.min), p.max) for q in (row[key + "q"] or [])]
             p.quantiles = list(accumulate(quantiles, max))
@@ -211,6 +222,7 @@ def _profile(i: int, f: T.StructField, name: str, row: dict, rows: int) -> Colum
             p.granularity = 10 ** max(places, default=0)
         return p
     p.min, p.max = row[key + "min"], row[key + "max"]
+    _distinct_from_range(p)
     p.quantiles = list(row[key + "q"] or [])
     p.nan_count = int(row[key + "nan"] or 0)
     p.inf_count = int(row[key + "inf"] or 0)
@@ -224,6 +236,13 @@ def _profile(i: int, f: T.StructField, name: str, row: dict, rows: int) -> Colum
     if on_grid is not None:
         p.grid_step, p.grid_share = 10.0 ** -on_grid, round(1 - off[on_grid] / finite, 9)
     return p
+
+
+def _distinct_from_range(p: ColumnProfile) -> None:
+    """Columns without a distinct sketch (only integers and strings need a count): 0, 1, or
+    "at least 2" from min and max, which is all the kind choice asks of them."""
+    if p.family != "integral":
+        p.distinct = 0 if p.min is None else 1 if p.min == p.max else 2
 
 
 def _unscaled(value, spark: SparkType) -> int | None:

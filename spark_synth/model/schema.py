@@ -41,6 +41,13 @@ def _check_distribution(probabilities: list[float], what: str, total: float = 1.
         raise ValueError(f"{what} must sum to {total:g}, got {sum(probabilities):.8g}")
 
 
+def _check_characters(chars: dict[str, float], what: str) -> dict[str, float]:
+    if any(len(c) != 1 for c in chars):
+        raise ValueError("keys must be single characters")
+    _check_distribution(list(chars.values()), what)
+    return chars
+
+
 class QuantileFunction(Strict):
     """Monotone quantile function of the non-null values: Q(probabilities[i]) = values[i]."""
 
@@ -155,10 +162,7 @@ class CharDistribution(Strict):
     @field_validator("chars")
     @classmethod
     def _single_chars(cls, chars: dict[str, float]) -> dict[str, float]:
-        if any(len(c) != 1 for c in chars):
-            raise ValueError("keys must be single characters")
-        _check_distribution(list(chars.values()), "character probabilities")
-        return chars
+        return _check_characters(chars, "character probabilities")
 
 
 class Shape(Strict):
@@ -194,10 +198,7 @@ class TextModel(Strict):
     @field_validator("chars")
     @classmethod
     def _single_chars(cls, chars: dict[str, float]) -> dict[str, float]:
-        if any(len(c) != 1 for c in chars):
-            raise ValueError("keys must be single characters")
-        _check_distribution(list(chars.values()), "text character probabilities")
-        return chars
+        return _check_characters(chars, "text character probabilities")
 
     @model_validator(mode="after")
     def _lengths(self) -> "TextModel":

@@ -75,8 +75,9 @@ def test_big_integers_and_far_timestamps_are_exact(spark):
 
 
 def test_huge_doubles_and_wide_decimals_do_not_overflow(spark):
-    rows = [(float(1e19 * (i + 1)), Decimal(10**30 + i * 1000)) for i in range(400)]
-    df = spark.createDataFrame(rows, "big double, dec decimal(38,0)")
+    rows = [(float(1e19 * (i + 1)), Decimal(10**30 + i * 1000), [1.7e308, -1.7e308, 0.5, 2.25][i % 4])
+            for i in range(400)]
+    df = spark.createDataFrame(rows, "big double, dec decimal(38,0), edge double")
     spark.conf.set("spark.sql.ansi.enabled", "true")
     model = fit(df)
     out = generate(spark, model, rows=3000, seed=4)
@@ -84,6 +85,8 @@ def test_huge_doubles_and_wide_decimals_do_not_overflow(spark):
     assert 1e19 <= got[0] and got[1] <= 4e21
     assert Decimal(10**30) <= got[2] and got[3] <= Decimal(10**30 + 399_000)
     assert got[4] > 100  # spread over the range, not collapsed onto the minimum
+    edges = out.agg(F.min("edge"), F.max("edge"), F.count(F.when(F.isnan("edge"), 1))).first()
+    assert edges[0] == -1.7e308 and edges[1] == 1.7e308 and edges[2] == 0  # no inf, no NaN
 
 
 @pytest.mark.parametrize("precision, scale", [(5, 2), (18, 4), (38, 0), (38, 18)])

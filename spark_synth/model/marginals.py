@@ -24,8 +24,10 @@ U_MAX = 1.0 - 1e-12
 
 
 def quantile(qf: QuantileFunction, v: np.ndarray) -> np.ndarray:
-    """Q(v): piecewise-linear inverse CDF through the stored quantile points."""
-    return np.interp(v, np.asarray(qf.probabilities, dtype=np.float64), np.asarray(qf.values, dtype=np.float64))
+    """Q(v): piecewise-linear inverse CDF through the stored quantile points (interpolated at
+    half scale, so slopes between doubles near +-1.8e308 cannot overflow)."""
+    halves = np.asarray(qf.values, dtype=np.float64) / 2
+    return np.interp(v, np.asarray(qf.probabilities, dtype=np.float64), halves) * 2
 
 
 def cdf_mid(qf: QuantileFunction, x: np.ndarray) -> np.ndarray:
@@ -38,13 +40,19 @@ def cdf_mid(qf: QuantileFunction, x: np.ndarray) -> np.ndarray:
     right = np.searchsorted(q, x, side="right")
     lo = np.clip(left - 1, 0, n - 1)
     hi = np.clip(left, 0, n - 1)
-    span = q[hi] - q[lo]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        frac = np.where(span > 0, (x - q[lo]) / span, 0.0)
+    frac = _fraction(x, q[lo], q[hi])
     interpolated = p[lo] + np.clip(frac, 0.0, 1.0) * (p[hi] - p[lo])
     interpolated = np.where(left == 0, 0.0, np.where(left == n, 1.0, interpolated))
     mid_of_tie = (p[hi] + p[np.clip(right - 1, 0, n - 1)]) / 2.0
     return np.where(right > left, mid_of_tie, interpolated)
+
+
+def _fraction(x: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """(x - lo) / (hi - lo), 0 where hi == lo; halved first so that doubles near +-1.8e308
+    cannot overflow the differences."""
+    span = hi / 2 - lo / 2
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(span > 0, (x / 2 - lo / 2) / span, 0.0)
 
 
 def cdf_right(qf: QuantileFunction, x: np.ndarray) -> np.ndarray:
@@ -54,9 +62,7 @@ def cdf_right(qf: QuantileFunction, x: np.ndarray) -> np.ndarray:
     right = np.searchsorted(q, x, side="right")
     lo = np.clip(right - 1, 0, len(q) - 1)
     hi = np.clip(right, 0, len(q) - 1)
-    span = q[hi] - q[lo]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        frac = np.where(span > 0, (x - q[lo]) / span, 0.0)
+    frac = _fraction(x, q[lo], q[hi])
     out = p[lo] + np.clip(frac, 0.0, 1.0) * (p[hi] - p[lo])
     return np.where(right == 0, 0.0, np.where(right >= len(q), 1.0, out))
 

@@ -3,8 +3,10 @@ package org.sparksynth.engine;
 /**
  * The piecewise-linear quantile function through the model's stored points (numpy.interp
  * semantics: flat beyond the first and last points). Each segment is packed as (lower
- * probability, value there, slope, upper probability), so evaluating a position touches one
- * guide slot and one cache line; a guide over [0, 1) names the segment to start from.
+ * probability, half the value there, half the slope, upper probability), so evaluating a position
+ * touches one guide slot and one cache line; a guide over [0, 1) names the segment to start
+ * from. Halves (exact in binary) keep differences of doubles near +-1.8e308 finite; doubling the
+ * result gives the same bits as the plain formula wherever that does not overflow.
  */
 final class QuantileFunction {
     private static final int FIELDS = 4;
@@ -23,13 +25,13 @@ final class QuantileFunction {
         for (int i = 0; i < n - 1; i++) {
             double span = probabilities[i + 1] - probabilities[i];
             segments[FIELDS * i] = probabilities[i];
-            segments[FIELDS * i + 1] = values[i];
-            segments[FIELDS * i + 2] = span > 0 ? (values[i + 1] - values[i]) / span : 0.0;
+            segments[FIELDS * i + 1] = values[i] / 2;
+            segments[FIELDS * i + 2] = span > 0 ? (values[i + 1] / 2 - values[i] / 2) / span : 0.0;
             segments[FIELDS * i + 3] = probabilities[i + 1];
         }
         int last = FIELDS * (count - 1);
         segments[last] = probabilities[n - 1];
-        segments[last + 1] = values[n - 1];
+        segments[last + 1] = values[n - 1] / 2;
         segments[last + 2] = 0.0;
         segments[last + 3] = Double.POSITIVE_INFINITY;
         first = probabilities[0];
@@ -52,6 +54,6 @@ final class QuantileFunction {
         while (segments[i + 3] <= q) {
             i += FIELDS;
         }
-        return segments[i + 1] + (q - segments[i]) * segments[i + 2];
+        return 2 * (segments[i + 1] + (q - segments[i]) * segments[i + 2]);
     }
 }

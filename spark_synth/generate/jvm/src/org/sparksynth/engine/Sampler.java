@@ -233,7 +233,7 @@ final class Sampler {
             if (c.gridStep == c.gridStep) {
                 for (int r = 0; r < n; r++) {
                     if (Rng.uniform(Rng.bits(stream, first + r, 1)) < c.gridShare) {
-                        values[r] = Math.min(Math.max(Math.rint(values[r] / c.gridStep) * c.gridStep, c.min), c.max);
+                        values[r] = Math.min(Math.max(onGrid(values[r], c.gridStep, 1.0 / c.gridStep), c.min), c.max);
                     }
                 }
             }
@@ -303,12 +303,22 @@ final class Sampler {
     static double finish(Plan.ColumnSpec c, double position) {
         double x = c.quantiles.at(position);
         if (c.step == c.step) {
-            x = Math.rint(x * c.perStep) * c.step;
+            x = onGrid(x, c.step, c.perStep);
         }
         if (c.decimalScale == c.decimalScale) {
-            x = Math.rint(x * c.decimalScale) / c.decimalScale;
+            double scaled = x * c.decimalScale;
+            x = Math.abs(scaled) < ON_GRID_ALREADY ? Math.rint(scaled) / c.decimalScale : x;
         }
         return Math.min(Math.max(x, c.min), c.max);
+    }
+
+    /** Beyond 2^52 steps every double is a whole number of steps: leave it (and never overflow). */
+    private static final double ON_GRID_ALREADY = 0x1p52;
+
+    /** The nearest multiple of step (perStep = 1 / step). */
+    static double onGrid(double x, double step, double perStep) {
+        double steps = x * perStep;
+        return Math.abs(steps) < ON_GRID_ALREADY ? Math.rint(steps) * step : x;
     }
 
     private static void independent(Plan.ColumnSpec c, long stream, UniqueKeys unique, WritableColumnVector vector,

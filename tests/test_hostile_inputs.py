@@ -213,3 +213,15 @@ def test_unwritable_output_paths_are_generate_errors(spark, flights_model, tmp_p
     flights_model.save(model)
     assert main(["generate", "--model", str(model), "--rows", "10", "--output", str(blocker / "out")]) == 2
     assert "is a file, not a directory" in capsys.readouterr().err
+
+
+def test_rare_categories_without_a_pattern_never_reach_generation(spark):
+    """An integer column forced categorical keeps no rare value and no 'other' code: a
+    dependency table that saw the rare values must not draw a code that has no values."""
+    rows = [(i % 4, (i % 4) * 10 + (i % 50 == 0) * (100 + i)) for i in range(2000)]
+    df = spark.createDataFrame(rows, "group int, code int")
+    model = fit(df, kinds={"code": "categorical"})
+    column = model.column("code")
+    assert column.other_probability == 0 and set(column.values) == {0, 10, 20, 30}
+    values = {r.code for r in generate(spark, model, rows=20_000, seed=3).collect()}
+    assert values <= {0, 10, 20, 30}

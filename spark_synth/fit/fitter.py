@@ -242,9 +242,11 @@ def _final_categorical(column: CategoricalColumn, p: ColumnProfile, code_counts:
                 "times, so none may be stored; lower min_count or drop the column")
         return PatternColumn(**dict(_common_fields(column), kind="pattern", pattern=pattern)), code_map
     if pattern is None and other > 0:
-        # Non-string rare values have no pattern to fall back to: spread their mass instead.
+        # Rare values with no pattern to fall back to: spread their mass instead, and drop their
+        # cells from dependency tables (code -1), which must not draw a code that has no values.
         scale = 1.0 / sum(probabilities)
         probabilities, other = [round(x * scale, 9) for x in probabilities], 0.0
+        code_map[code_map == len(kept) + 1] = -1
     if probabilities:
         probabilities[0] = round(probabilities[0] + 1.0 - other - sum(probabilities), 9)
     final = CategoricalColumn(kind=column.kind, name=column.name, spark_type=column.spark_type,
@@ -270,7 +272,8 @@ def _joint_model(stats: JointStats, names: list[str], keep: list[int], code_maps
         for (a, b), n in table.items():
             a = int(code_maps[i][a]) if i in code_maps else a
             b = int(code_maps[j][b]) if j in code_maps else b
-            remapped[(a, b)] = remapped.get((a, b), 0) + n
+            if a >= 0 and b >= 0:
+                remapped[(a, b)] = remapped.get((a, b), 0) + n
         pairs[(position[i], position[j])] = remapped
         mi[(position[i], position[j])] = mutual_information(remapped)
     dependencies = []

@@ -199,7 +199,8 @@ def _profile(i: int, f: T.StructField, name: str, row: dict, rows: int) -> Colum
     p = ColumnProfile(name=name, alias=f.name, family=fam, spark_type=f.dataType.json(), nullable=f.nullable,
                       rows=rows, non_null=int(row[key + "n"]), distinct=int(row.get(key + "distinct") or 0))
     if row.get(key + "top") is not None:
-        p.top = [(item.get("item"), int(item["count"])) for item in json.loads(row[key + "top"])]
+        # approx_top_k counts null as an item (to_json leaves its "item" out): not a value
+        p.top = [(item["item"], int(item["count"])) for item in json.loads(row[key + "top"]) if "item" in item]
     if fam == "string":
         p.min_length, p.max_length = row[key + "minlen"], row[key + "maxlen"]
         return p

@@ -20,7 +20,8 @@ DEMO_ROWS = 10_000_000
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     quiet = None
-    if not args.verbose and not _spark_running():
+    # Only a process of its own (not a notebook, not a test capturing stderr) gets the filter.
+    if not args.verbose and sys.stderr is sys.__stderr__ and not _spark_running():
         from spark_synth.io.quiet import StderrFilter
 
         quiet = StderrFilter()

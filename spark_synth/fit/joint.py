@@ -221,17 +221,14 @@ def _partition_stats(spec: dict, batches: Iterator[pa.RecordBatch]) -> Iterator[
     for (i, j), parts in pair_keys.items():
         keys, counts = _merge_counts(parts)
         out.add("pair", a=i, b=j, x=keys // scales[j].n_codes, y=keys % scales[j].n_codes, n=counts)
-    for s in range(len(strings)):
-        for key, c in shapes[s].items():
-            out.add("shape", a=s, key=key, n=[c])
-        for (shape, pos, char), c in chars[s].items():
-            out.add("char", a=s, x=[pos], y=[ord(char)], key=shape, n=[c])
-        for (shape, prefix), c in prefixes[s].items():
-            out.add("prefix", a=s, key=shape + "\x1f" + prefix, n=[c])
-        if lengths[s]:
-            out.add("length", a=s, x=np.array(list(lengths[s])), n=np.array(list(lengths[s].values())))
-        for char, c in text_chars[s].items():
-            out.add("textchar", a=s, y=[ord(char)], n=[c])
+    for s in range(len(strings)):  # one add per kind of count: no per-item Python calls
+        out.add("shape", a=s, key=list(shapes[s]), n=list(shapes[s].values()))
+        out.add("char", a=s, x=[pos for _, pos, _ in chars[s]], y=[ord(char) for *_, char in chars[s]],
+                key=[shape for shape, _, _ in chars[s]], n=list(chars[s].values()))
+        out.add("prefix", a=s, key=[shape + "\x1f" + prefix for shape, prefix in prefixes[s]],
+                n=list(prefixes[s].values()))
+        out.add("length", a=s, x=list(lengths[s]), n=list(lengths[s].values()))
+        out.add("textchar", a=s, y=[ord(char) for char in text_chars[s]], n=list(text_chars[s].values()))
     yield out.batch()
 
 
@@ -256,15 +253,17 @@ class _StatsBuilder:
         self.parts: list[dict[str, np.ndarray]] = []
         self.vectors: list[tuple[str, int, np.ndarray]] = []
 
-    def add(self, kind: str, a=0, b=0, x=0, y=0, key: str = "", n=0, s=0.0) -> None:
-        sizes = [np.size(v) for v in (a, b, x, y, n, s)]
+    def add(self, kind: str, a=0, b=0, x=0, y=0, key: str | list[str] = "", n=0, s=0.0) -> None:
+        """Rows of one kind: every argument a scalar or an array (all arrays of one length)."""
+        keys = np.asarray(key, dtype=object)
+        sizes = [np.size(v) for v in (a, b, x, y, n, s)] + [keys.size]
         if 0 in sizes:  # an empty array argument: nothing to add (e.g. no copula columns)
             return
         length = max(sizes)
         values = dict(a=a, b=b, x=x, y=y, n=n, s=s)
         part = {name: np.broadcast_to(np.asarray(v), (length,)) for name, v in values.items()}
         part["kind"] = np.full(length, kind, dtype=object)
-        part["key"] = np.full(length, key, dtype=object)
+        part["key"] = np.broadcast_to(keys, (length,))
         self.parts.append(part)
 
     def add_vector(self, kind: str, a: int, v: np.ndarray, b: int = 0, x: int = 0) -> None:

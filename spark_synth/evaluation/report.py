@@ -109,7 +109,8 @@ def evaluate(real: DataFrame, synthetic: DataFrame, model: SynthModel | None = N
     useful = None
     if target is not None:
         with step("utility"):
-            useful = _renamed(utility(real, synthetic, aliases(len(names))[names.index(target)], seed=seed), real_name)
+            useful = _renamed(utility(real, synthetic, aliases(len(names))[names.index(target)], seed=seed,
+                                      label=target), real_name)
     return Report(shapes, pairs, nulls, privacy, distributions, useful)
 
 

@@ -31,13 +31,15 @@ MAX_LEVELS = 64
 CLASSIFICATION_FAMILIES = ("string", "boolean")
 
 
-def utility(real: DataFrame, synthetic: DataFrame, target: str, seed: int = 0) -> dict:
+def utility(real: DataFrame, synthetic: DataFrame, target: str, seed: int = 0, label: str | None = None) -> dict:
+    """`label`: the target's name for messages (evaluate passes positional aliases as columns)."""
+    label = label or target
     if target not in real.columns:
-        raise InputDataError(f"target column {target!r} is not in the real table (columns: {real.columns}); "
+        raise InputDataError(f"target column {label!r} is not in the real table (columns: {real.columns}); "
                              "pass --target with one of them")
     families = {f.name: family(f.dataType) for f in real.schema.fields}
     if families[target] not in CLASSIFICATION_FAMILIES + NUMERIC_FAMILIES:
-        raise InputDataError(f"target column {target!r} has type {dict(real.dtypes)[target]}; "
+        raise InputDataError(f"target column {label!r} has type {dict(real.dtypes)[target]}; "
                              "choose a numeric, datetime, string or boolean column")
     task = "classification" if families[target] in CLASSIFICATION_FAMILIES else "regression"
     numeric = [c for c, f in families.items() if c != target and f in NUMERIC_FAMILIES]
@@ -48,7 +50,7 @@ def utility(real: DataFrame, synthetic: DataFrame, target: str, seed: int = 0) -
     else:
         categorical = []
     if not numeric and not categorical:
-        raise InputDataError(f"no usable feature columns to predict {target!r}")
+        raise InputDataError(f"no usable feature columns to predict {label!r}")
     prepare = _prepared(target, task, numeric, categorical, families)
     train, holdout = prepare(real).randomSplit([0.8, 0.2], seed=seed)
     train, holdout = train.cache(), holdout.cache()
@@ -56,7 +58,7 @@ def utility(real: DataFrame, synthetic: DataFrame, target: str, seed: int = 0) -
     stages = _pipeline(task, numeric, categorical)
     scores = {}
     for name, data in (("real", train), ("synthetic", synthetic_train)):
-        log.info("evaluate: utility, training on %s data (%s of %r)", name, task, target)
+        log.info("evaluate: utility, training on %s data (%s of %r)", name, task, label)
         fitted = Pipeline(stages=stages).fit(data)
         scores[name] = _score(task, fitted.transform(holdout))
     train.unpersist()

@@ -2,7 +2,7 @@
 
 Two sources: log4j (host name, native Hadoop, default-profile notices), silenced by starting the
 JVM with io/resources/log4j2-quiet.properties; and lines the JVM prints straight to stderr (the
-incubator-module notice, DataSketches' "restricted mode"), dropped by a filter that sits between
+incubator-module notice, DataSketches' "restricted mode", netlib's missing native BLAS), dropped by a filter that sits between
 the JVM's stderr and ours. Everything else the JVM prints passes through.
 """
 
@@ -16,7 +16,8 @@ import threading
 from importlib import resources
 
 NOISE = re.compile(r"WARNING: Using incubator modules|can only operate in restricted mode|"
-                   r"Using Spark's default log4j profile|Setting default log level|To adjust logging level")
+                   r"Using Spark's default log4j profile|Setting default log level|To adjust logging level|"
+                   r"netlib-(blas|lapack): JNI_OnLoad")  # Spark ML without a native BLAS: it falls back to Java
 
 
 def log4j_options() -> str:

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Create .venv (if missing) and install spark_synth with its test extras, pinned by constraints.txt.
-# Needs Python >= 3.11 and Java 17 on PATH; reaches only the package registry.
+# Create .venv (if missing) and install spark_synth editable with its test extras, pinned by
+# constraints.txt. Needs Python >= 3.11 and Java 17 on PATH (a JDK in a checkout: the engine is
+# compiled on first use; installed wheels carry it); reaches only the package registry.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
-.venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -c constraints.txt -e ".[test]"
+.venv/bin/python -m pip install --quiet --upgrade pip "setuptools>=77" wheel
+# No build isolation: an editable install compiles nothing, so it needs no PySpark to build with.
+.venv/bin/python -m pip install --quiet --no-build-isolation -c constraints.txt -e ".[test]"
 java -version >/dev/null 2>&1 || { echo "Java 17 is required by Spark (apt-get install openjdk-17-jre-headless)" >&2; exit 1; }

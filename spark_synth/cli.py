@@ -112,6 +112,9 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--report", required=True, help="directory for report.json and report.html")
     ev.set_defaults(run=run_evaluate)
 
+    jar = sub.add_parser("engine-jar", help="print the engine jar's path (for spark-submit --jars)")
+    jar.set_defaults(run=run_engine_jar)
+
     demo = sub.add_parser("demo", help="fit the bundled flights sample, generate, evaluate")
     demo.add_argument("--rows", type=int, default=DEMO_ROWS)
     demo.add_argument("--output", default="out/demo")
@@ -239,6 +242,15 @@ def run_evaluate(args) -> int:
         u = d["utility"]
         print(f"utility ({u['metric']} predicting {u['target']}): real {u['real_score']:.3f}  "
               f"synthetic {u['synthetic_score']:.3f}  ratio {u['ratio']:.3f}")
+    return 0
+
+
+def run_engine_jar(args) -> int:
+    """`spark-submit --jars "$(spark-synth engine-jar)" ...`: the jar installed with the package
+    (or SPARK_SYNTH_ENGINE_JAR; compiled first in a source checkout)."""
+    from spark_synth.generate.jvm import engine_jar
+
+    print(engine_jar())
     return 0
 
 

@@ -50,11 +50,8 @@ def get_spark(app_name: str = "spark_synth", master: str | None = None,
 
 
 def _engine_jar_or_none() -> str | None:
-    """The engine jar, or None if it cannot be built here (generate() then says why)."""
-    from spark_synth.errors import GenerateError
-    from spark_synth.generate.jvm import engine_jar
+    """The engine jar if one exists without compiling (generate() compiles in a checkout)."""
+    from spark_synth.generate.jvm import prebuilt_engine_jar
 
-    try:
-        return str(engine_jar())
-    except GenerateError:
-        return None
+    jar = prebuilt_engine_jar()
+    return None if jar is None else str(jar)

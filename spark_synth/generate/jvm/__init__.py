@@ -1,102 +1,102 @@
-"""The JVM generation engine: Java sources shipped in the package, compiled once into a jar.
+"""The JVM generation engine: Java sources compiled into a jar that ships inside the wheel.
 
 Why Java: generation must outpace Spark's own rand() columns by a useful fraction, and any
 Python sampler is capped by the Arrow hand-off to the JVM (about 2 M rows/s for a 19-column table
 on 2 cores, measured). The engine writes straight into Spark's columnar batches instead.
 
-The jar is built with the JDK's javac against the installed PySpark's jars the first time it is
-needed (a few seconds), into ~/.cache/spark_synth (or SPARK_SYNTH_ENGINE_DIR), named by a digest
-of the sources so a changed engine is rebuilt. SPARK_SYNTH_ENGINE_JAR points at a prebuilt jar
-instead (clusters without a JDK on the driver).
+Where the jar comes from, first match wins:
+1. SPARK_SYNTH_ENGINE_JAR: a jar you point at (checked to be one);
+2. the jar inside the installed package (`spark_synth/jars/`, compiled when the wheel was built;
+   nothing is compiled at run time, a Java runtime is enough);
+3. in a source checkout only: compiled with the JDK's javac against the installed PySpark on first
+   use, into ~/.cache/spark_synth (or SPARK_SYNTH_ENGINE_DIR), named by a digest of the sources.
+`spark-synth engine-jar` prints the path, for `spark-submit --jars "$(spark-synth engine-jar)"`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
-import shutil
-import subprocess
-import tempfile
 import zipfile
 from importlib import resources
 from pathlib import Path
 
 from spark_synth.errors import GenerateError
+from spark_synth.generate.jvm.build import EngineBuildError, build_jar, jar_spark_version, source_digest, sources
 
 ENGINE_CLASS = "org.sparksynth.engine.SynthDataSource"
 ENGINE_SHORT_NAME = "spark_synth_engine"
+ENGINE_ENTRY = "org/sparksynth/engine/SynthDataSource.class"
+OVERRIDE = "SPARK_SYNTH_ENGINE_JAR"
 
 
-def _sources() -> dict[str, bytes]:
-    """Relative path -> content of every engine source file (works inside a --py-files zip)."""
-    found: dict[str, bytes] = {}
-
-    def walk(node, prefix: str) -> None:
-        for child in node.iterdir():
-            name = f"{prefix}{child.name}"
-            if child.is_dir():
-                walk(child, name + "/")
-            elif child.name.endswith(".java") or name.startswith("META-INF/"):
-                found[name] = child.read_bytes()
-
-    walk(resources.files(__name__) / "src", "")
-    return dict(sorted(found.items()))
+def bundled_jar() -> Path | None:
+    """The jar shipped inside the installed package, if this is an installed wheel."""
+    folder = resources.files("spark_synth") / "jars"
+    if not folder.is_dir():
+        return None
+    jars = sorted(Path(str(p)) for p in folder.iterdir() if p.name.startswith("spark-synth-engine") and
+                  p.name.endswith(".jar"))
+    return jars[-1] if jars else None
 
 
-def source_digest() -> str:
-    digest = hashlib.sha256()
-    for name, content in _sources().items():
-        digest.update(name.encode() + b"\0" + content + b"\0")
-    return digest.hexdigest()[:16]
-
-
-def _pyspark_classpath() -> str:
-    import pyspark
-
-    return str(Path(pyspark.__file__).parent / "jars" / "*")
-
-
-def engine_jar() -> Path:
-    """Path of a built engine jar matching these sources; builds it on first use."""
-    override = os.environ.get("SPARK_SYNTH_ENGINE_JAR")
-    if override:
-        if not Path(override).is_file():
-            raise GenerateError(f"SPARK_SYNTH_ENGINE_JAR={override} does not exist")
-        return Path(override)
+def _checkout_jar() -> Path | None:
+    """Where a source checkout keeps its compiled jar (None outside a checkout)."""
+    files = sources()
+    if not files:
+        return None
     cache = Path(os.environ.get("SPARK_SYNTH_ENGINE_DIR") or Path.home() / ".cache" / "spark_synth")
-    jar = cache / f"spark-synth-engine-{source_digest()}.jar"
-    if not jar.is_file():
-        build_jar(jar)
-    return jar
+    return cache / f"spark-synth-engine-{source_digest(files)}.jar"
 
 
-def build_jar(target: Path) -> Path:
-    javac = shutil.which("javac")
-    if javac is None:
+def engine_jar(build: bool = True) -> Path:
+    """The engine jar (see the module docstring); in a source checkout it is compiled when
+    `build` allows and it is missing."""
+    override = os.environ.get(OVERRIDE)
+    if override:
+        return _checked(Path(override))
+    bundled = bundled_jar()
+    if bundled is not None:
+        return bundled
+    compiled = _checkout_jar()
+    if compiled is not None and (compiled.is_file() or build):
+        if not compiled.is_file():
+            try:
+                build_jar(compiled)
+            except EngineBuildError as exc:
+                raise GenerateError(f"{exc}; or set {OVERRIDE} to a prebuilt engine jar") from None
+        return compiled
+    raise GenerateError(
+        "this spark_synth has no generation engine: install the spark_synth wheel (it carries the engine jar) "
+        f"or set {OVERRIDE} to an engine jar built by `spark-synth engine-jar` elsewhere")
+
+
+def prebuilt_engine_jar() -> Path | None:
+    """The engine jar if one exists without compiling anything (None otherwise)."""
+    try:
+        return engine_jar(build=False)
+    except GenerateError:
+        return None
+
+
+def _checked(path: Path) -> Path:
+    if not path.is_file():
+        raise GenerateError(f"{OVERRIDE}={path} does not exist; point it at a spark_synth engine jar or unset it")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            archive.getinfo(ENGINE_ENTRY)
+    except (zipfile.BadZipFile, KeyError):
+        raise GenerateError(f"{OVERRIDE}={path} is not a spark_synth engine jar (no {ENGINE_ENTRY}); point it at "
+                            "the jar `spark-synth engine-jar` prints, or unset it") from None
+    return path
+
+
+def check_spark_line(jar: Path, spark_version: str) -> None:
+    """A jar compiled against one Spark major line does not load into another: say so."""
+    built = jar_spark_version(jar)
+    if built and built.split(".")[0] != spark_version.split(".")[0]:
         raise GenerateError(
-            "spark_synth's generation engine is compiled once with a JDK, but javac is not on PATH. "
-            "Install a JDK 17 (e.g. apt-get install openjdk-17-jdk-headless) or set "
-            "SPARK_SYNTH_ENGINE_JAR to a jar built by `spark-synth engine-jar` elsewhere")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="spark_synth_engine_") as work:
-        src, classes = Path(work) / "src", Path(work) / "classes"
-        for name, content in _sources().items():
-            (src / name).parent.mkdir(parents=True, exist_ok=True)
-            (src / name).write_bytes(content)
-        java_files = sorted(str(p) for p in src.rglob("*.java"))
-        result = subprocess.run([javac, "--release", "17", "-nowarn", "-encoding", "UTF-8", "-d", str(classes),
-                                 "-cp", _pyspark_classpath(), *java_files], capture_output=True, text=True)
-        if result.returncode != 0:
-            raise GenerateError(f"compiling spark_synth's engine failed:\n{result.stderr[-4000:]}")
-        staging = target.with_suffix(f".{os.getpid()}.tmp")
-        with zipfile.ZipFile(staging, "w", zipfile.ZIP_DEFLATED) as jar:
-            for path in sorted(classes.rglob("*.class")):
-                jar.write(path, path.relative_to(classes).as_posix())
-            for path in sorted((src / "META-INF").rglob("*")):
-                if path.is_file():
-                    jar.write(path, path.relative_to(src).as_posix())
-        os.replace(staging, target)  # atomic: concurrent builders never see half a jar
-    return target
+            f"spark_synth's engine jar {jar} was built for Spark {built}, but this session runs Spark "
+            f"{spark_version}; use a spark_synth built for Spark {spark_version.split('.')[0]}.x (or set {OVERRIDE})")
 
 
 def ensure_engine(spark) -> None:
@@ -104,8 +104,9 @@ def ensure_engine(spark) -> None:
     it), or fail with what to do."""
     utils = spark._jvm.org.apache.spark.util.Utils
     if utils.classIsLoadable(ENGINE_CLASS):
-        return
+        return  # on the classpath already (--jars, get_spark): the engine checks its Spark line itself
     jar = engine_jar()
+    check_spark_line(jar, spark.version)
     spark.sql(f"ADD JAR '{jar}'")
     if not utils.classIsLoadable(ENGINE_CLASS):
         raise GenerateError(

@@ -33,6 +33,7 @@ public final class ModelDataSource implements TableProvider, DataSourceRegister 
 
     @Override
     public StructType inferSchema(CaseInsensitiveStringMap options) {
+        EngineInfo.checkSparkLine();
         return Plan.schemaOf(plan(options));
     }
 

@@ -37,6 +37,7 @@ public final class SynthDataSource implements TableProvider, DataSourceRegister 
 
     @Override
     public StructType inferSchema(CaseInsensitiveStringMap options) {
+        EngineInfo.checkSparkLine();
         return Plan.schemaOf(required(options, "plan"));
     }
 

@@ -48,7 +48,7 @@ def _spark_running() -> bool:
 def _spark(args, name: str, conf: dict[str, str] | None = None):
     from spark_synth.io import get_spark
 
-    return get_spark(name, args.master, conf, quiet=not args.verbose)
+    return get_spark(name, args.master, conf, quiet=not args.verbose, remote=args.remote)
 
 
 def _require_files(*paths: str | None) -> None:
@@ -64,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="spark-synth", description="Learn a table's statistical shape with Spark and generate look-alike rows "
                                         "at cluster scale (the same rows for the same seed on any cluster).")
     parser.add_argument("--master", help="Spark master (default: from spark-submit, else local[*])")
+    parser.add_argument("--remote", help="Spark Connect server, e.g. sc://host:15002 or local[2] (default: $SPARK_REMOTE)")
     parser.add_argument("--verbose", action="store_true", help="show Spark's own log lines")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 

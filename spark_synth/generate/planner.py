@@ -7,7 +7,6 @@ constant memory per task (one 4,096-row batch at a time), and since every value 
 
 from __future__ import annotations
 
-import math
 from pyspark.sql import DataFrame, SparkSession
 
 from spark_synth.errors import GenerateError
@@ -16,15 +15,6 @@ from spark_synth.generate.plan import compile_plan
 from spark_synth.model.io import SynthModel
 from spark_synth.model.schema import IdColumn
 from spark_synth.seeding import check_seed
-
-ROWS_PER_PARTITION = 2_000_000
-
-
-def default_partitions(spark: SparkSession, rows: int) -> int:
-    """A multiple of the cluster's parallelism (no straggler round), ~ROWS_PER_PARTITION each."""
-    parallelism = max(1, spark.sparkContext.defaultParallelism)
-    return parallelism * max(1, math.ceil(rows / (parallelism * ROWS_PER_PARTITION)))
-
 
 def check_key_space(model: SynthModel, rows: int) -> None:
     """Id columns count up from their start; refuse a row count their Spark type cannot hold."""
@@ -50,18 +40,16 @@ def generate_dataframe(spark: SparkSession, model: SynthModel, rows: int, seed: 
         check_seed(seed)
     except ValueError as exc:
         raise GenerateError(str(exc)) from None
-    if partitions is None:
-        partitions = default_partitions(spark, rows)
-    if isinstance(partitions, bool) or not isinstance(partitions, int) or partitions <= 0:
+    if partitions is not None and (isinstance(partitions, bool) or not isinstance(partitions, int) or partitions <= 0):
         raise GenerateError(f"partitions must be a positive integer, got {partitions!r}")
-    partitions = min(partitions, rows)
     check_key_space(model, rows)
     ensure_engine(spark)
     reader = (spark.read.format(ENGINE_CLASS)
               .option("plan", compile_plan(model, rows, driven))
               .option("rows", str(rows))
-              .option("seed", str(seed))
-              .option("partitions", str(partitions)))
+              .option("seed", str(seed)))
+    if partitions is not None:  # else the engine picks a multiple of the cluster's parallelism
+        reader = reader.option("partitions", str(partitions))
     for key, value in (engine_options or {}).items():  # e.g. the tests' fault injection
         reader = reader.option(key, value)
     return reader.load()

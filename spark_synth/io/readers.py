@@ -8,15 +8,13 @@ from pyspark.sql import DataFrame, SparkSession
 
 from spark_synth.errors import InputDataError
 from spark_synth.io.csv_format import SCHEMA_FILE, read_csv
+from spark_synth.io.files import read_files
 
 INPUT_FORMATS = ("parquet", "orc", "csv", "json")
 
 
 def path_exists(spark: SparkSession, path: str) -> bool:
-    jvm = spark.sparkContext._jvm
-    hadoop_path = jvm.org.apache.hadoop.fs.Path(path)
-    fs = hadoop_path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
-    return fs.exists(hadoop_path)
+    return read_files(spark).status(path) != "missing"
 
 
 def read_table(spark: SparkSession, path: str | None = None, fmt: str | None = None,
@@ -50,14 +48,11 @@ def detect_format(spark: SparkSession, path: str) -> str:
     found = _format_from_extension(path)
     if found:
         return found
-    jvm = spark.sparkContext._jvm
-    hadoop_path = jvm.org.apache.hadoop.fs.Path(path)
-    fs = hadoop_path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
-    if fs.isFile(jvm.org.apache.hadoop.fs.Path(hadoop_path, SCHEMA_FILE)):
+    files = read_files(spark)
+    if files.read_text(f"{path.rstrip('/')}/{SCHEMA_FILE}") is not None:
         return "csv"
-    if fs.getFileStatus(hadoop_path).isDirectory():
-        for status in fs.listStatus(hadoop_path):
-            name = status.getPath().getName()
+    if files.status(path) == "dir":
+        for name in sorted(files.list_names(path)):
             if not name.startswith(("_", ".")):
                 found = _format_from_extension(name.split(".c000")[0] if ".c000" in name else name)
                 if found:
@@ -67,16 +62,7 @@ def detect_format(spark: SparkSession, path: str) -> str:
 
 def read_text(spark: SparkSession, path: str) -> str | None:
     """A small file's text through Hadoop's file system (any scheme), None if it is absent."""
-    jvm = spark.sparkContext._jvm
-    hadoop_path = jvm.org.apache.hadoop.fs.Path(path)
-    fs = hadoop_path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
-    if not fs.isFile(hadoop_path):
-        return None
-    stream = fs.open(hadoop_path)
-    try:
-        return jvm.org.apache.commons.io.IOUtils.toString(stream, "UTF-8")
-    finally:
-        stream.close()
+    return read_files(spark).read_text(path)
 
 
 def _format_from_extension(path: str) -> str | None:

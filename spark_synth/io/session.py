@@ -14,13 +14,25 @@ from spark_synth.io.quiet import log4j_options
 JIT_FLAG = "-XX:-DontCompileHugeMethods"
 
 
+def is_connect(spark: SparkSession) -> bool:
+    """A Spark Connect session: no JVM and no SparkContext on this side."""
+    return type(spark).__module__.startswith("pyspark.sql.connect")
+
+
 def get_spark(app_name: str = "spark_synth", master: str | None = None,
-              conf: dict[str, str] | None = None, quiet: bool = False) -> SparkSession:
+              conf: dict[str, str] | None = None, quiet: bool = False, remote: str | None = None) -> SparkSession:
     """The active session, or a new one. Under spark-submit the master comes from there; run
     directly, it defaults to local[*]. Python workers use this interpreter so they see the same
     packages (PYSPARK_PYTHON). quiet: a new session logs Spark's errors only (the CLI without
-    --verbose)."""
+    --verbose). remote (or SPARK_REMOTE): a Spark Connect session to that server (`sc://host:15002`,
+    or `local[2]` for a local server); the engine jar reaches it on first generation."""
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    remote = remote or os.environ.get("SPARK_REMOTE")
+    if remote:
+        builder = SparkSession.builder.remote(remote).appName(app_name)
+        for key, value in {"spark.sql.session.timeZone": "UTC", **(conf or {})}.items():
+            builder = builder.config(key, value)
+        return builder.getOrCreate()
     builder = SparkSession.builder.appName(app_name)
     if master is not None:
         builder = builder.master(master)

@@ -2,7 +2,11 @@
 
 Spark writes into a hidden staging directory beside the target (readers skip names starting
 with '.'); only a finished write is renamed into place. With mode 'overwrite' the old output is
-moved aside first and deleted after the rename.
+moved aside first and deleted after the rename. The file-system steps run on the Spark driver
+through the engine (io/files.py: ServerFiles), so the guarantee is the same on classic and Spark
+Connect sessions; it is as atomic as the file system's directory rename (atomic on HDFS, local
+disks, ABFS with hierarchical namespace; on S3 a rename is a copy file by file, so a reader can
+see a partly copied directory and a failure in the copy can leave one: see README, "Output").
 """
 
 from __future__ import annotations
@@ -10,12 +14,12 @@ from __future__ import annotations
 import uuid
 from contextlib import contextmanager
 
-from py4j.protocol import Py4JJavaError
 from pyspark.sql import DataFrame
 
 from spark_synth.errors import GenerateError
 from spark_synth.io.csv_format import OPTIONS as CSV_OPTIONS
 from spark_synth.io.csv_format import SCHEMA_FILE
+from spark_synth.io.files import ServerFiles
 from spark_synth.io.progress import progress
 from spark_synth.names import case_insensitive_clashes
 
@@ -38,14 +42,15 @@ def write_output(df: DataFrame, path: str | None, fmt: str = "parquet", mode: st
     if not path:
         raise GenerateError("an output path is required (or use --format noop)")
     spark = df.sparkSession
-    jvm = spark.sparkContext._jvm
-    target = jvm.org.apache.hadoop.fs.Path(path)
-    fs = target.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
-    if fs.exists(target) and mode == "error":
+    files = ServerFiles(spark)
+    status = files.status(path)
+    if status != "missing" and mode == "error":
         raise GenerateError(f"output {path} already exists; pass --mode overwrite (mode='overwrite') to replace it")
-    _check_writable(fs, target, path)
+    problem = files.writable_problem(path)
+    if problem:
+        raise GenerateError(f"cannot write output {path}: {problem}")
     token = uuid.uuid4().hex[:12]
-    staging = jvm.org.apache.hadoop.fs.Path(target.getParent(), f".{target.getName()}.staging-{token}")
+    staging = hidden_sibling(path, f"staging-{token}")
     writer = df.write.format(fmt).mode("error")
     if fmt == "csv":
         writer = writer.options(**CSV_OPTIONS)
@@ -55,44 +60,22 @@ def write_output(df: DataFrame, path: str | None, fmt: str = "parquet", mode: st
         writer = writer.partitionBy(*partition_by)
     try:
         with _case_sensitive_if_needed(df), progress(spark, f"write {path}", rows):
-            writer.save(staging.toString())
+            writer.save(staging)
         if fmt == "csv":  # the types, so reading it back gives the same rows (io/csv_format.py)
-            _write_text(fs, jvm.org.apache.hadoop.fs.Path(staging, SCHEMA_FILE), df.schema.json())
+            files.write_text(f"{staging}/{SCHEMA_FILE}", df.schema.json())
     except BaseException:
-        fs.delete(staging, True)
+        files.delete(staging)
         raise
-    backup = jvm.org.apache.hadoop.fs.Path(target.getParent(), f".{target.getName()}.old-{token}")
-    had_old = fs.exists(target)
-    if had_old and not fs.rename(target, backup):
-        fs.delete(staging, True)
-        raise GenerateError(f"could not move the old output {path} aside; nothing was changed")
-    if not fs.rename(staging, target):
-        if had_old:
-            fs.rename(backup, target)
-        raise GenerateError(f"could not move the finished output into {path}; it is left in {staging.toString()}")
-    if had_old:
-        fs.delete(backup, True)
+    files.publish(staging, path, hidden_sibling(path, f"old-{token}"))
 
 
-def _check_writable(fs, target, path: str) -> None:
-    """Fail before Spark starts writing, with the path in the message: an ancestor that is a
-    file, or a directory that cannot be created or written."""
-    parent = target.getParent()
-    ancestor = parent
-    while ancestor is not None and not fs.exists(ancestor):
-        ancestor = ancestor.getParent()
-    if ancestor is not None and fs.getFileStatus(ancestor).isFile():
-        raise GenerateError(f"cannot write output {path}: {ancestor.toString()} is a file, not a directory; "
-                            "choose an output path inside a directory")
-    probe = parent.suffix(f"/.spark_synth-probe-{uuid.uuid4().hex[:12]}")
-    try:
-        if not fs.mkdirs(probe):
-            raise GenerateError(f"cannot write output {path}: creating directories under {parent.toString()} "
-                                "failed; check that it is writable")
-        fs.delete(probe, True)
-    except Py4JJavaError as exc:
-        reason = exc.java_exception.toString().split("\n")[0]
-        raise GenerateError(f"cannot write output {path}: {reason}; check that the directory is writable") from None
+def hidden_sibling(path: str, tag: str) -> str:
+    """`dir/.name.TAG` beside `dir/name`: Spark's readers skip names that start with '.'."""
+    head, sep, name = path.rstrip("/").rpartition("/")
+    if not name or head.endswith(":/"):
+        raise GenerateError(f"cannot write output {path}: give a directory below the file system's root "
+                            "(e.g. s3a://bucket/synthetic)")
+    return f"{head}{sep}.{name}.{tag}"
 
 
 @contextmanager
@@ -109,11 +92,3 @@ def _case_sensitive_if_needed(df: DataFrame):
     finally:
         if switch:
             conf.set("spark.sql.caseSensitive", previous)
-
-
-def _write_text(fs, path, text: str) -> None:
-    stream = fs.create(path, True)
-    try:
-        stream.write(bytearray(text.encode("utf-8")))
-    finally:
-        stream.close()

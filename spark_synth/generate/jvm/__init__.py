@@ -21,9 +21,11 @@ from importlib import resources
 from pathlib import Path
 
 from spark_synth.errors import GenerateError
+from spark_synth.io.session import is_connect
 from spark_synth.generate.jvm.build import EngineBuildError, build_jar, jar_spark_version, source_digest, sources
 
 ENGINE_CLASS = "org.sparksynth.engine.SynthDataSource"
+SERVER_OPS_CLASS = "org.sparksynth.engine.ServerOps"
 ENGINE_SHORT_NAME = "spark_synth_engine"
 ENGINE_ENTRY = "org/sparksynth/engine/SynthDataSource.class"
 OVERRIDE = "SPARK_SYNTH_ENGINE_JAR"
@@ -100,8 +102,12 @@ def check_spark_line(jar: Path, spark_version: str) -> None:
 
 
 def ensure_engine(spark) -> None:
-    """Make the engine class loadable in this session (ADD JAR if the session started without
-    it), or fail with what to do."""
+    """Make the engine loadable in this session, or fail with what to do. Classic: ADD JAR if the
+    session started without it. Spark Connect: the jar goes to the server as a session artifact
+    (spark.addArtifacts) unless the server has it already (--jars)."""
+    if is_connect(spark):
+        _ensure_engine_connect(spark)
+        return
     utils = spark._jvm.org.apache.spark.util.Utils
     if utils.classIsLoadable(ENGINE_CLASS):
         return  # on the classpath already (--jars, get_spark): the engine checks its Spark line itself
@@ -113,3 +119,52 @@ def ensure_engine(spark) -> None:
             f"the Spark session cannot load spark_synth's engine ({ENGINE_CLASS}). Start Spark with "
             f"--jars {jar} (the path `spark-synth engine-jar` prints), or create the session with "
             "spark_synth.io.get_spark()")
+
+
+_CONNECT_READY: set[str] = set()  # Connect session ids whose server loads the engine
+
+
+def _ensure_engine_connect(spark) -> None:
+    if spark.session_id in _CONNECT_READY:
+        return
+    versions = _server_engine_versions(spark)
+    if versions is None:
+        jar = engine_jar()
+        check_spark_line(jar, spark.version)
+        try:
+            spark.addArtifacts(str(jar))
+        except Exception as exc:  # the server's refusal comes as one of several gRPC/Spark errors
+            raise GenerateError(
+                f"the Spark Connect server did not accept spark_synth's engine jar ({_first_line(exc)}); start "
+                f"the server with --jars {jar} (the path `spark-synth engine-jar` prints) or allow session "
+                "artifacts") from None
+        versions = _server_engine_versions(spark)
+        if versions is None:
+            raise GenerateError(
+                f"the Spark Connect server cannot load spark_synth's engine after receiving {jar}; start the server "
+                "with --jars pointing at that jar (`spark-synth engine-jar`)")
+    built, running = versions
+    if built not in ("", "null") and built.split(".")[0] != running.split(".")[0]:
+        raise GenerateError(
+            f"the Spark Connect server loads a spark_synth engine built for Spark {built}, but runs Spark {running}; "
+            f"give the server the engine jar of a spark_synth built for Spark {running.split('.')[0]}.x")
+    _CONNECT_READY.add(spark.session_id)
+
+
+def _server_engine_versions(spark) -> tuple[str, str] | None:
+    """(Spark the engine was built for, Spark the server runs), or None when the server has no engine."""
+    from pyspark.errors import PySparkException
+
+    try:
+        result = spark.read.format(SERVER_OPS_CLASS).option("op", "version").load().collect()[0][0]
+    except PySparkException as exc:  # the server's ClassNotFound arrives as an UnknownException
+        if "DATA_SOURCE_NOT_FOUND" in str(exc):
+            return None
+        raise
+    built, _, running = result.partition(" ")
+    return built, running
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0][:300] if text else type(exc).__name__

@@ -6,7 +6,6 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.connector.catalog.Table;
 import org.apache.spark.sql.connector.catalog.TableProvider;
 import org.apache.spark.sql.connector.expressions.Transform;
@@ -20,10 +19,11 @@ import org.apache.spark.sql.util.CaseInsensitiveStringMap;
  * spark_synth.generate(spark, load_model(path), n, s). The model is compiled into the engine's
  * plan once, on the driver, by the installed spark_synth package (`python -m
  * spark_synth.generate.plan_main`, the same code the Python API uses, so both paths give the same
- * rows); then the scan is spark_synth_engine's.
+ * rows); then the scan is spark_synth_engine's. The model path may be on any Hadoop file system
+ * (s3a://, abfss://, hdfs://, dbfs:/): the driver reads it and hands the JSON to Python on stdin,
+ * so the driver needs Python with spark_synth installed, not the file on its local disk.
  */
 public final class ModelDataSource implements TableProvider, DataSourceRegister {
-    private static final long ROWS_PER_PARTITION = 2_000_000L;
     private static final Map<String, String> PLANS = new ConcurrentHashMap<>();
 
     @Override
@@ -40,40 +40,65 @@ public final class ModelDataSource implements TableProvider, DataSourceRegister 
     @Override
     public Table getTable(StructType schema, Transform[] partitioning, Map<String, String> properties) {
         CaseInsensitiveStringMap options = new CaseInsensitiveStringMap(properties);
-        long rows = SynthDataSource.positive(options, "rows");
+        SynthDataSource.positive(options, "rows");
         Map<String, String> engine = new HashMap<>(properties);
         engine.put("plan", plan(options));
         engine.putIfAbsent("seed", "0");
-        if (!options.containsKey("partitions")) {
-            long parallelism = Math.max(1, SparkSession.active().sparkContext().defaultParallelism());
-            long rounds = Math.max(1, (rows + parallelism * ROWS_PER_PARTITION - 1) / (parallelism * ROWS_PER_PARTITION));
-            engine.put("partitions", Long.toString(parallelism * rounds));
-        }
         return new SynthDataSource().getTable(schema, partitioning, engine);
     }
 
+    /** Compiled once per (model content, rows): the model is read through Hadoop (any scheme). */
     private static String plan(CaseInsensitiveStringMap options) {
         String model = SynthDataSource.required(options, "model");
         String rows = SynthDataSource.required(options, "rows");
-        return PLANS.computeIfAbsent(model + "\u0000" + rows + "\u0000" + modified(model), key -> compile(model, rows));
+        byte[] content = read(model);
+        return PLANS.computeIfAbsent(digest(content) + "\u0000" + rows, key -> compile(model, content, rows));
     }
 
-    private static long modified(String model) {
-        return new java.io.File(model).lastModified();
+    private static byte[] read(String model) {
+        org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(model);
+        try {
+            org.apache.hadoop.fs.FileSystem fs = ServerOps.fs(path);
+            if (!fs.isFile(path)) {
+                throw new IllegalArgumentException("spark_synth: model " + model + " does not exist (option 'model' "
+                        + "takes a model JSON file on any file system the cluster can read)");
+            }
+            try (java.io.InputStream in = fs.open(path)) {
+                return in.readAllBytes();
+            }
+        } catch (IOException e) {
+            throw new IllegalArgumentException("spark_synth: cannot read model " + model + ": " + e, e);
+        }
+    }
+
+    private static String digest(byte[] content) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(content));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Runs the driver's Python (PYSPARK_DRIVER_PYTHON, PYSPARK_PYTHON, else python3). */
-    private static String compile(String model, String rows) {
+    private static String compile(String model, byte[] content, String rows) {
         String python = firstSet(System.getenv("PYSPARK_DRIVER_PYTHON"), System.getenv("PYSPARK_PYTHON"), "python3");
-        ProcessBuilder builder = new ProcessBuilder(python, "-m", "spark_synth.generate.plan_main", "--model", model,
+        ProcessBuilder builder = new ProcessBuilder(python, "-m", "spark_synth.generate.plan_main", "--model", "-", "--name", model,
                 "--rows", rows);
         java.io.File errors = null;
         try {
             errors = java.io.File.createTempFile("spark_synth_plan", ".err");
             builder.redirectError(errors); // a file, so a chatty stderr cannot block the stdout read
             Process process = builder.start();
-            process.getOutputStream().close();
+            Thread feed = new Thread(() -> {
+                try (java.io.OutputStream in = process.getOutputStream()) {
+                    in.write(content);
+                } catch (IOException ignored) {
+                    // the process ended early; its exit code and stderr say why
+                }
+            }, "spark_synth-model-feed");
+            feed.start();
             byte[] out = process.getInputStream().readAllBytes();
+            feed.join();
             if (!process.waitFor(300, TimeUnit.SECONDS) || process.exitValue() != 0) {
                 String message = java.nio.file.Files.readString(errors.toPath(), StandardCharsets.UTF_8).strip();
                 int cut = message.lastIndexOf('\n');

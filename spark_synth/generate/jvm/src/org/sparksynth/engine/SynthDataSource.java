@@ -25,7 +25,7 @@ import org.apache.spark.sql.vectorized.ColumnarBatch;
 /**
  * Spark data source "spark_synth_engine": synthetic rows straight into Spark's columnar
  * batches, no Python worker and no Arrow hand-off. Options: plan (the JSON compiled by
- * spark_synth.generate.plan), rows, seed, partitions. Partition p owns the rows
+ * spark_synth.generate.plan), rows, seed, partitions (default: see defaultPartitions). Partition p owns the rows
  * [rows*p/P, rows*(p+1)/P); every value depends only on (seed, column, row), so the result is the
  * same for any P, executor count or retry.
  */
@@ -52,6 +52,19 @@ public final class SynthDataSource implements TableProvider, DataSourceRegister 
             throw new IllegalArgumentException("spark_synth_engine needs the option '" + key + "'");
         }
         return value;
+    }
+
+    private static final long ROWS_PER_PARTITION = 2_000_000L;
+
+    /**
+     * The partition count when none is given: a multiple of the cluster's parallelism (no straggler
+     * round), about ROWS_PER_PARTITION rows each, never more than the rows. Decided here, on the
+     * driver, so that clients without a SparkContext (Spark Connect) need not know the cluster.
+     */
+    static long defaultPartitions(long rows) {
+        long parallelism = Math.max(1, org.apache.spark.sql.SparkSession.active().sparkContext().defaultParallelism());
+        long rounds = Math.max(1, (rows + parallelism * ROWS_PER_PARTITION - 1) / (parallelism * ROWS_PER_PARTITION));
+        return Math.min(rows, parallelism * rounds);
     }
 
     static long positive(CaseInsensitiveStringMap options, String key) {
@@ -105,7 +118,8 @@ public final class SynthDataSource implements TableProvider, DataSourceRegister 
             this.plan = required(options, "plan");
             this.rows = positive(options, "rows");
             this.seed = Long.parseLong(required(options, "seed"));
-            this.partitions = (int) Math.min(positive(options, "partitions"), rows);
+            long wanted = options.containsKey("partitions") ? positive(options, "partitions") : defaultPartitions(rows);
+            this.partitions = (int) Math.min(Math.min(wanted, rows), Integer.MAX_VALUE);
             this.failPartition = options.getInt(FAIL_OPTION, -1);
             Plan.parse(plan); // fail on the driver, not in every task
         }

@@ -1,0 +1,93 @@
+"""Spark Connect: every entry point on a real local Connect server (remote("local[2]"), started by
+PySpark in a process of its own), giving the same rows as this classic session."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from chispa import assert_df_equality
+
+from spark_synth import generate, load_model
+from spark_synth.generate.relational import generate_schema
+from spark_synth.io import read_table
+from spark_synth.model.relational import load_relational
+
+pytest.importorskip("pyspark.sql.connect.session", reason="needs pyspark[connect]")
+
+ROWS, SEED = 6000, 11
+
+
+def write_star(root: Path) -> Path:
+    rng = np.random.default_rng(0)
+    customers = pd.DataFrame({"customer_id": np.arange(1, 201), "segment": rng.choice(["retail", "pro"], 200)})
+    orders = pd.DataFrame({"order_id": 1_000_000 + rng.permutation(2000),
+                           "customer_id": rng.zipf(1.6, 2000) % 200 + 1, "quantity": rng.integers(1, 6, 2000)})
+    customers.to_parquet(root / "customers.parquet")
+    orders.to_parquet(root / "orders.parquet")
+    (root / "star.yaml").write_text(
+        "name: star\ntables:\n  customers: {path: customers.parquet, primary_key: customer_id}\n"
+        "  orders:\n    path: orders.parquet\n    primary_key: order_id\n"
+        "    foreign_keys:\n      - {column: customer_id, references: customers}\n")
+    return root / "star.yaml"
+
+
+@pytest.fixture(scope="module")
+def connect_run(tmp_path_factory, flights_model):
+    """Runs tests/connect_session.py once; its output directory."""
+    root = tmp_path_factory.mktemp("connect")
+    out = root / "out"
+    out.mkdir()
+    flights_model.save(root / "flights.model.json")
+    (root / "job.yaml").write_text(
+        f"seed: 7\noutput: {root / 'lake'}\nformat: parquet\n"
+        f"tables:\n  flights: {{model: {root / 'flights.model.json'}, rows_per_day: 2000}}\n")
+    env = {**os.environ, "PYSPARK_PYTHON": sys.executable}
+    env.pop("SPARK_REMOTE", None)
+    script = Path(__file__).with_name("connect_session.py")
+    result = subprocess.run([sys.executable, str(script), str(out), str(write_star(root)), str(root / "job.yaml")],
+                            cwd=root, env=env, capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stderr[-4000:]
+    return root
+
+
+def test_connect_generates_the_classic_rows(spark, connect_run):
+    out = connect_run / "out"
+    model = load_model(out / "flights.model.json")
+    expected = generate(spark, model, ROWS, SEED, partitions=3)
+    for name in ("default_partitions", "data_source", "five_partitions.csv"):
+        got = read_table(spark, str(out / name))
+        assert_df_equality(got, expected, ignore_row_order=True, ignore_nullable=True)
+
+
+def test_connect_fit_and_evaluate(spark, connect_run, flights_model):
+    out = connect_run / "out"
+    # KLL sketches compact at random, so quantiles may differ in the last points; the rest is exact
+    def summary(model):
+        return [(c["name"], c["spark_type"], c["kind"], c.get("null_fraction")) for c in model.to_dict()["columns"]]
+    assert summary(load_model(out / "flights.model.json")) == summary(flights_model)
+    report = json.loads((out / "report" / "report.json").read_text())
+    assert report["column_shapes"] > 0.9 and report["utility"] is not None
+
+
+def test_connect_relational_and_scheduled(spark, connect_run):
+    out = connect_run / "out"
+    model = load_relational(out / "star.model.json")
+    for name, expected in generate_schema(spark, model, 1.0, SEED).items():
+        assert_df_equality(spark.read.parquet(str(out / "star" / name)), expected, ignore_row_order=True,
+                           ignore_nullable=True)
+    day = spark.read.parquet(str(connect_run / "lake" / "flights" / "date=2026-11-21"))
+    assert day.count() == 2000
+
+
+def test_connect_broken_engine_jar_is_one_clear_message(connect_run):
+    out = connect_run / "out"
+    message = (out / "broken_jar_error.txt").read_text()
+    assert "SPARK_SYNTH_ENGINE_JAR" in message and "not a spark_synth engine jar" in message
+    assert not (out / "never_written").exists()

@@ -18,6 +18,12 @@ def stable_key(text: str) -> int:
     return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "little")
 
 
+def stream_key(text: str) -> int:
+    """stable_key as a signed 64-bit integer (a Java long): how plans carry stream keys."""
+    key = stable_key(text)
+    return key - (1 << 64) if key >= 1 << 63 else key
+
+
 def check_seed(seed: int) -> int:
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
         raise ValueError(f"seed must be an integer between 0 and {MAX_SEED}, got {seed!r}")

@@ -8,6 +8,7 @@ compare with a classic session.
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from importlib import resources
@@ -22,6 +23,7 @@ from spark_synth.evaluation import evaluate  # noqa: E402
 from spark_synth.fit.relational import fit_schema  # noqa: E402
 from spark_synth.generate.relational import generate_schema  # noqa: E402
 from spark_synth.io import get_spark, read_table, write_output  # noqa: E402
+from spark_synth.io.progress import progress  # noqa: E402
 from spark_synth.io.schema_config import load_schema_config  # noqa: E402
 from spark_synth.io.session import is_connect  # noqa: E402
 
@@ -52,5 +54,14 @@ relational = fit_schema(spark, config, base)
 relational.save(out / "star.model.json")
 for name, df in generate_schema(spark, relational, 1.0, seed).items():
     write_output(df, str(out / "star" / name), "parquet")
+# progress lines come from the stages the server streams to the client
+messages: list[str] = []
+collector = logging.Handler()
+collector.emit = lambda record: messages.append(record.getMessage())
+logging.getLogger("spark_synth.progress").addHandler(collector)
+logging.getLogger("spark_synth.progress").setLevel(logging.INFO)
+with progress(spark, "noop", 3_000_000, every=0.2):
+    generate(spark, model, 3_000_000, 1, partitions=8).write.format("noop").mode("overwrite").save()
+(out / "progress.txt").write_text("\n".join(messages))
 assert main(["--remote", "local[2]", "run", "--config", str(job_yaml), "--date", "2026-11-21"]) == 0
 print("connect session done")

@@ -9,8 +9,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
 import pytest
 from chispa import assert_df_equality
 
@@ -24,22 +22,8 @@ pytest.importorskip("pyspark.sql.connect.session", reason="needs pyspark[connect
 ROWS, SEED = 6000, 11
 
 
-def write_star(root: Path) -> Path:
-    rng = np.random.default_rng(0)
-    customers = pd.DataFrame({"customer_id": np.arange(1, 201), "segment": rng.choice(["retail", "pro"], 200)})
-    orders = pd.DataFrame({"order_id": 1_000_000 + rng.permutation(2000),
-                           "customer_id": rng.zipf(1.6, 2000) % 200 + 1, "quantity": rng.integers(1, 6, 2000)})
-    customers.to_parquet(root / "customers.parquet")
-    orders.to_parquet(root / "orders.parquet")
-    (root / "star.yaml").write_text(
-        "name: star\ntables:\n  customers: {path: customers.parquet, primary_key: customer_id}\n"
-        "  orders:\n    path: orders.parquet\n    primary_key: order_id\n"
-        "    foreign_keys:\n      - {column: customer_id, references: customers}\n")
-    return root / "star.yaml"
-
-
 @pytest.fixture(scope="module")
-def connect_run(tmp_path_factory, flights_model):
+def connect_run(tmp_path_factory, flights_model, star):
     """Runs tests/connect_session.py once; its output directory."""
     root = tmp_path_factory.mktemp("connect")
     out = root / "out"
@@ -51,7 +35,7 @@ def connect_run(tmp_path_factory, flights_model):
     env = {**os.environ, "PYSPARK_PYTHON": sys.executable}
     env.pop("SPARK_REMOTE", None)
     script = Path(__file__).with_name("connect_session.py")
-    result = subprocess.run([sys.executable, str(script), str(out), str(write_star(root)), str(root / "job.yaml")],
+    result = subprocess.run([sys.executable, str(script), str(out), str(star[0] / "star.yaml"), str(root / "job.yaml")],
                             cwd=root, env=env, capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stderr[-4000:]
     return root
@@ -84,6 +68,12 @@ def test_connect_relational_and_scheduled(spark, connect_run):
                            ignore_nullable=True)
     day = spark.read.parquet(str(connect_run / "lake" / "flights" / "date=2026-11-21"))
     assert day.count() == 2000
+
+
+def test_connect_progress_is_logged(connect_run):
+    lines = (connect_run / "out" / "progress.txt").read_text().splitlines()
+    assert any("/8 tasks (" in line and "rows/s" in line for line in lines), lines
+    assert lines[-1].startswith("noop: done in")
 
 
 def test_connect_broken_engine_jar_is_one_clear_message(connect_run):

@@ -89,5 +89,73 @@ def test_engine_jar_errors_say_what_to_do(tmp_path, monkeypatch):
             if item.filename == "META-INF/MANIFEST.MF":
                 data = re.sub(rb"Spark-Version: [^\r\n]+", b"Spark-Version: 3.5.1", data)
             fake.writestr(item, data)
-    with pytest.raises(GenerateError, match=r"built for Spark 3\.5\.1, but this session runs Spark 4\.3\.0"):
+    with pytest.raises(GenerateError, match=r"built for Spark 3\.5\.1 and does not load into this session's Spark 4\.3\.0"):
         check_spark_line(other_line, "4.3.0")
+
+
+def test_fit_refuses_a_spark_without_its_sketch_functions():
+    """Measured on PySpark 3.5.9: pass 1 failed with UNRESOLVED_ROUTINE kll_sketch_get_quantile_bigint."""
+    from spark_synth.errors import InputDataError
+    from spark_synth.generate.jvm import loads_into
+    from spark_synth.io.session import require_spark
+
+    for old in ("3.5.9", "4.0.1"):
+        with pytest.raises(InputDataError, match=f"fit needs Spark 4.1 or later .* runs Spark {old}"):
+            require_spark(old, "fit")
+    require_spark("4.1.0", "fit")
+    require_spark("4.3.0", "evaluation")
+    # the engine jar, compiled against 4.x, runs on 3.5 (tests/test_spark35.py) but not on older lines
+    assert loads_into("4.3.0", "3.5.9") and loads_into("4.3.0", "4.1.2")
+    assert not loads_into("4.3.0", "3.4.1") and not loads_into("4.3.0", "5.0.0") and not loads_into("3.5.1", "4.3.0")
+
+
+SPARK35_VENV = pathlib.Path(os.environ.get("SPARK_SYNTH_SPARK35_VENV") or
+                            pathlib.Path.home() / ".cache" / "spark_synth" / "venv-pyspark-3.5")
+
+
+def spark35_venv() -> pathlib.Path:
+    """A venv with PySpark 3.5 and spark_synth's other dependencies (kept between runs: the
+    PySpark download is 300 MB)."""
+    python = SPARK35_VENV / "bin" / "python"
+    probe = subprocess.run([str(python), "-c", "import pyspark; print(pyspark.__version__)"], capture_output=True,
+                           text=True) if python.exists() else None
+    if probe is None or not probe.stdout.startswith("3.5."):
+        shutil.rmtree(SPARK35_VENV, ignore_errors=True)
+        subprocess.run([sys.executable, "-m", "venv", str(SPARK35_VENV)], check=True, timeout=300)
+        pins = [line for line in (ROOT / "constraints.txt").read_text().splitlines()
+                if line and not line.startswith(("#", "pyspark", "py4j"))]
+        constraints = SPARK35_VENV / "constraints.txt"
+        constraints.write_text("\n".join(pins) + "\n")
+        subprocess.run([str(python), "-m", "pip", "install", "--quiet", "-c", str(constraints), "pyspark==3.5.*",
+                        "numpy", "scipy", "pandas", "pyarrow", "pydantic", "pyyaml"],
+                       check=True, capture_output=True, timeout=1800)
+    return SPARK35_VENV
+
+
+def test_spark35_generates_the_same_rows_and_refuses_to_fit(installed, spark, flights_model):
+    """Spark 3.5 (Scala 2.12): the same engine jar generates the same rows as on Spark 4; fit and
+    evaluate need 4.1's sketch functions and say so."""
+    from chispa import assert_df_equality
+
+    from spark_synth import generate
+
+    wheel, _, env, work = installed
+    venv = spark35_venv()
+    subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "--no-deps",
+                    "--force-reinstall", str(wheel)], check=True, capture_output=True, timeout=600)
+    env = {**env, "PATH": f"{venv / 'bin'}:{env['PATH'].split(':', 1)[1]}",
+           "PYSPARK_PYTHON": str(venv / "bin" / "python"), "PYSPARK_DRIVER_PYTHON": str(venv / "bin" / "python")}
+    flights_model.save(work / "flights35.model.json")
+    cli = str(venv / "bin" / "spark-synth")
+    run = lambda *argv: subprocess.run([cli, "--master", "local[2]", *argv], env=env, cwd=work,  # noqa: E731
+                                       capture_output=True, text=True, timeout=900)
+    version = subprocess.run([str(venv / "bin" / "python"), "-c", "import pyspark; print(pyspark.__version__)"],
+                             capture_output=True, text=True, env=env)
+    assert version.stdout.startswith("3.5."), version.stdout + version.stderr
+    made = run("generate", "--model", "flights35.model.json", "--rows", "7000", "--seed", "4", "--output", "out35")
+    assert made.returncode == 0, made.stderr[-3000:]
+    expected = generate(spark, flights_model, 7000, 4)
+    assert_df_equality(spark.read.parquet(str(work / "out35")), expected, ignore_row_order=True, ignore_nullable=True)
+    refused = run("fit", str(ROOT / "spark_synth" / "samples" / "flights_sample.parquet"), "--model", "m35.json")
+    assert refused.returncode == 2 and "fit needs Spark 4.1 or later" in refused.stderr, refused.stderr[-2000:]
+    assert "Traceback" not in refused.stderr and not (work / "m35.json").exists()

@@ -20,6 +20,7 @@ from spark_synth.evaluation.privacy import audit_model, exact_copies
 from spark_synth.evaluation.shapes import ShapeScore, column_shapes_and_distributions
 from spark_synth.evaluation.utility import utility
 from spark_synth.io.progress import progress
+from spark_synth.io.session import require_spark
 from spark_synth.model.io import SynthModel
 from spark_synth.names import alias, aliases, check_unique_names, positional, quote
 
@@ -78,6 +79,7 @@ def evaluate(real: DataFrame, synthetic: DataFrame, model: SynthModel | None = N
     model an audit of the values it stores); with a target, utility of a Spark ML model.
     Both tables are compared by position under aliases (names.py), the report uses the real
     names."""
+    require_spark(real.sparkSession.version, "evaluation")
     _check_inputs(real, synthetic)
     if target is not None and target not in real.columns:
         raise InputDataError(f"target column {target!r} is not in the tables (columns: {real.columns})")

@@ -14,6 +14,7 @@ from pyspark.sql import DataFrame
 
 from spark_synth import __version__
 from spark_synth.errors import InputDataError
+from spark_synth.io.session import require_spark
 from spark_synth.fit.dependence import (candidate_pairs, chow_liu_edges, conditional_table,
                                         correlation_from_sums, mutual_information)
 from spark_synth.fit.joint import JointStats, collect_joint_stats, copula_spec, pair_is_counted
@@ -60,6 +61,7 @@ def fit_table(df: DataFrame, options: FitOptions = FitOptions()) -> SynthModel:
     dots, backticks and names differing only in case cannot confuse Spark's resolver; the model
     keeps the real names."""
     table = options.table
+    require_spark(df.sparkSession.version, "fit")
     if options.min_count < 1:
         raise ValueError("min_count must be at least 1")
     check_unique_names(df.columns, table)

@@ -1,93 +1,50 @@
-"""Primary and foreign keys as Spark column expressions of the row index: computed, never
-looked up, so a table is generated without joins or shuffles and a task needs only its rows.
+"""Primary and foreign keys as key programs in the plan: computed by the engine from the row
+index, never looked up, so a table is generated without joins or shuffles and a task needs only
+its rows. The programs' semantics are in docs/plan.md ("Key columns"); Keys.java runs them.
 
-- uniform(seed, stream, row, draw): xxhash64 of (seed, stream, draw, row) -> [0, 1).
-- permutation(index, n): (a * index + b) mod n with gcd(a, n) = 1, a bijection of [0, n) with
-  seed-derived a and b; a < 2^63 / n keeps the product exact in 64-bit integers.
-- primary key of row j: integers start + j (sequential) or start + permutation(j); strings the
-  mixed-radix digits of permutation(j) in the learned per-position alphabets; composite keys the
+- permute(index, n, stream): (a * index + b) mod n, a bijection of [0, n) whose a and b the
+  engine derives from (seed, stream) (UniqueKeys.affine), exact in 64-bit integers.
+- primary key of row j: integers start + j (sequential) or start + permute(j); strings the
+  mixed-radix digits of permute(j) in the learned per-position alphabets; composite keys the
   mixed-radix digits of j (last component fastest), each digit made a value by its component:
-  a reference is the parent key of permutation(digit) over the parent's rows (distinct digits,
+  a reference is the parent key of permute(digit) over the parent's rows (distinct digits,
   distinct parents), a sequence start + step * digit, a category the digit-th learned value.
-- foreign key of a child row: parent rank from the popularity curve at a low-discrepancy point
-  of the row (weyl), parent index =
-  permutation(rank) (popular parents spread over the table), key = the parent's key expression.
-  Faithful orphans use indexes n, n+1, ... which no parent has.
+- foreign key of a child row: parent rank from the popularity curve at the row's stratum
+  (permute(row) + 0.5) / rows: each of `rows` equal strata of [0, 1) holds exactly one child, so a
+  parent whose learned share is c / rows gets exactly c children (independent draws would add
+  Poisson noise and turn many one-child parents into childless ones; a Weyl sequence, used
+  before, leaves gaps whose size depends on its step); parent index = permute(rank) (popular
+  parents spread over the table), key = the parent's key program at that index. Faithful orphans use indexes n, n+1, ... which no
+  parent has.
 """
 
 from __future__ import annotations
 
-import math
-import random
-
-from typing import Callable
-
-from pyspark.sql import Column, DataFrame
-from pyspark.sql import functions as F
-from pyspark.sql import types as T
+from typing import Any, Callable
 
 from spark_synth.errors import GenerateError
 from spark_synth.model.keyspace import KeyShape, class_alphabet, lengths_vary, modulus, widened, with_room
 from spark_synth.model.relational import CompositeKey, ForeignKey, KeyComponent, PrimaryKey
 from spark_synth.model.schema import CLASS_CHARS, PatternModel
 from spark_synth.model.types import parse_spark_type
-from spark_synth.seeding import stable_key
+from spark_synth.seeding import stream_key
 
-TWO_53 = float(1 << 53)
-
-
-def uniform(seed: int, stream: str, row: Column, draw: int) -> Column:
-    bits = F.xxhash64(F.lit(seed), F.lit(stream), F.lit(draw), row)
-    return F.pmod(bits, F.lit(1 << 53)).cast("double") / F.lit(TWO_53)
+Node = dict[str, Any]
+ROW: Node = {"op": "row"}
 
 
-PRIMES = (2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71, 73, 79, 83, 89, 97)
-
-
-def weyl(seed: int, stream: str, row: Column) -> Column:
-    """frac(offset + row * alpha) with alpha = frac(sqrt(prime)) picked per stream: a low-discrepancy
-    sequence, so each parent receives close to its expected number of children (independent draws
-    would add Poisson noise and turn many one-child parents into childless ones). Different
-    streams use different square roots, which keeps them jointly equidistributed. The row is
-    split at 2^26 so the products keep full double precision for any realistic row index."""
-    key = stable_key(f"{seed}/{stream}/weyl")
-    alpha = math.sqrt(PRIMES[key % len(PRIMES)]) % 1.0
-    beta = (alpha * (1 << 26)) % 1.0
-    offset = (key >> 11) / float(1 << 53)
-    high = F.floor(row.cast("double") / F.lit(float(1 << 26)))
-    low = row.cast("double") - high * F.lit(float(1 << 26))
-    value = F.lit(offset) + high * F.lit(beta) + low * F.lit(alpha)
-    return value - F.floor(value)
-
-
-def permutation_parameters(n: int, seed: int, stream: str) -> tuple[int, int]:
-    """(a, b) of the bijection index -> (a * index + b) mod n, derived from (seed, stream, n)."""
-    if n <= 1:
-        return 1, 0
-    rng = random.Random(stable_key(f"{seed}/{stream}/{n}"))
-    top = max(2, min(n, ((1 << 63) - n) // n))  # a * (n - 1) + b stays below 2^63
-    a = rng.randrange(1, top)
-    while math.gcd(a, n) != 1:
-        a = rng.randrange(1, top)
-    return a, rng.randrange(0, n)
-
-
-def permutation(index: Column, n: int, seed: int, stream: str) -> Column:
-    if n <= 1:
-        return F.lit(0).cast("long")
-    a, b = permutation_parameters(n, seed, stream)
-    return F.pmod(index.cast("long") * F.lit(a) + F.lit(b), F.lit(n))
+def permute(index: Node, n: int, stream: str) -> Node:
+    return {"op": "permute", "stream": stream_key(stream), "n": max(n, 1), "of": index}
 
 
 def foreign_key_stream(table: str, columns: list[str]) -> str:
     return f"{table}.{'+'.join(columns)}.fk"
 
 
-def popularity_rank(parent_rows: int, seed: int, child: str, columns: list[str]) -> dict[str, int]:
-    """How the engine recovers a parent's popularity rank under a foreign key from its row index:
-    rank = inverse * (index - offset) mod rows, undoing the key's permutation of ranks."""
-    a, b = permutation_parameters(parent_rows, seed, foreign_key_stream(child, columns))
-    return {"inverse": pow(a, -1, parent_rows) if parent_rows > 1 else 0, "offset": b, "rows": parent_rows}
+def driving_rank(parent_rows: int, child: str, columns: list[str]) -> dict[str, int]:
+    """The plan's `driven` entry of a parent's child-count column: the engine recovers a parent
+    row's popularity rank by undoing the permutation of ranks of this foreign key's stream."""
+    return {"stream": stream_key(foreign_key_stream(child, columns)), "rows": parent_rows}
 
 
 # parent table name -> (its primary key, its generated row count)
@@ -155,153 +112,99 @@ def _check_composite_space(table: str, key: CompositeKey, rows: int, parents: Pa
                 "to grow (a sequence) first in the key")
 
 
-def digits(index: Column, sizes: list[int]) -> list[Column]:
-    """Mixed-radix digits of index (last size fastest); the first digit is not wrapped."""
+def digits(index: Node, sizes: list[int]) -> list[Node]:
+    """Mixed-radix digits of index (last size fastest); the first digit is not wrapped (size 0)."""
     out = []
     divisor = 1
     for position in range(len(sizes) - 1, -1, -1):
-        quotient = index if divisor == 1 else ((index - F.pmod(index, F.lit(divisor))) / F.lit(divisor)).cast("long")
-        out.append(quotient if position == 0 else F.pmod(quotient, F.lit(sizes[position])))
+        out.append({"op": "digit", "divisor": divisor, "size": 0 if position == 0 else sizes[position], "of": index})
         divisor *= sizes[position]
     return out[::-1]
 
 
-def key_values(key: PrimaryKey | CompositeKey, index: Column, rows: int, seed: int, table: str,
-               parents: ParentKeys) -> list[Column]:
-    """The primary key column value(s) of row `index` of `table` (which has `rows` rows), raw:
-    sequence components on their numeric scale (see typed())."""
+def number(start: int, step: int, index: Node) -> Node:
+    return {"op": "number", "start": start, "step": step, "of": index}
+
+
+def key_values(key: PrimaryKey | CompositeKey, index: Node, rows: int, table: str, parents: ParentKeys) -> list[Node]:
+    """The primary key column value(s) of row `index` of `table` (which has `rows` rows);
+    numbers on the model's scale (days, microseconds), which the engine writes in the column's type."""
     if not isinstance(key, CompositeKey):
-        return [key_of_index(key, index, rows, seed, table)]
-    return [_component_value(c, d, seed, table, parents)
-            for c, d in zip(key.components, digits(index, key.sizes(rows)))]
+        return [key_of_index(key, index, rows, table)]
+    return [_component_value(c, d, table, parents) for c, d in zip(key.components, digits(index, key.sizes(rows)))]
 
 
-def _component_value(component: KeyComponent, digit: Column, seed: int, table: str, parents: ParentKeys) -> Column:
+def _component_value(component: KeyComponent, digit: Node, table: str, parents: ParentKeys) -> Node:
     if component.kind == "sequence":
-        return F.lit(component.start) + digit * F.lit(component.step)
+        return number(component.start, component.step, digit)
     if component.kind == "category":
-        return F.element_at(F.array(*[F.lit(v) for v in component.values]), digit.cast("int") + 1)
+        return {"op": "category", "values": list(component.values), "of": digit}
     parent_key, parent_rows = parents(component.parent)
-    parent_index = permutation(digit, parent_rows, seed, f"{table}.{component.column}.group")
-    return key_of_index(parent_key, parent_index, parent_rows, seed, component.parent)
+    parent_index = permute(digit, parent_rows, f"{table}.{component.column}.group")
+    return key_of_index(parent_key, parent_index, parent_rows, component.parent)
 
 
-def typed(value: Column, data_type: T.DataType) -> Column:
-    """A key value in its column's type; numbers on the model's scale become dates (days) and
-    timestamps (microseconds) exactly, not through seconds."""
-    if isinstance(data_type, T.DateType):
-        return F.date_from_unix_date(value.cast("int"))
-    if isinstance(data_type, T.TimestampType):
-        return F.timestamp_micros(value.cast("long"))
-    if isinstance(data_type, T.TimestampNTZType):
-        return F.timestamp_add("MICROSECOND", value.cast("long"), F.lit("1970-01-01 00:00:00").cast("timestamp_ntz"))
-    return value.cast(data_type)
-
-
-def key_of_index(key: PrimaryKey, index: Column, rows: int, seed: int, table: str) -> Column:
+def key_of_index(key: PrimaryKey, index: Node, rows: int, table: str) -> Node:
     """The primary key of parent index `index` in a table of `rows` rows (bijective)."""
     if key.kind == "integer":
-        position = index if key.sequential else permutation(index, rows, seed, f"{table}.{key.column}.pk")
-        return F.lit(key.start) + position
-    return encode(key, permutation(index, rows, seed, f"{table}.{key.column}.pk"))
+        return number(key.start, 1, index if key.sequential else permute(index, rows, f"{table}.{key.column}.pk"))
+    return encode(key, permute(index, rows, f"{table}.{key.column}.pk"))
 
 
-def encode(key: PrimaryKey, number: Column) -> Column:
-    """Mixed-radix digits of `number` in the key's alphabets (last position varies fastest)."""
-    sizes = [len(a) for a in key.alphabets]
-    divisor = 1
-    divisors = []
-    for size in reversed(sizes):
-        divisors.append(divisor)
-        divisor = min(divisor * size, 1 << 62)
-    divisors.reverse()
-    parts = []
-    for alphabet, size, div in zip(key.alphabets, sizes, divisors):
-        if size == 1:
-            parts.append(F.lit(alphabet))
-            continue
-        # exact integer division (numbers stay below 2^53): subtract the remainder first
-        quotient = ((number - F.pmod(number, F.lit(div))) / F.lit(div)).cast("long")
-        digit = F.pmod(quotient, F.lit(size))
-        parts.append(F.lit(alphabet).substr(digit + F.lit(1), F.lit(1)))
-    return F.concat(*parts)
+def encode(key: PrimaryKey, index: Node) -> Node:
+    """Mixed-radix digits of the index in the key's alphabets (last position varies fastest)."""
+    return {"op": "string", "alphabets": [[ord(c) for c in a] for a in key.alphabets], "of": index}
 
 
-def add_foreign_key(df: DataFrame, fk: ForeignKey, parents: ParentKeys, row: Column, seed: int,
-                    table: str, target: Callable[[str], str] = str) -> DataFrame:
-    """df with the fk's column(s) replaced by the computed foreign key. Intermediate values are
-    staged as columns so each is computed once (a single nested expression would repeat the
-    hash and the table lookup in every digit of the key)."""
+def primary_key_programs(key: PrimaryKey | CompositeKey, rows: int, table: str,
+                         parents: ParentKeys) -> dict[str, Node]:
+    """Column name -> key program of a table's primary key."""
+    values = key_values(key, ROW, rows, table, parents)
+    return {column: {"value": value, "nulls": None, "orphans": None} for column, value in zip(key.columns, values)}
+
+
+def foreign_key_programs(fk: ForeignKey, parents: ParentKeys, table: str, rows: int) -> dict[str, Node]:
+    """Column name -> key program of a foreign key of a table of `rows` rows: the parent at the row's popularity rank, a
+    faithful orphan where draw 2 of the key's stream falls below the orphan share, null where
+    draw 0 falls below the null share."""
     parent_key, parent_rows = parents(fk.parent)
     stream = foreign_key_stream(table, fk.columns)
     points = len(fk.rank_at_share) - 1
-    grid = F.array(*[F.lit(float(x)) for x in fk.rank_at_share])
-    scaled, cell, rank, index, number, spare = (f"__fk_{name}" for name in
-                                                ("scaled", "cell", "rank", "index", "number", "spare"))
-    # The stored shares are 1 - (1 - t)^3 at t = k/points: map u back to t (fit/relational.py).
-    t = F.lit(1.0) - F.pow(F.lit(1.0) - weyl(seed, stream, row), F.lit(1.0 / 3.0))
-    df = df.withColumn(scaled, F.least(t * F.lit(float(points)), F.lit(points - 1e-9)))
-    df = df.withColumn(cell, F.floor(F.col(scaled)).cast("int"))
-    lower = F.element_at(grid, F.col(cell) + 1)
-    fraction = lower + (F.col(scaled) - F.col(cell)) * (F.element_at(grid, F.col(cell) + 2) - lower)
-    df = df.withColumn(rank, F.least(F.floor(fraction * F.lit(parent_rows)).cast("long"), F.lit(parent_rows - 1)))
-    df = df.withColumn(index, permutation(F.col(rank), parent_rows, seed, stream))
-    if isinstance(parent_key, PrimaryKey) and parent_key.kind == "string":
-        df = df.withColumn(number, permutation(F.col(index), parent_rows, seed, f"{fk.parent}.{parent_key.column}.pk"))
-        values = [encode(parent_key, F.col(number))]
-    else:
-        values = key_values(parent_key, F.col(index), parent_rows, seed, fk.parent, parents)
+    # rank_at_share is stored at shares 1 - (1 - k/points)^3 (fit/relational.py)
+    shares = [1.0 - (1.0 - k / points) ** 3 for k in range(points + 1)]
+    popular = {"op": "popular", "of": permute(ROW, rows, f"{stream}.stratum"), "count": rows, "shares": shares,
+               "ranks": [float(x) for x in fk.rank_at_share], "rows": parent_rows}
+    values = key_values(parent_key, permute(popular, parent_rows, stream), parent_rows, fk.parent, parents)
+    outside: list[Node | None] = [None] * len(values)
     if fk.orphans == "faithful" and fk.orphan_fraction > 0:
-        df = df.withColumn(spare, uniform(seed, stream, row, 3))
-        outside = _outside_values(parent_key, parent_rows, F.col(spare), values)
-        if outside is not None:
-            orphan = uniform(seed, stream, row, 2) < F.lit(fk.orphan_fraction)
-            values = [F.when(orphan, o).otherwise(v) for o, v in zip(outside, values)]
-    if fk.null_fraction > 0:
-        null = uniform(seed, stream, row, 0) < F.lit(fk.null_fraction)
-        values = [F.when(null, F.lit(None)).otherwise(v) for v in values]
-    df = df.withColumns({target(c): typed(v, df.schema[target(c)].dataType) for c, v in zip(fk.columns, values)})
-    return df.drop(scaled, cell, rank, index, number, spare)
+        outside = _outside_values(parent_key, parent_rows, stream) or outside
+    nulls = {"stream": stream_key(stream), "fraction": fk.null_fraction} if fk.null_fraction > 0 else None
+    return {column: {"value": value, "nulls": nulls,
+                     "orphans": None if orphan is None else
+                     {"stream": stream_key(stream), "fraction": fk.orphan_fraction, "value": orphan}}
+            for column, value, orphan in zip(fk.columns, values, outside)}
 
 
-def add_primary_key(df: DataFrame, key: PrimaryKey | CompositeKey, rows: int, row: Column, seed: int, table: str,
-                    parents: ParentKeys, target: Callable[[str], str] = str) -> DataFrame:
-    """df with the key's column(s) computed; `target` names a key column in df (streams always
-    use the model's names, so a child computes exactly its parent's keys)."""
-    if isinstance(key, PrimaryKey) and key.kind == "string":
-        number = "__pk_number"
-        column = target(key.column)
-        df = df.withColumn(number, permutation(row, rows, seed, f"{table}.{key.column}.pk"))
-        df = df.withColumn(column, encode(key, F.col(number)).cast(df.schema[column].dataType))
-        return df.drop(number)
-    values = key_values(key, row, rows, seed, table, parents)
-    return df.withColumns({target(c): typed(v, df.schema[target(c)].dataType) for c, v in zip(key.columns, values)})
+def _spare(stream: str, start: int, size: int) -> Node:
+    """start + floor(u * size), u = draw 3 of the foreign key's stream: an index past the parents."""
+    return {"op": "spare", "stream": stream_key(stream), "draw": 3, "start": start, "range": float(size)}
 
 
-def _outside_values(key: PrimaryKey | CompositeKey, parent_rows: int, u: Column,
-                    values: list[Column]) -> list[Column] | None:
-    """Key values no generated parent has (None: the key has no room outside its parents)."""
+def _outside_values(key: PrimaryKey | CompositeKey, parent_rows: int, stream: str) -> list[Node | None] | None:
+    """Per key column, a value no generated parent has (None: unchanged); None: no room outside."""
     if isinstance(key, PrimaryKey):
-        outside = _outside_key(key, parent_rows, u)
-        return None if outside is None else [outside]
+        if key.kind == "integer":
+            return [number(key.start, 1, _spare(stream, parent_rows, max(parent_rows, 1)))]
+        spare = key.capacity - parent_rows
+        if spare <= 0:
+            return None
+        # Parent keys are encode(permute(j)) for j < rows, i.e. all numbers below parent_rows.
+        return [encode(key, _spare(stream, parent_rows, min(spare, 1 << 52)))]
     # A sequence component past its last generated value: start + step * (size + something).
     sizes = key.sizes(parent_rows)
     for position in range(len(key.components) - 1, -1, -1):
         component = key.components[position]
         if component.kind == "sequence":
-            size = sizes[position]
-            beyond = F.lit(component.start) + (F.lit(size) + F.floor(u * F.lit(float(size))).cast("long")) \
-                * F.lit(component.step)
-            return [beyond if i == position else v for i, v in enumerate(values)]
+            beyond = number(component.start, component.step, _spare(stream, sizes[position], sizes[position]))
+            return [beyond if i == position else None for i in range(len(key.components))]
     return None
-
-
-def _outside_key(key: PrimaryKey, parent_rows: int, u: Column) -> Column | None:
-    """A key no generated parent has: index parent_rows + something, not permuted."""
-    if key.kind == "integer":
-        return F.lit(key.start + parent_rows) + F.floor(u * F.lit(float(max(parent_rows, 1)))).cast("long")
-    spare = key.capacity - parent_rows
-    if spare <= 0:
-        return None
-    # Parent keys are encode(permutation(j)) for j < rows, i.e. all numbers below parent_rows.
-    return encode(key, F.lit(parent_rows) + F.floor(u * F.lit(float(min(spare, 1 << 52)))).cast("long"))

@@ -61,9 +61,9 @@ from spark_synth.model.keyspace import (MAX_MODULUS, block_sizes, block_starts, 
 from spark_synth.model.marginals import UniformScale, rounding_step
 from spark_synth.model.schema import (CLASS_CHARS, CategoricalColumn, ConstantColumn, IdColumn,
                                       NullColumn, NumericColumn, PatternColumn, PatternModel, UniqueColumn)
-from spark_synth.seeding import stable_key
+from spark_synth.seeding import stream_key
 
-ENGINE_VERSION = 4
+ENGINE_VERSION = 5
 _INDEPENDENT_SOURCES = {NullColumn: "null", PatternColumn: "pattern", ConstantColumn: "constant", IdColumn: "id",
                         UniqueColumn: "unique"}
 
@@ -76,14 +76,16 @@ def output_schema(model: SynthModel) -> T.StructType:
     return T.StructType([T.StructField(c.name, spark_type(c), c.nullable) for c in model.columns])
 
 
-def compile_plan(model: SynthModel, rows: int, driven: dict[str, dict[str, int]] | None = None) -> str:
+def compile_plan(model: SynthModel, rows: int, driven: dict[str, dict[str, int]] | None = None,
+                 keys: dict[str, dict] | None = None) -> str:
     """The JSON plan for spark_synth_engine to make `rows` rows (see module docstring; only
     unique columns depend on the row count, for their room). `driven` maps a copula column
-    (a relational parent's hidden child count, fitted as a tree root) to the popularity-rank
-    parameters {inverse, offset, rows}: the engine sets its normal to
-    Phi^-1(1 - (rank + 0.5) / rows), rank = inverse * (row - offset) mod rows, instead of drawing
-    it. It must be a tree root (the fit makes it the root of the Chow-Liu tree), so every other
-    column is drawn given it."""
+    (a relational parent's hidden child count, fitted as a tree root) to the foreign key that
+    drives it, {stream, rows}: the engine sets its normal to Phi^-1(1 - (rank + 0.5) / rows), rank
+    = the row's place before that key's permutation, instead of drawing it. It must be a tree root
+    (the fit makes it the root of the Chow-Liu tree), so every other column is drawn given it.
+    `keys` maps key columns to their programs (generate/keys.py), written instead of the column's
+    own values."""
     spec = model.spec
     copula_names = list(spec.copula.columns) if spec.copula else []
     driven = driven or {}
@@ -92,13 +94,17 @@ def compile_plan(model: SynthModel, rows: int, driven: dict[str, dict[str, int]]
         raise ValueError(f"driven columns {unknown} are not copula columns of the model")
     if any(d.child in driven for d in spec.dependencies):
         raise ValueError("a driven column must not be a dependency-tree child (fit it as the root)")
+    unknown = sorted(set(keys or {}) - {c.name for c in model.columns})
+    if unknown:
+        raise ValueError(f"key programs for {unknown}, which are not columns of the model")
     copula_names = [n for n in copula_names if n in driven] + [n for n in copula_names if n not in driven]
     position = {c.name: i for i, c in enumerate(model.columns)}
     plan = {
         "engine_version": ENGINE_VERSION,
         "schema": output_schema(model).json(),
         "copula": _copula(model, copula_names, position, driven),
-        "columns": [_column(c, c.name in copula_names, rows) for c in model.columns],
+        "columns": [{**_column(c, c.name in copula_names, rows), "key_program": (keys or {}).get(c.name)}
+                    for c in model.columns],
     }
     return json.dumps(plan, separators=(",", ":"), allow_nan=False)
 
@@ -156,8 +162,7 @@ def conditional_table(table: dict[str, dict[str, float]], parent_codes: int) -> 
 
 
 def _column(column, in_copula: bool, rows: int) -> dict:
-    key = stable_key(column.name)
-    out = {"name": column.name, "key": key - (1 << 64) if key >= 1 << 63 else key,
+    out = {"name": column.name, "key": stream_key(column.name),
            "null_fraction": column.null_fraction, "numeric": None, "categories": None,
            "pattern": None, "id": None, "unique": None}
     if in_copula:

@@ -31,9 +31,10 @@ def check_key_space(model: SynthModel, rows: int) -> None:
 
 def generate_dataframe(spark: SparkSession, model: SynthModel, rows: int, seed: int,
                        partitions: int | None = None, engine_options: dict[str, str] | None = None,
-                       driven: dict[str, dict[str, int]] | None = None) -> DataFrame:
-    """The engine's lazy DataFrame; `driven` sets copula columns from the row index (see
-    plan.compile_plan) instead of drawing them."""
+                       driven: dict[str, dict[str, int]] | None = None,
+                       keys: dict[str, dict] | None = None) -> DataFrame:
+    """The engine's lazy DataFrame; `driven` sets copula columns from the row index and `keys`
+    computes key columns by their programs (see plan.compile_plan) instead of drawing them."""
     if isinstance(rows, bool) or not isinstance(rows, int) or rows <= 0:
         raise GenerateError(f"rows must be a positive integer, got {rows!r}")
     try:
@@ -45,7 +46,7 @@ def generate_dataframe(spark: SparkSession, model: SynthModel, rows: int, seed: 
     check_key_space(model, rows)
     ensure_engine(spark)
     reader = (spark.read.format(ENGINE_CLASS)
-              .option("plan", compile_plan(model, rows, driven))
+              .option("plan", compile_plan(model, rows, driven, keys))
               .option("rows", str(rows))
               .option("seed", str(seed)))
     if partitions is not None:  # else the engine picks a multiple of the cluster's parallelism

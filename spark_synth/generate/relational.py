@@ -1,9 +1,9 @@
 """Generating a relational schema: every table from its own model, keys from the row index.
 
-Table t gets round(scale * real rows) rows. Its non-key columns come from the JVM engine like a
-single table; a hidden row-index column drives the key expressions (generate/keys.py), so
-primary keys are unique by construction and foreign keys always name a generated parent (clean
-mode) without any join. Children per parent follow the learned popularity curve, and a parent's
+Table t gets round(scale * real rows) rows, all from the JVM engine like a single table: its key
+columns are key programs in the plan (generate/keys.py) computed from the row index, so primary
+keys are unique by construction and foreign keys always name a generated parent (clean mode)
+without any join. Children per parent follow the learned popularity curve, and a parent's
 hidden child-count column is set from its rank on that curve (the engine's "driven" variable), so
 its other columns match the number of children it gets.
 """
@@ -11,17 +11,13 @@ its other columns match the number of children it gets.
 from __future__ import annotations
 
 from pyspark.sql import DataFrame, SparkSession
-from pyspark.sql import functions as F
 
 from spark_synth.errors import GenerateError
-from spark_synth.generate.keys import (add_foreign_key, add_primary_key, check_key_space, key_with_room,
-                                      popularity_rank)
+from spark_synth.generate.keys import (check_key_space, driving_rank, foreign_key_programs, key_with_room,
+                                      primary_key_programs)
 from spark_synth.generate.planner import generate_dataframe
-from spark_synth.model.io import SynthModel
 from spark_synth.model.relational import RelationalModel, generated_foreign_keys
 from spark_synth.names import alias, aliases
-
-ROW_INDEX = "__spark_synth_row"
 
 
 def table_rows(model: RelationalModel, scale: float) -> dict[str, int]:
@@ -46,8 +42,7 @@ def generate_schema(spark: SparkSession, model: RelationalModel, scale: float = 
                     partitions: int | None = None) -> dict[str, DataFrame]:
     """Lazy DataFrames per table (parents first), each with its source schema."""
     rows = table_rows(model, scale)
-    keys = {name: key_with_room(name, t.primary_key, getattr(_key_column(model, name), "pattern", None), rows[name])
-            if t.primary_key is not None else None for name, t in model.tables.items()}
+    keys = table_keys(model, rows)
 
     def parents(name: str):
         return keys[name], rows[name]
@@ -58,33 +53,41 @@ def generate_schema(spark: SparkSession, model: RelationalModel, scale: float = 
         key = keys[name]
         if key is not None:
             check_key_space(name, key, single.column(key.columns[0]).spark_type, rows[name], parents)
-        with_index = _with_row_index(single)
-        driven = None
-        if table.child_count is not None:
-            count = table.child_count
-            driven = {count.column: popularity_rank(rows[name], seed, count.child, count.foreign_key)}
-        df = generate_dataframe(spark, with_index, rows[name], seed, partitions, driven=driven)
-        # Keys are added by position (names.py): the real names come back at the end.
-        names = df.columns
-        df = df.toDF(*aliases(len(names)))
-        row = F.col(alias(names.index(ROW_INDEX)))
-        target = lambda column, names=names: alias(names.index(column))  # noqa: E731
-        if key is not None:
-            df = add_primary_key(df, key, rows[name], row, seed, name, parents, target)
-        for fk in generated_foreign_keys(table.foreign_keys, key.columns if key is not None else []):
-            df = add_foreign_key(df, fk, parents, row, seed, name, target)
-        hidden = {ROW_INDEX} | ({table.child_count.column} if table.child_count is not None else set())
-        kept = [i for i, n in enumerate(names) if n not in hidden]
-        out[name] = df.select(*[alias(i) for i in kept]).toDF(*[names[i] for i in kept])
+        driven, programs = table_programs(model, name, rows, keys)
+        df = generate_dataframe(spark, single, rows[name], seed, partitions, driven=driven, keys=programs)
+        if table.child_count is not None:  # the hidden child count leaves by position (names.py)
+            names = df.columns
+            kept = [i for i, n in enumerate(names) if n != table.child_count.column]
+            df = df.toDF(*aliases(len(names))).select(*[alias(i) for i in kept]).toDF(*[names[i] for i in kept])
+        out[name] = df
     return out
+
+
+def table_programs(model: RelationalModel, name: str, rows: dict[str, int],
+                   keys: dict) -> tuple[dict | None, dict[str, dict]]:
+    """(driven, key programs) of one table's plan: its hidden child count driven by its busiest
+    foreign key, and its primary and foreign key columns as key programs (generate/keys.py)."""
+    table = model.tables[name]
+
+    def parents(parent: str):
+        return keys[parent], rows[parent]
+
+    driven = None
+    if table.child_count is not None:
+        count = table.child_count
+        driven = {count.column: driving_rank(rows[name], count.child, count.foreign_key)}
+    key = keys[name]
+    programs = primary_key_programs(key, rows[name], name, parents) if key is not None else {}
+    for fk in generated_foreign_keys(table.foreign_keys, key.columns if key is not None else []):
+        programs.update(foreign_key_programs(fk, parents, name, rows[name]))
+    return driven, programs
+
+
+def table_keys(model: RelationalModel, rows: dict[str, int]) -> dict:
+    """Each table's primary key as generated for its row count (string keys get their room)."""
+    return {name: key_with_room(name, t.primary_key, getattr(_key_column(model, name), "pattern", None), rows[name])
+            if t.primary_key is not None else None for name, t in model.tables.items()}
 
 
 def _key_column(model: RelationalModel, table: str):
     return model.models[table].column(model.tables[table].primary_key.columns[0])
-
-
-def _with_row_index(model: SynthModel) -> SynthModel:
-    raw = model.to_dict()
-    raw["columns"] = raw["columns"] + [{"name": ROW_INDEX, "spark_type": '"long"', "nullable": False,
-                                        "null_fraction": 0.0, "kind": "id", "start": 0, "step": 1}]
-    return SynthModel.from_dict(raw)

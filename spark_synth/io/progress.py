@@ -3,8 +3,8 @@
 `with progress(spark, "generate flights", rows=10_000_000): df.write...` tags the jobs of the
 block with a job group and logs every `every` seconds from a background thread, through the
 `spark_synth` loggers (the CLI prints them; API users see them with logging configured). It
-reads Spark's status tracker only: nothing is collected, nothing changes in the jobs. On a
-Spark Connect session (no SparkContext) it logs the start and the end only.
+reads Spark's status tracker only (on Spark Connect, the progress the server streams to a
+registered handler): nothing is collected, nothing changes in the jobs.
 """
 
 from __future__ import annotations
@@ -61,20 +61,27 @@ def _count(x: float) -> str:
 def progress(spark: SparkSession, what: str, rows: int | None = None, every: float = EVERY_SECONDS):
     started = time.time()
     context = getattr(spark, "_sc", None)
-    if context is None:  # Spark Connect: no status tracker on the client
-        log.info("%s: started", what)
-        yield
-        log.info("%s: done in %.1f s", what, time.time() - started)
-        return
-    group = f"spark_synth-{uuid.uuid4().hex[:8]}"
-    previous = context.getLocalProperty("spark.jobGroup.id")
-    context.setJobGroup(group, what)
-    tracker = context.statusTracker()
+    if context is not None:
+        group = f"spark_synth-{uuid.uuid4().hex[:8]}"
+        previous = context.getLocalProperty("spark.jobGroup.id")
+        context.setJobGroup(group, what)
+        tracker = context.statusTracker()
+        counts = lambda: task_counts(tracker, group)  # noqa: E731
+    else:  # Spark Connect: the server reports the running operation's stages to a handler
+        seen = {"done": 0, "total": 0}
+
+        def handler(stages, inflight_tasks, operation_id, done) -> None:
+            if stages:
+                seen["done"] = sum(stage.num_completed_tasks for stage in stages)
+                seen["total"] = sum(stage.num_tasks for stage in stages)
+
+        spark.registerProgressHandler(handler)
+        counts = lambda: (seen["done"], seen["total"])  # noqa: E731
     stop = threading.Event()
 
     def report() -> None:
         while not stop.wait(every):
-            done, total = task_counts(tracker, group)
+            done, total = counts()
             if done:
                 log.info(describe(what, done, total, time.time() - started, rows))
 
@@ -85,10 +92,10 @@ def progress(spark: SparkSession, what: str, rows: int | None = None, every: flo
     finally:
         stop.set()
         thread.join(timeout=every)
-        if previous:
-            context.setLocalProperty("spark.jobGroup.id", previous)
+        if context is not None:
+            context.setLocalProperty("spark.jobGroup.id", previous or None)
         else:
-            context.setLocalProperty("spark.jobGroup.id", None)
+            spark.removeProgressHandler(handler)
         elapsed = time.time() - started
         log.info("%s: done in %.1f s%s", what, elapsed,
                  f" ({_count(rows / elapsed)} rows/s)" if rows and elapsed > 0 else "")

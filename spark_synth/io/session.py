@@ -11,12 +11,25 @@ from pyspark.sql import SparkSession
 from spark_synth.io.quiet import log4j_options
 
 
-JIT_FLAG = "-XX:-DontCompileHugeMethods"
-
-
 def is_connect(spark: SparkSession) -> bool:
     """A Spark Connect session: no JVM and no SparkContext on this side."""
     return type(spark).__module__.startswith("pyspark.sql.connect")
+
+
+SKETCH_SPARK = (4, 1)  # KLL sketches and approx_top_k, which fit and evaluate use, first shipped in Spark 4.1
+
+
+def require_spark(version: str, what: str) -> None:
+    """Refuse a Spark without the SQL functions `what` is built on, naming both versions
+    (generation needs only Spark 3.5)."""
+    from spark_synth.errors import InputDataError
+
+    parts = tuple(int(p) for p in version.split(".")[:2] if p.isdigit())
+    if parts < SKETCH_SPARK:
+        raise InputDataError(
+            f"spark_synth's {what} needs Spark {SKETCH_SPARK[0]}.{SKETCH_SPARK[1]} or later (it uses the KLL sketch and "
+            f"approx_top_k functions added in 4.1); this session runs Spark {version}. Generation works on Spark 3.5: "
+            f"{what} on a 4.1+ cluster and generate here")
 
 
 def get_spark(app_name: str = "spark_synth", master: str | None = None,
@@ -40,15 +53,10 @@ def get_spark(app_name: str = "spark_synth", master: str | None = None,
         builder = builder.master("local[*]")
     settings = {"spark.sql.session.timeZone": "UTC", "spark.ui.showConsoleProgress": "false", **(conf or {})}
     for side in ("driver", "executor"):
-        # Generated key expressions of wide relational tables compile into methods above
-        # HotSpot's 8,000-byte JIT limit; interpreted they run 4x slower (measured).
         key = f"spark.{side}.extraJavaOptions"
         current = settings.get(key) or SparkConf().get(key, "")
-        if JIT_FLAG not in current:
-            current = f"{current} {JIT_FLAG}".strip()
         if quiet and "log4j2.configurationFile" not in current:
-            current = f"{current} {log4j_options()}"
-        settings[key] = current
+            settings[key] = f"{current} {log4j_options()}".strip()
     engine = _engine_jar_or_none()
     if engine is not None and SparkSession.getActiveSession() is None:
         # On the classpath from the start, so driver and executors load the generation engine.

@@ -92,13 +92,21 @@ def _checked(path: Path) -> Path:
     return path
 
 
+def loads_into(built: str, running: str) -> bool:
+    """Whether a jar compiled against Spark `built` runs on Spark `running`: the same major line,
+    or Spark 3.5 for a 4.x jar (the engine uses only APIs 3.5 and 4.x share: measured, same rows)."""
+    major = running.split(".")[0]
+    return major == built.split(".")[0] or (built.startswith("4.") and running.startswith("3.5."))
+
+
 def check_spark_line(jar: Path, spark_version: str) -> None:
-    """A jar compiled against one Spark major line does not load into another: say so."""
+    """A jar compiled against one Spark line does not load into another: say so."""
     built = jar_spark_version(jar)
-    if built and built.split(".")[0] != spark_version.split(".")[0]:
+    if built and not loads_into(built, spark_version):
         raise GenerateError(
-            f"spark_synth's engine jar {jar} was built for Spark {built}, but this session runs Spark "
-            f"{spark_version}; use a spark_synth built for Spark {spark_version.split('.')[0]}.x (or set {OVERRIDE})")
+            f"spark_synth's engine jar {jar} was built for Spark {built} and does not load into this session's "
+            f"Spark {spark_version}: run spark_synth on Spark 3.5 or 4.x, or set {OVERRIDE} to an engine jar "
+            f"built for Spark {spark_version.split('.')[0]}.x")
 
 
 def ensure_engine(spark) -> None:
@@ -144,7 +152,7 @@ def _ensure_engine_connect(spark) -> None:
                 f"the Spark Connect server cannot load spark_synth's engine after receiving {jar}; start the server "
                 "with --jars pointing at that jar (`spark-synth engine-jar`)")
     built, running = versions
-    if built not in ("", "null") and built.split(".")[0] != running.split(".")[0]:
+    if built not in ("", "null") and not loads_into(built, running):
         raise GenerateError(
             f"the Spark Connect server loads a spark_synth engine built for Spark {built}, but runs Spark {running}; "
             f"give the server the engine jar of a spark_synth built for Spark {running.split('.')[0]}.x")

@@ -27,13 +27,19 @@ public final class EngineInfo {
         }
     }
 
+    /** Same major line, or Spark 3.5 for a 4.x jar (only APIs both share are used). */
+    static boolean loadsInto(String built, String running) {
+        return built.split("\\.")[0].equals(running.split("\\.")[0])
+                || (built.startsWith("4.") && running.startsWith("3.5."));
+    }
+
     static void checkSparkLine() {
         String built = builtForSpark();
         String running = org.apache.spark.package$.MODULE$.SPARK_VERSION();
-        if (built != null && !built.split("\\.")[0].equals(running.split("\\.")[0])) {
+        if (built != null && !loadsInto(built, running)) {
             throw new IllegalStateException("spark_synth's engine jar was built for Spark " + built
-                    + ", but this Spark is " + running + "; install the spark_synth built for Spark "
-                    + running.split("\\.")[0] + ".x and use its engine jar (spark-synth engine-jar)");
+                    + " and does not run on Spark " + running + "; run it on Spark 3.5 or 4.x, or use an engine jar "
+                    + "built for Spark " + running.split("\\.")[0] + ".x");
         }
     }
 }

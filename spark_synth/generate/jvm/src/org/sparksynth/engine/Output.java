@@ -163,6 +163,7 @@ final class Output {
             case SHORT -> v.putShort(row, (short) x);
             case BYTE -> v.putByte(row, (byte) x);
             case DECIMAL -> v.putDecimal(row, Decimal.apply(BigDecimal.valueOf(x).setScale(scale)), precision);
+            case STRING -> v.putByteArray(row, Long.toString(x).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
             default -> number(v, row, (double) x);
         }
     }

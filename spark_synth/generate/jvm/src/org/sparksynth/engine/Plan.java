@@ -13,7 +13,7 @@ import org.apache.spark.sql.types.StructType;
  * statistics. Parsed once per task from the JSON text carried in the scan options.
  */
 final class Plan {
-    static final int ENGINE_VERSION = 4;
+    static final int ENGINE_VERSION = 5;
     static final double U_MAX = 1.0 - 1e-12;
 
     final StructType schema;
@@ -38,10 +38,9 @@ final class Plan {
         double spread;
         boolean parentNumeric;
         ConditionalTable table;
-        /** Driven variable: its normal comes from the row's popularity rank, not a draw. */
+        /** Driven variable: its normal comes from the row's popularity rank under this key stream, not a draw. */
         boolean driven;
-        long rankInverse;
-        long rankOffset;
+        long rankStream;
         long rankRows;
     }
 
@@ -80,6 +79,8 @@ final class Plan {
         long idStep;
         /** Unique columns: the plan's description, made a bijection per seed by UniqueKeys. */
         JsonNode unique;
+        /** Key columns of relational tables: the program Keys runs (the copula still draws the column for its children). */
+        JsonNode keyProgram;
     }
 
     private Plan(JsonNode root) {
@@ -165,8 +166,7 @@ final class Plan {
         JsonNode driven = n.get("driven");
         if (driven != null && !driven.isNull()) {
             v.driven = true;
-            v.rankInverse = driven.get("inverse").asLong();
-            v.rankOffset = driven.get("offset").asLong();
+            v.rankStream = driven.get("stream").asLong();
             v.rankRows = driven.get("rows").asLong();
         }
         JsonNode conditional = n.get("conditional");
@@ -185,7 +185,11 @@ final class Plan {
     private static ColumnSpec column(JsonNode n, DataType type) {
         ColumnSpec c = new ColumnSpec();
         c.name = n.get("name").asText();
-        c.key = n.get("key").asLong();
+        JsonNode key = n.get("key");
+        if (key == null || !key.isIntegralNumber()) {
+            throw new IllegalArgumentException("spark_synth plan: column " + c.name + " has no integer stream key");
+        }
+        c.key = key.asLong();
         c.source = n.get("source").asText();
         c.nullFraction = n.get("null_fraction").asDouble();
         c.output = new Output(type);
@@ -203,7 +207,7 @@ final class Plan {
                     c.perStep = 1.0 / c.step;
                 }
                 if (!numeric.get("decimal_places").isNull()) {
-                    c.decimalScale = Math.pow(10.0, numeric.get("decimal_places").asInt());
+                    c.decimalScale = StrictMath.pow(10.0, numeric.get("decimal_places").asInt()); // fdlibm: the same bits everywhere
                 }
                 if (!numeric.get("grid_step").isNull()) {
                     c.gridStep = numeric.get("grid_step").asDouble();
@@ -215,28 +219,7 @@ final class Plan {
         }
         JsonNode categories = n.get("categories");
         if (categories != null && !categories.isNull()) {
-            c.categoryCount = categories.size();
-            c.strings = new byte[c.categoryCount][];
-            c.integers = new long[c.categoryCount];
-            c.numbers = new double[c.categoryCount];
-            c.booleans = new boolean[c.categoryCount];
-            c.decimals = new java.math.BigDecimal[c.categoryCount];
-            for (int i = 0; i < c.categoryCount; i++) {
-                JsonNode value = categories.get(i);
-                if (c.output.kind == Output.Kind.DECIMAL) {
-                    c.decimals[i] = new java.math.BigDecimal(value.asText());
-                } else if (value.isTextual()) {
-                    c.strings[i] = value.asText().getBytes(StandardCharsets.UTF_8);
-                } else if (value.isBoolean()) {
-                    c.booleans[i] = value.asBoolean();
-                } else if (value.canConvertToLong() && value.isIntegralNumber()) {
-                    c.integers[i] = value.asLong();
-                    c.numbers[i] = value.asDouble();
-                } else {
-                    c.numbers[i] = value.asDouble();
-                    c.integers[i] = Math.round(c.numbers[i]);
-                }
-            }
+            categories(c, categories, c.output);
         }
         JsonNode pattern = n.get("pattern");
         if (pattern != null && !pattern.isNull()) {
@@ -251,6 +234,36 @@ final class Plan {
         if (unique != null && !unique.isNull()) {
             c.unique = unique;
         }
+        JsonNode program = n.get("key_program");
+        if (program != null && !program.isNull()) {
+            c.keyProgram = program;
+        }
         return c;
+    }
+
+    /** A column's category values, in the typed arrays Output.category reads. */
+    static void categories(ColumnSpec c, JsonNode categories, Output output) {
+        c.categoryCount = categories.size();
+        c.strings = new byte[c.categoryCount][];
+        c.integers = new long[c.categoryCount];
+        c.numbers = new double[c.categoryCount];
+        c.booleans = new boolean[c.categoryCount];
+        c.decimals = new java.math.BigDecimal[c.categoryCount];
+        for (int i = 0; i < c.categoryCount; i++) {
+            JsonNode value = categories.get(i);
+            if (output.kind == Output.Kind.DECIMAL) {
+                c.decimals[i] = new java.math.BigDecimal(value.asText());
+            } else if (value.isTextual()) {
+                c.strings[i] = value.asText().getBytes(StandardCharsets.UTF_8);
+            } else if (value.isBoolean()) {
+                c.booleans[i] = value.asBoolean();
+            } else if (value.canConvertToLong() && value.isIntegralNumber()) {
+                c.integers[i] = value.asLong();
+                c.numbers[i] = value.asDouble();
+            } else {
+                c.numbers[i] = value.asDouble();
+                c.integers[i] = Math.round(c.numbers[i]);
+            }
+        }
     }
 }

@@ -31,6 +31,10 @@ final class Sampler {
     private final long[] scratchExact;
     /** Per column: the bijection of a unique column under this seed, else null. */
     private final UniqueKeys[] uniques;
+    /** Per column: a relational key column's program under this seed, else null. */
+    private final Keys.Column[] keys;
+    /** Per variable: {a^-1, b, n} of the permutation that drives it, else null. */
+    private final long[][] drivenBy;
 
     Sampler(Plan plan, long seed, int capacity) {
         this.plan = plan;
@@ -63,9 +67,20 @@ final class Sampler {
         scratchFree = new double[capacity];
         scratchExact = new long[capacity];
         uniques = new UniqueKeys[plan.columns.length];
+        keys = new Keys.Column[plan.columns.length];
         for (int c = 0; c < plan.columns.length; c++) {
             if (plan.columns[c].unique != null) {
                 uniques[c] = new UniqueKeys(plan.columns[c].unique, streams[c]);
+            }
+            if (plan.columns[c].keyProgram != null) {
+                keys[c] = new Keys.Column(plan.columns[c].keyProgram, seed, plan.columns[c].output);
+            }
+        }
+        drivenBy = new long[d][];
+        for (Plan.Variable v : plan.order) {
+            if (v.driven) {
+                long[] p = Keys.permutation(seed, v.rankStream, v.rankRows);
+                drivenBy[v.index] = new long[] {Keys.inverse(p), p[1], p[2]};
             }
         }
     }
@@ -82,6 +97,9 @@ final class Sampler {
                 child(v, first, n);
             }
             Plan.ColumnSpec spec = plan.columns[v.column];
+            if (keys[v.column] != null) {
+                continue; // drawn for its children, written by its key program
+            }
             if (dictionaries[v.column] != null) {
                 strings(spec, streams[v.column], dictionaries[v.column], vectors[v.column], codes[v.index], first, n);
             } else {
@@ -90,7 +108,9 @@ final class Sampler {
         }
         for (int c = 0; c < plan.columns.length; c++) {
             Plan.ColumnSpec spec = plan.columns[c];
-            if (!"copula".equals(spec.source)) {
+            if (keys[c] != null) {
+                keys[c].fill(vectors[c], spec.output, first, n);
+            } else if (!"copula".equals(spec.source)) {
                 independent(spec, streams[c], uniques[c], vectors[c], first, n);
             }
         }
@@ -102,8 +122,9 @@ final class Sampler {
             long stream = streams[v.column];
             double[] e = normals[v.root];
             if (v.driven) {
+                long[] driving = drivenBy[v.index];
                 for (int r = 0; r < n; r++) {
-                    e[r] = Normal.inverse(1.0 - (rank(v, first + r) + 0.5) / v.rankRows);
+                    e[r] = Normal.inverse(1.0 - (rank(driving, first + r) + 0.5) / v.rankRows);
                 }
                 continue;
             }
@@ -128,14 +149,17 @@ final class Sampler {
         }
     }
 
-    /** Popularity rank of a parent row under the driving foreign key (keys.popularity_rank). */
-    static long rank(Plan.Variable v, long row) {
-        long x = Math.floorMod(row - v.rankOffset, v.rankRows);
-        if (v.rankRows < (1L << 31)) {
-            return v.rankInverse * x % v.rankRows;
+    /**
+     * Popularity rank of a parent row under the driving foreign key: the child's "popular" index
+     * is permute(rank), so rank = a^-1 * (row - b) mod n ({inverse, b, n} of that permutation).
+     */
+    static long rank(long[] driving, long row) {
+        long x = Math.floorMod(row - driving[1], driving[2]);
+        if (driving[2] < (1L << 31)) {
+            return driving[0] * x % driving[2];
         }
-        return java.math.BigInteger.valueOf(v.rankInverse).multiply(java.math.BigInteger.valueOf(x))
-                .mod(java.math.BigInteger.valueOf(v.rankRows)).longValue();
+        return java.math.BigInteger.valueOf(driving[0]).multiply(java.math.BigInteger.valueOf(x))
+                .mod(java.math.BigInteger.valueOf(driving[2])).longValue();
     }
 
     /** A tree root: u = Phi(z), its code, and its place inside the code if a child needs it. */

@@ -28,7 +28,8 @@ from spark_synth.io.schema_config import load_schema_config  # noqa: E402
 from spark_synth.io.session import is_connect  # noqa: E402
 
 out, schema_yaml, job_yaml = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
-spark = get_spark(remote="local[2]")
+# the server streams stage progress every reportInterval: 100 ms, so a short job shows some
+spark = get_spark(remote="local[2]", conf={"spark.connect.progress.reportInterval": "100ms"})
 assert is_connect(spark), type(spark)
 # a server without the engine and a client pointing at a broken jar: one clear message, nothing written
 (out / "broken.jar").write_bytes(b"not a jar")

@@ -31,7 +31,15 @@ out, schema_yaml, job_yaml = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv
 # the server streams stage progress every reportInterval: 100 ms, so a short job shows some
 spark = get_spark(remote="local[2]", conf={"spark.connect.progress.reportInterval": "100ms"})
 assert is_connect(spark), type(spark)
-# a server without the engine and a client pointing at a broken jar: one clear message, nothing written
+# a server without the engine that refuses session artifacts: one clear message, nothing written
+send = spark.addArtifacts
+spark.addArtifacts = lambda *paths, **kinds: (_ for _ in ()).throw(PermissionError("artifacts are disabled"))
+try:
+    write_output(spark.range(3), str(out / "never_written"), "parquet")
+except SparkSynthError as exc:
+    (out / "refused_error.txt").write_text(str(exc))
+spark.addArtifacts = send
+# a client pointing at a broken jar: the same
 (out / "broken.jar").write_bytes(b"not a jar")
 os.environ["SPARK_SYNTH_ENGINE_JAR"] = str(out / "broken.jar")
 try:

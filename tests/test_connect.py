@@ -76,8 +76,10 @@ def test_connect_progress_is_logged(connect_run):
     assert lines[-1].startswith("noop: done in")
 
 
-def test_connect_broken_engine_jar_is_one_clear_message(connect_run):
+def test_connect_refused_or_broken_engine_jar_is_one_clear_message(connect_run):
     out = connect_run / "out"
+    refused = (out / "refused_error.txt").read_text()
+    assert "did not accept spark_synth's engine jar (artifacts are disabled)" in refused and "--jars" in refused
     message = (out / "broken_jar_error.txt").read_text()
     assert "SPARK_SYNTH_ENGINE_JAR" in message and "not a spark_synth engine jar" in message
     assert not (out / "never_written").exists()

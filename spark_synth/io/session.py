@@ -43,7 +43,10 @@ def get_spark(app_name: str = "spark_synth", master: str | None = None,
     remote = remote or os.environ.get("SPARK_REMOTE")
     if remote:
         builder = SparkSession.builder.remote(remote).appName(app_name)
-        for key, value in {"spark.sql.session.timeZone": "UTC", **(conf or {})}.items():
+        settings = {"spark.sql.session.timeZone": "UTC", **(conf or {})}
+        if not remote.startswith("sc://"):  # a local server started here: its console is ours
+            settings.setdefault("spark.ui.showConsoleProgress", "false")
+        for key, value in settings.items():
             builder = builder.config(key, value)
         return builder.getOrCreate()
     builder = SparkSession.builder.appName(app_name)

@@ -164,7 +164,7 @@ def _server_engine_versions(spark) -> tuple[str, str] | None:
     from pyspark.errors import PySparkException
 
     try:
-        result = spark.read.format(SERVER_OPS_CLASS).option("op", "version").load().collect()[0][0]
+        result = spark.read.format(SERVER_OPS_CLASS).option("op", "version").load().collect()[0][0]  # bounded: 1 row
     except PySparkException as exc:  # the server's ClassNotFound arrives as an UnknownException
         if "DATA_SOURCE_NOT_FOUND" in str(exc):
             return None

@@ -34,7 +34,7 @@ import org.apache.spark.unsafe.types.UTF8String;
  * by the Spark driver through Hadoop's FileSystem (any scheme the cluster has), so that a client
  * without a JVM (Spark Connect) can publish output as safely as a classic session.
  *
- * <p>spark.read.format("spark_synth_ops").option("op", OP).option(...).load().collect() gives one
+ * <p>spark.read.format("spark_synth_ops").option("op", OP).option(...).load() gives one
  * row with one string column "result" (null where said). The step runs once, on the driver, when the scan is
  * planned; every step is idempotent, so running it twice changes nothing. Ops:
  * <ul>

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -24,7 +25,10 @@ ROWS, SEED = 6000, 11
 
 @pytest.fixture(scope="module")
 def connect_run(tmp_path_factory, flights_model, star):
-    """Runs tests/connect_session.py once; its output directory."""
+    """Runs tests/connect_session.py once; its output directory. PySpark's local Connect server
+    always listens on port 15002, so a second one on this machine makes the run fail."""
+    with socket.socket() as probe:
+        assert probe.connect_ex(("127.0.0.1", 15002)) != 0, "port 15002 is taken: another Spark Connect server runs here"
     root = tmp_path_factory.mktemp("connect")
     out = root / "out"
     out.mkdir()

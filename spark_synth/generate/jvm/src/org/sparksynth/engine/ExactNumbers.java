@@ -106,7 +106,8 @@ final class ExactNumbers {
         int i = segment(p);
         BigInteger lo = bigValues[i];
         BigInteger diff = bigValues[i + 1].subtract(lo);
-        BigInteger offset = new BigDecimal(diff).multiply(BigDecimal.valueOf(fraction(i, p)))
+        // new BigDecimal(double) is the double's exact binary value: Double.toString (valueOf) differs between JDKs
+        BigInteger offset = new BigDecimal(diff).multiply(new BigDecimal(fraction(i, p)))
                 .setScale(0, RoundingMode.HALF_EVEN).toBigIntegerExact();
         BigInteger x = lo.add(offset.min(diff));
         if (bigGranularity.compareTo(BigInteger.ONE) > 0) {

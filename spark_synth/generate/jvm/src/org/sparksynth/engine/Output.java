@@ -70,7 +70,8 @@ final class Output {
             case DOUBLE -> v.putDouble(row, x);
             case FLOAT -> v.putFloat(row, (float) x);
             case BOOLEAN -> v.putBoolean(row, x != 0.0);
-            case DECIMAL -> v.putDecimal(row, Decimal.apply(BigDecimal.valueOf(x).setScale(scale, RoundingMode.HALF_EVEN)),
+            // the double's exact value (BigDecimal.valueOf goes through Double.toString, which differs between JDKs)
+            case DECIMAL -> v.putDecimal(row, Decimal.apply(new BigDecimal(x).setScale(scale, RoundingMode.HALF_EVEN)),
                     precision);
             default -> throw new IllegalStateException("a number cannot be written as " + kind);
         }

@@ -71,14 +71,21 @@ def index(node: dict, seed: int, j: int) -> int:
         u = uniform(bits(stream(seed, node["stream"]), j, node["draw"]))
         return node["start"] + math.floor(u * node["range"])
     if op == "popular":
-        w = (index(node["of"], seed, j) + 0.5) / node["count"]
-        shares, ranks = node["shares"], node["ranks"]
-        lo, hi = 0, len(shares) - 1
-        while hi - lo > 1:
-            mid = (lo + hi) // 2
-            lo, hi = (mid, hi) if shares[mid] <= w else (lo, mid)
-        f = ranks[lo] + (w - shares[lo]) / (shares[hi] - shares[lo]) * (ranks[hi] - ranks[lo])
-        return min(math.floor(f * node["rows"]), node["rows"] - 1)
+        x = index(node["of"], seed, j)
+        if x < node["tail_children"] and node["tail_rows"] > 0:
+            w = (x + 0.5) / node["tail_children"]
+            shares, ranks = node["shares"], node["ranks"]
+            lo, hi = 0, len(shares) - 1
+            while hi - lo > 1:
+                mid = (lo + hi) // 2
+                lo, hi = (mid, hi) if shares[mid] <= w else (lo, mid)
+            f = ranks[lo] + (w - shares[lo]) / (shares[hi] - shares[lo]) * (ranks[hi] - ranks[lo])
+            return min(math.floor(f * node["tail_rows"]), node["tail_rows"] - 1)
+        if node["small_children"] == 0:
+            return min(math.floor((x + 0.5) / node["count"] * node["rows"]), node["rows"] - 1)
+        y = (x - node["tail_children"]) % node["small_children"]
+        count, first_rank, first_child = [b for b in node["blocks"] if b[2] <= y][-1]
+        return min(first_rank + (y - first_child) // count, node["rows"] - 1)
     raise AssertionError(f"unknown index op {op}")
 
 
@@ -96,12 +103,13 @@ def value(node: dict, seed: int, j: int):
 
 
 def key_value(program: dict, seed: int, j: int):
-    nulls, orphans = program["nulls"], program["orphans"]
-    if nulls and uniform(bits(stream(seed, nulls["stream"]), j)) < nulls["fraction"]:
-        return None
-    if orphans and uniform(bits(stream(seed, orphans["stream"]), j, 2)) < orphans["fraction"]:
-        return value(orphans["value"], seed, j)
-    return value(program["value"], seed, j)
+    split = program["split"]
+    x = index(split["of"], seed, j) if split else 0
+    if split is None or x < split["referencing"]:
+        return value(program["value"], seed, j)
+    if x < split["referencing"] + split["orphans"]:
+        return value(program["orphan"] or program["value"], seed, j)
+    return None
 
 
 # --- checks ------------------------------------------------------------------------------------

@@ -248,3 +248,35 @@ def test_scheduled_schema_keeps_keys_within_each_date(spark, star, tmp_path):
     job.write_text(f"output: lake\nschemas:\n  star:\n    model: {root / 'star.model.json'}\n"
                    "    rows_per_day: {nope: 10}\n")
     assert main(["run", "--config", str(job), "--date", "2026-11-21"]) == 2
+
+
+@pytest.fixture(scope="module")
+def small_counts(spark, tmp_path_factory):
+    """Parents with few children each: 30 % none, then 1, 2, 3 ... (issue 13: the small-count case)."""
+    root = tmp_path_factory.mktemp("small_counts")
+    rng = np.random.default_rng(3)
+    counts = rng.choice(np.arange(9), 600, p=[0.30, 0.24, 0.17, 0.12, 0.07, 0.04, 0.03, 0.02, 0.01])
+    shops = pd.DataFrame({"shop_id": np.arange(600), "region": rng.choice(["n", "s", "e", "w"], 600)})
+    visits = pd.DataFrame({"visit_id": np.arange(counts.sum()), "shop_id": np.repeat(np.arange(600), counts),
+                           "minutes": rng.integers(1, 90, counts.sum())})
+    for name, frame in [("shops", shops), ("visits", visits)]:
+        spark.createDataFrame(frame).write.parquet(str(root / f"{name}.parquet"))
+    (root / "s.yaml").write_text(
+        "name: s\ntables:\n  shops: {path: shops.parquet, primary_key: shop_id}\n"
+        "  visits:\n    path: visits.parquet\n    primary_key: visit_id\n"
+        "    foreign_keys:\n      - {column: shop_id, references: shops}\n")
+    config, base = load_schema_config(root / "s.yaml")
+    return fit_schema(spark, config, base), np.bincount(counts, minlength=9) / 600
+
+
+@pytest.mark.parametrize("scale", [1, 3])
+def test_small_child_counts_keep_their_exact_shares(spark, small_counts, scale):
+    model, real_shares = small_counts
+    tables = generate_schema(spark, model, scale=scale, seed=8)
+    counts = (tables["shops"].select("shop_id")
+              .join(tables["visits"].groupBy("shop_id").count(), "shop_id", "left")
+              .select(F.coalesce("count", F.lit(0)).alias("n")).toPandas()["n"].to_numpy())
+    shares = np.bincount(counts, minlength=9)[:9] / len(counts)
+    assert abs(shares[0] - real_shares[0]) <= 0.01, shares  # zeros included
+    ks = np.max(np.abs(np.cumsum(shares) - np.cumsum(real_shares)))
+    assert 1 - ks >= 0.97, (shares, real_shares)

@@ -29,8 +29,8 @@ from spark_synth.io.readers import read_table
 from spark_synth.io.schema_config import ForeignKeyConfig, SchemaConfig, table_order
 from spark_synth.model.io import SynthModel
 from spark_synth.model.relational import (RELATIONAL_FORMAT, RELATIONAL_VERSION, ChildCount, CompositeKey,
-                                          ForeignKey, KeyComponent, PrimaryKey, generated_foreign_keys, RelationalModel, RelationalModelFile,
-                                          TableModel)
+                                          ForeignKey, KeyComponent, PrimaryKey, RelationalModel, RelationalModelFile,
+                                          SmallCount, TableModel, generated_foreign_keys)
 from spark_synth.model.schema import CategoricalColumn, NumericColumn, PatternModel
 from spark_synth.model.keyspace import key_shapes
 from spark_synth.names import alias, positional, restore
@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 SHARE_POINTS = 257
 SHARE_EXPONENT = 3
 COUNT_QUANTILES = 101
+SMALL_COUNTS_UP_TO = 32  # child counts up to this are kept exactly (when seen for >= k parents)
 INTEGER_TYPES = (T.ByteType, T.ShortType, T.IntegerType, T.LongType)
 CHILD_COUNT = "__spark_synth_children"
 
@@ -95,7 +96,7 @@ def fit_schema(spark: SparkSession, config: SchemaConfig, base_dir: Path,
         for fk in table.foreign_keys:
             parent_key = config.tables[fk.references].key_columns
             foreign_keys.append(_foreign_key(frame, frames[fk.references], fk.columns, parent_key,
-                                             fk.references, fk.orphans))
+                                             fk.references, fk.orphans, min_count))
         tables.append(TableModel(name=name, rows=rows, model=model.spec, primary_key=primary_key,
                                  foreign_keys=foreign_keys, child_count=child_count))
     return RelationalModel(RelationalModelFile(format=RELATIONAL_FORMAT, schema_version=RELATIONAL_VERSION,
@@ -207,7 +208,7 @@ def key_alphabets(pattern: PatternModel) -> list[str]:
 
 
 def _foreign_key(child: _Table, parent: _Table, columns: list[str], parent_key: list[str],
-                 parent_name: str, orphans: str) -> ForeignKey:
+                 parent_name: str, orphans: str, min_count: int) -> ForeignKey:
     """A composite foreign key counts as null when any of its columns is (SQL's MATCH SIMPLE)."""
     aliases = [f"__key{i}" for i in range(len(columns))]
     present = _all_present(child, columns)
@@ -219,11 +220,28 @@ def _foreign_key(child: _Table, parent: _Table, columns: list[str], parent_key: 
                   .select(F.coalesce(F.col("count"), F.lit(0)).cast("double").alias("n")))
     grid = [float(x) for x in np.linspace(0.0, 1.0, COUNT_QUANTILES)]
     counts = per_parent.agg(F.percentile_approx("n", grid, 100_000)).first()[0]  # bounded: quantiles
+    small, tail = _small_counts(per_parent, grid, min_count)
     return ForeignKey(column=columns[0] if len(columns) == 1 else columns, parent=parent_name, orphans=orphans,
                       null_fraction=1 - totals["non_null"] / totals["rows"],
                       orphan_fraction=orphan_rows / totals["non_null"] if totals["non_null"] else 0.0,
                       rank_at_share=rank_at_share(np.asarray(counts, dtype=np.float64)).tolist(),
-                      children_per_parent=[float(c) for c in counts])
+                      children_per_parent=[float(c) for c in counts], small_counts=small,
+                      tail_rank_at_share=tail)
+
+
+def _small_counts(per_parent: DataFrame, grid: list[float], min_count: int) -> tuple[list[SmallCount], list | None]:
+    """Exact shares of parents with 0..SMALL_COUNTS_UP_TO children (counts seen for at least
+    min_count parents: a histogram, never one parent), and the popularity curve of the rest."""
+    histogram = (per_parent.where(F.col("n") <= SMALL_COUNTS_UP_TO).groupBy("n").count()
+                 .collect())  # bounded: at most SMALL_COUNTS_UP_TO + 1 rows
+    parents = per_parent.count()
+    kept = {int(r["n"]): r["count"] for r in histogram if r["count"] >= min_count}
+    small = [SmallCount(children=c, share=kept[c] / parents) for c in sorted(kept)]
+    rest = per_parent.where(~F.col("n").isin([float(c) for c in kept])) if kept else per_parent
+    if sum(kept.values()) >= parents:
+        return small, None
+    quantiles = rest.agg(F.percentile_approx("n", grid, 100_000)).first()[0]  # bounded: quantiles
+    return small, rank_at_share(np.asarray(quantiles, dtype=np.float64)).tolist()
 
 
 def share_grid(points: int = SHARE_POINTS) -> np.ndarray:

@@ -9,13 +9,14 @@ its rows. The programs' semantics are in docs/plan.md ("Key columns"); Keys.java
   mixed-radix digits of j (last component fastest), each digit made a value by its component:
   a reference is the parent key of permute(digit) over the parent's rows (distinct digits,
   distinct parents), a sequence start + step * digit, a category the digit-th learned value.
-- foreign key of a child row: parent rank from the popularity curve at the row's stratum
-  (permute(row) + 0.5) / rows: each of `rows` equal strata of [0, 1) holds exactly one child, so a
-  parent whose learned share is c / rows gets exactly c children (independent draws would add
-  Poisson noise and turn many one-child parents into childless ones; a Weyl sequence, used
-  before, leaves gaps whose size depends on its step); parent index = permute(rank) (popular
-  parents spread over the table), key = the parent's key program at that index. Faithful orphans use indexes n, n+1, ... which no
-  parent has.
+- foreign key of a child row: the row's stratum (a permutation of the rows) decides whether it
+  references a parent, is a faithful orphan or is null, in exact shares; referencing strata
+  become a parent rank (most referenced first): the tail through its popularity curve, then a
+  block per small child count c with c strata per parent (exact shares of parents with 0, 1, 2
+  ... children; independent draws or a Weyl sequence, used before, turned many one-child parents
+  into childless ones); parent index = permute(rank) (popular parents spread over the table),
+  key = the parent's key program at that index. Faithful orphans use indexes n, n+1, ... which
+  no parent has.
 """
 
 from __future__ import annotations
@@ -160,29 +161,55 @@ def primary_key_programs(key: PrimaryKey | CompositeKey, rows: int, table: str,
                          parents: ParentKeys) -> dict[str, Node]:
     """Column name -> key program of a table's primary key."""
     values = key_values(key, ROW, rows, table, parents)
-    return {column: {"value": value, "nulls": None, "orphans": None} for column, value in zip(key.columns, values)}
+    return {column: {"value": value, "orphan": None, "split": None} for column, value in zip(key.columns, values)}
 
 
 def foreign_key_programs(fk: ForeignKey, parents: ParentKeys, table: str, rows: int) -> dict[str, Node]:
-    """Column name -> key program of a foreign key of a table of `rows` rows: the parent at the row's popularity rank, a
-    faithful orphan where draw 2 of the key's stream falls below the orphan share, null where
-    draw 0 falls below the null share."""
+    """Column name -> key program of a foreign key of a table of `rows` rows. Each row takes one
+    stratum x (a permutation of the rows): the first `referencing` strata name a parent through
+    the popularity curve, the next `orphans` strata a faithful orphan (a key no generated parent
+    has), the rest are null; so the null and orphan shares are exact and every parent's children
+    come from the referencing rows only."""
     parent_key, parent_rows = parents(fk.parent)
     stream = foreign_key_stream(table, fk.columns)
-    points = len(fk.rank_at_share) - 1
-    # rank_at_share is stored at shares 1 - (1 - k/points)^3 (fit/relational.py)
-    shares = [1.0 - (1.0 - k / points) ** 3 for k in range(points + 1)]
-    popular = {"op": "popular", "of": permute(ROW, rows, f"{stream}.stratum"), "count": rows, "shares": shares,
-               "ranks": [float(x) for x in fk.rank_at_share], "rows": parent_rows}
+    nulls = round(rows * fk.null_fraction)
+    outside = _outside_values(parent_key, parent_rows, stream) if fk.orphans == "faithful" else None
+    orphans = round((rows - nulls) * fk.orphan_fraction) if outside is not None else 0
+    referencing = rows - nulls - orphans
+    stratum = permute(ROW, rows, f"{stream}.stratum")
+    popular = {"op": "popular", "of": stratum, "count": max(referencing, 1), "rows": parent_rows,
+               **popularity(fk, referencing, parent_rows)}
     values = key_values(parent_key, permute(popular, parent_rows, stream), parent_rows, fk.parent, parents)
-    outside: list[Node | None] = [None] * len(values)
-    if fk.orphans == "faithful" and fk.orphan_fraction > 0:
-        outside = _outside_values(parent_key, parent_rows, stream) or outside
-    nulls = {"stream": stream_key(stream), "fraction": fk.null_fraction} if fk.null_fraction > 0 else None
-    return {column: {"value": value, "nulls": nulls,
-                     "orphans": None if orphan is None else
-                     {"stream": stream_key(stream), "fraction": fk.orphan_fraction, "value": orphan}}
-            for column, value, orphan in zip(fk.columns, values, outside)}
+    split = {"of": stratum, "referencing": referencing, "orphans": orphans} if nulls or orphans else None
+    return {column: {"value": value, "orphan": None if outside is None else outside[i], "split": split}
+            for i, (column, value) in enumerate(zip(fk.columns, values))}
+
+
+def popularity(fk: ForeignKey, rows: int, parent_rows: int) -> dict:
+    """How child strata become parent ranks (docs/plan.md, "popular"): parents ranked most
+    referenced first; the tail (parents not kept as exact small counts) takes the first
+    `tail_children` strata through its popularity curve, then each block of parents with the
+    same small count c takes c strata per parent, down to the childless parents, which take none.
+    Parents per block are cumulative shares times the parent rows, rounded; the tail's children
+    are what the blocks leave of the child rows."""
+    curve = fk.tail_rank_at_share if fk.small_counts else fk.rank_at_share
+    points = len(fk.rank_at_share) - 1
+    # the curves are stored at shares 1 - (1 - k/points)^3 (fit/relational.py)
+    shares = [1.0 - (1.0 - k / points) ** 3 for k in range(points + 1)]
+    small = sorted(fk.small_counts or [], key=lambda s: -s.children)
+    cumulative = 1.0 - sum(s.share for s in small)
+    tail_rows = round(max(cumulative, 0.0) * parent_rows)
+    rank, child, blocks = tail_rows, 0, []
+    for count in small:
+        cumulative += count.share
+        end = min(round(cumulative * parent_rows), parent_rows)
+        if count.children > 0 and end > rank:
+            blocks.append([count.children, rank, child])
+            child += count.children * (end - rank)
+        rank = max(rank, end)
+    tail_children = max(rows - child, 0) if tail_rows > 0 else 0
+    return {"shares": shares, "ranks": [float(x) for x in (curve or fk.rank_at_share)],
+            "tail_children": tail_children, "tail_rows": tail_rows, "blocks": blocks, "small_children": child}
 
 
 def _spare(stream: str, start: int, size: int) -> Node:

@@ -89,6 +89,12 @@ class CompositeKey(Strict):
         return [max(1, -(-rows // rest))] + [c.size for c in self.components[1:]]
 
 
+class SmallCount(Strict):
+    """The share of parents with exactly `children` children (a count seen for at least k parents)."""
+    children: int = Field(ge=0)
+    share: Probability
+
+
 class ForeignKey(Strict):
     column: str | list[str] = Field(description="one column, or the columns of a composite key in its order")
     parent: str
@@ -100,6 +106,11 @@ class ForeignKey(Strict):
     # Drawing u -> rank gives each parent its learned share of children.
     rank_at_share: list[Probability] = Field(min_length=2)
     children_per_parent: list[FiniteFloat] = Field(min_length=2, description="quantiles 0..1 of child counts")
+    # Small counts kept exactly (0, 1, 2, ... children, each seen for >= k parents); the other
+    # parents (the tail) follow tail_rank_at_share, the popularity curve of the tail alone, on
+    # the same share grid as rank_at_share. Absent (older models): rank_at_share for all parents.
+    small_counts: list[SmallCount] | None = None
+    tail_rank_at_share: list[Probability] | None = None
 
     @property
     def columns(self) -> list[str]:

@@ -22,37 +22,39 @@ final class Keys {
         long at(long row);
     }
 
-    /** One key column: value, else the orphan value (draw 2 < orphan fraction), null when draw 0 < null fraction. */
+    /**
+     * One key column: without a split, its value; with one, x = the split's index: x below
+     * `referencing` gives the value, the next `orphans` strata the orphan value (the value where the
+     * column has none), the rest null.
+     */
     static final class Column {
         final Value value;
-        final long nullStream;
-        final double nullFraction;
-        final long orphanStream;
-        final double orphanFraction;
         final Value orphan;
+        final Index split;
+        final long referencing;
+        final long orphanEnd;
 
         Column(JsonNode node, long seed, Output output) {
             value = value(node.get("value"), seed, output);
-            JsonNode nulls = node.get("nulls");
-            boolean hasNulls = nulls != null && !nulls.isNull();
-            nullStream = hasNulls ? Rng.stream(seed, nulls.get("stream").asLong()) : 0L;
-            nullFraction = hasNulls ? nulls.get("fraction").asDouble() : 0.0;
-            JsonNode orphans = node.get("orphans");
-            boolean hasOrphans = orphans != null && !orphans.isNull();
-            orphanStream = hasOrphans ? Rng.stream(seed, orphans.get("stream").asLong()) : 0L;
-            orphanFraction = hasOrphans ? orphans.get("fraction").asDouble() : 0.0;
-            orphan = hasOrphans ? value(orphans.get("value"), seed, output) : null;
+            JsonNode orphanNode = node.get("orphan");
+            orphan = orphanNode == null || orphanNode.isNull() ? value : value(orphanNode, seed, output);
+            JsonNode splitNode = node.get("split");
+            boolean hasSplit = splitNode != null && !splitNode.isNull();
+            split = hasSplit ? index(splitNode.get("of"), seed) : null;
+            referencing = hasSplit ? splitNode.get("referencing").asLong() : Long.MAX_VALUE;
+            orphanEnd = hasSplit ? referencing + splitNode.get("orphans").asLong() : Long.MAX_VALUE;
         }
 
         void fill(WritableColumnVector vector, Output output, long first, int n) {
             for (int r = 0; r < n; r++) {
                 long row = first + r;
-                if (nullFraction > 0 && Rng.uniform(Rng.bits(nullStream, row)) < nullFraction) {
-                    vector.putNull(r);
-                } else if (orphan != null && Rng.uniform(Rng.bits(orphanStream, row, 2)) < orphanFraction) {
+                long x = split == null ? 0L : split.at(row);
+                if (x < referencing) {
+                    value.write(vector, output, r, row);
+                } else if (x < orphanEnd) {
                     orphan.write(vector, output, r, row);
                 } else {
-                    value.write(vector, output, r, row);
+                    vector.putNull(r);
                 }
             }
         }
@@ -150,10 +152,12 @@ final class Keys {
     }
 
     /**
-     * A foreign key's parent rank: the child row's stratum w = (x + 0.5) / count, x a permutation
-     * of the child rows (so each of count equal strata of [0, 1) holds exactly one child), through
-     * the popularity curve (piecewise linear from shares to rank fractions): rank = min(floor(f *
-     * rows), rows - 1). A parent whose share of the references is c / count gets c children.
+     * A foreign key's parent rank (docs/plan.md, "popular"). x = a permutation of the child rows.
+     * The first tailChildren values of x are the tail's strata: w = (x + 0.5) / tailChildren
+     * through the tail's popularity curve (piecewise linear from shares to rank fractions), rank =
+     * min(floor(f * tailRows), tailRows - 1). The rest, y = x - tailChildren (wrapped at the
+     * blocks' end), fall in the block of parents with the same small count c that holds child y:
+     * rank = firstRank + (y - firstChild) / c. Without tail or blocks, a uniform rank.
      */
     static final class Popular implements Index {
         final Index of;
@@ -161,6 +165,11 @@ final class Keys {
         final double[] shares;
         final double[] ranks;
         final long rows;
+        final long tailChildren;
+        final long tailRows;
+        /** Per block: children per parent, first rank, first child (y) of the block. */
+        final long[][] blocks;
+        final long smallChildren;
 
         Popular(JsonNode node, long seed) {
             of = index(node.get("of"), seed);
@@ -168,23 +177,43 @@ final class Keys {
             shares = Json.doubles(node.get("shares"));
             ranks = Json.doubles(node.get("ranks"));
             rows = node.get("rows").asLong();
+            tailChildren = node.get("tail_children").asLong();
+            tailRows = node.get("tail_rows").asLong();
+            JsonNode blockNodes = node.get("blocks");
+            blocks = new long[blockNodes.size()][];
+            for (int b = 0; b < blocks.length; b++) {
+                blocks[b] = Json.longs(blockNodes.get(b));
+            }
+            smallChildren = node.get("small_children").asLong();
         }
 
         @Override
         public long at(long row) {
-            double w = (of.at(row) + 0.5) / count;
-            int lo = 0;
-            int hi = shares.length - 1;
-            while (hi - lo > 1) { // shares[lo] <= w < shares[hi]
-                int mid = (lo + hi) >>> 1;
-                if (shares[mid] <= w) {
-                    lo = mid;
-                } else {
-                    hi = mid;
+            long x = of.at(row);
+            if (x < tailChildren && tailRows > 0) {
+                double w = (x + 0.5) / tailChildren;
+                int lo = 0;
+                int hi = shares.length - 1;
+                while (hi - lo > 1) { // shares[lo] <= w < shares[hi]
+                    int mid = (lo + hi) >>> 1;
+                    if (shares[mid] <= w) {
+                        lo = mid;
+                    } else {
+                        hi = mid;
+                    }
                 }
+                double fraction = ranks[lo] + (w - shares[lo]) / (shares[hi] - shares[lo]) * (ranks[hi] - ranks[lo]);
+                return Math.min((long) Math.floor(fraction * tailRows), tailRows - 1);
             }
-            double fraction = ranks[lo] + (w - shares[lo]) / (shares[hi] - shares[lo]) * (ranks[hi] - ranks[lo]);
-            return Math.min((long) Math.floor(fraction * rows), rows - 1);
+            if (smallChildren == 0) {
+                return Math.min((long) Math.floor((x + 0.5) / count * rows), rows - 1);
+            }
+            long y = Math.floorMod(x - tailChildren, smallChildren);
+            int j = blocks.length - 1;
+            while (blocks[j][2] > y) {
+                j--;
+            }
+            return Math.min(blocks[j][1] + (y - blocks[j][2]) / blocks[j][0], rows - 1);
         }
     }
 }

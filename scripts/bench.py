@@ -30,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 from spark_synth import fit, generate  # noqa: E402
 from spark_synth.io import get_spark, write_output  # noqa: E402
+from spark_synth.model.correlation import describe_tree_gap, model_tree_gap  # noqa: E402
 
 
 def timed(action) -> float:
@@ -73,6 +74,7 @@ def main() -> None:
     results["fit_s"] = timed(lambda: holder.setdefault("model", fit(real, table="flights")))
     results["fit_over_scan"] = results["fit_s"] / results["scan_s"]
     model = holder["model"]
+    results["tree_gap"] = describe_tree_gap(model_tree_gap(model.spec))
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "flights.model.json"
         model.save(path)
@@ -156,6 +158,7 @@ def print_table(r: dict[str, float]) -> None:
     for sink in ("noop", "parquet"):
         print(f"generate   {sink:<8} {r[f'gen_{sink}_rows_per_s']:>12,.0f} rows/s   native floor "
               f"{r[f'floor_{sink}_rows_per_s']:>12,.0f} rows/s   ratio {r[f'gen_over_floor_{sink}']:.2f}x")
+    print(f"dependence {r['tree_gap']}")
     if "column_shapes" in r:
         print(f"fidelity   Column Shapes {r['column_shapes']:.3f}   Column Pair Trends {r['column_pair_trends']:.3f}"
               f" (independent columns {r['column_pair_trends_independent']:.3f})"

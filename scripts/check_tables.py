@@ -29,6 +29,7 @@ from spark_synth.evaluation import column_shapes  # noqa: E402
 from spark_synth.fit.relational import fit_schema  # noqa: E402
 from spark_synth.generate.relational import generate_schema  # noqa: E402
 from spark_synth.io import get_spark, read_table, write_output  # noqa: E402
+from spark_synth.model.correlation import describe_tree_gap, model_tree_gap  # noqa: E402
 from spark_synth.io.schema_config import SchemaConfig, check_references  # noqa: E402
 
 SCHEMAS = {
@@ -72,7 +73,7 @@ def check_table(spark, path: Path, rows: int) -> str:
     shapes = sum(s.score for s in scores) / len(scores)
     worst = min(scores, key=lambda s: s.score)
     return (f"fit {fit_s:5.1f} s  {rows:>9,} rows {rate / 1e6:5.2f} M rows/s  Column Shapes {shapes:.3f} "
-            f"(lowest {worst.column} {worst.score:.2f}){note}")
+            f"(lowest {worst.column} {worst.score:.2f}){note}\n{'':<33}{describe_tree_gap(model_tree_gap(model.spec))}")
 
 
 def check_schema(spark, name: str, spec: dict, data: Path, scale: float) -> list[str]:

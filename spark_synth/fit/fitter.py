@@ -15,6 +15,7 @@ from pyspark.sql import DataFrame
 from spark_synth import __version__
 from spark_synth.errors import InputDataError
 from spark_synth.io.session import require_spark
+from spark_synth.model.correlation import describe_tree_gap, model_tree_gap
 from spark_synth.fit.dependence import (candidate_pairs, chow_liu_edges, conditional_table,
                                         correlation_from_sums, mutual_information)
 from spark_synth.fit.joint import JointStats, collect_joint_stats, copula_spec, pair_is_counted
@@ -123,6 +124,7 @@ def fit_table(df: DataFrame, options: FitOptions = FitOptions()) -> SynthModel:
         format=FORMAT_NAME, schema_version=SCHEMA_VERSION, created_by=f"spark_synth {__version__}",
         table=TableInfo(name=table, row_count=rows), privacy=Privacy(min_count=options.min_count),
         columns=[columns[p.name] for p in profiles], copula=copula, dependencies=dependencies)
+    log.info("fit %s: %s", table, describe_tree_gap(model_tree_gap(spec)))  # where a tree loses dependence
     return SynthModel(spec)
 
 

@@ -32,3 +32,11 @@ def test_two_trees_meet_through_their_roots():
     real = np.array([[1.0, 0.5, 0.6, 0.0], [0.5, 1.0, 0.0, 0.0], [0.6, 0.0, 1.0, 0.9], [0.0, 0.0, 0.9, 1.0]])
     implied = tree_implied(real, names, [("r1", "x"), ("r2", "y")])
     assert implied[1, 3] == pytest.approx(0.5 * 0.6 * 0.9)
+
+
+def test_only_numeric_paths_count_when_asked():
+    names = ["cat", "x", "y"]
+    real = np.array([[1.0, 0.1, 0.1], [0.1, 1.0, 0.95], [0.1, 0.95, 1.0]])
+    edges = [("cat", "x"), ("cat", "y")]  # x and y meet through a categorical column
+    assert tree_gap(real, names, edges)["max_gap"] > 0.9
+    assert tree_gap(real, names, edges, numeric={"x", "y"})["pairs"] == 0

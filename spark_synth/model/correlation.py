@@ -17,11 +17,9 @@ def nearest_correlation(corr: np.ndarray, floor: float = 1e-6) -> np.ndarray:
     return repaired
 
 
-def tree_implied(correlation: np.ndarray, names: list[str], edges: list[tuple[str, str]]) -> np.ndarray:
-    """The correlations a Gaussian tree implies (issue 13, "dependence beyond the tree"): a pair
-    in one tree gets the product of the edge correlations on its path; a pair in two trees the
-    product of both paths to their roots times the roots' own correlation (the engine correlates
-    the roots directly). `edges` are (parent, child) pairs of `names`."""
+def tree_paths(names: list[str], edges: list[tuple[str, str]]) -> dict[tuple[int, int], tuple[list, list, bool]]:
+    """For each pair i < j: the node lists from i and from j up to where they meet (their lowest
+    common ancestor, or their two roots), and whether they meet inside one tree."""
     at = {n: i for i, n in enumerate(names)}
     parent = {at[c]: at[p] for p, c in edges}
 
@@ -32,48 +30,63 @@ def tree_implied(correlation: np.ndarray, names: list[str], edges: list[tuple[st
         return nodes
 
     paths = [path(i) for i in range(len(names))]
-    implied = np.eye(len(names))
+    out = {}
     for i in range(len(names)):
         for j in range(i + 1, len(names)):
             a, b = paths[i], paths[j]
             shared = set(a) & set(b)
-            if shared:  # up to the lowest common ancestor on both sides
+            if shared:
                 meet = next(n for n in a if n in shared)
-                a, b, bridge = a[:a.index(meet) + 1], b[:b.index(meet) + 1], 1.0
+                out[i, j] = (a[:a.index(meet) + 1], b[:b.index(meet) + 1], True)
             else:
-                bridge = correlation[a[-1], b[-1]]
-            value = bridge
-            for nodes in (a, b):
-                for child, up in zip(nodes, nodes[1:]):
-                    value *= correlation[child, up]
-            implied[i, j] = implied[j, i] = value
+                out[i, j] = (a, b, False)
+    return out
+
+
+def tree_implied(correlation: np.ndarray, names: list[str], edges: list[tuple[str, str]]) -> np.ndarray:
+    """The correlations a Gaussian tree implies (issue 13, "dependence beyond the tree"): a pair
+    in one tree gets the product of the edge correlations on its path; a pair in two trees the
+    product of both paths to their roots times the roots' own correlation (the engine correlates
+    the roots directly). `edges` are (parent, child) pairs of `names`."""
+    implied = np.eye(len(names))
+    for (i, j), (a, b, joined) in tree_paths(names, edges).items():
+        value = 1.0 if joined else correlation[a[-1], b[-1]]
+        for nodes in (a, b):
+            for child, up in zip(nodes, nodes[1:]):
+                value *= correlation[child, up]
+        implied[i, j] = implied[j, i] = value
     return implied
 
 
 def tree_gap(correlation: np.ndarray, names: list[str], edges: list[tuple[str, str]],
-             off_by: float = 0.1) -> dict:
+             numeric: set[str] | None = None, off_by: float = 0.1) -> dict:
     """How far the real correlations are from what the tree implies: the largest |r_real -
-    r_tree| with its pair, and the share of pairs off by more than `off_by`."""
-    if len(names) < 2:
-        return {"max_gap": 0.0, "pair": None, "share_off": 0.0}
-    gaps = np.abs(np.asarray(correlation) - tree_implied(np.asarray(correlation), names, edges))
-    upper = np.triu_indices(len(names), 1)
-    worst = int(np.argmax(gaps[upper]))
-    i, j = upper[0][worst], upper[1][worst]
-    return {"max_gap": float(gaps[i, j]), "pair": (names[i], names[j]),
-            "share_off": float(np.mean(gaps[upper] > off_by))}
+    r_tree| with its pair, and the share of pairs off by more than `off_by`. With `numeric`, only
+    pairs whose whole tree path is numeric count: through a categorical column the engine carries
+    dependence by its conditional tables, which a product of correlations does not describe."""
+    correlation = np.asarray(correlation)
+    implied = tree_implied(correlation, names, edges)
+    pairs = [(i, j) for (i, j), (a, b, _) in tree_paths(names, edges).items()
+             if numeric is None or all(names[n] in numeric for n in a + b)]
+    if not pairs:
+        return {"max_gap": 0.0, "pair": None, "share_off": 0.0, "pairs": 0}
+    gaps = np.array([abs(correlation[i, j] - implied[i, j]) for i, j in pairs])
+    i, j = pairs[int(np.argmax(gaps))]
+    return {"max_gap": float(gaps.max()), "pair": (names[i], names[j]), "share_off": float(np.mean(gaps > off_by)),
+            "pairs": len(pairs)}
 
 
 def model_tree_gap(spec) -> dict | None:
-    """tree_gap of a single-table model file (its copula and dependency tree); None without a copula."""
+    """tree_gap of a single-table model file over its numeric copula columns; None without a copula."""
     if spec.copula is None:
         return None
+    numeric = {c.name for c in spec.columns if c.kind in ("continuous", "integer", "decimal", "datetime")}
     return tree_gap(np.asarray(spec.copula.correlation), list(spec.copula.columns),
-                    [(d.parent, d.child) for d in spec.dependencies])
+                    [(d.parent, d.child) for d in spec.dependencies], numeric)
 
 
 def describe_tree_gap(gap: dict | None) -> str:
     if gap is None or gap["pair"] is None:
-        return "tree gap: no pairs"
-    return (f"tree gap: largest |r_real - r_tree| {gap['max_gap']:.2f} ({gap['pair'][0]} ~ {gap['pair'][1]}), "
-            f"{gap['share_off']:.0%} of pairs off by more than 0.1")
+        return "tree gap: no numeric pairs joined by numeric tree paths"
+    return (f"tree gap over {gap['pairs']} numeric pairs: largest |r_real - r_tree| {gap['max_gap']:.2f} "
+            f"({gap['pair'][0]} ~ {gap['pair'][1]}), {gap['share_off']:.0%} off by more than 0.1")

@@ -30,14 +30,13 @@ from spark_synth.io.schema_config import ForeignKeyConfig, SchemaConfig, table_o
 from spark_synth.model.io import SynthModel
 from spark_synth.model.relational import (RELATIONAL_FORMAT, RELATIONAL_VERSION, ChildCount, CompositeKey,
                                           ForeignKey, KeyComponent, PrimaryKey, RelationalModel, RelationalModelFile,
-                                          SmallCount, TableModel, generated_foreign_keys)
+                                          SHARE_POINTS, SmallCount, TableModel, generated_foreign_keys,
+                                          share_grid)
 from spark_synth.model.schema import CategoricalColumn, NumericColumn, PatternModel
 from spark_synth.model.keyspace import key_shapes
 from spark_synth.names import alias, positional, restore
 
 log = logging.getLogger(__name__)
-SHARE_POINTS = 257
-SHARE_EXPONENT = 3
 COUNT_QUANTILES = 101
 SMALL_COUNTS_UP_TO = 32  # child counts up to this are kept exactly (when seen for >= k parents)
 INTEGER_TYPES = (T.ByteType, T.ShortType, T.IntegerType, T.LongType)
@@ -242,13 +241,6 @@ def _small_counts(per_parent: DataFrame, grid: list[float], min_count: int) -> t
         return small, None
     quantiles = rest.agg(F.percentile_approx("n", grid, 100_000)).first()[0]  # bounded: quantiles
     return small, rank_at_share(np.asarray(quantiles, dtype=np.float64)).tolist()
-
-
-def share_grid(points: int = SHARE_POINTS) -> np.ndarray:
-    """Shares 1 - (1 - t)^SHARE_EXPONENT for t = 0, 1/(points-1), ..., 1: fine near share 1,
-    where the many parents with few children live."""
-    t = np.linspace(0.0, 1.0, points)
-    return 1.0 - (1.0 - t) ** SHARE_EXPONENT
 
 
 def rank_at_share(count_quantiles: np.ndarray, points: int = SHARE_POINTS, steps: int = 4096) -> np.ndarray:

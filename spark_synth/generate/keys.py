@@ -25,7 +25,7 @@ from typing import Any, Callable
 
 from spark_synth.errors import GenerateError
 from spark_synth.model.keyspace import KeyShape, class_alphabet, lengths_vary, modulus, widened, with_room
-from spark_synth.model.relational import CompositeKey, ForeignKey, KeyComponent, PrimaryKey
+from spark_synth.model.relational import CompositeKey, ForeignKey, KeyComponent, PrimaryKey, share_grid
 from spark_synth.model.schema import CLASS_CHARS, PatternModel
 from spark_synth.model.types import parse_spark_type
 from spark_synth.seeding import stream_key
@@ -193,9 +193,7 @@ def popularity(fk: ForeignKey, rows: int, parent_rows: int) -> dict:
     Parents per block are cumulative shares times the parent rows, rounded; the tail's children
     are what the blocks leave of the child rows."""
     curve = fk.tail_rank_at_share if fk.small_counts else fk.rank_at_share
-    points = len(fk.rank_at_share) - 1
-    # the curves are stored at shares 1 - (1 - k/points)^3 (fit/relational.py)
-    shares = [1.0 - (1.0 - k / points) ** 3 for k in range(points + 1)]
+    shares = share_grid(len(fk.rank_at_share)).tolist()
     small = sorted(fk.small_counts or [], key=lambda s: -s.children)
     cumulative = 1.0 - sum(s.share for s in small)
     tail_rows = round(max(cumulative, 0.0) * parent_rows)

@@ -21,12 +21,15 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 from pydantic import Field, ValidationError, model_validator
 
 from spark_synth.errors import ModelFileError
 from spark_synth.model.io import SynthModel, migrate, write_atomically
 from spark_synth.model.schema import CategoryValue, FiniteFloat, Probability, Strict, SynthModelFile
 
+SHARE_POINTS = 257
+SHARE_EXPONENT = 3
 RELATIONAL_FORMAT = "spark_synth.relational"
 RELATIONAL_VERSION = 1
 
@@ -87,6 +90,14 @@ class CompositeKey(Strict):
         """Digit sizes for `rows` rows: the first component takes what the others leave."""
         rest = math.prod(c.size for c in self.components[1:])
         return [max(1, -(-rows // rest))] + [c.size for c in self.components[1:]]
+
+
+def share_grid(points: int = SHARE_POINTS) -> np.ndarray:
+    """The shares at which a foreign key's popularity curves (rank_at_share, tail_rank_at_share)
+    are stored: 1 - (1 - t)^SHARE_EXPONENT for t = 0, 1/(points-1), ..., 1; fine near share 1,
+    where the many parents with few children live. The fit stores at them, the plan reads them."""
+    t = np.linspace(0.0, 1.0, points)
+    return 1.0 - (1.0 - t) ** SHARE_EXPONENT
 
 
 class SmallCount(Strict):

@@ -118,6 +118,7 @@ def fidelity(spark, real, model, n_real: int, seed: int) -> dict[str, float]:
     metadata = {"columns": {c: {"sdtype": _sdtype(real_pd[c])} for c in real_pd.columns}}
 
     def scores(candidate: pd.DataFrame) -> tuple[float, float]:
+        np.random.seed(seed)  # SDMetrics subsamples pairs with numpy's global generator: same rows each run
         report = QualityReport()
         report.generate(real_pd, candidate, metadata, verbose=False)
         props = report.get_properties().set_index("Property")["Score"]

@@ -23,6 +23,7 @@ from spark_synth.fit.kinds import choose_kind
 from spark_synth.fit.patterns import build_pattern
 from spark_synth.fit.profile import QUANTILE_GRID, ColumnProfile, profile_columns
 from spark_synth.fit.types import family, supported_fields
+from spark_synth.fit.within import WithinEdge, eligible, within_quantiles
 from spark_synth.io.progress import progress
 from spark_synth.model.io import SynthModel
 from spark_synth.model.marginals import TAIL_CUTS
@@ -55,6 +56,9 @@ class FitOptions:
     kinds: dict[str, str] = field(default_factory=dict)
     exclude_unsupported: bool = False
     root: str | None = None  # a column the generator drives (relational child counts): no parent
+    # Which numeric children get their own quantiles inside each parent code (fit/within.py):
+    # "categorical" parents only, "all" (numeric parents' bins too) or "none".
+    within: str = "categorical"
 
 
 def fit_table(df: DataFrame, options: FitOptions = FitOptions()) -> SynthModel:
@@ -120,12 +124,29 @@ def fit_table(df: DataFrame, options: FitOptions = FitOptions()) -> SynthModel:
     copula, dependencies = None, []
     if keep:
         copula, dependencies = _joint_model(stats, copula_names, keep, code_maps, options)
+        dependencies = _with_within(frame, table, dependencies, columns, by_name, options)
     spec = SynthModelFile(
         format=FORMAT_NAME, schema_version=SCHEMA_VERSION, created_by=f"spark_synth {__version__}",
         table=TableInfo(name=table, row_count=rows), privacy=Privacy(min_count=options.min_count),
         columns=[columns[p.name] for p in profiles], copula=copula, dependencies=dependencies)
     log.info("fit %s: %s", table, describe_tree_gap(model_tree_gap(spec)))  # where a tree loses dependence
     return SynthModel(spec)
+
+
+def _with_within(frame: DataFrame, table: str, dependencies: list[Dependency], columns: dict,
+                 by_name: dict[str, ColumnProfile], options: FitOptions) -> list[Dependency]:
+    """Pass 4 (fit/within.py): each numeric child's quantiles inside its parent's codes."""
+    chosen = [d for d in dependencies if options.within != "none" and eligible(columns[d.parent], columns[d.child])
+              and (options.within == "all" or isinstance(columns[d.parent], CategoricalColumn))]
+    if not chosen:
+        return dependencies
+    edges = [WithinEdge(by_name[d.parent].alias, columns[d.parent], by_name[d.child].alias, columns[d.child],
+                        options.bins) for d in chosen]
+    with progress(frame.sparkSession, f"fit {table}: pass 4 (values inside {len(edges)} parents' categories)"):
+        found = within_quantiles(frame, edges, options.min_count)
+    within = {(d.parent, d.child): {c: q for c, q in f.items() if c in d.table} for d, f in zip(chosen, found)}
+    return [d.model_copy(update={"within": within[(d.parent, d.child)]}) if (d.parent, d.child) in within else d
+            for d in dependencies]
 
 
 def _joint_stats(frame: DataFrame, table: str, rows: int, copula_entries: list[dict], strings: list[str],

@@ -63,7 +63,7 @@ from spark_synth.model.schema import (CLASS_CHARS, CategoricalColumn, ConstantCo
                                       NullColumn, NumericColumn, PatternColumn, PatternModel, UniqueColumn)
 from spark_synth.seeding import stream_key
 
-ENGINE_VERSION = 5
+ENGINE_VERSION = 6
 _INDEPENDENT_SOURCES = {NullColumn: "null", PatternColumn: "pattern", ConstantColumn: "constant", IdColumn: "id",
                         UniqueColumn: "unique"}
 
@@ -126,14 +126,15 @@ def _copula(model: SynthModel, names: list[str], position: dict[str, int], drive
     variables = []
     for name in dependency_order(spec):
         variable = {"index": index[name], "column": position[name], "edges": scales[name].edges.tolist(),
-                    "keep_position": name in numeric_parents, "conditional": None,
+                    "keep_position": name in numeric_parents, "conditional": None, "within": None,
                     "driven": driven.get(name), "root": roots.index(name) if name in roots else None}
         dependency = dependencies.get(name)
         if dependency is not None:
             parent = dependency.parent
             variable.update(parent=index[parent], rho=float(correlation[index[name], index[parent]]),
                             parent_numeric=parent in numeric_parents,
-                            conditional=conditional_table(dependency.table, scales[parent].n_codes))
+                            conditional=conditional_table(dependency.table, scales[parent].n_codes),
+                            within=within_functions(dependency.within, scales[parent].n_codes, model.column(name)))
         variables.append(variable)
     at_roots = [index[n] for n in roots]
     # Stored correlations are rounded: repair the roots' block so Cholesky always succeeds.
@@ -159,6 +160,41 @@ def conditional_table(table: dict[str, dict[str, float]], parent_codes: int) -> 
             children.extend(int(c) for c, _ in cells)
         row_start.append(len(children))
     return {"row_start": row_start, "cumulative": cumulative, "children": children}
+
+
+def within_functions(within: dict, parent_codes: int, child: NumericColumn) -> list | None:
+    """The child's quantile function inside each parent code (null: the marginal's bins), indexed
+    by parent code, with the range its tails may reach (see tail_range); None without any."""
+    if not within:
+        return None
+    out: list[dict | None] = []
+    for p in range(parent_codes):
+        f = within.get(str(p))
+        if f is None:
+            out.append(None)
+            continue
+        low, high = tail_range(list(f.probabilities), list(f.values), child.exact)
+        if child.exact and child.granularity > 1:  # clipped values stay on the column's grid
+            low, high = -(-low // child.granularity) * child.granularity, high // child.granularity * child.granularity
+        out.append({"probabilities": list(f.probabilities), "values": list(f.values),
+                    "tail_low": low, "tail_high": high})
+    return out
+
+
+def tail_range(probabilities: list[float], values: list, exact: bool) -> tuple:
+    """Where a category's tails (its mass below the function's first probability p0 and above its
+    last pN, placed in the marginal's bins) are clipped: as far beyond each end as the same mass
+    next to that end reaches inside, Q(p0) - (Q(2 p0) - Q(p0)) and Q(pN) + (Q(pN) - Q(2 pN - 1)),
+    so a narrow band keeps its tails near it instead of spreading over a bin it shares with
+    other categories. Computed at half scale (no overflow near the largest doubles)."""
+    p = np.asarray(probabilities, dtype=np.float64)
+    halves = np.asarray(values, dtype=np.float64) / 2
+    first, last = halves[0], halves[-1]
+    low = first - (np.interp(min(2 * p[0], p[-1]), p, halves) - first)
+    high = last + (last - np.interp(max(2 * p[-1] - 1, p[0]), p, halves))
+    if exact:
+        return int(values[0]) - int(round(float(first - low) * 2)), int(values[-1]) + int(round(float(high - last) * 2))
+    return float(low * 2), float(high * 2)
 
 
 def _column(column, in_copula: bool, rows: int) -> dict:

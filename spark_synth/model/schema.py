@@ -67,6 +67,27 @@ class QuantileFunction(Strict):
         return self
 
 
+class WithinQuantiles(Strict):
+    """A number's quantile function inside one parent code, over part of [0, 1]: Q(probabilities[i])
+    = values[i] between the first and the last probability; below the first and above the last
+    (the category's tails, k rows at least each) the child keeps the bins of its marginal."""
+
+    probabilities: list[Probability] = Field(min_length=2)
+    values: list[Number] = Field(min_length=2)
+
+    @model_validator(mode="after")
+    def _monotone(self) -> "WithinQuantiles":
+        if len(self.probabilities) != len(self.values):
+            raise ValueError("probabilities and values must have the same length")
+        if any(b < a for a, b in zip(self.probabilities, self.probabilities[1:])):
+            raise ValueError("probabilities must be non-decreasing")
+        if self.probabilities[-1] <= self.probabilities[0]:
+            raise ValueError("probabilities must span a part of [0, 1]")
+        if any(b < a for a, b in zip(self.values, self.values[1:])):
+            raise ValueError("values must be non-decreasing")
+        return self
+
+
 # Which kinds can model a column of each type family (the engine has no other paths).
 KINDS_BY_FAMILY: dict[str, set[str]] = {
     "integral": {"integer", "continuous", "categorical", "id", "unique", "constant", "null"},
@@ -375,12 +396,20 @@ class Dependency(Strict):
     Codes: 0 = null, categories 1..K then K+1 = other; numbers: 1..bins equal-probability bins.
     Cells seen fewer than `min_count` times are absent; a parent code without cells falls back to
     the child's marginal.
+
+    `within` (numeric children only): the child's own quantile function inside each parent code
+    seen at least `min_count` times, on the child's unit scale, so a number keeps its real
+    distribution inside every category (a 0/1 flag stays 0/1, a narrow band stays narrow) rather
+    than being placed inside the bins of the whole column. Repeated probabilities are jumps: a
+    discrete distribution is a staircase. Codes missing here, and each function's tails beyond
+    its probabilities, use the bins of the marginal.
     """
 
     parent: str
     child: str
     mutual_information: FiniteFloat
     table: dict[str, dict[str, Probability]]
+    within: dict[str, WithinQuantiles] = Field(default_factory=dict)
 
     @field_validator("table")
     @classmethod
@@ -390,6 +419,13 @@ class Dependency(Strict):
                 raise ValueError("codes must be non-negative integers written as strings")
             _check_distribution(list(row.values()), f"row {parent_code}")
         return table
+
+    @field_validator("within")
+    @classmethod
+    def _codes(cls, within: dict[str, WithinQuantiles]) -> dict[str, WithinQuantiles]:
+        if any(not code.isdigit() for code in within):
+            raise ValueError("parent codes must be non-negative integers written as strings")
+        return within
 
 
 class Privacy(Strict):
@@ -429,4 +465,20 @@ class SynthModelFile(Strict):
             if dep.child in children:
                 raise ValueError(f"column {dep.child!r} has more than one parent")
             children.add(dep.child)
+            if dep.within:
+                _check_within(dep, next(c for c in self.columns if c.name == dep.child))
         return self
+
+
+def _check_within(dep: Dependency, child: ColumnModel) -> None:
+    """Per-category quantiles belong to numbers and hold values of the child's own type."""
+    if not isinstance(child, NumericColumn):
+        raise ValueError(f"dependency {dep.parent}->{dep.child}: `within` needs a numeric child, "
+                         f"{dep.child!r} is {child.kind}")
+    for code, qf in dep.within.items():
+        if child.exact and any(not isinstance(x, int) for x in qf.values):
+            raise ValueError(f"dependency {dep.parent}->{dep.child}: within[{code}] must hold whole numbers of "
+                             f"the child's unit (JSON integers)")
+        if qf.values[0] < child.min or qf.values[-1] > child.max:
+            raise ValueError(f"dependency {dep.parent}->{dep.child}: within[{code}] leaves the child's range "
+                             f"{child.min}..{child.max}")

@@ -15,12 +15,19 @@ final class ConditionalTable {
     private final long[] slots;
     /** Per slot: the alias's child code. */
     private final int[] aliasChildren;
+    /** Per slot: the alias's cell. */
+    private final int[] aliasCells;
+    private final double[] cumulative;
+    private final int[] children;
 
     ConditionalTable(int[] rowStart, double[] cumulative, int[] children) {
         this.rowStart = rowStart;
+        this.cumulative = cumulative;
+        this.children = children;
         int cells = children.length;
         slots = new long[cells];
         aliasChildren = new int[cells];
+        aliasCells = new int[cells];
         double[] scaled = new double[cells];
         int[] small = new int[cells];
         int[] large = new int[cells];
@@ -66,6 +73,7 @@ final class ConditionalTable {
                 int slot = first + k;
                 slots[slot] = ((long) Float.floatToIntBits((float) threshold[k]) << 32) | (children[slot] & 0xffffffffL);
                 aliasChildren[slot] = children[alias[k]];
+                aliasCells[slot] = alias[k];
             }
         }
     }
@@ -74,13 +82,36 @@ final class ConditionalTable {
      * Child codes of n rows from their parents' codes and uniforms: -1 where the parent code has
      * no table row. With places != null, also each row's uniform place inside its draw.
      */
+    /**
+     * Where a child's draw falls inside its parent code's distribution of non-null children:
+     * (P(cells before) - P(null) + place * P(cell)) / (1 - P(null)), cells in child-code order.
+     * Uniform on [0, 1] when the place is, and monotone in (cell, place): the child's place in
+     * its parent code's own quantile function.
+     */
+    double withinParent(int parentCode, int cell, double place) {
+        int first = rowStart[parentCode];
+        double before = cell > first ? cumulative[cell - 1] : 0.0;
+        double mass = cumulative[cell] - before;
+        double nulls = children[first] == 0 ? cumulative[first] : 0.0;
+        double w = (before - nulls + place * mass) / (1.0 - nulls);
+        return Math.min(Math.max(w, 0.0), 1.0);
+    }
+
     void draw(int[] parentCodes, double[] uniforms, int[] childOut, double[] places, int n) {
+        draw(parentCodes, uniforms, childOut, places, null, n);
+    }
+
+    /** As above; cellsOut (if not null) gets each row's cell (an index into the plan's cells), -1 without a row. */
+    void draw(int[] parentCodes, double[] uniforms, int[] childOut, double[] places, int[] cellsOut, int n) {
         for (int r = 0; r < n; r++) {
             int p = parentCodes[r];
             int first = rowStart[p];
             int count = rowStart[p + 1] - first;
             if (count == 0) {
                 childOut[r] = -1;
+                if (cellsOut != null) {
+                    cellsOut[r] = -1;
+                }
                 continue;
             }
             double x = uniforms[r] * count;
@@ -90,6 +121,9 @@ final class ConditionalTable {
             double threshold = Float.intBitsToFloat((int) (slot >>> 32));
             boolean own = frac < threshold;
             childOut[r] = own ? (int) slot : aliasChildren[first + k];
+            if (cellsOut != null) {
+                cellsOut[r] = own ? first + k : aliasCells[first + k];
+            }
             if (places != null) {
                 places[r] = own ? frac / threshold : (frac - threshold) / (1.0 - threshold);
             }

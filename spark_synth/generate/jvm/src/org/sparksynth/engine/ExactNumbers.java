@@ -27,8 +27,12 @@ final class ExactNumbers {
     private final BigInteger bigGranularity;
 
     ExactNumbers(JsonNode numeric) {
-        probabilities = Json.doubles(numeric.get("probabilities"));
-        JsonNode valueNodes = numeric.get("values");
+        this(numeric.get("probabilities"), numeric.get("values"), numeric);
+    }
+
+    /** Points of their own (a quantile function inside one parent code) with the column's min, max and granularity. */
+    ExactNumbers(JsonNode probabilityNodes, JsonNode valueNodes, JsonNode numeric) {
+        probabilities = Json.doubles(probabilityNodes);
         boolean fitsLong = numeric.get("min").canConvertToLong() && numeric.get("max").canConvertToLong()
                 && numeric.get("granularity").canConvertToLong();
         for (JsonNode v : valueNodes) {

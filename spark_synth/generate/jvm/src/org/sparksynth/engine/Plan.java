@@ -13,7 +13,7 @@ import org.apache.spark.sql.types.StructType;
  * statistics. Parsed once per task from the JSON text carried in the scan options.
  */
 final class Plan {
-    static final int ENGINE_VERSION = 5;
+    static final int ENGINE_VERSION = 6;
     static final double U_MAX = 1.0 - 1e-12;
 
     final StructType schema;
@@ -38,6 +38,18 @@ final class Plan {
         double spread;
         boolean parentNumeric;
         ConditionalTable table;
+        /** Per parent code: the child's own quantile function inside it (null: the marginal's bins); null if none. */
+        QuantileFunction[] withinDoubles;
+        ExactNumbers[] withinExact;
+        /** Per parent code: where its function starts and ends on the within-parent scale (NaN: none). */
+        double[] withinLow;
+        double[] withinHigh;
+        /** Per parent code: the range its tails (placed in the marginal's bins) are clipped to. */
+        double[] tailLow;
+        double[] tailHigh;
+        long[] exactTailLow;
+        long[] exactTailHigh;
+        JsonNode withinNode;
         /** Driven variable: its normal comes from the row's popularity rank under this key stream, not a draw. */
         boolean driven;
         long rankStream;
@@ -108,6 +120,51 @@ final class Plan {
         for (int i = 0; i < columns.length; i++) {
             columns[i] = column(columnNodes.get(i), schema.fields()[i].dataType());
         }
+        for (Variable v : order) {
+            if (v.withinNode != null) {
+                within(v, columns[v.column], columnNodes.get(v.column).get("numeric"));
+            }
+        }
+    }
+
+    /** A child's per-parent-code quantile functions, in its column's representation (exact or double). */
+    private static void within(Variable v, ColumnSpec c, JsonNode numeric) {
+        if (!c.numeric) {
+            throw new IllegalArgumentException("spark_synth plan: column " + c.name + " has `within` but is not numeric");
+        }
+        int codes = v.withinNode.size();
+        if (c.exact != null) {
+            v.withinExact = new ExactNumbers[codes];
+            v.exactTailLow = new long[codes];
+            v.exactTailHigh = new long[codes];
+        } else {
+            v.withinDoubles = new QuantileFunction[codes];
+            v.tailLow = new double[codes];
+            v.tailHigh = new double[codes];
+        }
+        v.withinLow = new double[codes];
+        v.withinHigh = new double[codes];
+        java.util.Arrays.fill(v.withinLow, Double.NaN);
+        java.util.Arrays.fill(v.withinHigh, Double.NaN);
+        for (int p = 0; p < codes; p++) {
+            JsonNode f = v.withinNode.get(p);
+            if (f == null || f.isNull()) {
+                continue;
+            }
+            double[] probabilities = Json.doubles(f.get("probabilities"));
+            v.withinLow[p] = probabilities[0];
+            v.withinHigh[p] = probabilities[probabilities.length - 1];
+            if (c.exact != null) {
+                v.withinExact[p] = new ExactNumbers(f.get("probabilities"), f.get("values"), numeric);
+                v.exactTailLow[p] = f.get("tail_low").asLong();
+                v.exactTailHigh[p] = f.get("tail_high").asLong();
+            } else {
+                v.tailLow[p] = f.get("tail_low").asDouble();
+                v.tailHigh[p] = f.get("tail_high").asDouble();
+                v.withinDoubles[p] = new QuantileFunction(probabilities, Json.doubles(f.get("values")));
+            }
+        }
+        v.withinNode = null;
     }
 
     /** Parsed plans by their JSON text, most recently used last. */
@@ -177,6 +234,10 @@ final class Plan {
             v.parentNumeric = n.get("parent_numeric").asBoolean();
             v.table = new ConditionalTable(Json.ints(conditional.get("row_start")),
                     Json.doubles(conditional.get("cumulative")), Json.ints(conditional.get("children")));
+            JsonNode within = n.get("within");
+            if (within != null && !within.isNull()) {
+                v.withinNode = within;
+            }
 
         }
         return v;

@@ -49,7 +49,7 @@ public final class Probe {
         double[] out = new double[u.length];
         for (int i = 0; i < u.length; i++) {
             double position = Sampler.position(c, u[i], 1.0 / (1.0 - c.pNull));
-            out[i] = c.exact == null ? Sampler.finish(c, position)
+            out[i] = c.exact == null ? Sampler.finish(c, c.quantiles.at(position))
                     : c.exact.big() ? c.exact.atBig(position).doubleValue() : (double) c.exact.at(position);
         }
         return out;

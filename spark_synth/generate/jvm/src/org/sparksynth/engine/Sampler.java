@@ -27,6 +27,10 @@ final class Sampler {
     /** Per column: the dictionary of a categorical string column, else null. */
     private final StringDictionary[] dictionaries;
     private final double[] u;
+    /** A child with per-parent-code quantiles: each row's cell of the conditional table (-1: none). */
+    private final int[] cells;
+    /** ... and its place in its parent code's quantile function (NaN: use the marginal's bins). */
+    private final double[] within;
     private final double[] scratchFree;
     private final long[] scratchExact;
     /** Per column: the bijection of a unique column under this seed, else null. */
@@ -64,6 +68,8 @@ final class Sampler {
             }
         }
         u = new double[capacity];
+        cells = new int[capacity];
+        within = new double[capacity];
         scratchFree = new double[capacity];
         scratchExact = new long[capacity];
         uniques = new UniqueKeys[plan.columns.length];
@@ -103,7 +109,7 @@ final class Sampler {
             if (dictionaries[v.column] != null) {
                 strings(spec, streams[v.column], dictionaries[v.column], vectors[v.column], codes[v.index], first, n);
             } else {
-                write(spec, streams[v.column], vectors[v.column], codes[v.index], first, n);
+                write(spec, v, streams[v.column], vectors[v.column], codes[v.index], first, n);
             }
         }
         for (int c = 0; c < plan.columns.length; c++) {
@@ -199,8 +205,9 @@ final class Sampler {
             free[r] = Rng.openUniform(Rng.bits(stream, first + r));
         }
         boolean numeric = plan.columns[v.column].numeric;
+        boolean hasWithin = v.withinDoubles != null || v.withinExact != null;
         // A number also needs its place inside the drawn code; draw() writes it over the uniform.
-        table.draw(parentCode, free, code, numeric ? free : null, n);
+        table.draw(parentCode, free, code, numeric ? free : null, hasWithin ? cells : null, n);
         for (int r = 0; r < n; r++) {
             if (code[r] < 0) { // no (privacy-filtered) table row for this parent code: the marginal
                 int c = v.codes.lookup(free[r]);
@@ -240,19 +247,44 @@ final class Sampler {
             double lo = edges[c];
             u[r] = lo + free[r] * (edges[c + 1] - lo);
         }
+        if (hasWithin) {
+            double[] low = v.withinLow;
+            double[] high = v.withinHigh;
+            for (int r = 0; r < n; r++) {
+                int p = parentCode[r];
+                if (cells[r] < 0 || code[r] == 0 || p >= low.length) {
+                    within[r] = Double.NaN;
+                    continue;
+                }
+                double w = table.withinParent(p, cells[r], free[r]);
+                within[r] = w >= low[p] && w <= high[p] ? w : Double.NaN; // NaN bounds: no function
+            }
+        }
     }
 
-    private void write(Plan.ColumnSpec c, long stream, WritableColumnVector vector, int[] code, long first, int n) {
+    private void write(Plan.ColumnSpec c, Plan.Variable v, long stream, WritableColumnVector vector, int[] code,
+                       long first, int n) {
         Output out = c.output;
         if (c.numeric) {
             double perNotNull = c.pNull < 1.0 ? 1.0 / (1.0 - c.pNull) : 0.0;
+            int[] parentCode = v.parent >= 0 ? codes[v.parent] : null;
             if (c.exact != null) {
-                exact(c, vector, code, n, perNotNull);
+                exact(c, v, parentCode, vector, code, n, perNotNull);
                 return;
             }
             double[] values = scratchFree;
+            QuantileFunction[] own = v.withinDoubles;
             for (int r = 0; r < n; r++) {
-                values[r] = finish(c, Math.min(Math.max((u[r] - c.pNull) * perNotNull, 0.0), 1.0));
+                double x;
+                int p = own != null ? parentCode[r] : -1;
+                if (p < 0 || p >= own.length || own[p] == null) {
+                    x = c.quantiles.at(position(c, u[r], perNotNull));
+                } else if (within[r] == within[r]) {
+                    x = own[p].at(within[r]);
+                } else { // the category's tails: the marginal's bins, kept near the category
+                    x = Math.min(Math.max(c.quantiles.at(position(c, u[r], perNotNull)), v.tailLow[p]), v.tailHigh[p]);
+                }
+                values[r] = finish(c, x);
             }
             if (c.gridStep == c.gridStep) {
                 for (int r = 0; r < n; r++) {
@@ -278,9 +310,10 @@ final class Sampler {
     }
 
     /** An exact column in integer arithmetic: 64-bit, or BigInteger for wide decimals. */
-    private void exact(Plan.ColumnSpec c, WritableColumnVector vector, int[] code, int n, double perNotNull) {
+    private void exact(Plan.ColumnSpec c, Plan.Variable v, int[] parentCode, WritableColumnVector vector,
+                       int[] code, int n, double perNotNull) {
         ExactNumbers numbers = c.exact;
-        if (numbers.big()) {
+        if (numbers.big()) { // beyond 64 bits: no per-category functions (the fit keeps the bins)
             for (int r = 0; r < n; r++) {
                 if (code[r] == 0) {
                     vector.putNull(r);
@@ -291,8 +324,17 @@ final class Sampler {
             return;
         }
         long[] values = scratchExact;
+        ExactNumbers[] own = v.withinExact;
         for (int r = 0; r < n; r++) {
-            values[r] = numbers.at(position(c, u[r], perNotNull));
+            int p = own != null ? parentCode[r] : -1;
+            if (p < 0 || p >= own.length || own[p] == null) {
+                values[r] = numbers.at(position(c, u[r], perNotNull));
+            } else if (within[r] == within[r]) {
+                values[r] = own[p].at(within[r]);
+            } else { // the category's tails: the marginal's bins, kept near the category
+                values[r] = Math.min(Math.max(numbers.at(position(c, u[r], perNotNull)), v.exactTailLow[p]),
+                        v.exactTailHigh[p]);
+            }
         }
         c.output.exacts(vector, values, code, n);
     }
@@ -323,9 +365,8 @@ final class Sampler {
         }
     }
 
-    /** Quantile function, rounded to the column's step and places, clipped to its range. */
-    static double finish(Plan.ColumnSpec c, double position) {
-        double x = c.quantiles.at(position);
+    /** A value of the quantile function rounded to the column's step and places, clipped to its range. */
+    static double finish(Plan.ColumnSpec c, double x) {
         if (c.step == c.step) {
             x = onGrid(x, c.step, c.perStep);
         }

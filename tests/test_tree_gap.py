@@ -40,3 +40,61 @@ def test_only_numeric_paths_count_when_asked():
     edges = [("cat", "x"), ("cat", "y")]  # x and y meet through a categorical column
     assert tree_gap(real, names, edges)["max_gap"] > 0.9
     assert tree_gap(real, names, edges, numeric={"x", "y"})["pairs"] == 0
+
+
+def _chow_liu_on(real: np.ndarray) -> tuple[list, dict]:
+    """Edges of the maximum-|r| spanning tree (a Gaussian Chow-Liu tree) and Gaussian MIs."""
+    from spark_synth.fit.block import gaussian_mi
+    from spark_synth.fit.dependence import chow_liu_edges
+
+    d = len(real)
+    mi = {(i, j): gaussian_mi(real[i, j]) for i in range(d) for j in range(i + 1, d)}
+    return chow_liu_edges(d, mi, 0.0), mi
+
+
+def test_shares_of_a_whole_become_one_gaussian_block():
+    """Ten shares summing to 100 plus a count: the tree serves them badly; the block takes every
+    share, drops the edges among them and keeps the count hanging from the block."""
+    from spark_synth.fit.block import choose_block, orient_forest
+
+    rng = np.random.default_rng(1)
+    shares = rng.dirichlet(np.full(10, 4.0), 20_000) * 100
+    votes = shares[:, 0] * 50 + rng.normal(0, 40, 20_000)
+    real = np.corrcoef(np.column_stack([shares, votes]).T)
+    names = [f"s{i}" for i in range(10)] + ["votes"]
+    edges, mi = _chow_liu_on(real)
+    before = tree_gap(real, names, [(names[p], names[c]) for p, c, _ in edges])
+    block = choose_block(real, names, set(names), edges, mi)
+    assert before["max_gap"] > 0.1 and set(range(10)) <= set(block)
+    oriented = orient_forest(len(names), edges, block)
+    assert not any(p in block and c in block for p, c, _ in oriented)  # the copula carries those
+    after = tree_gap(real, names, [(names[p], names[c]) for p, c, _ in oriented])
+    assert after["max_gap"] < 0.05 < before["max_gap"]
+    children = {c for _, c, _ in oriented}
+    assert children == set(range(len(names))) - set(block)  # every other column still has a parent
+
+
+def test_a_tree_shaped_table_keeps_its_tree():
+    from spark_synth.fit.block import choose_block
+
+    rng = np.random.default_rng(2)
+    a = rng.normal(size=20_000)
+    b = 0.8 * a + 0.6 * rng.normal(size=20_000)
+    c = 0.7 * b + 0.71 * rng.normal(size=20_000)
+    real = np.corrcoef(np.column_stack([a, b, c]).T)
+    edges, mi = _chow_liu_on(real)
+    assert choose_block(real, ["a", "b", "c"], {"a", "b", "c"}, edges, mi) == []
+
+
+def test_a_staircase_edge_stays_in_the_tree():
+    """A column that is a far-from-Gaussian function of a block column (hour of a clock time) keeps
+    its edge; the driven root never joins the block."""
+    from spark_synth.fit.block import choose_block
+
+    names = ["x", "y", "z", "hour"]
+    real = np.array([[1.0, 0.6, 0.6, 0.5], [0.6, 1.0, -0.3, 0.3], [0.6, -0.3, 1.0, 0.3], [0.5, 0.3, 0.3, 1.0]])
+    edges = [(0, 1, 0.2), (0, 2, 0.2), (0, 3, 2.5)]
+    mi = {(0, 1): 0.2, (0, 2): 0.2, (0, 3): 2.5, (1, 2): 0.05}
+    block = choose_block(real, names, set(names), edges, mi)
+    assert 3 not in block and {1, 2} <= set(block)  # x joins too: it lies between them
+    assert 0 not in choose_block(real, names, set(names), edges, mi, fixed_root=0)

@@ -23,6 +23,7 @@ from spark_synth.fit.kinds import choose_kind
 from spark_synth.fit.patterns import build_pattern
 from spark_synth.fit.profile import QUANTILE_GRID, ColumnProfile, profile_columns
 from spark_synth.fit.types import family, supported_fields
+from spark_synth.fit.block import choose_block, orient_forest
 from spark_synth.fit.within import WithinEdge, eligible, within_quantiles
 from spark_synth.io.progress import progress
 from spark_synth.model.io import SynthModel
@@ -59,6 +60,10 @@ class FitOptions:
     # Which numeric children get their own quantiles inside each parent code (fit/within.py):
     # "categorical" parents only, "all" (numeric parents' bins too) or "none".
     within: str = "categorical"
+    # "auto": where the tree loses correlation, a block of numeric columns is sampled from the
+    # full Gaussian copula (fit/block.py); "none" (default): always the tree — on the shared
+    # tables the block's correlations cost more than they gain (README: beyond the tree).
+    block: str = "none"
 
 
 def fit_table(df: DataFrame, options: FitOptions = FitOptions()) -> SynthModel:
@@ -123,7 +128,8 @@ def fit_table(df: DataFrame, options: FitOptions = FitOptions()) -> SynthModel:
     keep = [j for j, n in enumerate(copula_names) if isinstance(columns[n], NumericColumn | CategoricalColumn)]
     copula, dependencies = None, []
     if keep:
-        copula, dependencies = _joint_model(stats, copula_names, keep, code_maps, options)
+        numeric = {n for n in copula_names if isinstance(columns[n], NumericColumn)}
+        copula, dependencies = _joint_model(stats, copula_names, keep, code_maps, options, numeric)
         dependencies = _with_within(frame, table, dependencies, columns, by_name, options)
     spec = SynthModelFile(
         format=FORMAT_NAME, schema_version=SCHEMA_VERSION, created_by=f"spark_synth {__version__}",
@@ -282,7 +288,7 @@ def _final_categorical(column: CategoricalColumn, p: ColumnProfile, code_counts:
 
 
 def _joint_model(stats: JointStats, names: list[str], keep: list[int], code_maps: dict[int, np.ndarray],
-                 options: FitOptions) -> tuple[Copula, list[Dependency]]:
+                 options: FitOptions, numeric: set[str]) -> tuple[Copula, list[Dependency]]:
     corr = correlation_from_sums(stats.rows, *_score_moments(stats, len(names)))[np.ix_(keep, keep)]
     copula = Copula(columns=[names[j] for j in keep], bins=options.bins,
                     correlation=[[round(float(x), 6) for x in row] for row in corr])
@@ -303,7 +309,12 @@ def _joint_model(stats: JointStats, names: list[str], keep: list[int], code_maps
         mi[(position[i], position[j])] = mutual_information(remapped)
     dependencies = []
     root = copula.columns.index(options.root) if options.root in copula.columns else None
-    for parent, child, weight in chow_liu_edges(len(keep), mi, options.min_mutual_information, root):
+    edges = chow_liu_edges(len(keep), mi, options.min_mutual_information, root)
+    if options.block == "auto":  # beyond the tree: a block of columns from the full copula (fit/block.py)
+        block = choose_block(np.asarray(copula.correlation), copula.columns, numeric, edges, mi, root)
+        if block:
+            edges = orient_forest(len(keep), edges, ([root] if root is not None else []) + block)
+    for parent, child, weight in edges:
         first, second = min(parent, child), max(parent, child)
         table = conditional_table(pairs[(first, second)], parent == first, options.min_count)
         if table:

@@ -1,0 +1,156 @@
+"""Beyond the tree: a block of numeric columns sampled from the full Gaussian copula.
+
+The engine samples the copula as a Gaussian tree: a pair that is not an edge gets the product of
+the correlations along its path. Shares of a whole (all pairs pulled negative together) or a
+weather table's temperature, dew point and humidity are not tree-shaped. The engine already
+correlates its tree *roots* with the Cholesky factor of their own correlations, so a block
+needs no new generation feature: its columns become roots together (their joint normal scores
+come from the copula's correlation matrix), and the rest of the tree hangs from them.
+
+choose_block decides, per table and only from the fitted statistics (opt-in: FitOptions.block
+= "auto"; README "Beyond the tree" has the measurements that keep it off by default):
+1. the numeric pairs badly served by the tree (|r_real - r_tree| > OFF_BY, over numeric tree
+   paths, model/correlation.tree_gap); none: no block, the tree stays;
+2. the block grows from the columns of those pairs: re-rooting the forest at it cuts the paths
+   between its columns, so the pairs still badly served afterwards add their columns, for at
+   most GROWTH_ROUNDS rounds; of an edge far from Gaussian between two block columns (its
+   table's mutual information well above what the correlation explains: hour ~ sched_dep_time,
+   a deterministic staircase) the better-served end stays out, a tree child whose table keeps
+   that shape; the driven root never joins;
+3. the block is kept only if the summed |r_real - r_model| over the tree's numeric-path pairs
+   falls below KEEP_IF_BELOW of the tree's.
+orient_forest re-roots the Chow-Liu forest at the block: breadth first from all block columns at
+once; edges between two block columns are dropped (the copula matrix carries them); every other
+column's parent is the neighbour it was reached from (reversed edges keep their pair tables).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+
+import numpy as np
+
+from spark_synth.model.correlation import tree_gap, tree_implied, tree_paths
+
+log = logging.getLogger(__name__)
+
+OFF_BY = 0.1
+MIN_GAP = OFF_BY
+NON_GAUSSIAN_EXCESS = 0.25
+MAX_BLOCK = 24  # Cholesky work per row grows with the square of the block
+
+
+def gaussian_mi(rho: float) -> float:
+    """Mutual information (nats) of a bivariate normal with correlation rho."""
+    return -0.5 * float(np.log(max(1.0 - rho * rho, 1e-12)))
+
+
+def orient_forest(d: int, edges: list[tuple[int, int, float]], sources: list[int]) -> list[tuple[int, int, float]]:
+    """(parent, child, mi) edges of the undirected forest `edges`, oriented away from `sources`
+    (visited first, in order; no edge between two sources), then from each remaining component's
+    first node in the original edge order's parents."""
+    neighbours: dict[int, list[tuple[int, float]]] = {i: [] for i in range(d)}
+    for a, b, w in edges:
+        neighbours[a].append((b, w))
+        neighbours[b].append((a, w))
+    visited = [False] * d
+    out: list[tuple[int, int, float]] = []
+    starts = list(sources) + [a for a, _, _ in edges] + list(range(d))
+    queue: deque[int] = deque()
+    for s in sources:
+        visited[s] = True
+        queue.append(s)
+    for start in starts:
+        if not visited[start]:
+            visited[start] = True
+            queue.append(start)
+        while queue:
+            node = queue.popleft()
+            for other, w in sorted(neighbours[node]):
+                if not visited[other]:
+                    visited[other] = True
+                    out.append((node, other, w))
+                    queue.append(other)
+    return out
+
+
+def choose_block(correlation: np.ndarray, names: list[str], numeric: set[str],
+                 edges: list[tuple[int, int, float]], edge_mi: dict[tuple[int, int], float],
+                 fixed_root: int | None = None) -> list[int]:
+    """The block of column indices to sample jointly (empty: keep the tree). `edges` are the
+    Chow-Liu (parent, child, mi) edges, `edge_mi` the tables' mutual information by (i, j), i < j;
+    `fixed_root` a column the generator drives, which stays a root outside the block. The block
+    grows from the badly served pairs until re-rooting the forest at it leaves none that a
+    larger block could serve (re-rooting cuts the paths between block columns, so a column
+    between two of them joins), at most GROWTH_ROUNDS times."""
+    gap = tree_gap(correlation, names, _named(names, edges), numeric, OFF_BY)
+    if gap["max_gap"] <= MIN_GAP:
+        return []
+    excluded = {fixed_root} if fixed_root is not None else set()
+    block: set[int] = set()
+    oriented = edges
+    for _ in range(GROWTH_ROUNDS):
+        grown = block | (_badly_served(correlation, names, numeric, oriented) - excluded)
+        # An edge far from Gaussian (a staircase such as hour ~ clock time) must stay a table:
+        # of its two ends, the one the tree serves better stays out of the block.
+        for p, c, _ in edges:
+            if p in grown and c in grown and _far_from_gaussian(correlation, edge_mi, p, c):
+                out = min((p, c), key=lambda i: (_served_gap(correlation, names, oriented, i), i))
+                grown.discard(out)
+                excluded.add(out)
+        if grown == block:
+            break
+        block = set(sorted(grown, key=lambda i: (-_served_gap(correlation, names, oriented, i), i))[:MAX_BLOCK])
+        oriented = orient_forest(len(names), edges, ([fixed_root] if fixed_root is not None else []) + sorted(block))
+    if len(block) < 2:
+        return []
+    # Judged on one set of pairs: those the tree's numeric paths joined, which a block may re-route.
+    judged = _numeric_path_pairs(names, numeric, edges)
+    before, after = (_total_gap(correlation, names, e, judged) for e in (edges, oriented))
+    if after > KEEP_IF_BELOW * before:
+        return []
+    log.info("fit: %d columns sampled as one Gaussian block (%s): summed |r_real - r_model| over %d numeric "
+             "pairs %.2f -> %.2f", len(block), ", ".join(names[i] for i in sorted(block)), len(judged), before, after)
+    return sorted(block)
+
+
+GROWTH_ROUNDS = 6
+KEEP_IF_BELOW = 0.8  # the block must remove a fifth of the summed gap
+
+
+def _numeric_path_pairs(names: list[str], numeric: set[str], edges: list[tuple[int, int, float]]) -> list:
+    return [(i, j) for (i, j), (a, b, _) in tree_paths(names, _named(names, edges)).items()
+            if all(names[k] in numeric for k in a + b)]
+
+
+def _total_gap(correlation: np.ndarray, names: list[str], edges: list[tuple[int, int, float]], pairs: list) -> float:
+    implied = tree_implied(correlation, names, _named(names, edges))
+    return float(sum(abs(correlation[i, j] - implied[i, j]) for i, j in pairs))
+
+
+def _named(names: list[str], edges: list[tuple[int, int, float]]) -> list[tuple[str, str]]:
+    return [(names[p], names[c]) for p, c, _ in edges]
+
+
+def _far_from_gaussian(correlation: np.ndarray, edge_mi: dict, p: int, c: int) -> bool:
+    """The edge's table holds clearly more information (nats) than its correlation explains."""
+    mi = edge_mi.get((min(p, c), max(p, c)), 0.0)
+    return mi - gaussian_mi(correlation[p, c]) > NON_GAUSSIAN_EXCESS
+
+
+def _badly_served(correlation: np.ndarray, names: list[str], numeric: set[str],
+                  edges: list[tuple[int, int, float]]) -> set[int]:
+    """Columns of numeric pairs (numeric tree paths) whose implied correlation is off by > OFF_BY."""
+    named = _named(names, edges)
+    implied = tree_implied(correlation, names, named)
+    out: set[int] = set()
+    for (i, j), (a, b, _) in tree_paths(names, named).items():
+        if all(names[k] in numeric for k in a + b) and abs(correlation[i, j] - implied[i, j]) > OFF_BY:
+            out.update((i, j))
+    return out
+
+
+def _served_gap(correlation: np.ndarray, names: list[str], edges: list[tuple[int, int, float]], i: int) -> float:
+    implied = tree_implied(correlation, names, _named(names, edges))
+    return float(np.abs(correlation[i] - implied[i]).sum())

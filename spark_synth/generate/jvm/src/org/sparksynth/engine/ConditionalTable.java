@@ -19,6 +19,9 @@ final class ConditionalTable {
     private final int[] aliasCells;
     private final double[] cumulative;
     private final int[] children;
+    /** Per cell: (before - nulls) / (1 - nulls) and mass / (1 - nulls) of its parent code's row. */
+    private double[] withinOffset;
+    private double[] withinScale;
 
     ConditionalTable(int[] rowStart, double[] cumulative, int[] children) {
         this.rowStart = rowStart;
@@ -76,6 +79,7 @@ final class ConditionalTable {
                 aliasCells[slot] = alias[k];
             }
         }
+        withinScales();
     }
 
     /**
@@ -84,17 +88,31 @@ final class ConditionalTable {
      */
     /**
      * Where a child's draw falls inside its parent code's distribution of non-null children:
-     * (P(cells before) - P(null) + place * P(cell)) / (1 - P(null)), cells in child-code order.
+     * offset + place * scale with offset = (P(cells before) - P(null)) / (1 - P(null)) and
+     * scale = P(cell) / (1 - P(null)), cells in child-code order, clipped to [0, 1].
      * Uniform on [0, 1] when the place is, and monotone in (cell, place): the child's place in
      * its parent code's own quantile function.
      */
-    double withinParent(int parentCode, int cell, double place) {
-        int first = rowStart[parentCode];
-        double before = cell > first ? cumulative[cell - 1] : 0.0;
-        double mass = cumulative[cell] - before;
-        double nulls = children[first] == 0 ? cumulative[first] : 0.0;
-        double w = (before - nulls + place * mass) / (1.0 - nulls);
+    double withinParent(int cell, double place) {
+        double w = withinOffset[cell] + place * withinScale[cell];
         return Math.min(Math.max(w, 0.0), 1.0);
+    }
+
+    private void withinScales() {
+        withinOffset = new double[children.length];
+        withinScale = new double[children.length];
+        for (int p = 0; p + 1 < rowStart.length; p++) {
+            int first = rowStart[p];
+            if (rowStart[p + 1] == first) {
+                continue;
+            }
+            double nulls = children[first] == 0 ? cumulative[first] : 0.0;
+            for (int cell = first; cell < rowStart[p + 1]; cell++) {
+                double before = cell > first ? cumulative[cell - 1] : 0.0;
+                withinOffset[cell] = (before - nulls) / (1.0 - nulls);
+                withinScale[cell] = (cumulative[cell] - before) / (1.0 - nulls);
+            }
+        }
     }
 
     void draw(int[] parentCodes, double[] uniforms, int[] childOut, double[] places, int n) {

@@ -256,7 +256,7 @@ final class Sampler {
                     within[r] = Double.NaN;
                     continue;
                 }
-                double w = table.withinParent(p, cells[r], free[r]);
+                double w = table.withinParent(cells[r], free[r]);
                 within[r] = w >= low[p] && w <= high[p] ? w : Double.NaN; // NaN bounds: no function
             }
         }

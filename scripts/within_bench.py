@@ -67,9 +67,11 @@ def _own_trends(spark, real, real_pd, synthetic, seed: int) -> str:
 
     def trends(candidate) -> float:
         kept = [p.score for p in column_pair_trends(real, candidate) if p.meets_filter]
-        return sum(kept) / len(kept)
+        return sum(kept) / len(kept) if kept else float("nan")
 
     synthetic_score, shuffled_score = trends(synthetic), trends(shuffled)
+    if synthetic_score != synthetic_score:
+        return "no pair meets the default filter"
     captured = (synthetic_score - shuffled_score) / (1 - shuffled_score)
     return f"Pair Trends {synthetic_score:.3f}  dependence {captured:.2f}"
 

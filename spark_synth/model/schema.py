@@ -48,44 +48,43 @@ def _check_characters(chars: dict[str, float], what: str) -> dict[str, float]:
     return chars
 
 
-class QuantileFunction(Strict):
-    """Monotone quantile function of the non-null values: Q(probabilities[i]) = values[i]."""
+class _MonotonePoints(Strict):
+    """Points (probabilities[i], values[i]) of a non-decreasing function of probability."""
 
     probabilities: list[Probability] = Field(min_length=2)
     values: list[Number] = Field(min_length=2)
 
     @model_validator(mode="after")
-    def _monotone(self) -> "QuantileFunction":
+    def _monotone(self) -> "_MonotonePoints":
         if len(self.probabilities) != len(self.values):
             raise ValueError("probabilities and values must have the same length")
-        if self.probabilities[0] != 0.0 or self.probabilities[-1] != 1.0:
-            raise ValueError("probabilities must start at 0 and end at 1")
         if any(b < a for a, b in zip(self.probabilities, self.probabilities[1:])):
             raise ValueError("probabilities must be non-decreasing")
         if any(b < a for a, b in zip(self.values, self.values[1:])):
             raise ValueError("values must be non-decreasing")
+        self._span()
         return self
 
+    def _span(self) -> None:
+        """What the probabilities must cover (each kind of function says)."""
 
-class WithinQuantiles(Strict):
+
+class QuantileFunction(_MonotonePoints):
+    """Monotone quantile function of the non-null values: Q(probabilities[i]) = values[i]."""
+
+    def _span(self) -> None:
+        if self.probabilities[0] != 0.0 or self.probabilities[-1] != 1.0:
+            raise ValueError("probabilities must start at 0 and end at 1")
+
+
+class WithinQuantiles(_MonotonePoints):
     """A number's quantile function inside one parent code, over part of [0, 1]: Q(probabilities[i])
     = values[i] between the first and the last probability; below the first and above the last
     (the category's tails, k rows at least each) the child keeps the bins of its marginal."""
 
-    probabilities: list[Probability] = Field(min_length=2)
-    values: list[Number] = Field(min_length=2)
-
-    @model_validator(mode="after")
-    def _monotone(self) -> "WithinQuantiles":
-        if len(self.probabilities) != len(self.values):
-            raise ValueError("probabilities and values must have the same length")
-        if any(b < a for a, b in zip(self.probabilities, self.probabilities[1:])):
-            raise ValueError("probabilities must be non-decreasing")
+    def _span(self) -> None:
         if self.probabilities[-1] <= self.probabilities[0]:
             raise ValueError("probabilities must span a part of [0, 1]")
-        if any(b < a for a, b in zip(self.values, self.values[1:])):
-            raise ValueError("values must be non-decreasing")
-        return self
 
 
 # Which kinds can model a column of each type family (the engine has no other paths).

@@ -98,3 +98,30 @@ def test_a_staircase_edge_stays_in_the_tree():
     block = choose_block(real, names, set(names), edges, mi)
     assert 3 not in block and {1, 2} <= set(block)  # x joins too: it lies between them
     assert 0 not in choose_block(real, names, set(names), edges, mi, fixed_root=0)
+
+
+def test_re_rooting_keeps_every_edge_of_a_component_hanging_from_the_block():
+    """weather's shape: time_hour - temp - dewp with dewp in the block and time_hour also next to
+    wind_dir (in the block): the component {time_hour, temp, month} hangs from its strongest edge
+    to the block (temp - dewp) and keeps time_hour - temp and time_hour - month."""
+    from spark_synth.fit.block import orient_forest
+
+    # 0 time_hour, 1 temp, 2 dewp, 3 wind_dir, 4 month, 5 humid
+    edges = [(0, 4, 2.3), (0, 1, 0.9), (0, 3, 0.2), (1, 2, 0.89), (2, 5, 0.28)]
+    oriented = orient_forest(6, edges, [2, 3, 5])
+    assert sorted((p, c) for p, c, _ in oriented) == [(0, 4), (1, 0), (2, 1)]
+
+
+def test_only_gaussian_like_columns_may_join_a_block():
+    from spark_synth.fit.block import gaussian_like
+    from spark_synth.model.schema import NumericColumn, QuantileFunction
+
+    def column(null_fraction: float, values: list[float]) -> NumericColumn:
+        grid = np.linspace(0, 1, len(values)).tolist()
+        return NumericColumn(kind="continuous", name="x", spark_type='"double"', nullable=True,
+                             null_fraction=null_fraction, min=values[0], max=values[-1],
+                             quantiles=QuantileFunction(probabilities=grid, values=values))
+
+    assert gaussian_like(column(0.0, [0.0, 1.0, 2.0, 3.0, 4.0]))
+    assert not gaussian_like(column(0.3, [0.0, 1.0, 2.0, 3.0, 4.0]))  # many nulls
+    assert not gaussian_like(column(0.0, [0.0, 1.0, 10.0, 10.0, 10.0]))  # half the rows at 10

@@ -41,46 +41,84 @@ NON_GAUSSIAN_EXCESS = 0.25
 MAX_BLOCK = 24  # Cholesky work per row grows with the square of the block
 
 
+MAX_NULL_SHARE = 0.05
+MAX_POINT_MASS = 0.25
+
+
+def gaussian_like(column) -> bool:
+    """A numeric column whose normal scores a Gaussian block can carry: few nulls (the copula
+    puts nulls at the bottom of the scale, which a correlation on values does not see) and no
+    value holding a large share of the rows (a plateau of the quantile function: visibility 10,
+    precipitation 0), where the tree's tables keep the shape and a correlation does not."""
+    if column.null_fraction > MAX_NULL_SHARE:
+        return False
+    p, v = column.quantiles.probabilities, column.quantiles.values
+    plateau, start = 0.0, 0
+    for i in range(1, len(v)):
+        if v[i] != v[start]:
+            start = i
+        plateau = max(plateau, p[i] - p[start])
+    return plateau <= MAX_POINT_MASS
+
+
 def gaussian_mi(rho: float) -> float:
     """Mutual information (nats) of a bivariate normal with correlation rho."""
     return -0.5 * float(np.log(max(1.0 - rho * rho, 1e-12)))
 
 
 def orient_forest(d: int, edges: list[tuple[int, int, float]], sources: list[int]) -> list[tuple[int, int, float]]:
-    """(parent, child, mi) edges of the undirected forest `edges`, oriented away from `sources`
-    (visited first, in order; no edge between two sources), then from each remaining component's
-    first node in the original edge order's parents."""
+    """(parent, child, mi) edges of the forest `edges` re-rooted at `sources` (roots together).
+    Edges between two sources are dropped (the copula matrix carries them). The other columns
+    form components joined by their own edges, which are all kept; a component touching the
+    sources hangs from the source of its strongest edge to them (the others are dropped), oriented
+    away from it; a component touching none keeps its orientation."""
+    roots = set(sources)
+    inner = [(p, c, w) for p, c, w in edges if p not in roots and c not in roots]
+    component = list(range(d))
+
+    def find(i: int) -> int:
+        while component[i] != i:
+            component[i] = component[component[i]]
+            i = component[i]
+        return i
+
+    for p, c, _ in inner:
+        component[find(p)] = find(c)
+    attach: dict[int, tuple[float, int, int]] = {}  # component -> (mi, source, member)
+    for p, c, w in edges:
+        if (p in roots) == (c in roots):
+            continue
+        source, member = (p, c) if p in roots else (c, p)
+        best = attach.get(find(member))
+        if best is None or (w, -source, -member) > (best[0], -best[1], -best[2]):
+            attach[find(member)] = (w, source, member)
     neighbours: dict[int, list[tuple[int, float]]] = {i: [] for i in range(d)}
-    for a, b, w in edges:
-        neighbours[a].append((b, w))
-        neighbours[b].append((a, w))
-    visited = [False] * d
+    for p, c, w in inner:
+        neighbours[p].append((c, w))
+        neighbours[c].append((p, w))
     out: list[tuple[int, int, float]] = []
-    starts = list(sources) + [a for a, _, _ in edges] + list(range(d))
-    queue: deque[int] = deque()
-    for s in sources:
-        visited[s] = True
-        queue.append(s)
-    for start in starts:
-        if not visited[start]:
-            visited[start] = True
-            queue.append(start)
+    for w, source, member in sorted(attach.values(), key=lambda a: (a[1], a[2])):
+        out.append((source, member, w))
+        seen, queue = {member}, deque([member])
         while queue:
             node = queue.popleft()
-            for other, w in sorted(neighbours[node]):
-                if not visited[other]:
-                    visited[other] = True
-                    out.append((node, other, w))
+            for other, weight in sorted(neighbours[node]):
+                if other not in seen:
+                    seen.add(other)
+                    out.append((node, other, weight))
                     queue.append(other)
+    attached = {find(m) for _, _, m in attach.values()}
+    out += [(p, c, w) for p, c, w in inner if find(p) not in attached]
     return out
 
 
 def choose_block(correlation: np.ndarray, names: list[str], numeric: set[str],
                  edges: list[tuple[int, int, float]], edge_mi: dict[tuple[int, int], float],
-                 fixed_root: int | None = None) -> list[int]:
+                 fixed_root: int | None = None, candidates: set[str] | None = None) -> list[int]:
     """The block of column indices to sample jointly (empty: keep the tree). `edges` are the
     Chow-Liu (parent, child, mi) edges, `edge_mi` the tables' mutual information by (i, j), i < j;
-    `fixed_root` a column the generator drives, which stays a root outside the block. The block
+    `fixed_root` a column the generator drives, which stays a root outside the block;
+    `candidates` the columns allowed in it (None: every numeric one; see gaussian_like). The block
     grows from the badly served pairs until re-rooting the forest at it leaves none that a
     larger block could serve (re-rooting cuts the paths between block columns, so a column
     between two of them joins), at most GROWTH_ROUNDS times."""
@@ -88,6 +126,8 @@ def choose_block(correlation: np.ndarray, names: list[str], numeric: set[str],
     if gap["max_gap"] <= MIN_GAP:
         return []
     excluded = {fixed_root} if fixed_root is not None else set()
+    if candidates is not None:  # columns whose normal scores are not Gaussian-like stay in the tree
+        excluded |= {i for i, n in enumerate(names) if n not in candidates}
     block: set[int] = set()
     oriented = edges
     for _ in range(GROWTH_ROUNDS):

@@ -23,7 +23,7 @@ from spark_synth.fit.kinds import choose_kind
 from spark_synth.fit.patterns import build_pattern
 from spark_synth.fit.profile import QUANTILE_GRID, ColumnProfile, profile_columns
 from spark_synth.fit.types import family, supported_fields
-from spark_synth.fit.block import choose_block, orient_forest
+from spark_synth.fit.block import choose_block, gaussian_like, orient_forest
 from spark_synth.fit.within import WithinEdge, eligible, within_quantiles
 from spark_synth.io.progress import progress
 from spark_synth.model.io import SynthModel
@@ -129,7 +129,8 @@ def fit_table(df: DataFrame, options: FitOptions = FitOptions()) -> SynthModel:
     copula, dependencies = None, []
     if keep:
         numeric = {n for n in copula_names if isinstance(columns[n], NumericColumn)}
-        copula, dependencies = _joint_model(stats, copula_names, keep, code_maps, options, numeric)
+        candidates = {n for n in numeric if gaussian_like(columns[n])}
+        copula, dependencies = _joint_model(stats, copula_names, keep, code_maps, options, numeric, candidates)
         dependencies = _with_within(frame, table, dependencies, columns, by_name, options)
     spec = SynthModelFile(
         format=FORMAT_NAME, schema_version=SCHEMA_VERSION, created_by=f"spark_synth {__version__}",
@@ -288,7 +289,7 @@ def _final_categorical(column: CategoricalColumn, p: ColumnProfile, code_counts:
 
 
 def _joint_model(stats: JointStats, names: list[str], keep: list[int], code_maps: dict[int, np.ndarray],
-                 options: FitOptions, numeric: set[str]) -> tuple[Copula, list[Dependency]]:
+                 options: FitOptions, numeric: set[str], block_candidates: set[str]) -> tuple[Copula, list[Dependency]]:
     corr = correlation_from_sums(stats.rows, *_score_moments(stats, len(names)))[np.ix_(keep, keep)]
     copula = Copula(columns=[names[j] for j in keep], bins=options.bins,
                     correlation=[[round(float(x), 6) for x in row] for row in corr])
@@ -311,7 +312,8 @@ def _joint_model(stats: JointStats, names: list[str], keep: list[int], code_maps
     root = copula.columns.index(options.root) if options.root in copula.columns else None
     edges = chow_liu_edges(len(keep), mi, options.min_mutual_information, root)
     if options.block == "auto":  # beyond the tree: a block of columns from the full copula (fit/block.py)
-        block = choose_block(np.asarray(copula.correlation), copula.columns, numeric, edges, mi, root)
+        block = choose_block(np.asarray(copula.correlation), copula.columns, numeric, edges, mi, root,
+                             candidates=block_candidates)
         if block:
             edges = orient_forest(len(keep), edges, ([root] if root is not None else []) + block)
     for parent, child, weight in edges:

@@ -13,7 +13,8 @@ edge with a numeric child, the child's quantile function inside each parent code
 - privacy: only codes seen at least k (min_count) times with a non-null child; a discrete group
   keeps the values seen at least k times; a continuous group never stores its raw min/max — its
   function covers k/n .. 1 - k/n, and in its tails (k rows or more each) the child is placed in
-  the marginal's bins as before, whose cells hold k rows or more.
+  the marginal's bins as before (cells of k rows or more), clipped near the category by the
+  plan (generate/plan.py tail_range).
 
 Model growth per edge is bounded: at most MAX_CODES codes x (2 * MAX_DISCRETE_VALUES or
 len(WITHIN_GRID)) points.
@@ -70,8 +71,8 @@ def within_quantiles(frame: DataFrame, edges: list[WithinEdge], min_count: int) 
     """Per edge: {parent code: the child's quantile function inside it} (see module docstring)."""
     if not edges:
         return []
-    triples = [F.struct(F.lit(e).alias("e"), _parent_code(edge).alias("c"), _unit_double(edge.child_alias,
-                                                                                          edge.child).alias("x"))
+    triples = [F.struct(F.lit(e).alias("e"), _parent_code(edge).alias("c"),
+                        _unit_double(edge.child_alias, edge.child).alias("x"))
                for e, edge in enumerate(edges)]
     grid = "array(" + ",".join(repr(float(p)) for p in WITHIN_GRID) + ")"
     stats = (frame.select(F.inline(F.array(*triples)))
@@ -96,7 +97,13 @@ def within_quantiles(frame: DataFrame, edges: list[WithinEdge], min_count: int) 
     for e, by_code in enumerate(found):
         largest = sorted(by_code, key=lambda c: (-sizes[e][c], c))[:MAX_CODES]
         out.append({str(c): by_code[c] for c in sorted(largest)})
+        log.info("fit: %s inside %s: its own quantiles in %d parent codes (%d staircases)", edges[e].child.name,
+                 edges[e].parent.name, len(largest), sum(_is_staircase(by_code[c]) for c in largest))
     return out
+
+
+def _is_staircase(f: WithinQuantiles) -> bool:
+    return f.probabilities[0] == 0.0 and f.probabilities[-1] == 1.0
 
 
 def _discrete(child: NumericColumn, n: int, top: list[dict], min_count: int) -> WithinQuantiles | None:

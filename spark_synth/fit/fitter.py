@@ -31,8 +31,9 @@ from spark_synth.model.marginals import TAIL_CUTS
 from spark_synth.model.schema import (FORMAT_NAME, SCHEMA_VERSION, CategoricalColumn, ConstantColumn,
                                       Copula, Dependency, IdColumn, NullColumn, NumericColumn,
                                       PatternColumn, Privacy, QuantileFunction, SynthModelFile,
-                                      TableInfo, UNIT_BY_FAMILY, UniqueColumn)
+                                      TableInfo, UNIT_BY_FAMILY, UniqueColumn, Vocabulary)
 from spark_synth.model.types import from_unscaled
+from spark_synth.model.vocabulary import detect_vocabulary
 from spark_synth.names import alias, aliases, check_unique_names
 
 log = logging.getLogger(__name__)
@@ -60,10 +61,10 @@ class FitOptions:
     # Which numeric children get their own quantiles inside each parent code (fit/within.py):
     # "categorical" parents only, "all" (numeric parents' bins too) or "none".
     within: str = "categorical"
-    # "auto": where the tree loses correlation, a block of numeric columns is sampled from the
-    # full Gaussian copula (fit/block.py); "none" (default): always the tree — on the shared
-    # tables the block's correlations cost more than they gain (README: beyond the tree).
-    block: str = "none"
+    # "auto" (default): where the tree loses correlation and a block of numeric columns sampled
+    # from the full Gaussian copula gains likelihood over the tables it replaces, that block
+    # (fit/block.py); "none": always the tree.
+    block: str = "auto"
 
 
 def fit_table(df: DataFrame, options: FitOptions = FitOptions()) -> SynthModel:
@@ -112,8 +113,11 @@ def fit_table(df: DataFrame, options: FitOptions = FitOptions()) -> SynthModel:
         pattern = build_pattern(stats.shape_counts[s], stats.char_counts[s], stats.prefix_counts[s],
                                 options.min_count, stats.length_counts[s], stats.text_char_counts[s])
         stub = columns[p.name]
-        if isinstance(stub, PatternColumn | UniqueColumn):
-            columns[p.name] = type(stub)(**dict(_common_fields(stub), kind=stub.kind, pattern=pattern))
+        if isinstance(stub, PatternColumn):
+            columns[p.name] = PatternColumn(**dict(_common_fields(stub), kind=stub.kind, pattern=pattern,
+                                                   vocabulary=_pattern_vocabulary(p, options)))
+        elif isinstance(stub, UniqueColumn):
+            columns[p.name] = UniqueColumn(**dict(_common_fields(stub), kind=stub.kind, pattern=pattern))
         else:
             columns[p.name] = stub.model_copy(update={"pattern": pattern})
 
@@ -272,10 +276,11 @@ def _final_categorical(column: CategoricalColumn, p: ColumnProfile, code_counts:
             raise InputDataError(
                 f"column {column.name!r}: every value is seen fewer than min_count={options.min_count} "
                 "times, so none may be stored; lower min_count or drop the column")
-        return PatternColumn(**dict(_common_fields(column), kind="pattern", pattern=pattern)), code_map
-    if pattern is None and other > 0:
-        # Rare values with no pattern to fall back to: spread their mass instead, and drop their
-        # cells from dependency tables (code -1), which must not draw a code that has no values.
+        return PatternColumn(**dict(_common_fields(column), kind="pattern", pattern=pattern,
+                                    vocabulary=_pattern_vocabulary(p, options))), code_map
+    if p.family != "string" and other > 0:
+        # Rare values that are not strings (numbers as categories): spread their mass instead, and
+        # drop their cells from dependency tables (code -1), which must not draw a code with no values.
         scale = 1.0 / sum(probabilities)
         probabilities, other = [round(x * scale, 9) for x in probabilities], 0.0
         code_map[code_map == len(kept) + 1] = -1
@@ -284,8 +289,27 @@ def _final_categorical(column: CategoricalColumn, p: ColumnProfile, code_counts:
     final = CategoricalColumn(kind=column.kind, name=column.name, spark_type=column.spark_type,
                               nullable=column.nullable, null_fraction=column.null_fraction,
                               values=values, probabilities=probabilities, other_probability=other,
-                              pattern=pattern if other > 0 else None)
+                              **(rare_values_source(p, options.min_count) if other > 0 else {}))
     return final, code_map
+
+
+def rare_values_source(p: ColumnProfile, min_count: int) -> dict:
+    """How a string column's rare values are drawn: from the public vocabulary its values belong
+    to, else from its kept values — never character by character (near-miss typos; see
+    model/vocabulary.py). Fields for CategoricalColumn."""
+    vocabulary = _vocabulary_of(p, min_count)
+    return {"rare_source": "kept"} if vocabulary is None else {"rare_source": "vocabulary", "vocabulary": vocabulary}
+
+
+def _pattern_vocabulary(p: ColumnProfile, options: FitOptions) -> Vocabulary | None:
+    """A pattern column whose values come from a public vocabulary draws that vocabulary's words,
+    unless the user asked for the pattern (kinds={col: "pattern"}: characters, as before)."""
+    return None if options.kinds.get(p.name) == "pattern" else _vocabulary_of(p, options.min_count)
+
+
+def _vocabulary_of(p: ColumnProfile, min_count: int) -> Vocabulary | None:
+    found = detect_vocabulary(p.top or [], p.non_null, min_count)
+    return None if found is None else Vocabulary(name=found[0], groups=found[1])
 
 
 def _joint_model(stats: JointStats, names: list[str], keep: list[int], code_maps: dict[int, np.ndarray],

@@ -60,7 +60,9 @@ from spark_synth.model.keyspace import (MAX_MODULUS, block_sizes, block_starts, 
                                         modulus, widened, with_room)
 from spark_synth.model.marginals import UniformScale, rounding_step
 from spark_synth.model.schema import (CLASS_CHARS, CategoricalColumn, ConstantColumn, IdColumn,
-                                      NullColumn, NumericColumn, PatternColumn, PatternModel, UniqueColumn)
+                                      NullColumn, NumericColumn, PatternColumn, PatternModel, UniqueColumn,
+                                      Vocabulary)
+from spark_synth.model.vocabulary import rare_words
 from spark_synth.seeding import stream_key
 
 ENGINE_VERSION = 6
@@ -207,7 +209,9 @@ def _column(column, in_copula: bool, rows: int) -> dict:
             out["numeric"] = _numeric(column)
         elif isinstance(column, CategoricalColumn):
             out["categories"] = list(column.values)
-            if column.pattern is not None:
+            if column.rare_source in ("vocabulary", "kept") and column.other_probability > 0:
+                out["pattern"] = compile_words(*rare_draw(column))
+            elif column.pattern is not None:
                 out["pattern"] = compile_pattern(column.pattern)
         else:
             raise TypeError(f"column {column.name!r} of kind {column.kind!r} cannot be a copula column")
@@ -216,7 +220,9 @@ def _column(column, in_copula: bool, rows: int) -> dict:
     if source is None:
         raise TypeError(f"column {column.name!r} of kind {column.kind!r} must be sampled by the copula")
     out["source"] = source
-    if isinstance(column, PatternColumn):
+    if isinstance(column, PatternColumn) and column.vocabulary is not None:
+        out["pattern"] = compile_words(*public_words(column.vocabulary, []))
+    elif isinstance(column, PatternColumn):
         out["pattern"] = compile_pattern(column.pattern)
     elif isinstance(column, ConstantColumn):
         out["categories"] = [column.value]
@@ -309,6 +315,30 @@ def compile_pattern(pattern: PatternModel) -> dict:
                        "lengths": list(pattern.text.lengths.values),
                        "chars": [ord(c) for c in chars], "cumulative": _cumulative(list(chars.values())) if chars else []}
     return out
+
+
+def rare_draw(column: CategoricalColumn) -> tuple[list[str], list[float]]:
+    """The words a categorical column's rare mass is drawn from, with their weights: the other words
+    of its vocabulary's groups (equally likely), else its kept values in their proportions."""
+    if column.vocabulary is not None:
+        words, weights = public_words(column.vocabulary, [str(v) for v in column.values])
+        if words:
+            return words, weights
+    return [str(v) for v in column.values], list(column.probabilities)
+
+
+def public_words(vocabulary: Vocabulary, kept: list[str]) -> tuple[list[str], list[float]]:
+    """The words of a vocabulary's groups that are not kept values, equally likely."""
+    words = rare_words(vocabulary.name, vocabulary.groups, kept)
+    return words, [1.0] * len(words)
+
+
+def compile_words(words: list[str], weights: list[float]) -> dict:
+    """A list of words as a plan PATTERN (§8): one shape of literal characters per word, picked by
+    its weight — so a vocabulary needs no new engine feature, and it is never called per row."""
+    shapes = [{"positions": [{"kind": "literal", "char": ord(c)} for c in word], "prefix_length": 0}
+              for word in words]
+    return {"cumulative": _cumulative(weights), "shapes": shapes, "text": None}
 
 
 def _cumulative(probabilities: list[float]) -> list[float]:

@@ -15,6 +15,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, model_validator
 
 from spark_synth.model.types import SparkType, from_unscaled, parse_spark_type, to_unscaled
+from spark_synth.model.vocabulary import VOCABULARIES
 
 FORMAT_NAME = "spark_synth.model"
 SCHEMA_VERSION = 2
@@ -240,10 +241,27 @@ class PatternModel(Strict):
         return self
 
 
+class Vocabulary(Strict):
+    """A column's semantic type as a public vocabulary (model/vocabulary.py) and the groups of it
+    (continents, time zone areas, locales) that at least `min_count` real values came from."""
+
+    name: str
+    groups: list[str] = Field(min_length=1)
+
+    @field_validator("name")
+    @classmethod
+    def _known(cls, name: str) -> str:
+        if name not in VOCABULARIES:
+            raise ValueError(f"unknown vocabulary {name!r}; known: {', '.join(VOCABULARIES)}")
+        return name
+
+
 class CategoricalColumn(ColumnBase):
     """Categories (and booleans) kept only when seen at least `min_count` times in the real data.
 
-    `other_probability` is the mass of the rare values; string columns draw it from `pattern`.
+    `other_probability` is the mass of the rare values, drawn from `rare_source`: "vocabulary"
+    (the other words of `vocabulary`'s groups), "kept" (the kept values, in their proportions) or
+    "pattern" (character by character, as models did before rare_source existed: None).
     """
 
     kind: Literal["categorical", "boolean"]
@@ -251,6 +269,8 @@ class CategoricalColumn(ColumnBase):
     probabilities: list[Probability]
     other_probability: Probability = 0.0
     pattern: PatternModel | None = None
+    rare_source: Literal["pattern", "vocabulary", "kept"] | None = None
+    vocabulary: Vocabulary | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> "CategoricalColumn":
@@ -262,18 +282,25 @@ class CategoricalColumn(ColumnBase):
             raise ValueError("a categorical column needs values or other_probability > 0")
         _check_distribution(list(self.probabilities) + [self.other_probability],
                             "probabilities + other_probability")
-        if self.other_probability > 0 and self.pattern is None:
-            raise ValueError("other_probability > 0 needs a pattern to draw rare values from")
+        source = self.rare_source or "pattern"
+        if self.other_probability > 0 and source == "pattern" and self.pattern is None:
+            raise ValueError("other_probability > 0 needs a rare_source or a pattern to draw rare values from")
+        if source == "kept" and not self.values:
+            raise ValueError("rare values drawn from the kept values need kept values")
+        if (source == "vocabulary") != (self.vocabulary is not None):
+            raise ValueError("rare_source 'vocabulary' and a vocabulary go together")
         for value in self.values:
             _check_value(value, self.type, "values")
         return self
 
 
 class PatternColumn(ColumnBase):
-    """High-cardinality strings: only their learned shape is kept, never a value."""
+    """High-cardinality strings: only their learned shape is kept, never a value. With a
+    `vocabulary` (their values came from a public one), the values are that vocabulary's words."""
 
     kind: Literal["pattern"]
     pattern: PatternModel
+    vocabulary: Vocabulary | None = None
 
 
 class IdColumn(ColumnBase):

@@ -1,0 +1,95 @@
+"""Build spark_synth's public vocabularies (spark_synth/model/vocabularies/*.json) from the data of
+two well-kept libraries, once, at development time — generation never calls them:
+
+- Faker (MIT, https://github.com/joke2k/faker): country names and ISO codes by continent
+  (date_time provider), states/provinces/regions and their abbreviations by locale (address
+  providers);
+- tzdata (Apache-2.0, https://github.com/python/tzdata): the IANA time zone names, by area.
+
+The files are versioned with spark_synth (a model names its vocabulary, the plan carries the words),
+so the same model gives the same rows on any machine whatever libraries it has installed.
+
+    pip install faker tzdata && python scripts/extract_vocabularies.py
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import pkgutil
+from importlib import resources
+from pathlib import Path
+
+OUT = Path(__file__).resolve().parents[1] / "spark_synth" / "model" / "vocabularies"
+NAME_ATTRIBUTES = ("states", "provinces", "regions", "prefectures", "departments", "region_names")
+CODE_ATTRIBUTES = ("states_abbr", "provinces_abbr")
+
+
+def _words(values) -> list[str]:
+    """Strings of a Faker attribute: a tuple of names, or a dict code -> name / [names]."""
+    if isinstance(values, dict):
+        out = []
+        for v in values.values():
+            out += [v] if isinstance(v, str) else [x for x in v if isinstance(x, str)]
+        return out
+    return [v for v in values if isinstance(v, str)]
+
+
+def subdivisions() -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    import faker.providers.address as address
+
+    names: dict[str, list[str]] = {}
+    codes: dict[str, list[str]] = {}
+    for module in pkgutil.iter_modules(address.__path__):
+        provider = importlib.import_module(f"faker.providers.address.{module.name}").Provider
+        found = [w for a in NAME_ATTRIBUTES if isinstance(vars(provider).get(a), tuple | dict)
+                 for w in _words(vars(provider)[a])]
+        abbr = [w for a in CODE_ATTRIBUTES if isinstance(vars(provider).get(a), tuple) for w in vars(provider)[a]]
+        for a in ("states", "provinces", "regions", "departments"):  # dicts keyed by their codes
+            if isinstance(vars(provider).get(a), dict):
+                abbr += [k for k in vars(provider)[a] if isinstance(k, str) and not k.isdigit()]
+        if found:
+            names[module.name] = sorted(set(found))
+        if abbr:
+            codes[module.name] = sorted(set(abbr))
+    return names, codes
+
+
+def countries() -> dict[str, dict[str, list[str]]]:
+    from faker.providers.date_time import Provider
+
+    out: dict[str, dict[str, list[str]]] = {"country_name": {}, "country_alpha2": {}, "country_alpha3": {}}
+    for c in Provider.countries:
+        for vocabulary, word in (("country_name", c.name), ("country_alpha2", c.alpha_2_code),
+                                 ("country_alpha3", c.alpha_3_code)):
+            out[vocabulary].setdefault(c.continent, []).append(word)
+    return {v: {g: sorted(set(w)) for g, w in groups.items()} for v, groups in out.items()}
+
+
+def time_zones() -> dict[str, list[str]]:
+    zones = (resources.files("tzdata") / "zones").read_text().split()
+    out: dict[str, list[str]] = {}
+    for zone in zones:
+        if "/" in zone and not zone.startswith(("Etc/", "SystemV/", "posix/", "right/")):
+            out.setdefault(zone.split("/")[0], []).append(zone)
+    return {g: sorted(w) for g, w in sorted(out.items())}
+
+
+def main() -> int:
+    import faker
+    import tzdata
+
+    names, codes = subdivisions()
+    vocabularies = {"subdivision_name": names, "subdivision_code": codes, "time_zone": time_zones(), **countries()}
+    OUT.mkdir(parents=True, exist_ok=True)
+    sources = {"time_zone": f"tzdata {tzdata.__version__} (Apache-2.0)"}
+    for name, groups in sorted(vocabularies.items()):
+        document = {"vocabulary": name, "source": sources.get(name, f"Faker {faker.VERSION} (MIT)"),
+                    "groups": {g: groups[g] for g in sorted(groups)}}
+        (OUT / f"{name}.json").write_text(json.dumps(document, ensure_ascii=False) + "\n")
+        print(f"{name}: {sum(map(len, groups.values()))} words in {len(groups)} groups")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,90 @@
+"""Public vocabularies: a string column's semantic type, and where its rare values come from.
+
+The privacy threshold keeps a value out of the model unless it was seen at least k times; the
+mass of the rare values must still be drawn. Drawn character by character from the column's
+pattern they come out as near-miss typos of real values (`America/Coicago`, `Floarda`), which
+look like corrupted data. So (README "Rare values"):
+- when the column's values come from a public vocabulary (time zones, countries and their ISO
+  codes, states/provinces and their codes), the rare mass is drawn from that vocabulary's other
+  words, restricted to the groups (continents, areas, locales) the real values come from; a
+  column whose every value is rare (a pattern column) draws all its values from those words;
+- otherwise it is drawn from the kept values themselves, in their proportions.
+Either way a generated value is a kept value or a public word, never a variation of a real one.
+
+The words are versioned files in the package (vocabularies/*.json, built by
+scripts/extract_vocabularies.py from Faker and tzdata; see vocabularies/NOTICE): the model names a
+vocabulary and its groups, the plan carries the words, so rows never depend on what a machine has
+installed.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+
+VOCABULARIES = ("time_zone", "country_name", "country_alpha2", "country_alpha3",
+                "subdivision_name", "subdivision_code")
+MIN_COVERED = 0.9  # share of the counted rows whose value is in the vocabulary
+MIN_SEEN = 0.5  # the counted (most frequent) values must hold this share of the non-null rows
+MIN_MATCHED = 3  # kept values found in it: two matches could be chance ("CA", "DE")
+
+
+@cache
+def vocabulary_groups(name: str) -> dict[str, tuple[str, ...]]:
+    """group -> words of one vocabulary (a continent, a time zone area, a Faker locale)."""
+    if name not in VOCABULARIES:
+        raise ValueError(f"unknown vocabulary {name!r}; known: {', '.join(VOCABULARIES)}")
+    text = (resources.files("spark_synth.model") / "vocabularies" / f"{name}.json").read_text(encoding="utf-8")
+    return {group: tuple(words) for group, words in json.loads(text)["groups"].items()}
+
+
+def detect_vocabulary(counts: list[tuple[object, int]], non_null: int, min_count: int) -> tuple[str, list[str]] | None:
+    """The vocabulary a string column's values come from and its groups touched by at least
+    `min_count` real rows (a group one row came from is not revealed), or None. `counts`: the
+    profile's most frequent values, which must hold at least half the non-null rows. The best cover
+    wins (ties: the smaller vocabulary, the more specific one)."""
+    counts = [(v, n) for v, n in counts if isinstance(v, str)]
+    seen = sum(n for _, n in counts)
+    if seen == 0 or seen < MIN_SEEN * non_null:
+        return None
+    best: tuple[float, int, str, list[str]] | None = None
+    for name in VOCABULARIES:
+        groups = vocabulary_groups(name)
+        words = {w for ws in groups.values() for w in ws}
+        matched = [(v, n) for v, n in counts if v in words]
+        covered = sum(n for _, n in matched) / seen
+        if len(matched) < min(MIN_MATCHED, len(counts)) or covered < MIN_COVERED:
+            continue
+        touched = _covering_groups(groups, dict(matched), min_count)
+        candidate = (covered, -len(words), name, touched)
+        if touched and (best is None or candidate[:2] > best[:2]):
+            best = candidate
+    return None if best is None else (best[2], best[3])
+
+
+def _covering_groups(groups: dict[str, tuple[str, ...]], matched: dict[str, int], min_count: int) -> list[str]:
+    """The few groups the matched values come from: greedily the group holding most of the rows not
+    yet covered (a code such as "CA" is in several locales; the locale the other codes share
+    wins), while it adds at least `min_count` rows."""
+    members = {g: set(ws) for g, ws in groups.items()}
+    left, chosen = dict(matched), []
+    while left:
+        gain, group = max((sum(n for v, n in left.items() if v in ws), g) for g, ws in members.items())
+        if gain < min_count:
+            break
+        chosen.append(group)
+        left = {v: n for v, n in left.items() if v not in members[group]}
+    return sorted(chosen)
+
+
+def rare_words(name: str, groups: list[str], kept: list[str]) -> list[str]:
+    """The words the rare mass is drawn from: the named groups' words that are not kept values
+    (all groups' when those are used up), sorted; empty when the vocabulary holds nothing else."""
+    vocabulary = vocabulary_groups(name)
+    taken = set(kept)
+    for chosen in (groups, list(vocabulary)):
+        words = sorted({w for g in chosen for w in vocabulary.get(g, ()) if w not in taken})
+        if words:
+            return words
+    return []

@@ -1,0 +1,125 @@
+"""Rare values are never near-miss typos of real ones (model/vocabulary.py, README "Rare values").
+
+A value seen fewer than k times stays out of the model; its mass used to be drawn character by
+character, which gave `America/Coicago` next to `America/Chicago`. Now the rare mass comes from the
+public vocabulary the column's values belong to, else from the kept values.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from spark_synth import fit, generate
+from spark_synth.evaluation.realism import edit_distance, near_misses
+from spark_synth.model.schema import CategoricalColumn, PatternColumn
+from spark_synth.model.vocabulary import VOCABULARIES, detect_vocabulary, rare_words, vocabulary_groups
+
+
+def _words(name: str) -> set[str]:
+    return {w for ws in vocabulary_groups(name).values() for w in ws}
+
+
+def test_vocabularies_ship_with_the_package_and_hold_what_tables_use():
+    for name in VOCABULARIES:
+        groups = vocabulary_groups(name)
+        assert groups and all(words for words in groups.values())
+    assert {"America/Chicago", "Europe/Ljubljana", "Pacific/Auckland"} <= _words("time_zone")
+    assert {"US", "SI", "NZ"} <= _words("country_alpha2") and {"USA", "SVN", "NZL"} <= _words("country_alpha3")
+    assert {"NSW", "ON", "NY", "QC"} <= _words("subdivision_code")
+    assert {"Florida", "Nova Scotia", "Bayern"} <= _words("subdivision_name")
+    with pytest.raises(ValueError, match="known: time_zone"):
+        vocabulary_groups("star_sign")
+
+
+def test_detection_needs_cover_and_names_only_groups_k_rows_came_from():
+    zones = [("America/Chicago", 400), ("America/New_York", 300), ("Europe/Berlin", 40), ("Asia/Tokyo", 2)]
+    name, groups = detect_vocabulary(zones, non_null=760, min_count=5)
+    assert name == "time_zone" and groups == ["America", "Europe"]  # Asia: 2 rows, not revealed
+    codes = [("CA", 50), ("NY", 40), ("TX", 30), ("ON", 10), ("QC", 6)]
+    assert detect_vocabulary(codes, 136, 5) == ("subdivision_code", ["en_CA", "en_US"])
+    assert detect_vocabulary([("USA", 10), ("DEU", 10), ("POL", 10)], 30, 5)[0] == "country_alpha3"
+    # products, a few states among them, or values that hold too little of the column: no type
+    assert detect_vocabulary([("Widget", 50), ("Gadget", 40), ("CA", 5)], 95, 5) is None
+    assert detect_vocabulary([("CA", 5), ("NY", 5), ("TX", 5)], 1000, 5) is None
+    assert detect_vocabulary([], 0, 5) is None
+
+
+def test_edit_distance_and_near_misses():
+    assert edit_distance("America/Coicago", "America/Chicago") == 1
+    assert edit_distance("Floarda", "Florida") == 2
+    assert edit_distance("kitten", "sitting") == 3 and edit_distance("a", "abcdefgh") == 4
+    real = ["America/Chicago", "Florida", "Ohio"]
+    assert near_misses(["America/Coicago", "Floarda", "Ohio", "Texas"], real, allowed={"Ohio"}) == {
+        "America/Coicago": "America/Chicago", "Floarda": "Florida"}
+
+
+def test_rare_words_leave_out_the_kept_values():
+    words = rare_words("subdivision_code", ["en_AU"], ["NSW", "VIC"])
+    assert "NSW" not in words and "VIC" not in words and {"QLD", "TAS", "WA"} <= set(words)
+    assert words == sorted(words)
+    every = list(_words("subdivision_code"))
+    assert rare_words("subdivision_code", ["en_AU"], every) == []
+
+
+def _hostile_table(seed: int, rows: int = 3000) -> pd.DataFrame:
+    """A time zone column whose rare zones sit next to common ones, a state code column where
+    almost every value is rare, and a product column whose rare values are typos of common ones."""
+    rng = np.random.default_rng(seed)
+    common_zones = ["America/Chicago", "America/New_York", "America/Denver", "Europe/Berlin", "Europe/Paris"]
+    rare_zones = ["America/Indiana/Knox", "America/Boise", "Europe/Vaduz", "America/Regina", "Europe/Tirane"]
+    zones = list(rng.choice(common_zones, rows - 3 * len(rare_zones))) + rare_zones * 3
+    states = ["NY", "CA", "TX", "ON", "QC", "NSW", "VIC", "FL", "WA", "OH", "BC", "QLD", "NV", "UT", "GA"]
+    common_products = ["Widget Alpha", "Widget Beta", "Gadget Gamma"]
+    typos = ["Widget Alpah", "Widgte Beta", "Gadget Gamma2", "Widget Alp"]
+    products = list(rng.choice(common_products, rows - 2 * len(typos))) + typos * 2
+    order = rng.permutation(rows)
+    return pd.DataFrame({
+        "tz": np.asarray(zones)[order],
+        "state": [states[i % len(states)] if i < 45 else None for i in range(rows)],
+        "product": np.asarray(products)[order],
+        "amount": np.round(rng.lognormal(3, 1, rows), 2),
+    })
+
+
+@pytest.mark.parametrize("seed", [3, 8])
+def test_no_generated_value_is_a_near_miss_of_a_real_one(spark, seed):
+    real = _hostile_table(seed)
+    model = fit(spark.createDataFrame(real), table="hostile")
+    by_name = {c.name: c for c in model.spec.columns}
+    tz, state, product = by_name["tz"], by_name["state"], by_name["product"]
+    assert isinstance(tz, CategoricalColumn) and tz.rare_source == "vocabulary"
+    assert tz.vocabulary.name == "time_zone" and tz.pattern is None
+    assert isinstance(state, PatternColumn) and state.vocabulary.name == "subdivision_code"
+    assert isinstance(product, CategoricalColumn) and product.rare_source == "kept"
+    assert not {"Widget Alpah", "America/Boise"} & set(model.to_json().split('"'))  # no rare value stored
+
+    synthetic = generate(spark, model, rows=20_000, seed=seed, partitions=3).toPandas()
+    public = {"tz": _words("time_zone"), "state": _words("subdivision_code"), "product": set()}
+    for column in ("tz", "state", "product"):
+        kept = set(getattr(by_name[column], "values", []))
+        missed = near_misses(synthetic[column].dropna(), real[column].dropna(), kept | public[column])
+        assert not missed, f"{column}: generated values that nearly copy real ones: {missed}"
+    # the mass is kept: the product column's rare share now falls on its kept values
+    assert set(synthetic["product"]) <= {"Widget Alpha", "Widget Beta", "Gadget Gamma"}
+    rare_tz = ~synthetic["tz"].isin(tz.values)
+    assert 0 < rare_tz.mean() < 0.02 and synthetic.loc[rare_tz, "tz"].str.match(r"(America|Europe)/").all()
+    again = generate(spark, model, rows=20_000, seed=seed, partitions=1).toPandas()
+    pd.testing.assert_frame_equal(synthetic, again)
+
+
+def test_a_forced_pattern_keeps_drawing_characters(spark):
+    real = _hostile_table(5)
+    model = fit(spark.createDataFrame(real), table="hostile", kinds={"state": "pattern"})
+    state = next(c for c in model.spec.columns if c.name == "state")
+    assert isinstance(state, PatternColumn) and state.vocabulary is None
+
+
+def test_an_old_model_without_a_rare_source_needs_its_pattern():
+    with pytest.raises(ValueError, match="rare_source or a pattern"):
+        CategoricalColumn(kind="categorical", name="c", spark_type='"string"', nullable=True, null_fraction=0.0,
+                          values=["a"], probabilities=[0.9], other_probability=0.1)
+    with pytest.raises(ValueError, match="go together"):
+        CategoricalColumn(kind="categorical", name="c", spark_type='"string"', nullable=True, null_fraction=0.0,
+                          values=["a"], probabilities=[0.9], other_probability=0.1, rare_source="vocabulary")

@@ -3,7 +3,7 @@ two well-kept libraries, once, at development time — generation never calls th
 
 - Faker (MIT, https://github.com/joke2k/faker): country names and ISO codes by continent
   (date_time provider), states/provinces/regions and their abbreviations by locale (address
-  providers);
+  providers), given and family names by locale (person providers);
 - tzdata (Apache-2.0, https://github.com/python/tzdata): the IANA time zone names, by area.
 
 The files are versioned with spark_synth (a model names its vocabulary, the plan carries the words),
@@ -55,6 +55,24 @@ def subdivisions() -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     return names, codes
 
 
+def person_names() -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """Given names (first_names and their male/female lists) and family names, by Faker locale."""
+    import faker.providers.person as person
+
+    given: dict[str, list[str]] = {}
+    family: dict[str, list[str]] = {}
+    for module in pkgutil.iter_modules(person.__path__):
+        provider = vars(importlib.import_module(f"faker.providers.person.{module.name}").Provider)
+        first = [w for a in ("first_names", "first_names_male", "first_names_female")
+                 if isinstance(provider.get(a), tuple | list | dict) for w in provider[a] if isinstance(w, str)]
+        last = [w for w in provider.get("last_names") or () if isinstance(w, str)]
+        if first:
+            given[module.name] = sorted(set(first))
+        if last:
+            family[module.name] = sorted(set(last))
+    return given, family
+
+
 def countries() -> dict[str, dict[str, list[str]]]:
     from faker.providers.date_time import Provider
 
@@ -80,7 +98,9 @@ def main() -> int:
     import tzdata
 
     names, codes = subdivisions()
-    vocabularies = {"subdivision_name": names, "subdivision_code": codes, "time_zone": time_zones(), **countries()}
+    given, family = person_names()
+    vocabularies = {"subdivision_name": names, "subdivision_code": codes, "time_zone": time_zones(),
+                    "given_name": given, "family_name": family, **countries()}
     OUT.mkdir(parents=True, exist_ok=True)
     sources = {"time_zone": f"tzdata {tzdata.__version__} (Apache-2.0)"}
     for name, groups in sorted(vocabularies.items()):

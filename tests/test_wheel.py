@@ -46,6 +46,8 @@ def test_wheel_carries_the_engine_and_nothing_else(installed):
     names = zipfile.ZipFile(wheel).namelist()
     assert any(n.startswith("spark_synth/jars/spark-synth-engine-") and n.endswith(".jar") for n in names)
     assert "spark_synth/samples/flights_sample.parquet" in names
+    # the public vocabularies rare values are drawn from, with their licence notice
+    assert {"spark_synth/model/vocabularies/time_zone.json", "spark_synth/model/vocabularies/NOTICE"} <= set(names)
     assert not [n for n in names if n.startswith(("tests/", ".venv", "data/")) or n.endswith(".java")]
 
 

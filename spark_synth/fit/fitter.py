@@ -308,7 +308,7 @@ def _pattern_vocabulary(p: ColumnProfile, options: FitOptions) -> Vocabulary | N
 
 
 def _vocabulary_of(p: ColumnProfile, min_count: int) -> Vocabulary | None:
-    found = detect_vocabulary(p.top or [], p.non_null, min_count)
+    found = detect_vocabulary(p.top or [], p.non_null, min_count, p.name)
     return None if found is None else Vocabulary(name=found[0], groups=found[1])
 
 

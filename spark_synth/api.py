@@ -16,7 +16,8 @@ def fit(df: DataFrame, *, table: str = "table", min_count: int = DEFAULT_MIN_COU
         max_categories: int = 5000, within: str = "categorical", block: str = "auto") -> SynthModel:
     """Learn a model of `df` in a few bounded Spark passes.
 
-    kinds: per-column kind overrides, e.g. {"zip": "pattern"}. min_count: privacy threshold k,
+    kinds: per-column kind overrides, e.g. {"zip": "pattern"}, or a string column's semantic type
+    (a public vocabulary its rare values are drawn from), e.g. {"where": "time_zone"}. min_count: privacy threshold k,
     no category value or table cell seen fewer times is stored. within: which dependency-tree
     parents give a numeric child its own quantiles inside each of their codes: "categorical"
     (default), "all" (numeric parents' bins too: closer pairs, models 2-4x larger) or "none".

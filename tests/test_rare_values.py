@@ -135,3 +135,21 @@ def test_open_vocabularies_need_a_hint_from_the_column_name():
     assert detect_vocabulary([("Conte", 3), ("Nowak", 3), ("Smith", 3), ("Gadbois", 3)], 12, 2, column="surname")[0] == "family_name"
     assert 0 < len(rare_words("given_name", ["en"], [])) <= 4096  # an evenly spaced subset bounds the plan
 
+
+
+def test_a_named_type_overrides_detection_and_bad_ones_say_why(spark):
+    from spark_synth import InputDataError
+
+    rng = np.random.default_rng(2)
+    zones = ["America/Chicago"] * 30 + ["Europe/Paris"] * 30 + [f"Zone {i}" for i in range(60)]  # half fit
+    real = pd.DataFrame({"where": rng.permutation(zones), "n": np.arange(120), "code": np.arange(120) % 7})
+    df = spark.createDataFrame(real)
+    assert next(c for c in fit(df).spec.columns if c.name == "where").vocabulary is None  # 50 %: not detected
+    forced = next(c for c in fit(df, kinds={"where": "time_zone"}).spec.columns if c.name == "where")
+    assert forced.vocabulary.name == "time_zone" and forced.vocabulary.groups == ["America", "Europe"]
+    with pytest.raises(InputDataError, match=r"'code'.*type 'time_zone' needs a string column"):
+        fit(df, kinds={"code": "time_zone"})
+    with pytest.raises(InputDataError, match=r"'where'.*'given_name' fits 0.0% of its most frequent values"):
+        fit(df, kinds={"where": "given_name"})
+    with pytest.raises(InputDataError, match=r"kind 'email' does not fit.*a type: time_zone"):
+        fit(df, kinds={"where": "email"})

@@ -33,7 +33,7 @@ from spark_synth.model.schema import (FORMAT_NAME, SCHEMA_VERSION, CategoricalCo
                                       PatternColumn, Privacy, QuantileFunction, SynthModelFile,
                                       TableInfo, UNIT_BY_FAMILY, UniqueColumn, Vocabulary)
 from spark_synth.model.types import from_unscaled
-from spark_synth.model.vocabulary import detect_vocabulary
+from spark_synth.model.vocabulary import VOCABULARIES, detect_vocabulary, forced_vocabulary
 from spark_synth.names import alias, aliases, check_unique_names
 
 log = logging.getLogger(__name__)
@@ -115,7 +115,7 @@ def fit_table(df: DataFrame, options: FitOptions = FitOptions()) -> SynthModel:
         stub = columns[p.name]
         if isinstance(stub, PatternColumn):
             columns[p.name] = PatternColumn(**dict(_common_fields(stub), kind=stub.kind, pattern=pattern,
-                                                   vocabulary=_pattern_vocabulary(p, options)))
+                                                   vocabulary=_pattern_vocabulary(p, options, options.table)))
         elif isinstance(stub, UniqueColumn):
             columns[p.name] = UniqueColumn(**dict(_common_fields(stub), kind=stub.kind, pattern=pattern))
         else:
@@ -277,7 +277,7 @@ def _final_categorical(column: CategoricalColumn, p: ColumnProfile, code_counts:
                 f"column {column.name!r}: every value is seen fewer than min_count={options.min_count} "
                 "times, so none may be stored; lower min_count or drop the column")
         return PatternColumn(**dict(_common_fields(column), kind="pattern", pattern=pattern,
-                                    vocabulary=_pattern_vocabulary(p, options))), code_map
+                                    vocabulary=_pattern_vocabulary(p, options, options.table))), code_map
     if p.family != "string" and other > 0:
         # Rare values that are not strings (numbers as categories): spread their mass instead, and
         # drop their cells from dependency tables (code -1), which must not draw a code with no values.
@@ -289,26 +289,38 @@ def _final_categorical(column: CategoricalColumn, p: ColumnProfile, code_counts:
     final = CategoricalColumn(kind=column.kind, name=column.name, spark_type=column.spark_type,
                               nullable=column.nullable, null_fraction=column.null_fraction,
                               values=values, probabilities=probabilities, other_probability=other,
-                              **(rare_values_source(p, options.min_count) if other > 0 else {}))
+                              **(rare_values_source(p, options, options.table) if other > 0 else {}))
     return final, code_map
 
 
-def rare_values_source(p: ColumnProfile, min_count: int) -> dict:
+def rare_values_source(p: ColumnProfile, options: FitOptions, table: str) -> dict:
     """How a string column's rare values are drawn: from the public vocabulary its values belong
     to, else from its kept values — never character by character (near-miss typos; see
     model/vocabulary.py). Fields for CategoricalColumn."""
-    vocabulary = _vocabulary_of(p, min_count)
+    vocabulary = _vocabulary_of(p, options, table)
     return {"rare_source": "kept"} if vocabulary is None else {"rare_source": "vocabulary", "vocabulary": vocabulary}
 
 
-def _pattern_vocabulary(p: ColumnProfile, options: FitOptions) -> Vocabulary | None:
+def _pattern_vocabulary(p: ColumnProfile, options: FitOptions, table: str) -> Vocabulary | None:
     """A pattern column whose values come from a public vocabulary draws that vocabulary's words,
     unless the user asked for the pattern (kinds={col: "pattern"}: characters, as before)."""
-    return None if options.kinds.get(p.name) == "pattern" else _vocabulary_of(p, options.min_count)
+    return None if options.kinds.get(p.name) == "pattern" else _vocabulary_of(p, options, table)
 
 
-def _vocabulary_of(p: ColumnProfile, min_count: int) -> Vocabulary | None:
-    found = detect_vocabulary(p.top or [], p.non_null, min_count, p.name)
+MIN_FORCED_COVER = 0.1  # a type the user names must hold at least this share of the column's values
+
+
+def _vocabulary_of(p: ColumnProfile, options: FitOptions, table: str) -> Vocabulary | None:
+    forced = options.kinds.get(p.name)
+    if forced in VOCABULARIES:
+        groups, covered = forced_vocabulary(forced, p.top or [], options.min_count)
+        if covered < MIN_FORCED_COVER:
+            raise InputDataError(
+                f"table {table}, column {p.name!r}: type {forced!r} fits {covered:.1%} of its most frequent "
+                f"values (at least {MIN_FORCED_COVER:.0%} needed); drop the override or choose another type "
+                f"({', '.join(VOCABULARIES)})")
+        return Vocabulary(name=forced, groups=groups)
+    found = detect_vocabulary(p.top or [], p.non_null, options.min_count, p.name)
     return None if found is None else Vocabulary(name=found[0], groups=found[1])
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from spark_synth.errors import InputDataError
 from spark_synth.fit.profile import ColumnProfile
+from spark_synth.model.vocabulary import VOCABULARIES
 
 KINDS_BY_FAMILY: dict[str, set[str]] = {
     "integral": {"integer", "continuous", "categorical", "id", "unique", "constant"},
@@ -33,12 +34,18 @@ def choose_kind(p: ColumnProfile, table: str, min_count: int, max_categories: in
     if p.non_null == 0:
         return "null"
     check_values(p, table)
+    if override in VOCABULARIES:  # a semantic type: the kind is chosen as usual, the words follow it
+        if p.family != "string":
+            raise InputDataError(f"table {table}, column {p.name!r}: type {override!r} needs a string column, "
+                                 f"the column is {p.family}")
+        override = None
     if override is not None:
         allowed = KINDS_BY_FAMILY[p.family]
         if override not in allowed:
+            types = f" or, for strings, a type: {', '.join(VOCABULARIES)}" if p.family == "string" else ""
             raise InputDataError(
                 f"table {table}, column {p.name!r}: kind {override!r} does not fit its type "
-                f"({p.family}); choose one of {sorted(allowed)}")
+                f"({p.family}); choose one of {sorted(allowed)}{types}")
         if override == "constant" and p.distinct > 1:
             raise InputDataError(f"table {table}, column {p.name!r}: kind 'constant' needs a single value, "
                                  f"the column has about {p.distinct}")

@@ -87,6 +87,17 @@ def detect_vocabulary(counts: list[tuple[object, int]], non_null: int, min_count
     return None if best is None else (best[2], best[3])
 
 
+def forced_vocabulary(name: str, counts: list[tuple[object, int]], min_count: int) -> tuple[list[str], float]:
+    """A vocabulary the user named for a column (kinds={"tz": "time_zone"}): the groups at least
+    `min_count` real rows came from (all groups when none: the user vouches for the type) and the
+    share of the counted rows that are its words, for the caller to refuse a type that does not fit."""
+    counts = [(v, n) for v, n in counts if isinstance(v, str)]
+    seen = sum(n for _, n in counts)
+    matched = {v: n for v, n in counts if v in _all_words(name)}
+    covered = sum(matched.values()) / seen if seen else 0.0
+    return _covering_groups(_group_sets(name), matched, min_count) or sorted(vocabulary_groups(name)), covered
+
+
 def _covering_groups(members: dict[str, frozenset[str]], matched: dict[str, int], min_count: int) -> list[str]:
     """The few groups the matched values come from: greedily the group holding most of the rows not
     yet covered (a code such as "CA" is in several locales; the locale the other codes share

@@ -25,6 +25,16 @@ NAME_ATTRIBUTES = ("states", "provinces", "regions", "prefectures", "departments
 CODE_ATTRIBUTES = ("states_abbr", "provinces_abbr")
 
 
+def _repair(word: str) -> str:
+    """Undo mojibake in the source data (Faker writes "C\\xc3\\xb4te d'Ivoire": UTF-8 bytes read
+    as Latin-1); a word that is not such a pair of encodings stays as it is."""
+    try:
+        fixed = word.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return word
+    return fixed
+
+
 def _words(values) -> list[str]:
     """Strings of a Faker attribute: a tuple of names, or a dict code -> name / [names]."""
     if isinstance(values, dict):
@@ -104,6 +114,7 @@ def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     sources = {"time_zone": f"tzdata {tzdata.__version__} (Apache-2.0)"}
     for name, groups in sorted(vocabularies.items()):
+        groups = {g: sorted({_repair(w) for w in words}) for g, words in groups.items()}
         document = {"vocabulary": name, "source": sources.get(name, f"Faker {faker.VERSION} (MIT)"),
                     "groups": {g: groups[g] for g in sorted(groups)}}
         (OUT / f"{name}.json").write_text(json.dumps(document, ensure_ascii=False) + "\n")

@@ -29,6 +29,8 @@ def test_vocabularies_ship_with_the_package_and_hold_what_tables_use():
     assert {"US", "SI", "NZ"} <= _words("country_alpha2") and {"USA", "SVN", "NZL"} <= _words("country_alpha3")
     assert {"NSW", "ON", "NY", "QC"} <= _words("subdivision_code")
     assert {"Florida", "Nova Scotia", "Bayern"} <= _words("subdivision_name")
+    assert "Côte d'Ivoire" in _words("country_name")  # the source's mojibake is repaired
+    assert not [w for name in VOCABULARIES for w in _words(name) if "Ã" in w or "\ufffd" in w]
     with pytest.raises(ValueError, match="known: time_zone"):
         vocabulary_groups("star_sign")
 

@@ -155,3 +155,24 @@ def test_a_named_type_overrides_detection_and_bad_ones_say_why(spark):
         fit(df, kinds={"where": "given_name"})
     with pytest.raises(InputDataError, match=r"kind 'email' does not fit.*a type: time_zone"):
         fit(df, kinds={"where": "email"})
+
+
+def test_the_evaluation_reports_realism_and_identity(spark, tmp_path):
+    from spark_synth import evaluate
+
+    real_pd = _hostile_table(4, rows=1200)
+    real = spark.createDataFrame(real_pd)
+    model = fit(real, table="hostile")
+    synthetic = generate(spark, model, rows=1200, seed=4)
+    realism = evaluate(real, synthetic, model).details["realism"]
+    assert set(realism) == {"tz", "state", "product"}
+    assert all(r["near_miss"] == 0 for r in realism.values())
+    assert realism["product"]["equal_to_real"] == 1.0  # kept values only
+    assert 0 < realism["tz"]["public"] < 0.05  # rare zones drawn as other public zones
+    # typos of real values are caught, with examples; the same values from the real table are not
+    typos = real_pd.assign(product=np.where(np.arange(1200) % 4 == 0, "Widgt Alpha", real_pd["product"]))
+    report = evaluate(real, spark.createDataFrame(typos), model)
+    product = report.details["realism"]["product"]
+    assert product["near_miss"] == pytest.approx(0.25) and ["Widgt Alpha", "Widget Alpha"] in product["near_miss_examples"]
+    report.save(tmp_path)
+    assert "Realism and identity" in (tmp_path / "report.html").read_text(encoding="utf-8")

@@ -30,7 +30,7 @@ def render(details: dict, title: str = "spark_synth evaluation") -> str:
              "<div class='sub'>Scores follow SDMetrics' definitions, computed by Spark over all rows; "
              "plots are drawn from aggregates, never from collected rows.</div>",
              _cards(details), _columns(details), _heatmaps(details), _pairs(details),
-             _nulls(details), _privacy(details), _utility(details), "</body></html>"]
+             _nulls(details), _privacy(details), _realism(details), _utility(details), "</body></html>"]
     return "\n".join(p for p in parts if p)
 
 
@@ -206,6 +206,22 @@ def _privacy(d: dict) -> str:
                        f"<tr><td>{_e(a['column'])}</td><td>{_e(a['value'])}</td><td>{a['real_count']}</td></tr>"
                        for a in audit[:50]) + "</table>"))
     return "".join(out)
+
+
+def _realism(d: dict) -> str:
+    r = d.get("realism") or {}
+    if not r:
+        return ""
+    rows = "".join(
+        f"<tr><td>{_e(c)}</td><td>{x['equal_to_real']:.2%}</td><td>{x['public']:.2%}</td>"
+        f"<td>{'' if 'near_miss' not in x else format(x['near_miss'], '.2%')}</td>"
+        f"<td>{_e(', '.join(f'{a} ~ {b}' for a, b in x.get('near_miss_examples', [])))}</td></tr>"
+        for c, x in r.items())
+    return ("<h2>Realism and identity</h2><p>Per string column: synthetic rows equal to some real value, rows "
+            "holding a public vocabulary word no real row holds, and near misses — within 2 edits of a real "
+            "value without being it, a kept category or a public word (they look like corrupted data).</p>"
+            "<table><tr><th>column</th><th>equal to a real value</th><th>public words</th><th>near misses</th>"
+            f"<th>examples</th></tr>{rows}</table>")
 
 
 def _utility(d: dict) -> str:

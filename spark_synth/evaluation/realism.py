@@ -1,13 +1,19 @@
 """Realism of generated strings: values that are near misses of real ones look like corrupted
 data (`America/Coicago` next to `America/Chicago`), not like synthetic data.
 
-Driver-side and small on purpose: it compares the *distinct* generated values of one column with
-the distinct real values (bounded by the column's cardinality, not by the row count).
+Counts are Spark aggregations over all rows; the edit distances run on the driver over bounded sets
+of distinct values (the most frequent generated ones against the real ones), never per row.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+
+from spark_synth.model.vocabulary import vocabulary_groups
+from spark_synth.names import quote
 
 
 def edit_distance(a: str, b: str, limit: int = 3) -> int:
@@ -37,3 +43,54 @@ def near_misses(generated: Iterable[str], real: Iterable[str], allowed: set[str]
         if near is not None:
             out[value] = near
     return out
+
+
+MAX_GENERATED = 300  # most frequent distinct generated values compared per column
+MAX_REAL = 3000  # distinct real values compared against (columns with more are not compared)
+
+
+def string_realism(real: DataFrame, synthetic: DataFrame, columns: list[str],
+                   allowed: dict[str, set[str]] | None = None) -> dict[str, dict]:
+    """Per string column: `equal_to_real`, the share of synthetic rows whose value some real row
+    holds (exact, a Spark semi-join); `near_miss`, the share of synthetic rows holding one of the
+    most frequent generated values that is within 2 edits of a real value without being equal to
+    it or an allowed word (a kept category, a public vocabulary word); `public`, the share of rows
+    holding an allowed word that no real row holds. Near misses are compared on bounded sets (the
+    MAX_GENERATED most frequent generated values against at most MAX_REAL distinct real values), so
+    the driver never holds more than that."""
+    allowed = allowed or {}
+    out: dict[str, dict] = {}
+    for column in columns:
+        c = quote(column)
+        rows = synthetic.where(F.col(c).isNotNull()).count()
+        if rows == 0:
+            continue
+        real_values = real.select(c).where(F.col(c).isNotNull()).distinct()
+        equal = synthetic.join(real_values, on=column, how="left_semi").count()
+        real_list = [r[0] for r in real_values.limit(MAX_REAL + 1).collect()]  # bounded: MAX_REAL + 1
+        top = (synthetic.where(F.col(c).isNotNull()).groupBy(c).count()
+               .orderBy(F.desc("count"), F.asc(c)).limit(MAX_GENERATED).collect())  # bounded: MAX_GENERATED
+        words = allowed.get(column, set())
+        real_set = set(real_list)
+        entry = {"rows": rows, "equal_to_real": equal / rows,
+                 "public": sum(n for v, n in top if v in words and v not in real_set) / rows}
+        if len(real_list) <= MAX_REAL:
+            missed = near_misses([v for v, _ in top if v not in real_set], real_list, words)
+            entry["near_miss"] = sum(n for v, n in top if v in missed) / rows
+            entry["near_miss_examples"] = [[v, r] for v, r in sorted(missed.items())[:5]]
+        out[column] = entry
+    return out
+
+
+def allowed_words(columns: list, name: str) -> set[str]:
+    """What a column may generate without nearly copying anyone: its kept categories and the words
+    of its public vocabulary's groups (model/vocabulary.py)."""
+    column = next((c for c in columns if c.name == name), None)
+    if column is None:
+        return set()
+    words = {str(v) for v in getattr(column, "values", [])}
+    vocabulary = getattr(column, "vocabulary", None)
+    if vocabulary is not None:
+        groups = vocabulary_groups(vocabulary.name)
+        words |= {w for g in vocabulary.groups for w in groups.get(g, ())}
+    return words

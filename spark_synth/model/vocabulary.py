@@ -68,20 +68,19 @@ def detect_vocabulary(counts: list[tuple[object, int]], non_null: int, min_count
     profile's most frequent values, which must hold at least half the non-null rows; at least 90 %
     of them must be words of the vocabulary, or 40 % when the column's name hints at it
     (`name_given`, `tz`). The best cover wins (ties: the smaller vocabulary, the more specific)."""
-    counts = [(v, n) for v, n in counts if isinstance(v, str)]
-    seen = sum(n for _, n in counts)
+    strings = [(v, n) for v, n in counts if isinstance(v, str)]
+    seen = sum(n for _, n in strings)
     if seen == 0 or seen < MIN_SEEN * non_null:
         return None
+    label = column.lower().replace(" ", "_").replace("-", "_")
     best: tuple[float, int, str, list[str]] | None = None
     for name in VOCABULARIES:
-        words = _all_words(name)
-        matched = [(v, n) for v, n in counts if v in words]
-        covered = sum(n for _, n in matched) / seen
-        hinted = re.search(HINTS[name], column.lower().replace(" ", "_").replace("-", "_")) is not None
-        if len(matched) < min(MIN_MATCHED, len(counts)) or covered < (HINTED_COVERED if hinted else MIN_COVERED):
+        matched, covered = _matched(name, strings)
+        needed = HINTED_COVERED if re.search(HINTS[name], label) else MIN_COVERED
+        if len(matched) < min(MIN_MATCHED, len(strings)) or covered < needed:
             continue
-        touched = _covering_groups(_group_sets(name), dict(matched), min_count)
-        candidate = (covered, -len(words), name, touched)
+        touched = _covering_groups(_group_sets(name), matched, min_count)
+        candidate = (covered, -len(_all_words(name)), name, touched)
         if touched and (best is None or candidate[:2] > best[:2]):
             best = candidate
     return None if best is None else (best[2], best[3])
@@ -91,11 +90,18 @@ def forced_vocabulary(name: str, counts: list[tuple[object, int]], min_count: in
     """A vocabulary the user named for a column (kinds={"tz": "time_zone"}): the groups at least
     `min_count` real rows came from (all groups when none: the user vouches for the type) and the
     share of the counted rows that are its words, for the caller to refuse a type that does not fit."""
-    counts = [(v, n) for v, n in counts if isinstance(v, str)]
-    seen = sum(n for _, n in counts)
-    matched = {v: n for v, n in counts if v in _all_words(name)}
-    covered = sum(matched.values()) / seen if seen else 0.0
+    matched, covered = _matched(name, counts)
     return _covering_groups(_group_sets(name), matched, min_count) or sorted(vocabulary_groups(name)), covered
+
+
+def _matched(name: str, counts: list[tuple[object, int]]) -> tuple[dict[str, int], float]:
+    """The counted values that are words of the vocabulary, and the share of the counted (string)
+    rows they hold."""
+    strings = [(v, n) for v, n in counts if isinstance(v, str)]
+    seen = sum(n for _, n in strings)
+    words = _all_words(name)
+    matched = {v: n for v, n in strings if v in words}
+    return matched, (sum(matched.values()) / seen if seen else 0.0)
 
 
 def _covering_groups(members: dict[str, frozenset[str]], matched: dict[str, int], min_count: int) -> list[str]:

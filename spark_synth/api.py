@@ -13,7 +13,8 @@ __all__ = ["fit", "generate", "load_model"]
 
 def fit(df: DataFrame, *, table: str = "table", min_count: int = DEFAULT_MIN_COUNT,
         kinds: dict[str, str] | None = None, exclude_unsupported: bool = False,
-        max_categories: int = 5000, within: str = "categorical", block: str = "auto") -> SynthModel:
+        max_categories: int = 5000, within: str = "categorical", block: str = "auto",
+        formats: str = "auto") -> SynthModel:
     """Learn a model of `df` in a few bounded Spark passes.
 
     kinds: per-column kind overrides, e.g. {"zip": "pattern"}, or a string column's semantic type
@@ -24,14 +25,19 @@ def fit(df: DataFrame, *, table: str = "table", min_count: int = DEFAULT_MIN_COU
     block: "auto" (default) samples a block of numeric columns from the full Gaussian copula where
     the dependency tree misses their correlations (shares of a whole) and the block fits the data
     better than the tree's tables it replaces; "none": always the tree.
+    formats: "auto" (default) lets a pattern column's format (phone format, postcode shape, null)
+    follow the column it depends on most (a country); "none" draws formats independently.
     """
     if within not in ("categorical", "all", "none"):
         raise ValueError(f"within must be 'categorical', 'all' or 'none', not {within!r}")
     if block not in ("auto", "none"):
         raise ValueError(f"block must be 'auto' or 'none', not {block!r}")
+    if formats not in ("auto", "none"):
+        raise ValueError(f"formats must be 'auto' or 'none', not {formats!r}")
     return fit_table(df, FitOptions(table=table, min_count=min_count, kinds=dict(kinds or {}),
                                     exclude_unsupported=exclude_unsupported,
-                                    max_categories=max_categories, within=within, block=block))
+                                    max_categories=max_categories, within=within, block=block,
+                                    formats=formats))
 
 
 def generate(spark: SparkSession, model: SynthModel, rows: int, seed: int = 0,

@@ -82,6 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--block", choices=["none", "auto"], default="auto",
                      help="auto (default): sample numeric columns whose correlations the dependency tree misses "
                           "(shares of a whole) from the full Gaussian copula where that fits better; none: the tree")
+    fit.add_argument("--formats", choices=["none", "auto"], default="auto",
+                     help="auto (default): a string column's format (phone format, postcode shape, null) follows "
+                          "the column it depends on most, e.g. the country; none: formats drawn independently")
     fit.add_argument("--config", help="relational schema config (YAML): fit all its tables and keys into one model file")
     fit.set_defaults(run=run_fit)
 
@@ -145,7 +148,7 @@ def run_fit(args) -> int:
     df = read_table(spark, args.input, args.format, args.table)
     started = time.time()
     model = fit(df, table=args.table or Path(args.input).stem, min_count=args.min_count, kinds=kinds,
-                exclude_unsupported=args.exclude_unsupported, within=args.within, block=args.block)
+                exclude_unsupported=args.exclude_unsupported, within=args.within, block=args.block, formats=args.formats)
     model.save(args.model)
     log.info("fitted %d columns of %d rows in %.1f s -> %s (%d bytes)", len(model.columns),
              model.spec.table.row_count, time.time() - started, args.model, Path(args.model).stat().st_size)

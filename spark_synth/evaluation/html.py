@@ -212,16 +212,25 @@ def _realism(d: dict) -> str:
     r = d.get("realism") or {}
     if not r:
         return ""
+
+    def share(x: dict, key: str) -> str:
+        return "" if x.get(key) is None else format(x[key], ".2%")
+
     rows = "".join(
-        f"<tr><td>{_e(c)}</td><td>{x['equal_to_real']:.2%}</td><td>{x['public']:.2%}</td>"
-        f"<td>{'' if 'near_miss' not in x else format(x['near_miss'], '.2%')}</td>"
+        f"<tr><td>{_e(c)}</td><td>{_e(x.get('type', ''))}</td><td>{share(x, 'valid')}</td>"
+        f"<td>{share(x, 'valid_real')}</td><td>{x['equal_to_real']:.2%}</td><td>{share(x, 'chance_equal')}</td>"
+        f"<td>{x['public']:.2%}</td><td>{share(x, 'near_miss')}</td>"
         f"<td>{_e(', '.join(f'{a} ~ {b}' for a, b in x.get('near_miss_examples', [])))}</td></tr>"
         for c, x in r.items())
-    return ("<h2>Realism and identity</h2><p>Per string column: synthetic rows equal to some real value, rows "
-            "holding a public vocabulary word no real row holds, and near misses — within 2 edits of a real "
-            "value without being it, a kept category or a public word (they look like corrupted data).</p>"
-            "<table><tr><th>column</th><th>equal to a real value</th><th>public words</th><th>near misses</th>"
-            f"<th>examples</th></tr>{rows}</table>")
+    return ("<h2>Realism and identity</h2><p>Per string column: its type (a public vocabulary, or the validator "
+            "most real values pass: e-mail, phone, UUID, IP, URL, Luhn card number, IBAN...) and the share of "
+            "synthetic and real values that pass it; synthetic rows equal to some real value, and for columns drawn "
+            "from a vocabulary the share that drawing its words by chance explains; rows holding a public word no "
+            "real row holds; near misses — within 2 edits of a real value without being it, a kept category or a "
+            "public word (they look like corrupted data).</p>"
+            "<table><tr><th>column</th><th>type</th><th>valid</th><th>valid (real)</th><th>equal to a real value</th>"
+            "<th>by chance</th><th>public words</th><th>near misses</th><th>examples</th></tr>"
+            f"{rows}</table>")
 
 
 def _utility(d: dict) -> str:

@@ -12,7 +12,8 @@ from collections.abc import Iterable
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from spark_synth.model.vocabulary import vocabulary_groups
+from spark_synth.evaluation.validators import VALIDATORS, detect_type, pass_rate
+from spark_synth.model.vocabulary import vocabulary_groups, words_of
 from spark_synth.names import quote
 
 
@@ -50,15 +51,23 @@ MAX_REAL = 3000  # distinct real values compared against (columns with more are 
 
 
 def string_realism(real: DataFrame, synthetic: DataFrame, columns: list[str],
-                   allowed: dict[str, set[str]] | None = None) -> dict[str, dict]:
+                   allowed: dict[str, set[str]] | None = None,
+                   vocabularies: dict[str, str] | None = None, drawn: set[str] | None = None) -> dict[str, dict]:
     """Per string column: `equal_to_real`, the share of synthetic rows whose value some real row
     holds (exact, a Spark semi-join); `near_miss`, the share of synthetic rows holding one of the
     most frequent generated values that is within 2 edits of a real value without being equal to
     it or an allowed word (a kept category, a public vocabulary word); `public`, the share of rows
     holding an allowed word that no real row holds. Near misses are compared on bounded sets (the
     MAX_GENERATED most frequent generated values against at most MAX_REAL distinct real values), so
-    the driver never holds more than that."""
+    the driver never holds more than that.
+
+    With a type — the column's public vocabulary (`vocabularies`: column -> vocabulary name) or the
+    first validator (evaluation/validators.py) most real values pass — `type`, `valid` (share of a
+    sample of MAX_SAMPLE synthetic values its validator passes) and `valid_real` (the same on real
+    values). For a column whose every value is drawn from its vocabulary's words (`drawn`),
+    `chance_equal`: the share equal to a real value that drawing those words uniformly explains."""
     allowed = allowed or {}
+    vocabularies = vocabularies or {}
     out: dict[str, dict] = {}
     for column in columns:
         c = quote(column)
@@ -78,8 +87,32 @@ def string_realism(real: DataFrame, synthetic: DataFrame, columns: list[str],
             missed = near_misses([v for v, _ in top if v not in real_set], real_list, words)
             entry["near_miss"] = sum(n for v, n in top if v in missed) / rows
             entry["near_miss_examples"] = [[v, r] for v, r in sorted(missed.items())[:5]]
+        entry.update(_validity(real, synthetic, c, real_list, vocabularies.get(column)))
+        if column in drawn and words and len(real_list) <= MAX_REAL:
+            entry["chance_equal"] = len(real_set & words) / len(words)
         out[column] = entry
     return out
+
+
+MAX_SAMPLE = 5000  # values per column a validator checks
+
+
+def _validity(real: DataFrame, synthetic: DataFrame, c: str, real_distinct: list, vocabulary: str | None) -> dict:
+    """{type, valid, valid_real} for a column with a type, else {}: vocabulary membership, or the
+    first validator that TYPE_SHARE of the real distinct values pass."""
+    if vocabulary is not None:
+        words = words_of(vocabulary)
+        name, check = vocabulary, words.__contains__
+    else:
+        name = detect_type(real_distinct[:MAX_SAMPLE])
+        if name is None:
+            return {}
+        check = VALIDATORS[name]
+
+    def sample(frame: DataFrame) -> list:
+        return [r[0] for r in frame.select(c).where(F.col(c).isNotNull()).limit(MAX_SAMPLE).collect()]
+
+    return {"type": name, "valid": pass_rate(sample(synthetic), check), "valid_real": pass_rate(sample(real), check)}
 
 
 def allowed_words(columns: list, name: str) -> set[str]:

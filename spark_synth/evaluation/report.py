@@ -24,6 +24,7 @@ from spark_synth.evaluation.utility import utility
 from spark_synth.io.progress import progress
 from spark_synth.io.session import require_spark
 from spark_synth.model.io import SynthModel
+from spark_synth.model.schema import PatternColumn
 from spark_synth.names import alias, aliases, check_unique_names, positional, quote
 
 log = logging.getLogger(__name__)
@@ -115,7 +116,12 @@ def evaluate(real: DataFrame, synthetic: DataFrame, model: SynthModel | None = N
     with step("realism"):
         strings = [a for a, f in zip(aliases(len(names)), real.schema.fields) if isinstance(f.dataType, T.StringType)]
         allowed = {alias_of: allowed_words(model.spec.columns, real_name[alias_of]) for alias_of in strings} if model else {}
-        realism = {real_name[c]: r for c, r in string_realism(real, synthetic, strings, allowed).items()}
+        by_name = {c.name: c for c in model.spec.columns} if model else {}
+        typed = {a: by_name.get(real_name[a]) for a in strings}
+        vocabularies = {a: c.vocabulary.name for a, c in typed.items() if getattr(c, "vocabulary", None)}
+        drawn = {a for a, c in typed.items() if isinstance(c, PatternColumn) and c.vocabulary is not None}
+        realism = {real_name[c]: r for c, r in string_realism(real, synthetic, strings, allowed, vocabularies,
+                                                              drawn).items()}
     useful = None
     if target is not None:
         with step("utility"):

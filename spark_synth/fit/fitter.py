@@ -25,6 +25,8 @@ from spark_synth.fit.profile import QUANTILE_GRID, ColumnProfile, profile_column
 from spark_synth.fit.types import family, supported_fields
 from spark_synth.fit.block import choose_block, gaussian_like, orient_forest
 from spark_synth.fit.within import WithinEdge, eligible, within_quantiles
+from spark_synth.fit.formats import FormatInput, follow_formats
+from spark_synth.model.formats import can_follow
 from spark_synth.io.progress import progress
 from spark_synth.model.io import SynthModel
 from spark_synth.model.marginals import TAIL_CUTS
@@ -65,6 +67,9 @@ class FitOptions:
     # from the full Gaussian copula gains likelihood over the tables it replaces, that block
     # (fit/block.py); "none": always the tree.
     block: str = "auto"
+    # "auto" (default): a pattern column's format (null, shape or text) follows the copula column
+    # it depends on most (fit/formats.py); "none": formats are drawn independently of the row.
+    formats: str = "auto"
 
 
 def fit_table(df: DataFrame, options: FitOptions = FitOptions()) -> SynthModel:
@@ -136,6 +141,7 @@ def fit_table(df: DataFrame, options: FitOptions = FitOptions()) -> SynthModel:
         candidates = {n for n in numeric if gaussian_like(columns[n])}
         copula, dependencies = _joint_model(stats, copula_names, keep, code_maps, options, numeric, candidates)
         dependencies = _with_within(frame, table, dependencies, columns, by_name, options)
+        _with_formats(frame, table, columns, by_name, copula, options)
     spec = SynthModelFile(
         format=FORMAT_NAME, schema_version=SCHEMA_VERSION, created_by=f"spark_synth {__version__}",
         table=TableInfo(name=table, row_count=rows), privacy=Privacy(min_count=options.min_count),
@@ -158,6 +164,22 @@ def _with_within(frame: DataFrame, table: str, dependencies: list[Dependency], c
     within = {(d.parent, d.child): {c: q for c, q in f.items() if c in d.table} for d, f in zip(chosen, found)}
     return [d.model_copy(update={"within": within[(d.parent, d.child)]}) if (d.parent, d.child) in within else d
             for d in dependencies]
+
+
+def _with_formats(frame: DataFrame, table: str, columns: dict, by_name: dict[str, ColumnProfile], copula: Copula,
+                  options: FitOptions) -> None:
+    """Pass 5 (fit/formats.py): pattern and unique string columns whose format follows a copula
+    column get `follows`."""
+    patterns = {n: (by_name[n].alias, c) for n, c in columns.items()
+                if isinstance(c, PatternColumn) or (isinstance(c, UniqueColumn) and c.pattern is not None)}
+    if options.formats == "none" or not any(can_follow(c) for _, c in patterns.values()):
+        return
+    inputs = [FormatInput(n, by_name[n].alias, by_name[n].family, columns[n]) for n in copula.columns]
+    with progress(frame.sparkSession, f"fit {table}: pass 5 (formats of {len(patterns)} pattern columns)"):
+        found = follow_formats(frame, patterns, inputs, options.bins, options.min_count,
+                               options.min_mutual_information)
+    for name, dependency in found.items():
+        columns[name] = columns[name].model_copy(update={"follows": dependency})
 
 
 def _joint_stats(frame: DataFrame, table: str, rows: int, copula_entries: list[dict], strings: list[str],

@@ -22,6 +22,9 @@ flat JSON arrays. The copula is sampled as a Gaussian *tree* (the Chow-Liu tree 
      probabilities p_i, p_(i+1) the value is v_i + rint(t * (v_(i+1) - v_i)), t = (p - p_i) /
      (p_(i+1) - p_i), in 64-bit (or, past 2^63, arbitrary-precision) integer arithmetic, then
      rounded to the nearest multiple of `granularity` (ties up) and clipped to [min, max].
+4. a pattern or unique column whose format follows the row (model `follows`) is one more
+   categorical leaf, appended after the tree: its code (null, a shape, the text, a vocabulary
+   group) is drawn like a child's, and its string from that code's *variant* (docs/plan.md §7).
 A pair that is not a tree edge is therefore correlated through the tree path between the two
 columns rather than by its own entry of the copula matrix: one uniform per child instead of a
 normal, a dense Cholesky and a residual CDF (about 30 % of the engine's time per row), and
@@ -49,23 +52,26 @@ ENGINE_VERSION changes whenever the same plan would give different rows.
 from __future__ import annotations
 
 import json
+import logging
 
 import numpy as np
 from pyspark.sql import types as T
 
 from spark_synth.errors import GenerateError
 from spark_synth.model.correlation import nearest_correlation
+from spark_synth.model.formats import format_category
 from spark_synth.model.io import SynthModel, dependency_order
 from spark_synth.model.keyspace import (MAX_MODULUS, block_sizes, block_starts, describe, key_shapes, lengths_vary,
-                                        modulus, widened, with_room)
+                                        modulus, shape_with_room, widened, with_room)
 from spark_synth.model.marginals import UniformScale, rounding_step
 from spark_synth.model.schema import (CLASS_CHARS, CategoricalColumn, ConstantColumn, IdColumn,
                                       NullColumn, NumericColumn, PatternColumn, PatternModel, UniqueColumn,
                                       Vocabulary)
-from spark_synth.model.vocabulary import rare_words
+from spark_synth.model.vocabulary import MAX_WORDS, rare_words
 from spark_synth.seeding import stream_key
 
-ENGINE_VERSION = 6
+ENGINE_VERSION = 7
+log = logging.getLogger(__name__)
 _INDEPENDENT_SOURCES = {NullColumn: "null", PatternColumn: "pattern", ConstantColumn: "constant", IdColumn: "id",
                         UniqueColumn: "unique"}
 
@@ -101,17 +107,18 @@ def compile_plan(model: SynthModel, rows: int, driven: dict[str, dict[str, int]]
         raise ValueError(f"key programs for {unknown}, which are not columns of the model")
     copula_names = [n for n in copula_names if n in driven] + [n for n in copula_names if n not in driven]
     position = {c.name: i for i, c in enumerate(model.columns)}
+    following = [c for c in model.columns if _follows(c, rows) and c.name not in (keys or {})]
     plan = {
         "engine_version": ENGINE_VERSION,
         "schema": output_schema(model).json(),
-        "copula": _copula(model, copula_names, position, driven),
-        "columns": [{**_column(c, c.name in copula_names, rows), "key_program": (keys or {}).get(c.name)}
-                    for c in model.columns],
+        "copula": _copula(model, copula_names, position, driven, following),
+        "columns": [{**(_following_column(c, rows) if c in following else _column(c, c.name in copula_names, rows)),
+                     "key_program": (keys or {}).get(c.name)} for c in model.columns],
     }
     return json.dumps(plan, separators=(",", ":"), allow_nan=False)
 
 
-def _copula(model: SynthModel, names: list[str], position: dict[str, int], driven: dict) -> dict:
+def _copula(model: SynthModel, names: list[str], position: dict[str, int], driven: dict, following: list) -> dict:
     """Variables in dependency order; the Cholesky factor covers the tree roots only, in the
     order of `names` (driven columns first), and each root carries its place in it."""
     if not names:
@@ -138,6 +145,14 @@ def _copula(model: SynthModel, names: list[str], position: dict[str, int], drive
                             conditional=conditional_table(dependency.table, scales[parent].n_codes),
                             within=within_functions(dependency.within, scales[parent].n_codes, model.column(name)))
         variables.append(variable)
+    for column in following:  # formats that follow the row: categorical leaves after the tree
+        parent = column.follows.parent
+        scale = UniformScale(format_category(column, column.follows.marginal), spec.copula.bins)
+        variables.append({"index": len(variables), "column": position[column.name], "edges": scale.edges.tolist(),
+                          "keep_position": False,
+                          "conditional": conditional_table(column.follows.table, scales[parent].n_codes),
+                          "within": None, "driven": None, "root": None, "parent": index[parent], "rho": 0.0,
+                          "parent_numeric": parent in numeric_parents})
     at_roots = [index[n] for n in roots]
     # Stored correlations are rounded: repair the roots' block so Cholesky always succeeds.
     root_correlation = nearest_correlation(correlation[np.ix_(at_roots, at_roots)])
@@ -202,7 +217,7 @@ def tail_range(probabilities: list[float], values: list, exact: bool) -> tuple:
 def _column(column, in_copula: bool, rows: int) -> dict:
     out = {"name": column.name, "key": stream_key(column.name),
            "null_fraction": column.null_fraction, "numeric": None, "categories": None,
-           "pattern": None, "id": None, "unique": None}
+           "pattern": None, "variants": None, "id": None, "unique": None}
     if in_copula:
         out["source"] = "copula"
         if isinstance(column, NumericColumn):
@@ -231,6 +246,56 @@ def _column(column, in_copula: bool, rows: int) -> dict:
     elif isinstance(column, UniqueColumn):
         out["unique"] = unique_plan(column, rows)
     return out
+
+
+def _following_column(column: PatternColumn | UniqueColumn, rows: int) -> dict:
+    """A column whose format follows the row: a copula leaf without categories whose codes past
+    null are its variants (model/formats.py)."""
+    return {"name": column.name, "key": stream_key(column.name), "source": "copula",
+            "null_fraction": column.null_fraction, "numeric": None, "categories": [], "pattern": None,
+            "variants": format_variants(column, rows), "id": None, "unique": None}
+
+
+def format_variants(column: PatternColumn | UniqueColumn, rows: int) -> list[dict]:
+    """One variant per format code past null: each shape alone, then the text model; or each
+    vocabulary group's words (at most MAX_WORDS over all groups, so the plan stays bounded); or,
+    for a unique column, each shape as a bijection of the row index with room for `rows`."""
+    if isinstance(column, UniqueColumn):
+        variants = []
+        for index, shape in enumerate(key_shapes(column.pattern)):
+            room = shape_with_room(shape, rows)
+            variants.append({"unique_shape": {"index": index, "capacity": min(room.capacity, MAX_MODULUS),
+                                              "alphabets": [[ord(c) for c in a] for a in room.alphabets]}})
+        return variants
+    if column.vocabulary is not None:
+        groups = column.vocabulary.groups
+        budget = max(MAX_WORDS // len(groups), 1)
+        return [compile_words(*public_words(column.vocabulary.model_copy(update={"groups": [g]}), [], budget))
+                for g in groups]
+    pattern = column.pattern
+    variants = [compile_pattern(PatternModel(shapes=[shape.model_copy(update={"probability": 1.0})]))
+                for shape in pattern.shapes]
+    if pattern.text is not None:
+        variants.append(compile_pattern(PatternModel(text=pattern.text.model_copy(update={"probability": 1.0}))))
+    return variants
+
+
+def _follows(column, rows: int) -> bool:
+    """Whether a column's format follows the row in this plan: it has `follows`, and (a unique
+    column) every shape has room for `rows` distinct values on its own; otherwise its values are
+    drawn independently as before, which the log says."""
+    if not isinstance(column, PatternColumn | UniqueColumn) or column.follows is None:
+        return False
+    if isinstance(column, UniqueColumn):
+        short = [s for s in key_shapes(column.pattern) if shape_with_room(s, rows) is None]
+        if short:
+            log.warning("column %r: its shape %r holds %s distinct values, fewer than the %s rows asked for, so "
+                        "its shapes are drawn independently of the row (unique values need the room)",
+                        column.name, "".join(a[0] if len(a) == 1 else (c or "?") for a, c in zip(short[0].alphabets,
+                                                                                              short[0].classes)),
+                        f"{widened(short)[0].capacity:,}", f"{rows:,}")
+            return False
+    return True
 
 
 def _numeric(column: NumericColumn) -> dict:
@@ -327,9 +392,9 @@ def rare_draw(column: CategoricalColumn) -> tuple[list[str], list[float]]:
     return [str(v) for v in column.values], list(column.probabilities)
 
 
-def public_words(vocabulary: Vocabulary, kept: list[str]) -> tuple[list[str], list[float]]:
-    """The words of a vocabulary's groups that are not kept values, equally likely."""
-    words = rare_words(vocabulary.name, vocabulary.groups, kept)
+def public_words(vocabulary: Vocabulary, kept: list[str], limit: int = MAX_WORDS) -> tuple[list[str], list[float]]:
+    """The words of a vocabulary's groups that are not kept values, equally likely (at most `limit`)."""
+    words = rare_words(vocabulary.name, vocabulary.groups, kept, limit)
     return words, [1.0] * len(words)
 
 

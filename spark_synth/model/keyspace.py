@@ -127,6 +127,21 @@ def with_room(shapes: list[KeyShape], rows: int, lengthen: bool) -> list[KeyShap
     return shapes if modulus(shapes) >= rows else None
 
 
+def shape_with_room(shape: KeyShape, rows: int) -> KeyShape | None:
+    """One shape with room for `rows` distinct values on its own: its most varied class positions
+    widened to their whole class first, until it has; None when even the widest shape has not."""
+    if shape.capacity >= rows:
+        return shape
+    alphabets = list(shape.alphabets)
+    order = sorted((-len(a), pos) for pos, (a, c) in enumerate(zip(shape.alphabets, shape.classes))
+                   if c is not None and len(a) < len(class_alphabet(c)))
+    for _, pos in order:
+        alphabets[pos] = class_alphabet(shape.classes[pos])
+        if math.prod(len(a) for a in alphabets) >= rows:
+            return KeyShape(tuple(alphabets), shape.classes, shape.share)
+    return None
+
+
 def widened(shapes: list[KeyShape]) -> list[KeyShape]:
     """Every class position with its whole class: the most room without longer keys."""
     return [KeyShape(tuple(class_alphabet(c) if c is not None else a for a, c in zip(s.alphabets, s.classes)),

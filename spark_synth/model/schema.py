@@ -42,6 +42,15 @@ def _check_distribution(probabilities: list[float], what: str, total: float = 1.
         raise ValueError(f"{what} must sum to {total:g}, got {sum(probabilities):.8g}")
 
 
+def _check_code_table(table: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+    """P(child code | parent code): codes are non-negative integers as strings, rows sum to 1."""
+    for parent_code, row in table.items():
+        if not parent_code.isdigit() or any(not c.isdigit() for c in row):
+            raise ValueError("codes must be non-negative integers written as strings")
+        _check_distribution(list(row.values()), f"row {parent_code}")
+    return table
+
+
 def _check_characters(chars: dict[str, float], what: str) -> dict[str, float]:
     if any(len(c) != 1 for c in chars):
         raise ValueError("keys must be single characters")
@@ -294,13 +303,66 @@ class CategoricalColumn(ColumnBase):
         return self
 
 
+class FormatDependency(Strict):
+    """Which variant a pattern column's row takes, given one copula column (`parent`): a Slovenian
+    row gets a Slovenian phone format, a US airport a local id, a Belgian person no state, a
+    Polish person a name from the Polish list.
+
+    Codes of the child (model/formats.py): 0 = null, then one per variant — the pattern's shapes
+    in order and its text model last, or the vocabulary's groups in order. `table`: P(child code |
+    parent code) from the cells seen at least `min_count` times, as in Dependency; a parent code
+    without cells falls back to `marginal`, P(child code) over all rows."""
+
+    parent: str
+    mutual_information: FiniteFloat
+    table: dict[str, dict[str, Probability]]
+    marginal: list[Probability]
+
+    @field_validator("table")
+    @classmethod
+    def _rows(cls, table: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+        return _check_code_table(table)
+
+    @field_validator("marginal")
+    @classmethod
+    def _total(cls, marginal: list[float]) -> list[float]:
+        _check_distribution(marginal, "marginal")
+        return marginal
+
+
 class PatternColumn(ColumnBase):
     """High-cardinality strings: only their learned shape is kept, never a value. With a
-    `vocabulary` (their values came from a public one), the values are that vocabulary's words."""
+    `vocabulary` (their values came from a public one), the values are that vocabulary's words.
+    With `follows`, the row's variant (null, shape, text or vocabulary group) follows a copula
+    column."""
 
     kind: Literal["pattern"]
     pattern: PatternModel
     vocabulary: Vocabulary | None = None
+    follows: FormatDependency | None = None
+
+    @model_validator(mode="after")
+    def _format_codes(self) -> "PatternColumn":
+        if self.follows is None:
+            return self
+        if self.vocabulary is not None:
+            codes = 1 + len(self.vocabulary.groups)
+        else:
+            codes = 1 + len(self.pattern.shapes) + (1 if self.pattern.text is not None else 0)
+        _check_follows(self.follows, codes)
+        return self
+
+
+def _check_follows(follows: FormatDependency, codes: int) -> None:
+    """A format dependency speaks of the column's own codes 0..codes-1."""
+    if len(follows.marginal) != codes:
+        raise ValueError(f"follows.marginal has {len(follows.marginal)} shares; the column has {codes} "
+                         "format codes (null, then its shapes and text, or its vocabulary groups)")
+    for parent_code, row in follows.table.items():
+        beyond = sorted(int(c) for c in row if int(c) >= codes)
+        if beyond:
+            raise ValueError(f"follows.table[{parent_code}] names format codes {beyond}; the column has "
+                             f"codes 0 (null) to {codes - 1}")
 
 
 class IdColumn(ColumnBase):
@@ -331,6 +393,9 @@ class UniqueColumn(ColumnBase):
     start: int | None = None
     size: int | None = Field(default=None, ge=1)
     pattern: PatternModel | None = None
+    # The row's shape follows a copula column (codes 0 null, 1..S the shapes; rows of the text
+    # model are counted with the shapes); values stay unique inside each shape (generate/plan.py).
+    follows: FormatDependency | None = None
 
     @model_validator(mode="after")
     def _fields(self) -> "UniqueColumn":
@@ -338,6 +403,10 @@ class UniqueColumn(ColumnBase):
             raise ValueError("unique integers need start and size")
         if self.type.family == "string" and self.pattern is None:
             raise ValueError("unique strings need a pattern")
+        if self.follows is not None:
+            if self.pattern is None or not self.pattern.shapes or not all(s.shape for s in self.pattern.shapes):
+                raise ValueError("`follows` on a unique column needs a pattern of non-empty shapes")
+            _check_follows(self.follows, 1 + len(self.pattern.shapes))
         return self
 
 
@@ -440,11 +509,7 @@ class Dependency(Strict):
     @field_validator("table")
     @classmethod
     def _rows(cls, table: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
-        for parent_code, row in table.items():
-            if not parent_code.isdigit() or any(not c.isdigit() for c in row):
-                raise ValueError("codes must be non-negative integers written as strings")
-            _check_distribution(list(row.values()), f"row {parent_code}")
-        return table
+        return _check_code_table(table)
 
     @field_validator("within")
     @classmethod
@@ -493,6 +558,10 @@ class SynthModelFile(Strict):
             children.add(dep.child)
             if dep.within:
                 _check_within(dep, next(c for c in self.columns if c.name == dep.child))
+        for column in self.columns:
+            follows = getattr(column, "follows", None)
+            if follows is not None and follows.parent not in in_copula:
+                raise ValueError(f"column {column.name!r} follows {follows.parent!r}, which is not a copula column")
         return self
 
 

@@ -57,7 +57,8 @@ def _group_sets(name: str) -> dict[str, frozenset[str]]:
 
 
 @cache
-def _all_words(name: str) -> frozenset[str]:
+def words_of(name: str) -> frozenset[str]:
+    """Every word of a vocabulary, whatever its group."""
     return frozenset().union(*_group_sets(name).values())
 
 
@@ -80,7 +81,7 @@ def detect_vocabulary(counts: list[tuple[object, int]], non_null: int, min_count
         if len(matched) < min(MIN_MATCHED, len(strings)) or covered < needed:
             continue
         touched = _covering_groups(_group_sets(name), matched, min_count)
-        candidate = (covered, -len(_all_words(name)), name, touched)
+        candidate = (covered, -len(words_of(name)), name, touched)
         if touched and (best is None or candidate[:2] > best[:2]):
             best = candidate
     return None if best is None else (best[2], best[3])
@@ -99,7 +100,7 @@ def _matched(name: str, counts: list[tuple[object, int]]) -> tuple[dict[str, int
     rows they hold."""
     strings = [(v, n) for v, n in counts if isinstance(v, str)]
     seen = sum(n for _, n in strings)
-    words = _all_words(name)
+    words = words_of(name)
     matched = {v: n for v, n in strings if v in words}
     return matched, (sum(matched.values()) / seen if seen else 0.0)
 
@@ -118,14 +119,14 @@ def _covering_groups(members: dict[str, frozenset[str]], matched: dict[str, int]
     return sorted(chosen)
 
 
-def rare_words(name: str, groups: list[str], kept: list[str]) -> list[str]:
+def rare_words(name: str, groups: list[str], kept: list[str], limit: int = MAX_WORDS) -> list[str]:
     """The words the rare mass is drawn from: the named groups' words that are not kept values
-    (all groups' when those are used up), sorted, at most MAX_WORDS (evenly spaced); empty when
+    (all groups' when those are used up), sorted, at most `limit` (evenly spaced); empty when
     the vocabulary holds nothing else."""
     vocabulary = vocabulary_groups(name)
     taken = set(kept)
     for chosen in (groups, list(vocabulary)):
         words = sorted({w for g in chosen for w in vocabulary.get(g, ()) if w not in taken})
         if words:
-            return words if len(words) <= MAX_WORDS else [words[i * len(words) // MAX_WORDS] for i in range(MAX_WORDS)]
+            return words if len(words) <= limit else [words[i * len(words) // limit] for i in range(limit)]
     return []

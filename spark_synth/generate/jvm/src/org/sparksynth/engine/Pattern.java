@@ -10,7 +10,7 @@ import java.nio.charset.StandardCharsets;
  * model's quantile function and characters from its table (a-z when it has none). Uses draws
  * firstDraw, firstDraw+1, ... of the column's stream for the row.
  */
-final class Pattern {
+final class Pattern implements Variant {
     private static final int TABLE = 0;
     private static final int CLASS = 1;
     private static final int LITERAL = 2;
@@ -117,7 +117,8 @@ final class Pattern {
     }
 
     /** UTF-8 bytes of the string drawn for one row. */
-    byte[] draw(long stream, long row, int firstDraw) {
+    @Override
+    public byte[] draw(long stream, long row, int firstDraw) {
         int picked = GuideTable.pick(shapeCumulative, Rng.uniform(Rng.bits(stream, row, firstDraw)));
         if (picked >= shapes.length) {
             return text(stream, row, firstDraw);

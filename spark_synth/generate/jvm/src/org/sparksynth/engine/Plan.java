@@ -13,7 +13,7 @@ import org.apache.spark.sql.types.StructType;
  * statistics. Parsed once per task from the JSON text carried in the scan options.
  */
 final class Plan {
-    static final int ENGINE_VERSION = 6;
+    static final int ENGINE_VERSION = 7;
     static final double U_MAX = 1.0 - 1e-12;
 
     final StructType schema;
@@ -86,6 +86,8 @@ final class Plan {
         boolean[] booleans;
         java.math.BigDecimal[] decimals;
         Pattern pattern;
+        /** Code k + 1 + v (past the k categories) draws from variants[v] (formats, vocabulary groups), else null. */
+        Variant[] variants;
         // ids
         long idStart;
         long idStep;
@@ -285,6 +287,14 @@ final class Plan {
         JsonNode pattern = n.get("pattern");
         if (pattern != null && !pattern.isNull()) {
             c.pattern = new Pattern(pattern);
+        }
+        JsonNode variants = n.get("variants");
+        if (variants != null && !variants.isNull()) {
+            c.variants = new Variant[variants.size()];
+            for (int v = 0; v < c.variants.length; v++) {
+                JsonNode unique = variants.get(v).get("unique_shape");
+                c.variants[v] = unique != null ? new UniqueShape(unique) : new Pattern(variants.get(v));
+            }
         }
         JsonNode id = n.get("id");
         if (id != null && !id.isNull()) {

@@ -63,7 +63,8 @@ final class Sampler {
         dictionaries = new StringDictionary[plan.columns.length];
         for (int c = 0; c < plan.columns.length; c++) {
             Plan.ColumnSpec spec = plan.columns[c];
-            if ("copula".equals(spec.source) && !spec.numeric && spec.output.kind == Output.Kind.STRING) {
+            if ("copula".equals(spec.source) && !spec.numeric && spec.output.kind == Output.Kind.STRING
+                    && spec.variants == null) {
                 dictionaries[c] = new StringDictionary(spec.strings);
             }
         }
@@ -304,7 +305,7 @@ final class Sampler {
             } else if (index < k) {
                 out.category(vector, r, c, index);
             } else {
-                vector.putByteArray(r, c.pattern.draw(stream, first + r, 1));
+                vector.putByteArray(r, rare(c, stream, first + r, index - k));
             }
         }
     }
@@ -360,9 +361,14 @@ final class Sampler {
             } else if (index < k) {
                 ids.putInt(r, index);
             } else {
-                ids.putInt(r, dictionary.addDrawn(c.pattern.draw(stream, first + r, 1)));
+                ids.putInt(r, dictionary.addDrawn(rare(c, stream, first + r, index - k)));
             }
         }
+    }
+
+    /** The string of a code past the categories: its variant's draw, or the rare remainder's pattern. */
+    private static byte[] rare(Plan.ColumnSpec c, long stream, long row, int past) {
+        return (c.variants != null ? c.variants[past] : c.pattern).draw(stream, row, 1);
     }
 
     /** A value of the quantile function rounded to the column's step and places, clipped to its range. */

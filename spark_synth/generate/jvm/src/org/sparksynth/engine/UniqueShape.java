@@ -1,0 +1,67 @@
+package org.sparksynth.engine;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * One shape of a unique column whose shape follows the row: the row index itself, permuted over
+ * the shape's capacity (the plan guarantees capacity >= rows) and written in mixed radix in the
+ * shape's alphabets. Distinct rows of the same shape get distinct strings; rows of different
+ * shapes differ in their shape.
+ */
+final class UniqueShape implements Variant {
+    private final int index;
+    private final long capacity;
+    private final int[][] alphabets;
+    private final boolean ascii;
+    /** {stream, a, b, n} of the last seed's permutation: immutable, replaced whole (tasks share plans). */
+    private volatile long[] permutation;
+
+    UniqueShape(JsonNode node) {
+        index = node.get("index").asInt();
+        capacity = node.get("capacity").asLong();
+        JsonNode positions = node.get("alphabets");
+        alphabets = new int[positions.size()][];
+        boolean plain = true;
+        for (int p = 0; p < alphabets.length; p++) {
+            alphabets[p] = Json.ints(positions.get(p));
+            for (int c : alphabets[p]) {
+                plain &= c < 128;
+            }
+        }
+        ascii = plain;
+    }
+
+    private long[] permutationFor(long stream) {
+        long[] cached = permutation;
+        if (cached != null && cached[0] == stream) {
+            return cached;
+        }
+        long x = Rng.mix(stream ^ UniqueKeys.UNIQUE_SALT);
+        long[] p = UniqueKeys.affine(Rng.mix(x + index + 1), capacity);
+        long[] fresh = new long[] {stream, p[0], p[1], p[2]};
+        permutation = fresh;
+        return fresh;
+    }
+
+    @Override
+    public byte[] draw(long stream, long row, int firstDraw) {
+        long[] p = permutationFor(stream);
+        long m = (p[1] * row + p[2]) % p[3];
+        int length = alphabets.length;
+        int[] codePoints = new int[length];
+        for (int q = length - 1; q >= 0; q--) {
+            long size = alphabets[q].length;
+            codePoints[q] = alphabets[q][(int) (m % size)];
+            m /= size;
+        }
+        if (ascii) {
+            byte[] bytes = new byte[length];
+            for (int q = 0; q < length; q++) {
+                bytes[q] = (byte) codePoints[q];
+            }
+            return bytes;
+        }
+        return new String(codePoints, 0, length).getBytes(StandardCharsets.UTF_8);
+    }
+}

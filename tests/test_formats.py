@@ -18,7 +18,7 @@ from spark_synth.generate.plan import compile_plan
 from spark_synth.model.formats import format_codes, format_labels
 from spark_synth.model.schema import FormatDependency, SynthModelFile
 from spark_synth.model.vocabulary import vocabulary_groups
-from test_plan_contract import affine, mix, stream
+from test_plan_contract import mix, scramble, stream
 
 STATES = vocabulary_groups("subdivision_code")
 # country -> (phone format, postcode format, state codes or None): with 60 people per country every
@@ -100,8 +100,8 @@ def test_formats_follow_the_country(spark, real, model):
 
 
 def test_a_unique_column_stays_unique_in_its_format_and_matches_the_plan(spark, model):
-    """docs/plan.md §7 variants: a unique shape's value for row j is perm(j) over the shape's
-    capacity in mixed radix, perm = affine(mix(mix(stream ^ UNIQUE_SALT) + index + 1), capacity)."""
+    """docs/plan.md §7 variants: a unique shape's value for row j is scramble(j) over the shape's
+    capacity in mixed radix, keyed by mix(mix(stream ^ UNIQUE_SALT) + index + 1)."""
     rows, seed = 5000, 9
     out = generate(spark, model, rows, seed=seed, partitions=3).toPandas()
     assert out["phone"].notna().all() and out["phone"].nunique() == rows
@@ -115,8 +115,7 @@ def test_a_unique_column_stays_unique_in_its_format_and_matches_the_plan(spark, 
     by_shape = {shape("".join(chr(a[0]) for a in v["alphabets"])): v for v in variants}
     for j, value in enumerate(out["phone"].tolist()[:300]):
         v = by_shape[shape(value)]
-        a, b, n = affine(mix(x + v["index"] + 1), v["capacity"])
-        m = (a * j + b) % n
+        m = scramble(j, v["capacity"], mix(x + v["index"] + 1))
         chars = []
         for alphabet in reversed(v["alphabets"]):
             chars.append(chr(alphabet[m % len(alphabet)]))
@@ -184,3 +183,26 @@ def test_model_file_checks_format_dependencies():
         SynthModelFile.model_validate(unknown)
     with pytest.raises(ValueError, match="row 1"):
         FormatDependency(parent="a", mutual_information=0.1, table={"1": {"1": 0.4}}, marginal=[1.0])
+
+
+def test_the_realism_section_checks_each_type(spark, real, model):
+    """Item 7: each typed column's validator pass rate, real and synthetic, and for a column drawn
+    from a vocabulary the share of real values that chance explains."""
+    from spark_synth import evaluate
+    from spark_synth.evaluation.realism import string_realism
+
+    frame = real.assign(email=[f"user{i}@example.com" for i in range(len(real))])
+    synthetic = generate(spark, model, 2000, seed=5).toPandas()
+    synthetic = synthetic.assign(email=["user@example" if i % 4 == 0 else f"u{i}@example.org"
+                                        for i in range(len(synthetic))])  # a quarter broken
+    realism = string_realism(spark.createDataFrame(frame), spark.createDataFrame(synthetic),
+                             ["phone", "state", "email"], vocabularies={"state": "subdivision_code"}, drawn={"state"},
+                             allowed={"state": set(COUNTRIES["USA"][2]) | set(COUNTRIES["CAN"][2])})
+    assert realism["phone"]["type"] == "phone" and realism["phone"]["valid"] == 1.0
+    assert realism["email"]["type"] == "email" and realism["email"]["valid"] == pytest.approx(0.75, abs=0.01)
+    assert realism["email"]["valid_real"] == 1.0
+    state = realism["state"]
+    assert state["type"] == "subdivision_code" and state["valid"] == 1.0
+    assert 0 < state["chance_equal"] <= 1 and state["equal_to_real"] <= state["chance_equal"] + 0.15
+    report = evaluate(spark.createDataFrame(real), spark.createDataFrame(synthetic.drop(columns="email")), model)
+    assert report.details["realism"]["state"]["type"] == "subdivision_code"

@@ -56,6 +56,21 @@ def affine(x: int, n: int) -> tuple[int, int, int]:
     return a, signed(mix(x)) % n, n
 
 
+def scramble(i: int, n: int, key: int) -> int:
+    if n <= 1:
+        return 0
+    k = (n - 1).bit_length()
+    mask, shift, y = (1 << k) - 1, (k + 1) // 2, i
+    while True:
+        for r in range(3):
+            round_key = mix(key + r)
+            y = (y * (round_key | 1)) & mask
+            y ^= y >> shift
+            y = (y + (round_key >> 7)) & mask
+        if y < n:
+            return y
+
+
 # --- §10 key programs ----------------------------------------------------------------------------
 def index(node: dict, seed: int, j: int) -> int:
     op = node["op"]

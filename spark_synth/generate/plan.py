@@ -42,7 +42,8 @@ Columns outside the copula use draw 0 of their own stream for the null flag
   gcd(a, n) = 1, and b = mix(x) mod n; for a block's inner permutation x = mix(x + block + 1).
   Integers: start + permutation_n(row), n = `modulus`. Strings: j = permutation_n(row) falls in
   the block [start, start + size) of one shape; m = j - start goes through that block's own
-  permutation over min(capacity, 2^62) and is written in mixed radix (last position fastest)
+  scramble over min(capacity, 2^62) (docs/plan.md §8: a bijection that changes every digit
+  from one row to the next) and is written in mixed radix (last position fastest)
   in the shape's alphabets. Distinct rows give distinct j, hence distinct strings. A unique
   column without shapes ("text") draws free text like a pattern, then writes j in mixed radix
   over its last `digits` characters in `alphabet` (padding short texts with alphabet[0]).

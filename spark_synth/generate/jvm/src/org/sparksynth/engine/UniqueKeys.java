@@ -18,7 +18,8 @@ final class UniqueKeys {
     private final long[] outer;
     private final long[] blockStart;
     private final long[] blockSize;
-    private final long[][] inner;
+    private final long[] innerKey;
+    private final long[] capacity;
     private final int[][][] alphabets;
     private final long[][] radix;
     private final boolean[] ascii;
@@ -49,7 +50,8 @@ final class UniqueKeys {
         int count = shapes == null || shapes.isNull() ? 0 : shapes.size();
         blockStart = new long[count];
         blockSize = new long[count];
-        inner = new long[count][];
+        innerKey = new long[count];
+        capacity = new long[count];
         alphabets = new int[count][][];
         radix = new long[count][];
         ascii = new boolean[count];
@@ -57,7 +59,8 @@ final class UniqueKeys {
             JsonNode shape = shapes.get(s);
             blockStart[s] = shape.get("start").asLong();
             blockSize[s] = shape.get("size").asLong();
-            inner[s] = affine(Rng.mix(x + s + 1), shape.get("capacity").asLong());
+            innerKey[s] = Rng.mix(x + s + 1);
+            capacity[s] = shape.get("capacity").asLong();
             JsonNode positions = shape.get("alphabets");
             alphabets[s] = new int[positions.size()][];
             radix[s] = new long[positions.size()];
@@ -86,6 +89,31 @@ final class UniqueKeys {
         return new long[] {a, Math.floorMod(Rng.mix(x), n), n};
     }
 
+    /**
+     * A bijection of [0, n) that moves every digit (an affine map keeps neighbours' high digits,
+     * so consecutive rows shared a prefix): on k = bitLength(n - 1) bits, three rounds of
+     * (multiply by an odd key, xor-shift right by ceil(k / 2), add a key) mod 2^k, repeated
+     * (cycle walking) until the value is below n. Each step is a bijection of [0, 2^k).
+     */
+    static long scramble(long x, long n, long key) {
+        if (n <= 1) {
+            return 0L;
+        }
+        int k = 64 - Long.numberOfLeadingZeros(n - 1);
+        long mask = k == 64 ? -1L : (1L << k) - 1;
+        int shift = (k + 1) / 2;
+        long y = x;
+        do {
+            for (int round = 0; round < 3; round++) {
+                long roundKey = Rng.mix(key + round);
+                y = (y * (roundKey | 1L)) & mask;
+                y ^= y >>> shift;
+                y = (y + (roundKey >>> 7)) & mask;
+            }
+        } while (y >= n);
+        return y;
+    }
+
     static long permute(long[] p, long i) {
         return (p[0] * i + p[1]) % p[2];
     }
@@ -112,7 +140,7 @@ final class UniqueKeys {
         while (s + 1 < blockStart.length && blockStart[s + 1] <= j) {
             s++;
         }
-        long m = permute(inner[s], j - blockStart[s]);
+        long m = scramble(j - blockStart[s], capacity[s], innerKey[s]);
         int[][] positions = alphabets[s];
         int length = positions.length;
         int[] codePoints = new int[length];

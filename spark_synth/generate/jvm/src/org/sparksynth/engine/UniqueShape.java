@@ -4,19 +4,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;
 
 /**
- * One shape of a unique column whose shape follows the row: the row index itself, permuted over
- * the shape's capacity (the plan guarantees capacity >= rows) and written in mixed radix in the
- * shape's alphabets. Distinct rows of the same shape get distinct strings; rows of different
- * shapes differ in their shape.
+ * One shape of a unique column whose shape follows the row: the row index itself, scrambled over
+ * the shape's capacity (UniqueKeys.scramble; the plan guarantees capacity >= rows) and written in
+ * mixed radix in the shape's alphabets. Distinct rows of the same shape get distinct strings;
+ * rows of different shapes differ in their shape.
  */
 final class UniqueShape implements Variant {
     private final int index;
     private final long capacity;
     private final int[][] alphabets;
     private final boolean ascii;
-    /** {stream, a, b, n} of the last seed's permutation: immutable, replaced whole (tasks share plans). */
-    private volatile long[] permutation;
-
     UniqueShape(JsonNode node) {
         index = node.get("index").asInt();
         capacity = node.get("capacity").asLong();
@@ -32,22 +29,22 @@ final class UniqueShape implements Variant {
         ascii = plain;
     }
 
-    private long[] permutationFor(long stream) {
-        long[] cached = permutation;
+    /** {stream, key} of the last seed: immutable, replaced whole (tasks share plans). */
+    private volatile long[] keyOf;
+
+    private long keyFor(long stream) {
+        long[] cached = keyOf;
         if (cached != null && cached[0] == stream) {
-            return cached;
+            return cached[1];
         }
-        long x = Rng.mix(stream ^ UniqueKeys.UNIQUE_SALT);
-        long[] p = UniqueKeys.affine(Rng.mix(x + index + 1), capacity);
-        long[] fresh = new long[] {stream, p[0], p[1], p[2]};
-        permutation = fresh;
-        return fresh;
+        long key = Rng.mix(Rng.mix(stream ^ UniqueKeys.UNIQUE_SALT) + index + 1);
+        keyOf = new long[] {stream, key};
+        return key;
     }
 
     @Override
     public byte[] draw(long stream, long row, int firstDraw) {
-        long[] p = permutationFor(stream);
-        long m = (p[1] * row + p[2]) % p[3];
+        long m = UniqueKeys.scramble(row, capacity, keyFor(stream));
         int length = alphabets.length;
         int[] codePoints = new int[length];
         for (int q = length - 1; q >= 0; q--) {

@@ -21,7 +21,6 @@ final class UniqueKeys {
     private final long[] innerKey;
     private final long[] capacity;
     private final int[][][] alphabets;
-    private final long[][] radix;
     private final boolean[] ascii;
     /** Free text with a unique suffix: the text model, the suffix alphabet and length. */
     private final Pattern text;
@@ -53,7 +52,6 @@ final class UniqueKeys {
         innerKey = new long[count];
         capacity = new long[count];
         alphabets = new int[count][][];
-        radix = new long[count][];
         ascii = new boolean[count];
         for (int s = 0; s < count; s++) {
             JsonNode shape = shapes.get(s);
@@ -63,11 +61,9 @@ final class UniqueKeys {
             capacity[s] = shape.get("capacity").asLong();
             JsonNode positions = shape.get("alphabets");
             alphabets[s] = new int[positions.size()][];
-            radix[s] = new long[positions.size()];
             boolean plain = true;
             for (int p = 0; p < alphabets[s].length; p++) {
                 alphabets[s][p] = Json.ints(positions.get(p));
-                radix[s][p] = alphabets[s][p].length;
                 for (int c : alphabets[s][p]) {
                     plain &= c < 128;
                 }
@@ -132,24 +128,27 @@ final class UniqueKeys {
     }
 
     byte[] string(long row) {
-        long j = permute(outer, row);
-        if (text != null) {
-            return suffixed(j, text.textCodePoints(stream, row, 1));
+        if (text != null) { // the suffix is the scrambled row: neighbours differ in every suffix character
+            return suffixed(scramble(row, outer[2], Rng.mix(stream ^ UNIQUE_SALT)), text.textCodePoints(stream, row, 1));
         }
+        long j = permute(outer, row);
         int s = 0;
         while (s + 1 < blockStart.length && blockStart[s + 1] <= j) {
             s++;
         }
-        long m = scramble(j - blockStart[s], capacity[s], innerKey[s]);
-        int[][] positions = alphabets[s];
-        int length = positions.length;
+        return inRadix(scramble(j - blockStart[s], capacity[s], innerKey[s]), alphabets[s], ascii[s]);
+    }
+
+    /** UTF-8 bytes of m written in mixed radix over per-position alphabets, last position fastest. */
+    static byte[] inRadix(long m, int[][] alphabets, boolean ascii) {
+        int length = alphabets.length;
         int[] codePoints = new int[length];
         for (int p = length - 1; p >= 0; p--) {
-            long size = radix[s][p];
-            codePoints[p] = positions[p][(int) (m % size)];
+            long size = alphabets[p].length;
+            codePoints[p] = alphabets[p][(int) (m % size)];
             m /= size;
         }
-        if (ascii[s]) {
+        if (ascii) {
             byte[] bytes = new byte[length];
             for (int p = 0; p < length; p++) {
                 bytes[p] = (byte) codePoints[p];

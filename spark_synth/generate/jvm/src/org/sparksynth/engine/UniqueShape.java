@@ -1,7 +1,6 @@
 package org.sparksynth.engine;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.nio.charset.StandardCharsets;
 
 /**
  * One shape of a unique column whose shape follows the row: the row index itself, scrambled over
@@ -44,21 +43,6 @@ final class UniqueShape implements Variant {
 
     @Override
     public byte[] draw(long stream, long row, int firstDraw) {
-        long m = UniqueKeys.scramble(row, capacity, keyFor(stream));
-        int length = alphabets.length;
-        int[] codePoints = new int[length];
-        for (int q = length - 1; q >= 0; q--) {
-            long size = alphabets[q].length;
-            codePoints[q] = alphabets[q][(int) (m % size)];
-            m /= size;
-        }
-        if (ascii) {
-            byte[] bytes = new byte[length];
-            for (int q = 0; q < length; q++) {
-                bytes[q] = (byte) codePoints[q];
-            }
-            return bytes;
-        }
-        return new String(codePoints, 0, length).getBytes(StandardCharsets.UTF_8);
+        return UniqueKeys.inRadix(UniqueKeys.scramble(row, capacity, keyFor(stream)), alphabets, ascii);
     }
 }

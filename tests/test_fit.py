@@ -125,3 +125,25 @@ def test_every_supported_type_is_fitted(spark):
         generate(spark, model, rows=40_000, seed=1)
     # timestamps were 17 minutes apart on whole minutes: the learned granularity keeps seconds at 0
     assert out.where(F.second("ts") != 0).count() == 0
+
+
+def test_two_wide_categories_are_paired_when_their_table_is_small(spark):
+    """A time zone (300 values) determines its country (150): their 302 x 152 table is small,
+    so the tree can link them and no generated row puts a zone in another zone's country (before,
+    a column over 256 codes was only paired with categories of at most 64)."""
+    import numpy as np
+    import pandas as pd
+
+    from spark_synth.fit.joint import pair_is_counted
+
+    assert pair_is_counted(302, 152, True, True) and pair_is_counted(4000, 16, True, True)
+    assert not pair_is_counted(4000, 70, True, False)  # tail numbers x a binned number: too many cells
+    rng = np.random.default_rng(5)
+    zone = rng.integers(0, 300, 15_000)
+    frame = pd.DataFrame({"tz": [f"Zone/{z:03d}" for z in zone], "country": [f"C{z // 2:03d}" for z in zone],
+                          "x": rng.normal(size=15_000)})
+    model = fit(spark.createDataFrame(frame), table="zones")
+    assert {(d.parent, d.child) for d in model.spec.dependencies} & {("tz", "country"), ("country", "tz")}
+    out = generate(spark, model, 5000, seed=2).toPandas()
+    real_pairs = set(zip(frame["tz"], frame["country"]))
+    assert np.mean([(t, c) in real_pairs for t, c in zip(out["tz"], out["country"])]) > 0.97

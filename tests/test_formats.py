@@ -206,3 +206,25 @@ def test_the_realism_section_checks_each_type(spark, real, model):
     assert 0 < state["chance_equal"] <= 1 and state["equal_to_real"] <= state["chance_equal"] + 0.15
     report = evaluate(spark.createDataFrame(real), spark.createDataFrame(synthetic.drop(columns="email")), model)
     assert report.details["realism"]["state"]["type"] == "subdivision_code"
+
+
+def test_formats_follow_the_row_in_a_relational_schema(spark, real, tmp_path):
+    """Item 8: a table of a schema fits and generates its formats like a single table."""
+    from spark_synth.fit.relational import fit_schema
+    from spark_synth.generate.relational import generate_schema
+    from spark_synth.io.schema_config import SchemaConfig
+
+    rng = np.random.default_rng(2)
+    spark.createDataFrame(real.assign(person_id=np.arange(1, len(real) + 1))).write.parquet(str(tmp_path / "people.parquet"))
+    orders = pd.DataFrame({"order_id": np.arange(1, 1001), "person_id": rng.integers(1, len(real) + 1, 1000),
+                           "amount": rng.lognormal(3, 1, 1000).round(2)})
+    spark.createDataFrame(orders).write.parquet(str(tmp_path / "orders.parquet"))
+    config = SchemaConfig.model_validate({"tables": {
+        "people": {"path": "people.parquet", "primary_key": "person_id"},
+        "orders": {"path": "orders.parquet", "primary_key": "order_id",
+                   "foreign_keys": [{"column": "person_id", "references": "people"}]}}})
+    model = fit_schema(spark, config, tmp_path)
+    people = generate_schema(spark, model, scale=3, seed=4)["people"].toPandas()
+    assert len(people) == 3 * len(real) and people["phone"].nunique() == len(people)
+    for name in ("phone", "postcode", "state"):
+        assert agreement(real, people, name) == 1.0, name

@@ -35,6 +35,7 @@ from spark_synth.names import quote
 
 MAX_CODES_ANY_PARTNER = 256
 MAX_CODES_HIGH_CARDINALITY_PARTNER = 64
+MAX_SMALL_TABLE = 1 << 16  # cells: counted densely (bincount), cheap whatever the columns
 STATS_SCHEMA = "kind string, a int, b int, x long, y long, key string, n long, s double, v array<double>"
 SUM_VECTORS = "aggregate(collect_list(v), array_repeat(0D, coalesce(max(size(v)), 0)), " \
               "(acc, x) -> zip_with(acc, x, (p, q) -> p + q))"
@@ -235,9 +236,10 @@ def _partition_stats(spec: dict, batches: Iterator[pa.RecordBatch]) -> Iterator[
 def pair_is_counted(codes_i: int, codes_j: int, categorical_i: bool, categorical_j: bool) -> bool:
     """Which pairs get a contingency table. A high-cardinality column (more than
     MAX_CODES_ANY_PARTNER codes, e.g. 4,000 tail numbers) is only paired with low-cardinality
-    categorical columns: its table with a binned number would cost ~codes x bins cells for
-    little gain, and the model must stay small."""
-    if max(codes_i, codes_j) <= MAX_CODES_ANY_PARTNER:
+    categorical columns, or with any column when the table stays within MAX_SMALL_TABLE cells (a
+    country's 170 codes with a time zone's 257): its table with a binned number would cost
+    ~codes x bins cells for little gain, and the model must stay small."""
+    if max(codes_i, codes_j) <= MAX_CODES_ANY_PARTNER or codes_i * codes_j <= MAX_SMALL_TABLE:
         return True
     low, low_is_categorical = (codes_j, categorical_j) if codes_i > codes_j else (codes_i, categorical_i)
     return low_is_categorical and low <= MAX_CODES_HIGH_CARDINALITY_PARTNER

@@ -176,3 +176,18 @@ def test_the_evaluation_reports_realism_and_identity(spark, tmp_path):
     assert product["near_miss"] == pytest.approx(0.25) and ["Widgt Alpha", "Widget Alpha"] in product["near_miss_examples"]
     report.save(tmp_path)
     assert "Realism and identity" in (tmp_path / "report.html").read_text(encoding="utf-8")
+
+
+def test_a_large_rare_population_keeps_its_own_format(spark):
+    """Rare values that are a large share of a column (local ids next to a blank for half the
+    rows) are drawn from the pattern, not replaced by the kept blank."""
+    rng = np.random.default_rng(6)
+    ids = [f"{rng.integers(10)}{rng.integers(10)}{chr(65 + rng.integers(26))}{chr(65 + rng.integers(26))}"
+           for _ in range(1500)]
+    frame = pd.DataFrame({"lid": ["" if i % 2 else ids[i] for i in range(1500)], "n": np.arange(1500)})
+    model = fit(spark.createDataFrame(frame), table="airports")
+    lid = next(c for c in model.spec.columns if c.name == "lid")
+    assert lid.values == [""] and lid.rare_source == "pattern" and lid.other_probability > 0.4
+    out = generate(spark, model, 4000, seed=1).toPandas()["lid"]
+    coded = out[out != ""]
+    assert 0.4 < len(coded) / len(out) < 0.6 and coded.str.fullmatch(r"[0-9]{2}[A-Z]{2}").all()

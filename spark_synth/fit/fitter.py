@@ -20,7 +20,7 @@ from spark_synth.fit.dependence import (candidate_pairs, chow_liu_edges, conditi
                                         correlation_from_sums, mutual_information)
 from spark_synth.fit.joint import JointStats, collect_joint_stats, copula_spec, pair_is_counted
 from spark_synth.fit.kinds import choose_kind
-from spark_synth.fit.patterns import build_pattern
+from spark_synth.fit.patterns import build_pattern, without_kept
 from spark_synth.fit.profile import QUANTILE_GRID, ColumnProfile, profile_columns
 from spark_synth.fit.types import family, supported_fields
 from spark_synth.fit.block import choose_block, gaussian_like, orient_forest
@@ -131,7 +131,9 @@ def fit_table(df: DataFrame, options: FitOptions = FitOptions()) -> SynthModel:
     for j, name in enumerate(copula_names):
         column = columns[name]
         if isinstance(column, CategoricalColumn):
-            columns[name], code_maps[j] = _final_categorical(column, by_name[name], stats.code_counts[j], options)
+            shape_n = stats.shape_counts[string_profiles.index(by_name[name])] if by_name[name] in string_profiles else {}
+            columns[name], code_maps[j] = _final_categorical(column, by_name[name], stats.code_counts[j], options,
+                                                             shape_n)
 
     # A categorical column whose every value turned out rare left the copula (it is a pattern now).
     keep = [j for j, n in enumerate(copula_names) if isinstance(columns[n], NumericColumn | CategoricalColumn)]
@@ -280,8 +282,9 @@ def _common_fields(column) -> dict:
 
 
 def _final_categorical(column: CategoricalColumn, p: ColumnProfile, code_counts: dict[int, int],
-                       options: FitOptions) -> tuple[CategoricalColumn, np.ndarray]:
-    """Apply the privacy threshold to exact pass-2 counts; returns the column and old->new codes."""
+                       options: FitOptions, shape_n: dict[str, int]) -> tuple[CategoricalColumn, np.ndarray]:
+    """Apply the privacy threshold to exact pass-2 counts; returns the column and old->new codes.
+    `shape_n`: the string column's shape counts (its rare values' pattern leaves the kept ones out)."""
     k = len(column.values)
     non_null = sum(n for code, n in code_counts.items() if code != 0)
     kept = [i for i in range(k) if code_counts.get(i + 1, 0) >= options.min_count]
@@ -308,19 +311,33 @@ def _final_categorical(column: CategoricalColumn, p: ColumnProfile, code_counts:
         code_map[code_map == len(kept) + 1] = -1
     if probabilities:
         probabilities[0] = round(probabilities[0] + 1.0 - other - sum(probabilities), 9)
+    if pattern is not None and kept and other > KEPT_MAX_RARE:
+        pattern = without_kept(pattern, shape_n, {str(v): code_counts[i + 1] for v, i in zip(values, kept)},
+                               options.min_count)
+    rare = rare_values_source(p, options, options.table, other, pattern is not None) if other > 0 else {}
     final = CategoricalColumn(kind=column.kind, name=column.name, spark_type=column.spark_type,
                               nullable=column.nullable, null_fraction=column.null_fraction,
                               values=values, probabilities=probabilities, other_probability=other,
-                              **(rare_values_source(p, options, options.table) if other > 0 else {}))
+                              pattern=pattern if rare.get("rare_source") == "pattern" else None, **rare)
     return final, code_map
 
 
-def rare_values_source(p: ColumnProfile, options: FitOptions, table: str) -> dict:
+# Rare values up to this share of a column are stand-ins for its kept values (typos, variants):
+# drawn from the kept values. A larger share is a population of its own (local ids next to a
+# blank for 45 % of airports) whose format matters: drawn from the pattern.
+KEPT_MAX_RARE = 0.05
+
+
+def rare_values_source(p: ColumnProfile, options: FitOptions, table: str, other: float = 0.0,
+                       has_pattern: bool = False) -> dict:
     """How a string column's rare values are drawn: from the public vocabulary its values belong
-    to, else from its kept values — never character by character (near-miss typos; see
-    model/vocabulary.py). Fields for CategoricalColumn."""
+    to; else, when they are a sliver of the column (<= KEPT_MAX_RARE), from its kept values —
+    not character by character, which made near-miss typos (see model/vocabulary.py); else from
+    its pattern, so a large rare population keeps its own format. Fields for CategoricalColumn."""
     vocabulary = _vocabulary_of(p, options, table)
-    return {"rare_source": "kept"} if vocabulary is None else {"rare_source": "vocabulary", "vocabulary": vocabulary}
+    if vocabulary is not None:
+        return {"rare_source": "vocabulary", "vocabulary": vocabulary}
+    return {"rare_source": "pattern" if other > KEPT_MAX_RARE and has_pattern else "kept"}
 
 
 def _pattern_vocabulary(p: ColumnProfile, options: FitOptions, table: str) -> Vocabulary | None:

@@ -165,3 +165,34 @@ def _fix_total(shapes: list[Shape], text_probability: float = 0.0) -> list[Shape
     rounded = [round(s.probability, 9) for s in shapes]
     rounded[0] += 1.0 - text_probability - sum(rounded)
     return [s.model_copy(update={"probability": p}) for s, p in zip(shapes, rounded)]
+
+
+def shape_of(value: str) -> str:
+    """A string's shape (classify, on one string)."""
+    codepoints = np.frombuffer(value.encode("utf-32-le"), dtype=np.uint32)
+    return classify(codepoints).tobytes().decode("utf-32-le") if len(value) else ""
+
+
+def without_kept(pattern: PatternModel, shape_n: dict[str, int], kept: dict[str, int],
+                 min_count: int) -> PatternModel | None:
+    """The pattern of a categorical column's rare values only: each shape's count less the kept
+    values of that shape (a blank kept for half the rows must not be drawn again as a rare
+    value), shapes left with fewer than min_count rows dropped, the text model's rows unchanged;
+    None when nothing is left."""
+    taken: dict[str, int] = defaultdict(int)
+    for value, n in kept.items():
+        taken[shape_of(value)] += n
+    rest = {s.shape: shape_n.get(s.shape, 0) - taken[s.shape] for s in pattern.shapes}
+    text_rows = 0.0
+    if pattern.text is not None and pattern.text.probability < 1.0:
+        text_rows = pattern.text.probability * sum(shape_n.get(s.shape, 0) for s in pattern.shapes) \
+            / (1.0 - pattern.text.probability)
+    shapes = [s for s in pattern.shapes if rest[s.shape] >= min_count]
+    total = sum(rest[s.shape] for s in shapes) + text_rows
+    if total <= 0 or (not shapes and pattern.text is None):
+        return None
+    text = pattern.text.model_copy(update={"probability": round(text_rows / total, 9)}) if pattern.text else None
+    if not shapes:
+        return PatternModel(text=text.model_copy(update={"probability": 1.0}))
+    reweighted = [s.model_copy(update={"probability": rest[s.shape] / total}) for s in shapes]
+    return PatternModel(shapes=_fix_total(reweighted, text.probability if text else 0.0), text=text)

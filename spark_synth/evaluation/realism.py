@@ -52,7 +52,8 @@ MAX_REAL = 3000  # distinct real values compared against (columns with more are 
 
 def string_realism(real: DataFrame, synthetic: DataFrame, columns: list[str],
                    allowed: dict[str, set[str]] | None = None,
-                   vocabularies: dict[str, str] | None = None, drawn: set[str] | None = None) -> dict[str, dict]:
+                   vocabularies: dict[str, str] | None = None,
+                   drawn: dict[str, list[tuple[float, set[str]]]] | None = None) -> dict[str, dict]:
     """Per string column: `equal_to_real`, the share of synthetic rows whose value some real row
     holds (exact, a Spark semi-join); `near_miss`, the share of synthetic rows holding one of the
     most frequent generated values that is within 2 edits of a real value without being equal to
@@ -64,10 +65,12 @@ def string_realism(real: DataFrame, synthetic: DataFrame, columns: list[str],
     With a type — the column's public vocabulary (`vocabularies`: column -> vocabulary name) or the
     first validator (evaluation/validators.py) most real values pass — `type`, `valid` (share of a
     sample of MAX_SAMPLE synthetic values its validator passes) and `valid_real` (the same on real
-    values). For a column whose every value is drawn from its vocabulary's words (`drawn`),
-    `chance_equal`: the share equal to a real value that drawing those words uniformly explains."""
+    values). For a column whose every value is drawn from its vocabulary's words (`drawn`: column
+    -> [(weight, words of a group)]), `chance_equal`: the share equal to a real value that drawing
+    those words explains (chance_equal)."""
     allowed = allowed or {}
     vocabularies = vocabularies or {}
+    drawn = drawn or {}
     out: dict[str, dict] = {}
     for column in columns:
         c = quote(column)
@@ -88,13 +91,22 @@ def string_realism(real: DataFrame, synthetic: DataFrame, columns: list[str],
             entry["near_miss"] = sum(n for v, n in top if v in missed) / rows
             entry["near_miss_examples"] = [[v, r] for v, r in sorted(missed.items())[:5]]
         entry.update(_validity(real, synthetic, c, real_list, vocabularies.get(column)))
-        if column in drawn and words and len(real_list) <= MAX_REAL:
-            entry["chance_equal"] = len(real_set & words) / len(words)
+        if column in drawn and len(real_list) <= MAX_REAL:
+            entry["chance_equal"] = chance_equal(real_set, drawn[column])
         out[column] = entry
     return out
 
 
 MAX_SAMPLE = 5000  # values per column a validator checks
+
+
+def chance_equal(real: set, groups: list[tuple[float, set[str]]]) -> float:
+    """The share of generated values equal to a real value when each value is a uniformly drawn
+    word of a group chosen with its weight: sum over groups of weight x |real & words| / |words|."""
+    total = sum(w for w, words in groups if words)
+    if total == 0:
+        return 0.0
+    return sum(w * len(real & words) / len(words) for w, words in groups if words) / total
 
 
 def _validity(real: DataFrame, synthetic: DataFrame, c: str, real_distinct: list, vocabulary: str | None) -> dict:
@@ -110,7 +122,13 @@ def _validity(real: DataFrame, synthetic: DataFrame, c: str, real_distinct: list
         check = VALIDATORS[name]
 
     def sample(frame: DataFrame) -> list:
-        return [r[0] for r in frame.select(c).where(F.col(c).isNotNull()).limit(MAX_SAMPLE).collect()]
+        """About MAX_SAMPLE values spread over the whole table (not its first rows: files are
+        often sorted, airports by code, so their first rows are all American)."""
+        values = frame.select(c).where(F.col(c).isNotNull())
+        rows = values.count()
+        if rows > MAX_SAMPLE:
+            values = values.sample(withReplacement=False, fraction=min(1.0, 1.2 * MAX_SAMPLE / rows), seed=1)
+        return [r[0] for r in values.limit(MAX_SAMPLE).collect()]
 
     return {"type": name, "valid": pass_rate(sample(synthetic), check), "valid_real": pass_rate(sample(real), check)}
 
@@ -127,3 +145,13 @@ def allowed_words(columns: list, name: str) -> set[str]:
         groups = vocabulary_groups(vocabulary.name)
         words |= {w for g in vocabulary.groups for w in groups.get(g, ())}
     return words
+
+
+def drawn_groups(column) -> list[tuple[float, set[str]]]:
+    """[(weight, words)] of a pattern column drawn from a vocabulary: its groups by their share
+    when its format follows the row (follows.marginal), else its groups' words as one."""
+    groups = vocabulary_groups(column.vocabulary.name)
+    follows = getattr(column, "follows", None)
+    if follows is None:
+        return [(1.0, {w for g in column.vocabulary.groups for w in groups.get(g, ())})]
+    return [(share, set(groups.get(g, ()))) for share, g in zip(follows.marginal[1:], column.vocabulary.groups)]

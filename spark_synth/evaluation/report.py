@@ -18,7 +18,7 @@ from spark_synth.evaluation.distance import distance_to_closest_record
 from spark_synth.evaluation.html import render
 from spark_synth.evaluation.pairs import PairScore, column_pair_trends
 from spark_synth.evaluation.privacy import audit_model, exact_copies
-from spark_synth.evaluation.realism import allowed_words, string_realism
+from spark_synth.evaluation.realism import allowed_words, drawn_groups, string_realism
 from spark_synth.evaluation.shapes import ShapeScore, column_shapes_and_distributions
 from spark_synth.evaluation.utility import utility
 from spark_synth.io.progress import progress
@@ -119,7 +119,7 @@ def evaluate(real: DataFrame, synthetic: DataFrame, model: SynthModel | None = N
         by_name = {c.name: c for c in model.spec.columns} if model else {}
         typed = {a: by_name.get(real_name[a]) for a in strings}
         vocabularies = {a: c.vocabulary.name for a, c in typed.items() if getattr(c, "vocabulary", None)}
-        drawn = {a for a, c in typed.items() if isinstance(c, PatternColumn) and c.vocabulary is not None}
+        drawn = {a: drawn_groups(c) for a, c in typed.items() if isinstance(c, PatternColumn) and c.vocabulary is not None}
         realism = {real_name[c]: r for c, r in string_realism(real, synthetic, strings, allowed, vocabularies,
                                                               drawn).items()}
     useful = None

@@ -191,3 +191,13 @@ def test_a_large_rare_population_keeps_its_own_format(spark):
     out = generate(spark, model, 4000, seed=1).toPandas()["lid"]
     coded = out[out != ""]
     assert 0.4 < len(coded) / len(out) < 0.6 and coded.str.fullmatch(r"[0-9]{2}[A-Z]{2}").all()
+
+
+def test_a_large_rare_share_of_words_is_still_drawn_from_kept_values(spark):
+    """Rare values that are words (plot types), even many, are not drawn character by character:
+    that made near-miss typos. Only codes with shapes of their own take the pattern."""
+    words = ["Short-term Krat Exclosure", "Long-term Krat Exclosure", "Spectab exclosure", "Rodent Exclosure plot"]
+    frame = pd.DataFrame({"plot_type": ["Control"] * 40 + ["Rodent Exclosure"] * 30 + words * 3,
+                          "n": np.arange(82)})
+    column = next(c for c in fit(spark.createDataFrame(frame), table="plots").spec.columns if c.name == "plot_type")
+    assert column.other_probability > 0.1 and column.rare_source == "kept"

@@ -128,7 +128,7 @@ def _validity(real: DataFrame, synthetic: DataFrame, c: str, real_distinct: list
         rows = values.count()
         if rows > MAX_SAMPLE:
             values = values.sample(withReplacement=False, fraction=min(1.0, 1.2 * MAX_SAMPLE / rows), seed=1)
-        return [r[0] for r in values.limit(MAX_SAMPLE).collect()]
+        return [r[0] for r in values.limit(MAX_SAMPLE).collect()]  # bounded: MAX_SAMPLE
 
     return {"type": name, "valid": pass_rate(sample(synthetic), check), "valid_real": pass_rate(sample(real), check)}
 

@@ -314,6 +314,8 @@ def _final_categorical(column: CategoricalColumn, p: ColumnProfile, code_counts:
     if pattern is not None and kept and other > KEPT_MAX_RARE:
         pattern = without_kept(pattern, shape_n, {str(v): code_counts[i + 1] for v, i in zip(values, kept)},
                                options.min_count)
+        if pattern is not None and (pattern.text.probability if pattern.text else 0.0) > MAX_RARE_TEXT:
+            pattern = None  # words, not codes: drawn as text they come out as near-miss typos
     rare = rare_values_source(p, options, options.table, other, pattern is not None) if other > 0 else {}
     final = CategoricalColumn(kind=column.kind, name=column.name, spark_type=column.spark_type,
                               nullable=column.nullable, null_fraction=column.null_fraction,
@@ -326,6 +328,10 @@ def _final_categorical(column: CategoricalColumn, p: ColumnProfile, code_counts:
 # drawn from the kept values. A larger share is a population of its own (local ids next to a
 # blank for 45 % of airports) whose format matters: drawn from the pattern.
 KEPT_MAX_RARE = 0.05
+# ... unless those rare values are mostly free text (words: plot types, product names), which drawn
+# character by character come out as near-miss typos of real values: they are drawn from the kept
+# values then. Codes (ids, IATA codes) have shapes of their own.
+MAX_RARE_TEXT = 0.5
 
 
 def rare_values_source(p: ColumnProfile, options: FitOptions, table: str, other: float = 0.0,

@@ -114,6 +114,7 @@ def fit_table(df: DataFrame, options: FitOptions = FitOptions()) -> SynthModel:
             string_profiles.append(p)  # shapes for patterns and for categories' rare remainder
 
     stats = _joint_stats(frame, table, rows, copula_entries, [p.alias for p in string_profiles], options)
+    shape_counts = {p.name: stats.shape_counts[s] for s, p in enumerate(string_profiles)}
     for s, p in enumerate(string_profiles):
         pattern = build_pattern(stats.shape_counts[s], stats.char_counts[s], stats.prefix_counts[s],
                                 options.min_count, stats.length_counts[s], stats.text_char_counts[s])
@@ -131,9 +132,8 @@ def fit_table(df: DataFrame, options: FitOptions = FitOptions()) -> SynthModel:
     for j, name in enumerate(copula_names):
         column = columns[name]
         if isinstance(column, CategoricalColumn):
-            shape_n = stats.shape_counts[string_profiles.index(by_name[name])] if by_name[name] in string_profiles else {}
             columns[name], code_maps[j] = _final_categorical(column, by_name[name], stats.code_counts[j], options,
-                                                             shape_n)
+                                                             shape_counts.get(name, {}))
 
     # A categorical column whose every value turned out rare left the copula (it is a pattern now).
     keep = [j for j, n in enumerate(copula_names) if isinstance(columns[n], NumericColumn | CategoricalColumn)]

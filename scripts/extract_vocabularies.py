@@ -3,7 +3,7 @@ two well-kept libraries, once, at development time — generation never calls th
 
 - Faker (MIT, https://github.com/joke2k/faker): country names and ISO codes by continent
   (date_time provider), states/provinces/regions and their abbreviations by locale (address
-  providers), given and family names by locale (person providers);
+  providers), given and family names by locale and given names by gender (person providers);
 - tzdata (Apache-2.0, https://github.com/python/tzdata): the IANA time zone names, by area.
 
 The files are versioned with spark_synth (a model names its vocabulary, the plan carries the words),
@@ -83,6 +83,22 @@ def person_names() -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     return given, family
 
 
+def given_name_genders() -> dict[str, list[str]]:
+    """Given names by gender: a name in some locale's female list and in no locale's male list is
+    female (and the other way round); names on both sides ('Andrea') are in neither group."""
+    import faker.providers.person as person
+
+    sides: dict[str, set[str]] = {"female": set(), "male": set()}
+    for module in pkgutil.iter_modules(person.__path__):
+        provider = vars(importlib.import_module(f"faker.providers.person.{module.name}").Provider)
+        for gender in sides:
+            values = provider.get(f"first_names_{gender}")
+            if isinstance(values, tuple | list | dict):
+                sides[gender] |= {_repair(w) for w in values if isinstance(w, str)}
+    both = sides["female"] & sides["male"]
+    return {gender: sorted(words - both) for gender, words in sides.items()}
+
+
 def countries() -> dict[str, dict[str, list[str]]]:
     from faker.providers.date_time import Provider
 
@@ -110,7 +126,8 @@ def main() -> int:
     names, codes = subdivisions()
     given, family = person_names()
     vocabularies = {"subdivision_name": names, "subdivision_code": codes, "time_zone": time_zones(),
-                    "given_name": given, "family_name": family, **countries()}
+                    "given_name": given, "family_name": family, "given_name_gender": given_name_genders(),
+                    **countries()}
     OUT.mkdir(parents=True, exist_ok=True)
     sources = {"time_zone": f"tzdata {tzdata.__version__} (Apache-2.0)"}
     for name, groups in sorted(vocabularies.items()):

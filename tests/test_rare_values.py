@@ -153,7 +153,9 @@ def test_a_named_type_overrides_detection_and_bad_ones_say_why(spark):
         fit(df, kinds={"code": "time_zone"})
     with pytest.raises(InputDataError, match=r"'where'.*'given_name' fits 0.0% of its most frequent values"):
         fit(df, kinds={"where": "given_name"})
-    with pytest.raises(InputDataError, match=r"kind 'email' does not fit.*a type: time_zone"):
+    with pytest.raises(InputDataError, match=r"kind 'e-mail' does not fit.*a type: time_zone"):
+        fit(df, kinds={"where": "e-mail"})
+    with pytest.raises(InputDataError, match=r"'where': type 'email' fits 0.0% of its 62 most frequent"):
         fit(df, kinds={"where": "email"})
 
 

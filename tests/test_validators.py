@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from spark_synth.evaluation.validators import VALIDATORS, detect_type, iban, luhn, pass_rate
+from spark_synth.model.validators import VALIDATORS, detect_type, iban, luhn, pass_rate
 
 
 @pytest.mark.parametrize("name, good, bad", [

@@ -12,8 +12,8 @@ from collections.abc import Iterable
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from spark_synth.evaluation.validators import VALIDATORS, detect_type, pass_rate
-from spark_synth.model.vocabulary import vocabulary_groups, words_of
+from spark_synth.model.validators import VALIDATORS, detect_type, pass_rate
+from spark_synth.model.vocabulary import vocabulary_groups, words_of, words_of_label
 from spark_synth.names import quote
 
 
@@ -63,7 +63,7 @@ def string_realism(real: DataFrame, synthetic: DataFrame, columns: list[str],
     the driver never holds more than that.
 
     With a type — the column's public vocabulary (`vocabularies`: column -> vocabulary name) or the
-    first validator (evaluation/validators.py) most real values pass — `type`, `valid` (share of a
+    first validator (model/validators.py) most real values pass — `type`, `valid` (share of a
     sample of MAX_SAMPLE synthetic values its validator passes) and `valid_real` (the same on real
     values). For a column whose every value is drawn from its vocabulary's words (`drawn`: column
     -> [(weight, words of a group)]), `chance_equal`: the share equal to a real value that drawing
@@ -110,9 +110,12 @@ def chance_equal(real: set, groups: list[tuple[float, set[str]]]) -> float:
 
 
 def _validity(real: DataFrame, synthetic: DataFrame, c: str, real_distinct: list, vocabulary: str | None) -> dict:
-    """{type, valid, valid_real} for a column with a type, else {}: vocabulary membership, or the
-    first validator that TYPE_SHARE of the real distinct values pass."""
-    if vocabulary is not None:
+    """{type, valid, valid_real} for a column with a type, else {}: `vocabulary` is the type the
+    model stores (a vocabulary: membership; a validator type), else the first validator that
+    TYPE_SHARE of the real distinct values pass."""
+    if vocabulary in VALIDATORS:  # the type the model stores (fit/semantic.py)
+        name, check = vocabulary, VALIDATORS[vocabulary]
+    elif vocabulary is not None:
         words = words_of(vocabulary)
         name, check = vocabulary, words.__contains__
     else:
@@ -148,10 +151,13 @@ def allowed_words(columns: list, name: str) -> set[str]:
 
 
 def drawn_groups(column) -> list[tuple[float, set[str]]]:
-    """[(weight, words)] of a pattern column drawn from a vocabulary: its groups by their share
-    when its format follows the row (follows.marginal), else its groups' words as one."""
-    groups = vocabulary_groups(column.vocabulary.name)
+    """[(weight, words)] of a pattern column drawn from a vocabulary: its variants (groups, or
+    groups split by gender) by their share when its format follows the row (follows.marginal),
+    else its groups' words as one."""
+    vocabulary = column.vocabulary
     follows = getattr(column, "follows", None)
     if follows is None:
-        return [(1.0, {w for g in column.vocabulary.groups for w in groups.get(g, ())})]
-    return [(share, set(groups.get(g, ()))) for share, g in zip(follows.marginal[1:], column.vocabulary.groups)]
+        groups = vocabulary_groups(vocabulary.name)
+        return [(1.0, {w for g in vocabulary.groups for w in groups.get(g, ())})]
+    return [(share, set(words_of_label(vocabulary.name, label)))
+            for share, label in zip(follows.marginal[1:], vocabulary.labels)]

@@ -118,7 +118,8 @@ def evaluate(real: DataFrame, synthetic: DataFrame, model: SynthModel | None = N
         allowed = {alias_of: allowed_words(model.spec.columns, real_name[alias_of]) for alias_of in strings} if model else {}
         by_name = {c.name: c for c in model.spec.columns} if model else {}
         typed = {a: by_name.get(real_name[a]) for a in strings}
-        vocabularies = {a: c.vocabulary.name for a, c in typed.items() if getattr(c, "vocabulary", None)}
+        vocabularies = {a: c.vocabulary.name if getattr(c, "vocabulary", None) else c.semantic
+                        for a, c in typed.items() if getattr(c, "vocabulary", None) or getattr(c, "semantic", None)}
         drawn = {a: drawn_groups(c) for a, c in typed.items() if isinstance(c, PatternColumn) and c.vocabulary is not None}
         realism = {real_name[c]: r for c, r in string_realism(real, synthetic, strings, allowed, vocabularies,
                                                               drawn).items()}

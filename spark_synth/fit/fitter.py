@@ -20,12 +20,14 @@ from spark_synth.fit.dependence import (candidate_pairs, chow_liu_edges, conditi
                                         correlation_from_sums, mutual_information)
 from spark_synth.fit.joint import JointStats, collect_joint_stats, copula_spec, pair_is_counted
 from spark_synth.fit.kinds import choose_kind
+from spark_synth.fit.semantic import SEMANTIC_TYPES, split_type, validated_type
 from spark_synth.fit.patterns import build_pattern, without_kept
 from spark_synth.fit.profile import QUANTILE_GRID, ColumnProfile, profile_columns
 from spark_synth.fit.types import family, supported_fields
 from spark_synth.fit.block import choose_block, gaussian_like, orient_forest
 from spark_synth.fit.within import WithinEdge, eligible, within_quantiles
 from spark_synth.fit.formats import FormatInput, follow_formats
+from spark_synth.fit.emails import email_columns, fit_from_names, name_columns
 from spark_synth.model.formats import can_follow
 from spark_synth.io.progress import progress
 from spark_synth.model.io import SynthModel
@@ -35,7 +37,8 @@ from spark_synth.model.schema import (FORMAT_NAME, SCHEMA_VERSION, CategoricalCo
                                       PatternColumn, Privacy, QuantileFunction, SynthModelFile,
                                       TableInfo, UNIT_BY_FAMILY, UniqueColumn, Vocabulary)
 from spark_synth.model.types import from_unscaled
-from spark_synth.model.vocabulary import VOCABULARIES, detect_vocabulary, forced_vocabulary
+from spark_synth.model.validators import VALIDATORS
+from spark_synth.model.vocabulary import VOCABULARIES, detect_vocabulary, forced_vocabulary, is_gendered
 from spark_synth.names import alias, aliases, check_unique_names
 
 log = logging.getLogger(__name__)
@@ -144,6 +147,8 @@ def fit_table(df: DataFrame, options: FitOptions = FitOptions()) -> SynthModel:
         copula, dependencies = _joint_model(stats, copula_names, keep, code_maps, options, numeric, candidates)
         dependencies = _with_within(frame, table, dependencies, columns, by_name, options)
         _with_formats(frame, table, columns, by_name, copula, options)
+    _with_semantic_types(columns, profiles, options)
+    _with_emails_from_names(frame, table, columns, by_name, rows, options)
     spec = SynthModelFile(
         format=FORMAT_NAME, schema_version=SCHEMA_VERSION, created_by=f"spark_synth {__version__}",
         table=TableInfo(name=table, row_count=rows), privacy=Privacy(min_count=options.min_count),
@@ -349,24 +354,60 @@ def rare_values_source(p: ColumnProfile, options: FitOptions, table: str, other:
 def _pattern_vocabulary(p: ColumnProfile, options: FitOptions, table: str) -> Vocabulary | None:
     """A pattern column whose values come from a public vocabulary draws that vocabulary's words,
     unless the user asked for the pattern (kinds={col: "pattern"}: characters, as before)."""
-    return None if options.kinds.get(p.name) == "pattern" else _vocabulary_of(p, options, table)
+    if options.kinds.get(p.name) == "pattern":
+        return None
+    vocabulary = _vocabulary_of(p, options, table)
+    if vocabulary is not None and vocabulary.name == "given_name" and options.formats != "none" \
+            and is_gendered(p.top or []):  # the row's names may follow a gender column (pass 5)
+        vocabulary = vocabulary.model_copy(update={"by_gender": True})
+    return vocabulary
 
 
 MIN_FORCED_COVER = 0.1  # a type the user names must hold at least this share of the column's values
 
 
 def _vocabulary_of(p: ColumnProfile, options: FitOptions, table: str) -> Vocabulary | None:
-    forced = options.kinds.get(p.name)
+    forced, locales = split_type(options.kinds.get(p.name))
     if forced in VOCABULARIES:
         groups, covered = forced_vocabulary(forced, p.top or [], options.min_count)
         if covered < MIN_FORCED_COVER:
             raise InputDataError(
                 f"table {table}, column {p.name!r}: type {forced!r} fits {covered:.1%} of its most frequent "
                 f"values (at least {MIN_FORCED_COVER:.0%} needed); drop the override or choose another type "
-                f"({', '.join(VOCABULARIES)})")
-        return Vocabulary(name=forced, groups=groups)
+                f"({', '.join(SEMANTIC_TYPES)})")
+        return Vocabulary(name=forced, groups=locales or groups)
+    if forced in VALIDATORS:
+        return None
     found = detect_vocabulary(p.top or [], p.non_null, options.min_count, p.name)
     return None if found is None else Vocabulary(name=found[0], groups=found[1])
+
+
+def _with_semantic_types(columns: dict, profiles: list[ColumnProfile], options: FitOptions) -> None:
+    """A string column without a vocabulary gets the validator type its frequent values pass (or
+    the one the user named): `semantic` in the model, for the evaluation's validity checks."""
+    for p in profiles:
+        column = columns[p.name]
+        if p.family != "string" or getattr(column, "vocabulary", None) is not None \
+                or not isinstance(column, PatternColumn | UniqueColumn | CategoricalColumn):
+            continue
+        semantic = validated_type(p, options.kinds.get(p.name), options.table)
+        if semantic is not None:
+            columns[p.name] = column.model_copy(update={"semantic": semantic})
+
+
+def _with_emails_from_names(frame: DataFrame, table: str, columns: dict, by_name: dict[str, ColumnProfile],
+                            rows: int, options: FitOptions) -> None:
+    """Pass 6 (fit/emails.py): e-mail columns made from the row's names get `from_names`."""
+    given, family = name_columns(columns)
+    emails = [n for n in email_columns(columns) if options.kinds.get(n) != "pattern"]
+    if not emails or (given is None and family is None) or options.formats == "none":
+        return
+    with progress(frame.sparkSession, f"fit {table}: pass 6 (e-mails of {len(emails)} columns against names)"):
+        for name in emails:
+            names = {role: (n, by_name[n].alias) if n else None for role, n in (("given", given), ("family", family))}
+            built = fit_from_names(frame, by_name[name].alias, names, rows, options.min_count)
+            if built is not None:
+                columns[name] = columns[name].model_copy(update={"from_names": built})
 
 
 def _joint_model(stats: JointStats, names: list[str], keep: list[int], code_maps: dict[int, np.ndarray],

@@ -6,8 +6,8 @@ phone format and a Belgian person a US state. Here each row's format code (model
 computed in Spark — translate() maps characters to their classes exactly as fit/patterns.classify
 does; a vocabulary word is looked up in a word -> group map (a literal, folded once) — and
 counted against every copula column in one bounded pass (fit/joint.py). The copula column with
-the most mutual information (bias-corrected) becomes the format's parent when it clears the
-tree's threshold; its conditional table keeps only cells seen at least min_count times.
+the most mutual information (bias-corrected, over the cells seen at least min_count times: the
+only ones the model may keep) becomes the format's parent when it clears the tree's threshold.
 
 Rows whose value has no code of its own (a rare shape when the column has no text model, a word
 outside the column's groups or in several of them) are spread over their parent code's kept
@@ -86,7 +86,10 @@ def follow_formats(frame: DataFrame, patterns: dict[str, tuple[str, FormatColumn
         marginal = _marginal(stats.code_counts[at], codes, min_count)
         best = None
         for (j, k), table in stats.pair_counts.items():
-            mi = mutual_information({ab: n for ab, n in table.items() if ab[1] < codes}) if k == at else 0.0
+            # Judged on the cells the model may keep (>= min_count): on 100 rows a birth date's 30
+            # bins against six name groups look informative by noise alone, then keep no cell.
+            kept = {ab: n for ab, n in table.items() if ab[1] < codes and n >= min_count}
+            mi = mutual_information(kept) if k == at else 0.0
             if mi >= min_mi and (best is None or mi > best[0]):
                 best = (mi, j, table)
         if best is None or marginal is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from spark_synth.errors import InputDataError
 from spark_synth.fit.profile import ColumnProfile
-from spark_synth.model.vocabulary import VOCABULARIES
+from spark_synth.fit.semantic import SEMANTIC_TYPES, check_override, is_semantic, split_type
 
 KINDS_BY_FAMILY: dict[str, set[str]] = {
     "integral": {"integer", "continuous", "categorical", "id", "unique", "constant"},
@@ -34,15 +34,16 @@ def choose_kind(p: ColumnProfile, table: str, min_count: int, max_categories: in
     if p.non_null == 0:
         return "null"
     check_values(p, table)
-    if override in VOCABULARIES:  # a semantic type: the kind is chosen as usual, the words follow it
+    if is_semantic(override):  # a semantic type: the kind is chosen as usual, the type follows it
         if p.family != "string":
-            raise InputDataError(f"table {table}, column {p.name!r}: type {override!r} needs a string column, "
-                                 f"the column is {p.family}")
+            raise InputDataError(f"table {table}, column {p.name!r}: type {split_type(override)[0]!r} needs a "
+                                 f"string column, the column is {p.family}")
+        check_override(p.name, override, table)
         override = None
     if override is not None:
         allowed = KINDS_BY_FAMILY[p.family]
         if override not in allowed:
-            types = f" or, for strings, a type: {', '.join(VOCABULARIES)}" if p.family == "string" else ""
+            types = f" or, for strings, a type: {', '.join(SEMANTIC_TYPES)}" if p.family == "string" else ""
             raise InputDataError(
                 f"table {table}, column {p.name!r}: kind {override!r} does not fit its type "
                 f"({p.family}); choose one of {sorted(allowed)}{types}")

@@ -47,7 +47,12 @@ Columns outside the copula use draw 0 of their own stream for the null flag
   in the shape's alphabets. Distinct rows give distinct j, hence distinct strings. A unique
   column without shapes ("text") draws free text like a pattern, then writes j in mixed radix
   over its last `digits` characters in `alphabet` (padding short texts with alphabet[0]).
-ENGINE_VERSION changes whenever the same plan would give different rows.
+- "compose": an e-mail built from the row's written name columns (model `from_names`), after
+  every other column: template, prefix lengths, digits and domain from draws 2-6 and 7+ (a unique
+  column: the row's scramble in `unique_width` digits instead), the column's own pattern for
+  the other rows (docs/plan.md §8).
+ENGINE_VERSION changes whenever the same plan would give different rows (or a new field would
+be ignored by an older engine: v8 added "compose").
 """
 
 from __future__ import annotations
@@ -68,10 +73,10 @@ from spark_synth.model.marginals import UniformScale, rounding_step
 from spark_synth.model.schema import (CLASS_CHARS, CategoricalColumn, ConstantColumn, IdColumn,
                                       NullColumn, NumericColumn, PatternColumn, PatternModel, UniqueColumn,
                                       Vocabulary)
-from spark_synth.model.vocabulary import MAX_WORDS, rare_words
+from spark_synth.model.vocabulary import MAX_WORDS, rare_words, words_of_label
 from spark_synth.seeding import stream_key
 
-ENGINE_VERSION = 7
+ENGINE_VERSION = 8
 log = logging.getLogger(__name__)
 _INDEPENDENT_SOURCES = {NullColumn: "null", PatternColumn: "pattern", ConstantColumn: "constant", IdColumn: "id",
                         UniqueColumn: "unique"}
@@ -108,13 +113,16 @@ def compile_plan(model: SynthModel, rows: int, driven: dict[str, dict[str, int]]
         raise ValueError(f"key programs for {unknown}, which are not columns of the model")
     copula_names = [n for n in copula_names if n in driven] + [n for n in copula_names if n not in driven]
     position = {c.name: i for i, c in enumerate(model.columns)}
-    following = [c for c in model.columns if _follows(c, rows) and c.name not in (keys or {})]
+    following = [c for c in model.columns if _follows(c, rows) and c.name not in (keys or {})
+                 and getattr(c, "from_names", None) is None]
     plan = {
         "engine_version": ENGINE_VERSION,
         "schema": output_schema(model).json(),
         "copula": _copula(model, copula_names, position, driven, following),
         "columns": [{**(_following_column(c, rows) if c in following else _column(c, c.name in copula_names, rows)),
-                     "key_program": (keys or {}).get(c.name)} for c in model.columns],
+                     "key_program": (keys or {}).get(c.name),
+                     "compose": _compose(c, position, rows) if c.name not in (keys or {}) else None}
+                    for c in model.columns],
     }
     return json.dumps(plan, separators=(",", ":"), allow_nan=False)
 
@@ -236,7 +244,11 @@ def _column(column, in_copula: bool, rows: int) -> dict:
     if source is None:
         raise TypeError(f"column {column.name!r} of kind {column.kind!r} must be sampled by the copula")
     out["source"] = source
-    if isinstance(column, PatternColumn) and column.vocabulary is not None:
+    if getattr(column, "from_names", None) is not None:  # built from the row's names (§9); rest: its pattern
+        out["source"] = "compose"
+        if isinstance(column, PatternColumn):
+            out["pattern"] = compile_pattern(column.pattern)
+    elif isinstance(column, PatternColumn) and column.vocabulary is not None:
         out["pattern"] = compile_words(*public_words(column.vocabulary, []))
     elif isinstance(column, PatternColumn):
         out["pattern"] = compile_pattern(column.pattern)
@@ -269,10 +281,9 @@ def format_variants(column: PatternColumn | UniqueColumn, rows: int) -> list[dic
                                               "alphabets": [[ord(c) for c in a] for a in room.alphabets]}})
         return variants
     if column.vocabulary is not None:
-        groups = column.vocabulary.groups
-        budget = max(MAX_WORDS // len(groups), 1)
-        return [compile_words(*public_words(column.vocabulary.model_copy(update={"groups": [g]}), [], budget))
-                for g in groups]
+        labels = column.vocabulary.labels
+        budget = max(MAX_WORDS // len(labels), 1)
+        return [compile_words(*label_words(column.vocabulary.name, label, budget)) for label in labels]
     pattern = column.pattern
     variants = [compile_pattern(PatternModel(shapes=[shape.model_copy(update={"probability": 1.0})]))
                 for shape in pattern.shapes]
@@ -297,6 +308,32 @@ def _follows(column, rows: int) -> bool:
                         f"{widened(short)[0].capacity:,}", f"{rows:,}")
             return False
     return True
+
+
+def _compose(column, position: dict[str, int], rows: int) -> dict | None:
+    """An e-mail built from the row's names (model EmailFromNames; docs/plan.md §9), or None. A
+    unique column builds every row and ends it with the row's number over 10^unique_width."""
+    built = getattr(column, "from_names", None)
+    if built is None:
+        return None
+    unique = isinstance(column, UniqueColumn)
+
+    def table(shares: dict[str, float], as_int: bool) -> tuple[list, list[float]]:
+        return [int(k) if as_int else k for k in shares], _cumulative(list(shares.values()))
+
+    out: dict = {"given": position[built.given] if built.given else -1,
+                 "family": position[built.family] if built.family else -1,
+                 "built_share": 1.0 if unique else built.share,
+                 "unique_width": max(UNIQUE_MIN_DIGITS, len(str(max(rows - 1, 0)))) if unique else 0}
+    for field, as_int in (("templates", False), ("given_prefix", True), ("family_prefix", True), ("digits", True),
+                          ("domains", False)):
+        values, cumulative = table(getattr(built, field), as_int)
+        out[field] = values
+        out[{"templates": "template", "domains": "domain"}.get(field, field) + "_cumulative"] = cumulative
+    return out
+
+
+UNIQUE_MIN_DIGITS = 2  # a unique e-mail's number has at least this many digits
 
 
 def _numeric(column: NumericColumn) -> dict:
@@ -396,6 +433,16 @@ def rare_draw(column: CategoricalColumn) -> tuple[list[str], list[float]]:
 def public_words(vocabulary: Vocabulary, kept: list[str], limit: int = MAX_WORDS) -> tuple[list[str], list[float]]:
     """The words of a vocabulary's groups that are not kept values, equally likely (at most `limit`)."""
     words = rare_words(vocabulary.name, vocabulary.groups, kept, limit)
+    return words, [1.0] * len(words)
+
+
+def label_words(vocabulary: str, label: str, limit: int) -> tuple[list[str], list[float]]:
+    """The words of one variant of a vocabulary column (a group, or a group's names of one
+    gender), sorted, equally likely, at most `limit` (evenly spaced), at least one: a variant
+    without words of its own draws its group's."""
+    words = sorted(words_of_label(vocabulary, label)) or sorted(words_of_label(vocabulary, label.split("/")[0]))
+    if len(words) > limit:
+        words = [words[i * len(words) // limit] for i in range(limit)]
     return words, [1.0] * len(words)
 
 

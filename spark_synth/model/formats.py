@@ -13,13 +13,13 @@ from __future__ import annotations
 from spark_synth.model.schema import CategoricalColumn, PatternColumn, UniqueColumn
 
 FormatColumn = PatternColumn | UniqueColumn
-from spark_synth.model.vocabulary import vocabulary_groups
+from spark_synth.model.vocabulary import words_of_label
 
 
 def format_labels(column: FormatColumn) -> list[str]:
     """Labels of codes 1..V: shape templates or vocabulary group names (not the text model's code)."""
     if _vocabulary(column) is not None:
-        return list(column.vocabulary.groups)
+        return column.vocabulary.labels
     return [s.shape for s in column.pattern.shapes]
 
 
@@ -70,8 +70,8 @@ def default_marginal(column: FormatColumn) -> list[float]:
     """P(code) from the column alone: null, then the shapes' and text's shares, or equal groups."""
     null = column.null_fraction
     if _vocabulary(column) is not None:
-        groups = len(column.vocabulary.groups)
-        return [null] + [(1.0 - null) / groups] * groups
+        labels = len(column.vocabulary.labels)
+        return [null] + [(1.0 - null) / labels] * labels
     shares = [s.probability for s in column.pattern.shapes] + \
              ([column.pattern.text.probability] if has_text_code(column) else [])
     total = sum(shares)
@@ -79,13 +79,13 @@ def default_marginal(column: FormatColumn) -> list[float]:
 
 
 def group_of_word(column: FormatColumn) -> dict[str, str]:
-    """word -> the one group of the column's vocabulary it belongs to; words in several of the
-    column's groups ('Anna') are left out: they do not tell which group a row came from."""
-    groups = vocabulary_groups(column.vocabulary.name)
+    """word -> the one variant label of the column's vocabulary it belongs to (its group, or
+    "group/gender"); words in several of the column's groups ('Anna'), or of no single gender
+    when the column is split by gender, are left out: they do not tell the row's variant."""
     owner: dict[str, str | None] = {}
-    for group in column.vocabulary.groups:
-        for word in groups.get(group, ()):
-            owner[word] = group if word not in owner else None
+    for label in column.vocabulary.labels:
+        for word in words_of_label(column.vocabulary.name, label):
+            owner[word] = label if word not in owner else None
     return {w: g for w, g in owner.items() if g is not None}
 
 

@@ -7,6 +7,7 @@ file is reported with its field path instead of producing silently wrong data.
 from __future__ import annotations
 
 import math
+import re
 from typing import Annotated, Literal, Union
 
 from decimal import Decimal, InvalidOperation
@@ -15,7 +16,8 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, model_validator
 
 from spark_synth.model.types import SparkType, from_unscaled, parse_spark_type, to_unscaled
-from spark_synth.model.vocabulary import VOCABULARIES
+from spark_synth.model.validators import VALIDATORS
+from spark_synth.model.vocabulary import GENDERS, VOCABULARIES
 
 FORMAT_NAME = "spark_synth.model"
 SCHEMA_VERSION = 2
@@ -118,10 +120,21 @@ class ColumnBase(Strict):
     spark_type: str = Field(description="Spark DataType as JSON, restores the source schema")
     nullable: bool = True
     null_fraction: Probability = 0.0
+    # A string column's semantic type checked by a validator (model/validators.py: email, phone,
+    # uuid, ...); a type that is a public vocabulary is `vocabulary.name` instead. Only the name of
+    # the type is stored, never a value.
+    semantic: str | None = None
 
     @property
     def type(self) -> SparkType:
         return parse_spark_type(self.spark_type)
+
+    @field_validator("semantic")
+    @classmethod
+    def _known_semantic(cls, name: str | None) -> str | None:
+        if name is not None and name not in VALIDATORS:
+            raise ValueError(f"unknown semantic type {name!r}; known: {', '.join(VALIDATORS)}")
+        return name
 
     @model_validator(mode="after")
     def _type_and_nulls(self) -> "ColumnBase":
@@ -130,6 +143,8 @@ class ColumnBase(Strict):
         if kind is not None and kind not in KINDS_BY_FAMILY[family]:
             raise ValueError(f"kind {kind!r} cannot generate a {family} column ({self.spark_type}); "
                              f"use one of {sorted(KINDS_BY_FAMILY[family])}")
+        if self.semantic is not None and family != "string":
+            raise ValueError(f"semantic type {self.semantic!r} needs a string column, not {family}")
         if not self.nullable and self.null_fraction > 0:
             raise ValueError(f"nullable is false but null_fraction is {self.null_fraction}: a non-nullable "
                              "column cannot hold nulls; set null_fraction to 0 or nullable to true")
@@ -256,6 +271,9 @@ class Vocabulary(Strict):
 
     name: str
     groups: list[str] = Field(min_length=1)
+    # Given names whose real values tell a gender: each group is split into its female and male
+    # names (model/vocabulary.py GENDERS), so the row's variant can follow a gender column.
+    by_gender: bool | None = None
 
     @field_validator("name")
     @classmethod
@@ -263,6 +281,20 @@ class Vocabulary(Strict):
         if name not in VOCABULARIES:
             raise ValueError(f"unknown vocabulary {name!r}; known: {', '.join(VOCABULARIES)}")
         return name
+
+    @model_validator(mode="after")
+    def _gendered(self) -> "Vocabulary":
+        if self.by_gender and self.name != "given_name":
+            raise ValueError(f"by_gender applies to given_name, not {self.name!r}")
+        return self
+
+    @property
+    def labels(self) -> list[str]:
+        """The variants a row's word comes from: the groups, or each group's female and male
+        names ("de_DE/female", "de_DE/male")."""
+        if not self.by_gender:
+            return list(self.groups)
+        return [f"{g}/{gender}" for g in self.groups for gender in GENDERS]
 
 
 class CategoricalColumn(ColumnBase):
@@ -330,6 +362,68 @@ class FormatDependency(Strict):
         return marginal
 
 
+# An e-mail's local part from the row's names: a name part (given: G full, g initial, P prefix;
+# family: F, f, Q), a separator, another part — given first or family first — e.g. "G.F", "gF", "P_F".
+NAME_TEMPLATE = r"^(?:[GgP](?:[._-]?[FfQ])?|[FfQ](?:[._-]?[GgP])?)$"
+
+
+def _check_lengths(shares: dict[str, float], what: str) -> dict[str, float]:
+    if any(not k.isdigit() for k in shares):
+        raise ValueError(f"{what}: keys must be whole numbers written as strings")
+    _check_distribution(list(shares.values()), what)
+    return shares
+
+
+class EmailFromNames(Strict):
+    """E-mails built from the row's own (generated) names, as the real ones were: `templates`
+    are the local-part formats seen at least `min_count` times with their shares, `given_prefix` /
+    `family_prefix` the lengths of a P / Q part, `digits` how many digits end the local part,
+    `domains` the domains seen at least `min_count` times ({"example.com": 1} when none was).
+    `share` of the non-null rows are built so; the rest keep the column's own pattern (a unique
+    column builds every row, with a number that keeps it unique; generate/plan.py)."""
+
+    given: str | None = None
+    family: str | None = None
+    share: Probability
+    templates: dict[str, Probability] = Field(min_length=1)
+    given_prefix: dict[str, Probability] = Field(min_length=1)
+    family_prefix: dict[str, Probability] = Field(min_length=1)
+    digits: dict[str, Probability] = Field(min_length=1)
+    domains: dict[str, Probability] = Field(min_length=1)
+
+    @field_validator("templates")
+    @classmethod
+    def _templates(cls, templates: dict[str, float]) -> dict[str, float]:
+        bad = [t for t in templates if not re.match(NAME_TEMPLATE, t)]
+        if bad:
+            raise ValueError(f"templates {bad} are not name formats (e.g. 'G.F', 'gF', 'P_F', 'F')")
+        _check_distribution(list(templates.values()), "templates")
+        return templates
+
+    @field_validator("given_prefix", "family_prefix", "digits")
+    @classmethod
+    def _lengths(cls, shares: dict[str, float], info) -> dict[str, float]:
+        return _check_lengths(shares, info.field_name)
+
+    @field_validator("domains")
+    @classmethod
+    def _domains(cls, domains: dict[str, float]) -> dict[str, float]:
+        if any(not d or "@" in d or any(c.isspace() for c in d) for d in domains):
+            raise ValueError("domains must be non-empty, without '@' or spaces")
+        _check_distribution(list(domains.values()), "domains")
+        return domains
+
+    @model_validator(mode="after")
+    def _names(self) -> "EmailFromNames":
+        if self.given is None and self.family is None:
+            raise ValueError("an e-mail built from names needs a given or a family name column")
+        for template in self.templates:
+            if (self.given is None and re.search("[GgP]", template)) or \
+                    (self.family is None and re.search("[FfQ]", template)):
+                raise ValueError(f"template {template!r} uses a name column the model does not name")
+        return self
+
+
 class PatternColumn(ColumnBase):
     """High-cardinality strings: only their learned shape is kept, never a value. With a
     `vocabulary` (their values came from a public one), the values are that vocabulary's words.
@@ -340,13 +434,14 @@ class PatternColumn(ColumnBase):
     pattern: PatternModel
     vocabulary: Vocabulary | None = None
     follows: FormatDependency | None = None
+    from_names: EmailFromNames | None = None
 
     @model_validator(mode="after")
     def _format_codes(self) -> "PatternColumn":
         if self.follows is None:
             return self
         if self.vocabulary is not None:
-            codes = 1 + len(self.vocabulary.groups)
+            codes = 1 + len(self.vocabulary.labels)
         else:
             codes = 1 + len(self.pattern.shapes) + (1 if self.pattern.text is not None else 0)
         _check_follows(self.follows, codes)
@@ -396,6 +491,7 @@ class UniqueColumn(ColumnBase):
     # The row's shape follows a copula column (codes 0 null, 1..S the shapes; rows of the text
     # model are counted with the shapes); values stay unique inside each shape (generate/plan.py).
     follows: FormatDependency | None = None
+    from_names: EmailFromNames | None = None
 
     @model_validator(mode="after")
     def _fields(self) -> "UniqueColumn":
@@ -562,7 +658,24 @@ class SynthModelFile(Strict):
             follows = getattr(column, "follows", None)
             if follows is not None and follows.parent not in in_copula:
                 raise ValueError(f"column {column.name!r} follows {follows.parent!r}, which is not a copula column")
+            _check_from_names(column, {c.name: c for c in self.columns})
         return self
+
+
+def _check_from_names(column, by_name: dict) -> None:
+    """An e-mail built from names reads string columns of the same table, and is itself one."""
+    built = getattr(column, "from_names", None)
+    if built is None:
+        return
+    if column.type.family != "string":
+        raise ValueError(f"column {column.name!r}: from_names needs a string column")
+    for name in (built.given, built.family):
+        if name is None:
+            continue
+        other = by_name.get(name)
+        if other is None or other.type.family != "string" or name == column.name:
+            raise ValueError(f"column {column.name!r}: from_names reads {name!r}, which is not another string "
+                             "column of the table")
 
 
 def _check_within(dep: Dependency, child: ColumnModel) -> None:

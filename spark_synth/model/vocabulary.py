@@ -38,6 +38,8 @@ HINTS = {
     "country_name": r"country|nation", "country_alpha2": r"country|nation", "country_alpha3": r"country|nation",
     "subdivision_name": r"state|prov|region|subd|county", "subdivision_code": r"state|prov|region|subd|county",
 }
+GENDERS = ("female", "male")  # given_name_gender.json's groups
+MIN_GENDERED = 0.5  # share of a given-name column's counted rows whose name has one gender
 MIN_SEEN = 0.5  # the counted (most frequent) values must hold this share of the non-null rows
 MIN_MATCHED = 3  # kept values found in it: two matches could be chance ("CA", "DE")
 
@@ -49,6 +51,31 @@ def vocabulary_groups(name: str) -> dict[str, tuple[str, ...]]:
         raise ValueError(f"unknown vocabulary {name!r}; known: {', '.join(VOCABULARIES)}")
     text = (resources.files("spark_synth.model") / "vocabularies" / f"{name}.json").read_text(encoding="utf-8")
     return {group: tuple(words) for group, words in json.loads(text)["groups"].items()}
+
+
+@cache
+def gender_of_word() -> dict[str, str]:
+    """Given name -> "female" or "male", for names that are on one side only in every locale
+    (given_name_gender.json, from Faker's gendered lists; 'Andrea' is on neither)."""
+    text = (resources.files("spark_synth.model") / "vocabularies" / "given_name_gender.json").read_text(encoding="utf-8")
+    return {w: gender for gender, words in json.loads(text)["groups"].items() for w in words}
+
+
+def is_gendered(counts: list[tuple[object, int]]) -> bool:
+    """Whether a given-name column's counted values mostly tell a gender (MIN_GENDERED of rows)."""
+    genders = gender_of_word()
+    seen = sum(n for v, n in counts if isinstance(v, str))
+    return seen > 0 and sum(n for v, n in counts if isinstance(v, str) and v in genders) >= MIN_GENDERED * seen
+
+
+def words_of_label(name: str, label: str) -> tuple[str, ...]:
+    """The words of one variant label of a vocabulary column (a group, or "group/gender")."""
+    group, _, gender = label.partition("/")
+    words = vocabulary_groups(name).get(group, ())
+    if not gender:
+        return words
+    genders = gender_of_word()
+    return tuple(w for w in words if genders.get(w) == gender)
 
 
 @cache

@@ -13,7 +13,7 @@ import org.apache.spark.sql.types.StructType;
  * statistics. Parsed once per task from the JSON text carried in the scan options.
  */
 final class Plan {
-    static final int ENGINE_VERSION = 7;
+    static final int ENGINE_VERSION = 8;
     static final double U_MAX = 1.0 - 1e-12;
 
     final StructType schema;
@@ -93,6 +93,8 @@ final class Plan {
         long idStep;
         /** Unique columns: the plan's description, made a bijection per seed by UniqueKeys. */
         JsonNode unique;
+        /** E-mails built from the row's names (source "compose"), else null. */
+        Compose compose;
         /** Key columns of relational tables: the program Keys runs (the copula still draws the column for its children). */
         JsonNode keyProgram;
     }
@@ -304,6 +306,10 @@ final class Plan {
         JsonNode unique = n.get("unique");
         if (unique != null && !unique.isNull()) {
             c.unique = unique;
+        }
+        JsonNode compose = n.get("compose");
+        if (compose != null && !compose.isNull()) {
+            c.compose = new Compose(compose);
         }
         JsonNode program = n.get("key_program");
         if (program != null && !program.isNull()) {

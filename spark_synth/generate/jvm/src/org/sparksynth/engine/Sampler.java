@@ -39,6 +39,8 @@ final class Sampler {
     private final Keys.Column[] keys;
     /** Per variable: {a^-1, b, n} of the permutation that drives it, else null. */
     private final long[][] drivenBy;
+    /** Per column: an e-mail built from the row's names, with this sampler's own cache, else null. */
+    private final Compose[] composed;
 
     Sampler(Plan plan, long seed, int capacity) {
         this.plan = plan;
@@ -83,6 +85,12 @@ final class Sampler {
                 keys[c] = new Keys.Column(plan.columns[c].keyProgram, seed, plan.columns[c].output);
             }
         }
+        composed = new Compose[plan.columns.length];
+        for (int c = 0; c < plan.columns.length; c++) {
+            if (plan.columns[c].compose != null) {
+                composed[c] = new Compose(plan.columns[c].compose);
+            }
+        }
         drivenBy = new long[d][];
         for (Plan.Variable v : plan.order) {
             if (v.driven) {
@@ -117,8 +125,13 @@ final class Sampler {
             Plan.ColumnSpec spec = plan.columns[c];
             if (keys[c] != null) {
                 keys[c].fill(vectors[c], spec.output, first, n);
-            } else if (!"copula".equals(spec.source)) {
+            } else if (composed[c] == null && !"copula".equals(spec.source)) {
                 independent(spec, streams[c], uniques[c], vectors[c], first, n);
+            }
+        }
+        for (int c = 0; c < plan.columns.length; c++) { // last: they read the row's other columns
+            if (composed[c] != null) {
+                composed[c].fill(plan.columns[c], streams[c], vectors, vectors[c], first, n);
             }
         }
     }

@@ -102,3 +102,30 @@ def test_model_file_refuses_an_unknown_semantic_type():
         SynthModelFile.model_validate({"format": "spark_synth.model", "schema_version": 2, "created_by": "t",
                                        "table": {"name": "t", "row_count": 1}, "privacy": {"min_count": 5},
                                        "columns": [column]})
+
+
+def test_given_names_follow_a_gender_column_when_the_real_names_do(spark):
+    """Item 3: a given-name column whose names tell a gender is split by gender; when a gender
+    column carries that information, the row's name is drawn from its gender's names."""
+    from spark_synth import generate
+    from spark_synth.model.vocabulary import gender_of_word
+
+    genders = gender_of_word()
+    names = sorted(w for w in vocabulary_groups("given_name")["en_US"] if w in genders)
+    rng = np.random.default_rng(8)
+    sex = rng.choice(["F", "M"], 600)
+    pools = {"F": [w for w in names if genders[w] == "female"], "M": [w for w in names if genders[w] == "male"]}
+    real = pd.DataFrame({"first": [str(rng.choice(pools[s])) for s in sex], "sex": sex,
+                         "age": rng.integers(18, 90, 600)})
+    model = fit(spark.createDataFrame(real), table="people")
+    column = model.column("first")
+    assert column.vocabulary.by_gender and column.follows.parent == "sex"
+    out = generate(spark, model, 5000, seed=4).toPandas()
+    told = out["first"].map(genders)
+    assert told.notna().all()
+    assert (told == out["sex"].map({"F": "female", "M": "male"})).mean() == 1.0
+    plain = fit(spark.createDataFrame(real), table="people", formats="none").column("first")
+    assert not plain.vocabulary.by_gender and plain.follows is None
+    with pytest.raises(ValueError, match="by_gender applies to given_name, not 'family_name'"):
+        from spark_synth.model.schema import Vocabulary
+        Vocabulary(name="family_name", groups=["en_US"], by_gender=True)

@@ -42,7 +42,7 @@ def can_follow(column: FormatColumn) -> bool:
                                              or not all(s.shape for s in column.pattern.shapes)):
         return False
     if _vocabulary(column) is not None:
-        return len(column.vocabulary.groups) >= 2 or column.null_fraction > 0
+        return len(column.vocabulary.labels) >= 2 or column.null_fraction > 0
     masses = [column.null_fraction] + [s.probability for s in column.pattern.shapes] + \
              ([column.pattern.text.probability] if column.pattern.text else [])
     return sum(1 for m in masses if m > 0) >= 2

@@ -3,8 +3,6 @@ package org.sparksynth.engine;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;
 import java.text.Normalizer;
-import java.util.HashMap;
-import java.util.Map;
 import org.apache.spark.sql.execution.vectorized.WritableColumnVector;
 import org.apache.spark.unsafe.types.UTF8String;
 
@@ -18,7 +16,8 @@ import org.apache.spark.unsafe.types.UTF8String;
  */
 final class Compose {
     static final int FALLBACK_DRAW = 16;
-    private static final int CACHE_LIMIT = 1 << 16;
+    private static final int CACHE_BITS = 14;
+    private static final int CACHE_SLOTS = 1 << CACHE_BITS;
 
     final int given;
     final int family;
@@ -35,8 +34,16 @@ final class Compose {
     private final double[] domainCumulative;
     private final int uniqueWidth;
     private final long uniqueCapacity;
-    /** Folded spellings of the names seen by this task's sampler (names repeat: vocabulary words). */
-    private final Map<String, String> folded = new HashMap<>();
+    /**
+     * Folded spellings (ASCII bytes) of names this task's sampler has seen, by the name's hash
+     * (a slot keeps its last name): names repeat (vocabulary words), folding is the slow part.
+     */
+    private final UTF8String[] cachedNames = new UTF8String[CACHE_SLOTS];
+    private final byte[][] cachedFolds = new byte[CACHE_SLOTS][];
+    private final byte[][] sourceKeys = new byte[CACHE_SLOTS][];
+    private final byte[][] sourceFolds = new byte[CACHE_SLOTS][];
+    private final byte[][] domainBytes;
+    private byte[] buffer = new byte[64];
 
     Compose(JsonNode node) {
         given = node.get("given").asInt();
@@ -53,6 +60,7 @@ final class Compose {
         domains = strings(node.get("domains"));
         domainCumulative = Json.doubles(node.get("domain_cumulative"));
         uniqueWidth = node.get("unique_width").asInt();
+        domainBytes = utf8(domains);
         long capacity = 1;
         for (int i = 0; i < uniqueWidth; i++) {
             capacity *= 10;
@@ -85,85 +93,131 @@ final class Compose {
         domainCumulative = plan.domainCumulative;
         uniqueWidth = plan.uniqueWidth;
         uniqueCapacity = plan.uniqueCapacity;
+        domainBytes = plan.domainBytes;
     }
 
-    void fill(Plan.ColumnSpec c, long stream, WritableColumnVector[] vectors, WritableColumnVector out,
-              long first, int n) {
-        long key = Rng.mix(Rng.mix(stream ^ UniqueKeys.UNIQUE_SALT) + 1);
-        StringBuilder local = new StringBuilder(48);
-        for (int r = 0; r < n; r++) {
-            long row = first + r;
-            if (c.nullFraction > 0 && Rng.uniform(Rng.bits(stream, row)) < c.nullFraction) {
-                out.putNull(r);
-                continue;
-            }
-            if (uniqueWidth == 0 && c.pattern != null && Rng.uniform(Rng.bits(stream, row, 1)) >= builtShare) {
-                out.putByteArray(r, c.pattern.draw(stream, row, FALLBACK_DRAW));
-                continue;
-            }
-            String template = templates[GuideTable.pick(templateCumulative, Rng.uniform(Rng.bits(stream, row, 2)))];
-            int gp = givenPrefix[GuideTable.pick(givenPrefixCumulative, Rng.uniform(Rng.bits(stream, row, 3)))];
-            int fp = familyPrefix[GuideTable.pick(familyPrefixCumulative, Rng.uniform(Rng.bits(stream, row, 4)))];
-            local.setLength(0);
-            build(local, template, name(vectors, given, r), name(vectors, family, r), gp, fp);
-            if (uniqueWidth > 0) {
-                String number = Long.toString(UniqueKeys.scramble(row, uniqueCapacity, key));
-                for (int i = number.length(); i < uniqueWidth; i++) {
-                    local.append('0');
-                }
-                local.append(number);
-            } else {
-                int count = digits[GuideTable.pick(digitsCumulative, Rng.uniform(Rng.bits(stream, row, 5)))];
-                for (int i = 0; i < count; i++) {
-                    local.append((char) ('0' + (int) (Rng.uniform(Rng.bits(stream, row, 7 + i)) * 10)));
-                }
-            }
-            local.append('@').append(domains[GuideTable.pick(domainCumulative, Rng.uniform(Rng.bits(stream, row, 6)))]);
-            out.putByteArray(r, local.toString().getBytes(StandardCharsets.UTF_8));
-        }
-    }
-
-    /** The row's folded name in column `column` ("" when null or absent). */
-    private String name(WritableColumnVector[] vectors, int column, int r) {
-        if (column < 0 || vectors[column].isNullAt(r)) {
-            return "";
-        }
-        UTF8String value = vectors[column].getUTF8String(r);
-        String text = value.toString();
-        String out = folded.get(text);
-        if (out == null) {
-            if (folded.size() >= CACHE_LIMIT) {
-                folded.clear();
-            }
-            out = fold(text);
-            folded.put(text, out);
+    private static byte[][] utf8(String[] words) {
+        byte[][] out = new byte[words.length][];
+        for (int i = 0; i < words.length; i++) {
+            out[i] = ("@" + words[i]).getBytes(StandardCharsets.UTF_8);
         }
         return out;
     }
 
-    /** model/emails.py build_local: the separator only between two non-empty parts, "user" when both are empty. */
-    static void build(StringBuilder local, String template, String givenName, String familyName, int gp, int fp) {
-        String first = piece(template.charAt(0), givenName, familyName, gp, fp);
-        String second = template.length() > 1 ? piece(template.charAt(template.length() - 1), givenName, familyName, gp, fp) : "";
-        local.append(first);
-        if (template.length() == 3 && !first.isEmpty() && !second.isEmpty()) {
-            local.append(template.charAt(1));
-        }
-        local.append(second);
-        if (local.length() == 0) {
-            local.append("user");
+    void fill(Plan.ColumnSpec c, long stream, WritableColumnVector[] vectors, byte[][][] written,
+              WritableColumnVector out, long first, int n) {
+        long key = Rng.mix(Rng.mix(stream ^ UniqueKeys.UNIQUE_SALT) + 1);
+        for (int r = 0; r < n; r++) {
+            long row = first + r;
+            long base = Rng.bits(stream, row); // draw 0; draw k is Rng.drawOf(base, k)
+            if (c.nullFraction > 0 && Rng.uniform(base) < c.nullFraction) {
+                out.putNull(r);
+                continue;
+            }
+            if (uniqueWidth == 0 && c.pattern != null && Rng.uniform(Rng.drawOf(base, 1)) >= builtShare) {
+                out.putByteArray(r, c.pattern.draw(stream, row, FALLBACK_DRAW));
+                continue;
+            }
+            String template = templates[GuideTable.pick(templateCumulative, Rng.uniform(Rng.drawOf(base, 2)))];
+            int gp = givenPrefix[GuideTable.pick(givenPrefixCumulative, Rng.uniform(Rng.drawOf(base, 3)))];
+            int fp = familyPrefix[GuideTable.pick(familyPrefixCumulative, Rng.uniform(Rng.drawOf(base, 4)))];
+            int length = build(template, name(vectors, written, given, r), name(vectors, written, family, r), gp, fp);
+            if (uniqueWidth > 0) {
+                long number = UniqueKeys.scramble(row, uniqueCapacity, key);
+                room(length + uniqueWidth);
+                for (int i = uniqueWidth - 1; i >= 0; i--) {
+                    buffer[length + i] = (byte) ('0' + (int) (number % 10));
+                    number /= 10;
+                }
+                length += uniqueWidth;
+            } else {
+                int count = digits[GuideTable.pick(digitsCumulative, Rng.uniform(Rng.drawOf(base, 5)))];
+                room(length + count);
+                for (int i = 0; i < count; i++) {
+                    buffer[length++] = (byte) ('0' + (int) (Rng.uniform(Rng.drawOf(base, 7 + i)) * 10));
+                }
+            }
+            byte[] domain = domainBytes[GuideTable.pick(domainCumulative, Rng.uniform(Rng.drawOf(base, 6)))];
+            room(length + domain.length);
+            System.arraycopy(domain, 0, buffer, length, domain.length);
+            out.putByteArray(r, buffer, 0, length + domain.length);
         }
     }
 
-    private static String piece(char token, String givenName, String familyName, int gp, int fp) {
-        String name = token == 'G' || token == 'g' || token == 'P' ? givenName : familyName;
+    private void room(int length) {
+        if (buffer.length < length) {
+            buffer = java.util.Arrays.copyOf(buffer, Math.max(length, 2 * buffer.length));
+        }
+    }
+
+    /**
+     * The row's folded name in column `column` (empty when null or absent), as ASCII bytes. The
+     * array the name was written from, when the sampler kept it (categories, vocabulary words:
+     * shared arrays), finds its fold by identity; else the written value is read back.
+     */
+    private byte[] name(WritableColumnVector[] vectors, byte[][][] written, int column, int r) {
+        if (column < 0 || vectors[column].isNullAt(r)) {
+            return EMPTY;
+        }
+        byte[] source = written[column] != null ? written[column][r] : null;
+        if (source != null) {
+            int slot = (System.identityHashCode(source) * 0x9E3779B9) >>> (32 - CACHE_BITS);
+            if (sourceKeys[slot] != source) {
+                sourceKeys[slot] = source;
+                sourceFolds[slot] = fold(new String(source, StandardCharsets.UTF_8)).getBytes(StandardCharsets.US_ASCII);
+            }
+            return sourceFolds[slot];
+        }
+        UTF8String value = vectors[column].getUTF8String(r);
+        int slot = (value.hashCode() * 0x9E3779B9) >>> (32 - CACHE_BITS);
+        UTF8String cached = cachedNames[slot];
+        if (cached != null && cached.equals(value)) {
+            return cachedFolds[slot];
+        }
+        byte[] out = fold(value.toString()).getBytes(StandardCharsets.US_ASCII);
+        cachedNames[slot] = UTF8String.fromBytes(value.getBytes().clone()); // not a view of the reused vector
+        cachedFolds[slot] = out;
+        return out;
+    }
+
+    private static final byte[] EMPTY = new byte[0];
+
+    /** build_local into the buffer; returns its length. */
+    private int build(String template, byte[] givenName, byte[] familyName, int gp, int fp) {
+        byte[] firstName = isGiven(template.charAt(0)) ? givenName : familyName;
+        int firstLength = pieceLength(template.charAt(0), firstName, gp, fp);
+        char last = template.charAt(template.length() - 1);
+        byte[] secondName = template.length() > 1 ? (isGiven(last) ? givenName : familyName) : EMPTY;
+        int secondLength = template.length() > 1 ? pieceLength(last, secondName, gp, fp) : 0;
+        room(firstLength + 1 + secondLength + USER.length);
+        System.arraycopy(firstName, 0, buffer, 0, firstLength);
+        int length = firstLength;
+        if (template.length() == 3 && firstLength > 0 && secondLength > 0) {
+            buffer[length++] = (byte) template.charAt(1);
+        }
+        System.arraycopy(secondName, 0, buffer, length, secondLength);
+        length += secondLength;
+        if (length == 0) {
+            System.arraycopy(USER, 0, buffer, 0, USER.length);
+            length = USER.length;
+        }
+        return length;
+    }
+
+    private static final byte[] USER = {'u', 's', 'e', 'r'};
+
+    private static boolean isGiven(char token) {
+        return token == 'G' || token == 'g' || token == 'P';
+    }
+
+    private static int pieceLength(char token, byte[] name, int gp, int fp) {
         int length = switch (token) {
             case 'g', 'f' -> 1;
             case 'P' -> gp;
             case 'Q' -> fp;
-            default -> name.length();
+            default -> name.length;
         };
-        return name.substring(0, Math.min(length, name.length()));
+        return Math.min(length, name.length);
     }
 
     /** model/emails.py fold: NFKD, non-spacing marks dropped, special letters spelled out, a-z and 0-9 kept. */

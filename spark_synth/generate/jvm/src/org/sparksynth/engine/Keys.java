@@ -1,7 +1,6 @@
 package org.sparksynth.engine;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.nio.charset.StandardCharsets;
 import org.apache.spark.sql.execution.vectorized.WritableColumnVector;
 
 /**
@@ -148,7 +147,7 @@ final class Keys {
             }
             return bytes;
         }
-        return new String(codePoints, 0, length).getBytes(StandardCharsets.UTF_8);
+        return Utf8.encode(codePoints, length);
     }
 
     /**

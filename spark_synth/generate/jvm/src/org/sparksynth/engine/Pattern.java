@@ -16,6 +16,9 @@ final class Pattern implements Variant {
     private static final int LITERAL = 2;
 
     private final double[] shapeCumulative;
+    /** O(1) lookups over shapeCumulative and textCumulative (vocabularies have thousands of words). */
+    private final GuideTable shapeGuide;
+    private final GuideTable textGuide;
     private final Shape[] shapes;
     private final QuantileFunction textLengths;
     private final int[] textChars;
@@ -32,10 +35,13 @@ final class Pattern implements Variant {
         int[][] prefixes;
         double[] prefixCumulative;
         boolean ascii;
+        /** A shape of literal characters only (a vocabulary word): its UTF-8 bytes, shared read-only. */
+        byte[] literal;
     }
 
     Pattern(JsonNode node) {
         shapeCumulative = Json.doubles(node.get("cumulative"));
+        shapeGuide = new GuideTable(shapeCumulative);
         JsonNode shapeNodes = node.get("shapes");
         shapes = new Shape[shapeNodes.size()];
         for (int s = 0; s < shapes.length; s++) {
@@ -86,6 +92,13 @@ final class Pattern implements Variant {
                 shape.prefixCumulative = Json.doubles(n.get("prefix_cumulative"));
             }
             shape.ascii = ascii;
+            boolean literal = shape.prefixLength == 0;
+            for (int p = 0; p < shape.length && literal; p++) {
+                literal = shape.kind[p] == LITERAL;
+            }
+            if (literal) {
+                shape.literal = new String(shape.first, 0, shape.length).getBytes(StandardCharsets.UTF_8);
+            }
             shapes[s] = shape;
         }
         JsonNode text = node.get("text");
@@ -93,50 +106,57 @@ final class Pattern implements Variant {
             textLengths = new QuantileFunction(Json.doubles(text.get("probabilities")), Json.doubles(text.get("lengths")));
             textChars = Json.ints(text.get("chars"));
             textCumulative = Json.doubles(text.get("cumulative"));
+            textGuide = textCumulative.length > 0 ? new GuideTable(textCumulative) : null;
         } else {
             textLengths = null;
             textChars = null;
             textCumulative = null;
+            textGuide = null;
         }
     }
 
     private byte[] text(long stream, long row, int firstDraw) {
         int[] codePoints = textCodePoints(stream, row, firstDraw);
-        return new String(codePoints, 0, codePoints.length).getBytes(StandardCharsets.UTF_8);
+        return Utf8.encode(codePoints, codePoints.length);
     }
 
     /** The free-text draw of a row: its length, then its characters. */
     int[] textCodePoints(long stream, long row, int firstDraw) {
-        int length = (int) Math.max(0, Math.rint(textLengths.at(Rng.uniform(Rng.bits(stream, row, firstDraw + 1)))));
+        long base = Rng.bits(stream, row); // draws k >= 1 of the row are mix(base + k * step): computed once
+        int length = (int) Math.max(0, Math.rint(textLengths.at(Rng.uniform(Rng.drawOf(base, firstDraw + 1)))));
         int[] codePoints = new int[length];
         for (int p = 0; p < length; p++) {
-            double u = Rng.uniform(Rng.bits(stream, row, firstDraw + 2 + p));
-            codePoints[p] = textChars.length == 0 ? 'a' + (int) (u * 26) : textChars[GuideTable.pick(textCumulative, u)];
+            double u = Rng.uniform(Rng.drawOf(base, firstDraw + 2 + p));
+            codePoints[p] = textChars.length == 0 ? 'a' + (int) (u * 26) : textChars[textGuide.lookup(u)];
         }
         return codePoints;
     }
 
-    /** UTF-8 bytes of the string drawn for one row. */
+    /** UTF-8 bytes of the string drawn for one row; read-only (a literal shape's bytes are shared). */
     @Override
     public byte[] draw(long stream, long row, int firstDraw) {
-        int picked = GuideTable.pick(shapeCumulative, Rng.uniform(Rng.bits(stream, row, firstDraw)));
+        int picked = shapeGuide.lookup(Rng.uniform(Rng.bits(stream, row, firstDraw)));
         if (picked >= shapes.length) {
             return text(stream, row, firstDraw);
         }
         Shape shape = shapes[picked];
+        if (shape.literal != null) {
+            return shape.literal; // callers copy it (putByteArray) or keep it unchanged (dictionaries)
+        }
+        long base = Rng.bits(stream, row);
         int[] codePoints = new int[shape.length];
         for (int p = 0; p < shape.length; p++) {
             switch (shape.kind[p]) {
                 case TABLE -> codePoints[p] = shape.chars[p][GuideTable.pick(shape.cumulative[p],
-                        Rng.uniform(Rng.bits(stream, row, firstDraw + 2 + p)))];
+                        Rng.uniform(Rng.drawOf(base, firstDraw + 2 + p)))];
                 case CLASS -> codePoints[p] = shape.first[p]
-                        + (int) (Rng.uniform(Rng.bits(stream, row, firstDraw + 2 + p)) * shape.count[p]);
+                        + (int) (Rng.uniform(Rng.drawOf(base, firstDraw + 2 + p)) * shape.count[p]);
                 default -> codePoints[p] = shape.first[p];
             }
         }
         if (shape.prefixLength > 0) {
             int[] prefix = shape.prefixes[GuideTable.pick(shape.prefixCumulative,
-                    Rng.uniform(Rng.bits(stream, row, firstDraw + 1)))];
+                    Rng.uniform(Rng.drawOf(base, firstDraw + 1)))];
             System.arraycopy(prefix, 0, codePoints, 0, shape.prefixLength);
         }
         if (shape.ascii) {
@@ -146,6 +166,6 @@ final class Pattern implements Variant {
             }
             return bytes;
         }
-        return new String(codePoints, 0, shape.length).getBytes(StandardCharsets.UTF_8);
+        return Utf8.encode(codePoints, shape.length);
     }
 }

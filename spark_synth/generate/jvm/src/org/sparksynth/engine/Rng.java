@@ -35,6 +35,11 @@ final class Rng {
         return draw == 0 ? bits(stream, row) : mix(bits(stream, row) + draw * DRAW_STEP);
     }
 
+    /** Draw k >= 1 of a row from its draw 0 (`bits(stream, row)`, computed once for many draws). */
+    static long drawOf(long base, int draw) {
+        return mix(base + draw * DRAW_STEP);
+    }
+
     /** Uniform in [0, 1). */
     static double uniform(long bits) {
         return (bits >>> 11) * TWO_POW_MINUS_53;

@@ -41,6 +41,11 @@ final class Sampler {
     private final long[][] drivenBy;
     /** Per column: an e-mail built from the row's names, with this sampler's own cache, else null. */
     private final Compose[] composed;
+    /**
+     * Per column a Compose reads: the byte array each row's string was written from (shared
+     * arrays for categories and vocabulary words, so Compose folds each word once), else null.
+     */
+    private final byte[][][] written;
 
     Sampler(Plan plan, long seed, int capacity) {
         this.plan = plan;
@@ -86,9 +91,15 @@ final class Sampler {
             }
         }
         composed = new Compose[plan.columns.length];
+        written = new byte[plan.columns.length][][];
         for (int c = 0; c < plan.columns.length; c++) {
             if (plan.columns[c].compose != null) {
                 composed[c] = new Compose(plan.columns[c].compose);
+                for (int source : new int[] {composed[c].given, composed[c].family}) {
+                    if (source >= 0 && written[source] == null) {
+                        written[source] = new byte[capacity][];
+                    }
+                }
             }
         }
         drivenBy = new long[d][];
@@ -105,6 +116,11 @@ final class Sampler {
             throw new IllegalArgumentException("chunk of " + n + " rows exceeds capacity " + capacity);
         }
         correlatedRoots(first, n);
+        for (byte[][] column : written) {
+            if (column != null) {
+                java.util.Arrays.fill(column, 0, n, null);
+            }
+        }
         for (Plan.Variable v : plan.order) {
             if (v.table == null) {
                 root(v, n);
@@ -116,9 +132,10 @@ final class Sampler {
                 continue; // drawn for its children, written by its key program
             }
             if (dictionaries[v.column] != null) {
-                strings(spec, streams[v.column], dictionaries[v.column], vectors[v.column], codes[v.index], first, n);
+                strings(spec, streams[v.column], dictionaries[v.column], vectors[v.column], codes[v.index], first, n,
+                        written[v.column]);
             } else {
-                write(spec, v, streams[v.column], vectors[v.column], codes[v.index], first, n);
+                write(spec, v, streams[v.column], vectors[v.column], codes[v.index], first, n, written[v.column]);
             }
         }
         for (int c = 0; c < plan.columns.length; c++) {
@@ -126,12 +143,12 @@ final class Sampler {
             if (keys[c] != null) {
                 keys[c].fill(vectors[c], spec.output, first, n);
             } else if (composed[c] == null && !"copula".equals(spec.source)) {
-                independent(spec, streams[c], uniques[c], vectors[c], first, n);
+                independent(spec, streams[c], uniques[c], vectors[c], first, n, written[c]);
             }
         }
         for (int c = 0; c < plan.columns.length; c++) { // last: they read the row's other columns
             if (composed[c] != null) {
-                composed[c].fill(plan.columns[c], streams[c], vectors, vectors[c], first, n);
+                composed[c].fill(plan.columns[c], streams[c], vectors, written, vectors[c], first, n);
             }
         }
     }
@@ -277,7 +294,7 @@ final class Sampler {
     }
 
     private void write(Plan.ColumnSpec c, Plan.Variable v, long stream, WritableColumnVector vector, int[] code,
-                       long first, int n) {
+                       long first, int n, byte[][] written) {
         Output out = c.output;
         if (c.numeric) {
             double perNotNull = c.pNull < 1.0 ? 1.0 / (1.0 - c.pNull) : 0.0;
@@ -317,8 +334,15 @@ final class Sampler {
                 vector.putNull(r);
             } else if (index < k) {
                 out.category(vector, r, c, index);
+                if (written != null && out.kind == Output.Kind.STRING) {
+                    written[r] = c.strings[index];
+                }
             } else {
-                vector.putByteArray(r, rare(c, stream, first + r, index - k));
+                byte[] drawn = rare(c, stream, first + r, index - k);
+                vector.putByteArray(r, drawn);
+                if (written != null) {
+                    written[r] = drawn;
+                }
             }
         }
     }
@@ -360,7 +384,7 @@ final class Sampler {
 
     /** A categorical string column: dictionary ids, no copies of the category bytes. */
     private static void strings(Plan.ColumnSpec c, long stream, StringDictionary dictionary,
-                                WritableColumnVector vector, int[] code, long first, int n) {
+                                WritableColumnVector vector, int[] code, long first, int n, byte[][] written) {
         if (!vector.hasDictionary()) {
             vector.setDictionary(dictionary);
         }
@@ -373,8 +397,15 @@ final class Sampler {
                 vector.putNull(r);
             } else if (index < k) {
                 ids.putInt(r, index);
+                if (written != null) {
+                    written[r] = c.strings[index];
+                }
             } else {
-                ids.putInt(r, dictionary.addDrawn(rare(c, stream, first + r, index - k)));
+                byte[] drawn = rare(c, stream, first + r, index - k);
+                ids.putInt(r, dictionary.addDrawn(drawn));
+                if (written != null) {
+                    written[r] = drawn;
+                }
             }
         }
     }
@@ -406,7 +437,7 @@ final class Sampler {
     }
 
     private static void independent(Plan.ColumnSpec c, long stream, UniqueKeys unique, WritableColumnVector vector,
-                                    long first, int n) {
+                                    long first, int n, byte[][] written) {
         switch (c.source) {
             case "null" -> vector.putNulls(0, n);
             case "pattern" -> {
@@ -415,7 +446,11 @@ final class Sampler {
                     if (isNull(c, stream, row)) {
                         vector.putNull(r);
                     } else {
-                        vector.putByteArray(r, c.pattern.draw(stream, row, 1));
+                        byte[] drawn = c.pattern.draw(stream, row, 1);
+                        vector.putByteArray(r, drawn);
+                        if (written != null) {
+                            written[r] = drawn;
+                        }
                     }
                 }
             }

@@ -1,7 +1,6 @@
 package org.sparksynth.engine;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.nio.charset.StandardCharsets;
 
 /**
  * Unique values as a bijection of the row index (semantics in spark_synth/generate/plan.py):
@@ -142,20 +141,32 @@ final class UniqueKeys {
     /** UTF-8 bytes of m written in mixed radix over per-position alphabets, last position fastest. */
     static byte[] inRadix(long m, int[][] alphabets, boolean ascii) {
         int length = alphabets.length;
-        int[] codePoints = new int[length];
-        for (int p = length - 1; p >= 0; p--) {
-            long size = alphabets[p].length;
-            codePoints[p] = alphabets[p][(int) (m % size)];
-            m /= size;
+        int[] digits = new int[length];
+        for (int p = length - 1; p >= 0 && m != 0; p--) { // m >= 0; once 0, every digit left is 0
+            int size = alphabets[p].length;
+            if (size == 1) {
+                continue;
+            }
+            if ((size & (size - 1)) == 0) { // a power of two (hex digits): a mask and a shift
+                digits[p] = (int) (m & (size - 1));
+                m >>>= Integer.numberOfTrailingZeros(size);
+            } else {
+                digits[p] = (int) (m % size);
+                m /= size;
+            }
         }
         if (ascii) {
             byte[] bytes = new byte[length];
             for (int p = 0; p < length; p++) {
-                bytes[p] = (byte) codePoints[p];
+                bytes[p] = (byte) alphabets[p][digits[p]];
             }
             return bytes;
         }
-        return new String(codePoints, 0, length).getBytes(StandardCharsets.UTF_8);
+        int[] codePoints = new int[length];
+        for (int p = 0; p < length; p++) {
+            codePoints[p] = alphabets[p][digits[p]];
+        }
+        return Utf8.encode(codePoints, length);
     }
 
     /** Free text whose last suffixLength characters are j in mixed radix: distinct j, distinct strings. */
@@ -170,7 +181,7 @@ final class UniqueKeys {
         for (int p = drawn.length; p < length - suffixLength; p++) {
             codePoints[p] = suffixAlphabet[0];
         }
-        return new String(codePoints, 0, length).getBytes(StandardCharsets.UTF_8);
+        return Utf8.encode(codePoints, length);
     }
 
     boolean integers() {

@@ -4,12 +4,14 @@ two well-kept libraries, once, at development time — generation never calls th
 - Faker (MIT, https://github.com/joke2k/faker): country names and ISO codes by continent
   (date_time provider), states/provinces/regions and their abbreviations by locale (address
   providers), given and family names by locale and given names by gender (person providers);
-- tzdata (Apache-2.0, https://github.com/python/tzdata): the IANA time zone names, by area.
+- tzdata (Apache-2.0, https://github.com/python/tzdata): the IANA time zone names, by area;
+- zipcodes (MIT, https://github.com/seanpianka/zipcodes): US ZIP codes with their state and
+  city (standard, active codes), the public geo table places are drawn from.
 
 The files are versioned with spark_synth (a model names its vocabulary, the plan carries the words),
 so the same model gives the same rows on any machine whatever libraries it has installed.
 
-    pip install faker tzdata && python scripts/extract_vocabularies.py
+    pip install faker tzdata zipcodes && python scripts/extract_vocabularies.py
 """
 
 from __future__ import annotations
@@ -119,6 +121,17 @@ def time_zones() -> dict[str, list[str]]:
     return {g: sorted(w) for g, w in sorted(out.items())}
 
 
+def us_places() -> dict[str, list[list]]:
+    """state code -> [[zip, city, [other accepted city names]], ...] of the standard, active ZIP codes."""
+    import zipcodes
+
+    out: dict[str, list[list]] = {}
+    for z in zipcodes.list_all():
+        if z["zip_code_type"] == "STANDARD" and z["active"] and z["state"] and z["city"]:
+            out.setdefault(z["state"], []).append([z["zip_code"], z["city"], sorted(z["acceptable_cities"] or [])])
+    return {state: sorted(rows) for state, rows in sorted(out.items())}
+
+
 def main() -> int:
     import faker
     import tzdata
@@ -136,6 +149,12 @@ def main() -> int:
                     "groups": {g: groups[g] for g in sorted(groups)}}
         (OUT / f"{name}.json").write_text(json.dumps(document, ensure_ascii=False) + "\n")
         print(f"{name}: {sum(map(len, groups.values()))} words in {len(groups)} groups")
+    import importlib.metadata as metadata
+
+    places = {"vocabulary": "us_places", "source": f"zipcodes {metadata.version('zipcodes')} (MIT)",
+              "states": us_places()}
+    (OUT / "us_places.json").write_text(json.dumps(places, ensure_ascii=False, separators=(",", ":")) + "\n")
+    print(f"us_places: {sum(map(len, places['states'].values()))} ZIP codes in {len(places['states'])} states")
     return 0
 
 

@@ -28,6 +28,7 @@ from spark_synth.fit.block import choose_block, gaussian_like, orient_forest
 from spark_synth.fit.within import WithinEdge, eligible, within_quantiles
 from spark_synth.fit.formats import FormatInput, follow_formats
 from spark_synth.fit.emails import email_columns, fit_from_names, name_columns
+from spark_synth.fit.places import fit_places, place_candidates, state_column
 from spark_synth.model.formats import can_follow
 from spark_synth.io.progress import progress
 from spark_synth.model.io import SynthModel
@@ -149,6 +150,7 @@ def fit_table(df: DataFrame, options: FitOptions = FitOptions()) -> SynthModel:
         _with_formats(frame, table, columns, by_name, copula, options)
     _with_semantic_types(columns, profiles, options)
     _with_emails_from_names(frame, table, columns, by_name, rows, options)
+    _with_places(frame, table, columns, by_name, options)
     spec = SynthModelFile(
         format=FORMAT_NAME, schema_version=SCHEMA_VERSION, created_by=f"spark_synth {__version__}",
         table=TableInfo(name=table, row_count=rows), privacy=Privacy(min_count=options.min_count),
@@ -408,6 +410,22 @@ def _with_emails_from_names(frame: DataFrame, table: str, columns: dict, by_name
             built = fit_from_names(frame, by_name[name].alias, names, rows, options.min_count)
             if built is not None:
                 columns[name] = columns[name].model_copy(update={"from_names": built})
+
+
+def _with_places(frame: DataFrame, table: str, columns: dict, by_name: dict[str, ColumnProfile],
+                 options: FitOptions) -> None:
+    """Pass 7 (fit/places.py): postcodes and cities that agree with a US state column get `place`."""
+    state = state_column(columns) if options.formats != "none" else None
+    if state is None:
+        return
+    candidates = [n for n in place_candidates(columns, state) if options.kinds.get(n) != "pattern"]
+    if not candidates:
+        return
+    with progress(frame.sparkSession, f"fit {table}: pass 7 (places of {len(candidates)} columns against {state})"):
+        found = fit_places(frame, (state, by_name[state].alias), [(n, by_name[n].alias) for n in candidates],
+                           options.min_count)
+    for name, rule in found.items():
+        columns[name] = columns[name].model_copy(update={"place": rule})
 
 
 def _joint_model(stats: JointStats, names: list[str], keep: list[int], code_maps: dict[int, np.ndarray],

@@ -51,8 +51,11 @@ Columns outside the copula use draw 0 of their own stream for the null flag
   every other column: template, prefix lengths, digits and domain from draws 2-6 and 7+ (a unique
   column: the row's scramble in `unique_width` digits instead), the column's own pattern for
   the other rows (docs/plan.md §8).
+- "place" (any string column, with its own source): in rows whose state column holds a state
+  of the geo table (and whose postcode, when the table has a postcode rule, came out ZIP-shaped),
+  a ZIP code of that state or its city, the same ZIP code for every part (docs/plan.md §8).
 ENGINE_VERSION changes whenever the same plan would give different rows (or a new field would
-be ignored by an older engine: v8 added "compose").
+be ignored by an older engine: v8 added "compose" and "place").
 """
 
 from __future__ import annotations
@@ -73,6 +76,7 @@ from spark_synth.model.marginals import UniformScale, rounding_step
 from spark_synth.model.schema import (CLASS_CHARS, CategoricalColumn, ConstantColumn, IdColumn,
                                       NullColumn, NumericColumn, PatternColumn, PatternModel, UniqueColumn,
                                       Vocabulary)
+from spark_synth.model.places import place_values, us_places
 from spark_synth.model.vocabulary import MAX_WORDS, rare_words, words_of_label
 from spark_synth.seeding import stream_key
 
@@ -121,7 +125,8 @@ def compile_plan(model: SynthModel, rows: int, driven: dict[str, dict[str, int]]
         "copula": _copula(model, copula_names, position, driven, following),
         "columns": [{**(_following_column(c, rows) if c in following else _column(c, c.name in copula_names, rows)),
                      "key_program": (keys or {}).get(c.name),
-                     "compose": _compose(c, position, rows) if c.name not in (keys or {}) else None}
+                     "compose": _compose(c, position, rows) if c.name not in (keys or {}) else None,
+                     "place": _place(c, model, position) if c.name not in (keys or {}) else None}
                     for c in model.columns],
     }
     return json.dumps(plan, separators=(",", ":"), allow_nan=False)
@@ -334,6 +339,29 @@ def _compose(column, position: dict[str, int], rows: int) -> dict | None:
 
 
 UNIQUE_MIN_DIGITS = 2  # a unique e-mail's number has at least this many digits
+
+
+def _place(column, model: SynthModel, position: dict[str, int]) -> dict | None:
+    """A postcode or city drawn from the public geo table for the row's state (model PlaceRule,
+    docs/plan.md §8 "place"), or None. Every part of one state column draws the same ZIP code:
+    the draw's stream key is the state column's with a fixed suffix."""
+    rule = getattr(column, "place", None)
+    if rule is None:
+        return None
+    postcode = next((c.name for c in model.columns
+                     if getattr(c, "place", None) is not None and c.place.state == rule.state
+                     and c.place.part == "postcode"), None)
+    states = sorted(us_places())
+    start, values = [0], []
+    for state in states:
+        values.extend(place_values(state, rule.part))
+        start.append(len(values))
+    return {"state": position[rule.state], "part": rule.part, "key": stream_key(rule.state + PLACE_SUFFIX),
+            "shape_of": position[postcode] if postcode is not None else -1,
+            "states": states, "start": start, "values": values}
+
+
+PLACE_SUFFIX = "\u0000place"  # the ZIP code draw's stream: the state column's name + this
 
 
 def _numeric(column: NumericColumn) -> dict:

@@ -312,6 +312,7 @@ class CategoricalColumn(ColumnBase):
     pattern: PatternModel | None = None
     rare_source: Literal["pattern", "vocabulary", "kept"] | None = None
     vocabulary: Vocabulary | None = None
+    place: PlaceRule | None = None  # a string category that agrees with the row's state (PlaceRule)
 
     @model_validator(mode="after")
     def _consistent(self) -> "CategoricalColumn":
@@ -424,6 +425,17 @@ class EmailFromNames(Strict):
         return self
 
 
+class PlaceRule(Strict):
+    """A postcode or city that agreed with the row's state in `share` of the real rows (at least
+    min_count of them): in rows whose generated state is in the public geo table
+    (model/places.py) it is that state's ZIP code or the ZIP code's city, drawn once per row for
+    all parts; other rows keep the column's own model."""
+
+    state: str
+    part: Literal["postcode", "city"]
+    share: Probability
+
+
 class PatternColumn(ColumnBase):
     """High-cardinality strings: only their learned shape is kept, never a value. With a
     `vocabulary` (their values came from a public one), the values are that vocabulary's words.
@@ -435,6 +447,7 @@ class PatternColumn(ColumnBase):
     vocabulary: Vocabulary | None = None
     follows: FormatDependency | None = None
     from_names: EmailFromNames | None = None
+    place: PlaceRule | None = None
 
     @model_validator(mode="after")
     def _format_codes(self) -> "PatternColumn":
@@ -492,6 +505,7 @@ class UniqueColumn(ColumnBase):
     # model are counted with the shapes); values stay unique inside each shape (generate/plan.py).
     follows: FormatDependency | None = None
     from_names: EmailFromNames | None = None
+    place: PlaceRule | None = None
 
     @model_validator(mode="after")
     def _fields(self) -> "UniqueColumn":
@@ -659,7 +673,19 @@ class SynthModelFile(Strict):
             if follows is not None and follows.parent not in in_copula:
                 raise ValueError(f"column {column.name!r} follows {follows.parent!r}, which is not a copula column")
             _check_from_names(column, {c.name: c for c in self.columns})
+            _check_place(column, {c.name: c for c in self.columns})
         return self
+
+
+def _check_place(column, by_name: dict) -> None:
+    """A place reads another string column of the table (the state), and is a string itself."""
+    place = getattr(column, "place", None)
+    if place is None:
+        return
+    state = by_name.get(place.state)
+    if column.type.family != "string" or state is None or state.type.family != "string" or place.state == column.name:
+        raise ValueError(f"column {column.name!r}: place reads {place.state!r}, which is not another string "
+                         "column of the table")
 
 
 def _check_from_names(column, by_name: dict) -> None:

@@ -95,6 +95,8 @@ final class Plan {
         JsonNode unique;
         /** E-mails built from the row's names (source "compose"), else null. */
         Compose compose;
+        /** A postcode or city from the geo table for the row's state, written over the column's value, else null. */
+        Place place;
         /** Key columns of relational tables: the program Keys runs (the copula still draws the column for its children). */
         JsonNode keyProgram;
     }
@@ -306,6 +308,10 @@ final class Plan {
         JsonNode unique = n.get("unique");
         if (unique != null && !unique.isNull()) {
             c.unique = unique;
+        }
+        JsonNode place = n.get("place");
+        if (place != null && !place.isNull()) {
+            c.place = new Place(place);
         }
         JsonNode compose = n.get("compose");
         if (compose != null && !compose.isNull()) {

@@ -46,6 +46,9 @@ final class Sampler {
      * arrays for categories and vocabulary words, so Compose folds each word once), else null.
      */
     private final byte[][][] written;
+    /** Columns with a place, postcodes first (a city reads its postcode's shape), and their draw streams. */
+    private final int[] placed;
+    private final long[] placeStreams;
 
     Sampler(Plan plan, long seed, int capacity) {
         this.plan = plan;
@@ -102,6 +105,14 @@ final class Sampler {
                 }
             }
         }
+        placed = java.util.stream.IntStream.range(0, plan.columns.length)
+                .filter(c -> plan.columns[c].place != null)
+                .boxed().sorted(java.util.Comparator.comparing(c -> plan.columns[c].place.postcode ? 0 : 1))
+                .mapToInt(Integer::intValue).toArray();
+        placeStreams = new long[placed.length];
+        for (int i = 0; i < placed.length; i++) {
+            placeStreams[i] = Rng.stream(seed, plan.columns[placed[i]].place.key);
+        }
         drivenBy = new long[d][];
         for (Plan.Variable v : plan.order) {
             if (v.driven) {
@@ -145,6 +156,10 @@ final class Sampler {
             } else if (composed[c] == null && !"copula".equals(spec.source)) {
                 independent(spec, streams[c], uniques[c], vectors[c], first, n, written[c]);
             }
+        }
+        for (int i = 0; i < placed.length; i++) { // over the columns' own values, once the state is written
+            int c = placed[i];
+            plan.columns[c].place.fill(placeStreams[i], vectors, vectors[c], dictionaries[c], first, n);
         }
         for (int c = 0; c < plan.columns.length; c++) { // last: they read the row's other columns
             if (composed[c] != null) {

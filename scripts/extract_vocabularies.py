@@ -122,13 +122,15 @@ def time_zones() -> dict[str, list[str]]:
 
 
 def us_places() -> dict[str, list[list]]:
-    """state code -> [[zip, city, [other accepted city names]], ...] of the standard, active ZIP codes."""
+    """state code -> [[zip, city, [other accepted city names], [area codes]], ...] of the standard,
+    active ZIP codes."""
     import zipcodes
 
     out: dict[str, list[list]] = {}
     for z in zipcodes.list_all():
         if z["zip_code_type"] == "STANDARD" and z["active"] and z["state"] and z["city"]:
-            out.setdefault(z["state"], []).append([z["zip_code"], z["city"], sorted(z["acceptable_cities"] or [])])
+            out.setdefault(z["state"], []).append([z["zip_code"], z["city"], sorted(z["acceptable_cities"] or []),
+                                                   sorted(a for a in z["area_codes"] or [] if len(a) == 3 and a.isdigit())])
     return {state: sorted(rows) for state, rows in sorted(out.items())}
 
 

@@ -126,7 +126,7 @@ def compile_plan(model: SynthModel, rows: int, driven: dict[str, dict[str, int]]
         "columns": [{**(_following_column(c, rows) if c in following else _column(c, c.name in copula_names, rows)),
                      "key_program": (keys or {}).get(c.name),
                      "compose": _compose(c, position, rows) if c.name not in (keys or {}) else None,
-                     "place": _place(c, model, position) if c.name not in (keys or {}) else None}
+                     "place": _place(c, model, position, rows) if c.name not in (keys or {}) else None}
                     for c in model.columns],
     }
     return json.dumps(plan, separators=(",", ":"), allow_nan=False)
@@ -341,12 +341,19 @@ def _compose(column, position: dict[str, int], rows: int) -> dict | None:
 UNIQUE_MIN_DIGITS = 2  # a unique e-mail's number has at least this many digits
 
 
-def _place(column, model: SynthModel, position: dict[str, int]) -> dict | None:
-    """A postcode or city drawn from the public geo table for the row's state (model PlaceRule,
-    docs/plan.md §8 "place"), or None. Every part of one state column draws the same ZIP code:
-    the draw's stream key is the state column's with a fixed suffix."""
+def _place(column, model: SynthModel, position: dict[str, int], rows: int) -> dict | None:
+    """A postcode, city or phone area code drawn from the public geo table for the row's state
+    (model PlaceRule, docs/plan.md §8 "place"), or None. Every part of one state column draws the
+    same ZIP code: the draw's stream key is the state column's with a fixed suffix. A unique phone
+    column's NANP numbers also get the row's scramble as their last 7 digits (unique by
+    construction), which holds UNIQUE_TAIL rows; beyond, area codes are left as drawn."""
     rule = getattr(column, "place", None)
     if rule is None:
+        return None
+    unique_tail = UNIQUE_TAIL if rule.part == "area_code" and isinstance(column, UniqueColumn) else 0
+    if unique_tail and rows > unique_tail:
+        log.warning("column %r: its area codes follow %r only up to %s rows (unique numbers need the room); "
+                    "%s rows keep the drawn ones", column.name, rule.state, f"{UNIQUE_TAIL:,}", f"{rows:,}")
         return None
     postcode = next((c.name for c in model.columns
                      if getattr(c, "place", None) is not None and c.place.state == rule.state
@@ -358,9 +365,10 @@ def _place(column, model: SynthModel, position: dict[str, int]) -> dict | None:
         start.append(len(values))
     return {"state": position[rule.state], "part": rule.part, "key": stream_key(rule.state + PLACE_SUFFIX),
             "shape_of": position[postcode] if postcode is not None else -1,
-            "states": states, "start": start, "values": values}
+            "unique_tail": unique_tail, "states": states, "start": start, "values": values}
 
 
+UNIQUE_TAIL = 8_000_000  # NANP exchange 2-9 then 6 digits: the rows a unique phone column's tails hold
 PLACE_SUFFIX = "\u0000place"  # the ZIP code draw's stream: the state column's name + this
 
 

@@ -432,7 +432,7 @@ class PlaceRule(Strict):
     all parts; other rows keep the column's own model."""
 
     state: str
-    part: Literal["postcode", "city"]
+    part: Literal["postcode", "city", "area_code"]
     share: Probability
 
 

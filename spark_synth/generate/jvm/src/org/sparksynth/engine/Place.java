@@ -8,8 +8,8 @@ import org.apache.spark.sql.execution.vectorized.WritableColumnVector;
 import org.apache.spark.unsafe.types.UTF8String;
 
 /**
- * A postcode or city drawn from the public geo table for the row's state (plan section 8,
- * "place"), written over the column's own value after the other columns of the row. A row is
+ * A postcode, city or phone area code drawn from the public geo table for the row's state (plan
+ * section 8, "place"), written over the column's own value after the other columns of the row. A row is
  * placed when its state column holds one of `states` and, when `shape_of` names a postcode
  * column, that column's value in the row is ZIP-shaped (5 digits, optionally "-" and 4 more);
  * null values stay null. The ZIP code's index inside its state is floor(u * count), u the
@@ -20,6 +20,10 @@ final class Place {
     final int state;
     final int shapeOf;
     final boolean postcode;
+    /** Part "area_code": the value is a phone number whose area code is replaced. */
+    private final boolean areaCode;
+    /** Area codes of a unique column: its NANP numbers' last 7 digits become the row's scramble over this. */
+    private final long uniqueTail;
     final long key;
     private final Map<UTF8String, Integer> stateIndex = new HashMap<>();
     private final int[] start;
@@ -29,6 +33,8 @@ final class Place {
         state = node.get("state").asInt();
         shapeOf = node.get("shape_of").asInt();
         postcode = "postcode".equals(node.get("part").asText());
+        areaCode = "area_code".equals(node.get("part").asText());
+        uniqueTail = node.get("unique_tail").asLong();
         key = node.get("key").asLong();
         JsonNode states = node.get("states");
         for (int s = 0; s < states.size(); s++) {
@@ -46,22 +52,89 @@ final class Place {
     void fill(long stream, WritableColumnVector[] vectors, WritableColumnVector out, StringDictionary dictionary,
               long first, int n) {
         WritableColumnVector states = vectors[state];
+        long tailKey = Rng.mix(stream ^ UniqueKeys.UNIQUE_SALT);
         for (int r = 0; r < n; r++) {
-            if (out.isNullAt(r) || states.isNullAt(r)) {
+            if (out.isNullAt(r)) {
                 continue;
             }
-            Integer s = stateIndex.get(states.getUTF8String(r));
-            if (s == null || start[s + 1] == start[s] || (shapeOf >= 0 && !zipShaped(vectors[shapeOf], r))) {
-                continue;
-            }
-            int count = start[s + 1] - start[s];
-            int i = start[s] + Math.min((int) (Rng.uniform(Rng.bits(stream, first + r)) * count), count - 1);
-            if (dictionary != null) {
-                out.getDictionaryIds().putInt(r, dictionary.addDrawn(values[i]));
+            long row = first + r;
+            int i = zipIndex(stream, vectors, states, r, row);
+            byte[] value;
+            if (!areaCode) {
+                if (i < 0) {
+                    continue;
+                }
+                value = values[i];
             } else {
-                out.putByteArray(r, values[i]);
+                value = phone(out.getUTF8String(r).getBytes(), i < 0 ? null : values[i], stream, row, tailKey);
+                if (value == null) {
+                    continue;
+                }
+            }
+            if (dictionary != null) {
+                out.getDictionaryIds().putInt(r, dictionary.addDrawn(value));
+            } else {
+                out.putByteArray(r, value);
             }
         }
+    }
+
+    /** The row's ZIP code index into `values`, or -1 when the row keeps its own value. */
+    private int zipIndex(long stream, WritableColumnVector[] vectors, WritableColumnVector states, int r, long row) {
+        if (states.isNullAt(r)) {
+            return -1;
+        }
+        Integer s = stateIndex.get(states.getUTF8String(r));
+        if (s == null || start[s + 1] == start[s] || (shapeOf >= 0 && !zipShaped(vectors[shapeOf], r))) {
+            return -1;
+        }
+        int count = start[s + 1] - start[s];
+        return start[s] + Math.min((int) (Rng.uniform(Rng.bits(stream, row)) * count), count - 1);
+    }
+
+    /**
+     * A NANP-shaped number (only digits and " -.()+", 10 digits or 11 starting with 1) with its
+     * area code (first 3 national digits) replaced by one of `codes` (3 digits each, draw 1 of
+     * the place stream picks) and, for a unique column, its last 7 national digits by the row's
+     * scramble m over uniqueTail: '2' + m / 10^6, then m mod 10^6 in 6 digits. Null: unchanged.
+     */
+    private byte[] phone(byte[] own, byte[] codes, long stream, long row, long tailKey) {
+        int[] at = new int[11];
+        int digits = 0;
+        for (int p = 0; p < own.length; p++) {
+            byte b = own[p];
+            if (b >= '0' && b <= '9') {
+                if (digits == 11) {
+                    return null;
+                }
+                at[digits++] = p;
+            } else if (b != ' ' && b != '-' && b != '.' && b != '(' && b != ')' && b != '+') {
+                return null;
+            }
+        }
+        int national = digits == 10 ? 0 : (digits == 11 && own[at[0]] == '1' ? 1 : -1);
+        boolean replaceCode = codes != null && codes.length >= 3;
+        if (national < 0 || (!replaceCode && uniqueTail == 0)) {
+            return null;
+        }
+        byte[] out = own.clone();
+        if (replaceCode) {
+            int pick = Math.min((int) (Rng.uniform(Rng.drawOf(Rng.bits(stream, row), 1)) * (codes.length / 3)),
+                    codes.length / 3 - 1);
+            for (int d = 0; d < 3; d++) {
+                out[at[national + d]] = codes[3 * pick + d];
+            }
+        }
+        if (uniqueTail > 0) {
+            long m = UniqueKeys.scramble(row, uniqueTail, tailKey);
+            out[at[national + 3]] = (byte) ('2' + m / 1_000_000);
+            long rest = m % 1_000_000;
+            for (int d = 9; d >= 4; d--) {
+                out[at[national + d]] = (byte) ('0' + rest % 10);
+                rest /= 10;
+            }
+        }
+        return out;
     }
 
     /** 5 ASCII digits, optionally followed by '-' and 4 more. */

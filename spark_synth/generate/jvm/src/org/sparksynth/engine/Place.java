@@ -48,22 +48,21 @@ final class Place {
         }
     }
 
-    /** `stream`: Rng.stream(seed, key). */
-    void fill(long stream, WritableColumnVector[] vectors, WritableColumnVector out, StringDictionary dictionary,
-              long first, int n) {
-        WritableColumnVector states = vectors[state];
-        long tailKey = Rng.mix(stream ^ UniqueKeys.UNIQUE_SALT);
+    /**
+     * Writes the part over the column's values; `zip[r]` is the row's ZIP code index (zipIndices,
+     * shared by every part of one state column), -1 to keep the row's own value. `stream`:
+     * Rng.stream(seed, key).
+     */
+    void fill(long stream, int[] zip, WritableColumnVector out, StringDictionary dictionary, long first, int n) {
+        long tailKey = areaCode && uniqueTail > 0 ? Rng.mix(stream ^ UniqueKeys.UNIQUE_SALT) : 0L;
         for (int r = 0; r < n; r++) {
-            if (out.isNullAt(r)) {
+            int i = zip[r];
+            if ((i < 0 && !(areaCode && uniqueTail > 0)) || out.isNullAt(r)) {
                 continue;
             }
             long row = first + r;
-            int i = zipIndex(stream, vectors, states, r, row);
             byte[] value;
             if (!areaCode) {
-                if (i < 0) {
-                    continue;
-                }
                 value = values[i];
             } else {
                 value = phone(out.getUTF8String(r).getBytes(), i < 0 ? null : values[i], stream, row, tailKey);
@@ -76,6 +75,14 @@ final class Place {
             } else {
                 out.putByteArray(r, value);
             }
+        }
+    }
+
+    /** Each row's ZIP code index into `values` (the same for every part of this state column), -1: none. */
+    void zipIndices(long stream, WritableColumnVector[] vectors, int[] zip, long first, int n) {
+        WritableColumnVector states = vectors[state];
+        for (int r = 0; r < n; r++) {
+            zip[r] = zipIndex(stream, vectors, states, r, first + r);
         }
     }
 

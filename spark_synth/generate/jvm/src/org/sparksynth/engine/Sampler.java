@@ -49,6 +49,10 @@ final class Sampler {
     /** Columns with a place, postcodes first (a city reads its postcode's shape), and their draw streams. */
     private final int[] placed;
     private final long[] placeStreams;
+    /** Per placed column: its state column's group, and whether it is the group's first (it computes the ZIP codes). */
+    private final int[] placeGroup;
+    private final boolean[] placeGroupFirst;
+    private final int[][] placeZips;
 
     Sampler(Plan plan, long seed, int capacity) {
         this.plan = plan;
@@ -110,9 +114,21 @@ final class Sampler {
                 .boxed().sorted(java.util.Comparator.comparing(c -> plan.columns[c].place.postcode ? 0 : 1))
                 .mapToInt(Integer::intValue).toArray();
         placeStreams = new long[placed.length];
+        placeGroup = new int[placed.length];
+        placeGroupFirst = new boolean[placed.length];
+        java.util.Map<Integer, Integer> groups = new java.util.HashMap<>();
         for (int i = 0; i < placed.length; i++) {
-            placeStreams[i] = Rng.stream(seed, plan.columns[placed[i]].place.key);
+            Place place = plan.columns[placed[i]].place;
+            placeStreams[i] = Rng.stream(seed, place.key);
+            Integer group = groups.get(place.state);
+            placeGroupFirst[i] = group == null;
+            if (group == null) {
+                group = groups.size();
+                groups.put(place.state, group);
+            }
+            placeGroup[i] = group;
         }
+        placeZips = new int[groups.size()][capacity];
         drivenBy = new long[d][];
         for (Plan.Variable v : plan.order) {
             if (v.driven) {
@@ -159,7 +175,12 @@ final class Sampler {
         }
         for (int i = 0; i < placed.length; i++) { // over the columns' own values, once the state is written
             int c = placed[i];
-            plan.columns[c].place.fill(placeStreams[i], vectors, vectors[c], dictionaries[c], first, n);
+            Place place = plan.columns[c].place;
+            int[] zip = placeZips[placeGroup[i]];
+            if (placeGroupFirst[i]) { // before its postcode part writes: the row's ZIP code, for every part
+                place.zipIndices(placeStreams[i], vectors, zip, first, n);
+            }
+            place.fill(placeStreams[i], zip, vectors[c], dictionaries[c], first, n);
         }
         for (int c = 0; c < plan.columns.length; c++) { // last: they read the row's other columns
             if (composed[c] != null) {

@@ -20,6 +20,12 @@ from test_plan_contract import bits, mix, scramble, stream, uniform
 UNIQUE_SALT = 0x5F3759DF9E3779B9
 
 
+def model_file_with(model, column: str) -> tuple[dict, dict]:
+    """The model file as JSON data, and one column's entry in it, to edit by hand."""
+    data = json.loads(model.to_json())
+    return data, next(c for c in data["columns"] if c["name"] == column)
+
+
 @pytest.mark.parametrize("local, given, family, expected", [
     ("ruth.conte", "Ruth", "Conte", ("G.F", 0, 0, 0)),
     ("rconte", "Ruth", "Conte", ("gF", 0, 0, 0)),
@@ -146,8 +152,7 @@ def test_formats_none_or_kind_pattern_keep_the_old_behaviour(spark, real):
 
 
 def test_model_file_checks_the_email_model(model):
-    data = json.loads(model.to_json())
-    email = next(c for c in data["columns"] if c["name"] == "email")
+    data, email = model_file_with(model, "email")
     email["from_names"]["given"] = "age"
     with pytest.raises(ValueError, match="from_names reads 'age', which is not another string column"):
         SynthModelFile.model_validate(data)

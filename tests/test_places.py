@@ -17,6 +17,7 @@ from spark_synth.model.places import _table, state_of_zip, us_places
 from spark_synth.model.validators import VALIDATORS
 from spark_synth.model.schema import SynthModelFile
 from spark_synth.seeding import stream_key
+from test_emails import model_file_with
 from test_plan_contract import bits, mix, scramble, stream, uniform
 
 UNIQUE_SALT = 0x5F3759DF9E3779B9
@@ -100,8 +101,7 @@ def test_generated_places_agree_with_the_state_and_the_plan(spark, model):
 
 
 def test_model_file_checks_places(model):
-    data = json.loads(model.to_json())
-    city = next(c for c in data["columns"] if c["name"] == "city")
+    data, city = model_file_with(model, "city")
     city["place"]["state"] = "age"
     with pytest.raises(ValueError, match="place reads 'age', which is not another string column"):
         SynthModelFile.model_validate(data)

@@ -691,17 +691,24 @@ def _check_place(column, by_name: dict) -> None:
 def _check_from_names(column, by_name: dict) -> None:
     """An e-mail built from names reads string columns of the same table, and is itself one."""
     built = getattr(column, "from_names", None)
-    if built is None:
-        return
-    if column.type.family != "string":
-        raise ValueError(f"column {column.name!r}: from_names needs a string column")
-    for name in (built.given, built.family):
-        if name is None:
-            continue
-        other = by_name.get(name)
-        if other is None or other.type.family != "string" or name == column.name:
-            raise ValueError(f"column {column.name!r}: from_names reads {name!r}, which is not another string "
-                             "column of the table")
+    if built is not None:
+        for name in (built.given, built.family):
+            if name is not None:
+                _check_reads_string(column, "from_names", name, by_name)
+
+
+def _check_place(column, by_name: dict) -> None:
+    """A place reads another string column of the table (the state), and is a string itself."""
+    place = getattr(column, "place", None)
+    if place is not None:
+        _check_reads_string(column, "place", place.state, by_name)
+
+
+def _check_reads_string(column, field: str, name: str, by_name: dict) -> None:
+    other = by_name.get(name)
+    if column.type.family != "string" or other is None or other.type.family != "string" or name == column.name:
+        raise ValueError(f"column {column.name!r}: {field} reads {name!r}, which is not another string column "
+                         "of the table (and the column must be a string)")
 
 
 def _check_within(dep: Dependency, child: ColumnModel) -> None:

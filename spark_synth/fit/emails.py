@@ -73,7 +73,8 @@ def fit_from_names(frame: DataFrame, email: str, names: dict[str, tuple[str, str
     built = [r for r in counts if r[0] in kept]
     domain = F.lower(F.substring_index(F.col(email), "@", -1))
     domains = [(r[0], r[1]) for r in addresses.where(F.col(email).contains("@")).groupBy(domain.alias("d")).count()
-               .where(F.col("count") >= min_count).orderBy(F.desc("count"), "d").limit(MAX_DOMAINS).collect()]
+               .where(F.col("count") >= min_count).orderBy(F.desc("count"), "d")
+               .limit(MAX_DOMAINS).collect()]  # bounded: MAX_DOMAINS
     return EmailFromNames(
         given=given[0] if given else None, family=family[0] if family else None,
         share=round(sum(kept.values()) / total, 9), templates=_shares(kept),

@@ -104,7 +104,7 @@ def fit_places(frame: DataFrame, state: tuple[str, str], candidates: list[tuple[
     width = MEASURES * len(candidates)
     schema = ", ".join(f"t{j} long" for j in range(width))
     sums = selected.mapInPandas(lambda b: _agreement(b, len(candidates)), schema) \
-        .agg(*[F.sum(f"t{j}").alias(f"t{j}") for j in range(width)]).collect()[0]  # one row
+        .agg(*[F.sum(f"t{j}").alias(f"t{j}") for j in range(width)]).collect()[0]  # bounded: one row
     best: dict[str, tuple[float, str]] = {}
     for i, (name, _) in enumerate(candidates):
         for part, at in (("postcode", MEASURES * i), ("city", MEASURES * i + 2), ("area_code", MEASURES * i + 4)):

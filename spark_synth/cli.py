@@ -74,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--format", choices=["parquet", "orc", "csv", "json"], help="input format (default: from extension, else parquet)")
     fit.add_argument("--table", help="read DB.NAME from the catalog instead of a path")
     fit.add_argument("--min-count", type=int, default=5, help="privacy threshold k: values/cells seen fewer times are not stored (default 5)")
-    fit.add_argument("--kind", action="append", default=[], metavar="COLUMN=KIND", help="override a column's kind, e.g. zip=pattern, or name a string column's type, e.g. tz=time_zone")
+    fit.add_argument("--kind", action="append", default=[], metavar="COLUMN=KIND", help="override a column's kind, e.g. zip=pattern, or name a string column's type, e.g. tz=time_zone, mail=email, first=given_name:de_DE (a vocabulary with its locales)")
     fit.add_argument("--exclude-unsupported", action="store_true", help="leave binary/map/array/struct columns out instead of failing")
     fit.add_argument("--within", choices=["categorical", "all", "none"], default="categorical",
                      help="numbers get their own quantiles inside each code of their dependency-tree parent: "

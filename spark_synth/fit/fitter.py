@@ -20,7 +20,7 @@ from spark_synth.fit.dependence import (candidate_pairs, chow_liu_edges, conditi
                                         correlation_from_sums, mutual_information)
 from spark_synth.fit.joint import JointStats, collect_joint_stats, copula_spec, pair_is_counted
 from spark_synth.fit.kinds import choose_kind
-from spark_synth.fit.semantic import SEMANTIC_TYPES, split_type, validated_type
+from spark_synth.fit.semantic import SEMANTIC_TYPES, check_override, is_semantic, split_type, validated_type
 from spark_synth.fit.patterns import build_pattern, without_kept
 from spark_synth.fit.profile import QUANTILE_GRID, ColumnProfile, profile_columns
 from spark_synth.fit.types import family, supported_fields
@@ -92,6 +92,9 @@ def fit_table(df: DataFrame, options: FitOptions = FitOptions()) -> SynthModel:
     if unknown:
         raise InputDataError(f"table {table}: kind overrides name unknown columns {unknown}; "
                              f"columns are {[f.name for f in supported]}")
+    for name, kind in options.kinds.items():  # a bad locale is refused before any Spark work
+        if is_semantic(kind):
+            check_override(name, kind, table)
     names = [f.name for f in supported]
     positions = [i for i, f in enumerate(df.schema.fields) if family(f.dataType) is not None]
     frame = df.toDF(*aliases(len(df.columns))).select(*[alias(i) for i in positions]).toDF(*aliases(len(names)))

@@ -30,20 +30,30 @@ final class Compose {
     private final double[] familyPrefixCumulative;
     private final int[] digits;
     private final double[] digitsCumulative;
-    private final String[] domains;
+    private final byte[][] domainBytes;
     private final double[] domainCumulative;
     private final int uniqueWidth;
     private final long uniqueCapacity;
+
     /**
-     * Folded spellings (ASCII bytes) of names this task's sampler has seen, by the name's hash
-     * (a slot keeps its last name): names repeat (vocabulary words), folding is the slow part.
+     * One sampler's working state (samplers run in parallel, the plan is shared): folded
+     * spellings (ASCII bytes) of the names it has seen, by the written array's identity or the
+     * name's hash (a slot keeps its last name; names repeat, folding is the slow part), and the
+     * buffer an address is built in.
      */
-    private final UTF8String[] cachedNames = new UTF8String[CACHE_SLOTS];
-    private final byte[][] cachedFolds = new byte[CACHE_SLOTS][];
-    private final byte[][] sourceKeys = new byte[CACHE_SLOTS][];
-    private final byte[][] sourceFolds = new byte[CACHE_SLOTS][];
-    private final byte[][] domainBytes;
-    private byte[] buffer = new byte[64];
+    static final class Scratch {
+        private final UTF8String[] cachedNames = new UTF8String[CACHE_SLOTS];
+        private final byte[][] cachedFolds = new byte[CACHE_SLOTS][];
+        private final byte[][] sourceKeys = new byte[CACHE_SLOTS][];
+        private final byte[][] sourceFolds = new byte[CACHE_SLOTS][];
+        private byte[] buffer = new byte[64];
+
+        private void room(int length) {
+            if (buffer.length < length) {
+                buffer = java.util.Arrays.copyOf(buffer, Math.max(length, 2 * buffer.length));
+            }
+        }
+    }
 
     Compose(JsonNode node) {
         given = node.get("given").asInt();
@@ -57,10 +67,9 @@ final class Compose {
         familyPrefixCumulative = Json.doubles(node.get("family_prefix_cumulative"));
         digits = Json.ints(node.get("digits"));
         digitsCumulative = Json.doubles(node.get("digits_cumulative"));
-        domains = strings(node.get("domains"));
+        domainBytes = utf8(strings(node.get("domains")));
         domainCumulative = Json.doubles(node.get("domain_cumulative"));
         uniqueWidth = node.get("unique_width").asInt();
-        domainBytes = utf8(domains);
         long capacity = 1;
         for (int i = 0; i < uniqueWidth; i++) {
             capacity *= 10;
@@ -76,26 +85,6 @@ final class Compose {
         return out;
     }
 
-    /** Copies with their own fold cache: one per sampler (tasks run in parallel). */
-    Compose(Compose plan) {
-        given = plan.given;
-        family = plan.family;
-        builtShare = plan.builtShare;
-        templates = plan.templates;
-        templateCumulative = plan.templateCumulative;
-        givenPrefix = plan.givenPrefix;
-        givenPrefixCumulative = plan.givenPrefixCumulative;
-        familyPrefix = plan.familyPrefix;
-        familyPrefixCumulative = plan.familyPrefixCumulative;
-        digits = plan.digits;
-        digitsCumulative = plan.digitsCumulative;
-        domains = plan.domains;
-        domainCumulative = plan.domainCumulative;
-        uniqueWidth = plan.uniqueWidth;
-        uniqueCapacity = plan.uniqueCapacity;
-        domainBytes = plan.domainBytes;
-    }
-
     private static byte[][] utf8(String[] words) {
         byte[][] out = new byte[words.length][];
         for (int i = 0; i < words.length; i++) {
@@ -105,7 +94,7 @@ final class Compose {
     }
 
     void fill(Plan.ColumnSpec c, long stream, WritableColumnVector[] vectors, byte[][][] written,
-              WritableColumnVector out, long first, int n) {
+              WritableColumnVector out, long first, int n, Scratch scratch) {
         long key = Rng.mix(Rng.mix(stream ^ UniqueKeys.UNIQUE_SALT) + 1);
         for (int r = 0; r < n; r++) {
             long row = first + r;
@@ -121,10 +110,13 @@ final class Compose {
             String template = templates[GuideTable.pick(templateCumulative, Rng.uniform(Rng.drawOf(base, 2)))];
             int gp = givenPrefix[GuideTable.pick(givenPrefixCumulative, Rng.uniform(Rng.drawOf(base, 3)))];
             int fp = familyPrefix[GuideTable.pick(familyPrefixCumulative, Rng.uniform(Rng.drawOf(base, 4)))];
-            int length = build(template, name(vectors, written, given, r), name(vectors, written, family, r), gp, fp);
+            int length = build(scratch, template, name(scratch, vectors, written, given, r),
+                    name(scratch, vectors, written, family, r), gp, fp);
+            byte[] buffer = scratch.buffer;
             if (uniqueWidth > 0) {
                 long number = UniqueKeys.scramble(row, uniqueCapacity, key);
-                room(length + uniqueWidth);
+                scratch.room(length + uniqueWidth);
+                buffer = scratch.buffer;
                 for (int i = uniqueWidth - 1; i >= 0; i--) {
                     buffer[length + i] = (byte) ('0' + (int) (number % 10));
                     number /= 10;
@@ -132,21 +124,17 @@ final class Compose {
                 length += uniqueWidth;
             } else {
                 int count = digits[GuideTable.pick(digitsCumulative, Rng.uniform(Rng.drawOf(base, 5)))];
-                room(length + count);
+                scratch.room(length + count);
+                buffer = scratch.buffer;
                 for (int i = 0; i < count; i++) {
                     buffer[length++] = (byte) ('0' + (int) (Rng.uniform(Rng.drawOf(base, 7 + i)) * 10));
                 }
             }
             byte[] domain = domainBytes[GuideTable.pick(domainCumulative, Rng.uniform(Rng.drawOf(base, 6)))];
-            room(length + domain.length);
+            scratch.room(length + domain.length);
+            buffer = scratch.buffer;
             System.arraycopy(domain, 0, buffer, length, domain.length);
             out.putByteArray(r, buffer, 0, length + domain.length);
-        }
-    }
-
-    private void room(int length) {
-        if (buffer.length < length) {
-            buffer = java.util.Arrays.copyOf(buffer, Math.max(length, 2 * buffer.length));
         }
     }
 
@@ -155,41 +143,42 @@ final class Compose {
      * array the name was written from, when the sampler kept it (categories, vocabulary words:
      * shared arrays), finds its fold by identity; else the written value is read back.
      */
-    private byte[] name(WritableColumnVector[] vectors, byte[][][] written, int column, int r) {
+    private static byte[] name(Scratch scratch, WritableColumnVector[] vectors, byte[][][] written, int column, int r) {
         if (column < 0 || vectors[column].isNullAt(r)) {
             return EMPTY;
         }
         byte[] source = written[column] != null ? written[column][r] : null;
         if (source != null) {
             int slot = (System.identityHashCode(source) * 0x9E3779B9) >>> (32 - CACHE_BITS);
-            if (sourceKeys[slot] != source) {
-                sourceKeys[slot] = source;
-                sourceFolds[slot] = fold(new String(source, StandardCharsets.UTF_8)).getBytes(StandardCharsets.US_ASCII);
+            if (scratch.sourceKeys[slot] != source) {
+                scratch.sourceKeys[slot] = source;
+                scratch.sourceFolds[slot] = fold(new String(source, StandardCharsets.UTF_8)).getBytes(StandardCharsets.US_ASCII);
             }
-            return sourceFolds[slot];
+            return scratch.sourceFolds[slot];
         }
         UTF8String value = vectors[column].getUTF8String(r);
         int slot = (value.hashCode() * 0x9E3779B9) >>> (32 - CACHE_BITS);
-        UTF8String cached = cachedNames[slot];
+        UTF8String cached = scratch.cachedNames[slot];
         if (cached != null && cached.equals(value)) {
-            return cachedFolds[slot];
+            return scratch.cachedFolds[slot];
         }
         byte[] out = fold(value.toString()).getBytes(StandardCharsets.US_ASCII);
-        cachedNames[slot] = UTF8String.fromBytes(value.getBytes().clone()); // not a view of the reused vector
-        cachedFolds[slot] = out;
+        scratch.cachedNames[slot] = UTF8String.fromBytes(value.getBytes().clone()); // not a view of the reused vector
+        scratch.cachedFolds[slot] = out;
         return out;
     }
 
     private static final byte[] EMPTY = new byte[0];
 
-    /** build_local into the buffer; returns its length. */
-    private int build(String template, byte[] givenName, byte[] familyName, int gp, int fp) {
+    /** build_local into the scratch buffer; returns its length. */
+    private static int build(Scratch scratch, String template, byte[] givenName, byte[] familyName, int gp, int fp) {
         byte[] firstName = isGiven(template.charAt(0)) ? givenName : familyName;
         int firstLength = pieceLength(template.charAt(0), firstName, gp, fp);
         char last = template.charAt(template.length() - 1);
         byte[] secondName = template.length() > 1 ? (isGiven(last) ? givenName : familyName) : EMPTY;
         int secondLength = template.length() > 1 ? pieceLength(last, secondName, gp, fp) : 0;
-        room(firstLength + 1 + secondLength + USER.length);
+        scratch.room(firstLength + 1 + secondLength + USER.length);
+        byte[] buffer = scratch.buffer;
         System.arraycopy(firstName, 0, buffer, 0, firstLength);
         int length = firstLength;
         if (template.length() == 3 && firstLength > 0 && secondLength > 0) {

@@ -39,8 +39,8 @@ final class Sampler {
     private final Keys.Column[] keys;
     /** Per variable: {a^-1, b, n} of the permutation that drives it, else null. */
     private final long[][] drivenBy;
-    /** Per column: an e-mail built from the row's names, with this sampler's own cache, else null. */
-    private final Compose[] composed;
+    /** Per column built from the row's names (plan "compose"): this sampler's working state, else null. */
+    private final Compose.Scratch[] composing;
     /**
      * Per column a Compose reads: the byte array each row's string was written from (shared
      * arrays for categories and vocabulary words, so Compose folds each word once), else null.
@@ -97,12 +97,13 @@ final class Sampler {
                 keys[c] = new Keys.Column(plan.columns[c].keyProgram, seed, plan.columns[c].output);
             }
         }
-        composed = new Compose[plan.columns.length];
+        composing = new Compose.Scratch[plan.columns.length];
         written = new byte[plan.columns.length][][];
         for (int c = 0; c < plan.columns.length; c++) {
-            if (plan.columns[c].compose != null) {
-                composed[c] = new Compose(plan.columns[c].compose);
-                for (int source : new int[] {composed[c].given, composed[c].family}) {
+            Compose compose = plan.columns[c].compose;
+            if (compose != null) {
+                composing[c] = new Compose.Scratch();
+                for (int source : new int[] {compose.given, compose.family}) {
                     if (source >= 0 && written[source] == null) {
                         written[source] = new byte[capacity][];
                     }
@@ -169,7 +170,7 @@ final class Sampler {
             Plan.ColumnSpec spec = plan.columns[c];
             if (keys[c] != null) {
                 keys[c].fill(vectors[c], spec.output, first, n);
-            } else if (composed[c] == null && !"copula".equals(spec.source)) {
+            } else if (spec.compose == null && !"copula".equals(spec.source)) {
                 independent(spec, streams[c], uniques[c], vectors[c], first, n, written[c]);
             }
         }
@@ -183,8 +184,9 @@ final class Sampler {
             place.fill(placeStreams[i], zip, vectors[c], dictionaries[c], first, n);
         }
         for (int c = 0; c < plan.columns.length; c++) { // last: they read the row's other columns
-            if (composed[c] != null) {
-                composed[c].fill(plan.columns[c], streams[c], vectors, written, vectors[c], first, n);
+            if (composing[c] != null) {
+                plan.columns[c].compose.fill(plan.columns[c], streams[c], vectors, written, vectors[c], first, n,
+                        composing[c]);
             }
         }
     }

@@ -1,7 +1,7 @@
 """Build spark_synth's public vocabularies (spark_synth/model/vocabularies/*.json) from the data of
 two well-kept libraries, once, at development time — generation never calls them:
 
-- Faker (MIT, https://github.com/joke2k/faker): country names and ISO codes by continent
+- Faker (MIT, https://github.com/joke2k/faker): country names and ISO codes by continent, city names by locale
   (date_time provider), states/provinces/regions and their abbreviations by locale (address
   providers), given and family names by locale and given names by gender (person providers);
 - tzdata (Apache-2.0, https://github.com/python/tzdata): the IANA time zone names, by area;
@@ -65,6 +65,25 @@ def subdivisions() -> tuple[dict[str, list[str]], dict[str, list[str]]]:
         if abbr:
             codes[module.name] = sorted(set(abbr))
     return names, codes
+
+
+CITY_ATTRIBUTES = ("cities", "city_names", "real_city_names")
+
+
+def city_names() -> dict[str, list[str]]:
+    """City and town names by Faker locale (the locales that list real ones; en_US from the ZIP
+    table's city names, as Faker's en_US makes its cities up from prefixes and suffixes)."""
+    import faker.providers.address as address
+
+    out: dict[str, list[str]] = {}
+    for module in pkgutil.iter_modules(address.__path__):
+        provider = vars(importlib.import_module(f"faker.providers.address.{module.name}").Provider)
+        found = [w for a in CITY_ATTRIBUTES if isinstance(provider.get(a), tuple | list)
+                 for w in provider[a] if isinstance(w, str)]
+        if found:
+            out[module.name] = sorted(set(found))
+    out["en_US"] = sorted({row[1] for rows in us_places().values() for row in rows})
+    return out
 
 
 def person_names() -> tuple[dict[str, list[str]], dict[str, list[str]]]:
@@ -141,18 +160,19 @@ def main() -> int:
     names, codes = subdivisions()
     given, family = person_names()
     vocabularies = {"subdivision_name": names, "subdivision_code": codes, "time_zone": time_zones(),
-                    "given_name": given, "family_name": family, "given_name_gender": given_name_genders(),
+                    "given_name": given, "family_name": family, "city_name": city_names(), "given_name_gender": given_name_genders(),
                     **countries()}
     OUT.mkdir(parents=True, exist_ok=True)
-    sources = {"time_zone": f"tzdata {tzdata.__version__} (Apache-2.0)"}
+    import importlib.metadata as metadata
+
+    sources = {"time_zone": f"tzdata {tzdata.__version__} (Apache-2.0)",
+               "city_name": f"Faker {faker.VERSION} (MIT); en_US: zipcodes {metadata.version('zipcodes')} (MIT)"}
     for name, groups in sorted(vocabularies.items()):
         groups = {g: sorted({_repair(w) for w in words}) for g, words in groups.items()}
         document = {"vocabulary": name, "source": sources.get(name, f"Faker {faker.VERSION} (MIT)"),
                     "groups": {g: groups[g] for g in sorted(groups)}}
         (OUT / f"{name}.json").write_text(json.dumps(document, ensure_ascii=False) + "\n")
         print(f"{name}: {sum(map(len, groups.values()))} words in {len(groups)} groups")
-    import importlib.metadata as metadata
-
     places = {"vocabulary": "us_places", "source": f"zipcodes {metadata.version('zipcodes')} (MIT)",
               "states": us_places()}
     (OUT / "us_places.json").write_text(json.dumps(places, ensure_ascii=False, separators=(",", ":")) + "\n")

@@ -67,9 +67,9 @@ def main() -> int:
     types = typed_columns(typed)
     print(f"typed columns ({len(types)}): " + ", ".join(f"{c}: {t}" for c, t in types.items()))
     # The baseline draws the columns whose generation the types change (vocabulary words, e-mails
-    # from names) as plain character patterns; phone and UUID columns generate alike either way.
+    # from names, word shapes) as plain character patterns; phone and UUID columns generate alike either way.
     plain = fit(frame, table="peeps", kinds={c: "pattern" for c in ("name_given", "name_family", "state_prov",
-                                                                    "email_addr")})
+                                                                    "email_addr", "city", "address")})
     sample = generate(spark, typed, 20_000, seed=3).toPandas()
     built = typed.column("email_addr").from_names
     if built is not None:

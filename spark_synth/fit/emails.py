@@ -15,6 +15,7 @@ import pandas as pd
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from spark_synth.fit.patterns import shares_of
 from spark_synth.model.emails import parse_local
 from spark_synth.model.schema import EmailFromNames, PatternColumn, UniqueColumn
 
@@ -77,11 +78,11 @@ def fit_from_names(frame: DataFrame, email: str, names: dict[str, tuple[str, str
                .limit(MAX_DOMAINS).collect()]  # bounded: MAX_DOMAINS
     return EmailFromNames(
         given=given[0] if given else None, family=family[0] if family else None,
-        share=round(sum(kept.values()) / total, 9), templates=_shares(kept),
+        share=round(sum(kept.values()) / total, 9), templates=shares_of(kept),
         given_prefix=_kept_lengths(built, 1, "P", min_count, 3),
         family_prefix=_kept_lengths(built, 2, "Q", min_count, 4),
         digits=_kept_lengths(built, 3, None, min_count, 0),
-        domains=_shares(dict(domains)) if domains else {DEFAULT_DOMAIN: 1.0})
+        domains=shares_of(dict(domains)) if domains else {DEFAULT_DOMAIN: 1.0})
 
 
 def _kept_lengths(built: list[tuple], field: int, token: str | None, min_count: int, default: int) -> dict[str, float]:
@@ -91,12 +92,4 @@ def _kept_lengths(built: list[tuple], field: int, token: str | None, min_count: 
         if token is None or token in row[0]:
             counts[row[field]] = counts.get(row[field], 0) + row[-1]
     kept = {str(k): n for k, n in counts.items() if n >= min_count}
-    return _shares(kept) if kept else {str(default): 1.0}
-
-
-def _shares(counts: dict[str, int]) -> dict[str, float]:
-    total = sum(counts.values())
-    shares = {k: round(n / total, 9) for k, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))}
-    first = next(iter(shares))
-    shares[first] = round(shares[first] + 1.0 - sum(shares.values()), 9)
-    return shares
+    return shares_of(kept) if kept else {str(default): 1.0}

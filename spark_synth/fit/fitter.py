@@ -28,6 +28,7 @@ from spark_synth.fit.block import choose_block, gaussian_like, orient_forest
 from spark_synth.fit.within import WithinEdge, eligible, within_quantiles
 from spark_synth.fit.formats import FormatInput, follow_formats
 from spark_synth.fit.emails import email_columns, fit_from_names, name_columns
+from spark_synth.fit.words import fit_words, word_candidates
 from spark_synth.fit.places import fit_places, place_candidates, state_column
 from spark_synth.model.formats import can_follow
 from spark_synth.io.progress import progress
@@ -142,6 +143,8 @@ def fit_table(df: DataFrame, options: FitOptions = FitOptions()) -> SynthModel:
             columns[name], code_maps[j] = _final_categorical(column, by_name[name], stats.code_counts[j], options,
                                                              shape_counts.get(name, {}))
 
+    _with_semantic_types(columns, profiles, options)
+    _with_words(frame, table, columns, by_name, rows, options)
     # A categorical column whose every value turned out rare left the copula (it is a pattern now).
     keep = [j for j, n in enumerate(copula_names) if isinstance(columns[n], NumericColumn | CategoricalColumn)]
     copula, dependencies = None, []
@@ -151,7 +154,6 @@ def fit_table(df: DataFrame, options: FitOptions = FitOptions()) -> SynthModel:
         copula, dependencies = _joint_model(stats, copula_names, keep, code_maps, options, numeric, candidates)
         dependencies = _with_within(frame, table, dependencies, columns, by_name, options)
         _with_formats(frame, table, columns, by_name, copula, options)
-    _with_semantic_types(columns, profiles, options)
     _with_emails_from_names(frame, table, columns, by_name, rows, options)
     _with_places(frame, table, columns, by_name, options)
     spec = SynthModelFile(
@@ -398,6 +400,20 @@ def _with_semantic_types(columns: dict, profiles: list[ColumnProfile], options: 
         semantic = validated_type(p, options.kinds.get(p.name), options.table)
         if semantic is not None:
             columns[p.name] = column.model_copy(update={"semantic": semantic})
+
+
+def _with_words(frame: DataFrame, table: str, columns: dict, by_name: dict[str, ColumnProfile], rows: int,
+                options: FitOptions) -> None:
+    """Pass 8 (fit/words.py), before pass 5: text made of words gets a word pattern. A unique
+    column becomes a pattern column: its uniqueness was incidental (two people may share an
+    address; a unique identifier has character shapes, or `kinds={col: "unique"}` keeps it)."""
+    candidates = word_candidates(columns, options.kinds)
+    if not candidates or options.formats == "none":
+        return
+    with progress(frame.sparkSession, f"fit {table}: pass 8 (words of {len(candidates)} text columns)"):
+        found = fit_words(frame, [(n, by_name[n].alias) for n in candidates], rows, options.min_count)
+    for name, pattern in found.items():
+        columns[name] = PatternColumn(**_common_fields(columns[name]), kind="pattern", pattern=pattern)
 
 
 def _with_emails_from_names(frame: DataFrame, table: str, columns: dict, by_name: dict[str, ColumnProfile],

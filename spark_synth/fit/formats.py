@@ -28,6 +28,7 @@ from spark_synth.fit.joint import collect_joint_stats, copula_spec, pair_is_coun
 from spark_synth.model.formats import FormatColumn, can_follow, format_category, format_codes, format_labels, group_of_word
 from spark_synth.model.marginals import UniformScale
 from spark_synth.model.schema import FormatDependency
+from spark_synth.model.words import word_shape_expression
 from spark_synth.names import quote
 
 DIGITS, UPPER, LOWER = "0123456789", "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz"
@@ -52,7 +53,7 @@ def shape_of(value: Column) -> Column:
 def format_label(value: Column, column: FormatColumn) -> Column:
     """The label of a row's variant (format_labels), null for null; anything else has no code."""
     if getattr(column, "vocabulary", None) is None:
-        return shape_of(value)
+        return word_shape_expression(value) if column.pattern.unit == "word" else shape_of(value)
     mapping = F.from_json(F.lit(json.dumps(group_of_word(column))), "map<string,string>")
     return F.when(value.isNull(), F.lit(None)).otherwise(F.coalesce(F.element_at(mapping, value), F.lit(OUTSIDE)))
 

@@ -121,7 +121,7 @@ def build_pattern(shape_n: dict[str, int], char_n: dict[tuple[str, int, str], in
         use_prefix = sum(prefixes.values()) >= 0.5 * kept[shape]
         shapes.append(Shape(shape=shape, probability=kept[shape] / total, positions=positions,
                             prefix_length=PREFIX_LENGTH if use_prefix else 0,
-                            prefixes=_normalise(prefixes) if use_prefix else {}))
+                            prefixes=shares_of(prefixes) if use_prefix else {}))
     return PatternModel(shapes=_fix_total(shapes, text.probability if text else 0.0), text=text)
 
 
@@ -144,10 +144,11 @@ def _text_model(kept: dict[str, int], length_n: dict[int, int], char_n: dict[str
     chars = {c: n for c, n in char_n.items() if n >= min_count}
     return TextModel(probability=round(mass / everything, 9),
                      lengths=QuantileFunction(probabilities=grid.tolist(), values=[int(x) for x in at]),
-                     chars=_normalise(chars) if chars else {})
+                     chars=shares_of(chars) if chars else {})
 
 
-def _normalise(counts: dict[str, int]) -> dict[str, float]:
+def shares_of(counts: dict[str, int]) -> dict[str, float]:
+    """Counts as shares rounded to 9 places (the rounding remainder on the largest), largest first."""
     total = sum(counts.values())
     items = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     probs = {k: round(v / total, 9) for k, v in items}
@@ -157,7 +158,7 @@ def _normalise(counts: dict[str, int]) -> dict[str, float]:
 
 
 def _distribution(counts: dict[str, int]) -> CharDistribution:
-    return CharDistribution(chars=_normalise(counts))
+    return CharDistribution(chars=shares_of(counts))
 
 
 def _fix_total(shapes: list[Shape], text_probability: float = 0.0) -> list[Shape]:

@@ -45,11 +45,11 @@ def state_column(columns: dict) -> str | None:
 
 
 def place_candidates(columns: dict, state: str) -> list[str]:
-    """String columns that may hold postcodes or cities (not the state, not drawn from a vocabulary,
-    not e-mails built from names)."""
+    """String columns that may hold postcodes or cities (not the state, not drawn from a vocabulary
+    other than city names, not e-mails built from names)."""
     out = [n for n, c in columns.items()
            if n != state and isinstance(c, PatternColumn | UniqueColumn | CategoricalColumn)
-           and c.type.family == "string" and getattr(c, "vocabulary", None) is None
+           and c.type.family == "string" and getattr(getattr(c, "vocabulary", None), "name", "city_name") == "city_name"
            and getattr(c, "from_names", None) is None]
     return out[:MAX_CANDIDATES]
 

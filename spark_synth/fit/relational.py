@@ -74,10 +74,14 @@ def fit_schema(spark: SparkSession, config: SchemaConfig, base_dir: Path,
         if table.key_columns:
             _check_unique(name, frame, table.key_columns, rows)
         driver = _busiest_foreign_key(config, name, frames) if table.key_columns else None
-        options = FitOptions(table=name, min_count=min_count)
+        # String key columns keep character shapes (their alphabets make the keys), never words.
+        keys = {c: "unique" for c in table.key_columns if len(table.key_columns) == 1
+                and isinstance(frame.df.schema[frame.names.index(c)].dataType, T.StringType)}
+        options = FitOptions(table=name, min_count=min_count, kinds=keys)
         if driver is not None:
             child, fk = driver
-            options = FitOptions(table=name, min_count=min_count, root=CHILD_COUNT, kinds={CHILD_COUNT: "integer"})
+            options = FitOptions(table=name, min_count=min_count, root=CHILD_COUNT,
+                                 kinds={**keys, CHILD_COUNT: "integer"})
             model = fit_table(_with_child_count(frame, table.key_columns, frames[child], fk.columns), options)
             child_count = ChildCount(column=CHILD_COUNT, child=child, foreign_key=fk.columns)
             if not model.spec.copula or CHILD_COUNT not in model.spec.copula.columns:

@@ -55,7 +55,7 @@ Columns outside the copula use draw 0 of their own stream for the null flag
   of the geo table (and whose postcode, when the table has a postcode rule, came out ZIP-shaped),
   a ZIP code of that state or its city, the same ZIP code for every part (docs/plan.md §8).
 ENGINE_VERSION changes whenever the same plan would give different rows (or a new field would
-be ignored by an older engine: v8 added "compose" and "place").
+be ignored by an older engine: v8 added "compose" and "place", v9 word positions).
 """
 
 from __future__ import annotations
@@ -73,14 +73,15 @@ from spark_synth.model.io import SynthModel, dependency_order
 from spark_synth.model.keyspace import (MAX_MODULUS, block_sizes, block_starts, describe, key_shapes, lengths_vary,
                                         modulus, shape_with_room, widened, with_room)
 from spark_synth.model.marginals import UniformScale, rounding_step
-from spark_synth.model.schema import (CLASS_CHARS, CategoricalColumn, ConstantColumn, IdColumn,
+from spark_synth.model.schema import (CLASS_CHARS, WORD_CHARS, CategoricalColumn, ConstantColumn, IdColumn,
                                       NullColumn, NumericColumn, PatternColumn, PatternModel, UniqueColumn,
-                                      Vocabulary)
+                                      Vocabulary, WordSlot)
 from spark_synth.model.places import place_values, us_places
 from spark_synth.model.vocabulary import MAX_WORDS, rare_words, words_of_label
+from spark_synth.model.words import word_shape
 from spark_synth.seeding import stream_key
 
-ENGINE_VERSION = 8
+ENGINE_VERSION = 9
 log = logging.getLogger(__name__)
 _INDEPENDENT_SOURCES = {NullColumn: "null", PatternColumn: "pattern", ConstantColumn: "constant", IdColumn: "id",
                         UniqueColumn: "unique"}
@@ -290,7 +291,7 @@ def format_variants(column: PatternColumn | UniqueColumn, rows: int) -> list[dic
         budget = max(MAX_WORDS // len(labels), 1)
         return [compile_words(*label_words(column.vocabulary.name, label, budget)) for label in labels]
     pattern = column.pattern
-    variants = [compile_pattern(PatternModel(shapes=[shape.model_copy(update={"probability": 1.0})]))
+    variants = [compile_pattern(PatternModel(shapes=[shape.model_copy(update={"probability": 1.0})], unit=pattern.unit))
                 for shape in pattern.shapes]
     if pattern.text is not None:
         variants.append(compile_pattern(PatternModel(text=pattern.text.model_copy(update={"probability": 1.0}))))
@@ -427,11 +428,13 @@ def _unique_text(column: UniqueColumn) -> dict:
 
 
 def compile_pattern(pattern: PatternModel) -> dict:
-    shapes = []
+    shapes, word_lists = [], WordLists()
     for shape in pattern.shapes:
         positions = []
         for pos, dist in enumerate(shape.positions):
-            if dist is not None:
+            if pos in shape.words:
+                positions.append(word_lists.position(shape.words[pos], lower=shape.shape[pos] == "w"))
+            elif dist is not None:
                 positions.append({"kind": "table", "chars": [ord(c) for c in dist.chars],
                                   "cumulative": _cumulative(list(dist.chars.values()))})
             elif shape.shape[pos] in CLASS_CHARS:
@@ -447,13 +450,49 @@ def compile_pattern(pattern: PatternModel) -> dict:
         shapes.append(compiled)
     out = {"cumulative": _cumulative([s.probability for s in pattern.shapes]
                                      + ([pattern.text.probability] if pattern.text else [])),
-           "shapes": shapes, "text": None}
+           "shapes": shapes, "text": None, "word_lists": word_lists.lists}
     if pattern.text is not None:
         chars = pattern.text.chars
         out["text"] = {"probabilities": list(pattern.text.lengths.probabilities),
                        "lengths": list(pattern.text.lengths.values),
                        "chars": [ord(c) for c in chars], "cumulative": _cumulative(list(chars.values())) if chars else []}
     return out
+
+
+class WordLists:
+    """A pattern's public word lists, each compiled once however many word positions draw from it."""
+
+    def __init__(self) -> None:
+        self.lists: list[list[str]] = []
+        self._index: dict[tuple, int] = {}
+
+    def position(self, slot: WordSlot, lower: bool) -> dict:
+        """A "words" position (docs/plan.md §8): the kept words by share, then one cell for the
+        vocabulary's single words, drawn equally (lower-cased at a 'w' position); positions with
+        the same vocabulary share one list."""
+        words = list(slot.words)
+        shares = list(slot.words.values())
+        out = {"kind": "words", "words": words, "list": -1}
+        rest = 1.0 - sum(shares)
+        if slot.vocabulary is not None and rest > 1e-9:
+            key = (slot.vocabulary.name, tuple(slot.vocabulary.groups), lower)
+            if key not in self._index:
+                public = [w for w in rare_words(slot.vocabulary.name, slot.vocabulary.groups, [])
+                          if word_shape(w)[0] in WORD_CHARS]  # one word: 'Niagara Falls' would be two
+                public = [w.lower() for w in public] if lower else public
+                if len(public) > MAX_SLOT_WORDS:
+                    public = [public[i * len(public) // MAX_SLOT_WORDS] for i in range(MAX_SLOT_WORDS)]
+                if public:
+                    self._index[key] = len(self.lists)
+                    self.lists.append(public)
+            if key in self._index:
+                out["list"] = self._index[key]
+                shares.append(rest)
+        out["cumulative"] = _cumulative(shares) if shares else []
+        return out
+
+
+MAX_SLOT_WORDS = 1024  # public words one word position draws from (evenly spaced beyond): bounds the plan
 
 
 def rare_draw(column: CategoricalColumn) -> tuple[list[str], list[float]]:

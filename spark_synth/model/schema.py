@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from typing import Annotated, Literal, Union
 
 from decimal import Decimal, InvalidOperation
@@ -33,6 +34,7 @@ PROBABILITY_TOLERANCE = 1e-6
 PSD_TOLERANCE = 1e-3
 # Character classes of a Shape: class letter -> (first code point, how many).
 CLASS_CHARS = {"A": (65, 26), "a": (97, 26), "9": (48, 10)}
+WORD_CHARS = ("W", "w")  # a word shape's word positions (never a character class: letters are A or a)
 
 
 class Strict(BaseModel):
@@ -212,18 +214,27 @@ class CharDistribution(Strict):
 
 class Shape(Strict):
     """One character-class template, e.g. 'A9999' (A upper, a lower, 9 digit, else literal);
-    '' is the empty string, a value of its own in many real tables."""
+    '' is the empty string, a value of its own in many real tables. In a word pattern
+    (PatternModel.unit "word") a position listed in `words` is a whole word: 'W' one starting
+    with an upper-case letter, 'w' any other ('99 W W' for '27 Wade Lane')."""
 
     shape: str
     probability: Probability
     positions: list[CharDistribution | None]
     prefix_length: int = Field(default=0, ge=0)
     prefixes: dict[str, Probability] = Field(default_factory=dict)
+    words: dict[int, "WordSlot"] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _consistent(self) -> "Shape":
         if len(self.positions) != len(self.shape):
             raise ValueError(f"shape {self.shape!r} needs one position entry per character")
+        for pos in self.words:
+            if not 0 <= pos < len(self.shape) or self.shape[pos] not in WORD_CHARS or self.positions[pos] is not None:
+                raise ValueError(f"shape {self.shape!r}: words[{pos}] must be at a {' or '.join(WORD_CHARS)} "
+                                 "position without a character table")
+        if self.words and self.prefixes:
+            raise ValueError(f"shape {self.shape!r}: a word shape has no prefixes")
         if self.prefixes:
             if any(len(p) != self.prefix_length for p in self.prefixes):
                 raise ValueError("every prefix must have prefix_length characters")
@@ -255,11 +266,16 @@ class TextModel(Strict):
 class PatternModel(Strict):
     shapes: list[Shape] = Field(default_factory=list)
     text: TextModel | None = None
+    # "char": shapes are character-class templates; "word": word shapes (fit/words.py), whose
+    # letter runs are whole words drawn from kept words and a public vocabulary.
+    unit: Literal["char", "word"] = "char"
 
     @model_validator(mode="after")
     def _total(self) -> "PatternModel":
         if not self.shapes and self.text is None:
             raise ValueError("a pattern needs shapes or a text model")
+        if self.unit == "char" and any(s.words for s in self.shapes):
+            raise ValueError("only a pattern of unit 'word' has word positions")
         total = [s.probability for s in self.shapes] + ([self.text.probability] if self.text else [])
         _check_distribution(total, "shape probabilities (+ text.probability)")
         return self
@@ -295,6 +311,28 @@ class Vocabulary(Strict):
         if not self.by_gender:
             return list(self.groups)
         return [f"{g}/{gender}" for g in self.groups for gender in GENDERS]
+
+
+class WordSlot(Strict):
+    """The words at one word position of a word shape: the words seen there at least min_count
+    times with their shares, and the public vocabulary (its groups) the rest of the mass is drawn
+    from, equally likely; without a vocabulary the kept words take all of it."""
+
+    words: dict[str, Probability] = Field(default_factory=dict)
+    vocabulary: Vocabulary | None = None
+
+    @model_validator(mode="after")
+    def _mass(self) -> "WordSlot":
+        if any(not w or any(not (c.isalpha() or unicodedata.category(c).startswith("M")) for c in w)
+               for w in self.words):
+            raise ValueError(f"a word slot's words are letters only: {sorted(self.words)[:5]}")
+        total = sum(self.words.values())
+        if total > 1.0 + 1e-6 or (self.vocabulary is None and abs(total - 1.0) > 1e-6):
+            raise ValueError(f"word shares sum to {total}: at most 1, and 1 without a vocabulary")
+        return self
+
+
+Shape.model_rebuild()
 
 
 class CategoricalColumn(ColumnBase):

@@ -5,7 +5,7 @@ mass of the rare values must still be drawn. Drawn character by character from t
 pattern they come out as near-miss typos of real values (`America/Coicago`, `Floarda`), which
 look like corrupted data. So (README "Rare values"):
 - when the column's values come from a public vocabulary (time zones, countries and their ISO
-  codes, states/provinces and their codes), the rare mass is drawn from that vocabulary's other
+  codes, states/provinces and their codes, cities), the rare mass is drawn from that vocabulary's other
   words, restricted to the groups (continents, areas, locales) the real values come from; a
   column whose every value is rare (a pattern column) draws all its values from those words;
 - otherwise it is drawn from the kept values themselves, in their proportions.
@@ -25,7 +25,7 @@ from functools import cache
 from importlib import resources
 
 VOCABULARIES = ("time_zone", "country_name", "country_alpha2", "country_alpha3",
-                "subdivision_name", "subdivision_code", "given_name", "family_name")
+                "subdivision_name", "subdivision_code", "given_name", "family_name", "city_name")
 MAX_WORDS = 4096  # words a column draws from (an evenly spaced subset beyond): bounds the plan
 MIN_COVERED = 0.9  # share of the counted rows whose value is in the vocabulary
 # A column whose name says what it holds needs less: names are open vocabularies (77 % of peeps'
@@ -37,6 +37,7 @@ HINTS = {
     "time_zone": r"t_?zone|time_?zone|^tz$",
     "country_name": r"country|nation", "country_alpha2": r"country|nation", "country_alpha3": r"country|nation",
     "subdivision_name": r"state|prov|region|subd|county", "subdivision_code": r"state|prov|region|subd|county",
+    "city_name": r"city|town|municip|locality|village|settlement",
 }
 GENDERS = ("female", "male")  # given_name_gender.json's groups
 MIN_GENDERED = 0.5  # share of a given-name column's counted rows whose name has one gender
@@ -79,14 +80,14 @@ def words_of_label(name: str, label: str) -> tuple[str, ...]:
 
 
 @cache
-def _group_sets(name: str) -> dict[str, frozenset[str]]:
+def group_sets(name: str) -> dict[str, frozenset[str]]:
     return {group: frozenset(words) for group, words in vocabulary_groups(name).items()}
 
 
 @cache
 def words_of(name: str) -> frozenset[str]:
     """Every word of a vocabulary, whatever its group."""
-    return frozenset().union(*_group_sets(name).values())
+    return frozenset().union(*group_sets(name).values())
 
 
 def detect_vocabulary(counts: list[tuple[object, int]], non_null: int, min_count: int,
@@ -107,7 +108,7 @@ def detect_vocabulary(counts: list[tuple[object, int]], non_null: int, min_count
         needed = HINTED_COVERED if re.search(HINTS[name], label) else MIN_COVERED
         if len(matched) < min(MIN_MATCHED, len(strings)) or covered < needed:
             continue
-        touched = _covering_groups(_group_sets(name), matched, min_count)
+        touched = covering_groups(group_sets(name), matched, min_count)
         candidate = (covered, -len(words_of(name)), name, touched)
         if touched and (best is None or candidate[:2] > best[:2]):
             best = candidate
@@ -119,7 +120,7 @@ def forced_vocabulary(name: str, counts: list[tuple[object, int]], min_count: in
     `min_count` real rows came from (all groups when none: the user vouches for the type) and the
     share of the counted rows that are its words, for the caller to refuse a type that does not fit."""
     matched, covered = _matched(name, counts)
-    return _covering_groups(_group_sets(name), matched, min_count) or sorted(vocabulary_groups(name)), covered
+    return covering_groups(group_sets(name), matched, min_count) or sorted(vocabulary_groups(name)), covered
 
 
 def _matched(name: str, counts: list[tuple[object, int]]) -> tuple[dict[str, int], float]:
@@ -132,7 +133,7 @@ def _matched(name: str, counts: list[tuple[object, int]]) -> tuple[dict[str, int
     return matched, (sum(matched.values()) / seen if seen else 0.0)
 
 
-def _covering_groups(members: dict[str, frozenset[str]], matched: dict[str, int], min_count: int) -> list[str]:
+def covering_groups(members: dict[str, frozenset[str]], matched: dict[str, int], min_count: int) -> list[str]:
     """The few groups the matched values come from: greedily the group holding most of the rows not
     yet covered (a code such as "CA" is in several locales; the locale the other codes share
     wins), while it adds at least `min_count` rows."""

@@ -7,13 +7,16 @@ import java.nio.charset.StandardCharsets;
  * Draws strings from a learned pattern: a shape (character-class template) by probability, an
  * optional prefix, then one character per position (a learned table, a class range or a
  * literal); or, in the last cell of the shape distribution, free text: a length from the text
- * model's quantile function and characters from its table (a-z when it has none). Uses draws
- * firstDraw, firstDraw+1, ... of the column's stream for the row.
+ * model's quantile function and characters from its table (a-z when it has none). A word
+ * pattern's "words" positions write a whole word: a kept one by its share, or one of a public
+ * list's, equally likely (docs/plan.md §8). Uses draws firstDraw, firstDraw+1, ... of the
+ * column's stream for the row.
  */
 final class Pattern implements Variant {
     private static final int TABLE = 0;
     private static final int CLASS = 1;
     private static final int LITERAL = 2;
+    private static final int WORDS = 3;
 
     private final double[] shapeCumulative;
     /** O(1) lookups over shapeCumulative and textCumulative (vocabularies have thousands of words). */
@@ -37,11 +40,49 @@ final class Pattern implements Variant {
         boolean ascii;
         /** A shape of literal characters only (a vocabulary word): its UTF-8 bytes, shared read-only. */
         byte[] literal;
+        /** Per position of a word shape: its words, or null (a character position); null for other shapes. */
+        Words[] words;
+    }
+
+    /** The words of one "words" position: kept words by cumulative share, the last cell a public list. */
+    private static final class Words {
+        final int[][] kept;
+        final double[] cumulative;
+        final int[][] list;
+
+        Words(int[][] kept, double[] cumulative, int[][] list) {
+            this.kept = kept;
+            this.cumulative = cumulative;
+            this.list = list;
+        }
+
+        int[] pick(double u) {
+            int i = GuideTable.pick(cumulative, u);
+            if (i < kept.length) {
+                return kept[i];
+            }
+            double below = i > 0 ? cumulative[i - 1] : 0.0;
+            double v = (u - below) / (1.0 - below);
+            return list[Math.min(list.length - 1, Math.max(0, (int) (v * list.length)))];
+        }
+    }
+
+    private static int[][] codePoints(JsonNode strings) {
+        int[][] out = new int[strings.size()][];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = strings.get(i).asText().codePoints().toArray();
+        }
+        return out;
     }
 
     Pattern(JsonNode node) {
         shapeCumulative = Json.doubles(node.get("cumulative"));
         shapeGuide = new GuideTable(shapeCumulative);
+        JsonNode lists = node.get("word_lists");
+        int[][][] wordLists = new int[lists == null || lists.isNull() ? 0 : lists.size()][][];
+        for (int i = 0; i < wordLists.length; i++) {
+            wordLists[i] = codePoints(lists.get(i));
+        }
         JsonNode shapeNodes = node.get("shapes");
         shapes = new Shape[shapeNodes.size()];
         for (int s = 0; s < shapes.length; s++) {
@@ -65,6 +106,16 @@ final class Pattern implements Variant {
                         for (int c : shape.chars[p]) {
                             ascii &= c < 128;
                         }
+                    }
+                    case "words" -> {
+                        shape.kind[p] = WORDS;
+                        if (shape.words == null) {
+                            shape.words = new Words[shape.length];
+                        }
+                        int list = position.get("list").asInt();
+                        shape.words[p] = new Words(codePoints(position.get("words")),
+                                Json.doubles(position.get("cumulative")), list >= 0 ? wordLists[list] : null);
+                        ascii = false;
                     }
                     case "class" -> {
                         shape.kind[p] = CLASS;
@@ -144,6 +195,9 @@ final class Pattern implements Variant {
             return shape.literal; // callers copy it (putByteArray) or keep it unchanged (dictionaries)
         }
         long base = Rng.bits(stream, row);
+        if (shape.words != null) {
+            return wordShape(shape, base, firstDraw);
+        }
         int[] codePoints = new int[shape.length];
         for (int p = 0; p < shape.length; p++) {
             switch (shape.kind[p]) {
@@ -167,5 +221,35 @@ final class Pattern implements Variant {
             return bytes;
         }
         return Utf8.encode(codePoints, shape.length);
+    }
+
+    /** A word shape: each position's word or character, from draw firstDraw + 2 + position. */
+    private static byte[] wordShape(Shape shape, long base, int firstDraw) {
+        int[][] picked = new int[shape.length][];
+        int length = 0;
+        for (int p = 0; p < shape.length; p++) {
+            if (shape.kind[p] == WORDS) {
+                picked[p] = shape.words[p].pick(Rng.uniform(Rng.drawOf(base, firstDraw + 2 + p)));
+                length += picked[p].length;
+            } else {
+                length++;
+            }
+        }
+        int[] codePoints = new int[length];
+        int at = 0;
+        for (int p = 0; p < shape.length; p++) {
+            switch (shape.kind[p]) {
+                case WORDS -> {
+                    System.arraycopy(picked[p], 0, codePoints, at, picked[p].length);
+                    at += picked[p].length;
+                }
+                case TABLE -> codePoints[at++] = shape.chars[p][GuideTable.pick(shape.cumulative[p],
+                        Rng.uniform(Rng.drawOf(base, firstDraw + 2 + p)))];
+                case CLASS -> codePoints[at++] = shape.first[p]
+                        + (int) (Rng.uniform(Rng.drawOf(base, firstDraw + 2 + p)) * shape.count[p]);
+                default -> codePoints[at++] = shape.first[p];
+            }
+        }
+        return Utf8.encode(codePoints, length);
     }
 }

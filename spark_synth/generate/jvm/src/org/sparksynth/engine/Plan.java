@@ -13,7 +13,7 @@ import org.apache.spark.sql.types.StructType;
  * statistics. Parsed once per task from the JSON text carried in the scan options.
  */
 final class Plan {
-    static final int ENGINE_VERSION = 8;
+    static final int ENGINE_VERSION = 9;
     static final double U_MAX = 1.0 - 1e-12;
 
     final StructType schema;

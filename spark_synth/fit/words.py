@@ -1,0 +1,190 @@
+"""Pass 8 (run before pass 5): text made of words gets a word pattern (model/words.py).
+
+A string column whose character shapes leave most rows to the text model (addresses, place
+and company names: no two share a character shape) is read as word shapes on the executors,
+on at most MAX_READ sampled rows: the driver gets, per column, the word shapes seen at least k
+times, the words and digits seen at least k times at each of their positions, and — for the
+rarer words — only which public vocabularies they belong to (a word of a public list is no
+secret, and only the groups touched by at least k rows enter the model). The column switches
+to the word pattern when its kept word shapes cover at least MIN_COVER of the rows and its
+letter runs read as words (MIN_WORDLIKE): codes such as 'AB-123' keep their character shapes.
+Only columns whose character shapes already hint at words are read (CANDIDATE_SHARE).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+
+import pandas as pd
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+
+from spark_synth.fit.patterns import shares_of
+from spark_synth.model.schema import CharDistribution, PatternColumn, PatternModel, Shape, UniqueColumn, \
+    Vocabulary, WordSlot
+from spark_synth.model.vocabulary import covering_groups, group_sets, words_of
+from spark_synth.model.words import word_shape
+from spark_synth.names import quote
+
+MAX_READ = 200_000  # rows read as words (a sample beyond): shares need no more, and reading runs in Python
+MAX_SHAPES = 32  # most frequent word shapes kept per column (bounds the plan)
+MIN_COVER = 0.5  # share of the rows the kept word shapes must describe
+# A column is read when at least this share of its rows is free text or has a character shape
+# with a lower-case run of 2+ after a letter ('Aaaa Aaaa'): 'A99999' tail numbers are not read.
+CANDIDATE_SHARE = 0.3
+# Share of the letter runs that look like words (3+ letters, not all capitals): 'Wade', 'ulica'
+# do; 'N' in 'N14228' and 'AB' in 'AB-123' do not.
+MIN_WORDLIKE = 0.6
+# Where a word position's rarer words are drawn from: the vocabulary most of them belong to. A
+# position none of them matches draws FALLBACK (Faker, too, makes street names from family names).
+CANDIDATES = ("family_name", "given_name", "city_name")
+FALLBACK = Vocabulary(name="family_name", groups=["en_US"])
+_SCHEMA = "c int, shape string, pos int, token string, public int, n long"
+WORDS, WORDLIKE = -2, -3  # `pos` of a column's counts of letter runs and of word-like ones
+
+
+def word_candidates(columns: dict, kinds: dict[str, str]) -> list[str]:
+    """String pattern and unique columns with character shapes that are not typed otherwise
+    (no vocabulary, validator type, e-mail template or kind named by the user) and that hint at
+    words (CANDIDATE_SHARE)."""
+    out = []
+    for name, c in columns.items():
+        if not isinstance(c, PatternColumn | UniqueColumn) or c.type.family != "string" or c.pattern is None \
+                or kinds.get(name) is not None or c.semantic is not None \
+                or getattr(c, "vocabulary", None) is not None or getattr(c, "from_names", None) is not None:
+            continue
+        if _wordy_share(c.pattern) >= CANDIDATE_SHARE:
+            out.append(name)
+    return out
+
+
+def _wordy_share(pattern: PatternModel) -> float:
+    text = pattern.text.probability if pattern.text is not None else 0.0
+    return text + sum(s.probability for s in pattern.shapes if re.search("[Aa]aa", s.shape))
+
+
+def _public_mask(word: str) -> int:
+    """Bit i set when the word (capitalised, for a lower-case word) is in CANDIDATES[i]."""
+    probe = word[:1].upper() + word[1:]
+    return sum(1 << i for i, name in enumerate(CANDIDATES) if word in words_of(name) or probe in words_of(name))
+
+
+def _is_wordlike(word: str) -> bool:
+    return len(word) >= 3 and not word.isupper()
+
+
+def _read_batches(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+    """Counts per batch (the shuffle carries one row per distinct key, not per value)."""
+    for batch in batches:
+        counts: Counter = Counter()
+        for c, column in enumerate(batch.columns):
+            for value in batch[column]:
+                if not isinstance(value, str):
+                    continue
+                shape, tokens = word_shape(value)
+                counts[(c, shape, -1, None)] += 1
+                for pos, token in tokens:
+                    counts[(c, shape, pos, token)] += 1
+                    if shape[pos] in "Ww":
+                        counts[(c, "", WORDS, None)] += 1
+                        counts[(c, "", WORDLIKE, None)] += _is_wordlike(token)
+        rows = [(c, shape, pos, token, _public_mask(token) if pos >= 0 and shape[pos] in "Ww" else 0, n)
+                for (c, shape, pos, token), n in counts.items()]
+        yield pd.DataFrame(rows, columns=["c", "shape", "pos", "token", "public", "n"])
+
+
+def fit_words(frame: DataFrame, names: list[tuple[str, str]], rows: int, min_count: int) -> dict[str, PatternModel]:
+    """{column: its word pattern} for the `names` ((name, alias) pairs) that are better read as
+    words than as characters."""
+    sample = frame if rows <= MAX_READ else frame.sample(fraction=MAX_READ / rows, seed=8)
+    read = sample.select(*[F.col(quote(alias)).cast("string").alias(f"c{i}") for i, (_, alias) in enumerate(names)]) \
+        .mapInPandas(_read_batches, _SCHEMA)
+    counted = read.groupBy("c", "shape", "pos", "token", "public").agg(F.sum("n").alias("count"))
+    shapes = counted.where(F.col("pos") < 0) \
+        .select("c", "pos", F.when((F.col("count") >= min_count) | (F.col("pos") < -1), F.col("shape")).alias("shape"),
+                "count") \
+        .groupBy("c", "pos", "shape").agg(F.sum("count").alias("count"))
+    tokens = counted.where((F.col("pos") >= 0) & ((F.col("count") >= min_count) | (F.col("public") > 0)))
+    # Bounded: kept shapes, tokens seen >= k times in a sample of MAX_READ rows, public words.
+    shape_n: dict[int, dict[str | None, int]] = defaultdict(dict)
+    runs: dict[tuple[int, int], int] = defaultdict(int)
+    for r in shapes.collect():
+        if r["pos"] == -1:
+            shape_n[r["c"]][r["shape"]] = r["count"]
+        else:
+            runs[(r["c"], r["pos"])] = r["count"]
+    token_n: dict[tuple[int, str], list[tuple[int, str, int, int]]] = defaultdict(list)
+    for r in tokens.collect():
+        token_n[(r["c"], r["shape"])].append((r["pos"], r["token"], r["public"], r["count"]))
+    found = {}
+    for c, (name, _) in enumerate(names):
+        total = sum(shape_n[c].values())
+        kept = sorted(((n, s) for s, n in shape_n[c].items() if s is not None), key=lambda x: (-x[0], x[1]))
+        kept = kept[:MAX_SHAPES]
+        cover = sum(n for n, _ in kept) / total if total else 0.0
+        wordlike = runs[(c, WORDLIKE)] / runs[(c, WORDS)] if runs[(c, WORDS)] else 0.0
+        if not kept or cover < MIN_COVER or wordlike < MIN_WORDLIKE:
+            continue
+        found[name] = _word_pattern(c, kept, token_n, min_count)
+    return found
+
+
+def _word_pattern(c: int, kept: list[tuple[int, str]], token_n: dict, min_count: int) -> PatternModel:
+    """The word pattern of one column: its kept word shapes (the rarer shapes' rows spread over
+    them in proportion), digits and words seen >= k times per position, vocabularies for the rest."""
+    total = sum(n for n, _ in kept)
+    fallback = _column_vocabulary([t for _, s in kept for t in token_n[(c, s)]], min_count)
+    shapes = []
+    for n, shape in kept:
+        at: dict[int, list[tuple[str, int, int]]] = defaultdict(list)
+        for pos, token, public, count in token_n[(c, shape)]:
+            at[pos].append((token, public, count))
+        positions: list[CharDistribution | None] = [None] * len(shape)
+        words: dict[int, WordSlot] = {}
+        for pos, ch in enumerate(shape):
+            seen = at.get(pos, [])
+            if ch == "9":
+                digits = {t: k for t, _, k in seen if k >= min_count}
+                positions[pos] = CharDistribution(chars=shares_of(digits)) if digits else None
+            elif ch in "Ww":
+                words[pos] = _slot(seen, n, min_count, fallback)
+        shapes.append(Shape(shape=shape, probability=n / total, positions=positions, words=words))
+    rounded = [round(s.probability, 9) for s in shapes]
+    rounded[0] = round(rounded[0] + 1.0 - sum(rounded), 9)
+    return PatternModel(unit="word", shapes=[s.model_copy(update={"probability": p}) for s, p in zip(shapes, rounded)])
+
+
+def _slot(seen: list[tuple[str, int, int]], rows: int, min_count: int, fallback: Vocabulary) -> WordSlot:
+    """A word position: words seen >= k times with their share of the shape's rows; the rest
+    from the vocabulary most of the other words belong to (its groups touched by >= k rows)."""
+    kept = {t: k for t, _, k in seen if k >= min_count}
+    rest = [(t, public, k) for t, public, k in seen if k < min_count]
+    share = {w: round(k / rows, 9) for w, k in sorted(kept.items(), key=lambda kv: (-kv[1], kv[0]))}
+    if sum(kept.values()) >= rows:  # every row's word is a kept one
+        return WordSlot(words=shares_of(kept))
+    return WordSlot(words=share, vocabulary=_vocabulary(rest, min_count) or fallback)
+
+
+def _vocabulary(seen: list[tuple[str, int, int]], min_count: int) -> Vocabulary | None:
+    """The candidate vocabulary holding most of these words' rows, with the groups covering at
+    least min_count of them; None when none reaches that."""
+    best = None
+    for i, name in enumerate(CANDIDATES):
+        matched: dict[str, int] = defaultdict(int)
+        for token, public, count in seen:
+            if public >> i & 1:
+                matched[token[:1].upper() + token[1:]] += count
+        groups = covering_groups(group_sets(name), dict(matched), min_count)
+        hits = sum(matched.values())
+        if groups and (best is None or hits > best[0]):
+            best = (hits, Vocabulary(name=name, groups=groups))
+    return best[1] if best else None
+
+
+def _column_vocabulary(tokens: list[tuple[int, str, int, int]], min_count: int) -> Vocabulary:
+    """The vocabulary of all a column's rarer words together: for positions whose own words are
+    too few to tell; FALLBACK when even those are."""
+    rest = [(t, public, k) for _, t, public, k in tokens if public and k < min_count]
+    return _vocabulary(rest, min_count) or FALLBACK

@@ -160,3 +160,67 @@ def test_model_file_checks_word_positions(model):
         edit()
         with pytest.raises(ValueError, match=message):
             SynthModelFile.model_validate(broken)
+
+
+@pytest.mark.parametrize("name, good, bad", [
+    ("street_address", ["27 Wade Lane", "Gosposka ulica 60", "Apt 4, 12 Rue de la Paix"], ["Wade Lane", "12345", "A1"]),
+    ("full_name", ["Ruth Conte", "Jean-Luc Picard", "Mary O'Neil", "J. R. Tolkien"], ["Ruth", "R2 D2", "ruth conte 3",
+                                                                                   "A B C D E"]),
+    ("company", ["Smith Holdings", "ACME Inc."], ["x", "info@acme.com"]),
+])
+def test_word_types_check_their_values(name, good, bad):
+    from spark_synth.model.validators import TYPE_CHECKS
+    assert all(TYPE_CHECKS[name](v) for v in good) and not any(TYPE_CHECKS[name](v) for v in bad)
+
+
+def people_and_companies(rows: int, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    given = rng.choice(sorted(vocabulary_groups("given_name")["en_US"]), rows)
+    family = rng.choice(sorted(vocabulary_groups("family_name")["en_US"]), rows)
+    suffix = rng.choice(["Group", "Holdings", "Partners"], rows)
+    return pd.DataFrame({"full_name": [f"{g} {f}" for g, f in zip(given, family)],
+                         "employer": [f"{f} {s}" for f, s in zip(rng.permutation(family), suffix)],
+                         "zip": [str(n) for n in rng.integers(10000, 99999, rows)]})
+
+
+def test_word_types_are_found_from_word_shapes_and_named_by_the_user(spark, model):
+    from spark_synth.errors import InputDataError
+    assert model.column("address").semantic == "street_address"
+    frame = spark.createDataFrame(people_and_companies(3000, seed=2))
+    fitted = fit(frame, table="staff")
+    assert fitted.column("full_name").semantic == "full_name" and fitted.column("employer").semantic == "company"
+    slots = [s.words for s in fitted.column("full_name").pattern.shapes if s.shape == "W W"][0]
+    assert (slots[0].vocabulary.name, slots[2].vocabulary.name) == ("given_name", "family_name")
+    out = generate(spark, fitted, 2000, seed=4).toPandas()
+    from spark_synth.model.validators import TYPE_CHECKS
+    assert out["full_name"].map(TYPE_CHECKS["full_name"]).mean() > 0.99
+    assert set(out["employer"].str.split(" ").str[-1]) <= {"Group", "Holdings", "Partners"}
+    with pytest.raises(InputDataError, match=r"column 'zip': type 'street_address' fits 0\.0%"):
+        fit(frame, table="staff", kinds={"zip": "street_address"})
+
+
+def test_a_vocabulary_column_keeps_its_frequent_words_in_their_shares(spark):
+    """US city names: five frequent ones (>= k, 40 % of the rows: too few for a categorical column)
+    keep their shares, the long tail of rare ones (< k each) is drawn from the vocabulary and
+    never stored."""
+    rng = np.random.default_rng(7)
+    cities = sorted(vocabulary_groups("city_name")["en_US"])
+    frequent = {"Houston": 0.15, "Dallas": 0.1, "Austin": 0.08, "Denver": 0.05, "Tulsa": 0.02}
+    rows = 4000
+    head = rng.choice(list(frequent), int(rows * 0.4), p=np.array(list(frequent.values())) / 0.4)
+    tail = rng.choice([c for c in cities if c not in frequent], rows - len(head), replace=False)
+    real = pd.DataFrame({"city": rng.permutation(np.concatenate([head, tail]))})
+    model = fit(spark.createDataFrame(real), table="places")
+    column = model.column("city")
+    assert column.kind == "pattern" and column.vocabulary.name == "city_name" and set(column.frequent) == set(frequent)
+    for word, share in frequent.items():
+        assert column.frequent[word] == pytest.approx(share, abs=0.015)
+    counts = real["city"].value_counts()
+    assert all(counts[w] >= model.spec.privacy.min_count for w in column.frequent)
+    out = generate(spark, model, 20_000, seed=2).toPandas()["city"].value_counts(normalize=True)
+    for word, share in frequent.items():
+        assert out[word] == pytest.approx(share, abs=0.015)
+    assert set(out.index) <= set(cities)
+    from spark_synth.evaluation.realism import chance_equal, drawn_groups
+    chance = chance_equal(set(real["city"]), drawn_groups(column))
+    assert 0.4 < chance < 0.6  # the frequent words, plus the tail's words that some real row holds

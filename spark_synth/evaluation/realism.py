@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from spark_synth.model.validators import VALIDATORS, detect_type, pass_rate
+from spark_synth.model.validators import TYPE_CHECKS, VALIDATORS, detect_type, pass_rate
 from spark_synth.model.vocabulary import vocabulary_groups, words_of, words_of_label
 from spark_synth.names import quote
 
@@ -113,8 +113,8 @@ def _validity(real: DataFrame, synthetic: DataFrame, c: str, real_distinct: list
     """{type, valid, valid_real} for a column with a type, else {}: `vocabulary` is the type the
     model stores (a vocabulary: membership; a validator type), else the first validator that
     TYPE_SHARE of the real distinct values pass."""
-    if vocabulary in VALIDATORS:  # the type the model stores (fit/semantic.py)
-        name, check = vocabulary, VALIDATORS[vocabulary]
+    if vocabulary in TYPE_CHECKS:  # the type the model stores (fit/semantic.py, fit/words.py)
+        name, check = vocabulary, TYPE_CHECKS[vocabulary]
     elif vocabulary is not None:
         words = words_of(vocabulary)
         name, check = vocabulary, words.__contains__
@@ -151,13 +151,18 @@ def allowed_words(columns: list, name: str) -> set[str]:
 
 
 def drawn_groups(column) -> list[tuple[float, set[str]]]:
-    """[(weight, words)] of a pattern column drawn from a vocabulary: its variants (groups, or
-    groups split by gender) by their share when its format follows the row (follows.marginal),
-    else its groups' words as one."""
+    """[(weight, words)] of a pattern column drawn from a vocabulary: each frequent word (kept,
+    seen >= k times) by its share, then the rest over its variants (groups, or groups split by
+    gender) by their share when its format follows the row (follows.marginal), else over its
+    groups' words as one."""
     vocabulary = column.vocabulary
+    frequent = getattr(column, "frequent", {}) or {}
+    singles = [(share, {word}) for word, share in frequent.items()]
+    rest = max(0.0, 1.0 - sum(frequent.values()))
     follows = getattr(column, "follows", None)
     if follows is None:
         groups = vocabulary_groups(vocabulary.name)
-        return [(1.0, {w for g in vocabulary.groups for w in groups.get(g, ())})]
-    return [(share, set(words_of_label(vocabulary.name, label)))
-            for share, label in zip(follows.marginal[1:], vocabulary.labels)]
+        return singles + [(rest, {w for g in vocabulary.groups for w in groups.get(g, ())})]
+    total = sum(follows.marginal[1:]) or 1.0
+    return singles + [(rest * share / total, set(words_of_label(vocabulary.name, label)))
+                      for share, label in zip(follows.marginal[1:], vocabulary.labels)]

@@ -28,7 +28,8 @@ from spark_synth.fit.block import choose_block, gaussian_like, orient_forest
 from spark_synth.fit.within import WithinEdge, eligible, within_quantiles
 from spark_synth.fit.formats import FormatInput, follow_formats
 from spark_synth.fit.emails import email_columns, fit_from_names, name_columns
-from spark_synth.fit.words import fit_words, word_candidates
+from spark_synth.fit.frequent import count_frequent, frequent_candidates
+from spark_synth.fit.words import fit_words, word_candidates, word_type
 from spark_synth.fit.places import fit_places, place_candidates, state_column
 from spark_synth.model.formats import can_follow
 from spark_synth.io.progress import progress
@@ -39,7 +40,7 @@ from spark_synth.model.schema import (FORMAT_NAME, SCHEMA_VERSION, CategoricalCo
                                       PatternColumn, Privacy, QuantileFunction, SynthModelFile,
                                       TableInfo, UNIT_BY_FAMILY, UniqueColumn, Vocabulary)
 from spark_synth.model.types import from_unscaled
-from spark_synth.model.validators import VALIDATORS
+from spark_synth.model.validators import TYPE_CHECKS, WORD_VALIDATORS
 from spark_synth.model.vocabulary import VOCABULARIES, detect_vocabulary, forced_vocabulary, is_gendered
 from spark_synth.names import alias, aliases, check_unique_names
 
@@ -145,6 +146,7 @@ def fit_table(df: DataFrame, options: FitOptions = FitOptions()) -> SynthModel:
 
     _with_semantic_types(columns, profiles, options)
     _with_words(frame, table, columns, by_name, rows, options)
+    _with_frequent_words(frame, table, columns, by_name, options)
     # A categorical column whose every value turned out rare left the copula (it is a pattern now).
     keep = [j for j, n in enumerate(copula_names) if isinstance(columns[n], NumericColumn | CategoricalColumn)]
     copula, dependencies = None, []
@@ -383,7 +385,7 @@ def _vocabulary_of(p: ColumnProfile, options: FitOptions, table: str) -> Vocabul
                 f"values (at least {MIN_FORCED_COVER:.0%} needed); drop the override or choose another type "
                 f"({', '.join(SEMANTIC_TYPES)})")
         return Vocabulary(name=forced, groups=locales or groups)
-    if forced in VALIDATORS:
+    if forced in TYPE_CHECKS:
         return None
     found = detect_vocabulary(p.top or [], p.non_null, options.min_count, p.name)
     return None if found is None else Vocabulary(name=found[0], groups=found[1])
@@ -411,9 +413,30 @@ def _with_words(frame: DataFrame, table: str, columns: dict, by_name: dict[str, 
     if not candidates or options.formats == "none":
         return
     with progress(frame.sparkSession, f"fit {table}: pass 8 (words of {len(candidates)} text columns)"):
-        found = fit_words(frame, [(n, by_name[n].alias) for n in candidates], rows, options.min_count)
+        forced = frozenset(n for n in candidates if options.kinds.get(n) in WORD_VALIDATORS)
+        found = fit_words(frame, [(n, by_name[n].alias) for n in candidates], rows, options.min_count, forced)
     for name, pattern in found.items():
-        columns[name] = PatternColumn(**_common_fields(columns[name]), kind="pattern", pattern=pattern)
+        semantic = options.kinds.get(name) if name in forced else word_type(name, pattern)
+        columns[name] = PatternColumn(**_common_fields(columns[name]), kind="pattern", pattern=pattern,
+                                      semantic=semantic)
+    for name in forced - set(found):
+        log.warning("table %s, column %r: no word shape was seen %d times; its values keep character shapes",
+                    table, name, options.min_count)
+
+
+def _with_frequent_words(frame: DataFrame, table: str, columns: dict, by_name: dict[str, ColumnProfile],
+                         options: FitOptions) -> None:
+    """Pass 8, too (fit/frequent.py): a vocabulary column keeps its words seen >= k times, with
+    their shares of the non-null rows."""
+    candidates = frequent_candidates(columns, by_name, options.min_count)
+    if not candidates:
+        return
+    with progress(frame.sparkSession, f"fit {table}: pass 8 (frequent words of {len(candidates)} vocabulary columns)"):
+        counts = count_frequent(frame, {n: (by_name[n].alias, words) for n, words in candidates.items()},
+                                options.min_count)
+    for name, found in counts.items():
+        shares = {w: round(n / by_name[name].non_null, 9) for w, n in sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))}
+        columns[name] = columns[name].model_copy(update={"frequent": shares})
 
 
 def _with_emails_from_names(frame: DataFrame, table: str, columns: dict, by_name: dict[str, ColumnProfile],

@@ -4,7 +4,8 @@ kinds={"first": "given_name:de_DE,fr_FR"}) or detected from the column's most fr
 Two families of types (README "Looks real"): public vocabularies (model/vocabulary.py: names,
 countries, time zones, states), whose words the generator may draw; and validated formats
 (model/validators.py: e-mail, phone, UUID, IBAN, ...), which keep their learned shapes and are
-checked by the evaluation. Detection reads only the profile's bounded list of frequent values
+checked by the evaluation; and text made of words (street_address, full_name, company), read as
+word shapes (fit/words.py), named by the user or found from those shapes, never from this check. Detection reads only the profile's bounded list of frequent values
 on the driver; the model stores the type's name, never a value.
 """
 
@@ -12,10 +13,10 @@ from __future__ import annotations
 
 from spark_synth.errors import InputDataError
 from spark_synth.fit.profile import ColumnProfile
-from spark_synth.model.validators import VALIDATORS, TYPE_SHARE, pass_rate
+from spark_synth.model.validators import TYPE_CHECKS, TYPE_SHARE, VALIDATORS, WORD_VALIDATORS, pass_rate
 from spark_synth.model.vocabulary import VOCABULARIES, vocabulary_groups
 
-SEMANTIC_TYPES = (*VOCABULARIES, *VALIDATORS)
+SEMANTIC_TYPES = (*VOCABULARIES, *VALIDATORS, *WORD_VALIDATORS)
 MIN_DISTINCT = 3  # a validator judges at least this many distinct values (two could be chance)
 # A type the user names must fit at least this share of the column's frequent values: the rest may
 # be typos or placeholders, but a column of integers named "email" is a mistake worth stopping.
@@ -54,8 +55,8 @@ def validated_type(p: ColumnProfile, override: str | None, table: str) -> str | 
     frequent values), else the first whose validator at least TYPE_SHARE of them pass."""
     values = [v for v, _ in (p.top or []) if isinstance(v, str)]
     name, _ = split_type(override)
-    if name in VALIDATORS:
-        share = pass_rate(values, VALIDATORS[name]) if values else 0.0
+    if name in TYPE_CHECKS:
+        share = pass_rate(values, TYPE_CHECKS[name]) if values else 0.0
         if share < MIN_FORCED_SHARE:
             raise InputDataError(
                 f"table {table}, column {p.name!r}: type {name!r} fits {share:.1%} of its {len(values)} most "

@@ -24,12 +24,14 @@ from pyspark.sql import functions as F
 from spark_synth.fit.patterns import shares_of
 from spark_synth.model.schema import CharDistribution, PatternColumn, PatternModel, Shape, UniqueColumn, \
     Vocabulary, WordSlot
+from spark_synth.model.validators import WORD_VALIDATORS
 from spark_synth.model.vocabulary import covering_groups, group_sets, words_of
 from spark_synth.model.words import word_shape
 from spark_synth.names import quote
 
 MAX_READ = 200_000  # rows read as words (a sample beyond): shares need no more, and reading runs in Python
 MAX_SHAPES = 32  # most frequent word shapes kept per column (bounds the plan)
+MAX_TEXT = 200  # longer values are not read as words (their shapes would be rare anyway)
 MIN_COVER = 0.5  # share of the rows the kept word shapes must describe
 # A column is read when at least this share of its rows is free text or has a character shape
 # with a lower-case run of 2+ after a letter ('Aaaa Aaaa'): 'A99999' tail numbers are not read.
@@ -37,6 +39,10 @@ CANDIDATE_SHARE = 0.3
 # Share of the letter runs that look like words (3+ letters, not all capitals): 'Wade', 'ulica'
 # do; 'N' in 'N14228' and 'AB' in 'AB-123' do not.
 MIN_WORDLIKE = 0.6
+MIN_ADDRESS = 0.6  # rows whose word shape mixes a number and words, for street_address
+MIN_PERSON = 0.8  # rows whose shape is given name ... family name, for full_name
+ADDRESS_HINT = r"addr|street|road"
+COMPANY_HINT = r"company|employer|organi[sz]ation|firm|business|vendor|supplier|manufacturer|brand"
 # Where a word position's rarer words are drawn from: the vocabulary most of them belong to. A
 # position none of them matches draws FALLBACK (Faker, too, makes street names from family names).
 CANDIDATES = ("family_name", "given_name", "city_name")
@@ -48,16 +54,40 @@ WORDS, WORDLIKE = -2, -3  # `pos` of a column's counts of letter runs and of wor
 def word_candidates(columns: dict, kinds: dict[str, str]) -> list[str]:
     """String pattern and unique columns with character shapes that are not typed otherwise
     (no vocabulary, validator type, e-mail template or kind named by the user) and that hint at
-    words (CANDIDATE_SHARE)."""
+    words (CANDIDATE_SHARE); and every column the user named a word type."""
     out = []
     for name, c in columns.items():
         if not isinstance(c, PatternColumn | UniqueColumn) or c.type.family != "string" or c.pattern is None \
-                or kinds.get(name) is not None or c.semantic is not None \
                 or getattr(c, "vocabulary", None) is not None or getattr(c, "from_names", None) is not None:
             continue
-        if _wordy_share(c.pattern) >= CANDIDATE_SHARE:
+        if kinds.get(name) in WORD_VALIDATORS or (kinds.get(name) is None and c.semantic is None
+                                                  and _wordy_share(c.pattern) >= CANDIDATE_SHARE):
             out.append(name)
     return out
+
+
+def word_type(name: str, pattern: PatternModel) -> str | None:
+    """The word type a word pattern shows: street_address when most rows mix a number and words,
+    company when the column's name says so, full_name when every shape is 2-4 capitalised words
+    whose first is drawn from given names and last from family names."""
+    def mass(test) -> float:
+        return sum(s.probability for s in pattern.shapes if test(s))
+    label = name.lower()
+    numbered = mass(lambda s: "9" in s.shape and s.words)
+    if numbered >= MIN_ADDRESS or (re.search(ADDRESS_HINT, label) and numbered >= MIN_COVER):
+        return "street_address"
+    if re.search(COMPANY_HINT, label):
+        return "company"
+
+    def person(s: Shape) -> bool:
+        slots = [s.words[p] for p in sorted(s.words)]
+        return (2 <= len(slots) <= 4 and set(s.shape) <= set("W .-'") and all(c == "W" for c in s.shape[::2])
+                and _vocabulary_name(slots[0]) == "given_name" and _vocabulary_name(slots[-1]) == "family_name")
+    return "full_name" if mass(person) >= MIN_PERSON else None
+
+
+def _vocabulary_name(slot: WordSlot) -> str | None:
+    return slot.vocabulary.name if slot.vocabulary is not None else None
 
 
 def _wordy_share(pattern: PatternModel) -> float:
@@ -83,6 +113,9 @@ def _read_batches(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
             for value in batch[column]:
                 if not isinstance(value, str):
                     continue
+                if len(value) > MAX_TEXT:  # prose, not a name or an address: a rare shape of its own
+                    counts[(c, None, -1, None)] += 1
+                    continue
                 shape, tokens = word_shape(value)
                 counts[(c, shape, -1, None)] += 1
                 for pos, token in tokens:
@@ -95,40 +128,51 @@ def _read_batches(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         yield pd.DataFrame(rows, columns=["c", "shape", "pos", "token", "public", "n"])
 
 
-def fit_words(frame: DataFrame, names: list[tuple[str, str]], rows: int, min_count: int) -> dict[str, PatternModel]:
+def fit_words(frame: DataFrame, names: list[tuple[str, str]], rows: int, min_count: int,
+              forced: frozenset[str] = frozenset()) -> dict[str, PatternModel]:
     """{column: its word pattern} for the `names` ((name, alias) pairs) that are better read as
-    words than as characters."""
+    words than as characters; a `forced` column (the user named a word type) needs only a kept
+    word shape."""
     sample = frame if rows <= MAX_READ else frame.sample(fraction=MAX_READ / rows, seed=8)
     read = sample.select(*[F.col(quote(alias)).cast("string").alias(f"c{i}") for i, (_, alias) in enumerate(names)]) \
         .mapInPandas(_read_batches, _SCHEMA)
-    counted = read.groupBy("c", "shape", "pos", "token", "public").agg(F.sum("n").alias("count"))
-    shapes = counted.where(F.col("pos") < 0) \
-        .select("c", "pos", F.when((F.col("count") >= min_count) | (F.col("pos") < -1), F.col("shape")).alias("shape"),
-                "count") \
-        .groupBy("c", "pos", "shape").agg(F.sum("count").alias("count"))
-    tokens = counted.where((F.col("pos") >= 0) & ((F.col("count") >= min_count) | (F.col("public") > 0)))
-    # Bounded: kept shapes, tokens seen >= k times in a sample of MAX_READ rows, public words.
-    shape_n: dict[int, dict[str | None, int]] = defaultdict(dict)
-    runs: dict[tuple[int, int], int] = defaultdict(int)
-    for r in shapes.collect():
-        if r["pos"] == -1:
-            shape_n[r["c"]][r["shape"]] = r["count"]
-        else:
-            runs[(r["c"], r["pos"])] = r["count"]
-    token_n: dict[tuple[int, str], list[tuple[int, str, int, int]]] = defaultdict(list)
-    for r in tokens.collect():
-        token_n[(r["c"], r["shape"])].append((r["pos"], r["token"], r["public"], r["count"]))
+    counted = read.groupBy("c", "shape", "pos", "token", "public").agg(F.sum("n").alias("count")).persist()
+    try:
+        shapes = counted.where(F.col("pos") < 0) \
+            .select("c", "pos", F.when((F.col("count") >= min_count) | (F.col("pos") < -1), F.col("shape"))
+                    .alias("shape"), "count") \
+            .groupBy("c", "pos", "shape").agg(F.sum("count").alias("count"))
+        shape_n: dict[int, dict[str | None, int]] = defaultdict(dict)
+        runs: dict[tuple[int, int], int] = defaultdict(int)
+        for r in shapes.collect():  # bounded: shapes seen >= k times in MAX_READ rows, per column
+            if r["pos"] == -1:
+                shape_n[r["c"]][r["shape"]] = r["count"]
+            else:
+                runs[(r["c"], r["pos"])] = r["count"]
+        kept_shapes = {c: _most_frequent(n) for c, n in shape_n.items()}
+        wanted = [f"{c}\x00{s}" for c, shapes_of in kept_shapes.items() for _, s in shapes_of]
+        tokens = counted.where((F.col("pos") >= 0) & ((F.col("count") >= min_count) | (F.col("public") > 0))
+                               & F.concat_ws("\x00", F.col("c").cast("string"), "shape").isin(wanted))
+        token_n: dict[tuple[int, str], list[tuple[int, str, int, int]]] = defaultdict(list)
+        for r in tokens.collect():  # bounded: kept shapes' tokens seen >= k times, public words
+            token_n[(r["c"], r["shape"])].append((r["pos"], r["token"], r["public"], r["count"]))
+    finally:
+        counted.unpersist()
     found = {}
     for c, (name, _) in enumerate(names):
         total = sum(shape_n[c].values())
-        kept = sorted(((n, s) for s, n in shape_n[c].items() if s is not None), key=lambda x: (-x[0], x[1]))
-        kept = kept[:MAX_SHAPES]
+        kept = kept_shapes.get(c, [])
         cover = sum(n for n, _ in kept) / total if total else 0.0
         wordlike = runs[(c, WORDLIKE)] / runs[(c, WORDS)] if runs[(c, WORDS)] else 0.0
-        if not kept or cover < MIN_COVER or wordlike < MIN_WORDLIKE:
+        if not kept or (name not in forced and (cover < MIN_COVER or wordlike < MIN_WORDLIKE)):
             continue
         found[name] = _word_pattern(c, kept, token_n, min_count)
     return found
+
+
+def _most_frequent(shape_n: dict[str | None, int]) -> list[tuple[int, str]]:
+    """(rows, shape) of the MAX_SHAPES most frequent kept shapes (None: the rare ones together)."""
+    return sorted(((n, s) for s, n in shape_n.items() if s is not None), key=lambda x: (-x[0], x[1]))[:MAX_SHAPES]
 
 
 def _word_pattern(c: int, kept: list[tuple[int, str]], token_n: dict, min_count: int) -> PatternModel:
@@ -147,6 +191,8 @@ def _word_pattern(c: int, kept: list[tuple[int, str]], token_n: dict, min_count:
             seen = at.get(pos, [])
             if ch == "9":
                 digits = {t: k for t, _, k in seen if k >= min_count}
+                if not digits and pos + 1 < len(shape) and shape[pos + 1] == "9" and (pos == 0 or shape[pos - 1] != "9"):
+                    digits = dict.fromkeys("123456789", 1)  # a number's first digit: 0 only when seen >= k times
                 positions[pos] = CharDistribution(chars=shares_of(digits)) if digits else None
             elif ch in "Ww":
                 words[pos] = _slot(seen, n, min_count, fallback)

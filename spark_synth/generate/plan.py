@@ -255,7 +255,7 @@ def _column(column, in_copula: bool, rows: int) -> dict:
         if isinstance(column, PatternColumn):
             out["pattern"] = compile_pattern(column.pattern)
     elif isinstance(column, PatternColumn) and column.vocabulary is not None:
-        out["pattern"] = compile_words(*public_words(column.vocabulary, []))
+        out["pattern"] = compile_words(*vocabulary_draw(column))
     elif isinstance(column, PatternColumn):
         out["pattern"] = compile_pattern(column.pattern)
     elif isinstance(column, ConstantColumn):
@@ -289,7 +289,10 @@ def format_variants(column: PatternColumn | UniqueColumn, rows: int) -> list[dic
     if column.vocabulary is not None:
         labels = column.vocabulary.labels
         budget = max(MAX_WORDS // len(labels), 1)
-        return [compile_words(*label_words(column.vocabulary.name, label, budget)) for label in labels]
+        null = column.follows.marginal[0] if column.follows is not None else 0.0
+        shares = [m / (1.0 - null) for m in column.follows.marginal[1:]] if column.follows is not None and null < 1.0 \
+            else [1.0 / len(labels)] * len(labels)
+        return [compile_words(*vocabulary_draw(column, label, share, budget)) for label, share in zip(labels, shares)]
     pattern = column.pattern
     variants = [compile_pattern(PatternModel(shapes=[shape.model_copy(update={"probability": 1.0})], unit=pattern.unit))
                 for shape in pattern.shapes]
@@ -509,6 +512,37 @@ def public_words(vocabulary: Vocabulary, kept: list[str], limit: int = MAX_WORDS
     """The words of a vocabulary's groups that are not kept values, equally likely (at most `limit`)."""
     words = rare_words(vocabulary.name, vocabulary.groups, kept, limit)
     return words, [1.0] * len(words)
+
+
+def vocabulary_draw(column: PatternColumn, label: str | None = None, share: float = 1.0,
+                    limit: int = MAX_WORDS) -> tuple[list[str], list[float]]:
+    """The words of a vocabulary column, or of its variant `label` (which holds `share` of the
+    non-null rows), with their weights: its frequent words (model `frequent`) in their shares,
+    the rest of the mass spread equally over the other words. A frequent word belongs to the
+    first of the column's variants that holds it."""
+    vocabulary = column.vocabulary
+    owner = frequent_owners(column)
+    frequent = {w: p for w, p in column.frequent.items() if label is None or owner.get(w) == label}
+    if label is None:
+        others = public_words(vocabulary, list(frequent), limit)[0]
+    else:
+        others = [w for w in label_words(vocabulary.name, label, limit)[0] if w not in frequent]
+    weights = {w: p / share for w, p in frequent.items()} if share > 0 else {}
+    rest = 1.0 - sum(weights.values())
+    if not weights or (rest > 1e-9 and others):
+        return list(weights) + others, list(weights.values()) + [max(rest, 0.0) / len(others)] * len(others)
+    return list(weights), list(weights.values())
+
+
+def frequent_owners(column: PatternColumn) -> dict[str, str]:
+    """Frequent word -> the first of the column's variant labels whose words hold it."""
+    owner: dict[str, str] = {}
+    for label in column.vocabulary.labels:
+        words = set(words_of_label(column.vocabulary.name, label))
+        for w in column.frequent:
+            if w in words:
+                owner.setdefault(w, label)
+    return owner
 
 
 def label_words(vocabulary: str, label: str, limit: int) -> tuple[list[str], list[float]]:

@@ -17,8 +17,8 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, model_validator
 
 from spark_synth.model.types import SparkType, from_unscaled, parse_spark_type, to_unscaled
-from spark_synth.model.validators import VALIDATORS
-from spark_synth.model.vocabulary import GENDERS, VOCABULARIES
+from spark_synth.model.validators import TYPE_CHECKS
+from spark_synth.model.vocabulary import GENDERS, VOCABULARIES, words_of
 
 FORMAT_NAME = "spark_synth.model"
 SCHEMA_VERSION = 2
@@ -134,8 +134,8 @@ class ColumnBase(Strict):
     @field_validator("semantic")
     @classmethod
     def _known_semantic(cls, name: str | None) -> str | None:
-        if name is not None and name not in VALIDATORS:
-            raise ValueError(f"unknown semantic type {name!r}; known: {', '.join(VALIDATORS)}")
+        if name is not None and name not in TYPE_CHECKS:
+            raise ValueError(f"unknown semantic type {name!r}; known: {', '.join(TYPE_CHECKS)}")
         return name
 
     @model_validator(mode="after")
@@ -483,9 +483,25 @@ class PatternColumn(ColumnBase):
     kind: Literal["pattern"]
     pattern: PatternModel
     vocabulary: Vocabulary | None = None
+    # The vocabulary's words seen at least min_count times (exact counts), with their share of the
+    # non-null rows: drawn in those shares, the rest of the mass from the groups' other words.
+    frequent: dict[str, Probability] = Field(default_factory=dict)
     follows: FormatDependency | None = None
     from_names: EmailFromNames | None = None
     place: PlaceRule | None = None
+
+    @model_validator(mode="after")
+    def _frequent_words(self) -> "PatternColumn":
+        if not self.frequent:
+            return self
+        if self.vocabulary is None:
+            raise ValueError("frequent words need a vocabulary")
+        outside = [w for w in self.frequent if w not in words_of(self.vocabulary.name)]
+        if outside:
+            raise ValueError(f"frequent words must be words of {self.vocabulary.name!r}: {outside[:5]}")
+        if sum(self.frequent.values()) > 1.0 + 1e-6:
+            raise ValueError("frequent word shares sum to more than 1")
+        return self
 
     @model_validator(mode="after")
     def _format_codes(self) -> "PatternColumn":

@@ -24,6 +24,10 @@ _PHONE = re.compile(r"^\+?[0-9 ().-]{7,22}$")
 _NANP = re.compile(r"^(?:\+?1[ .-]?)?\(?([2-9][0-9]{2})\)?[ .-]?([2-9][0-9]{2})[ .-]?([0-9]{4})$")
 _CARD = re.compile(r"^[0-9]{4}(?:[ -]?[0-9]{4}){2}[ -]?[0-9]{1,7}$")
 _IBAN = re.compile(r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$")
+_NAME_WORD = r"[^\W\d_](?:[^\W\d_]|['.-](?=[^\W\d_]))*\.?"
+_FULL_NAME = re.compile(rf"^{_NAME_WORD}(?:[ ]+{_NAME_WORD}){{1,3}}$")
+_ADDRESS_NUMBER = re.compile(r"\d")
+_WORD = re.compile(r"[^\W\d_]{2,}")
 
 
 def luhn(digits: str) -> bool:
@@ -76,6 +80,16 @@ VALIDATORS: dict[str, Callable[[str], bool]] = {
     "phone": lambda v: bool(_PHONE.match(v)) and sum(c.isdigit() for c in v) >= 7,
     "domain": lambda v: bool(_DOMAIN.match(v)),
 }
+
+
+# Types of text made of words (fit/words.py): only named by the user or found from a column's word
+# shapes, never detected by these checks alone (almost any text passes 'company').
+WORD_VALIDATORS: dict[str, Callable[[str], bool]] = {
+    "street_address": lambda v: bool(_ADDRESS_NUMBER.search(v)) and bool(_WORD.search(v)),
+    "full_name": lambda v: bool(_FULL_NAME.match(v)),
+    "company": lambda v: bool(_WORD.search(v)) and "@" not in v,
+}
+TYPE_CHECKS = {**VALIDATORS, **WORD_VALIDATORS}  # every type a model may store as `semantic`
 
 
 def detect_type(real_sample: Iterable[str]) -> str | None:

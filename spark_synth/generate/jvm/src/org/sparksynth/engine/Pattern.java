@@ -44,19 +44,19 @@ final class Pattern implements Variant {
         Words[] words;
     }
 
-    /** The words of one "words" position: kept words by cumulative share, the last cell a public list. */
+    /** The words of one "words" position (UTF-8, shared read-only): kept words by cumulative share, the last cell a public list. */
     private static final class Words {
-        final int[][] kept;
+        final byte[][] kept;
         final double[] cumulative;
-        final int[][] list;
+        final byte[][] list;
 
-        Words(int[][] kept, double[] cumulative, int[][] list) {
+        Words(byte[][] kept, double[] cumulative, byte[][] list) {
             this.kept = kept;
             this.cumulative = cumulative;
             this.list = list;
         }
 
-        int[] pick(double u) {
+        byte[] pick(double u) {
             int i = GuideTable.pick(cumulative, u);
             if (i < kept.length) {
                 return kept[i];
@@ -67,10 +67,10 @@ final class Pattern implements Variant {
         }
     }
 
-    private static int[][] codePoints(JsonNode strings) {
-        int[][] out = new int[strings.size()][];
+    private static byte[][] utf8(JsonNode strings) {
+        byte[][] out = new byte[strings.size()][];
         for (int i = 0; i < out.length; i++) {
-            out[i] = strings.get(i).asText().codePoints().toArray();
+            out[i] = strings.get(i).asText().getBytes(StandardCharsets.UTF_8);
         }
         return out;
     }
@@ -79,9 +79,9 @@ final class Pattern implements Variant {
         shapeCumulative = Json.doubles(node.get("cumulative"));
         shapeGuide = new GuideTable(shapeCumulative);
         JsonNode lists = node.get("word_lists");
-        int[][][] wordLists = new int[lists == null || lists.isNull() ? 0 : lists.size()][][];
+        byte[][][] wordLists = new byte[lists == null || lists.isNull() ? 0 : lists.size()][][];
         for (int i = 0; i < wordLists.length; i++) {
-            wordLists[i] = codePoints(lists.get(i));
+            wordLists[i] = utf8(lists.get(i));
         }
         JsonNode shapeNodes = node.get("shapes");
         shapes = new Shape[shapeNodes.size()];
@@ -113,7 +113,7 @@ final class Pattern implements Variant {
                             shape.words = new Words[shape.length];
                         }
                         int list = position.get("list").asInt();
-                        shape.words[p] = new Words(codePoints(position.get("words")),
+                        shape.words[p] = new Words(utf8(position.get("words")),
                                 Json.doubles(position.get("cumulative")), list >= 0 ? wordLists[list] : null);
                         ascii = false;
                     }
@@ -223,33 +223,39 @@ final class Pattern implements Variant {
         return Utf8.encode(codePoints, shape.length);
     }
 
-    /** A word shape: each position's word or character, from draw firstDraw + 2 + position. */
+    /**
+     * A word shape: each position's word (its UTF-8 bytes, copied) or character, from draw
+     * firstDraw + 2 + position. Characters are at most 4 bytes, so one pass sizes the buffer.
+     */
     private static byte[] wordShape(Shape shape, long base, int firstDraw) {
-        int[][] picked = new int[shape.length][];
-        int length = 0;
-        for (int p = 0; p < shape.length; p++) {
-            if (shape.kind[p] == WORDS) {
-                picked[p] = shape.words[p].pick(Rng.uniform(Rng.drawOf(base, firstDraw + 2 + p)));
-                length += picked[p].length;
-            } else {
-                length++;
-            }
-        }
-        int[] codePoints = new int[length];
-        int at = 0;
+        byte[][] picked = new byte[shape.length][];
+        int[] codePoints = new int[shape.length];
+        int size = 0;
         for (int p = 0; p < shape.length; p++) {
             switch (shape.kind[p]) {
                 case WORDS -> {
-                    System.arraycopy(picked[p], 0, codePoints, at, picked[p].length);
-                    at += picked[p].length;
+                    picked[p] = shape.words[p].pick(Rng.uniform(Rng.drawOf(base, firstDraw + 2 + p)));
+                    size += picked[p].length;
+                    continue;
                 }
-                case TABLE -> codePoints[at++] = shape.chars[p][GuideTable.pick(shape.cumulative[p],
+                case TABLE -> codePoints[p] = shape.chars[p][GuideTable.pick(shape.cumulative[p],
                         Rng.uniform(Rng.drawOf(base, firstDraw + 2 + p)))];
-                case CLASS -> codePoints[at++] = shape.first[p]
+                case CLASS -> codePoints[p] = shape.first[p]
                         + (int) (Rng.uniform(Rng.drawOf(base, firstDraw + 2 + p)) * shape.count[p]);
-                default -> codePoints[at++] = shape.first[p];
+                default -> codePoints[p] = shape.first[p];
+            }
+            size += Utf8.length(codePoints[p]);
+        }
+        byte[] out = new byte[size];
+        int at = 0;
+        for (int p = 0; p < shape.length; p++) {
+            if (picked[p] != null) {
+                System.arraycopy(picked[p], 0, out, at, picked[p].length);
+                at += picked[p].length;
+            } else {
+                at = Utf8.put(codePoints[p], out, at);
             }
         }
-        return Utf8.encode(codePoints, length);
+        return out;
     }
 }

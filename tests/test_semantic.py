@@ -129,3 +129,16 @@ def test_given_names_follow_a_gender_column_when_the_real_names_do(spark):
     with pytest.raises(ValueError, match="by_gender applies to given_name, not 'family_name'"):
         from spark_synth.model.schema import Vocabulary
         Vocabulary(name="family_name", groups=["en_US"], by_gender=True)
+
+
+@pytest.mark.parametrize("kinds, message", [
+    ({"code": "bogus"}, r"kind 'bogus' does not fit its type \(string\); choose one of"),
+    ({"n": "pattern"}, r"kind 'pattern' does not fit its type \(integral\)"),
+    ({"n": "street_address"}, r"type 'street_address' needs a string column, the column is integral"),
+])
+def test_a_bad_kind_or_type_is_refused_before_the_data_is_read(spark, kinds, message):
+    from pyspark.sql import functions as F
+    unreadable = spark.range(3).select(
+        F.col("id").alias("n"), F.expr("raise_error('the data was read')").cast("string").alias("code"))
+    with pytest.raises(InputDataError, match=message):
+        fit(unreadable, table="t", kinds=kinds)

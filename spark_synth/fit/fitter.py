@@ -19,8 +19,8 @@ from spark_synth.model.correlation import describe_tree_gap, model_tree_gap
 from spark_synth.fit.dependence import (candidate_pairs, chow_liu_edges, conditional_table,
                                         correlation_from_sums, mutual_information)
 from spark_synth.fit.joint import JointStats, collect_joint_stats, copula_spec, pair_is_counted
-from spark_synth.fit.kinds import choose_kind
-from spark_synth.fit.semantic import SEMANTIC_TYPES, check_override, is_semantic, split_type, validated_type
+from spark_synth.fit.kinds import check_kind_override, choose_kind
+from spark_synth.fit.semantic import SEMANTIC_TYPES, split_type, validated_type
 from spark_synth.fit.patterns import build_pattern, without_kept
 from spark_synth.fit.profile import QUANTILE_GRID, ColumnProfile, profile_columns
 from spark_synth.fit.types import family, supported_fields
@@ -94,9 +94,9 @@ def fit_table(df: DataFrame, options: FitOptions = FitOptions()) -> SynthModel:
     if unknown:
         raise InputDataError(f"table {table}: kind overrides name unknown columns {unknown}; "
                              f"columns are {[f.name for f in supported]}")
-    for name, kind in options.kinds.items():  # a bad locale is refused before any Spark work
-        if is_semantic(kind):
-            check_override(name, kind, table)
+    by_field = {f.name: f for f in supported}
+    for name, kind in options.kinds.items():  # a bad kind, type or locale is refused before any Spark work
+        check_kind_override(name, family(by_field[name].dataType), kind, table)
     names = [f.name for f in supported]
     positions = [i for i, f in enumerate(df.schema.fields) if family(f.dataType) is not None]
     frame = df.toDF(*aliases(len(df.columns))).select(*[alias(i) for i in positions]).toDF(*aliases(len(names)))
@@ -435,7 +435,8 @@ def _with_frequent_words(frame: DataFrame, table: str, columns: dict, by_name: d
         counts = count_frequent(frame, {n: (by_name[n].alias, words) for n, words in candidates.items()},
                                 options.min_count)
     for name, found in counts.items():
-        shares = {w: round(n / by_name[name].non_null, 9) for w, n in sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))}
+        ordered = sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))
+        shares = {w: round(n / by_name[name].non_null, 9) for w, n in ordered}
         columns[name] = columns[name].model_copy(update={"frequent": shares})
 
 

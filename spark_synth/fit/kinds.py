@@ -28,25 +28,34 @@ def check_values(p: ColumnProfile, table: str) -> None:
             f"df.withColumn('{p.name}', F.when(F.isnan(c) | (F.abs(c) == float('inf')), None).otherwise(c)).")
 
 
+def check_kind_override(column: str, family: str, override: str, table: str) -> None:
+    """Refuse a kind the column's type cannot take, or a type on a non-string column: from the
+    schema alone, so fit_table refuses it before any Spark work."""
+    if is_semantic(override):  # a semantic type: the kind is chosen as usual, the type follows it
+        if family != "string":
+            raise InputDataError(f"table {table}, column {column!r}: type {split_type(override)[0]!r} needs a "
+                                 f"string column, the column is {family}")
+        check_override(column, override, table)
+        return
+    allowed = KINDS_BY_FAMILY[family]
+    if override not in allowed:
+        types = f" or, for strings, a type: {', '.join(SEMANTIC_TYPES)}" if family == "string" else ""
+        raise InputDataError(
+            f"table {table}, column {column!r}: kind {override!r} does not fit its type "
+            f"({family}); choose one of {sorted(allowed)}{types}")
+
+
 def choose_kind(p: ColumnProfile, table: str, min_count: int, max_categories: int,
                 override: str | None) -> str:
     """The kind to model `p` with; an override must suit the column's type."""
     if p.non_null == 0:
         return "null"
     check_values(p, table)
-    if is_semantic(override):  # a semantic type: the kind is chosen as usual, the type follows it
-        if p.family != "string":
-            raise InputDataError(f"table {table}, column {p.name!r}: type {split_type(override)[0]!r} needs a "
-                                 f"string column, the column is {p.family}")
-        check_override(p.name, override, table)
-        override = None
     if override is not None:
-        allowed = KINDS_BY_FAMILY[p.family]
-        if override not in allowed:
-            types = f" or, for strings, a type: {', '.join(SEMANTIC_TYPES)}" if p.family == "string" else ""
-            raise InputDataError(
-                f"table {table}, column {p.name!r}: kind {override!r} does not fit its type "
-                f"({p.family}); choose one of {sorted(allowed)}{types}")
+        check_kind_override(p.name, p.family, override, table)
+        if is_semantic(override):
+            override = None
+    if override is not None:
         if override == "constant" and p.distinct > 1:
             raise InputDataError(f"table {table}, column {p.name!r}: kind 'constant' needs a single value, "
                                  f"the column has about {p.distinct}")

@@ -1,12 +1,13 @@
 """A string column's semantic type at fit time: named by the user (kinds={"mail": "email"},
 kinds={"first": "given_name:de_DE,fr_FR"}) or detected from the column's most frequent values.
 
-Two families of types (README "Looks real"): public vocabularies (model/vocabulary.py: names,
-countries, time zones, states), whose words the generator may draw; and validated formats
+Three families of types (README "Looks real"): public vocabularies (model/vocabulary.py: names,
+cities, countries, time zones, states), whose words the generator may draw; validated formats
 (model/validators.py: e-mail, phone, UUID, IBAN, ...), which keep their learned shapes and are
 checked by the evaluation; and text made of words (street_address, full_name, company), read as
-word shapes (fit/words.py), named by the user or found from those shapes, never from this check. Detection reads only the profile's bounded list of frequent values
-on the driver; the model stores the type's name, never a value.
+word shapes (fit/words.py): named by the user or found from those shapes, never by a check
+alone. Detection reads only the profile's bounded list of frequent values on the driver; the
+model stores the type's name, never a value.
 """
 
 from __future__ import annotations

@@ -1,14 +1,14 @@
 """Pass 8 (run before pass 5): text made of words gets a word pattern (model/words.py).
 
-A string column whose character shapes leave most rows to the text model (addresses, place
-and company names: no two share a character shape) is read as word shapes on the executors,
-on at most MAX_READ sampled rows: the driver gets, per column, the word shapes seen at least k
-times, the words and digits seen at least k times at each of their positions, and — for the
-rarer words — only which public vocabularies they belong to (a word of a public list is no
-secret, and only the groups touched by at least k rows enter the model). The column switches
-to the word pattern when its kept word shapes cover at least MIN_COVER of the rows and its
-letter runs read as words (MIN_WORDLIKE): codes such as 'AB-123' keep their character shapes.
-Only columns whose character shapes already hint at words are read (CANDIDATE_SHARE).
+A string column whose character shapes hint at words (CANDIDATE_SHARE: addresses, place and
+company names, which character shapes describe as soup) is read as word shapes on the
+executors, on at most MAX_READ sampled rows: the driver gets, per column, the word shapes seen at
+least k times, the words and digits seen at least k times at each of their positions, and — for
+the rarer words — only which public vocabularies they belong to (a word of a public list is no
+secret, and only the groups touched by at least k rows enter the model). The column switches to
+the word pattern when its kept word shapes cover at least MIN_COVER of the rows, its letter runs
+read as words (MIN_WORDLIKE: codes such as 'AB-123' keep their character shapes) and enough of
+its words are kept or public ones (MIN_EXPLAINED).
 """
 
 from __future__ import annotations
@@ -208,7 +208,8 @@ def _word_pattern(c: int, kept: list[tuple[int, str]], token_n: dict, min_count:
             seen = at.get(pos, [])
             if ch == "9":
                 digits = {t: k for t, _, k in seen if k >= min_count}
-                if not digits and pos + 1 < len(shape) and shape[pos + 1] == "9" and (pos == 0 or shape[pos - 1] != "9"):
+                starts_number = pos + 1 < len(shape) and shape[pos + 1] == "9" and (pos == 0 or shape[pos - 1] != "9")
+                if not digits and starts_number:
                     digits = dict.fromkeys("123456789", 1)  # a number's first digit: 0 only when seen >= k times
                 positions[pos] = CharDistribution(chars=shares_of(digits)) if digits else None
             elif ch in "Ww":

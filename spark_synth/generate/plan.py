@@ -292,7 +292,9 @@ def format_variants(column: PatternColumn | UniqueColumn, rows: int) -> list[dic
         null = column.follows.marginal[0] if column.follows is not None else 0.0
         shares = [m / (1.0 - null) for m in column.follows.marginal[1:]] if column.follows is not None and null < 1.0 \
             else [1.0 / len(labels)] * len(labels)
-        return [compile_words(*vocabulary_draw(column, label, share, budget)) for label, share in zip(labels, shares)]
+        owners = frequent_owners(column)
+        return [compile_words(*vocabulary_draw(column, label, share, budget, owners))
+                for label, share in zip(labels, shares)]
     pattern = column.pattern
     variants = [compile_pattern(PatternModel(shapes=[shape.model_copy(update={"probability": 1.0})], unit=pattern.unit))
                 for shape in pattern.shapes]
@@ -514,15 +516,14 @@ def public_words(vocabulary: Vocabulary, kept: list[str], limit: int = MAX_WORDS
     return words, [1.0] * len(words)
 
 
-def vocabulary_draw(column: PatternColumn, label: str | None = None, share: float = 1.0,
-                    limit: int = MAX_WORDS) -> tuple[list[str], list[float]]:
+def vocabulary_draw(column: PatternColumn, label: str | None = None, share: float = 1.0, limit: int = MAX_WORDS,
+                    owners: dict[str, str] | None = None) -> tuple[list[str], list[float]]:
     """The words of a vocabulary column, or of its variant `label` (which holds `share` of the
     non-null rows), with their weights: its frequent words (model `frequent`) in their shares,
     the rest of the mass spread equally over the other words. A frequent word belongs to the
-    first of the column's variants that holds it."""
+    first of the column's variants that holds it (`owners`, frequent_owners)."""
     vocabulary = column.vocabulary
-    owner = frequent_owners(column)
-    frequent = {w: p for w, p in column.frequent.items() if label is None or owner.get(w) == label}
+    frequent = {w: p for w, p in column.frequent.items() if label is None or (owners or {}).get(w) == label}
     if label is None:
         others = public_words(vocabulary, list(frequent), limit)[0]
     else:

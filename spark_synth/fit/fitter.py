@@ -74,7 +74,9 @@ class FitOptions:
     # (fit/block.py); "none": always the tree.
     block: str = "auto"
     # "auto" (default): a pattern column's format (null, shape or text) follows the copula column
-    # it depends on most (fit/formats.py); "none": formats are drawn independently of the row.
+    # it depends on most (fit/formats.py); "none": formats are drawn independently of the row and
+    # nothing is read across columns or words (no word patterns, e-mails from names or places:
+    # the plain character patterns of before issue 14, the baseline of scripts/people_bench.py).
     formats: str = "auto"
 
 

@@ -47,14 +47,13 @@ def check_kind_override(column: str, family: str, override: str, table: str) -> 
 
 def choose_kind(p: ColumnProfile, table: str, min_count: int, max_categories: int,
                 override: str | None) -> str:
-    """The kind to model `p` with; an override must suit the column's type."""
+    """The kind to model `p` with; an override was checked against the column's type before
+    pass 1 (`check_kind_override`), so a semantic type here only says "not a kind"."""
     if p.non_null == 0:
         return "null"
     check_values(p, table)
-    if override is not None:
-        check_kind_override(p.name, p.family, override, table)
-        if is_semantic(override):
-            override = None
+    if override is not None and is_semantic(override):
+        override = None
     if override is not None:
         if override == "constant" and p.distinct > 1:
             raise InputDataError(f"table {table}, column {p.name!r}: kind 'constant' needs a single value, "

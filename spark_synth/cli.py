@@ -85,6 +85,10 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--formats", choices=["none", "auto"], default="auto",
                      help="auto (default): a string column's format (phone format, postcode shape, null) follows "
                           "the column it depends on most, e.g. the country; none: formats drawn independently")
+    fit.add_argument("--rules", choices=["none", "auto"], default="auto",
+                     help="auto (default): rules that hold in >= 99.9%% of the real rows (B null when A is null, "
+                          "A <= B, hour = time div 100, (origin, dest) -> distance, valid dates) hold in every "
+                          "generated row; none: no search")
     fit.add_argument("--config", help="relational schema config (YAML): fit all its tables and keys into one model file")
     fit.set_defaults(run=run_fit)
 
@@ -122,6 +126,10 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--report", required=True, help="directory for report.json and report.html")
     ev.set_defaults(run=run_evaluate)
 
+    rules = sub.add_parser("rules", help="list the rules a model makes every generated row satisfy")
+    rules.add_argument("model", help="model file (single table or relational)")
+    rules.set_defaults(run=run_rules)
+
     jar = sub.add_parser("engine-jar", help="print the engine jar's path (for spark-submit --jars)")
     jar.set_defaults(run=run_engine_jar)
 
@@ -148,7 +156,8 @@ def run_fit(args) -> int:
     df = read_table(spark, args.input, args.format, args.table)
     started = time.time()
     model = fit(df, table=args.table or Path(args.input).stem, min_count=args.min_count, kinds=kinds,
-                exclude_unsupported=args.exclude_unsupported, within=args.within, block=args.block, formats=args.formats)
+                exclude_unsupported=args.exclude_unsupported, within=args.within, block=args.block, formats=args.formats,
+                rules=args.rules)
     model.save(args.model)
     log.info("fitted %d columns of %d rows in %.1f s -> %s (%d bytes)", len(model.columns),
              model.spec.table.row_count, time.time() - started, args.model, Path(args.model).stat().st_size)
@@ -178,6 +187,26 @@ def run_generate(args) -> int:
     elapsed = time.time() - started
     log.info("generated %s rows in %.1f s (%s rows/s) -> %s", f"{rows:,}", elapsed, f"{rows / elapsed:,.0f}",
              args.output if args.format != "noop" else "noop sink")
+    return 0
+
+
+def run_rules(args) -> int:
+    """Print each table's rules with the share of real rows that satisfied each (no Spark)."""
+    from spark_synth.api import load_model
+    from spark_synth.model.relational import is_relational_file, load_relational
+
+    _require_files(args.model)
+    if is_relational_file(args.model):
+        specs = [(t.name, t.model) for t in load_relational(args.model).spec.tables]
+    else:
+        model = load_model(args.model)
+        specs = [(model.spec.table.name, model.spec)]
+    for table, spec in specs:
+        print(f"{table}: {len(spec.rules)} rule{'s' if len(spec.rules) != 1 else ''}")
+        for rule in spec.rules:
+            print(f"  {100 * rule.share:8.3f} %  {rule.form:<10} {rule.text()}")
+    print("(share: real rows with the rule's columns non-null that satisfied it; edit the model's `rules` "
+          "section to drop or add one)")
     return 0
 
 

@@ -30,7 +30,7 @@ def render(details: dict, title: str = "spark_synth evaluation") -> str:
              "<div class='sub'>Scores follow SDMetrics' definitions, computed by Spark over all rows; "
              "plots are drawn from aggregates, never from collected rows.</div>",
              _cards(details), _columns(details), _heatmaps(details), _pairs(details),
-             _nulls(details), _privacy(details), _realism(details), _utility(details), "</body></html>"]
+             _nulls(details), _privacy(details), _realism(details), _rules(details), _utility(details), "</body></html>"]
     return "\n".join(p for p in parts if p)
 
 
@@ -231,6 +231,24 @@ def _realism(d: dict) -> str:
             "<table><tr><th>column</th><th>type</th><th>valid</th><th>valid (real)</th><th>equal to a real value</th>"
             "<th>by chance</th><th>public words</th><th>near misses</th><th>examples</th></tr>"
             f"{rows}</table>")
+
+
+def _rules(d: dict) -> str:
+    rules = d.get("rules") or []
+    if not rules:
+        return ""
+
+    def share(x) -> str:
+        return "" if x is None else format(x, ".3%")
+
+    rows = "".join(f"<tr><td>{_e(r['rule'])}</td><td>{_e(r['form'])}</td><td>{share(r['fitted_share'])}</td>"
+                   f"<td>{share(r['real'])}</td><td>{r['real_rows']:,}</td><td>{share(r['synthetic'])}</td>"
+                   f"<td>{r['synthetic_rows']:,}</td></tr>" for r in rules)
+    return ("<h2>Rules</h2><p>Rules the model makes every generated row satisfy (null patterns, orderings, "
+            "identities, valid dates, dependencies): the share of the rows each speaks of that satisfy it, in the "
+            "real and the synthetic table (a mapping speaks of rows whose source values it holds).</p>"
+            "<table><tr><th>rule</th><th>form</th><th>at fit</th><th>real</th><th>real rows</th><th>synthetic</th>"
+            f"<th>synthetic rows</th></tr>{rows}</table>")
 
 
 def _utility(d: dict) -> str:

@@ -19,11 +19,13 @@ from spark_synth.evaluation.html import render
 from spark_synth.evaluation.pairs import PairScore, column_pair_trends
 from spark_synth.evaluation.privacy import audit_model, exact_copies
 from spark_synth.evaluation.realism import allowed_words, drawn_groups, string_realism
+from spark_synth.evaluation.rules import rule_counts
 from spark_synth.evaluation.shapes import ShapeScore, column_shapes_and_distributions
 from spark_synth.evaluation.utility import utility
 from spark_synth.io.progress import progress
 from spark_synth.io.session import require_spark
 from spark_synth.model.io import SynthModel
+from spark_synth.model.rules import rule_columns
 from spark_synth.model.schema import PatternColumn
 from spark_synth.names import alias, aliases, check_unique_names, positional, quote
 
@@ -42,6 +44,7 @@ class Report:
     distributions: dict = field(default_factory=dict)
     utility: dict | None = None
     realism: dict = field(default_factory=dict)
+    rules: list = field(default_factory=list)
     details: dict = field(init=False)
     score: float = field(init=False)
 
@@ -64,6 +67,7 @@ class Report:
             "privacy": self.privacy,
             "utility": self.utility,
             "realism": self.realism,
+            "rules": self.rules,
             "distributions": self.distributions,
         }
 
@@ -94,7 +98,8 @@ def evaluate(real: DataFrame, synthetic: DataFrame, model: SynthModel | None = N
     synthetic = synthetic.toDF(*aliases(len(names))).select(*[alias(at[n]) for n in names]).toDF(*aliases(len(names)))
     real_name = dict(zip(aliases(len(names)), names))
     spark = real.sparkSession
-    steps = ["column shapes", "column pair trends", "null rates", "privacy", "realism"] + (["utility"] if target else [])
+    steps = ["column shapes", "column pair trends", "null rates", "privacy", "realism"] + \
+        (["rules"] if model is not None and model.spec.rules else []) + (["utility"] if target else [])
 
     def step(name: str):
         return progress(spark, f"evaluate ({steps.index(name) + 1}/{len(steps)}): {name}")
@@ -123,12 +128,27 @@ def evaluate(real: DataFrame, synthetic: DataFrame, model: SynthModel | None = N
         drawn = {a: drawn_groups(c) for a, c in typed.items() if isinstance(c, PatternColumn) and c.vocabulary is not None}
         realism = {real_name[c]: r for c, r in string_realism(real, synthetic, strings, allowed, vocabularies,
                                                               drawn).items()}
+    rules = []
+    if "rules" in steps:
+        with step("rules"):
+            rules = _rules(real, synthetic, model, {n: a for a, n in real_name.items()})
     useful = None
     if target is not None:
         with step("utility"):
             useful = _renamed(utility(real, synthetic, aliases(len(names))[names.index(target)], seed=seed,
                                       label=target), real_name)
-    return Report(shapes, pairs, nulls, privacy, distributions, useful, realism)
+    return Report(shapes, pairs, nulls, privacy, distributions, useful, realism, rules)
+
+
+def _rules(real: DataFrame, synthetic: DataFrame, model: SynthModel, alias_of: dict[str, str]) -> list[dict]:
+    """Each of the model's rules with its share of rows in the real and the synthetic table."""
+    present = [r for r in model.spec.rules if all(n in alias_of for n in rule_columns(r))]
+    counted = {name: rule_counts(frame, present, alias_of.__getitem__)
+               for name, frame in (("real", real), ("synthetic", synthetic))}
+    return [{"rule": rule.text(), "form": rule.form, "fitted_share": rule.share,
+             "real": counted["real"][i].share, "real_rows": counted["real"][i].rows,
+             "synthetic": counted["synthetic"][i].share, "synthetic_rows": counted["synthetic"][i].rows}
+            for i, rule in enumerate(present)]
 
 
 def _renamed(result: dict, real_name: dict[str, str]) -> dict:

@@ -19,6 +19,7 @@ from spark_synth.model.correlation import describe_tree_gap, model_tree_gap
 from spark_synth.fit.dependence import (candidate_pairs, chow_liu_edges, conditional_table,
                                         correlation_from_sums, mutual_information)
 from spark_synth.fit.joint import JointStats, collect_joint_stats, copula_spec, pair_is_counted
+from spark_synth.fit.rules import DEFAULT_SHARE, eligible_columns, find_rules
 from spark_synth.fit.kinds import check_kind_override, choose_kind
 from spark_synth.fit.semantic import SEMANTIC_TYPES, split_type, validated_type
 from spark_synth.fit.patterns import build_pattern, without_kept
@@ -38,7 +39,7 @@ from spark_synth.model.marginals import TAIL_CUTS
 from spark_synth.model.schema import (FORMAT_NAME, SCHEMA_VERSION, CategoricalColumn, ConstantColumn,
                                       Copula, Dependency, IdColumn, NullColumn, NumericColumn,
                                       PatternColumn, Privacy, QuantileFunction, SynthModelFile,
-                                      TableInfo, UNIT_BY_FAMILY, UniqueColumn, Vocabulary)
+                                      TableInfo, UNIT_BY_FAMILY, UniqueColumn, Vocabulary, written_elsewhere)
 from spark_synth.model.types import from_unscaled
 from spark_synth.model.validators import TYPE_CHECKS, WORD_VALIDATORS
 from spark_synth.model.vocabulary import VOCABULARIES, detect_vocabulary, forced_vocabulary, is_gendered
@@ -78,6 +79,11 @@ class FitOptions:
     # nothing is read across columns or words (no word patterns, e-mails from names or places:
     # the plain character patterns of before issue 14, the baseline of scripts/people_bench.py).
     formats: str = "auto"
+    # "auto" (default): rules that hold in >= rule_share of the real rows (null patterns,
+    # orderings, identities, calendar dates, dependencies; fit/rules.py) hold in every generated
+    # row; "none": no search (pass 9 skipped).
+    rules: str = "auto"
+    rule_share: float = DEFAULT_SHARE
 
 
 def fit_table(df: DataFrame, options: FitOptions = FitOptions()) -> SynthModel:
@@ -160,12 +166,29 @@ def fit_table(df: DataFrame, options: FitOptions = FitOptions()) -> SynthModel:
         _with_formats(frame, table, columns, by_name, copula, options)
     _with_emails_from_names(frame, table, columns, by_name, rows, options)
     _with_places(frame, table, columns, by_name, options)
+    rules = _rules(frame, table, columns, by_name, rows, options)
     spec = SynthModelFile(
         format=FORMAT_NAME, schema_version=SCHEMA_VERSION, created_by=f"spark_synth {__version__}",
         table=TableInfo(name=table, row_count=rows), privacy=Privacy(min_count=options.min_count),
-        columns=[columns[p.name] for p in profiles], copula=copula, dependencies=dependencies)
+        columns=[columns[p.name] for p in profiles], copula=copula, dependencies=dependencies, rules=rules)
     log.info("fit %s: %s", table, describe_tree_gap(model_tree_gap(spec)))  # where a tree loses dependence
     return SynthModel(spec)
+
+
+def _rules(frame: DataFrame, table: str, columns: dict, by_name: dict[str, ColumnProfile], rows: int,
+           options: FitOptions) -> list:
+    """Pass 9 (fit/rules.py): rules that hold in the real rows, to hold in every generated one."""
+    if options.rules == "none":
+        return []
+    eligible = eligible_columns(columns, by_name)
+    if len(eligible) < 2:
+        return []
+    with progress(frame.sparkSession, f"fit {table}: pass 9 (rules among {len(eligible)} columns)"):
+        found = find_rules(frame, eligible, rows, options.min_count, written_elsewhere(columns),
+                           options.rule_share)
+    for rule in found:
+        log.info("fit %s: rule %s (%.4f%% of real rows)", table, rule.text(), 100 * rule.share)
+    return found
 
 
 def _with_within(frame: DataFrame, table: str, dependencies: list[Dependency], columns: dict,

@@ -55,7 +55,10 @@ Columns outside the copula use draw 0 of their own stream for the null flag
   of the geo table (and whose postcode, when the table has a postcode rule, came out ZIP-shaped),
   a ZIP code of that state or its city, the same ZIP code for every part (docs/plan.md §8).
 ENGINE_VERSION changes whenever the same plan would give different rows (or a new field would
-be ignored by an older engine: v8 added "compose" and "place", v9 word positions).
+be ignored by an older engine: v8 added "compose" and "place", v9 word positions, v10 rules).
+- "rules" (docs/plan.md §12), after every column of the row is written: null patterns until
+  none changes the row, orderings (the row's values of a group sorted into its columns),
+  computed columns (map, linear, div, mod, calendar) in dependency order.
 """
 
 from __future__ import annotations
@@ -76,12 +79,13 @@ from spark_synth.model.marginals import UniformScale, rounding_step
 from spark_synth.model.schema import (CLASS_CHARS, WORD_CHARS, CategoricalColumn, ConstantColumn, IdColumn,
                                       NullColumn, NumericColumn, PatternColumn, PatternModel, UniqueColumn,
                                       Vocabulary, WordSlot)
+from spark_synth.generate.rules import compile_rules
 from spark_synth.model.places import place_values, us_places
 from spark_synth.model.vocabulary import MAX_WORDS, rare_words, words_of_label
 from spark_synth.model.words import word_shape
 from spark_synth.seeding import stream_key
 
-ENGINE_VERSION = 9
+ENGINE_VERSION = 10
 log = logging.getLogger(__name__)
 _INDEPENDENT_SOURCES = {NullColumn: "null", PatternColumn: "pattern", ConstantColumn: "constant", IdColumn: "id",
                         UniqueColumn: "unique"}
@@ -129,6 +133,7 @@ def compile_plan(model: SynthModel, rows: int, driven: dict[str, dict[str, int]]
                      "compose": _compose(c, position, rows) if c.name not in (keys or {}) else None,
                      "place": _place(c, model, position, rows) if c.name not in (keys or {}) else None}
                     for c in model.columns],
+        "rules": compile_rules(model, position, set(keys or {})),
     }
     return json.dumps(plan, separators=(",", ":"), allow_nan=False)
 

@@ -14,8 +14,10 @@ from typing import Annotated, Literal, Union
 from decimal import Decimal, InvalidOperation
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, model_validator
+from pydantic import Field, StrictInt, field_validator, model_validator
 
+from spark_synth.model.base import FiniteFloat, Probability, Strict
+from spark_synth.model.rules import Rule, check_rules
 from spark_synth.model.types import SparkType, from_unscaled, parse_spark_type, to_unscaled
 from spark_synth.model.validators import TYPE_CHECKS
 from spark_synth.model.vocabulary import GENDERS, VOCABULARIES, words_of
@@ -23,8 +25,6 @@ from spark_synth.model.vocabulary import GENDERS, VOCABULARIES, words_of
 FORMAT_NAME = "spark_synth.model"
 SCHEMA_VERSION = 2
 
-Probability = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
-FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
 # Exact columns (integers, dates, timestamps, decimals) store whole numbers of their unit as JSON
 # integers, which keep every digit; doubles store floats.
 Number = Union[StrictInt, FiniteFloat]
@@ -35,10 +35,6 @@ PSD_TOLERANCE = 1e-3
 # Character classes of a Shape: class letter -> (first code point, how many).
 CLASS_CHARS = {"A": (65, 26), "a": (97, 26), "9": (48, 10)}
 WORD_CHARS = ("W", "w")  # a word shape's word positions (never a character class: letters are A or a)
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 def _check_distribution(probabilities: list[float], what: str, total: float = 1.0) -> None:
@@ -701,6 +697,8 @@ class SynthModelFile(Strict):
     columns: list[ColumnModel] = Field(min_length=1)
     copula: Copula | None = None
     dependencies: list[Dependency] = Field(default_factory=list)
+    # Rules that hold in every generated row (model/rules.py), found by the fit or written by hand.
+    rules: list[Rule] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _references(self) -> "SynthModelFile":
@@ -728,18 +726,26 @@ class SynthModelFile(Strict):
                 raise ValueError(f"column {column.name!r} follows {follows.parent!r}, which is not a copula column")
             _check_from_names(column, {c.name: c for c in self.columns})
             _check_place(column, {c.name: c for c in self.columns})
+        if self.rules:
+            by_name = {c.name: c for c in self.columns}
+            check_rules(self.rules, by_name, written_elsewhere(by_name))
         return self
 
 
-def _check_place(column, by_name: dict) -> None:
-    """A place reads another string column of the table (the state), and is a string itself."""
-    place = getattr(column, "place", None)
-    if place is None:
-        return
-    state = by_name.get(place.state)
-    if column.type.family != "string" or state is None or state.type.family != "string" or place.state == column.name:
-        raise ValueError(f"column {column.name!r}: place reads {place.state!r}, which is not another string "
-                         "column of the table")
+def written_elsewhere(by_name: dict) -> set[str]:
+    """Columns a rule may not change: another feature computes them or reads them after the
+    rules would run (e-mails from names, places from the state), or they are not drawn values."""
+    fixed = set()
+    for column in by_name.values():
+        built = getattr(column, "from_names", None)
+        place = getattr(column, "place", None)
+        if built is not None or place is not None or column.kind in ("id", "unique", "pattern", "constant", "null"):
+            fixed.add(column.name)
+        if built is not None:
+            fixed |= {n for n in (built.given, built.family) if n is not None}
+        if place is not None:
+            fixed.add(place.state)
+    return fixed
 
 
 def _check_from_names(column, by_name: dict) -> None:

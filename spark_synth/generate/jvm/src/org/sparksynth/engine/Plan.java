@@ -13,7 +13,7 @@ import org.apache.spark.sql.types.StructType;
  * statistics. Parsed once per task from the JSON text carried in the scan options.
  */
 final class Plan {
-    static final int ENGINE_VERSION = 9;
+    static final int ENGINE_VERSION = 10;
     static final double U_MAX = 1.0 - 1e-12;
 
     final StructType schema;
@@ -23,6 +23,8 @@ final class Plan {
     /** The tree roots, by their place in the Cholesky factor (dimension of them). */
     final Variable[] roots;
     final ColumnSpec[] columns;
+    /** Rules applied after a row's columns are written (docs/plan.md §12), null when the plan has none. */
+    final Rules rules;
 
     /** One Gaussian-copula variable, in dependency order. */
     static final class Variable {
@@ -126,6 +128,9 @@ final class Plan {
         for (int i = 0; i < columns.length; i++) {
             columns[i] = column(columnNodes.get(i), schema.fields()[i].dataType());
         }
+        JsonNode ruleNodes = root.get("rules");
+        Rules parsed = ruleNodes == null || ruleNodes.isNull() ? null : new Rules(ruleNodes, columns);
+        rules = parsed == null || parsed.isEmpty() ? null : parsed;
         for (Variable v : order) {
             if (v.withinNode != null) {
                 within(v, columns[v.column], columnNodes.get(v.column).get("numeric"));

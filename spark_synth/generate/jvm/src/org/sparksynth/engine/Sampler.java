@@ -189,6 +189,9 @@ final class Sampler {
                         composing[c]);
             }
         }
+        if (plan.rules != null) { // after every column: rules read the row's written values
+            plan.rules.apply(vectors, n, dictionaries);
+        }
     }
 
     private void correlatedRoots(long first, int n) {

@@ -1,0 +1,250 @@
+"""Rules (issue 15): found in the real rows, stored readable in the model, satisfied by every
+generated row by construction, and reproduced from docs/plan.md §12 alone."""
+
+from __future__ import annotations
+
+import calendar
+import copy
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from spark_synth import ModelFileError, fit, generate
+from spark_synth.cli import main
+from spark_synth.evaluation.rules import rule_counts
+from spark_synth.model import SynthModel
+from spark_synth.model.rules import Linear, Order, Term, order_groups, rule_order
+
+
+# --- Spark-free: the model's rules section ---------------------------------------------------------
+
+def small_model(rules: list[dict]) -> dict:
+    def integer(name: str, low: int, high: int) -> dict:
+        return {"name": name, "spark_type": '"long"', "kind": "integer", "quantiles":
+                {"probabilities": [0.0, 1.0], "values": [low, high]}, "min": low, "max": high}
+    return {
+        "format": "spark_synth.model", "schema_version": 2, "created_by": "test",
+        "table": {"name": "t", "row_count": 100}, "privacy": {"min_count": 5},
+        "columns": [integer("a", 0, 10), integer("b", 0, 10), integer("c", 0, 20),
+                    {"name": "s", "spark_type": '"string"', "kind": "categorical", "values": ["x", "y"],
+                     "probabilities": [0.5, 0.5]},
+                    {"name": "when", "spark_type": '"date"', "kind": "datetime", "quantiles":
+                     {"probabilities": [0.0, 1.0], "values": [0, 100]}, "min": 0, "max": 100, "unit": "day"}],
+        "rules": rules,
+    }
+
+
+def test_hand_written_rules_load_and_read_well():
+    model = SynthModel.from_dict(small_model([
+        {"form": "linear", "target": "c", "terms": [{"column": "a", "coefficient": 1},
+                                                    {"column": "b", "coefficient": -2}], "constant": 3},
+        {"form": "null_with", "column": "b", "when_null": "a"},
+        {"form": "map", "sources": ["a"], "target": "s", "pairs": [{"when": [1], "then": "x"},
+                                                                   {"when": [2], "then": "y"}]}]))
+    assert [r.text() for r in model.spec.rules] == ["c = a - 2*b + 3", "b is null when a is null", "a -> s (2 values)"]
+    assert model.spec.rules[0].share == 1.0
+
+
+@pytest.mark.parametrize("rule, message", [
+    ({"form": "order", "low": "a", "high": "nope"}, "unknown column 'nope'"),
+    ({"form": "order", "low": "a", "high": "when"}, "same type"),
+    ({"form": "div", "target": "s", "source": "a", "divisor": 10}, "column 's' is \"string\""),
+    ({"form": "map", "sources": ["a"], "target": "s", "pairs": [{"when": ["one"], "then": "x"}]},
+     "'one' is not a value of column 'a'"),
+    ({"form": "linear", "target": "a", "terms": [{"column": "a", "coefficient": 1}]}, "computed from itself"),
+    ({"form": "calendar", "month": "a", "day": "s"}, "calendar rule needs"),
+    ({"form": "sum", "target": "a"}, "form"),
+])
+def test_bad_hand_written_rules_are_named(rule, message):
+    with pytest.raises(ModelFileError, match=message):
+        SynthModel.from_dict(small_model([rule]))
+
+
+def test_a_cycle_of_rules_is_refused():
+    with pytest.raises(ModelFileError, match="cycle"):
+        SynthModel.from_dict(small_model([
+            {"form": "div", "target": "a", "source": "c", "divisor": 2},
+            {"form": "linear", "target": "c", "terms": [{"column": "a", "coefficient": 2}]}]))
+
+
+def test_two_rules_for_one_column_are_refused():
+    with pytest.raises(ModelFileError, match="already computed"):
+        SynthModel.from_dict(small_model([
+            {"form": "div", "target": "a", "source": "c", "divisor": 2},
+            {"form": "mod", "target": "a", "source": "c", "divisor": 7}]))
+
+
+def test_rule_order_puts_sources_first():
+    late = Linear(form="linear", target="d", terms=[Term(column="c", coefficient=1)])
+    early = Linear(form="linear", target="c", terms=[Term(column="a", coefficient=1), Term(column="b", coefficient=1)])
+    assert rule_order([late, early]) == [early, late]
+
+
+def test_orderings_sharing_columns_sort_as_one_group():
+    groups = order_groups([Order(form="order", low="b", high="c"), Order(form="order", low="a", high="b"),
+                           Order(form="order", low="x", high="y")])
+    assert sorted(groups) == [["a", "b", "c"], ["x", "y"]]
+    with pytest.raises(ValueError, match="cycle"):
+        order_groups([Order(form="order", low="a", high="b"), Order(form="order", low="b", high="a")])
+
+
+# --- a table with one rule of every form -----------------------------------------------------------
+
+def rules_table(rows: int = 4000, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    hour = rng.integers(5, 23, rows)
+    minute = rng.choice([0, 5, 10, 15, 30, 45, 59], rows)
+    a, b = rng.integers(0, 500, rows), rng.integers(0, 300, rows)
+    code = rng.integers(1, 41, rows)
+    regions, kinds = ["north", "south", "east", "west", "mid"], ["p", "q", "r", "s"]
+    region, kind = rng.integers(0, 5, rows), rng.integers(0, 4, rows)
+    year, month = rng.integers(2019, 2022, rows), rng.integers(1, 13, rows)
+    day = np.array([rng.integers(1, calendar.monthrange(y, m)[1] + 1) for y, m in zip(year, month)])
+    low = np.round(rng.normal(50, 20, rows), 2)
+    x = np.where(rng.random(rows) < 0.1, np.nan, rng.normal(0, 1, rows))
+    y = np.where(np.isnan(x) | (rng.random(rows) < 0.05), np.nan, rng.normal(0, 1, rows))
+    return pd.DataFrame({
+        "sched": hour * 100 + minute, "hour": hour, "minute": minute, "a": a, "b": b, "total": a + b,
+        "code": code, "group": [f"G{c % 7}" for c in code],
+        "region": [regions[i] for i in region], "kind": [kinds[i] for i in kind],
+        "price": (region + 1) * 10 + kind * 10, "year": year, "month": month, "day": day,
+        "low": low, "high": np.round(low + rng.exponential(10, rows), 2), "x": x, "y": y})
+
+
+@pytest.fixture(scope="module")
+def rules_real(spark):
+    return spark.createDataFrame(rules_table()).replace(float("nan"), None)
+
+
+@pytest.fixture(scope="module")
+def rules_model(rules_real):
+    return fit(rules_real, table="rules")
+
+
+EXPECTED = ["y is null when x is null", "low <= high", "hour = sched div 100", "minute = sched mod 100",
+            "total = a + b", "(year, month, day) is a valid date", "code -> group (40 values)",
+            "(region, kind) -> price (20 values)"]
+
+
+def test_every_form_is_found_and_holds_in_the_real_rows(rules_real, rules_model):
+    texts = [r.text() for r in rules_model.spec.rules]
+    assert sorted(texts) == sorted(EXPECTED)
+    for rule, count in zip(rules_model.spec.rules, rule_counts(rules_real, rules_model.spec.rules)):
+        assert count.rows >= 5 and count.share >= rule.share - 1e-9, rule.text()
+
+
+def test_every_generated_row_satisfies_every_rule(spark, rules_model):
+    synthetic = generate(spark, rules_model, 20_000, seed=5)
+    for rule, count in zip(rules_model.spec.rules, rule_counts(synthetic, rules_model.spec.rules)):
+        assert count.rows > 0 and count.held == count.rows, f"{rule.text()}: {count}"
+
+
+def test_rules_hold_today_only_by_construction(spark, rules_model):
+    """Without the rules the same model breaks most of them: the test above can fail."""
+    plain = SynthModel(rules_model.spec.model_copy(update={"rules": []}))
+    counts = rule_counts(generate(spark, plain, 20_000, seed=5), rules_model.spec.rules)
+    assert sum(c.held < c.rows for c in counts) >= 5
+
+
+def test_same_rows_on_any_partition_count(spark, rules_model):
+    one = generate(spark, rules_model, 3_000, seed=9, partitions=1).collect()
+    three = generate(spark, rules_model, 3_000, seed=9, partitions=3).collect()
+    assert one == three
+
+
+def test_the_engine_applies_rules_as_docs_plan_md_says(spark, rules_model):
+    """§12 recomputed in pure Python over the rows of the same model without rules."""
+    plain = SynthModel(rules_model.spec.model_copy(update={"rules": []}))
+    drawn = generate(spark, plain, 4_000, seed=11).toPandas()
+    expected = apply_rules_as_documented(drawn, rules_model)
+    actual = generate(spark, rules_model, 4_000, seed=11).toPandas()
+    pd.testing.assert_frame_equal(actual, expected, check_dtype=False)
+
+
+def apply_rules_as_documented(frame: pd.DataFrame, model: SynthModel) -> pd.DataFrame:
+    from spark_synth.generate.plan import compile_plan
+
+    plan = json.loads(compile_plan(model, len(frame)))
+    names = [c["name"] for c in plan["columns"]]
+    rows = [dict(r) for r in frame.astype(object).where(frame.notna(), None).to_dict("records")]
+    for row in rows:
+        values = [row[n] for n in names]
+        changed = True
+        while changed:
+            changed = False
+            for rule in (r for r in plan["rules"] if r["form"] == "null_with"):
+                if values[rule["when_null"]] is None and values[rule["column"]] is not None:
+                    values[rule["column"]] = None
+                    changed = True
+        for rule in (r for r in plan["rules"] if r["form"] != "null_with"):
+            form = rule["form"]
+            if form == "order":
+                present = [c for c in rule["columns"] if values[c] is not None]
+                for c, v in zip(present, sorted(values[c] for c in present)):
+                    values[c] = v
+                continue
+            if form == "calendar":
+                year, month, day = rule["year"], rule["month"], rule["day"]
+                if None in (values[month], values[day]) or (year >= 0 and values[year] is None):
+                    continue
+                m, d = values[month], values[day]
+                if 1 <= m <= 12 and d >= 1:
+                    length = 29 if m == 2 and year < 0 else calendar.monthrange(values[year] if year >= 0 else 2000, m)[1]
+                    values[day] = min(d, length)
+                continue
+            target = rule["target"]
+            if values[target] is None:
+                continue
+            if form == "map":
+                key = [values[s] for s in rule["sources"]]
+                if None not in key and key in rule["keys"]:
+                    values[target] = rule["values"][rule["keys"].index(key)]
+            elif form == "linear":
+                terms = [(values[c], k) for c, k in rule["terms"]]
+                if all(v is not None for v, _ in terms):
+                    values[target] = rule["constant"] + sum(int(v) * k for v, k in terms)
+            elif form in ("div", "mod") and values[rule["source"]] is not None:
+                source = int(values[rule["source"]])
+                values[target] = source // rule["divisor"] if form == "div" else source % rule["divisor"]
+        for n, v in zip(names, values):
+            row[n] = v
+    return pd.DataFrame(rows, columns=frame.columns).astype(frame.dtypes.to_dict(), errors="ignore")
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_no_rule_in_random_independent_data(spark, seed):
+    rng = np.random.default_rng(seed)
+    rows = 3000
+    table = pd.DataFrame({
+        "small": rng.integers(0, 12, rows), "day": rng.integers(1, 32, rows), "wide": rng.integers(-500, 500, rows),
+        "other": rng.integers(-400, 600, rows), "level": rng.choice(list("abcde"), rows),
+        "kind": rng.choice(list("xyz"), rows), "code": rng.integers(0, 50, rows),
+        "value": rng.normal(0, 1, rows), "more": rng.normal(0.2, 1, rows),
+        "maybe": np.where(rng.random(rows) < 0.2, np.nan, rng.normal(0, 1, rows)),
+        "also": np.where(rng.random(rows) < 0.3, np.nan, rng.normal(0, 1, rows))})
+    model = fit(spark.createDataFrame(table).replace(float("nan"), None), table="random")
+    assert [r.text() for r in model.spec.rules] == []
+
+
+def test_rules_can_be_switched_off(rules_real):
+    assert fit(rules_real.limit(500), table="rules", rules="none").spec.rules == []
+
+
+def test_rules_command_lists_them(rules_model, tmp_path, capsys):
+    path = tmp_path / "m.json"
+    rules_model.save(path)
+    assert main(["rules", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "rules: 8 rules" in out and "hour = sched div 100" in out and "100.000 %" in out
+
+
+def test_a_hand_edited_rule_is_applied(spark, rules_model):
+    """Delete a found rule and add one: the generated rows follow the edited section."""
+    raw = copy.deepcopy(rules_model.to_dict())
+    raw["rules"] = [r for r in raw["rules"] if r["form"] != "linear"] + [
+        {"form": "linear", "target": "total", "terms": [{"column": "a", "coefficient": 2}], "constant": 1}]
+    edited = SynthModel.from_dict(raw)
+    rows = generate(spark, edited, 2_000, seed=1).select("a", "total").toPandas().dropna()
+    assert len(rows) > 0 and (rows["total"] == 2 * rows["a"] + 1).all()

@@ -28,6 +28,8 @@ from pyspark.sql import functions as F
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from spark_synth.evaluation.rules import rule_counts  # noqa: E402
+from spark_synth.model import SynthModel  # noqa: E402
 from spark_synth import fit, generate  # noqa: E402
 from spark_synth.io import get_spark, write_output  # noqa: E402
 from spark_synth.model.correlation import describe_tree_gap, model_tree_gap  # noqa: E402
@@ -73,6 +75,9 @@ def main() -> None:
     holder = {}
     results["fit_s"] = timed(lambda: holder.setdefault("model", fit(real, table="flights")))
     results["fit_over_scan"] = results["fit_s"] / results["scan_s"]
+    # The same fit without the rule search (pass 9): what finding rules costs, in this run.
+    results["fit_no_rules_s"] = timed(lambda: fit(real, table="flights", rules="none"))
+    results["fit_s_again"] = timed(lambda: fit(real, table="flights"))
     model = holder["model"]
     results["tree_gap"] = describe_tree_gap(model_tree_gap(model.spec))
     with tempfile.TemporaryDirectory() as tmp:
@@ -105,12 +110,24 @@ def main() -> None:
         results[f"floor_{sink}_rows_per_s"] = n / results[f"floor_{sink}_s"]
         results[f"gen_over_floor_{sink}"] = results[f"floor_{sink}_s"] / results[f"gen_{sink}_s"]
 
+    results["rules"] = rule_satisfaction(spark, real, model, min(n, 1_000_000), args.seed)
     if not args.skip_fidelity:
         results.update(fidelity(spark, real, model, n_real, args.seed))
 
     print_table(results)
     Path(args.json).parent.mkdir(parents=True, exist_ok=True)
     Path(args.json).write_text(json.dumps(results, indent=1))
+
+
+def rule_satisfaction(spark, real, model, rows: int, seed: int) -> list[dict]:
+    """Each learned rule's share in the real rows, in rows generated with the rules and in rows
+    generated from the same model without them (what the engine gave before rules)."""
+    plain = SynthModel(model.spec.model_copy(update={"rules": []}))
+    rules = model.spec.rules
+    counted = {name: rule_counts(frame, rules) for name, frame in (
+        ("real", real), ("synthetic", generate(spark, model, rows=rows, seed=seed)),
+        ("without_rules", generate(spark, plain, rows=rows, seed=seed)))}
+    return [{"rule": r.text(), **{k: v[i].share for k, v in counted.items()}} for i, r in enumerate(rules)]
 
 
 def fidelity(spark, real, model, n_real: int, seed: int) -> dict[str, float]:
@@ -172,6 +189,13 @@ def print_table(r: dict[str, float]) -> None:
               f"{r['gen_rows'] / r['gen_noop_bins_only_s']:,.0f} rows/s for the bins-only model (fit within='none'),"
               f" ratio {r['gen_noop_bins_only_s'] / best:.2f}x")
     print(f"dependence {r['tree_gap']}")
+    fits = min(r["fit_s"], r["fit_s_again"])
+    print(f"rules      fit {fits:.1f} s against {r['fit_no_rules_s']:.1f} s without the rule search "
+          f"(+{100 * (fits / r['fit_no_rules_s'] - 1):.0f} %); share of rows satisfying each rule:")
+    print(f"           {'rule':<58} {'real':>9} {'generated':>10} {'without rules':>14}")
+    for rule in r["rules"]:
+        cells = [("-" if rule[k] is None else f"{100 * rule[k]:.3f}%") for k in ("real", "synthetic", "without_rules")]
+        print(f"           {rule['rule']:<58} {cells[0]:>9} {cells[1]:>10} {cells[2]:>14}")
     if "column_shapes" in r:
         print(f"fidelity   Column Shapes {r['column_shapes']:.3f}   Column Pair Trends {r['column_pair_trends']:.3f}"
               f" (independent columns {r['column_pair_trends_independent']:.3f})"

@@ -103,10 +103,13 @@ def rules_table(rows: int = 4000, seed: int = 0) -> pd.DataFrame:
     year, month = rng.integers(2019, 2022, rows), rng.integers(1, 13, rows)
     day = np.array([rng.integers(1, calendar.monthrange(y, m)[1] + 1) for y, m in zip(year, month)])
     low = np.round(rng.normal(50, 20, rows), 2)
+    delay = rng.integers(-30, 600, rows)
+    dep_minutes = (hour * 60 + minute + delay) % 1440
     x = np.where(rng.random(rows) < 0.1, np.nan, rng.normal(0, 1, rows))
     y = np.where(np.isnan(x) | (rng.random(rows) < 0.05), np.nan, rng.normal(0, 1, rows))
     return pd.DataFrame({
-        "sched": hour * 100 + minute, "hour": hour, "minute": minute, "a": a, "b": b, "total": a + b,
+        "sched": hour * 100 + minute, "hour": hour, "minute": minute, "delay": delay,
+        "dep": np.where(dep_minutes == 0, 2400, (dep_minutes // 60) * 100 + dep_minutes % 60), "a": a, "b": b, "total": a + b,
         "code": code, "group": [f"G{c % 7}" for c in code],
         "region": [regions[i] for i in region], "kind": [kinds[i] for i in kind],
         "price": (region + 1) * 10 + kind * 10, "year": year, "month": month, "day": day,
@@ -125,7 +128,7 @@ def rules_model(rules_real):
 
 EXPECTED = ["y is null when x is null", "low <= high", "hour = sched div 100", "minute = sched mod 100",
             "total = a + b", "(year, month, day) is a valid date", "code -> group (40 values)",
-            "(region, kind) -> price (20 values)"]
+            "(region, kind) -> price (20 values)", "dep = sched + delay minutes (HHMM clock)"]
 
 
 def test_every_form_is_found_and_holds_in_the_real_rows(rules_real, rules_model):
@@ -205,6 +208,10 @@ def apply_rules_as_documented(frame: pd.DataFrame, model: SynthModel) -> pd.Data
                 terms = [(values[c], k) for c, k in rule["terms"]]
                 if all(v is not None for v, _ in terms):
                     values[target] = rule["constant"] + sum(int(v) * k for v, k in terms)
+            elif form == "clock" and values[rule["clock"]] is not None and values[rule["minutes"]] is not None:
+                c = int(values[rule["clock"]])
+                x = ((c // 100) * 60 + c % 100 + int(values[rule["minutes"]])) % 1440
+                values[target] = (x // 60) * 100 + x % 60 or rule["midnight"]
             elif form in ("div", "mod") and values[rule["source"]] is not None:
                 source = int(values[rule["source"]])
                 values[target] = source // rule["divisor"] if form == "div" else source % rule["divisor"]
@@ -237,7 +244,7 @@ def test_rules_command_lists_them(rules_model, tmp_path, capsys):
     rules_model.save(path)
     assert main(["rules", str(path)]) == 0
     out = capsys.readouterr().out
-    assert "rules: 8 rules" in out and "hour = sched div 100" in out and "100.000 %" in out
+    assert "rules: 9 rules" in out and "hour = sched div 100" in out and "100.000 %" in out
 
 
 def test_a_hand_edited_rule_is_applied(spark, rules_model):

@@ -6,7 +6,7 @@ values):
 - null_with: rows where `when_null` is null; satisfied when `column` is null too;
 - order: rows with both columns; low <= high;
 - map: rows with sources and target whose source values the mapping holds; target = mapped value;
-- linear, div, mod: rows with every column; the identity holds;
+- linear, div, mod, clock: rows with every column; the identity holds (clock: modulo 1440 minutes);
 - calendar: rows with every column; the day exists in that month (and year).
 """
 
@@ -19,7 +19,7 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from spark_synth.model.rules import Calendar, Division, Linear, Mapping, NullWith, Order
+from spark_synth.model.rules import Calendar, Clock, Division, Linear, Mapping, NullWith, Order
 
 
 @dataclass(frozen=True)
@@ -83,6 +83,10 @@ def _condition(rule, col: Callable[[str], Column], whole: Callable[[str], Column
             value = F.try_add(value, F.try_multiply(F.lit(term.coefficient).cast("long"), whole(term.column)))
         named = [t.column for t in rule.terms] + [rule.target]
         return _all(col(n).isNotNull() for n in named), whole(rule.target) == value
+    if isinstance(rule, Clock):
+        gap = clock_minutes(whole(rule.target)) - clock_minutes(whole(rule.clock)) - whole(rule.minutes)
+        return (_all(col(n).isNotNull() for n in (rule.target, rule.clock, rule.minutes)),
+                F.pmod(gap, F.lit(1440)) == 0)
     assert isinstance(rule, Calendar)
     named = [n for n in (rule.year, rule.month, rule.day) if n is not None]
     year = col(rule.year) if rule.year else None
@@ -91,6 +95,11 @@ def _condition(rule, col: Callable[[str], Column], whole: Callable[[str], Column
                                             & ((F.pmod(year, F.lit(100)) != 0) | (F.pmod(year, F.lit(400)) == 0)))
     length = F.when(month == 2, F.when(leap, 29).otherwise(28)).when(month.isin(4, 6, 9, 11), 30).otherwise(31)
     return _all(col(n).isNotNull() for n in named), month.between(1, 12) & day.between(F.lit(1), length)
+
+
+def clock_minutes(hhmm: Column) -> Column:
+    """Minutes since midnight of an HHMM clock value (2400 is 1440, the same time as 0 mod 1440)."""
+    return F.floor(hhmm / 100).cast("long") * 60 + F.pmod(hhmm, F.lit(100))
 
 
 def _with_mapping(frame: DataFrame, rule: Mapping, col: Callable[[str], Column], name: str

@@ -7,7 +7,8 @@ Forms searched (model/rules.py has their semantics), each among the columns the 
 - orderings A <= B between columns of one type whose ranges overlap (one aggregation);
 - arithmetic over whole numbers (integers, dates as days): C = A + B and C = A - B, C = a*A + b
   (a, b whole; candidates from the columns' min and max), C = A div k and C = A mod k for k in
-  DIVISORS (candidates from min and max);
+  DIVISORS (candidates from min and max), and T = A + B minutes on an HHMM clock (wrapping at
+  midnight: `dep_time = sched_dep_time + dep_delay`);
 - calendar validity: integer year/month/day columns named so (`year`, `dep_month`, ...);
 - functional dependencies A -> C and (A, B) -> C between columns of at most MAX_SOURCE_VALUES
   values; the mapping keeps the source values seen >= k times (the others keep their drawn target).
@@ -35,9 +36,10 @@ import pyarrow.compute as pc
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
+from spark_synth.evaluation.rules import clock_minutes
 from spark_synth.fit.profile import ColumnProfile
 from spark_synth.model.rules import (
-    MAP_SOURCES, MAP_TARGETS, Calendar, Division, Linear, Mapping, MapPair, NullWith, Order, Term, rule_order)
+    MAP_SOURCES, MAP_TARGETS, Calendar, Clock, Division, Linear, Mapping, MapPair, NullWith, Order, Term, rule_order)
 from spark_synth.model.schema import CategoricalColumn, ConstantColumn, NumericColumn
 from spark_synth.names import quote
 
@@ -254,6 +256,7 @@ def arithmetic_rules(sample: dict, columns: list[RuleColumn], min_count: int, sh
     whole = _whole_columns(columns)
     candidates = [r for r in _scaled_candidates(whole) + _division_candidates(whole) if _holds_on(r, sample, share)]
     candidates += _sum_candidates(sample, whole[:MAX_TRIPLE_COLUMNS], share)
+    candidates += _clock_candidates(sample, whole[:MAX_TRIPLE_COLUMNS], share)
     if not candidates:
         return []
     by_name = {c.name: c for c in columns}
@@ -268,6 +271,39 @@ def arithmetic_rules(sample: dict, columns: list[RuleColumn], min_count: int, sh
         if total >= min_count and hits >= share * total:
             out.append(rule.model_copy(update={"share": round(hits / total, 6)}))
     return _simplest_first(out)
+
+
+def _clock_minutes(values: np.ndarray) -> np.ndarray:
+    return (values // 100) * 60 + values % 100
+
+
+def _clock_candidates(sample: dict, whole: list[RuleColumn], share: float) -> list[Clock]:
+    """T = A + B minutes on an HHMM clock: T and A integer columns within 0..2400 whose last two
+    digits are minutes (< 60) in the sample, B any other integer column; the identity checked
+    modulo 1440 minutes on the sample (midnight: 2400 when the target never shows 0 but 2400)."""
+    def is_clock(c: RuleColumn) -> bool:
+        values, nulls = sample[c.name]
+        present = values[~nulls]
+        return (c.family == "integral" and 0 <= c.profile.min and c.profile.max <= 2400 and len(present) > 0
+                and (present % 100 < 60).mean() >= _screen_share(share) and present.max() >= 1200)
+
+    clocks = [c for c in whole if is_clock(c)]
+    out = []
+    for target in clocks:
+        for clock in clocks:
+            for minutes in whole:
+                if len({target.name, clock.name, minutes.name}) < 3 or minutes.family != "integral":
+                    continue
+                (tv, tn), (cv, cn), (mv, mn) = sample[target.name], sample[clock.name], sample[minutes.name]
+                rows = ~(tn | cn | mn)
+                if rows.sum() < 2:
+                    continue
+                gap = (_clock_minutes(tv[rows]) - _clock_minutes(cv[rows]) - mv[rows]) % 1440
+                if (gap == 0).mean() >= _screen_share(share):
+                    midnight = 2400 if target.profile.min > 0 and target.profile.max == 2400 else 0
+                    out.append(Clock(form="clock", target=target.name, clock=clock.name, minutes=minutes.name,
+                                     midnight=midnight))
+    return out
 
 
 def _screen_share(share: float) -> float:
@@ -297,7 +333,12 @@ def _all_non_null(cols: list[Column]) -> Column:
 
 
 def _computed(rule, by_name: dict[str, RuleColumn]) -> tuple[Column, list[str]]:
-    """The rule's value as a Spark expression over whole numbers, and the columns it names."""
+    """The rule's value as a Spark expression over whole numbers, and the columns it names (a
+    clock: the target's own value whenever the identity holds modulo 1440 minutes)."""
+    if isinstance(rule, Clock):
+        target = by_name[rule.target].whole
+        gap = clock_minutes(target) - clock_minutes(by_name[rule.clock].whole) - by_name[rule.minutes].whole
+        return F.when(F.pmod(gap, F.lit(1440)) == 0, target), [rule.target, rule.clock, rule.minutes]
     if isinstance(rule, Division):
         source = by_name[rule.source].whole
         remainder = F.pmod(source, F.lit(rule.divisor))
@@ -367,7 +408,7 @@ def _date_sum(x: RuleColumn, y: RuleColumn, z: RuleColumn) -> bool:
 def _simplest_first(rules: list) -> list:
     """One rule per computed column: div/mod, then one-term, then two-term identities."""
     def size(rule) -> int:
-        return 0 if isinstance(rule, Division) else len(rule.terms)
+        return 0 if isinstance(rule, Division) else 2 if isinstance(rule, Clock) else len(rule.terms)
     out, taken = [], set()
     for rule in sorted(rules, key=size):
         if rule.target not in taken:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 
 from spark_synth.model.io import SynthModel
-from spark_synth.model.rules import Calendar, Division, Linear, Mapping, NullWith, Order, order_groups, rule_order
+from spark_synth.model.rules import Calendar, Clock, Division, Linear, Mapping, NullWith, Order, order_groups, rule_order
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +44,9 @@ def _computed(rule, position: dict[str, int]) -> dict:
     if isinstance(rule, Division):
         return {"form": rule.form, "target": position[rule.target], "source": position[rule.source],
                 "divisor": rule.divisor}
+    if isinstance(rule, Clock):
+        return {"form": "clock", "target": position[rule.target], "clock": position[rule.clock],
+                "minutes": position[rule.minutes], "midnight": rule.midnight}
     assert isinstance(rule, Calendar)
     return {"form": "calendar", "year": position[rule.year] if rule.year is not None else -1,
             "month": position[rule.month], "day": position[rule.day]}

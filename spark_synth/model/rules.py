@@ -9,6 +9,8 @@ order `rule_order` gives (docs/plan.md §12), so each holds by construction:
 - `map`        target = f(sources) for the source values the mapping holds (others keep their draw);
 - `linear`     target = sum(coefficient * column) + constant, whole numbers (days for dates);
 - `div`, `mod` target = floor(source / divisor), source mod divisor (the remainder's sign is the divisor's);
+- `clock`      target = clock + minutes on an HHMM clock, wrapping at midnight (dep_time from
+               sched_dep_time and dep_delay);
 - `calendar`   (year, month, day) is a valid date: the day is capped at the month's length.
 
 `share` is the share of the real rows (with every column of the rule non-null) that satisfied it.
@@ -149,6 +151,28 @@ class Division(Strict):
         return f"{self.target} = {self.source} {self.form} {self.divisor}"
 
 
+class Clock(Strict):
+    """target = clock + minutes on a 24-hour HHMM clock (`dep_time = sched_dep_time + dep_delay`):
+    minutes(x) = (x div 100) * 60 + x mod 100; the target's minutes are (minutes(clock) +
+    minutes) mod 1440, written as HHMM, midnight as `midnight` (0 or 2400)."""
+
+    form: Literal["clock"]
+    target: str
+    clock: str
+    minutes: str
+    midnight: Literal[0, 2400] = 0
+    share: Probability = 1.0
+
+    def reads(self) -> tuple[str, ...]:
+        return (self.clock, self.minutes)
+
+    def writes(self) -> tuple[str, ...]:
+        return (self.target,)
+
+    def text(self) -> str:
+        return f"{self.target} = {self.clock} + {self.minutes} minutes (HHMM clock)"
+
+
 class Calendar(Strict):
     form: Literal["calendar"]
     year: str | None = None
@@ -167,7 +191,7 @@ class Calendar(Strict):
         return f"({parts}) is a valid date"
 
 
-Rule = Annotated[Union[NullWith, Order, Mapping, Linear, Division, Calendar], Field(discriminator="form")]
+Rule = Annotated[Union[NullWith, Order, Mapping, Linear, Division, Clock, Calendar], Field(discriminator="form")]
 
 
 def rule_columns(rule) -> tuple[str, ...]:
@@ -187,6 +211,8 @@ def _families_allowed(rule) -> list[tuple[str, tuple[str, ...]]]:
         return [(t.column, WHOLE) for t in rule.terms] + [(rule.target, WHOLE)]
     if isinstance(rule, Division):
         return [(rule.source, ("integral",)), (rule.target, ("integral",))]
+    if isinstance(rule, Clock):
+        return [(c, ("integral",)) for c in (rule.target, rule.clock, rule.minutes)]
     return [(c, ("integral",)) for c in (rule.year, rule.month, rule.day) if c is not None]
 
 

@@ -36,6 +36,7 @@ final class Rules {
                 case "map" -> valueRules.add(new MapRule(rule, columns));
                 case "linear" -> valueRules.add(linear(rule, columns));
                 case "div", "mod" -> valueRules.add(division(rule, columns, form.equals("div")));
+                case "clock" -> valueRules.add(clock(rule, columns));
                 case "calendar" -> valueRules.add(calendar(rule, columns));
                 default -> throw new IllegalArgumentException("spark_synth plan: unknown rule form " + form);
             }
@@ -210,6 +211,40 @@ final class Rules {
                 long y = quotient ? Math.floorDiv(x, divisor) : Math.floorMod(x, divisor);
                 if (fits(targetKind, y)) {
                     put(v[target], targetKind, r, y);
+                }
+            }
+        };
+    }
+
+    /** target = clock + minutes on an HHMM clock: ((clock div 100) * 60 + clock mod 100 + minutes) mod 1440 as HHMM. */
+    private static Rule clock(JsonNode rule, Plan.ColumnSpec[] columns) {
+        int target = rule.get("target").asInt();
+        int clock = rule.get("clock").asInt();
+        int minutes = rule.get("minutes").asInt();
+        long midnight = rule.get("midnight").asLong();
+        Output.Kind targetKind = columns[target].output.kind;
+        Output.Kind clockKind = columns[clock].output.kind;
+        Output.Kind minutesKind = columns[minutes].output.kind;
+        return (v, n, dictionaries) -> {
+            for (int r = 0; r < n; r++) {
+                if (v[target].isNullAt(r) || v[clock].isNullAt(r) || v[minutes].isNullAt(r)) {
+                    continue;
+                }
+                long c = get(v[clock], clockKind, r);
+                long total;
+                try {
+                    total = Math.addExact(Math.addExact(Math.multiplyExact(Math.floorDiv(c, 100L), 60L),
+                            Math.floorMod(c, 100L)), get(v[minutes], minutesKind, r));
+                } catch (ArithmeticException overflow) {
+                    continue;
+                }
+                long t = Math.floorMod(total, 1440L);
+                long hhmm = (t / 60) * 100 + t % 60;
+                if (hhmm == 0) {
+                    hhmm = midnight;
+                }
+                if (fits(targetKind, hhmm)) {
+                    put(v[target], targetKind, r, hhmm);
                 }
             }
         };

@@ -14,7 +14,8 @@ __all__ = ["fit", "generate", "load_model"]
 def fit(df: DataFrame, *, table: str = "table", min_count: int = DEFAULT_MIN_COUNT,
         kinds: dict[str, str] | None = None, exclude_unsupported: bool = False,
         max_categories: int = 5000, within: str = "categorical", block: str = "auto",
-        formats: str = "auto", rules: str = "auto", rule_share: float = 0.999) -> SynthModel:
+        formats: str = "auto", rules: str | list[str] = "auto", rule_share: float = 0.999,
+        force_rules: bool = False) -> SynthModel:
     """Learn a model of `df` in a few bounded Spark passes.
 
     kinds: per-column kind overrides, e.g. {"zip": "pattern"}, or a string column's semantic type
@@ -29,8 +30,11 @@ def fit(df: DataFrame, *, table: str = "table", min_count: int = DEFAULT_MIN_COU
     follow the column it depends on most (a country); "none" draws formats independently.
     rules: "auto" (default) finds rules that hold in >= rule_share of the real rows (B null when A
     is null, A <= B, hour = sched div 100, (origin, dest) -> distance, valid year/month/day) and
-    makes every generated row satisfy them; "none" skips the search. `spark-synth rules M.json`
-    lists a model's rules; its `rules` section may be edited by hand.
+    makes every generated row satisfy them; "none" skips the search; a list of rules as text
+    (["end >= start", "total = net + tax"]) declares them and searches for the others. A declared
+    rule the real rows break in more than 1 - rule_share of the rows it speaks of is refused with
+    that share, unless force_rules. `spark-synth rules M.json` lists a model's rules; its `rules`
+    section may be edited by hand.
     """
     if within not in ("categorical", "all", "none"):
         raise ValueError(f"within must be 'categorical', 'all' or 'none', not {within!r}")
@@ -38,14 +42,18 @@ def fit(df: DataFrame, *, table: str = "table", min_count: int = DEFAULT_MIN_COU
         raise ValueError(f"block must be 'auto' or 'none', not {block!r}")
     if formats not in ("auto", "none"):
         raise ValueError(f"formats must be 'auto' or 'none', not {formats!r}")
-    if rules not in ("auto", "none"):
-        raise ValueError(f"rules must be 'auto' or 'none', not {rules!r}")
+    declared: tuple[str, ...] = ()
+    if isinstance(rules, (list, tuple)):
+        declared, rules = tuple(rules), "auto"
+    if rules not in ("auto", "none") or not all(isinstance(r, str) for r in declared):
+        raise ValueError(f"rules must be 'auto', 'none' or a list of rules as text, not {rules!r}")
     if not 0.5 <= rule_share <= 1.0:
         raise ValueError(f"rule_share must be between 0.5 and 1, not {rule_share!r}")
     return fit_table(df, FitOptions(table=table, min_count=min_count, kinds=dict(kinds or {}),
                                     exclude_unsupported=exclude_unsupported,
                                     max_categories=max_categories, within=within, block=block,
-                                    formats=formats, rules=rules, rule_share=rule_share))
+                                    formats=formats, rules=rules, rule_share=rule_share,
+                                    declared_rules=declared, force_rules=force_rules))
 
 
 def generate(spark: SparkSession, model: SynthModel, rows: int, seed: int = 0,

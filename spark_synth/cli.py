@@ -89,6 +89,11 @@ def build_parser() -> argparse.ArgumentParser:
                      help="auto (default): rules that hold in >= 99.9%% of the real rows (B null when A is null, "
                           "A <= B, hour = time div 100, (origin, dest) -> distance, valid dates) hold in every "
                           "generated row; none: no search")
+    fit.add_argument("--rule", action="append", default=[], metavar="RULE",
+                     help="declare a rule, e.g. \"end >= start\", \"total = net + tax\", \"hour = time div 100\", "
+                          "\"(origin, dest) -> distance\", \"b is null when a is null\" (repeatable)")
+    fit.add_argument("--force-rule", action="store_true",
+                     help="keep declared rules that the real data breaks in more than 0.1%% of rows")
     fit.add_argument("--config", help="relational schema config (YAML): fit all its tables and keys into one model file")
     fit.set_defaults(run=run_fit)
 
@@ -146,6 +151,8 @@ def run_fit(args) -> int:
     from spark_synth.io import read_table
 
     kinds = dict(_parse_kind(k) for k in args.kind)
+    if args.rule and args.rules == "none":
+        raise SparkSynthError("--rule declares rules alongside the search; leave out --rules none to declare them")
     if args.config:
         _require_files(args.config)
         return _fit_schema(args)
@@ -157,7 +164,8 @@ def run_fit(args) -> int:
     started = time.time()
     model = fit(df, table=args.table or Path(args.input).stem, min_count=args.min_count, kinds=kinds,
                 exclude_unsupported=args.exclude_unsupported, within=args.within, block=args.block, formats=args.formats,
-                rules=args.rules)
+                rules=list(args.rule) or args.rules,
+                force_rules=args.force_rule)
     model.save(args.model)
     log.info("fitted %d columns of %d rows in %.1f s -> %s (%d bytes)", len(model.columns),
              model.spec.table.row_count, time.time() - started, args.model, Path(args.model).stat().st_size)

@@ -54,7 +54,7 @@ def test_hand_written_rules_load_and_read_well():
     ({"form": "map", "sources": ["a"], "target": "s", "pairs": [{"when": ["one"], "then": "x"}]},
      "'one' is not a value of column 'a'"),
     ({"form": "linear", "target": "a", "terms": [{"column": "a", "coefficient": 1}]}, "computed from itself"),
-    ({"form": "calendar", "month": "a", "day": "s"}, "calendar rule needs"),
+    ({"form": "calendar", "month": "a", "day": "s"}, "the calendar form needs"),
     ({"form": "sum", "target": "a"}, "form"),
 ])
 def test_bad_hand_written_rules_are_named(rule, message):
@@ -255,3 +255,45 @@ def test_a_hand_edited_rule_is_applied(spark, rules_model):
     edited = SynthModel.from_dict(raw)
     rows = generate(spark, edited, 2_000, seed=1).select("a", "total").toPandas().dropna()
     assert len(rows) > 0 and (rows["total"] == 2 * rows["a"] + 1).all()
+
+
+# --- declared rules ---------------------------------------------------------------------------------
+
+def test_declared_rules_are_kept_with_their_share(rules_real):
+    model = fit(rules_real, table="rules", rules=["high >= low", "`total` = a + b", "region -> price"],
+                force_rules=True)
+    by_text = {r.text(): r for r in model.spec.rules}
+    assert by_text["low <= high"].share == 1.0 and by_text["total = a + b"].share == 1.0
+    mapping = next(r for r in model.spec.rules if r.form == "map" and r.sources == ["region"])
+    assert mapping.share < 0.5  # region alone does not decide the price: kept only because it was forced
+    assert not any(r.form == "map" and r.sources == ["region", "kind"] for r in model.spec.rules)
+
+
+@pytest.mark.parametrize("rule, message", [
+    ("a ~ b", "not a rule spark_synth understands"),
+    ("total = a + nope", "unknown column 'nope'"),
+    ("group <= total", "column .group. is \"string\"; the order form needs one of"),
+    ("region -> price", "holds in .* % of the real rows"),
+    ("low >= high", "holds in 0.0[0-9]* % of the real rows"),
+])
+def test_bad_declared_rules_are_refused_by_name(rules_real, rule, message):
+    from spark_synth.errors import InputDataError
+
+    with pytest.raises(InputDataError, match=message):
+        fit(rules_real, table="rules", rules=[rule])
+
+
+def test_declared_cycle_is_refused(rules_real):
+    from spark_synth.errors import InputDataError
+
+    with pytest.raises(InputDataError, match="cycle"):
+        fit(rules_real.limit(300), table="rules", rules=["a = total - b", "total = a + b"], force_rules=True)
+
+
+def test_cli_declares_a_rule_and_exits_2_on_a_bad_one(rules_real, tmp_path, capsys):
+    data = tmp_path / "t.parquet"
+    rules_real.limit(500).write.parquet(str(data))
+    assert main(["fit", str(data), "--model", str(tmp_path / "m.json"), "--rules", "none",
+                 "--rule", "high >= low"]) == 2
+    assert main(["fit", str(data), "--model", str(tmp_path / "bad.json"), "--rule", "low >= high"]) == 2
+    assert "holds in 0.0" in capsys.readouterr().err and not (tmp_path / "bad.json").exists()

@@ -19,7 +19,8 @@ from spark_synth.model.correlation import describe_tree_gap, model_tree_gap
 from spark_synth.fit.dependence import (candidate_pairs, chow_liu_edges, conditional_table,
                                         correlation_from_sums, mutual_information)
 from spark_synth.fit.joint import JointStats, collect_joint_stats, copula_spec, pair_is_counted
-from spark_synth.fit.rules import DEFAULT_SHARE, eligible_columns, find_rules
+from spark_synth.fit.rules import (DEFAULT_SHARE, check_declared, declared_rules, eligible_columns, find_rules,
+                                   merge_rules)
 from spark_synth.fit.kinds import check_kind_override, choose_kind
 from spark_synth.fit.semantic import SEMANTIC_TYPES, split_type, validated_type
 from spark_synth.fit.patterns import build_pattern, without_kept
@@ -84,6 +85,10 @@ class FitOptions:
     # row; "none": no search (pass 9 skipped).
     rules: str = "auto"
     rule_share: float = DEFAULT_SHARE
+    # Rules the user declares as text ("end >= start"; model/rules.py RULE_SYNTAX): kept when the
+    # real rows satisfy them in >= rule_share (else refused with the share, unless force_rules).
+    declared_rules: tuple[str, ...] = ()
+    force_rules: bool = False
 
 
 def fit_table(df: DataFrame, options: FitOptions = FitOptions()) -> SynthModel:
@@ -105,6 +110,7 @@ def fit_table(df: DataFrame, options: FitOptions = FitOptions()) -> SynthModel:
     by_field = {f.name: f for f in supported}
     for name, kind in options.kinds.items():  # a bad kind, type or locale is refused before any Spark work
         check_kind_override(name, family(by_field[name].dataType), kind, table)
+    declared = check_declared(list(options.declared_rules), {f.name: f.dataType.json() for f in supported}, table)
     names = [f.name for f in supported]
     positions = [i for i, f in enumerate(df.schema.fields) if family(f.dataType) is not None]
     frame = df.toDF(*aliases(len(df.columns))).select(*[alias(i) for i in positions]).toDF(*aliases(len(names)))
@@ -166,7 +172,7 @@ def fit_table(df: DataFrame, options: FitOptions = FitOptions()) -> SynthModel:
         _with_formats(frame, table, columns, by_name, copula, options)
     _with_emails_from_names(frame, table, columns, by_name, rows, options)
     _with_places(frame, table, columns, by_name, options)
-    rules = _rules(frame, table, columns, by_name, rows, options)
+    rules = _rules(frame, table, columns, by_name, rows, options, declared)
     spec = SynthModelFile(
         format=FORMAT_NAME, schema_version=SCHEMA_VERSION, created_by=f"spark_synth {__version__}",
         table=TableInfo(name=table, row_count=rows), privacy=Privacy(min_count=options.min_count),
@@ -176,19 +182,22 @@ def fit_table(df: DataFrame, options: FitOptions = FitOptions()) -> SynthModel:
 
 
 def _rules(frame: DataFrame, table: str, columns: dict, by_name: dict[str, ColumnProfile], rows: int,
-           options: FitOptions) -> list:
-    """Pass 9 (fit/rules.py): rules that hold in the real rows, to hold in every generated one."""
-    if options.rules == "none":
-        return []
+           options: FitOptions, declared: list[dict]) -> list:
+    """Pass 9 (fit/rules.py): rules that hold in the real rows, to hold in every generated one:
+    the declared ones (counted), then those the search finds."""
     eligible = eligible_columns(columns, by_name)
-    if len(eligible) < 2:
+    searched = options.rules != "none" and len(eligible) >= 2
+    if not searched and not declared:
         return []
     with progress(frame.sparkSession, f"fit {table}: pass 9 (rules among {len(eligible)} columns)"):
+        kept = declared_rules(frame, declared, by_name, options.min_count, options.rule_share, options.force_rules,
+                              table)
         found = find_rules(frame, eligible, rows, options.min_count, written_elsewhere(columns),
-                           options.rule_share)
-    for rule in found:
+                           options.rule_share) if searched else []
+    rules = merge_rules(kept, found, written_elsewhere(columns), table)
+    for rule in rules:
         log.info("fit %s: rule %s (%.4f%% of real rows)", table, rule.text(), 100 * rule.share)
-    return found
+    return rules
 
 
 def _with_within(frame: DataFrame, table: str, dependencies: list[Dependency], columns: dict,

@@ -36,14 +36,20 @@ import pyarrow.compute as pc
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-from spark_synth.evaluation.rules import clock_minutes
+from pydantic import TypeAdapter, ValidationError
+
+from spark_synth.errors import InputDataError
+from spark_synth.evaluation.rules import clock_minutes, rule_counts
 from spark_synth.fit.profile import ColumnProfile
 from spark_synth.model.rules import (
-    MAP_SOURCES, MAP_TARGETS, Calendar, Clock, Division, Linear, Mapping, MapPair, NullWith, Order, Term, rule_order)
+    MAP_SOURCES, MAP_TARGETS, Calendar, Clock, Division, Linear, Mapping, MapPair, NullWith, Order, Rule, Term,
+    check_rules, parse_rule, rule_order)
+from spark_synth.model.types import parse_spark_type
 from spark_synth.model.schema import CategoricalColumn, ConstantColumn, NumericColumn
 from spark_synth.names import quote
 
 log = logging.getLogger(__name__)
+_RULE = TypeAdapter(Rule)
 
 DEFAULT_SHARE = 0.999
 SCREEN_ROWS = 50_000
@@ -563,3 +569,112 @@ def _exact_mappings(frame: DataFrame, candidates: list, min_count: int, share: f
         out.append(Mapping(form="map", sources=[c.name for c in set_], target=target.name,
                            pairs=[MapPair(when=w, then=t) for w, t in pairs], share=round(hits / supported, 6)))
     return out
+
+
+# --- rules the user declares (fit(..., rules=[...]), --rule) ------------------------------------------
+
+def check_declared(texts: list[str], schema_types: dict[str, str], table: str) -> list[dict]:
+    """Parse declared rules and check their columns and types against the table's schema, before
+    any Spark work; InputDataError naming the rule."""
+    out = []
+    shim = {name: _TypedName(name, spark_type) for name, spark_type in schema_types.items()}
+    for text in texts:
+        try:
+            raw = parse_rule(text)
+            if raw["form"] == "map":
+                _check_map_columns(text, raw, shim)
+            else:
+                check_rules([_RULE.validate_python(raw)], shim)
+        except (ValueError, ValidationError) as exc:
+            raise InputDataError(f"table {table}: declared rule {text!r}: {_first_line(exc)}") from None
+        out.append(raw)
+    return out
+
+
+def _first_line(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return "; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())
+    return str(exc)
+
+
+@dataclass(frozen=True)
+class _TypedName:
+    """What check_rules reads of a column, from the table's schema alone."""
+
+    name: str
+    spark_type: str
+
+    @property
+    def type(self):
+        return parse_spark_type(self.spark_type)
+
+
+def _check_map_columns(text: str, raw: dict, columns: dict) -> None:
+    for column, families in [(s, MAP_SOURCES) for s in raw["sources"]] + [(raw["target"], MAP_TARGETS)]:
+        if column not in columns:
+            raise ValueError(f"unknown column {column!r}; columns are {sorted(columns)}")
+        if columns[column].type.family not in families:
+            raise ValueError(f"column {column!r} is {columns[column].spark_type}; a map rule needs one of "
+                             f"{', '.join(families)}")
+    if raw["target"] in raw["sources"]:
+        raise ValueError("a column cannot be computed from itself")
+
+
+def declared_rules(frame: DataFrame, declared: list[dict], profiles: dict[str, ColumnProfile], min_count: int,
+                   share: float, force: bool, table: str) -> list:
+    """Each declared rule with its share of the real rows (a mapping learns its pairs, source
+    values seen >= k times); a rule the real rows break more often than 1 - share is refused
+    with that share unless `force`."""
+    out = []
+    for raw in declared:
+        text = _RULE.validate_python(raw).text() if raw["form"] != "map" else \
+            f"{', '.join(raw['sources'])} -> {raw['target']}"
+        if raw["form"] == "map":
+            def column(name: str) -> RuleColumn:
+                p = profiles[name]
+                return RuleColumn(name, p.alias, p.family, p, p.family == "string")
+            found = _exact_mappings(frame, [(tuple(column(s) for s in raw["sources"]), column(raw["target"]))],
+                                    min_count, 0.0)
+            if not found:
+                raise InputDataError(f"table {table}: declared rule {text!r}: no source value is seen {min_count} "
+                                     "times with most of the rows, so there is no mapping to keep")
+            rule = found[0]
+        else:
+            rule = _RULE.validate_python(raw)
+            count = rule_counts(frame, [rule], lambda n: profiles[n].alias)[0]
+            rule = rule.model_copy(update={"share": round(count.share if count.share is not None else 1.0, 6)})
+        if rule.share < share and not force:
+            raise InputDataError(
+                f"table {table}: declared rule {rule.text()!r} holds in {100 * rule.share:.3f} % of the real rows "
+                f"it speaks of (needs {100 * share:.1f} %); correct it, or keep it anyway with force_rules=True "
+                "(CLI: --force-rule), and generated rows will satisfy it")
+        out.append(rule)
+    return out
+
+
+def merge_rules(declared: list, found: list, fixed: set[str], table: str) -> list:
+    """Declared rules first; a found rule is kept unless it repeats one, computes a column a
+    declared rule computes, or closes a cycle."""
+    for rule in declared:
+        touched = set(rule.writes()) & fixed
+        if touched:
+            raise InputDataError(f"table {table}: declared rule {rule.text()!r} would change {sorted(touched)}, "
+                                 "which another part of the model writes (a key, a pattern, a place, or names an "
+                                 "e-mail is built from)")
+    computed = [r for r in declared if not isinstance(r, NullWith | Order)]
+    try:
+        rule_order(declared)
+    except ValueError as exc:
+        raise InputDataError(f"table {table}: declared rules: {exc}") from None
+    texts = {r.text() for r in declared}
+    simple = [r for r in declared if isinstance(r, NullWith | Order)]
+    for rule in found:
+        if rule.text() in texts:
+            continue
+        if isinstance(rule, NullWith | Order):
+            simple.append(rule)
+        else:
+            _accept(rule, computed, fixed)
+    targets = {w for r in computed for w in r.writes()}
+    simple = [r for r in simple if not (isinstance(r, Order) and set(r.writes()) & targets)]
+    return rule_order(simple + computed)

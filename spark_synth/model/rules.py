@@ -18,6 +18,7 @@ order `rule_order` gives (docs/plan.md §12), so each holds by construction:
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal, Union
 
 from pydantic import Field, StrictInt, model_validator
@@ -233,7 +234,7 @@ def check_rules(rules: list, columns: dict, fixed: set[str] = frozenset()) -> No
             family = columns[column].type.family
             if family not in families:
                 raise ValueError(f"rule {name!r}: column {column!r} is {columns[column].spark_type}; "
-                                 f"a {rule.form} rule needs one of {', '.join(families)}")
+                                 f"the {rule.form} form needs one of {', '.join(families)}")
         if isinstance(rule, Order) and columns[rule.low].type.name != columns[rule.high].type.name:
             raise ValueError(f"rule {name!r}: an ordering needs two columns of the same type, "
                              f"{rule.low!r} is {columns[rule.low].spark_type} and {rule.high!r} "
@@ -350,3 +351,88 @@ def order_groups(orders: list[Order]) -> list[list[str]]:
             ordered.append(ready[0])
         out.append(ordered)
     return out
+
+
+# --- rules written as text (fit(..., rules=[...]), --rule, the README) ------------------------------
+
+RULE_SYNTAX = ("A <= B", "A >= B", "B is null when A is null", "C = A + B", "C = A - 2*B + 3", "C = A div 100",
+               "C = A mod 60", "C = A + B minutes (HHMM clock)", "(year, month, day) is a valid date",
+               "A -> C", "(A, B) -> C")
+_NAME = r"(?:`(?:[^`]|``)+`|[A-Za-z_][\w.]*)"
+_TOKEN = re.compile(rf"\s*({_NAME}|\d+|<=|>=|->|[-+*=(),])")
+
+
+def _names(text: str) -> list[str]:
+    return [_unquote(n) for n in re.findall(_NAME, text)]
+
+
+def _unquote(name: str) -> str:
+    return name[1:-1].replace("``", "`") if name.startswith("`") else name
+
+
+def parse_rule(text: str) -> dict:
+    """A rule written as text, as the model's JSON (without a mapping's pairs, which the fit
+    learns). ValueError listing the forms understood."""
+    t = " ".join(text.strip().split())
+    name = _NAME
+    patterns = [
+        (rf"^({name}) is null when ({name}) is null$",
+         lambda m: {"form": "null_with", "column": _unquote(m[1]), "when_null": _unquote(m[2])}),
+        (rf"^({name}) <= ({name})$", lambda m: {"form": "order", "low": _unquote(m[1]), "high": _unquote(m[2])}),
+        (rf"^({name}) >= ({name})$", lambda m: {"form": "order", "low": _unquote(m[2]), "high": _unquote(m[1])}),
+        (rf"^\(({name}(?:\s*,\s*{name}){{1,2}})\) is a valid date$", _calendar),
+        (rf"^\(?({name}(?:\s*,\s*{name})?)\)? -> ({name})$",
+         lambda m: {"form": "map", "sources": _names(m[1]), "target": _unquote(m[2])}),
+        (rf"^({name}) = ({name}) (div|mod) (\d+)$",
+         lambda m: {"form": m[3], "target": _unquote(m[1]), "source": _unquote(m[2]), "divisor": int(m[4])}),
+        (rf"^({name}) = ({name}) \+ ({name}) minutes(?: \(HHMM clock\))?$",
+         lambda m: {"form": "clock", "target": _unquote(m[1]), "clock": _unquote(m[2]), "minutes": _unquote(m[3])}),
+        (rf"^({name}) = (.+)$", _linear),
+    ]
+    for pattern, build in patterns:
+        match = re.match(pattern, t)
+        if match:
+            built = build(match)
+            if built is not None:
+                return built
+    raise ValueError(f"rule {text!r} is not a rule spark_synth understands; write one of: {', '.join(RULE_SYNTAX)} "
+                     "(quote odd column names in backticks)")
+
+
+def _calendar(m) -> dict:
+    names = _names(m[1])
+    if len(names) == 2:
+        return {"form": "calendar", "month": names[0], "day": names[1]}
+    return {"form": "calendar", "year": names[0], "month": names[1], "day": names[2]}
+
+
+def _linear(m) -> dict | None:
+    """`A + B`, `A - 2*B + 3`: whole coefficients and constant, at most two columns."""
+    tokens = _TOKEN.findall(m[2])
+    if "".join(tokens).replace(" ", "") != m[2].replace(" ", ""):
+        return None
+    terms, constant, sign, i = [], 0, 1, 0
+    while i < len(tokens):
+        token = tokens[i]
+        if token in "+-":
+            sign = 1 if token == "+" else -1
+            i += 1
+            continue
+        if token.isdigit():
+            if i + 1 < len(tokens) and tokens[i + 1] == "*":
+                if i + 2 >= len(tokens):
+                    return None
+                terms.append({"column": _unquote(tokens[i + 2]), "coefficient": sign * int(token)})
+                i += 3
+            else:
+                constant += sign * int(token)
+                i += 1
+        elif re.fullmatch(_NAME, token):
+            terms.append({"column": _unquote(token), "coefficient": sign})
+            i += 1
+        else:
+            return None
+        sign = 1
+    if not 1 <= len(terms) <= 2:
+        return None
+    return {"form": "linear", "target": _unquote(m[1]), "terms": terms, "constant": constant}

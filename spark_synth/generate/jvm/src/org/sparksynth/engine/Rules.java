@@ -298,6 +298,14 @@ final class Rules {
         private final byte[][] strings;
         /** Per mapped string: its category id in the target's dictionary, -1 when it is no category. */
         private final int[] categoryIds;
+        /**
+         * Sources that are all dictionary-encoded string columns: per combination of their category
+         * ids (first source slowest), the mapping's index or -1; null otherwise. An acceleration only:
+         * rows holding a drawn rare string use the hash lookup, with the same result.
+         */
+        private int[] byCategories;
+        private int[] categoryCounts;
+        private static final int MAX_CATEGORY_CELLS = 1 << 22;
 
         MapRule(JsonNode rule, Plan.ColumnSpec[] columns) {
             sources = Json.ints(rule.get("sources"));
@@ -332,6 +340,68 @@ final class Rules {
                     default -> longs[i] = value.asLong();
                 }
             }
+            categoryTable(keys, columns);
+        }
+
+        private void categoryTable(JsonNode keys, Plan.ColumnSpec[] columns) {
+            long cells = 1;
+            int[] counts = new int[sources.length];
+            for (int s = 0; s < sources.length; s++) {
+                Plan.ColumnSpec c = columns[sources[s]];
+                boolean encoded = "copula".equals(c.source) && !c.numeric && c.output.kind == Output.Kind.STRING
+                        && c.variants == null && c.strings != null;
+                if (!encoded) {
+                    return;
+                }
+                counts[s] = c.categoryCount;
+                cells *= Math.max(1, c.categoryCount);
+            }
+            if (cells > MAX_CATEGORY_CELLS) {
+                return;
+            }
+            int[] table = new int[(int) cells];
+            Arrays.fill(table, -1);
+            java.util.List<Map<UTF8String, Integer>> ids = new java.util.ArrayList<>();
+            for (int s = 0; s < sources.length; s++) {
+                Map<UTF8String, Integer> byValue = new HashMap<>();
+                Plan.ColumnSpec c = columns[sources[s]];
+                for (int k = 0; k < c.categoryCount; k++) {
+                    byValue.putIfAbsent(UTF8String.fromBytes(c.strings[k]), k);
+                }
+                ids.add(byValue);
+            }
+            keys:
+            for (int i = 0; i < keys.size(); i++) {
+                int cell = 0;
+                for (int s = 0; s < sources.length; s++) {
+                    Integer id = ids.get(s).get(UTF8String.fromString(keys.get(i).get(s).asText()));
+                    if (id == null) {
+                        continue keys;
+                    }
+                    cell = cell * counts[s] + id;
+                }
+                if (table[cell] < 0) {
+                    table[cell] = i;
+                }
+            }
+            byCategories = table;
+            categoryCounts = counts;
+        }
+
+        /** The mapping's index for row r from its sources' category ids; -2 when a source holds no category. */
+        private int fromCategories(WritableColumnVector[] v, int r) {
+            int cell = 0;
+            for (int s = 0; s < sources.length; s++) {
+                if (!v[sources[s]].hasDictionary()) {
+                    return -2;
+                }
+                int id = v[sources[s]].getDictionaryIds().getInt(r);
+                if (id >= categoryCounts[s]) {
+                    return -2;
+                }
+                cell = cell * categoryCounts[s] + id;
+            }
+            return byCategories[cell];
         }
 
         private static int categoryId(Plan.ColumnSpec column, byte[] value) {
@@ -376,10 +446,16 @@ final class Rules {
                     if (v[sources[s]].isNullAt(r)) {
                         continue rows;
                     }
-                    parts[s] = rowValue(v[sources[s]], sourceKinds[s], r);
                 }
-                Integer i = index.get(key(parts));
-                if (i == null) {
+                int i = byCategories != null ? fromCategories(v, r) : -2;
+                if (i == -2) {
+                    for (int s = 0; s < sources.length; s++) {
+                        parts[s] = rowValue(v[sources[s]], sourceKinds[s], r);
+                    }
+                    Integer found = index.get(key(parts));
+                    i = found == null ? -1 : found;
+                }
+                if (i < 0) {
                     continue;
                 }
                 switch (targetKind) {

@@ -112,7 +112,7 @@ def find_rules(frame: DataFrame, columns: list[RuleColumn], rows: int, min_count
     sample = screening_sample(frame, columns, rows)
     writable = [c for c in columns if c.name not in fixed]
     nulls, orders, arithmetic, calendars = counted_together(frame, [
-        null_rules(writable, min_count, share), order_rules(writable, sample, min_count, share),
+        null_rules(writable, sample, min_count, share), order_rules(writable, sample, min_count, share),
         arithmetic_rules(sample, columns, min_count, share), calendar_rules(columns + constants, min_count, share)])
     computed: list = []
     for rule in arithmetic + calendars:
@@ -165,10 +165,12 @@ def _count(condition: Column) -> Column:
     return F.count(F.when(condition, 1))
 
 
-def null_rules(columns: list[RuleColumn], min_count: int, share: float) -> Search:
-    """B null whenever A null, for A with >= k nulls; implied ones (A -> B -> C) left out."""
+def null_rules(columns: list[RuleColumn], sample: dict, min_count: int, share: float) -> Search:
+    """B null whenever A null, for A with >= k nulls (pairs the sample does not rule out);
+    implied ones (A -> B -> C) left out."""
     nullable = [c for c in columns if 0 < c.profile.non_null < c.profile.rows][:MAX_NULL_COLUMNS]
-    pairs = [(a, b) for a in nullable for b in nullable if a is not b and a.profile.rows - a.profile.non_null >= min_count]
+    pairs = [(a, b) for a in nullable for b in nullable if a is not b and a.profile.rows - a.profile.non_null >= min_count
+             and _null_with_on(sample, a, b, share)]
     if not pairs:
         return []
     counts = yield [_count(a.col.isNull() & b.col.isNotNull()) for a, b in pairs]
@@ -206,6 +208,13 @@ def order_rules(columns: list[RuleColumn], sample: dict, min_count: int, share: 
         elif below <= (1 - share) * both and above > 0:
             out.append(Order(form="order", low=b.name, high=a.name, share=round(1 - below / both, 6)))
     return out
+
+
+def _null_with_on(sample: dict, a: RuleColumn, b: RuleColumn, share: float) -> bool:
+    """Whether b is null in nearly every sampled row where a is (true when the sample has no such row)."""
+    a_null, b_null = sample[a.name][1], sample[b.name][1]
+    nulls = a_null.sum()
+    return nulls == 0 or (a_null & ~b_null).sum() <= (1 - _screen_share(share)) * nulls
 
 
 def _ordered_on(sample: dict, a: RuleColumn, b: RuleColumn, share: float) -> bool:

@@ -158,29 +158,52 @@ def test_same_rows_on_any_partition_count(spark, rules_model):
 
 
 def test_the_engine_applies_rules_as_docs_plan_md_says(spark, rules_model):
-    """§12 recomputed in pure Python over the rows of the same model without rules."""
+    """§12 recomputed in pure Python over the rows of the same model without rules. A null cell
+    a null rule reveals (its fallback value, hidden under the flag in the rows without rules) is
+    checked to be non-null, the rest to be equal."""
     plain = SynthModel(rules_model.spec.model_copy(update={"rules": []}))
     drawn = generate(spark, plain, 4_000, seed=11).toPandas()
-    expected = apply_rules_as_documented(drawn, rules_model)
+    expected, revealed = apply_rules_as_documented(drawn, rules_model, seed=11)
     actual = generate(spark, rules_model, 4_000, seed=11).toPandas()
+    for name, rows in revealed.items():
+        assert actual.loc[rows, name].notna().all(), name
+        expected.loc[rows, name] = actual.loc[rows, name]
     pd.testing.assert_frame_equal(actual, expected, check_dtype=False)
 
 
-def apply_rules_as_documented(frame: pd.DataFrame, model: SynthModel) -> pd.DataFrame:
+def apply_rules_as_documented(frame: pd.DataFrame, model: SynthModel, seed: int) -> tuple[pd.DataFrame, dict]:
+    from test_plan_contract import bits, stream, uniform
+
     from spark_synth.generate.plan import compile_plan
 
     plan = json.loads(compile_plan(model, len(frame)))
     names = [c["name"] for c in plan["columns"]]
     rows = [dict(r) for r in frame.astype(object).where(frame.notna(), None).to_dict("records")]
-    for row in rows:
+    nulls = [r for r in plan["rules"] if r["form"] == "null_with"]
+    revealed: dict[str, list[int]] = {}
+    for j, row in enumerate(rows):
         values = [row[n] for n in names]
+        shown = set()
+        for rule in nulls:  # step 1: null on its own with probability `own`, else the fallback shows
+            c = rule["column"]
+            if rule["own"] < 0:
+                continue
+            if uniform(bits(stream(seed, rule["stream"]), j)) < rule["own"]:
+                values[c] = None
+            elif values[c] is None:
+                values[c] = "revealed"
+                shown.add(c)
         changed = True
-        while changed:
+        while changed:  # step 2: the closure
             changed = False
-            for rule in (r for r in plan["rules"] if r["form"] == "null_with"):
-                if values[rule["when_null"]] is None and values[rule["column"]] is not None:
+            for rule in nulls:
+                if any(values[a] is None for a in rule["when_null"]) and values[rule["column"]] is not None:
                     values[rule["column"]] = None
                     changed = True
+        for c in shown:
+            if values[c] == "revealed":
+                revealed.setdefault(names[c], []).append(j)
+                values[c] = None
         for rule in (r for r in plan["rules"] if r["form"] != "null_with"):
             form = rule["form"]
             if form == "order":
@@ -217,7 +240,30 @@ def apply_rules_as_documented(frame: pd.DataFrame, model: SynthModel) -> pd.Data
                 values[target] = source // rule["divisor"] if form == "div" else source % rule["divisor"]
         for n, v in zip(names, values):
             row[n] = v
-    return pd.DataFrame(rows, columns=frame.columns).astype(frame.dtypes.to_dict(), errors="ignore")
+    expected = pd.DataFrame(rows, columns=frame.columns).astype(frame.dtypes.to_dict(), errors="ignore")
+    return expected, revealed
+
+
+def test_null_rules_keep_the_null_rates(spark):
+    """Two columns null together and a third null whenever they are: their null rates stay the
+    real ones (propagating nulls alone would add one column's nulls to another's)."""
+    rng = np.random.default_rng(4)
+    rows = 6000
+    a = rng.normal(0, 1, rows)
+    gone = rng.random(rows) < 0.06
+    extra = rng.random(rows) < 0.03
+    table = pd.DataFrame({"a": np.where(gone, np.nan, a), "b": np.where(gone, np.nan, rng.normal(0, 1, rows)),
+                          "c": np.where(gone | extra, np.nan, rng.normal(0, 1, rows)),
+                          "d": rng.integers(0, 9, rows)})
+    real = spark.createDataFrame(table).replace(float("nan"), None)
+    model = fit(real, table="nulls")
+    assert {r.text() for r in model.spec.rules} >= {"a is null when b is null", "b is null when a is null",
+                                                    "c is null when a is null"}
+    synthetic = generate(spark, model, 40_000, seed=2).toPandas()
+    for column, rate in (("a", 0.06), ("b", 0.06), ("c", 0.09)):
+        assert abs(synthetic[column].isna().mean() - table[column].isna().mean()) < 0.01, column
+    assert (synthetic["a"].isna() == synthetic["b"].isna()).all()
+    assert synthetic.loc[synthetic["a"].isna(), "c"].isna().all()
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -297,3 +343,15 @@ def test_cli_declares_a_rule_and_exits_2_on_a_bad_one(rules_real, tmp_path, caps
                  "--rule", "high >= low"]) == 2
     assert main(["fit", str(data), "--model", str(tmp_path / "bad.json"), "--rule", "low >= high"]) == 2
     assert "holds in 0.0" in capsys.readouterr().err and not (tmp_path / "bad.json").exists()
+
+
+def test_the_report_counts_each_rule_in_real_and_synthetic_rows(spark, rules_real, rules_model, tmp_path):
+    from spark_synth.evaluation import evaluate
+
+    synthetic = generate(spark, rules_model, 2_000, seed=4)
+    report = evaluate(rules_real, synthetic, model=rules_model)
+    rows = {r["rule"]: r for r in report.details["rules"]}
+    assert set(rows) == set(EXPECTED)
+    assert all(r["synthetic"] == 1.0 and r["real"] >= r["fitted_share"] - 1e-6 for r in rows.values())
+    report.save(tmp_path)
+    assert "<h2>Rules</h2>" in (tmp_path / "report.html").read_text()

@@ -52,7 +52,7 @@ def rule_counts(df: DataFrame, rules: list, column: Callable[[str], str] = lambd
             applies = _all(col(n).isNotNull() for n in rule.sources + [rule.target]) & looked_up.isNotNull()
             holds = col(rule.target) == looked_up
         else:
-            applies, holds = _condition(rule, col, whole)
+            applies, holds = rule_condition(rule, col, whole)
         exprs += [F.count(F.when(applies, 1)), F.count(F.when(applies & holds, 1))]
     if not exprs:
         return []
@@ -67,7 +67,9 @@ def _all(conditions) -> Column:
     return out
 
 
-def _condition(rule, col: Callable[[str], Column], whole: Callable[[str], Column]) -> tuple[Column, Column]:
+def rule_condition(rule, col: Callable[[str], Column], whole: Callable[[str], Column]) -> tuple[Column, Column]:
+    """(the rows the rule speaks of, the rows that satisfy it) as Spark conditions; `col(name)` is
+    the column, `whole(name)` its whole number of units (dates: days). Not for mappings."""
     if isinstance(rule, NullWith):
         return col(rule.when_null).isNull(), col(rule.column).isNull()
     if isinstance(rule, Order):

@@ -39,7 +39,7 @@ from pyspark.sql import functions as F
 from pydantic import TypeAdapter, ValidationError
 
 from spark_synth.errors import InputDataError
-from spark_synth.evaluation.rules import clock_minutes, rule_counts
+from spark_synth.evaluation.rules import rule_condition, rule_counts
 from spark_synth.fit.profile import ColumnProfile
 from spark_synth.model.rules import (
     MAP_SOURCES, MAP_TARGETS, Calendar, Clock, Division, Linear, Mapping, MapPair, NullWith, Order, Rule, Term,
@@ -52,6 +52,9 @@ log = logging.getLogger(__name__)
 _RULE = TypeAdapter(Rule)
 
 DEFAULT_SHARE = 0.999
+# A wide table is searched among its first MAX_RULE_COLUMNS columns (the pair searches grow with
+# the square of the columns; a 1,000-column table would spend minutes on them).
+MAX_RULE_COLUMNS = 64
 SCREEN_ROWS = 50_000
 DIVISORS = (7, 10, 12, 24, 60, 100, 1000, 3600)
 MAX_NULL_COLUMNS = 40
@@ -107,8 +110,8 @@ def find_rules(frame: DataFrame, columns: list[RuleColumn], rows: int, min_count
                share: float = DEFAULT_SHARE) -> list:
     """Every rule found, in the order the engine applies them: the sample, one aggregation for
     null patterns, orderings, identities and calendars, one job for dependencies."""
-    constants = [c for c in columns if c.constant]
-    columns = [c for c in columns if not c.constant]
+    constants = [c for c in columns if c.constant][:MAX_RULE_COLUMNS]
+    columns = [c for c in columns if not c.constant][:MAX_RULE_COLUMNS]
     sample = screening_sample(frame, columns, rows)
     writable = [c for c in columns if c.name not in fixed]
     nulls, orders, arithmetic, calendars = counted_together(frame, [
@@ -274,18 +277,29 @@ def arithmetic_rules(sample: dict, columns: list[RuleColumn], min_count: int, sh
     candidates += _clock_candidates(sample, whole[:MAX_TRIPLE_COLUMNS], share)
     if not candidates:
         return []
+    counts = yield _held_and_total(candidates, columns)
+    return _simplest_first(_kept(candidates, counts, min_count, share))
+
+
+def _held_and_total(rules: list, columns: list[RuleColumn]) -> list[Column]:
+    """Per rule: the rows it speaks of that satisfy it, and the rows it speaks of (the
+    evaluation's definitions, evaluation/rules.py, over the fitted frame's aliases)."""
     by_name = {c.name: c for c in columns}
     exprs = []
-    for rule in candidates:
-        value, involved = _computed(rule, by_name)
-        exprs += [_count(by_name[rule.target].whole == value), _count(_all_non_null([by_name[n].col for n in involved]))]
-    counts = yield exprs
+    for rule in rules:
+        applies, holds = rule_condition(rule, lambda n: by_name[n].col, lambda n: by_name[n].whole)
+        exprs += [_count(applies & holds), _count(applies)]
+    return exprs
+
+
+def _kept(rules: list, counts: list[int], min_count: int, share: float) -> list:
+    """The rules that >= k rows show and >= `share` of their rows satisfy, with that share."""
     out = []
-    for i, rule in enumerate(candidates):
+    for i, rule in enumerate(rules):
         hits, total = counts[2 * i], counts[2 * i + 1]
         if total >= min_count and hits >= share * total:
             out.append(rule.model_copy(update={"share": round(hits / total, 6)}))
-    return _simplest_first(out)
+    return out
 
 
 def _clock_minutes(values: np.ndarray) -> np.ndarray:
@@ -345,24 +359,6 @@ def _all_non_null(cols: list[Column]) -> Column:
     for c in cols[1:]:
         condition = condition & c.isNotNull()
     return condition
-
-
-def _computed(rule, by_name: dict[str, RuleColumn]) -> tuple[Column, list[str]]:
-    """The rule's value as a Spark expression over whole numbers, and the columns it names (a
-    clock: the target's own value whenever the identity holds modulo 1440 minutes)."""
-    if isinstance(rule, Clock):
-        target = by_name[rule.target].whole
-        gap = clock_minutes(target) - clock_minutes(by_name[rule.clock].whole) - by_name[rule.minutes].whole
-        return F.when(F.pmod(gap, F.lit(1440)) == 0, target), [rule.target, rule.clock, rule.minutes]
-    if isinstance(rule, Division):
-        source = by_name[rule.source].whole
-        remainder = F.pmod(source, F.lit(rule.divisor))
-        value = ((source - remainder) / F.lit(rule.divisor)).cast("long") if rule.form == "div" else remainder
-        return value, [rule.source, rule.target]
-    value = F.lit(rule.constant).cast("long")
-    for term in rule.terms:
-        value = F.try_add(value, F.try_multiply(F.lit(term.coefficient).cast("long"), by_name[term.column].whole))
-    return value, [t.column for t in rule.terms] + [rule.target]
 
 
 def _scaled_candidates(whole: list[RuleColumn]) -> list[Linear]:
@@ -452,26 +448,8 @@ def calendar_rules(columns: list[RuleColumn], min_count: int, share: float) -> S
                                   month=months[stem].name, day=day.name))
     if not found:
         return []
-    by_name = {c.name: c for c in columns}
-    exprs = []
-    for rule in found:
-        named_cols = [by_name[n].col for n in (rule.year, rule.month, rule.day) if n is not None]
-        length = _month_length(by_name[rule.year].col if rule.year else None, by_name[rule.month].col)
-        exprs += [_count(by_name[rule.day].col <= length), _count(_all_non_null(named_cols))]
-    counts = yield exprs
-    out = []
-    for i, rule in enumerate(found):
-        hits, total = counts[2 * i], counts[2 * i + 1]
-        if total >= min_count and hits >= share * total:
-            out.append(rule.model_copy(update={"share": round(hits / total, 6)}))
-    return out
-
-
-def _month_length(year: Column | None, month: Column) -> Column:
-    """Days in the month (proleptic Gregorian; February 29 when there is no year column)."""
-    leap = F.lit(True) if year is None else ((year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0)))
-    return (F.when(month == 2, F.when(leap, 29).otherwise(28))
-            .when(month.isin(4, 6, 9, 11), 30).otherwise(31))
+    counts = yield _held_and_total(found, columns)
+    return _kept(found, counts, min_count, share)
 
 
 def dependency_rules(frame: DataFrame, sample: dict, columns: list[RuleColumn], min_count: int,

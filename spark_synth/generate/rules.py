@@ -7,6 +7,8 @@ from __future__ import annotations
 import logging
 
 from spark_synth.model.io import SynthModel
+from spark_synth.model.schema import NumericColumn
+from spark_synth.seeding import stream_key
 from spark_synth.model.rules import Calendar, Clock, Division, Linear, Mapping, NullWith, Order, order_groups, rule_order
 
 log = logging.getLogger(__name__)
@@ -23,15 +25,54 @@ def compile_rules(model: SynthModel, position: dict[str, int], keys: set[str]) -
         else:
             kept.append(rule)
     ordered = rule_order(kept)
-    nulls = [_null(r, position) for r in ordered if isinstance(r, NullWith)]
+    nulls = null_entries([r for r in ordered if isinstance(r, NullWith)], model, position, keys)
     orders = [{"form": "order", "columns": [position[c] for c in group]}
               for group in order_groups([r for r in ordered if isinstance(r, Order)])]
     computed = [_computed(r, position) for r in ordered if not isinstance(r, NullWith | Order)]
     return nulls + orders + computed
 
 
-def _null(rule: NullWith, position: dict[str, int]) -> dict:
-    return {"form": "null_with", "column": position[rule.column], "when_null": position[rule.when_null]}
+def null_entries(rules: list[NullWith], model: SynthModel, position: dict[str, int], keys: set[str]) -> list[dict]:
+    """One plan entry per column that null rules make null: the columns whose null makes it null,
+    and `own`, the chance it is null on its own. Propagating A's nulls to B would add A's null
+    rows to B's own (dep_time and dep_delay, null together in the real rows, came out null twice
+    as often), so a numeric copula column (which writes a fallback value under its null flag,
+    §7) is null on its own with the probability the real rates leave beside its sources',
+    own = (p_B - r) / (1 - r), r the largest null fraction among them, and shows its fallback
+    elsewhere. In a group of columns null together the first is the leader, the others are null
+    only with it (own = 0). A leader nothing else makes null, and a column without a fallback
+    (strings, categories), keep their drawn nulls (own = -1)."""
+    sources: dict[str, list[str]] = {}
+    for rule in rules:
+        sources.setdefault(rule.column, []).append(rule.when_null)
+    reaches = {b: set(a) for b, a in sources.items()}
+    changed = True
+    while changed:  # reaches[b]: every column whose null makes b null, through the rules
+        changed = False
+        for b in reaches:
+            more = set().union(*(reaches.get(a, set()) for a in reaches[b])) - reaches[b]
+            if more:
+                reaches[b] |= more
+                changed = True
+    by_name = {c.name: c for c in model.columns}
+    copula = set(model.spec.copula.columns) if model.spec.copula else set()
+    out = []
+    for b, direct in sources.items():
+        group = {b} | {a for a in reaches[b] if b in reaches.get(a, set())}
+        leader = min(group, key=position.__getitem__)
+        outside = {a for member in group for a in sources.get(member, []) if a not in group}
+        column = by_name[b]
+        fallback = isinstance(column, NumericColumn) and b in copula and b not in keys and column.null_fraction > 0
+        if not fallback or (b == leader and not outside):
+            own = -1.0  # its drawn nulls stay (nothing else makes it null, or it has no fallback)
+        elif b != leader:
+            own = 0.0  # null exactly when its group's leader (or another source) is
+        else:
+            r = max(by_name[a].null_fraction for a in outside)
+            own = min(max((column.null_fraction - r) / (1 - r), 0.0), 1.0) if r < 1 else 0.0
+        out.append({"form": "null_with", "column": position[b], "when_null": [position[a] for a in direct],
+                    "own": own, "stream": stream_key(f"{b}\u0000rules.null")})
+    return out
 
 
 def _computed(rule, position: dict[str, int]) -> dict:

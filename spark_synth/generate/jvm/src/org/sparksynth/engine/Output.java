@@ -89,23 +89,21 @@ final class Output {
         }
     }
 
-    /** exact() for rows [0, n), null where code is 0. */
+    /** exact() for rows [0, n), null where code is 0 (the value written under the flag: the row's fallback). */
     void exacts(WritableColumnVector v, long[] x, int[] code, int n) {
         if (kind == Kind.LONG || kind == Kind.TIMESTAMP) {
             for (int r = 0; r < n; r++) {
+                v.putLong(r, x[r]);
                 if (code[r] == 0) {
                     v.putNull(r);
-                } else {
-                    v.putLong(r, x[r]);
                 }
             }
             return;
         }
         for (int r = 0; r < n; r++) {
+            exact(v, r, x[r]);
             if (code[r] == 0) {
                 v.putNull(r);
-            } else {
-                exact(v, r, x[r]);
             }
         }
     }
@@ -115,44 +113,33 @@ final class Output {
         v.putDecimal(row, Decimal.apply(new BigDecimal(unscaled, scale)), precision);
     }
 
-    /** number() for rows [0, n), null where code is 0: one switch per batch, tight loops. */
+    /** number() for rows [0, n), null where code is 0 (the value written under the flag: the row's fallback). */
     void numbers(WritableColumnVector v, double[] x, int[] code, int n) {
         switch (kind) {
             case LONG, TIMESTAMP -> {
                 for (int r = 0; r < n; r++) {
-                    if (code[r] == 0) {
-                        v.putNull(r);
-                    } else {
-                        v.putLong(r, (long) Math.rint(x[r]));
-                    }
+                    v.putLong(r, (long) Math.rint(x[r]));
                 }
             }
             case INT, DATE -> {
                 for (int r = 0; r < n; r++) {
-                    if (code[r] == 0) {
-                        v.putNull(r);
-                    } else {
-                        v.putInt(r, (int) Math.rint(x[r]));
-                    }
+                    v.putInt(r, (int) Math.rint(x[r]));
                 }
             }
             case DOUBLE -> {
                 for (int r = 0; r < n; r++) {
-                    if (code[r] == 0) {
-                        v.putNull(r);
-                    } else {
-                        v.putDouble(r, x[r]);
-                    }
+                    v.putDouble(r, x[r]);
                 }
             }
             default -> {
                 for (int r = 0; r < n; r++) {
-                    if (code[r] == 0) {
-                        v.putNull(r);
-                    } else {
-                        number(v, r, x[r]);
-                    }
+                    number(v, r, x[r]);
                 }
+            }
+        }
+        for (int r = 0; r < n; r++) {
+            if (code[r] == 0) {
+                v.putNull(r);
             }
         }
     }

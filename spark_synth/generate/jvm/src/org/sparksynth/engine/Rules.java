@@ -18,7 +18,11 @@ import org.apache.spark.unsafe.types.UTF8String;
 final class Rules {
     private static final long[] DATE_LIMITS = {-719_162L, 2_932_896L};
 
-    private final int[][] nulls; // {column, when_null}
+    /** Per null entry: the column, the columns whose null makes it null, its keep share and stream key. */
+    private final int[] nullColumns;
+    private final int[][] nullWhen;
+    private final double[] nullOwn;
+    private final long[] nullKeys;
     private final Rule[] values;
 
     private interface Rule {
@@ -26,12 +30,12 @@ final class Rules {
     }
 
     Rules(JsonNode node, Plan.ColumnSpec[] columns) {
-        java.util.ArrayList<int[]> nullRules = new java.util.ArrayList<>();
+        java.util.ArrayList<JsonNode> nullRules = new java.util.ArrayList<>();
         java.util.ArrayList<Rule> valueRules = new java.util.ArrayList<>();
         for (JsonNode rule : node) {
             String form = rule.get("form").asText();
             switch (form) {
-                case "null_with" -> nullRules.add(new int[] {rule.get("column").asInt(), rule.get("when_null").asInt()});
+                case "null_with" -> nullRules.add(rule);
                 case "order" -> valueRules.add(order(Json.ints(rule.get("columns")), columns));
                 case "map" -> valueRules.add(new MapRule(rule, columns));
                 case "linear" -> valueRules.add(linear(rule, columns));
@@ -41,29 +45,60 @@ final class Rules {
                 default -> throw new IllegalArgumentException("spark_synth plan: unknown rule form " + form);
             }
         }
-        nulls = nullRules.toArray(new int[0][]);
+        int count = nullRules.size();
+        nullColumns = new int[count];
+        nullWhen = new int[count][];
+        nullOwn = new double[count];
+        nullKeys = new long[count];
+        for (int i = 0; i < count; i++) {
+            JsonNode rule = nullRules.get(i);
+            nullColumns[i] = rule.get("column").asInt();
+            nullWhen[i] = Json.ints(rule.get("when_null"));
+            nullOwn[i] = rule.get("own").asDouble();
+            nullKeys[i] = rule.get("stream").asLong();
+        }
         values = valueRules.toArray(new Rule[0]);
     }
 
     boolean isEmpty() {
-        return nulls.length == 0 && values.length == 0;
+        return nullColumns.length == 0 && values.length == 0;
     }
 
     /**
      * Apply every rule to rows [0, n) of the batch. `dictionaries`: per column, the dictionary of a
      * dictionary-encoded string column (its rows hold ids: a computed string is written as an id).
      */
-    void apply(WritableColumnVector[] v, int n, StringDictionary[] dictionaries) {
-        boolean changed = nulls.length > 0;
-        while (changed) { // the closure: A null -> B null -> C null, and cycles (A null <=> B null)
+    void apply(WritableColumnVector[] v, long first, int n, long seed, StringDictionary[] dictionaries) {
+        // 1. A column with own >= 0 is null on its own with that probability (a fresh uniform of the
+        //    entry's stream), else it shows the fallback value written under its null flag.
+        for (int i = 0; i < nullColumns.length; i++) {
+            if (nullOwn[i] < 0.0) {
+                continue;
+            }
+            long stream = Rng.stream(seed, nullKeys[i]);
+            WritableColumnVector column = v[nullColumns[i]];
+            for (int r = 0; r < n; r++) {
+                if (Rng.uniform(Rng.bits(stream, first + r)) < nullOwn[i]) {
+                    column.putNull(r);
+                } else {
+                    column.putNotNull(r);
+                }
+            }
+        }
+        // 2. The closure: a column is null when any column of its rules is (A null -> B null -> C null,
+        //    and groups null together), applied until nothing changes.
+        boolean changed = nullColumns.length > 0;
+        while (changed) {
             changed = false;
-            for (int[] rule : nulls) {
-                WritableColumnVector column = v[rule[0]];
-                WritableColumnVector when = v[rule[1]];
-                for (int r = 0; r < n; r++) {
-                    if (when.isNullAt(r) && !column.isNullAt(r)) {
-                        column.putNull(r);
-                        changed = true;
+            for (int i = 0; i < nullColumns.length; i++) {
+                WritableColumnVector column = v[nullColumns[i]];
+                for (int a : nullWhen[i]) {
+                    WritableColumnVector when = v[a];
+                    for (int r = 0; r < n; r++) {
+                        if (when.isNullAt(r) && !column.isNullAt(r)) {
+                            column.putNull(r);
+                            changed = true;
+                        }
                     }
                 }
             }

@@ -15,6 +15,7 @@ final class Sampler {
     private static final double POSITION_FLOOR = 1e-12;
 
     private final Plan plan;
+    private final long seed;
     private final long[] streams;
     private final int capacity;
     /** Independent normals of the roots, by place in the Cholesky factor. */
@@ -56,6 +57,7 @@ final class Sampler {
 
     Sampler(Plan plan, long seed, int capacity) {
         this.plan = plan;
+        this.seed = seed;
         this.capacity = capacity;
         streams = new long[plan.columns.length];
         for (int i = 0; i < streams.length; i++) {
@@ -190,7 +192,7 @@ final class Sampler {
             }
         }
         if (plan.rules != null) { // after every column: rules read the row's written values
-            plan.rules.apply(vectors, n, dictionaries);
+            plan.rules.apply(vectors, first, n, seed, dictionaries);
         }
     }
 
@@ -418,8 +420,15 @@ final class Sampler {
         c.output.exacts(vector, values, code, n);
     }
 
-    /** Where a copula u falls among the non-null values, in [0, 1]. */
+    /**
+     * Where a copula u falls among the non-null values, in [0, 1]. A null row (u < pNull) gets
+     * u / pNull: its *fallback* value, written under the null flag, which only a null rule that
+     * keeps the column's null rate can reveal (docs/plan.md §7, §12).
+     */
     static double position(Plan.ColumnSpec c, double u, double perNotNull) {
+        if (u < c.pNull) {
+            return Math.min(Math.max(u / c.pNull, 0.0), 1.0);
+        }
         return Math.min(Math.max((u - c.pNull) * perNotNull, 0.0), 1.0);
     }
 

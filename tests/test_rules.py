@@ -126,7 +126,7 @@ def rules_model(rules_real):
     return fit(rules_real, table="rules")
 
 
-EXPECTED = ["y is null when x is null", "low <= high", "hour = sched div 100", "minute = sched mod 100",
+EXPECTED = ["y is null when x is null", "low <= high", "sched = 100*hour + minute",
             "total = a + b", "(year, month, day) is a valid date", "code -> group (40 values)",
             "(region, kind) -> price (20 values)", "dep = sched + delay minutes (HHMM clock)"]
 
@@ -290,7 +290,7 @@ def test_rules_command_lists_them(rules_model, tmp_path, capsys):
     rules_model.save(path)
     assert main(["rules", str(path)]) == 0
     out = capsys.readouterr().out
-    assert "rules: 9 rules" in out and "hour = sched div 100" in out and "100.000 %" in out
+    assert "rules: 8 rules" in out and "sched = 100*hour + minute" in out and "100.000 %" in out
 
 
 def test_a_hand_edited_rule_is_applied(spark, rules_model):

@@ -278,7 +278,27 @@ def arithmetic_rules(sample: dict, columns: list[RuleColumn], min_count: int, sh
     if not candidates:
         return []
     counts = yield _held_and_total(candidates, columns)
-    return _simplest_first(_kept(candidates, counts, min_count, share))
+    return _composed(_simplest_first(_kept(candidates, counts, min_count, share)))
+
+
+def _composed(rules: list) -> list:
+    """C = A div k and D = A mod k become A = k*C + D: the same identities, but A is built from
+    C and D, which keep their own marginals (flights' minute keeps its five-minute steps, which
+    the interpolated quantiles of sched_dep_time lose: Column Shapes of minute 0.94 -> 0.99)."""
+    divs = {(r.source, r.divisor): r for r in rules if isinstance(r, Division) and r.form == "div"}
+    mods = {(r.source, r.divisor): r for r in rules if isinstance(r, Division) and r.form == "mod"}
+    pairs = {key: (divs[key], mods[key]) for key in divs.keys() & mods.keys()}
+    taken = {id(r) for pair in pairs.values() for r in pair}
+    built = {r.target for r in rules if id(r) not in taken}
+    out = [r for r in rules if id(r) not in taken]
+    for (source, k), (quotient, remainder) in sorted(pairs.items()):
+        if source in built:  # the source is computed by another rule: keep the two rules
+            out += [quotient, remainder]
+            continue
+        out.append(Linear(form="linear", target=source, terms=[Term(column=quotient.target, coefficient=k),
+                                                               Term(column=remainder.target, coefficient=1)],
+                          share=min(quotient.share, remainder.share)))
+    return out
 
 
 def _held_and_total(rules: list, columns: list[RuleColumn]) -> list[Column]:

@@ -62,6 +62,7 @@ MAX_ORDER_COLUMNS = 40
 MAX_TRIPLE_COLUMNS = 16
 MAX_SOURCE_VALUES = 5000
 MAX_PAIR_VALUES = 200  # each column of a pair source
+MAX_PAIR_COLUMNS = 16  # pair sources come from the first 16 such columns (120 pairs)
 MAX_PAIR_PRODUCT = 20_000
 MAX_DEPENDENCIES = 24
 MIN_ORDER_INFORMATION = 0.01  # an ordering is searched when independent marginals would break it this often
@@ -480,7 +481,7 @@ def dependency_rules(frame: DataFrame, sample: dict, columns: list[RuleColumn], 
                and c.profile.distinct < 0.5 * c.profile.non_null]
     targets = [c for c in columns if c.family in MAP_TARGETS and c.name not in fixed | computed
                and c.profile.distinct <= MAX_SOURCE_VALUES]
-    small = [c for c in sources if c.profile.distinct <= MAX_PAIR_VALUES]
+    small = [c for c in sources if c.profile.distinct <= MAX_PAIR_VALUES][:MAX_PAIR_COLUMNS]
     sets = [(a,) for a in sources] + [(a, b) for a, b in combinations(small, 2)
                                       if a.profile.distinct * b.profile.distinct <= MAX_PAIR_PRODUCT]
     candidates: list[tuple[tuple[RuleColumn, ...], RuleColumn]] = []
@@ -557,7 +558,8 @@ def _exact_mappings(frame: DataFrame, candidates: list, min_count: int, share: f
     cells = frame.select(item).where(F.col("item").isNotNull()) \
         .groupBy(F.col("item.c").alias("c"), F.col("item.key").alias("key"), F.col("item.t").alias("t")).count()
     per_key = cells.groupBy("c", "key").agg(F.sum("count").alias("total"), F.max("count").alias("top"),
-                                            F.max_by("t", F.struct("count", "t")).alias("mode")).collect()
+                                            F.max_by("t", F.struct("count", "t")).alias("mode"))
+    per_key = per_key.collect()  # bounded: one row per source value of each candidate (<= 5,000, pairs <= 20,000)
     by_candidate: dict[int, list] = {}
     for row in per_key:
         by_candidate.setdefault(row["c"], []).append(row)

@@ -151,6 +151,43 @@ def test_rules_hold_today_only_by_construction(spark, rules_model):
     assert sum(c.held < c.rows for c in counts) >= 5
 
 
+def test_a_calendar_and_a_mapping_tie_their_columns_in_the_tree(spark, rules_model):
+    """month and day are independent but for validity (too little information for an edge of
+    their own). Tied, the tree draws (categorical) month and day from their real pairs, so even
+    the same model without its rules draws hardly any impossible date."""
+    edges = {frozenset((d.parent, d.child)) for d in rules_model.spec.dependencies}
+    assert {frozenset(("month", "day")), frozenset(("code", "group"))} <= edges
+    untied = fit(spark.createDataFrame(rules_table()).replace(float("nan"), None), table="rules", rules="none")
+    assert frozenset(("month", "day")) not in {frozenset((d.parent, d.child)) for d in untied.spec.dependencies}
+    calendar_rule = [r for r in rules_model.spec.rules if r.form == "calendar"]
+    plain = SynthModel(rules_model.spec.model_copy(update={"rules": []}))
+    count = rule_counts(generate(spark, plain, 20_000, seed=5), calendar_rule)[0]
+    assert count.held >= 0.998 * count.rows, count
+
+
+def test_date_and_timestamp_differences_are_found_and_hold(spark):
+    """checkout = checkin + nights (dates as days) and end = start + duration minutes
+    (timestamps as microseconds): found, and true in every generated row, not in the rows of
+    the same model without them."""
+    rng = np.random.default_rng(1)
+    rows = 3000
+    start = pd.Timestamp("2024-01-01", tz="UTC") + pd.to_timedelta(rng.integers(0, 365 * 86400, rows), unit="s")
+    minutes, nights = rng.integers(5, 300, rows), rng.integers(1, 15, rows)
+    checkin = pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 300, rows), unit="D")
+    real = spark.createDataFrame(pd.DataFrame({
+        "start": start, "duration_min": minutes, "end": start + pd.to_timedelta(minutes, unit="m"),
+        "checkin": checkin.date, "nights": nights,
+        "checkout": (checkin + pd.to_timedelta(nights, unit="D")).date}))
+    model = fit(real, table="stays")
+    assert sorted(r.text() for r in model.spec.rules) == ["checkout = checkin + nights",
+                                                          "end = start + 60000000*duration_min"]
+    for count in rule_counts(generate(spark, model, 10_000, seed=2), model.spec.rules):
+        assert count.rows == 10_000 and count.held == count.rows
+    plain = SynthModel(model.spec.model_copy(update={"rules": []}))
+    for count in rule_counts(generate(spark, plain, 10_000, seed=2), model.spec.rules):
+        assert count.held < 0.5 * count.rows
+
+
 def test_same_rows_on_any_partition_count(spark, rules_model):
     one = generate(spark, rules_model, 3_000, seed=9, partitions=1).collect()
     three = generate(spark, rules_model, 3_000, seed=9, partitions=3).collect()

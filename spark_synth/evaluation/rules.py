@@ -40,9 +40,12 @@ def rule_counts(df: DataFrame, rules: list, column: Callable[[str], str] = lambd
         return F.col("`" + column(name).replace("`", "``") + "`")
 
     def whole(name: str) -> Column:
-        """Whole numbers of the column's unit: dates as days since 1970-01-01."""
-        return F.unix_date(col(name)).cast("long") if isinstance(types[column(name)], T.DateType) \
-            else col(name).cast("long")
+        """Whole numbers of the column's unit: dates as days since 1970-01-01, timestamps as
+        microseconds (the engine's units)."""
+        kind = types[column(name)]
+        if isinstance(kind, T.DateType):
+            return F.unix_date(col(name)).cast("long")
+        return F.unix_micros(col(name)) if isinstance(kind, T.TimestampType) else col(name).cast("long")
 
     frame = df
     exprs: list[Column] = []

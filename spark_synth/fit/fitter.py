@@ -20,7 +20,7 @@ from spark_synth.fit.dependence import (candidate_pairs, chow_liu_edges, conditi
                                         correlation_from_sums, mutual_information)
 from spark_synth.fit.joint import JointStats, collect_joint_stats, copula_spec, pair_is_counted
 from spark_synth.fit.rules import (DEFAULT_SHARE, check_declared, declared_rules, eligible_columns, find_rules,
-                                   merge_rules)
+                                   merge_rules, tabled_columns, tied_pairs)
 from spark_synth.fit.kinds import check_kind_override, choose_kind
 from spark_synth.fit.semantic import SEMANTIC_TYPES, split_type, validated_type
 from spark_synth.fit.patterns import build_pattern, without_kept
@@ -52,6 +52,7 @@ DEFAULT_MIN_COUNT = 5
 ALL_PAIRS_MAX = 64
 CANDIDATE_PARTNERS = 8
 WIDE_CELL_BUDGET = 4_000_000
+TIED_WEIGHT = 1e3  # added to a tied pair's mutual information (nats; no pair has near that much)
 
 
 @dataclass(frozen=True)
@@ -163,16 +164,17 @@ def fit_table(df: DataFrame, options: FitOptions = FitOptions()) -> SynthModel:
     _with_frequent_words(frame, table, columns, by_name, options)
     # A categorical column whose every value turned out rare left the copula (it is a pattern now).
     keep = [j for j, n in enumerate(copula_names) if isinstance(columns[n], NumericColumn | CategoricalColumn)]
+    _with_emails_from_names(frame, table, columns, by_name, rows, options)
+    _with_places(frame, table, columns, by_name, options)
+    rules = _rules(frame, table, columns, by_name, rows, options, declared)  # before the tree: it ties their columns
     copula, dependencies = None, []
     if keep:
         numeric = {n for n in copula_names if isinstance(columns[n], NumericColumn)}
-        candidates = {n for n in numeric if gaussian_like(columns[n])}
-        copula, dependencies = _joint_model(stats, copula_names, keep, code_maps, options, numeric, candidates)
+        tied = tied_pairs(rules)
+        candidates = {n for n in numeric if gaussian_like(columns[n])} - tabled_columns(rules)
+        copula, dependencies = _joint_model(stats, copula_names, keep, code_maps, options, numeric, candidates, tied)
         dependencies = _with_within(frame, table, dependencies, columns, by_name, options)
         _with_formats(frame, table, columns, by_name, copula, options)
-    _with_emails_from_names(frame, table, columns, by_name, rows, options)
-    _with_places(frame, table, columns, by_name, options)
-    rules = _rules(frame, table, columns, by_name, rows, options, declared)
     spec = SynthModelFile(
         format=FORMAT_NAME, schema_version=SCHEMA_VERSION, created_by=f"spark_synth {__version__}",
         table=TableInfo(name=table, row_count=rows), privacy=Privacy(min_count=options.min_count),
@@ -506,7 +508,11 @@ def _with_places(frame: DataFrame, table: str, columns: dict, by_name: dict[str,
 
 
 def _joint_model(stats: JointStats, names: list[str], keep: list[int], code_maps: dict[int, np.ndarray],
-                 options: FitOptions, numeric: set[str], block_candidates: set[str]) -> tuple[Copula, list[Dependency]]:
+                 options: FitOptions, numeric: set[str], block_candidates: set[str],
+                 tied: list[tuple[str, str]] = ()) -> tuple[Copula, list[Dependency]]:
+    """The copula and the dependency tree. A `tied` pair of columns (fit/rules.tied_pairs) gets
+    its tree edge whatever its mutual information, so the tree draws only combinations the real
+    rows have (a route that flew, a day its month has) and the rule rarely has to overwrite one."""
     corr = correlation_from_sums(stats.rows, *_score_moments(stats, len(names)))[np.ix_(keep, keep)]
     copula = Copula(columns=[names[j] for j in keep], bins=options.bins,
                     correlation=[[round(float(x), 6) for x in row] for row in corr])
@@ -527,7 +533,14 @@ def _joint_model(stats: JointStats, names: list[str], keep: list[int], code_maps
         mi[(position[i], position[j])] = mutual_information(remapped)
     dependencies = []
     root = copula.columns.index(options.root) if options.root in copula.columns else None
-    edges = chow_liu_edges(len(keep), mi, options.min_mutual_information, root)
+    index = {name: idx for idx, name in enumerate(copula.columns)}
+    weights = dict(mi)
+    for a, b in tied:
+        pair = tuple(sorted((index.get(a, -1), index.get(b, -1))))
+        if pair in weights:  # (a wide table tabulates only candidate pairs: an untabulated tie is left)
+            weights[pair] += TIED_WEIGHT
+    edges = [(p, c, mi[tuple(sorted((p, c)))]) for p, c, _ in
+             chow_liu_edges(len(keep), weights, options.min_mutual_information, root)]
     if options.block == "auto":  # beyond the tree: a block of columns from the full copula (fit/block.py)
         block = choose_block(np.asarray(copula.correlation), copula.columns, numeric, edges, mi, root,
                              candidates=block_candidates)

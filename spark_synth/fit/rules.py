@@ -8,7 +8,10 @@ Forms searched (model/rules.py has their semantics), each among the columns the 
 - arithmetic over whole numbers (integers, dates as days): C = A + B and C = A - B, C = a*A + b
   (a, b whole; candidates from the columns' min and max), C = A div k and C = A mod k for k in
   DIVISORS (candidates from min and max), and T = A + B minutes on an HHMM clock (wrapping at
-  midnight: `dep_time = sched_dep_time + dep_delay`);
+  midnight: `dep_time = sched_dep_time + dep_delay`), and T = S +/- k*N for timestamps S, T and
+  an integer N counted in microseconds, milliseconds, seconds, minutes, hours or days (k its
+  length in microseconds: `end = start + 60000000*duration_min`); date differences are C = A - B
+  over dates as days;
 - calendar validity: integer year/month/day columns named so (`year`, `dep_month`, ...);
 - functional dependencies A -> C and (A, B) -> C between columns of at most MAX_SOURCE_VALUES
   values; the mapping keeps the source values seen >= k times (the others keep their drawn target).
@@ -20,6 +23,9 @@ A rule is kept when it holds in >= `share` (0.999) of the real rows with its col
 (null patterns: of the rows where A is null) and at least k rows show it. Arithmetic rules come
 first, then dependencies; a rule that would compute a column already computed, or close a cycle,
 is left out (`spark-synth rules` lists what was kept).
+
+The search runs before the dependency tree is built: `tied_pairs` names the columns a rule
+wants drawn together (a calendar's month and day, ...), which the tree then links.
 """
 
 from __future__ import annotations
@@ -57,6 +63,9 @@ DEFAULT_SHARE = 0.999
 MAX_RULE_COLUMNS = 64
 SCREEN_ROWS = 50_000
 DIVISORS = (7, 10, 12, 24, 60, 100, 1000, 3600)
+# Units a duration between two timestamps is counted in, in microseconds (the engine's unit):
+# microseconds, milliseconds, seconds, minutes, hours, days.
+TIME_UNITS = (1, 1_000, 1_000_000, 60_000_000, 3_600_000_000, 86_400_000_000)
 MAX_NULL_COLUMNS = 40
 MAX_ORDER_COLUMNS = 40
 MAX_TRIPLE_COLUMNS = 16
@@ -90,8 +99,11 @@ class RuleColumn:
 
     @property
     def whole(self) -> Column:
-        """The value as a whole number of its unit (dates: days since 1970-01-01)."""
-        return F.unix_date(self.col).cast("long") if self.family == "date" else self.col.cast("long")
+        """The value as a whole number of its unit (dates: days since 1970-01-01; timestamps:
+        microseconds since 1970-01-01 00:00 UTC, as the engine reads them)."""
+        if self.family == "date":
+            return F.unix_date(self.col).cast("long")
+        return F.unix_micros(self.col) if self.family == "timestamp" else self.col.cast("long")
 
 
 def eligible_columns(columns: dict, profiles: dict[str, ColumnProfile]) -> list[RuleColumn]:
@@ -242,7 +254,7 @@ def _independent_above(a: RuleColumn, b: RuleColumn) -> float:
 
 
 def _whole_columns(columns: list[RuleColumn]) -> list[RuleColumn]:
-    return [c for c in columns if c.family in ("integral", "date") and c.profile.min is not None]
+    return [c for c in columns if c.family in ("integral", "date", "timestamp") and c.profile.min is not None]
 
 
 def screening_sample(frame: DataFrame, columns: list[RuleColumn], rows: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -273,9 +285,11 @@ def arithmetic_rules(sample: dict, columns: list[RuleColumn], min_count: int, sh
     """Linear identities, div and mod: candidates from min/max and the screening sample, each
     counted on every row in one aggregation."""
     whole = _whole_columns(columns)
-    candidates = [r for r in _scaled_candidates(whole) + _division_candidates(whole) if _holds_on(r, sample, share)]
+    numbers = [c for c in whole if c.family != "timestamp"]  # (timestamps: only the form below)
+    candidates = [r for r in _scaled_candidates(numbers) + _division_candidates(numbers) if _holds_on(r, sample, share)]
     candidates += _sum_candidates(sample, whole[:MAX_TRIPLE_COLUMNS], share)
     candidates += _clock_candidates(sample, whole[:MAX_TRIPLE_COLUMNS], share)
+    candidates += _timestamp_candidates(sample, whole[:MAX_TRIPLE_COLUMNS], share)
     if not candidates:
         return []
     counts = yield _held_and_total(candidates, columns)
@@ -429,6 +443,31 @@ def _sum_candidates(sample: dict, whole: list[RuleColumn], share: float) -> list
                 other = z if target is y else y
                 terms = [Term(column=x.name, coefficient=1), Term(column=other.name, coefficient=-1)]
             out.append(Linear(form="linear", target=target.name, terms=terms))
+    return out
+
+
+def _timestamp_candidates(sample: dict, whole: list[RuleColumn], share: float) -> list[Linear]:
+    """T = S + k*N and T = S - k*N for timestamps S, T and an integer N counted in a unit
+    (k microseconds: TIME_UNITS), on the screening sample: `end = start + duration minutes`. The
+    later of the two timestamps in the table's order is computed (a duration cannot be: it would
+    need a division)."""
+    stamps = [c for c in whole if c.family == "timestamp"]
+    counts = [c for c in whole if c.family == "integral"]
+    out = []
+    for i, earlier in enumerate(stamps):
+        for later in stamps[i + 1:]:
+            for n in counts:
+                (tv, tn), (sv, sn), (nv, nn) = sample[later.name], sample[earlier.name], sample[n.name]
+                rows = ~(tn | sn | nn)
+                if rows.sum() < 2:
+                    continue
+                gap, amount = tv[rows] - sv[rows], nv[rows]
+                for k in TIME_UNITS:
+                    sign = next((g for g in (1, -1) if (gap == g * k * amount).mean() >= _screen_share(share)), 0)
+                    if sign:
+                        out.append(Linear(form="linear", target=later.name, terms=[
+                            Term(column=earlier.name, coefficient=1), Term(column=n.name, coefficient=sign * k)]))
+                        break
     return out
 
 
@@ -659,6 +698,36 @@ def declared_rules(frame: DataFrame, declared: list[dict], profiles: dict[str, C
                 "(CLI: --force-rule), and generated rows will satisfy it")
         out.append(rule)
     return out
+
+
+def tied_pairs(rules: list) -> list[tuple[str, str]]:
+    """Pairs of columns the dependency tree links whatever their mutual information, so the
+    values it draws together are combinations the real rows have and a computed column gets the
+    distribution its sources' real joint gives it (Column Shapes on flights, untied -> tied):
+    - a calendar's month and day: the tree drew day from time_hour, and capping February 30
+      piled days on month ends (day 0.993 -> 0.999);
+    - a mapping's source and target: the mapping then rarely changes the drawn value;
+    - a two-term identity's terms: sched_dep_time = 100*hour + minute with minute drawn apart
+      from hour (sched_dep_time 0.991 -> 0.999, minute 0.989 -> 0.997).
+    Not tied, because the edge displaces a stronger one: a pair mapping's two sources (origin-dest
+    took tailnum-origin's place; Column Pair Trends of carrier/origin 0.99 -> 0.71) and a clock's
+    clock and minutes (dep_time 0.985 -> 0.994, but the tree can then not keep dep_delay-arr_delay:
+    that pair's trend 0.98 -> 0.56)."""
+    out = []
+    for rule in rules:
+        if isinstance(rule, Calendar):
+            out.append((rule.month, rule.day))
+        elif isinstance(rule, Mapping) and len(rule.sources) == 1:
+            out.append((rule.sources[0], rule.target))
+        elif isinstance(rule, Linear) and len(rule.terms) == 2:
+            out.append((rule.terms[0].column, rule.terms[1].column))
+    return out
+
+
+def tabled_columns(rules: list) -> set[str]:
+    """Columns whose tied edge must stay a table of real pairs (a calendar's, a mapping's), not
+    join the Gaussian block, where the pairs would be drawn from a correlation."""
+    return {n for r in rules if isinstance(r, Calendar | Mapping) for n in (r.reads() + r.writes())}
 
 
 def merge_rules(declared: list, found: list, fixed: set[str], table: str) -> list:

@@ -7,7 +7,8 @@ order `rule_order` gives (docs/plan.md §12), so each holds by construction:
 - `null_with`  column is null whenever `when_null` is null;
 - `order`      low <= high (the pair's values are drawn, then the smaller placed in `low`);
 - `map`        target = f(sources) for the source values the mapping holds (others keep their draw);
-- `linear`     target = sum(coefficient * column) + constant, whole numbers (days for dates);
+- `linear`     target = sum(coefficient * column) + constant, whole numbers (days for dates,
+               microseconds for timestamps: `end = start + 60000000*minutes`);
 - `div`, `mod` target = floor(source / divisor), source mod divisor (the remainder's sign is the divisor's);
 - `clock`      target = clock + minutes on an HHMM clock, wrapping at midnight (dep_time from
                sched_dep_time and dep_delay);
@@ -26,8 +27,9 @@ from pydantic import Field, StrictInt, model_validator
 from spark_synth.model.base import FiniteFloat, Probability, Strict
 
 MapValue = Union[bool, StrictInt, FiniteFloat, str]
-# Whole numbers on the unit scale (integers; dates as days since 1970-01-01).
-WHOLE = ("integral", "date")
+# Whole numbers on the unit scale (integers; dates as days since 1970-01-01; timestamps as
+# microseconds since 1970-01-01 00:00 UTC).
+WHOLE = ("integral", "date", "timestamp")
 ORDERED = ("integral", "fractional", "date", "timestamp", "timestamp_ntz")
 MAP_SOURCES = ("integral", "string", "boolean")
 MAP_TARGETS = ("integral", "string", "boolean", "fractional")

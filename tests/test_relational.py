@@ -280,3 +280,29 @@ def test_small_child_counts_keep_their_exact_shares(spark, small_counts, scale):
     assert abs(shares[0] - real_shares[0]) <= 0.01, shares  # zeros included
     ks = np.max(np.abs(np.cumsum(shares) - np.cumsum(real_shares)))
     assert 1 - ks >= 0.97, (shares, real_shares)
+
+
+def test_declared_rules_in_a_schema_config(spark, star, tmp_path):
+    """A table's `rules:` are declared rules: one the real rows break is refused with its share,
+    naming the table, unless `force_rules: true` (then it holds in every generated row of its
+    table); a rule naming an unknown column is refused before any table is fitted."""
+    from spark_synth.evaluation.rules import rule_counts
+
+    root, _ = star
+    config, base = load_schema_config(root / "star.yaml")
+
+    def declaring(table: str, rules: list[str], force: bool = False) -> SchemaConfig:
+        changed = config.tables[table].model_copy(update={"rules": rules, "force_rules": force})
+        return config.model_copy(update={"tables": {**config.tables, table: changed}})
+
+    text = "age -> segment"  # segments were drawn apart from age
+    with pytest.raises(InputDataError, match=r"customers.*age -> segment"):
+        fit_schema(spark, declaring("customers", [text]), base)
+    with pytest.raises(InputDataError, match=r"orders.*nope"):
+        fit_schema(spark, declaring("orders", ["quantity <= nope"]), base)
+    model = fit_schema(spark, declaring("customers", [text], force=True), base)
+    rules = [r for r in model.tables["customers"].model.rules if r.text().startswith(text)]
+    assert len(rules) == 1
+    rows = generate_schema(spark, model, scale=1, seed=4)["customers"]
+    count = rule_counts(rows, rules)[0]
+    assert count.rows > 0 and count.held == count.rows

@@ -25,6 +25,7 @@ from pyspark.sql import types as T
 
 from spark_synth.errors import InputDataError
 from spark_synth.fit.fitter import DEFAULT_MIN_COUNT, FitOptions, fit_table
+from spark_synth.fit.rules import check_declared
 from spark_synth.io.readers import read_table
 from spark_synth.io.schema_config import ForeignKeyConfig, SchemaConfig, table_order
 from spark_synth.model.io import SynthModel
@@ -63,6 +64,9 @@ def fit_schema(spark: SparkSession, config: SchemaConfig, base_dir: Path,
               for name, table in config.tables.items()}
     for name, table in config.tables.items():
         _check_columns(name, frames[name], table.key_columns + [c for fk in table.foreign_keys for c in fk.columns])
+        # Declared rules are checked for every table before the first is fitted.
+        check_declared(table.rules, {n: f.dataType.json() for n, f in zip(frames[name].names, frames[name].df.schema)},
+                       name)
     tables = []
     for name in table_order(config):
         table = config.tables[name]
@@ -77,11 +81,12 @@ def fit_schema(spark: SparkSession, config: SchemaConfig, base_dir: Path,
         # String key columns keep character shapes (their alphabets make the keys), never words.
         keys = {c: "unique" for c in table.key_columns if len(table.key_columns) == 1
                 and isinstance(frame.df.schema[frame.names.index(c)].dataType, T.StringType)}
-        options = FitOptions(table=name, min_count=min_count, kinds=keys)
+        declared = {"declared_rules": tuple(table.rules), "force_rules": table.force_rules}
+        options = FitOptions(table=name, min_count=min_count, kinds=keys, **declared)
         if driver is not None:
             child, fk = driver
             options = FitOptions(table=name, min_count=min_count, root=CHILD_COUNT,
-                                 kinds={**keys, CHILD_COUNT: "integer"})
+                                 kinds={**keys, CHILD_COUNT: "integer"}, **declared)
             model = fit_table(_with_child_count(frame, table.key_columns, frames[child], fk.columns), options)
             child_count = ChildCount(column=CHILD_COUNT, child=child, foreign_key=fk.columns)
             if not model.spec.copula or CHILD_COUNT not in model.spec.copula.columns:

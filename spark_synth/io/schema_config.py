@@ -8,6 +8,7 @@
           - {column: carrier, references: airlines}          # the parent's primary key
           - {column: tailnum, references: planes, orphans: faithful}
           - {column: [origin, time_hour], references: weather}   # a composite key, in its order
+        rules: ["air_time <= distance"]          # declared rules, as `spark-synth fit --rule` takes them
 
 Relative paths are read relative to the config file. `table:` names a catalog table instead of
 a path. Errors name the table and column and say what to change.
@@ -42,6 +43,10 @@ class TableConfig(Strict):
     format: Literal["parquet", "orc", "csv", "json"] | None = None
     primary_key: str | list[str] | None = None
     foreign_keys: list[ForeignKeyConfig] = Field(default_factory=list)
+    rules: list[str] = Field(default_factory=list, description=(
+        "rules declared up front, as `spark-synth fit --rule` takes them (\"end >= start\"); kept when the "
+        "real rows satisfy them in >= 99.9 %"))
+    force_rules: bool = Field(default=False, description="keep the declared rules even when the real rows break them")
 
     @property
     def key_columns(self) -> list[str]:

@@ -57,10 +57,15 @@ def fit(df: DataFrame, *, table: str = "table", min_count: int = DEFAULT_MIN_COU
 
 
 def generate(spark: SparkSession, model: SynthModel, rows: int, seed: int = 0,
-             partitions: int | None = None) -> DataFrame:
+             partitions: int | None = None, where: dict | list[str] | None = None) -> DataFrame:
     """A lazy DataFrame of `rows` synthetic rows with the source schema; the same
-    (model, seed, rows) gives the same rows for any partition count or cluster."""
-    return generate_dataframe(spark, model, rows, seed, partitions)
+    (model, seed, rows, where) gives the same rows for any partition count or cluster.
+
+    where: conditions every row satisfies, the other columns following the model given them
+    (exactly, no rejection): {"carrier": "UA"}, {"origin": ["JFK", "LGA"]}, {"tailnum": None}
+    (null), {"tailnum": "not null"}, or texts ["carrier = UA", "origin in (JFK, LGA)"]; on
+    categorical columns in this version."""
+    return generate_dataframe(spark, model, rows, seed, partitions, where=where)
 
 
 def register(spark: SparkSession) -> None:

@@ -107,6 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--format", default="parquet", choices=["parquet", "orc", "csv", "json", "noop"])
     gen.add_argument("--partitions", type=int, help="number of Spark partitions (output is the same for any value)")
     gen.add_argument("--mode", default="error", choices=["error", "overwrite"])
+    gen.add_argument("--where", action="append", default=[], metavar="CONDITION",
+                     help='every row satisfies it, the other columns follow the model given it (repeatable): '
+                          '"carrier = UA", "origin in (JFK, LGA)", "tailnum is null", "tailnum is not null"')
     gen.set_defaults(run=run_generate)
 
     run = sub.add_parser("run", help="scheduled generation: one date's partitions per job config")
@@ -174,10 +177,13 @@ def run_fit(args) -> int:
 
 def run_generate(args) -> int:
     from spark_synth.api import generate, load_model
+    from spark_synth.generate.conditions import condition_tree, conditions_of
     from spark_synth.io import write_output
     from spark_synth.model.relational import is_relational_file, load_relational
 
     if is_relational_file(args.model):
+        if args.where:
+            raise SparkSynthError("--where is for single-table models in this version")
         model = load_relational(args.model)
         return _generate_schema(_spark(args, "spark_synth generate"), args, model)
     if args.rows is None:
@@ -188,8 +194,9 @@ def run_generate(args) -> int:
     rows = _row_count(args.rows)
     if args.output is None and args.format != "noop":
         raise SparkSynthError("--output PATH is required (or --format noop)")
+    condition_tree(model, conditions_of(model, args.where))  # a bad condition is refused before Spark starts
     spark = _spark(args, "spark_synth generate")
-    df = generate(spark, model, rows=rows, seed=args.seed, partitions=args.partitions)
+    df = generate(spark, model, rows=rows, seed=args.seed, partitions=args.partitions, where=args.where)
     started = time.time()
     write_output(df, args.output, args.format, args.mode, rows=rows)
     elapsed = time.time() - started

@@ -79,13 +79,14 @@ from spark_synth.model.marginals import UniformScale, rounding_step
 from spark_synth.model.schema import (CLASS_CHARS, WORD_CHARS, CategoricalColumn, ConstantColumn, IdColumn,
                                       NullColumn, NumericColumn, PatternColumn, PatternModel, UniqueColumn,
                                       Vocabulary, WordSlot)
+from spark_synth.generate.conditions import Condition, ConditionedTree, condition_tree
 from spark_synth.generate.rules import compile_rules
 from spark_synth.model.places import place_values, us_places
 from spark_synth.model.vocabulary import MAX_WORDS, rare_words, words_of_label
 from spark_synth.model.words import word_shape
 from spark_synth.seeding import stream_key
 
-ENGINE_VERSION = 10
+ENGINE_VERSION = 11
 log = logging.getLogger(__name__)
 _INDEPENDENT_SOURCES = {NullColumn: "null", PatternColumn: "pattern", ConstantColumn: "constant", IdColumn: "id",
                         UniqueColumn: "unique"}
@@ -100,7 +101,7 @@ def output_schema(model: SynthModel) -> T.StructType:
 
 
 def compile_plan(model: SynthModel, rows: int, driven: dict[str, dict[str, int]] | None = None,
-                 keys: dict[str, dict] | None = None) -> str:
+                 keys: dict[str, dict] | None = None, conditions: list[Condition] | None = None) -> str:
     """The JSON plan for spark_synth_engine to make `rows` rows (see module docstring; only
     unique columns depend on the row count, for their room). `driven` maps a copula column
     (a relational parent's hidden child count, fitted as a tree root) to the foreign key that
@@ -108,7 +109,8 @@ def compile_plan(model: SynthModel, rows: int, driven: dict[str, dict[str, int]]
     = the row's place before that key's permutation, instead of drawing it. It must be a tree root
     (the fit makes it the root of the Chow-Liu tree), so every other column is drawn given it.
     `keys` maps key columns to their programs (generate/keys.py), written instead of the column's
-    own values."""
+    own values. `conditions` (generate/conditions.py) reweight the tree's tables and warp the
+    conditioned root's uniform, which goes first in the Cholesky factor (docs/plan.md §13)."""
     spec = model.spec
     copula_names = list(spec.copula.columns) if spec.copula else []
     driven = driven or {}
@@ -120,14 +122,18 @@ def compile_plan(model: SynthModel, rows: int, driven: dict[str, dict[str, int]]
     unknown = sorted(set(keys or {}) - {c.name for c in model.columns})
     if unknown:
         raise ValueError(f"key programs for {unknown}, which are not columns of the model")
-    copula_names = [n for n in copula_names if n in driven] + [n for n in copula_names if n not in driven]
+    tree = condition_tree(model, conditions or [])
+    if tree is not None and driven:
+        raise ValueError("conditions on a table whose root is driven by its children are not supported")
+    first = [tree.root] if tree is not None else list(driven)
+    copula_names = [n for n in copula_names if n in first] + [n for n in copula_names if n not in first]
     position = {c.name: i for i, c in enumerate(model.columns)}
     following = [c for c in model.columns if _follows(c, rows) and c.name not in (keys or {})
                  and getattr(c, "from_names", None) is None]
     plan = {
         "engine_version": ENGINE_VERSION,
         "schema": output_schema(model).json(),
-        "copula": _copula(model, copula_names, position, driven, following),
+        "copula": _copula(model, copula_names, position, driven, following, tree),
         "columns": [{**(_following_column(c, rows) if c in following else _column(c, c.name in copula_names, rows)),
                      "key_program": (keys or {}).get(c.name),
                      "compose": _compose(c, position, rows) if c.name not in (keys or {}) else None,
@@ -138,9 +144,11 @@ def compile_plan(model: SynthModel, rows: int, driven: dict[str, dict[str, int]]
     return json.dumps(plan, separators=(",", ":"), allow_nan=False)
 
 
-def _copula(model: SynthModel, names: list[str], position: dict[str, int], driven: dict, following: list) -> dict:
+def _copula(model: SynthModel, names: list[str], position: dict[str, int], driven: dict, following: list,
+            tree: ConditionedTree | None = None) -> dict:
     """Variables in dependency order; the Cholesky factor covers the tree roots only, in the
-    order of `names` (driven columns first), and each root carries its place in it."""
+    order of `names` (driven columns or the conditioned root first), and each root carries its
+    place in it."""
     if not names:
         return {"dimension": 0, "cholesky": [], "variables": []}
     spec = model.spec
@@ -156,13 +164,15 @@ def _copula(model: SynthModel, names: list[str], position: dict[str, int], drive
     for name in dependency_order(spec):
         variable = {"index": index[name], "column": position[name], "edges": scales[name].edges.tolist(),
                     "keep_position": name in numeric_parents, "conditional": None, "within": None,
-                    "driven": driven.get(name), "root": roots.index(name) if name in roots else None}
+                    "driven": driven.get(name), "root": roots.index(name) if name in roots else None,
+                    "warp": {"from": tree.warp_from, "to": tree.warp_to} if tree and tree.root == name else None}
         dependency = dependencies.get(name)
         if dependency is not None:
             parent = dependency.parent
+            table = tree.tables.get(name, dependency.table) if tree else dependency.table
             variable.update(parent=index[parent], rho=float(correlation[index[name], index[parent]]),
                             parent_numeric=parent in numeric_parents,
-                            conditional=conditional_table(dependency.table, scales[parent].n_codes),
+                            conditional=conditional_table(table, scales[parent].n_codes),
                             within=within_functions(dependency.within, scales[parent].n_codes, model.column(name)))
         variables.append(variable)
     for column in following:  # formats that follow the row: categorical leaves after the tree

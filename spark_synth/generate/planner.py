@@ -7,9 +7,12 @@ constant memory per task (one 4,096-row batch at a time), and since every value 
 
 from __future__ import annotations
 
+from typing import Any
+
 from pyspark.sql import DataFrame, SparkSession
 
 from spark_synth.errors import GenerateError
+from spark_synth.generate.conditions import conditions_of
 from spark_synth.generate.jvm import ENGINE_CLASS, ensure_engine
 from spark_synth.generate.plan import compile_plan
 from spark_synth.model.io import SynthModel
@@ -32,9 +35,10 @@ def check_key_space(model: SynthModel, rows: int) -> None:
 def generate_dataframe(spark: SparkSession, model: SynthModel, rows: int, seed: int,
                        partitions: int | None = None, engine_options: dict[str, str] | None = None,
                        driven: dict[str, dict[str, int]] | None = None,
-                       keys: dict[str, dict] | None = None) -> DataFrame:
+                       keys: dict[str, dict] | None = None, where: Any = None) -> DataFrame:
     """The engine's lazy DataFrame; `driven` sets copula columns from the row index and `keys`
-    computes key columns by their programs (see plan.compile_plan) instead of drawing them."""
+    computes key columns by their programs (see plan.compile_plan) instead of drawing them;
+    `where` keeps every row to conditions (generate/conditions.py)."""
     if isinstance(rows, bool) or not isinstance(rows, int) or rows <= 0:
         raise GenerateError(f"rows must be a positive integer, got {rows!r}")
     try:
@@ -44,9 +48,11 @@ def generate_dataframe(spark: SparkSession, model: SynthModel, rows: int, seed: 
     if partitions is not None and (isinstance(partitions, bool) or not isinstance(partitions, int) or partitions <= 0):
         raise GenerateError(f"partitions must be a positive integer, got {partitions!r}")
     check_key_space(model, rows)
+    conditions = conditions_of(model, where)
+    plan = compile_plan(model, rows, driven, keys, conditions)  # (bad conditions: refused before Spark work)
     ensure_engine(spark)
     reader = (spark.read.format(ENGINE_CLASS)
-              .option("plan", compile_plan(model, rows, driven, keys))
+              .option("plan", plan)
               .option("rows", str(rows))
               .option("seed", str(seed)))
     if partitions is not None:  # else the engine picks a multiple of the cluster's parallelism

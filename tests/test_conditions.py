@@ -1,0 +1,175 @@
+"""Conditions (issue 16, first part): categorical values, sets and nulls, exact on the tree."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from spark_synth import fit, generate
+from spark_synth.cli import main
+from spark_synth.errors import GenerateError
+from spark_synth.generate.conditions import condition_tree, conditions_of, parse_where
+from spark_synth.model.marginals import UniformScale
+
+REGIONS = {"north": ["Oslo", "Bergen", "Tromso"], "south": ["Rome", "Naples"],
+           "east": ["Riga", "Tallinn", "Vilnius", "Minsk"], "west": ["Lisbon", "Porto"]}
+
+
+def towns_table(rows: int = 6000, seed: int = 0) -> pd.DataFrame:
+    """region -> city (each city in one region), size follows the city, price the size; a
+    nullable note; a numeric column beside them."""
+    rng = np.random.default_rng(seed)
+    cities = [(r, c) for r, cs in REGIONS.items() for c in cs]
+    weights = rng.dirichlet(np.ones(len(cities)) * 3)
+    picked = rng.choice(len(cities), rows, p=weights)
+    size = np.where(rng.random(rows) < 0.2 + 0.06 * picked, "large", "small")
+    return pd.DataFrame({
+        "region": [cities[i][0] for i in picked], "city": [cities[i][1] for i in picked], "size": size,
+        "price": np.round(np.where(size == "large", 300, 100) * rng.lognormal(0, 0.3, rows), 2),
+        "note": np.where(rng.random(rows) < 0.3, None, np.where(rng.random(rows) < 0.5, "a", "b"))})
+
+
+@pytest.fixture(scope="module")
+def towns(spark):
+    real = towns_table()
+    return real, fit(spark.createDataFrame(real), table="towns")
+
+
+def test_texts_and_dicts_parse_alike():
+    assert parse_where(["city = Oslo", "region in (north, 'south')", "note is null", "`size` is not null"]) == [
+        ("city", "Oslo"), ("region", ["north", "south"]), ("note", None), ("size", "not null")]
+    assert parse_where({"city": "Oslo", "region": ("north", "south"), "note": None}) == [
+        ("city", "Oslo"), ("region", ["north", "south"]), ("note", None)]
+    with pytest.raises(GenerateError, match="not understood"):
+        parse_where(["city ~ Oslo"])
+
+
+@pytest.mark.parametrize("where, message", [
+    ({"town": "Oslo"}, "no such column"),
+    ({"city": "Paris"}, "'Paris' is not a value the model holds.*privacy threshold"),
+    ({"price": "100"}, "not supported yet"),
+    ({"city": []}, "empty set"),
+    (["city = Oslo", "city = Rome"], "contradict each other"),
+    ({"region": None}, "never null"),
+])
+def test_bad_conditions_are_named(towns, where, message):
+    _, model = towns
+    with pytest.raises(GenerateError, match=message):
+        condition_tree(model, conditions_of(model, where))
+
+
+def test_conditions_the_model_makes_impossible_are_refused(towns):
+    _, model = towns
+    with pytest.raises(GenerateError, match="probability 0"):
+        condition_tree(model, conditions_of(model, {"region": "north", "city": "Rome"}))
+    with pytest.raises(GenerateError, match="parts of the model the dependency tree does not connect"):
+        condition_tree(model, conditions_of(model, {"region": "north", "note": "a"}))
+
+
+def test_every_row_satisfies_the_condition_and_the_count_is_exact(spark, towns):
+    _, model = towns
+    rows = generate(spark, model, 7_777, seed=3, where={"region": ["north", "west"], "size": "large"}).toPandas()
+    assert len(rows) == 7_777
+    assert set(rows.region) == {"north", "west"} and set(rows["size"]) == {"large"}
+    assert set(rows.city) <= set(REGIONS["north"] + REGIONS["west"])
+
+
+def test_a_condition_on_a_child_moves_its_parent_and_the_rest(spark, towns):
+    """city is a child of region (or region of city): either way `city = Naples` gives region
+    south only, and size / price follow the real rows of Naples."""
+    real, model = towns
+    rows = generate(spark, model, 20_000, seed=5, where=["city = Naples"]).toPandas()
+    assert set(rows.city) == {"Naples"} and set(rows.region) == {"south"}
+    naples = real[real.city == "Naples"]
+    assert abs((rows["size"] == "large").mean() - (naples["size"] == "large").mean()) < 0.04
+    assert abs(rows.price.median() / naples.price.median() - 1) < 0.15
+
+
+def test_the_root_takes_its_posterior_exactly(towns):
+    """The warp gives each root code prior * likelihood of the evidence, normalized: recomputed
+    here by brute force over the tree's tables (every path from the root to the evidence)."""
+    _, model = towns
+    spec = model.spec
+    conditions = conditions_of(model, {"size": "large"})
+    tree = condition_tree(model, conditions)
+    scales = {n: UniformScale(model.column(n), spec.copula.bins) for n in spec.copula.columns}
+    parent = {d.child: d for d in spec.dependencies}
+
+    def likelihood(node: str, code: int) -> float:
+        """P(size = large | node = code) over node's subtree."""
+        value = 1.0
+        if node == "size":
+            value = float(code == model.column("size").values.index("large") + 1)
+        for child, d in ((c, d) for c, d in parent.items() if d.parent == node):
+            row = d.table.get(str(code)) or {str(k): float(m) for k, m in enumerate(np.diff(scales[child].edges))}
+            value *= sum(float(q) * likelihood(child, int(c)) for c, q in row.items())
+        return value
+
+    prior = np.diff(scales[tree.root].edges)
+    expected = prior * np.array([likelihood(tree.root, k) for k in range(len(prior))])
+    expected /= expected.sum()
+    assert np.allclose(np.diff(tree.warp_from), expected, atol=1e-9)
+
+
+def test_same_rows_on_any_partition_count(spark, towns):
+    _, model = towns
+    one = generate(spark, model, 3_000, seed=9, partitions=1, where={"city": ["Oslo", "Riga"]}).collect()
+    four = generate(spark, model, 3_000, seed=9, partitions=4, where={"city": ["Oslo", "Riga"]}).collect()
+    assert one == four
+
+
+def test_cli_where_and_its_errors(spark, towns, tmp_path, capsys):
+    _, model = towns
+    path = tmp_path / "towns.json"
+    model.save(path)
+    out = tmp_path / "out"
+    assert main(["generate", "--model", str(path), "--rows", "500", "--where", "region = east",
+                 "--where", "size is not null", "--output", str(out)]) == 0
+    rows = spark.read.parquet(str(out)).toPandas()
+    assert len(rows) == 500 and set(rows.region) == {"east"}
+    assert main(["generate", "--model", str(path), "--rows", "500", "--where", "note is null",
+                 "--output", str(tmp_path / "nulls")]) == 0
+    assert spark.read.parquet(str(tmp_path / "nulls")).toPandas().note.isna().all()
+    bad = tmp_path / "bad"
+    assert main(["generate", "--model", str(path), "--rows", "500", "--where", "city = Paris",
+                 "--output", str(bad)]) == 2
+    assert "Paris" in capsys.readouterr().err and not bad.exists()
+
+
+def test_the_conditioned_root_follows_docs_plan_md(spark, towns):
+    """§13 recomputed in Python: the conditioned root's code at row j is the code of
+    warp(openUniform(bits(stream, j))) on its edges (it is root 0 of the Cholesky factor)."""
+    import bisect
+    import json
+
+    from test_plan_contract import bits, stream
+
+    from spark_synth.generate.plan import compile_plan
+
+    _, model = towns
+    seed, rows, where = 4, 2_000, {"size": "large"}
+    plan = json.loads(compile_plan(model, rows, conditions=conditions_of(model, where)))
+    root = next(v for v in plan["copula"]["variables"] if v["warp"] is not None)
+    assert root["root"] == 0
+    column = plan["columns"][root["column"]]
+    f, t = root["warp"]["from"], root["warp"]["to"]
+
+    def warp(u: float) -> float:
+        lo, hi = 0, len(f) - 1
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            lo, hi = (mid, hi) if f[mid] <= u else (lo, mid)
+        width = f[hi] - f[lo]
+        return t[lo] + ((u - f[lo]) / width if width > 0 else 0.0) * (t[hi] - t[lo])
+
+    expected = [bisect.bisect_right(root["edges"], warp(((bits(stream(seed, column["key"]), j) >> 11) + 0.5)
+                                                        * 2.0 ** -53)) - 1 for j in range(rows)]
+    written = generate(spark, model, rows, seed, where=where).toPandas()[column["name"]]
+    spec = model.column(column["name"])
+    scale = UniformScale(spec, model.spec.copula.bins)
+    if scale.numeric:
+        codes, _ = scale.numeric_codes_and_u(written.to_numpy(dtype=float), written.isna().to_numpy())
+    else:
+        codes = [0 if v is None or v != v else spec.values.index(v) + 1 for v in written]
+    assert list(codes) == expected

@@ -6,6 +6,7 @@ from pyspark.sql import DataFrame, SparkSession
 
 from spark_synth.fit import DEFAULT_MIN_COUNT, FitOptions, fit_table
 from spark_synth.generate import generate_dataframe
+from spark_synth.generate.rebalance import rebalanced
 from spark_synth.model.io import SynthModel, load_model
 
 __all__ = ["fit", "generate", "load_model"]
@@ -57,14 +58,19 @@ def fit(df: DataFrame, *, table: str = "table", min_count: int = DEFAULT_MIN_COU
 
 
 def generate(spark: SparkSession, model: SynthModel, rows: int, seed: int = 0,
-             partitions: int | None = None, where: dict | list[str] | None = None) -> DataFrame:
+             partitions: int | None = None, where: dict | list[str] | None = None,
+             rebalance: dict[str, dict] | None = None) -> DataFrame:
     """A lazy DataFrame of `rows` synthetic rows with the source schema; the same
     (model, seed, rows, where) gives the same rows for any partition count or cluster.
 
     where: conditions every row satisfies, the other columns following the model given them
     (exactly, no rejection): {"carrier": "UA"}, {"origin": ["JFK", "LGA"]}, {"tailnum": None}
     (null), {"tailnum": "not null"}, or texts ["carrier = UA", "origin in (JFK, LGA)"]; on
-    categorical columns in this version."""
+    categorical columns in this version.
+    rebalance: {"status": {"1": 0.5, "0": 0.5}}: the column takes exactly these shares of the
+    rows (allocated as row ranges), the other columns following the model given each value."""
+    if rebalance:
+        return rebalanced(spark, model, rows, seed, partitions, rebalance, where)
     return generate_dataframe(spark, model, rows, seed, partitions, where=where)
 
 

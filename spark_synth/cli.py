@@ -110,6 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--where", action="append", default=[], metavar="CONDITION",
                      help='every row satisfies it, the other columns follow the model given it (repeatable): '
                           '"carrier = UA", "origin in (JFK, LGA)", "tailnum is null", "tailnum is not null"')
+    gen.add_argument("--rebalance", metavar="COLUMN=VALUE:SHARE,...",
+                     help='the column takes exactly these shares of the rows, e.g. "status=1:0.5,0:0.5"')
     gen.set_defaults(run=run_generate)
 
     run = sub.add_parser("run", help="scheduled generation: one date's partitions per job config")
@@ -178,12 +180,13 @@ def run_fit(args) -> int:
 def run_generate(args) -> int:
     from spark_synth.api import generate, load_model
     from spark_synth.generate.conditions import condition_tree, conditions_of
+    from spark_synth.generate.rebalance import parse_rebalance, strata
     from spark_synth.io import write_output
     from spark_synth.model.relational import is_relational_file, load_relational
 
     if is_relational_file(args.model):
-        if args.where:
-            raise SparkSynthError("--where is for single-table models in this version")
+        if args.where or args.rebalance:
+            raise SparkSynthError("--where and --rebalance are for single-table models in this version")
         model = load_relational(args.model)
         return _generate_schema(_spark(args, "spark_synth generate"), args, model)
     if args.rows is None:
@@ -194,9 +197,14 @@ def run_generate(args) -> int:
     rows = _row_count(args.rows)
     if args.output is None and args.format != "noop":
         raise SparkSynthError("--output PATH is required (or --format noop)")
-    condition_tree(model, conditions_of(model, args.where))  # a bad condition is refused before Spark starts
+    rebalance = parse_rebalance(args.rebalance) if args.rebalance else None
+    if rebalance:  # bad conditions and shares are refused before Spark starts
+        strata(model, rows, rebalance, args.where)
+    else:
+        condition_tree(model, conditions_of(model, args.where))
     spark = _spark(args, "spark_synth generate")
-    df = generate(spark, model, rows=rows, seed=args.seed, partitions=args.partitions, where=args.where)
+    df = generate(spark, model, rows=rows, seed=args.seed, partitions=args.partitions, where=args.where,
+                  rebalance=rebalance)
     started = time.time()
     write_output(df, args.output, args.format, args.mode, rows=rows)
     elapsed = time.time() - started

@@ -54,6 +54,9 @@ model.save(out / "flights.model.json")
 rows, seed = 6000, 11
 write_output(generate(spark, model, rows, seed), str(out / "default_partitions"), "parquet", rows=rows)
 write_output(generate(spark, model, rows, seed, partitions=5), str(out / "five_partitions.csv"), "csv")
+write_output(generate(spark, model, rows, seed, where={"carrier": "UA"}), str(out / "conditioned"), "parquet")
+write_output(generate(spark, model, rows, seed, rebalance={"origin": {"JFK": 0.5, "EWR": 0.5}}),
+             str(out / "rebalanced"), "parquet")
 (spark.read.format("spark_synth").option("model", str(out / "flights.model.json")).option("rows", rows)
  .option("seed", seed).load().write.parquet(str(out / "data_source")))
 report = evaluate(real, spark.read.parquet(str(out / "default_partitions")), model, target="carrier")

@@ -36,6 +36,13 @@ def towns(spark):
     return real, fit(spark.createDataFrame(real), table="towns")
 
 
+@pytest.fixture
+def towns_file(towns, tmp_path):
+    path = tmp_path / "towns.json"
+    towns[1].save(path)
+    return path
+
+
 def test_texts_and_dicts_parse_alike():
     assert parse_where(["city = Oslo", "region in (north, 'south')", "note is null", "`size` is not null"]) == [
         ("city", "Oslo"), ("region", ["north", "south"]), ("note", None), ("size", "not null")]
@@ -119,11 +126,8 @@ def test_same_rows_on_any_partition_count(spark, towns):
     assert one == four
 
 
-def test_cli_where_and_its_errors(spark, towns, tmp_path, capsys):
-    _, model = towns
-    path = tmp_path / "towns.json"
-    model.save(path)
-    out = tmp_path / "out"
+def test_cli_where_and_its_errors(spark, towns_file, tmp_path, capsys):
+    path, out = towns_file, tmp_path / "out"
     assert main(["generate", "--model", str(path), "--rows", "500", "--where", "region = east",
                  "--where", "size is not null", "--output", str(out)]) == 0
     rows = spark.read.parquet(str(out)).toPandas()
@@ -173,3 +177,49 @@ def test_the_conditioned_root_follows_docs_plan_md(spark, towns):
     else:
         codes = [0 if v is None or v != v else spec.values.index(v) + 1 for v in written]
     assert list(codes) == expected
+
+
+# --- rebalancing --------------------------------------------------------------------------------
+
+def test_rebalanced_counts_are_exact_and_the_rest_follows_each_value(spark, towns):
+    """size is ~28 % large in the real rows; rebalanced to 50/50 over an odd row count the
+    counts are 5,001 / 5,000 exactly, and each value's rows keep their own price level."""
+    real, model = towns
+    rows = generate(spark, model, 10_001, seed=2, rebalance={"size": {"large": 0.5, "small": 0.5}}).toPandas()
+    assert rows["size"].value_counts().to_dict() == {"large": 5_001, "small": 5_000}
+    for size in ("large", "small"):
+        ratio = rows[rows["size"] == size].price.median() / real[real["size"] == size].price.median()
+        assert abs(ratio - 1) < 0.15, (size, ratio)
+
+
+def test_rebalanced_rows_are_the_same_on_any_partitioning_with_unique_streams(spark, towns):
+    _, model = towns
+    shares = {"region": {"north": 0.25, "south": 0.25, "east": 0.25, "west": 0.25}}
+    one = generate(spark, model, 4_000, seed=6, partitions=1, rebalance=shares).collect()
+    many = generate(spark, model, 4_000, seed=6, partitions=7, rebalance=shares).collect()
+    assert one == many
+    assert len({tuple(r) for r in one}) > 3_900  # the ranges draw from different rows' streams
+
+
+@pytest.mark.parametrize("rebalance, message", [
+    ({"size": {"large": 0.7, "small": 0.2}}, "sum to 1"),
+    ({"size": {"large": 1.5, "small": -0.5}}, ">= 0"),
+    ({"size": {"huge": 1.0}}, "'huge' is not a value"),
+    ({"size": {"large": 0.5}, "city": {"Oslo": 1.0}}, "one column"),
+    ({"price": {"1": 1.0}}, "not supported yet"),
+])
+def test_bad_rebalancing_is_named(spark, towns, rebalance, message):
+    _, model = towns
+    with pytest.raises(GenerateError, match=message):
+        generate(spark, model, 100, rebalance=rebalance)
+
+
+def test_cli_rebalance(spark, towns_file, tmp_path, capsys):
+    path, out = towns_file, tmp_path / "out"
+    assert main(["generate", "--model", str(path), "--rows", "901", "--rebalance", "size=large:0.6,small:0.4",
+                 "--where", "region = north", "--output", str(out)]) == 0
+    rows = spark.read.parquet(str(out)).toPandas()
+    assert rows["size"].value_counts().to_dict() == {"large": 541, "small": 360} and set(rows.region) == {"north"}
+    assert main(["generate", "--model", str(path), "--rows", "10", "--rebalance", "size=large:0.6,small:0.6",
+                 "--output", str(tmp_path / "bad")]) == 2
+    assert "sum to 1" in capsys.readouterr().err

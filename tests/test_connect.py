@@ -54,6 +54,16 @@ def test_connect_generates_the_classic_rows(spark, connect_run):
         assert_df_equality(got, expected, ignore_row_order=True, ignore_nullable=True)
 
 
+def test_connect_conditions_and_rebalancing_give_the_classic_rows(spark, connect_run):
+    out = connect_run / "out"
+    model = load_model(out / "flights.model.json")
+    for name, expected in (("conditioned", generate(spark, model, ROWS, SEED, where={"carrier": "UA"})),
+                           ("rebalanced", generate(spark, model, ROWS, SEED,
+                                                   rebalance={"origin": {"JFK": 0.5, "EWR": 0.5}}))):
+        assert_df_equality(spark.read.parquet(str(out / name)), expected, ignore_row_order=True,
+                           ignore_nullable=True)
+
+
 def test_connect_fit_and_evaluate(spark, connect_run, flights_model):
     out = connect_run / "out"
     # KLL sketches compact at random, so quantiles may differ in the last points; the rest is exact

@@ -127,3 +127,22 @@ def test_dcr_sees_copied_rows(spark, flights, flights_model):
     leaked = distance_to_closest_record(real, real, rows=300, reference_rows=29_000)
     assert leaked["synthetic_zero_share"] > honest["synthetic_zero_share"]
     assert leaked["closer_than_holdout_probability"] > 0.5 > honest["closer_than_holdout_probability"]
+
+
+def test_utility_scores_a_two_class_target_with_auc(spark):
+    """A yes/no target gets an AUC for both trainings (a kept unknown-label class once gave the
+    classifier three raw predictions and the evaluator refused them)."""
+    import numpy as np
+    import pandas as pd
+
+    from spark_synth.evaluation.utility import utility
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(0, 1, 2000)
+    frame = pd.DataFrame({"x": x, "group": rng.choice(["a", "b"], 2000),
+                          "flag": np.where(x + rng.normal(0, 0.5, 2000) > 1.2, "yes", "no")})
+    real = spark.createDataFrame(frame)
+    result = utility(real, spark.createDataFrame(frame.sample(frac=1.0, random_state=1)), "flag", seed=3)
+    assert result["task"] == "classification"
+    for name in ("real", "synthetic"):
+        assert 0.85 < result["scores"][name]["auc"] <= 1.0

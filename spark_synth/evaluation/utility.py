@@ -99,7 +99,9 @@ def _pipeline(task: str, numeric: list[str], categorical: list[str]) -> list:
     if task == "regression":
         stages.append(LinearRegression(featuresCol="__features", labelCol="__label", regParam=0.01))
     else:
-        stages.append(StringIndexer(inputCol="__label", outputCol="__label_index", handleInvalid="keep"))
+        # "skip": a label the training rows never show is left out of the score. ("keep" would add an
+        # unknown-label class, so a two-class target got three raw predictions and no AUC.)
+        stages.append(StringIndexer(inputCol="__label", outputCol="__label_index", handleInvalid="skip"))
         stages.append(LogisticRegression(featuresCol="__features", labelCol="__label_index", maxIter=50,
                                          regParam=0.01))
     return stages

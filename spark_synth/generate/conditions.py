@@ -64,6 +64,10 @@ def parse_where(where: Any) -> list[tuple[str, Any]]:
         where = [where]
     out = []
     for text in where:
+        if isinstance(text, tuple) and len(text) == 2:  # (column, wanted), as a dict item
+            column, wanted = text
+            out.append((str(column), list(wanted) if isinstance(wanted, (list, tuple, set, frozenset)) else wanted))
+            continue
         t = " ".join(str(text).split())
         for pattern, form in _TEXT_FORMS:
             m = pattern.match(t)

@@ -35,10 +35,12 @@ def check_key_space(model: SynthModel, rows: int) -> None:
 def generate_dataframe(spark: SparkSession, model: SynthModel, rows: int, seed: int,
                        partitions: int | None = None, engine_options: dict[str, str] | None = None,
                        driven: dict[str, dict[str, int]] | None = None,
-                       keys: dict[str, dict] | None = None, where: Any = None) -> DataFrame:
+                       keys: dict[str, dict] | None = None, where: Any = None, first: int = 0,
+                       total_rows: int | None = None) -> DataFrame:
     """The engine's lazy DataFrame; `driven` sets copula columns from the row index and `keys`
     computes key columns by their programs (see plan.compile_plan) instead of drawing them;
-    `where` keeps every row to conditions (generate/conditions.py)."""
+    `where` keeps every row to conditions (generate/conditions.py); `first` and `total_rows` make
+    the rows [first, first + rows) of a `total_rows`-row output (generate/rebalance.py)."""
     if isinstance(rows, bool) or not isinstance(rows, int) or rows <= 0:
         raise GenerateError(f"rows must be a positive integer, got {rows!r}")
     try:
@@ -47,14 +49,17 @@ def generate_dataframe(spark: SparkSession, model: SynthModel, rows: int, seed: 
         raise GenerateError(str(exc)) from None
     if partitions is not None and (isinstance(partitions, bool) or not isinstance(partitions, int) or partitions <= 0):
         raise GenerateError(f"partitions must be a positive integer, got {partitions!r}")
-    check_key_space(model, rows)
+    total = total_rows or rows
+    check_key_space(model, total)
     conditions = conditions_of(model, where)
-    plan = compile_plan(model, rows, driven, keys, conditions)  # (bad conditions: refused before Spark work)
+    plan = compile_plan(model, total, driven, keys, conditions)  # (bad conditions: refused before Spark work)
     ensure_engine(spark)
     reader = (spark.read.format(ENGINE_CLASS)
               .option("plan", plan)
               .option("rows", str(rows))
               .option("seed", str(seed)))
+    if first:
+        reader = reader.option("first", str(first))
     if partitions is not None:  # else the engine picks a multiple of the cluster's parallelism
         reader = reader.option("partitions", str(partitions))
     for key, value in (engine_options or {}).items():  # e.g. the tests' fault injection

@@ -25,9 +25,10 @@ import org.apache.spark.sql.vectorized.ColumnarBatch;
 /**
  * Spark data source "spark_synth_engine": synthetic rows straight into Spark's columnar
  * batches, no Python worker and no Arrow hand-off. Options: plan (the JSON compiled by
- * spark_synth.generate.plan), rows, seed, partitions (default: see defaultPartitions). Partition p owns the rows
- * [rows*p/P, rows*(p+1)/P); every value depends only on (seed, column, row), so the result is the
- * same for any P, executor count or retry.
+ * spark_synth.generate.plan), rows, seed, partitions (default: see defaultPartitions), first
+ * (default 0: a slice of a larger output starts later). Partition p owns the rows
+ * [first + rows*p/P, first + rows*(p+1)/P); every value depends only on (seed, column, row), so
+ * the result is the same for any P, executor count or retry.
  */
 public final class SynthDataSource implements TableProvider, DataSourceRegister {
     @Override
@@ -109,6 +110,8 @@ public final class SynthDataSource implements TableProvider, DataSourceRegister 
         private final StructType schema;
         private final String plan;
         private final long rows;
+        /** The first row's number in the whole output (option "first", default 0): a slice of a larger output. */
+        private final long first;
         private final long seed;
         private final int partitions;
         private final int failPartition;
@@ -117,6 +120,10 @@ public final class SynthDataSource implements TableProvider, DataSourceRegister 
             this.schema = schema;
             this.plan = required(options, "plan");
             this.rows = positive(options, "rows");
+            this.first = options.containsKey("first") ? Long.parseLong(options.get("first")) : 0L;
+            if (first < 0 || first > Long.MAX_VALUE - rows) {
+                throw new IllegalArgumentException("spark_synth: option first must be >= 0 and first + rows fit a long");
+            }
             this.seed = Long.parseLong(required(options, "seed"));
             long wanted = options.containsKey("partitions") ? positive(options, "partitions") : defaultPartitions(rows);
             this.partitions = (int) Math.min(Math.min(wanted, rows), Integer.MAX_VALUE);
@@ -131,7 +138,8 @@ public final class SynthDataSource implements TableProvider, DataSourceRegister 
 
         @Override
         public String description() {
-            return "spark_synth rows=" + rows + " seed=" + seed + " partitions=" + partitions;
+            return "spark_synth rows=" + rows + (first > 0 ? " first=" + first : "") + " seed=" + seed
+                    + " partitions=" + partitions;
         }
 
         @Override
@@ -147,7 +155,7 @@ public final class SynthDataSource implements TableProvider, DataSourceRegister 
             for (int p = 0; p < partitions; p++) {
                 long start = total.multiply(BigInteger.valueOf(p)).divide(count).longValueExact();
                 long end = total.multiply(BigInteger.valueOf(p + 1L)).divide(count).longValueExact();
-                out[p] = new RowRange(start, end);
+                out[p] = new RowRange(first + start, first + end);
             }
             return out;
         }

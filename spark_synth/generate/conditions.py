@@ -13,7 +13,8 @@ null). The compiler turns the conditions into a plan of the same shape (docs/pla
   mass (prior mass * lambda); the root goes first in the Cholesky factor, so its normal is its
   own and the other roots follow it through their correlations.
 
-Every row then satisfies the conditions by construction, at the speed of an unconditioned plan.
+Every row then satisfies the conditions by construction, at the speed of an unconditioned plan;
+a condition on a column a rule writes moves to the columns the rule reads (`_through_rules`).
 Not yet: ranges on numbers and dates, conditions in two parts of the model the tree does not
 connect, rebalancing; each is refused with a message that says so.
 """
@@ -32,6 +33,17 @@ from spark_synth.model.marginals import UniformScale
 from spark_synth.model.schema import CategoricalColumn
 
 NULL = None  # a condition's value for "is null"
+
+
+class _Rare:
+    """A condition's value for the column's rare values (seen < k times, drawn as shapes): only
+    conditions moved through a rule allow them, never one a user writes."""
+
+    def __repr__(self) -> str:
+        return "<rare values>"
+
+
+RARE = _Rare()
 
 
 @dataclass(frozen=True)
@@ -113,12 +125,74 @@ def conditions_of(model: SynthModel, where: Any) -> list[Condition]:
             raise GenerateError(
                 f"condition on {column!r}: conditions on {spec.kind} columns are not supported yet; this version "
                 "conditions categorical columns (a value, a set, null / not null)")
+        if getattr(spec, "place", None) is not None or getattr(spec, "from_names", None) is not None:
+            raise GenerateError(f"condition on {column!r}: its values are written after the draw (a place or "
+                                "an e-mail from names); condition the columns they follow")
         allowed = _allowed(spec, wanted, model.spec.privacy.min_count)
         by_column[column] = allowed if column not in by_column else by_column[column] & allowed
         if not by_column[column]:
             raise GenerateError(f"conditions on {column!r} contradict each other: no value satisfies all of them")
     _with_pair_partners(model, by_column)
+    _through_rules(model, by_column)
     return [Condition(c, tuple(sorted(v, key=lambda x: (x is not None, str(x))))) for c, v in by_column.items()]
+
+
+def _through_rules(model: SynthModel, by_column: dict[str, set]) -> None:
+    """Rules run after the draw (docs/plan.md §12) and may change a conditioned column; the
+    condition then moves to what they read, so every row still satisfies it:
+    - `A -> C` (a mapping from one source): C in S keeps A to the values the mapping sends into
+      S, or holds no value for (those keep the drawn C), or null; not to A's rare values;
+    - `C is null when A is null`: a condition that leaves C non-null keeps A non-null;
+    - any other rule writing C (a computed column, an ordering, a calendar's day): refused."""
+    copula = _copula_columns(model)
+    changed = True
+    while changed:  # a source's new condition may itself meet a rule
+        changed = False
+        for rule in model.spec.rules:
+            written = [c for c in rule.writes() if c in by_column]
+            if not written:
+                continue
+            target = written[0]
+            if rule.form == "null_with":
+                if None in by_column[target]:
+                    continue
+                source = rule.when_null
+                changed |= _keep(model, by_column, source, _not_null(model, source, rule), copula, rule)
+            elif rule.form == "map" and len(rule.sources) == 1:
+                source = model.column(rule.sources[0])
+                if not isinstance(source, CategoricalColumn):
+                    raise GenerateError(f"condition on {target!r}: the rule {rule.text()!r} computes it from a "
+                                        f"{source.kind} column; condition {source.name!r} instead")
+                sent = {_held(source, p.when[0]): p.then for p in rule.pairs}
+                # (not RARE: a rare value is drawn as a shape, which may spell a key the mapping holds)
+                allowed = {v for v in source.values if v not in sent or sent[v] in by_column[target]} | {None}
+                changed |= _keep(model, by_column, source.name, allowed, copula, rule)
+            else:
+                raise GenerateError(f"condition on {target!r}: the rule {rule.text()!r} computes its value after "
+                                    "the draw; condition the columns it reads instead")
+
+
+def _not_null(model: SynthModel, column: str, rule) -> set:
+    spec = model.column(column)
+    if not isinstance(spec, CategoricalColumn):
+        raise GenerateError(f"condition: the rule {rule.text()!r} makes the conditioned column null wherever "
+                            f"{column!r} is, a {spec.kind} column conditions cannot reach yet")
+    return set(spec.values) | {RARE}
+
+
+def _keep(model: SynthModel, by_column: dict[str, set], column: str, allowed: set, copula: set, rule) -> bool:
+    """Narrow `column`'s condition to `allowed`; whether it changed. Refuses a column outside the
+    copula or a condition left with no value."""
+    if column not in copula:
+        raise GenerateError(f"condition: the rule {rule.text()!r} reads {column!r}, which conditions cannot reach")
+    spec = model.column(column)
+    before = by_column.get(column, set(spec.values) | {None, RARE})
+    after = before & allowed
+    if not after:
+        raise GenerateError(f"the conditions cannot hold together with the rule {rule.text()!r}: "
+                            f"no value of {column!r} is left")
+    by_column[column] = after
+    return after != before
 
 
 def _with_pair_partners(model: SynthModel, by_column: dict[str, set]) -> None:
@@ -265,10 +339,10 @@ def condition_tree(model: SynthModel, conditions: list[Condition]) -> Conditione
 
 def _evidence(column: CategoricalColumn, condition: Condition) -> np.ndarray:
     """1 for the codes the condition allows: code 0 is null, code i + 1 the i-th value, the last
-    the rare values' remainder (never allowed: a condition names held values)."""
+    the rare values' remainder (RARE)."""
     out = np.zeros(len(column.values) + 2)
     for value in condition.values:
-        out[0 if value is None else column.values.index(value) + 1] = 1.0
+        out[0 if value is None else -1 if value is RARE else column.values.index(value) + 1] = 1.0
     return out
 
 

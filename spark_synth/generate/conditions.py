@@ -71,12 +71,12 @@ def parse_where(where: Any) -> list[tuple[str, Any]]:
     if where is None:
         return []
     if isinstance(where, dict):
-        return [(str(k), list(v) if isinstance(v, (list, tuple, set, frozenset)) else v) for k, v in where.items()]
+        where = list(where.items())
     if isinstance(where, str):
         where = [where]
     out = []
     for text in where:
-        if isinstance(text, tuple) and len(text) == 2:  # (column, wanted), as a dict item
+        if isinstance(text, tuple) and len(text) == 2:  # (column, wanted): a dict item
             column, wanted = text
             out.append((str(column), list(wanted) if isinstance(wanted, (list, tuple, set, frozenset)) else wanted))
             continue

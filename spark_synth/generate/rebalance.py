@@ -17,6 +17,7 @@ from typing import Any
 from pyspark.sql import DataFrame
 
 from spark_synth.errors import GenerateError
+from spark_synth.generate.conditions import condition_tree, conditions_of, parse_where
 
 SHARE_TOLERANCE = 1e-9
 
@@ -57,8 +58,6 @@ def allocate(shares: dict[Any, float], rows: int) -> list[tuple[Any, int]]:
 def strata(model, rows: int, rebalance: dict, where: Any) -> list[tuple[list, int]]:
     """(conditions, rows) per value, checked against the model before any Spark work: one
     column, shares >= 0 summing to 1, each value one the model holds and possible with `where`."""
-    from spark_synth.generate.conditions import condition_tree, conditions_of
-
     if not isinstance(rebalance, dict) or len(rebalance) != 1:
         raise GenerateError("rebalance takes one column: {\"status\": {\"1\": 0.5, \"0\": 0.5}}")
     (column, shares), = rebalance.items()
@@ -106,7 +105,5 @@ def _as_list(where: Any) -> list:
 
 
 def _names(condition: Any, column: str) -> bool:
-    from spark_synth.generate.conditions import parse_where
-
     parsed = parse_where([condition]) if isinstance(condition, str) else [condition]
     return any(name == column for name, _ in parsed)

@@ -5,8 +5,7 @@ from __future__ import annotations
 from pyspark.sql import DataFrame, SparkSession
 
 from spark_synth.fit import DEFAULT_MIN_COUNT, FitOptions, fit_table
-from spark_synth.generate import generate_dataframe
-from spark_synth.generate.rebalance import rebalanced
+from spark_synth.generate.rebalance import steered
 from spark_synth.model.io import SynthModel, load_model
 
 __all__ = ["fit", "generate", "load_model"]
@@ -65,13 +64,13 @@ def generate(spark: SparkSession, model: SynthModel, rows: int, seed: int = 0,
 
     where: conditions every row satisfies, the other columns following the model given them
     (exactly, no rejection): {"carrier": "UA"}, {"origin": ["JFK", "LGA"]}, {"tailnum": None}
-    (null), {"tailnum": "not null"}, or texts ["carrier = UA", "origin in (JFK, LGA)"]; on
-    categorical columns in this version.
+    (null), {"tailnum": "not null"}, a range {"arr_delay": (60, None)} (closed; None: open), or
+    texts ["carrier = UA", "origin in (JFK, LGA)", "arr_delay >= 60",
+    "time_hour between 2013-06-01 and 2013-06-30"] (timestamps without an offset in the session's
+    time zone).
     rebalance: {"status": {"1": 0.5, "0": 0.5}}: the column takes exactly these shares of the
     rows (allocated as row ranges), the other columns following the model given each value."""
-    if rebalance:
-        return rebalanced(spark, model, rows, seed, partitions, rebalance, where)
-    return generate_dataframe(spark, model, rows, seed, partitions, where=where)
+    return steered(spark, model, rows, seed, partitions, where, rebalance)
 
 
 def register(spark: SparkSession) -> None:

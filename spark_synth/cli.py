@@ -109,7 +109,9 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--mode", default="error", choices=["error", "overwrite"])
     gen.add_argument("--where", action="append", default=[], metavar="CONDITION",
                      help='every row satisfies it, the other columns follow the model given it (repeatable): '
-                          '"carrier = UA", "origin in (JFK, LGA)", "tailnum is null", "tailnum is not null"')
+                          '"carrier = UA", "origin in (JFK, LGA)", "tailnum is null", "tailnum is not null", '
+                          '"arr_delay >= 60", "time_hour between 2013-06-01 and 2013-06-30"; relational models: '
+                          '"TABLE: CONDITION"')
     gen.add_argument("--rebalance", metavar="COLUMN=VALUE:SHARE,...",
                      help='the column takes exactly these shares of the rows, e.g. "status=1:0.5,0:0.5"')
     gen.set_defaults(run=run_generate)
@@ -179,16 +181,18 @@ def run_fit(args) -> int:
 
 def run_generate(args) -> int:
     from spark_synth.api import generate, load_model
-    from spark_synth.generate.conditions import condition_tree, conditions_of
-    from spark_synth.generate.rebalance import parse_rebalance, strata
+    from spark_synth.generate.rebalance import check_steering, parse_rebalance
+    from spark_synth.generate.relational import check_schema_where, table_conditions
     from spark_synth.io import write_output
     from spark_synth.model.relational import is_relational_file, load_relational
 
     if is_relational_file(args.model):
-        if args.where or args.rebalance:
-            raise SparkSynthError("--where and --rebalance are for single-table models in this version")
+        if args.rebalance:
+            raise SparkSynthError("--rebalance is for single-table models in this version")
         model = load_relational(args.model)
-        return _generate_schema(_spark(args, "spark_synth generate"), args, model)
+        where = table_conditions(args.where, model)
+        check_schema_where(model, where)  # before Spark starts
+        return _generate_schema(_spark(args, "spark_synth generate"), args, model, where)
     if args.rows is None:
         raise SparkSynthError("--rows is required for a single-table model")
     if args.scale is not None:
@@ -198,10 +202,7 @@ def run_generate(args) -> int:
     if args.output is None and args.format != "noop":
         raise SparkSynthError("--output PATH is required (or --format noop)")
     rebalance = parse_rebalance(args.rebalance) if args.rebalance else None
-    if rebalance:  # bad conditions and shares are refused before Spark starts
-        strata(model, rows, rebalance, args.where)
-    else:
-        condition_tree(model, conditions_of(model, args.where))
+    check_steering(model, rows, args.where, rebalance)  # bad conditions and shares: before Spark starts
     spark = _spark(args, "spark_synth generate")
     df = generate(spark, model, rows=rows, seed=args.seed, partitions=args.partitions, where=args.where,
                   rebalance=rebalance)
@@ -381,7 +382,7 @@ def _row_count(text: str) -> int:
         raise SparkSynthError(f"--rows takes a whole number of rows, got {text!r}") from None
 
 
-def _generate_schema(spark, args, model) -> int:
+def _generate_schema(spark, args, model, where: dict | None = None) -> int:
     from spark_synth.generate.relational import generate_schema, scale_for_rows, table_rows
     from spark_synth.io import write_output
 
@@ -394,7 +395,7 @@ def _generate_schema(spark, args, model) -> int:
         table, _, count = args.rows.rpartition("=")
         scale = scale_for_rows(model, _row_count(count), table or None)
     rows = table_rows(model, scale)
-    frames = generate_schema(spark, model, scale, args.seed, args.partitions)
+    frames = generate_schema(spark, model, scale, args.seed, args.partitions, where)
     total_started = time.time()
     for name, df in frames.items():
         started = time.time()

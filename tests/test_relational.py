@@ -8,7 +8,7 @@ import pytest
 from chispa import assert_df_equality
 from pyspark.sql import functions as F
 
-from spark_synth.errors import InputDataError
+from spark_synth.errors import GenerateError, InputDataError
 from spark_synth.fit.relational import fit_schema
 from spark_synth.generate.relational import generate_schema
 from spark_synth.io.schema_config import SchemaConfig, check_references, load_schema_config
@@ -306,3 +306,43 @@ def test_declared_rules_in_a_schema_config(spark, star, tmp_path):
     rows = generate_schema(spark, model, scale=1, seed=4)["customers"]
     count = rule_counts(rows, rules)[0]
     assert count.rows > 0 and count.held == count.rows
+
+
+def test_conditions_on_a_child_and_on_a_parent(spark, star):
+    """A child's condition works as on a single table; a parent's keeps its row count and keys, so
+    its children (as many as without it) reference only parents that exist — all satisfying it."""
+    _, model = star
+    plain = generate_schema(spark, model, scale=2, seed=3)
+    tables = generate_schema(spark, model, scale=2, seed=3,
+                             where={"orders": ["quantity >= 3"], "customers": {"segment": "pro"}})
+    orders, customers = tables["orders"].toPandas(), tables["customers"].toPandas()
+    assert len(orders) == plain["orders"].count() and (orders.quantity >= 3).all()
+    assert len(customers) == plain["customers"].count() and set(customers.segment) == {"pro"}
+    assert orphan_rate(tables["orders"], "customer_id", tables["customers"], "customer_id") == 0
+    assert orphan_rate(tables["orders"], "sku", tables["products"], "sku") == 0
+    assert tables["products"].exceptAll(plain["products"]).count() == 0  # unconditioned tables are unchanged
+
+
+@pytest.mark.parametrize("where, message", [
+    ({"orders": ["customer_id = 3"]}, r"orders.customer_id: a key column"),
+    ({"order": ["quantity >= 3"]}, "no such table"),
+    ({"orders": ["quantity >= 99"]}, "outside the values the model learned"),
+    (["quantity >= 3"], "per table"),
+])
+def test_bad_schema_conditions_are_named(spark, star, where, message):
+    _, model = star
+    with pytest.raises(GenerateError, match=message):
+        generate_schema(spark, model, scale=1, seed=3, where=where)
+
+
+def test_cli_conditions_on_a_schema(spark, star, tmp_path, capsys):
+    from spark_synth.cli import main
+
+    root, _ = star
+    out = tmp_path / "x"
+    assert main(["generate", "--model", str(root / "star.model.json"), "--scale", "1", "--where",
+                 "orders: quantity between 2 and 4", "--output", str(out)]) == 0
+    assert spark.read.parquet(str(out / "orders")).where("quantity < 2 OR quantity > 4").count() == 0
+    assert main(["generate", "--model", str(root / "star.model.json"), "--scale", "1", "--where",
+                 "quantity >= 2", "--output", str(tmp_path / "y")]) == 2
+    assert "TABLE: CONDITION" in capsys.readouterr().err and not (tmp_path / "y").exists()

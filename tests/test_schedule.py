@@ -51,6 +51,25 @@ def test_job_config_errors(tmp_path, capsys):
     assert "--date must be a date" in capsys.readouterr().err
 
 
+def test_job_config_conditions_and_rebalancing(spark, flights_model, tmp_path, capsys):
+    flights_model.save(tmp_path / "flights.model.json")
+    (tmp_path / "job.yaml").write_text(
+        "output: lake\ntables:\n"
+        "  late: {model: flights.model.json, rows_per_day: 2000, where: ['origin = JFK', 'arr_delay >= 30']}\n"
+        "  balanced: {model: flights.model.json, rows_per_day: 1001, rebalance: 'origin=LGA:0.5,EWR:0.5'}\n")
+    assert main(["run", "--config", str(tmp_path / "job.yaml"), "--date", "2026-11-20"]) == 0
+    late = spark.read.parquet(str(tmp_path / "lake" / "late")).toPandas()
+    assert len(late) == 2000 and set(late.origin) == {"JFK"} and (late.arr_delay >= 30).all()
+    balanced = spark.read.parquet(str(tmp_path / "lake" / "balanced")).toPandas()
+    assert balanced.origin.value_counts().to_dict() == {"LGA": 501, "EWR": 500}
+    (tmp_path / "bad.yaml").write_text(
+        "output: bad_lake\ntables:\n"
+        "  ok: {model: flights.model.json, rows_per_day: 10}\n"
+        "  late: {model: flights.model.json, rows_per_day: 10, where: ['arr_delay between 9 and 3']}\n")
+    assert main(["run", "--config", str(tmp_path / "bad.yaml"), "--date", "2026-11-20"]) == 2
+    assert "tables.late" in capsys.readouterr().err and not (tmp_path / "bad_lake").exists()
+
+
 CATALOG_SCRIPT = """
 import sys
 from spark_synth.cli import main

@@ -1,9 +1,12 @@
 """Conditions on what is generated (issue 16): exact, without rejection.
 
-A condition keeps a categorical column of the copula to some of its values (or to null / not
-null). The compiler turns the conditions into a plan of the same shape (docs/plan.md §13):
+A condition keeps a column of the copula to some of its values: a categorical column to a value
+or a set, a numeric or datetime column to a range (generate/ranges.py), either to null / not
+null. The compiler turns the conditions into a plan of the same shape (docs/plan.md §13):
 
-- each condition is evidence over the column's codes (1 for a code it allows, 0 otherwise);
+- each condition is evidence over the column's codes (1 for a code it allows, 0 otherwise); a
+  range first cuts its column's codes where its values begin and end, so each code lies wholly
+  inside or outside it;
 - evidence passes up the dependency tree to the root of its part (belief propagation over the
   conditional tables: a child's message to its parent is sum_c P(c | p) * lambda_c(c)), so a
   condition on a child moves its parent and, through it, every other column;
@@ -15,22 +18,24 @@ null). The compiler turns the conditions into a plan of the same shape (docs/pla
 
 Every row then satisfies the conditions by construction, at the speed of an unconditioned plan;
 a condition on a column a rule writes moves to the columns the rule reads (`_through_rules`).
-Not yet: ranges on numbers and dates, conditions in two parts of the model the tree does not
-connect, rebalancing; each is refused with a message that says so.
+Not yet: conditions in two parts of the model the tree does not connect, and on columns outside
+the copula or computed by rules; each is refused with a message that says so.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import numpy as np
 
 from spark_synth.errors import GenerateError
+from spark_synth.generate.ranges import NOT_NULL, Range, Span, span_of, u_interval
 from spark_synth.model.io import SynthModel
 from spark_synth.model.marginals import UniformScale
-from spark_synth.model.schema import CategoricalColumn
+from spark_synth.model.schema import CategoricalColumn, NumericColumn
 
 NULL = None  # a condition's value for "is null"
 
@@ -48,10 +53,12 @@ RARE = _Rare()
 
 @dataclass(frozen=True)
 class Condition:
-    """`column` takes one of `values` (model values; None stands for null)."""
+    """A categorical `column` takes one of `values` (model values; None stands for null); a
+    numeric one stays inside `span`."""
 
     column: str
-    values: tuple
+    values: tuple = ()
+    span: Span | None = None
 
 
 _NAME = r"`(?:[^`]|``)+`|[^\s=<>!(),]+"
@@ -59,15 +66,20 @@ _TEXT_FORMS = [
     (re.compile(rf"^({_NAME})\s+is\s+not\s+null$", re.I), "not null"),
     (re.compile(rf"^({_NAME})\s+is\s+null$", re.I), "null"),
     (re.compile(rf"^({_NAME})\s+in\s*\((.*)\)$", re.I), "in"),
+    (re.compile(rf"^({_NAME})\s+between\s+(.+?)\s+and\s+(.+)$", re.I), "between"),
+    (re.compile(rf"^({_NAME})\s*(>=|<=|>|<)\s*(.+)$"), "compare"),
     (re.compile(rf"^({_NAME})\s*=\s*(.+)$"), "="),
 ]
-WHERE_SYNTAX = ("column = value", "column in (a, b)", "column is null", "column is not null")
+WHERE_SYNTAX = ("column = value", "column in (a, b)", "column is null", "column is not null",
+                "column >= low (also >, <, <=)", "column between low and high")
 
 
 def parse_where(where: Any) -> list[tuple[str, Any]]:
     """(column, wanted) pairs from the API's dict ({"carrier": "UA"}, {"origin": ["JFK", "LGA"]},
-    {"dep_time": None}) or the CLI's texts ("carrier = UA", "origin in (JFK, LGA)", "x is null");
-    `wanted` is a value, a list of values, None (null) or the string "not null"."""
+    {"dep_time": None}, {"arr_delay": (60, None)}) or the CLI's texts ("carrier = UA",
+    "origin in (JFK, LGA)", "x is null", "arr_delay >= 60", "day between 1 and 7"); `wanted` is a
+    value, a list of values, a (low, high) tuple (a set on a categorical column, a closed range
+    on a numeric one), a Range, None (null) or the string "not null"."""
     if where is None:
         return []
     if isinstance(where, dict):
@@ -78,7 +90,9 @@ def parse_where(where: Any) -> list[tuple[str, Any]]:
     for text in where:
         if isinstance(text, tuple) and len(text) == 2:  # (column, wanted): a dict item
             column, wanted = text
-            out.append((str(column), list(wanted) if isinstance(wanted, (list, tuple, set, frozenset)) else wanted))
+            if isinstance(wanted, (set, frozenset)):
+                wanted = sorted(wanted, key=str)
+            out.append((str(column), wanted))
             continue
         t = " ".join(str(text).split())
         for pattern, form in _TEXT_FORMS:
@@ -92,6 +106,12 @@ def parse_where(where: Any) -> list[tuple[str, Any]]:
                 out.append((column, None))
             elif form == "in":
                 out.append((column, [_unquote_value(v) for v in m[2].split(",") if v.strip()]))
+            elif form == "between":
+                out.append((column, Range(_unquote_value(m[2]), _unquote_value(m[3]))))
+            elif form == "compare":
+                bound, strict = _unquote_value(m[3]), m[2] in (">", "<")
+                out.append((column, Range(low=bound, low_strict=strict) if m[2].startswith(">")
+                            else Range(high=bound, high_strict=strict)))
             else:
                 out.append((column, _unquote_value(m[2])))
             break
@@ -110,31 +130,94 @@ def _unquote_value(text: str) -> str:
     return text[1:-1].replace("''", "'") if len(text) >= 2 and text[0] == text[-1] == "'" else text
 
 
-def conditions_of(model: SynthModel, where: Any) -> list[Condition]:
-    """Check `where` against the model: one Condition per column (two on one column meet)."""
+def conditions_of(model: SynthModel, where: Any, time_zone: str | None = None) -> list[Condition]:
+    """Check `where` against the model: one Condition per column (two on one column meet).
+    `time_zone` reads timestamps written without an offset (the Spark session's; else the
+    machine's)."""
     keys = {c.name for c in model.columns if c.kind in ("id", "unique")}
     names = [c.name for c in model.columns]
-    by_column: dict[str, set] = {}
+    copula = _copula_columns(model)
+    by_column: dict[str, set | Span] = {}
     for column, wanted in parse_where(where):
         if column not in names:
             raise GenerateError(f"condition on {column!r}: the model has no such column; columns are {names}")
         spec = model.column(column)
         if column in keys:
             raise GenerateError(f"condition on {column!r}: it is a key column (unique values); condition other columns")
-        if not isinstance(spec, CategoricalColumn) or spec.name not in _copula_columns(model):
+        if not isinstance(spec, CategoricalColumn | NumericColumn) or spec.name not in copula:
             raise GenerateError(
                 f"condition on {column!r}: conditions on {spec.kind} columns are not supported yet; this version "
-                "conditions categorical columns (a value, a set, null / not null)")
+                "conditions categorical columns (a value, a set, null / not null) and numeric and datetime columns "
+                "(a range, null / not null) that the model draws together")
         if getattr(spec, "place", None) is not None or getattr(spec, "from_names", None) is not None:
             raise GenerateError(f"condition on {column!r}: its values are written after the draw (a place or "
                                 "an e-mail from names); condition the columns they follow")
-        allowed = _allowed(spec, wanted, model.spec.privacy.min_count)
-        by_column[column] = allowed if column not in by_column else by_column[column] & allowed
-        if not by_column[column]:
+        if isinstance(spec, NumericColumn):
+            allowed: set | Span = span_of(spec, wanted, time_zone)
+        else:
+            if isinstance(wanted, Range):
+                allowed = _values_in_range(spec, wanted)
+            else:
+                    allowed = _allowed(spec, list(wanted) if isinstance(wanted, tuple) else wanted,
+                                   model.spec.privacy.min_count)
+        by_column[column] = allowed if column not in by_column else _meet(by_column[column], allowed)
+        if _empty(by_column[column]):
             raise GenerateError(f"conditions on {column!r} contradict each other: no value satisfies all of them")
     _with_pair_partners(model, by_column)
     _through_rules(model, by_column)
-    return [Condition(c, tuple(sorted(v, key=lambda x: (x is not None, str(x))))) for c, v in by_column.items()]
+    return [Condition(c, span=v) if isinstance(v, Span) else
+            Condition(c, tuple(sorted(v, key=lambda x: (x is not None, str(x))))) for c, v in by_column.items()]
+
+
+def _values_in_range(column: CategoricalColumn, wanted: Range) -> set:
+    """A range on a categorical column of numbers (a few distinct integers, say): the values it
+    holds inside the range (its rare values are left out: they are drawn as shapes)."""
+    numbers = [v for v in column.values if isinstance(v, int | float) and not isinstance(v, bool)]
+    if not numbers or len(numbers) != len(column.values):
+        raise GenerateError(f"condition on {column.name!r}: a range on a column of categories; write a value or "
+                            "a set (column in (a, b))")
+
+    def bound(x: Any) -> Decimal:
+        try:
+            out = Decimal(str(x).strip())
+        except InvalidOperation:
+            raise GenerateError(f"condition on {column.name!r}: {x!r} is not a number") from None
+        if not out.is_finite():
+            raise GenerateError(f"condition on {column.name!r}: {x!r} is not a number")
+        return out
+
+    low = None if wanted.low is None else bound(wanted.low)
+    high = None if wanted.high is None else bound(wanted.high)
+    if low is not None and high is not None and low > high:
+        raise GenerateError(f"condition on {column.name!r}: the range {wanted.low} .. {wanted.high} is inverted "
+                            "(low above high)")
+    inside = {v for v in numbers
+              if (low is None or (Decimal(v) > low if wanted.low_strict else Decimal(v) >= low))
+              and (high is None or (Decimal(v) < high if wanted.high_strict else Decimal(v) <= high))}
+    if not inside:
+        raise GenerateError(f"condition on {column.name!r}: no value the model holds lies in the range "
+                            f"(values {sorted(numbers)[:10]}); the range is empty or outside the values the model "
+                            "learned")
+    return inside
+
+
+def _meet(a: set | Span, b: set | Span) -> set | Span:
+    return a.meet(b) if isinstance(a, Span) else a & b
+
+
+def _empty(allowed: set | Span) -> bool:
+    return allowed.empty if isinstance(allowed, Span) else not allowed
+
+
+def _holds(allowed: set | Span, value: Any) -> bool:
+    return allowed.holds(value) if isinstance(allowed, Span) else value in allowed
+
+
+def _only_nulls(column, allowed: set | Span) -> bool:
+    """Whether a condition says only null / not null (every value, or none, allowed)."""
+    if isinstance(allowed, Span):
+        return allowed.low is None and allowed.high is None
+    return set(column.values) | {RARE} <= allowed or allowed == {None}
 
 
 def _through_rules(model: SynthModel, by_column: dict[str, set]) -> None:
@@ -143,7 +226,8 @@ def _through_rules(model: SynthModel, by_column: dict[str, set]) -> None:
     - `A -> C` (a mapping from one source): C in S keeps A to the values the mapping sends into
       S, or holds no value for (those keep the drawn C), or null; not to A's rare values;
     - `C is null when A is null`: a condition that leaves C non-null keeps A non-null;
-    - any other rule writing C (a computed column, an ordering, a calendar's day): refused."""
+    - any other rule writing C (a computed column, an ordering, a calendar's day): refused, unless
+      the condition is only null or not null (those rules never change whether C is null)."""
     copula = _copula_columns(model)
     changed = True
     while changed:  # a source's new condition may itself meet a rule
@@ -153,8 +237,10 @@ def _through_rules(model: SynthModel, by_column: dict[str, set]) -> None:
             if not written:
                 continue
             target = written[0]
+            if rule.form != "null_with" and _only_nulls(model.column(target), by_column[target]):
+                continue
             if rule.form == "null_with":
-                if None in by_column[target]:
+                if _holds(by_column[target], None):
                     continue
                 source = rule.when_null
                 changed |= _keep(model, by_column, source, _not_null(model, source, rule), copula, rule)
@@ -165,30 +251,34 @@ def _through_rules(model: SynthModel, by_column: dict[str, set]) -> None:
                                         f"{source.kind} column; condition {source.name!r} instead")
                 sent = {_held(source, p.when[0]): p.then for p in rule.pairs}
                 # (not RARE: a rare value is drawn as a shape, which may spell a key the mapping holds)
-                allowed = {v for v in source.values if v not in sent or sent[v] in by_column[target]} | {None}
+                allowed = {v for v in source.values if v not in sent or _holds(by_column[target], sent[v])} | {None}
                 changed |= _keep(model, by_column, source.name, allowed, copula, rule)
             else:
                 raise GenerateError(f"condition on {target!r}: the rule {rule.text()!r} computes its value after "
                                     "the draw; condition the columns it reads instead")
 
 
-def _not_null(model: SynthModel, column: str, rule) -> set:
+def _not_null(model: SynthModel, column: str, rule) -> set | Span:
     spec = model.column(column)
+    if isinstance(spec, NumericColumn):
+        return NOT_NULL
     if not isinstance(spec, CategoricalColumn):
         raise GenerateError(f"condition: the rule {rule.text()!r} makes the conditioned column null wherever "
                             f"{column!r} is, a {spec.kind} column conditions cannot reach yet")
     return set(spec.values) | {RARE}
 
 
-def _keep(model: SynthModel, by_column: dict[str, set], column: str, allowed: set, copula: set, rule) -> bool:
+def _keep(model: SynthModel, by_column: dict[str, set | Span], column: str, allowed: set | Span, copula: set,
+          rule) -> bool:
     """Narrow `column`'s condition to `allowed`; whether it changed. Refuses a column outside the
     copula or a condition left with no value."""
     if column not in copula:
         raise GenerateError(f"condition: the rule {rule.text()!r} reads {column!r}, which conditions cannot reach")
     spec = model.column(column)
-    before = by_column.get(column, set(spec.values) | {None, RARE})
-    after = before & allowed
-    if not after:
+    everything = Span(null=True, values=True) if isinstance(spec, NumericColumn) else set(spec.values) | {None, RARE}
+    before = by_column.get(column, everything)
+    after = _meet(before, allowed)
+    if _empty(after):
         raise GenerateError(f"the conditions cannot hold together with the rule {rule.text()!r}: "
                             f"no value of {column!r} is left")
     by_column[column] = after
@@ -206,11 +296,13 @@ def _with_pair_partners(model: SynthModel, by_column: dict[str, set]) -> None:
         for i, j in ((0, 1), (1, 0)):
             given, other = rule.sources[i], rule.sources[j]
             column = model.column(other)
-            if given not in by_column or not isinstance(column, CategoricalColumn):
+            if given not in by_column or isinstance(by_column[given], Span) or not isinstance(column, CategoricalColumn):
                 continue
             partners = {_held(column, p.when[j]) for p in rule.pairs if p.when[i] in by_column[given]} - {_MISSING}
             if None in by_column[given]:
                 continue  # a null source is outside the mapping: nothing to say about its partner
+            if isinstance(by_column.get(other), Span):
+                continue
             by_column[other] = by_column.get(other, set(column.values) | {None}) & partners
             if not by_column[other]:
                 raise GenerateError(f"conditions on {given!r} and {other!r} contradict the rule {rule.text()!r}: "
@@ -266,13 +358,20 @@ def _text(value: Any) -> str:
 
 @dataclass
 class ConditionedTree:
-    """What the plan changes: each reweighted child's table (model form: parent code -> child code
-    -> probability), the conditioned root (first in the Cholesky factor) and its warp."""
+    """What the plan changes: each reweighted or re-coded child's table (model form: parent code
+    -> child code -> probability), the conditioned root (first in the Cholesky factor) and its
+    warp; for every column a range cuts, its new code edges and each new code's old code
+    (`origin`); each numeric condition's span (the plan clips to it) and the null rules' `own`
+    chances the conditions fix (0: never null on its own, 1: always null)."""
 
     tables: dict[str, dict[str, dict[str, float]]]
     root: str | None
     warp_from: list[float]
     warp_to: list[float]
+    edges: dict[str, list[float]] = field(default_factory=dict)
+    origin: dict[str, list[int]] = field(default_factory=dict)
+    spans: dict[str, Span] = field(default_factory=dict)
+    null_own: dict[str, float] = field(default_factory=dict)
 
 
 def condition_tree(model: SynthModel, conditions: list[Condition]) -> ConditionedTree | None:
@@ -281,14 +380,22 @@ def condition_tree(model: SynthModel, conditions: list[Condition]) -> Conditione
         return None
     spec = model.spec
     names = list(spec.copula.columns)
-    scales = {n: UniformScale(model.column(n), spec.copula.bins) for n in names}
+    edges = {n: UniformScale(model.column(n), spec.copula.bins).edges for n in names}
+    spans = {c.column: c.span for c in conditions if c.span is not None}
+    origin: dict[str, np.ndarray] = {}
+    bounds: dict[str, tuple[float, float]] = {}  # each range's [u_low, u_high]
+    for name, span in spans.items():
+        if span.values and (span.low is not None or span.high is not None):
+            bounds[name] = u_interval(model.column(name), span)
+            edges[name], origin[name] = cut_codes(edges[name], bounds[name])
     parent_of = {d.child: d for d in spec.dependencies}
     children: dict[str, list[str]] = {n: [] for n in names}
     for d in spec.dependencies:
         children[d.parent].append(d.child)
-    lam = {n: np.ones(scales[n].n_codes) for n in names}
+    lam = {n: np.ones(len(edges[n]) - 1) for n in names}
     for condition in conditions:
-        lam[condition.column] = lam[condition.column] * _evidence(model.column(condition.column), condition)
+        lam[condition.column] = lam[condition.column] * _evidence(model.column(condition.column), condition,
+                                                                  edges[condition.column], bounds.get(condition.column))
 
     def root_of(name: str) -> str:
         while name in parent_of:
@@ -302,21 +409,25 @@ def condition_tree(model: SynthModel, conditions: list[Condition]) -> Conditione
             "conditions on columns in parts of the model the dependency tree does not connect "
             f"({'; '.join(', '.join(v) for v in parts.values())}) are not supported yet: condition one part")
     root = roots.pop()
-    order = _post_order(root, children)  # children before their parent
     tables: dict[str, dict[str, dict[str, float]]] = {}
-    for name in order:
+    for d in spec.dependencies:
+        if d.child in origin or d.parent in origin:
+            tables[d.child] = recoded(d.table, origin.get(d.parent), origin.get(d.child),
+                                      UniformScale(model.column(d.child), spec.copula.bins).edges, edges[d.child])
+    for name in _post_order(root, children):  # children before their parent
         dependency = parent_of.get(name)
         if dependency is None:
             continue
         weights = lam[name]
         if np.all(weights == weights[0]) and weights[0] > 0:
             continue  # nothing below it is conditioned
-        parent_codes = scales[dependency.parent].n_codes
-        marginal = np.diff(scales[name].edges)
+        parent_codes = len(edges[dependency.parent]) - 1
+        marginal = np.diff(edges[name])
         message = np.zeros(parent_codes)
         table: dict[str, dict[str, float]] = {}
+        source = tables.get(name, dependency.table)
         for p in range(parent_codes):
-            row = dependency.table.get(str(p))
+            row = source.get(str(p))
             cells = ({int(c): q for c, q in row.items()} if row else
                      {c: float(m) for c, m in enumerate(marginal) if m > 0})  # the engine's fallback: the marginal
             weighted = {c: q * weights[c] for c, q in cells.items() if q * weights[c] > 0}
@@ -326,20 +437,70 @@ def condition_tree(model: SynthModel, conditions: list[Condition]) -> Conditione
                 table[str(p)] = {str(c): w / total for c, w in sorted(weighted.items())}
         tables[name] = table
         lam[dependency.parent] = lam[dependency.parent] * message
-    prior = np.diff(scales[root].edges)
+    prior = np.diff(edges[root])
     posterior = prior * lam[root]
     if posterior.sum() <= 0:
         raise GenerateError("the conditions cannot hold together under the model (probability 0): "
-                            f"{'; '.join(_describe(c) for c in conditions)}")
+                            f"{'; '.join(_describe(model, c) for c in conditions)}")
     cumulative = np.concatenate([[0.0], np.cumsum(posterior / posterior.sum())])
     cumulative[-1] = 1.0
-    return ConditionedTree(tables=tables, root=root, warp_from=cumulative.tolist(),
-                           warp_to=scales[root].edges.tolist())
+    null_own = {name: (0.0 if not span.null else 1.0) for name, span in spans.items() if span.null != span.values}
+    return ConditionedTree(tables=tables, root=root, warp_from=cumulative.tolist(), warp_to=edges[root].tolist(),
+                           edges={n: edges[n].tolist() for n in origin},
+                           origin={n: o.tolist() for n, o in origin.items()}, spans=spans, null_own=null_own)
 
 
-def _evidence(column: CategoricalColumn, condition: Condition) -> np.ndarray:
-    """1 for the codes the condition allows: code 0 is null, code i + 1 the i-th value, the last
-    the rare values' remainder (RARE)."""
+def cut_codes(edges: np.ndarray, cuts: tuple[float, float]) -> tuple[np.ndarray, np.ndarray]:
+    """`edges` with the points `cuts` added where they fall strictly inside a code, and for each
+    new code the old code it lies in."""
+    extra = [u for u in cuts if 0.0 < u < 1.0 and not np.any(edges == u)]
+    new = np.unique(np.concatenate([edges, extra]))
+    mids = (new[:-1] + new[1:]) / 2
+    old_code = np.minimum(np.searchsorted(edges, mids, side="right") - 1, len(edges) - 2)
+    return new, old_code
+
+
+def recoded(table: dict[str, dict[str, float]], parent_origin: np.ndarray | None, child_origin: np.ndarray | None,
+            child_old_edges: np.ndarray, child_new_edges: np.ndarray) -> dict[str, dict[str, float]]:
+    """A dependency table on cut codes: a cut parent code repeats its old row; a cut child cell
+    shares its probability among its new codes by their width on the u scale (the engine places a
+    child uniformly inside its cell)."""
+    rows = range(len(parent_origin)) if parent_origin is not None else [int(p) for p in table]
+    out: dict[str, dict[str, float]] = {}
+    for p in rows:
+        row = table.get(str(int(parent_origin[p])) if parent_origin is not None else str(p))
+        if not row:
+            continue
+        if child_origin is None:
+            out[str(p)] = dict(row)
+            continue
+        old_width = np.diff(child_old_edges)
+        new_width = np.diff(child_new_edges)
+        cells: dict[str, float] = {}
+        for code, q in row.items():
+            parts = np.flatnonzero(child_origin == int(code))
+            for part in parts:
+                share = new_width[part] / old_width[int(code)] if old_width[int(code)] > 0 else float(part == parts[0])
+                if q * share > 0:
+                    cells[str(int(part))] = q * share
+        out[str(p)] = cells
+    return out
+
+
+def _evidence(column: CategoricalColumn | NumericColumn, condition: Condition, edges: np.ndarray,
+              bounds: tuple[float, float] | None) -> np.ndarray:
+    """1 for the codes the condition allows. Categorical: code 0 is null, code i + 1 the i-th
+    value, the last the rare values' remainder (RARE). Numeric: code 0 is null, the others
+    (already cut at the range's ends) are allowed when they lie inside the range."""
+    if condition.span is not None:
+        span = condition.span
+        out = np.zeros(len(edges) - 1)
+        out[0] = float(span.null)
+        if span.values:
+            u_low, u_high = bounds or (edges[1], 1.0)
+            mids = (edges[1:-1] + edges[2:]) / 2
+            out[1:] = (mids >= u_low) & (mids <= u_high)
+        return out
     out = np.zeros(len(column.values) + 2)
     for value in condition.values:
         out[0 if value is None else -1 if value is RARE else column.values.index(value) + 1] = 1.0
@@ -358,6 +519,8 @@ def _post_order(root: str, children: dict[str, list[str]]) -> list[str]:
     return out
 
 
-def _describe(condition: Condition) -> str:
+def _describe(model: SynthModel, condition: Condition) -> str:
+    if condition.span is not None:
+        return f"{condition.column} {condition.span.describe(model.column(condition.column))}"
     shown = ["null" if v is None else repr(v) for v in condition.values]
     return f"{condition.column} in ({', '.join(shown)})"

@@ -80,6 +80,7 @@ from spark_synth.model.schema import (CLASS_CHARS, WORD_CHARS, CategoricalColumn
                                       NullColumn, NumericColumn, PatternColumn, PatternModel, UniqueColumn,
                                       Vocabulary, WordSlot)
 from spark_synth.generate.conditions import Condition, ConditionedTree, condition_tree
+from spark_synth.generate.ranges import Span, clipped
 from spark_synth.generate.rules import compile_rules
 from spark_synth.model.places import place_values, us_places
 from spark_synth.model.vocabulary import MAX_WORDS, rare_words, words_of_label
@@ -134,12 +135,13 @@ def compile_plan(model: SynthModel, rows: int, driven: dict[str, dict[str, int]]
         "engine_version": ENGINE_VERSION,
         "schema": output_schema(model).json(),
         "copula": _copula(model, copula_names, position, driven, following, tree),
-        "columns": [{**(_following_column(c, rows) if c in following else _column(c, c.name in copula_names, rows)),
+        "columns": [{**(_following_column(c, rows) if c in following else
+                        _column(c, c.name in copula_names, rows, tree.spans.get(c.name) if tree else None)),
                      "key_program": (keys or {}).get(c.name),
                      "compose": _compose(c, position, rows) if c.name not in (keys or {}) else None,
                      "place": _place(c, model, position, rows) if c.name not in (keys or {}) else None}
                     for c in model.columns],
-        "rules": compile_rules(model, position, set(keys or {})),
+        "rules": compile_rules(model, position, set(keys or {}), tree.null_own if tree else None),
     }
     return json.dumps(plan, separators=(",", ":"), allow_nan=False)
 
@@ -157,12 +159,15 @@ def _copula(model: SynthModel, names: list[str], position: dict[str, int], drive
     correlation = np.asarray(spec.copula.correlation, dtype=np.float64)[np.ix_(order, order)]
     index = {name: j for j, name in enumerate(names)}
     scales = {n: UniformScale(model.column(n), spec.copula.bins) for n in names}
+    cut = tree.origin if tree else {}  # columns a range cuts (conditions.cut_codes)
+    edges = {n: np.asarray(tree.edges[n]) if n in cut else scales[n].edges for n in names}
+    codes = {n: len(edges[n]) - 1 for n in names}
     dependencies = {d.child: d for d in spec.dependencies}
     numeric_parents = {d.parent for d in spec.dependencies if scales[d.parent].numeric}
     roots = [n for n in names if n not in dependencies]
     variables = []
     for name in dependency_order(spec):
-        variable = {"index": index[name], "column": position[name], "edges": scales[name].edges.tolist(),
+        variable = {"index": index[name], "column": position[name], "edges": edges[name].tolist(),
                     "keep_position": name in numeric_parents, "conditional": None, "within": None,
                     "driven": driven.get(name), "root": roots.index(name) if name in roots else None,
                     "warp": {"from": tree.warp_from, "to": tree.warp_to} if tree and tree.root == name else None}
@@ -172,15 +177,18 @@ def _copula(model: SynthModel, names: list[str], position: dict[str, int], drive
             table = tree.tables.get(name, dependency.table) if tree else dependency.table
             variable.update(parent=index[parent], rho=float(correlation[index[name], index[parent]]),
                             parent_numeric=parent in numeric_parents,
-                            conditional=conditional_table(table, scales[parent].n_codes),
-                            within=within_functions(dependency.within, scales[parent].n_codes, model.column(name)))
+                            conditional=conditional_table(table, codes[parent]),
+                            # a cut child's values come from its u alone, so its codes bound them
+                            within=None if name in cut else within_functions(
+                                recoded_rows(dependency.within, cut.get(parent)), codes[parent], model.column(name)))
         variables.append(variable)
     for column in following:  # formats that follow the row: categorical leaves after the tree
         parent = column.follows.parent
         scale = UniformScale(format_category(column, column.follows.marginal), spec.copula.bins)
         variables.append({"index": len(variables), "column": position[column.name], "edges": scale.edges.tolist(),
                           "keep_position": False,
-                          "conditional": conditional_table(column.follows.table, scales[parent].n_codes),
+                          "conditional": conditional_table(recoded_rows(column.follows.table, cut.get(parent)),
+                                                           codes[parent]),
                           "within": None, "driven": None, "root": None, "parent": index[parent], "rho": 0.0,
                           "parent_numeric": parent in numeric_parents})
     at_roots = [index[n] for n in roots]
@@ -188,6 +196,14 @@ def _copula(model: SynthModel, names: list[str], position: dict[str, int], drive
     root_correlation = nearest_correlation(correlation[np.ix_(at_roots, at_roots)])
     return {"dimension": len(roots), "cholesky": np.linalg.cholesky(root_correlation).ravel().tolist(),
             "variables": variables}
+
+
+def recoded_rows(rows: dict, origin: list[int] | None) -> dict:
+    """Rows keyed by parent code, re-keyed for a parent whose codes a range cut: each new code
+    keeps its old code's row."""
+    if origin is None:
+        return rows
+    return {str(p): rows[str(o)] for p, o in enumerate(origin) if str(o) in rows}
 
 
 def conditional_table(table: dict[str, dict[str, float]], parent_codes: int) -> dict:
@@ -244,14 +260,14 @@ def tail_range(probabilities: list[float], values: list, exact: bool) -> tuple:
     return float(low * 2), float(high * 2)
 
 
-def _column(column, in_copula: bool, rows: int) -> dict:
+def _column(column, in_copula: bool, rows: int, span: Span | None = None) -> dict:
     out = {"name": column.name, "key": stream_key(column.name),
            "null_fraction": column.null_fraction, "numeric": None, "categories": None,
            "pattern": None, "variants": None, "id": None, "unique": None}
     if in_copula:
         out["source"] = "copula"
         if isinstance(column, NumericColumn):
-            out["numeric"] = _numeric(column)
+            out["numeric"] = clipped(column, span, _numeric(column)) if span is not None else _numeric(column)
         elif isinstance(column, CategoricalColumn):
             out["categories"] = list(column.values)
             if column.rare_source in ("vocabulary", "kept") and column.other_probability > 0:

@@ -18,6 +18,7 @@ from pyspark.sql import DataFrame
 
 from spark_synth.errors import GenerateError
 from spark_synth.generate.conditions import condition_tree, conditions_of, parse_where
+from spark_synth.model.schema import CategoricalColumn
 
 SHARE_TOLERANCE = 1e-9
 
@@ -61,6 +62,10 @@ def strata(model, rows: int, rebalance: dict, where: Any) -> list[tuple[list, in
     if not isinstance(rebalance, dict) or len(rebalance) != 1:
         raise GenerateError("rebalance takes one column: {\"status\": {\"1\": 0.5, \"0\": 0.5}}")
     (column, shares), = rebalance.items()
+    known = {c.name: c for c in model.columns}
+    if column in known and not isinstance(known[column], CategoricalColumn):
+        raise GenerateError(f"rebalance {column!r}: rebalancing a {known[column].kind} column is not supported yet; "
+                            "rebalance a categorical column (or condition this one on a range with where)")
     if not isinstance(shares, dict) or not shares:
         raise GenerateError(f"rebalance {column!r}: give the shares as {{value: share, ...}}")
     conditions = _as_list(where)
@@ -93,6 +98,24 @@ def rebalanced(spark, model, rows: int, seed: int, partitions: int | None, rebal
     for part in parts[1:]:
         out = out.union(part)
     return out
+
+
+def check_steering(model, rows: int, where: Any, rebalance: dict | None) -> None:
+    """Refuse bad conditions and shares before any Spark work (CLI, job configs)."""
+    if rebalance:
+        strata(model, rows, rebalance, where)
+    elif where:
+        condition_tree(model, conditions_of(model, where))
+
+
+def steered(spark, model, rows: int, seed: int, partitions: int | None, where: Any,
+            rebalance: dict | None) -> DataFrame:
+    """The rows of `generate(...)`: rebalanced if asked, else under the conditions."""
+    from spark_synth.generate.planner import generate_dataframe
+
+    if rebalance:
+        return rebalanced(spark, model, rows, seed, partitions, rebalance, where)
+    return generate_dataframe(spark, model, rows, seed, partitions, where=where)
 
 
 def _as_list(where: Any) -> list:

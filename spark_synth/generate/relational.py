@@ -6,18 +6,30 @@ keys are unique by construction and foreign keys always name a generated parent 
 without any join. Children per parent follow the learned popularity curve, and a parent's
 hidden child-count column is set from its rank on that curve (the engine's "driven" variable), so
 its other columns match the number of children it gets.
+
+Conditions (`where={table: conditions}`) keep that table's rows to them as for a single table.
+A conditioned table keeps its row count and its keys, so its children (generated as without
+the condition) still reference parents that exist, all of which satisfy it; its child counts
+are then drawn as without the condition, no longer matched to its other columns (the driven
+root cannot also be conditioned), which the log says.
 """
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
 from pyspark.sql import DataFrame, SparkSession
 
 from spark_synth.errors import GenerateError
+from spark_synth.generate.conditions import condition_tree, conditions_of, parse_where
 from spark_synth.generate.keys import (check_key_space, driving_rank, foreign_key_programs, key_with_room,
                                       primary_key_programs)
 from spark_synth.generate.planner import generate_dataframe
 from spark_synth.model.relational import RelationalModel, generated_foreign_keys
 from spark_synth.names import alias, aliases
+
+log = logging.getLogger(__name__)
 
 
 def table_rows(model: RelationalModel, scale: float) -> dict[str, int]:
@@ -39,10 +51,12 @@ def scale_for_rows(model: RelationalModel, rows: int, table: str | None = None) 
 
 
 def generate_schema(spark: SparkSession, model: RelationalModel, scale: float = 1.0, seed: int = 0,
-                    partitions: int | None = None) -> dict[str, DataFrame]:
-    """Lazy DataFrames per table (parents first), each with its source schema."""
+                    partitions: int | None = None, where: dict[str, Any] | None = None) -> dict[str, DataFrame]:
+    """Lazy DataFrames per table (parents first), each with its source schema; `where` maps
+    tables to their conditions (see the module docstring)."""
     rows = table_rows(model, scale)
     keys = table_keys(model, rows)
+    where = check_schema_where(model, where)
 
     def parents(name: str):
         return keys[name], rows[name]
@@ -54,13 +68,54 @@ def generate_schema(spark: SparkSession, model: RelationalModel, scale: float = 
         if key is not None:
             check_key_space(name, key, single.column(key.columns[0]).spark_type, rows[name], parents)
         driven, programs = table_programs(model, name, rows, keys)
-        df = generate_dataframe(spark, single, rows[name], seed, partitions, driven=driven, keys=programs)
+        if name in where and driven:
+            log.warning("table %r: conditioned, so its child counts are drawn as without the condition (its "
+                        "children still reference its rows, every one of which satisfies it)", name)
+            driven = None
+        df = generate_dataframe(spark, single, rows[name], seed, partitions, driven=driven, keys=programs,
+                                where=where.get(name))
         if table.child_count is not None:  # the hidden child count leaves by position (names.py)
             names = df.columns
             kept = [i for i, n in enumerate(names) if n != table.child_count.column]
             df = df.toDF(*aliases(len(names))).select(*[alias(i) for i in kept]).toDF(*[names[i] for i in kept])
         out[name] = df
     return out
+
+
+def table_conditions(texts: list[str], model: RelationalModel) -> dict[str, list[str]]:
+    """The CLI's `--where "orders: quantity >= 3"` as {table: [conditions]}."""
+    out: dict[str, list[str]] = {}
+    for text in texts:
+        table, colon, condition = text.partition(":")
+        if not colon or table.strip() not in model.tables:
+            raise GenerateError(f"--where {text!r}: for a relational model write TABLE: CONDITION, e.g. "
+                                f"\"{next(iter(model.tables))}: column = value\" (tables: {sorted(model.tables)})")
+        out.setdefault(table.strip(), []).append(condition.strip())
+    return out
+
+
+def check_schema_where(model: RelationalModel, where: dict[str, Any] | None) -> dict[str, Any]:
+    """`where` checked before any Spark work: known tables, no key column, conditions the table's
+    model can meet (generate/conditions.py)."""
+    if not where:
+        return {}
+    if not isinstance(where, dict):
+        raise GenerateError("conditions on a relational model go per table: where={\"orders\": [\"quantity >= 3\"]}")
+    for name, conditions in where.items():
+        if name not in model.tables:
+            raise GenerateError(f"conditions on table {name!r}: the model has no such table (tables: "
+                                f"{sorted(model.tables)})")
+        table = model.tables[name]
+        keyed = set(table.primary_key.columns if table.primary_key is not None else [])
+        keyed |= {c for fk in table.foreign_keys for c in fk.columns}
+        if table.child_count is not None:
+            keyed.add(table.child_count.column)
+        for column, _ in parse_where(conditions):
+            if column in keyed:
+                raise GenerateError(f"condition on {name}.{column}: a key column, written from the row index so "
+                                    "keys stay unique and resolve; condition the table's other columns")
+        condition_tree(model.models[name], conditions_of(model.models[name], conditions))
+    return where
 
 
 def table_programs(model: RelationalModel, name: str, rows: dict[str, int],

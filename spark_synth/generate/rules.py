@@ -14,9 +14,12 @@ from spark_synth.model.rules import Calendar, Clock, Division, Linear, Mapping, 
 log = logging.getLogger(__name__)
 
 
-def compile_rules(model: SynthModel, position: dict[str, int], keys: set[str]) -> list[dict]:
+def compile_rules(model: SynthModel, position: dict[str, int], keys: set[str],
+                  null_own: dict[str, float] | None = None) -> list[dict]:
     """Plan entries for the model's rules; a rule that would change a key column (written by its
-    key program in a relational schema) is left out, and the log says so."""
+    key program in a relational schema) is left out, and the log says so. `null_own` fixes the
+    own null chance of columns a condition keeps null (1) or not null (0) where the rules, not
+    the draw, decide it (own >= 0; docs/plan.md §13)."""
     kept = []
     for rule in model.spec.rules:
         if set(rule.writes()) & keys:
@@ -26,6 +29,10 @@ def compile_rules(model: SynthModel, position: dict[str, int], keys: set[str]) -
             kept.append(rule)
     ordered = rule_order(kept)
     nulls = null_entries([r for r in ordered if isinstance(r, NullWith)], model, position, keys)
+    name_at = {i: name for name, i in position.items()}
+    for entry in nulls:
+        if entry["own"] >= 0 and name_at[entry["column"]] in (null_own or {}):
+            entry["own"] = null_own[name_at[entry["column"]]]
     orders = [{"form": "order", "columns": [position[c] for c in group]}
               for group in order_groups([r for r in ordered if isinstance(r, Order)])]
     computed = [_computed(r, position) for r in ordered if not isinstance(r, NullWith | Order)]

@@ -16,14 +16,15 @@ import datetime as dt
 import logging
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from spark_synth.errors import GenerateError
-from spark_synth.generate.planner import generate_dataframe
-from spark_synth.generate.relational import generate_schema, scale_for_rows, table_rows
+from spark_synth.generate.rebalance import check_steering, parse_rebalance, steered
+from spark_synth.generate.relational import check_schema_where, generate_schema, scale_for_rows, table_rows
 from spark_synth.io.job_config import FILE_FORMATS, JobConfig, resolve
 from spark_synth.io.writers import write_output
 from spark_synth.model.io import SynthModel, load_model
@@ -55,8 +56,8 @@ def dates_between(first: dt.date, last: dt.date) -> list[dt.date]:
 
 
 def day_frame(spark: SparkSession, model: SynthModel, rows: int, seed: int, table: str, date: dt.date,
-              time_column: str | None) -> DataFrame:
-    df = generate_dataframe(spark, model, rows, day_seed(seed, table, date))
+              time_column: str | None, where: Any = None, rebalance: dict | None = None) -> DataFrame:
+    df = steered(spark, model, rows, day_seed(seed, table, date), None, where, rebalance)
     if time_column is None:
         return df
     names = df.columns
@@ -121,12 +122,14 @@ def run_job(spark: SparkSession, config: JobConfig, base_dir, dates: list[dt.dat
     for schema in schemas.values():
         columns.update({name: [c.name for c in m.columns] for name, m in schema.models.items()})
     _check_names(config, schemas, columns)
+    rebalances = _check_steering(config, models, schemas)
     output = resolve(base_dir, config.output)
     results = []
     for date in dates:
         for name, table in config.tables.items():
             started = time.time()
-            df = day_frame(spark, models[name], table.rows_per_day, config.seed, name, date, table.time_column)
+            df = day_frame(spark, models[name], table.rows_per_day, config.seed, name, date, table.time_column,
+                           table.where, rebalances[name])
             path = write_day(df, config, name, date, output, table.table)
             results.append(_logged(PartitionResult(name, date, table.rows_per_day, time.time() - started, path)))
         for schema_name, job_schema in config.schemas.items():
@@ -134,12 +137,32 @@ def run_job(spark: SparkSession, config: JobConfig, base_dir, dates: list[dt.dat
             (anchor, anchor_rows), = job_schema.rows_per_day.items()
             scale = scale_for_rows(model, anchor_rows, anchor)
             rows = table_rows(model, scale)
-            frames = generate_schema(spark, model, scale, day_seed(config.seed, schema_name, date))
+            frames = generate_schema(spark, model, scale, day_seed(config.seed, schema_name, date),
+                                     where=job_schema.where)
             for name, df in frames.items():
                 started = time.time()
                 path = write_day(df, config, name, date, output, None)
                 results.append(_logged(PartitionResult(name, date, rows[name], time.time() - started, path)))
     return results
+
+
+def _check_steering(config: JobConfig, models: dict, schemas: dict) -> dict[str, dict | None]:
+    """Every table's `where` and `rebalance` checked before the first date is written; the
+    rebalancing of each table as a dict."""
+    rebalances = {}
+    for name, table in config.tables.items():
+        rebalance = parse_rebalance(table.rebalance) if isinstance(table.rebalance, str) else table.rebalance
+        try:
+            check_steering(models[name], table.rows_per_day, table.where, rebalance)
+        except GenerateError as exc:
+            raise GenerateError(f"tables.{name}: {exc}") from None
+        rebalances[name] = rebalance
+    for schema_name, job_schema in config.schemas.items():
+        try:
+            check_schema_where(schemas[schema_name], job_schema.where)
+        except GenerateError as exc:
+            raise GenerateError(f"schemas.{schema_name}: {exc}") from None
+    return rebalances
 
 
 def _check_names(config: JobConfig, schemas: dict, columns: dict[str, list[str]]) -> None:

@@ -13,10 +13,13 @@
         rows_per_day: 1000000
         time_column: time_hour     # optional: moved into each day's window, time of day kept
         table: lake.flights        # optional: write into this catalog table instead of a directory
+        where: ["origin = JFK", "arr_delay >= 60"]   # optional: every row satisfies these (as --where)
+        rebalance: "carrier=UA:0.5,DL:0.5"           # optional: exact shares of one column (as --rebalance)
     schemas:                       # optional: relational models, every table of a date generated together
       nyc:
         model: ../out/nyc.model.json
         rows_per_day: {flights: 1000000}   # one table's rows; the other tables in proportion
+        where: {flights: ["origin = JFK"]}   # optional: conditions per table
     catalog: {enabled: true, database: synthetic}   # optional: embedded Hive metastore
 
 Where a date's partition goes (spark_synth.generate.schedule.write_day):
@@ -31,6 +34,8 @@ Where a date's partition goes (spark_synth.generate.schedule.write_day):
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+
 from pydantic import Field, model_validator
 
 from spark_synth.io.yaml_config import load_yaml
@@ -40,12 +45,19 @@ from spark_synth.model.schema import Strict
 FILE_FORMATS = ("parquet", "orc", "csv", "json")
 
 
+Conditions = list[str] | dict[str, Any]
+
+
 class JobTable(Strict):
     model: str
     rows_per_day: int = Field(gt=0)
     time_column: str | None = None
     table: str | None = Field(default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*){0,2}$",
                               description="catalog table to write into (saveAsTable / INSERT OVERWRITE)")
+    where: Conditions | None = Field(default=None, description="conditions every row satisfies, as --where texts "
+                                                                "or {column: value or [values]}")
+    rebalance: str | dict[str, dict[str, float]] | None = Field(
+        default=None, description='"column=value:share,..." as --rebalance, or {column: {value: share}}')
 
 
 class JobSchema(Strict):
@@ -55,6 +67,7 @@ class JobSchema(Strict):
     model: str
     rows_per_day: dict[str, int] = Field(min_length=1, max_length=1,
                                          description="{table: rows} for one table; the others in proportion")
+    where: dict[str, Conditions] | None = Field(default=None, description="{table: conditions}")
 
     @model_validator(mode="after")
     def _positive(self) -> "JobSchema":

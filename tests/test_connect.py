@@ -57,7 +57,9 @@ def test_connect_generates_the_classic_rows(spark, connect_run):
 def test_connect_conditions_and_rebalancing_give_the_classic_rows(spark, connect_run):
     out = connect_run / "out"
     model = load_model(out / "flights.model.json")
+    ranged = ["arr_delay >= 60", "time_hour < '2013-07-01 06:00'"]  # read in each session's time zone
     for name, expected in (("conditioned", generate(spark, model, ROWS, SEED, where={"carrier": "UA"})),
+                           ("ranged", generate(spark, model, ROWS, SEED, where=ranged)),
                            ("rebalanced", generate(spark, model, ROWS, SEED,
                                                    rebalance={"origin": {"JFK": 0.5, "EWR": 0.5}}))):
         assert_df_equality(spark.read.parquet(str(out / name)), expected, ignore_row_order=True,

@@ -188,3 +188,24 @@ def test_values_are_found_by_type_then_by_text():
     assert _Held(column([1.0, 3]))(1) == 1.0 and _Held(column(["1", 1]))(1) == 1
     assert _Held(column([True, 1]))(1) == 1 and _Held(column([True]))(1) is _MISSING
     assert _Held(column([True, "a"]))("true") is True and _Held(column(["a"]))(["a"]) is _MISSING
+
+
+def test_a_null_the_rules_decide_splits_into_its_two_causes(spark, flights_model):
+    """dep_time is null when tailnum is, or on its own: the model's rows with dep_time null have
+    tailnum null in P(tailnum null) / P(dep_time null) of them; the conditioned rows get exactly
+    that share (row ranges, counts by largest remainder), the same on any partitioning."""
+    from spark_synth.generate.null_branches import null_branches
+
+    branches = null_branches(flights_model, ["dep_time is null"])
+    expected = flights_model.column("tailnum").null_fraction / flights_model.column("dep_time").null_fraction
+    assert [b[-1] for b, _ in branches] == [("tailnum", None), ("tailnum", "not null")]
+    assert branches[0][1] == pytest.approx(expected, rel=1e-6)
+    one = generate(spark, flights_model, 5_000, seed=4, partitions=1, where=["dep_time is null"])
+    rows = one.toPandas()
+    assert rows.dep_time.isna().all() and rows.tailnum.isna().sum() == round(5_000 * branches[0][1])
+    assert one.collect() == generate(spark, flights_model, 5_000, seed=4, partitions=3,
+                                     where=["dep_time is null"]).collect()
+    # a carrier none of whose real rows lacks a tailnum: no branch with tailnum null
+    unmapped = [c for c in flights_model.column("carrier").values
+                if null_branches(flights_model, ["dep_time is null", ("carrier", c)])[0][0][-1] == ("tailnum", "not null")]
+    assert unmapped, "some carrier never flies without a tailnum in the model"

@@ -408,10 +408,14 @@ class ConditionedTree:
     origin: dict[str, list[int]] = field(default_factory=dict)
     spans: dict[str, Span] = field(default_factory=dict)
     null_own: dict[str, float] = field(default_factory=dict)
+    mass: float = 1.0  # the conditions' probability under the tree (its drawn codes)
 
 
-def condition_tree(model: SynthModel, conditions: list[Condition]) -> ConditionedTree | None:
-    """Belief propagation over the model's dependency tree (see the module docstring)."""
+def condition_tree(model: SynthModel, conditions: list[Condition], impossible_ok: bool = False
+                   ) -> ConditionedTree | None:
+    """Belief propagation over the model's dependency tree (see the module docstring).
+    `impossible_ok`: conditions of probability 0 give a tree of mass 0 instead of an error (for
+    computing chances, never for a plan)."""
     if not conditions:
         return None
     spec = model.spec
@@ -475,13 +479,16 @@ def condition_tree(model: SynthModel, conditions: list[Condition]) -> Conditione
         lam[dependency.parent] = lam[dependency.parent] * message
     prior = np.diff(edges[root])
     posterior = prior * lam[root]
+    if posterior.sum() <= 0 and impossible_ok:
+        return ConditionedTree(tables={}, root=root, warp_from=[], warp_to=[], mass=0.0)
     if posterior.sum() <= 0:
         raise GenerateError("the conditions cannot hold together under the model (probability 0): "
                             f"{'; '.join(_describe(model, c) for c in conditions)}")
     cumulative = np.concatenate([[0.0], np.cumsum(posterior / posterior.sum())])
     cumulative[-1] = 1.0
     null_own = {name: (0.0 if not span.null else 1.0) for name, span in spans.items() if span.null != span.values}
-    return ConditionedTree(tables=tables, root=root, warp_from=cumulative.tolist(), warp_to=edges[root].tolist(),
+    return ConditionedTree(mass=float(posterior.sum()), tables=tables, root=root, warp_from=cumulative.tolist(),
+                           warp_to=edges[root].tolist(),
                            edges={n: edges[n].tolist() for n in origin},
                            origin={n: o.tolist() for n, o in origin.items()}, spans=spans, null_own=null_own)
 

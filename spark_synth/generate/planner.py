@@ -51,7 +51,7 @@ def generate_dataframe(spark: SparkSession, model: SynthModel, rows: int, seed: 
         raise GenerateError(f"partitions must be a positive integer, got {partitions!r}")
     total = total_rows or rows
     check_key_space(model, total)
-    conditions = conditions_of(model, where, _session_time_zone(spark)) if where else []
+    conditions = conditions_of(model, where, session_time_zone(spark)) if where else []
     plan = compile_plan(model, total, driven, keys, conditions)  # (bad conditions: refused before Spark work)
     ensure_engine(spark)
     reader = (spark.read.format(ENGINE_CLASS)
@@ -67,7 +67,7 @@ def generate_dataframe(spark: SparkSession, model: SynthModel, rows: int, seed: 
     return reader.load()
 
 
-def _session_time_zone(spark: SparkSession) -> str | None:
+def session_time_zone(spark: SparkSession) -> str | None:
     """The zone Spark reads timestamps without an offset in (conditions read them alike)."""
     try:
         return spark.conf.get("spark.sql.session.timeZone")

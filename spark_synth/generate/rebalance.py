@@ -18,6 +18,7 @@ from pyspark.sql import DataFrame
 
 from spark_synth.errors import GenerateError
 from spark_synth.generate.conditions import condition_tree, conditions_of, parse_where
+from spark_synth.generate.null_branches import null_branches
 from spark_synth.model.schema import CategoricalColumn
 
 SHARE_TOLERANCE = 1e-9
@@ -79,43 +80,60 @@ def strata(model, rows: int, rebalance: dict, where: Any) -> list[tuple[list, in
     return out
 
 
-def rebalanced(spark, model, rows: int, seed: int, partitions: int | None, rebalance: dict,
-               where: Any) -> DataFrame:
-    """The union of one conditioned row range per value (partitions, if given, shared out in
-    proportion: the rows are the same for any)."""
+def row_ranges(spark, model, rows: int, seed: int, partitions: int | None, parts: list[tuple[Any, int]]) -> DataFrame:
+    """The union of one conditioned row range per part, (conditions, count) in order (partitions,
+    if given, shared out in proportion: the rows are the same for any)."""
     from spark_synth.generate.planner import generate_dataframe
 
-    if isinstance(rows, bool) or not isinstance(rows, int) or rows <= 0:
-        raise GenerateError(f"rows must be a positive integer, got {rows!r}")
-    parts, first = [], 0
-    for conditions, count in strata(model, rows, rebalance, where):
+    frames, first = [], 0
+    for conditions, count in parts:
         if count:
             share = None if partitions is None else max(1, round(partitions * count / rows))
-            parts.append(generate_dataframe(spark, model, count, seed, share, where=conditions, first=first,
-                                            total_rows=rows))
+            frames.append(generate_dataframe(spark, model, count, seed, share, where=conditions, first=first,
+                                             total_rows=rows))
             first += count
-    out = parts[0]
-    for part in parts[1:]:
-        out = out.union(part)
+    out = frames[0]
+    for frame in frames[1:]:
+        out = out.union(frame)
+    return out
+
+
+def branched(model, parts: list[tuple[Any, int]], time_zone: str | None = None) -> list[tuple[Any, int]]:
+    """Each part's `C is null` split where the rules decide C's nulls (generate/null_branches.py),
+    exact counts by largest remainder."""
+    out = []
+    for conditions, count in parts:
+        branches = null_branches(model, conditions, time_zone)
+        if len(branches) == 1:
+            out.append((conditions, count))
+            continue
+        total = sum(share for _, share in branches)
+        counts = allocate({i: share / total for i, (_, share) in enumerate(branches)}, count)
+        out += [(branches[i][0], n) for i, n in counts]
     return out
 
 
 def check_steering(model, rows: int, where: Any, rebalance: dict | None) -> None:
     """Refuse bad conditions and shares before any Spark work (CLI, job configs)."""
-    if rebalance:
-        strata(model, rows, rebalance, where)
-    elif where:
-        condition_tree(model, conditions_of(model, where))
+    parts = strata(model, rows, rebalance, where) if rebalance else [(where, rows)]
+    for conditions, _ in branched(model, parts):
+        if conditions:
+            condition_tree(model, conditions_of(model, conditions))
 
 
 def steered(spark, model, rows: int, seed: int, partitions: int | None, where: Any,
             rebalance: dict | None) -> DataFrame:
-    """The rows of `generate(...)`: rebalanced if asked, else under the conditions."""
-    from spark_synth.generate.planner import generate_dataframe
+    """The rows of `generate(...)`: rebalanced if asked, under the conditions, each null the rules
+    decide split into its branches; one engine scan when nothing is split."""
+    from spark_synth.generate.planner import generate_dataframe, session_time_zone
 
-    if rebalance:
-        return rebalanced(spark, model, rows, seed, partitions, rebalance, where)
-    return generate_dataframe(spark, model, rows, seed, partitions, where=where)
+    if isinstance(rows, bool) or not isinstance(rows, int) or rows <= 0:
+        raise GenerateError(f"rows must be a positive integer, got {rows!r}")
+    parts = strata(model, rows, rebalance, where) if rebalance else [(where, rows)]
+    parts = branched(model, parts, session_time_zone(spark) if where else None)
+    if len(parts) == 1:
+        return generate_dataframe(spark, model, rows, seed, partitions, where=parts[0][0])
+    return row_ranges(spark, model, rows, seed, partitions, parts)
 
 
 def _as_list(where: Any) -> list:

@@ -5,6 +5,7 @@ sharing columns), then computed columns after the columns they read."""
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from spark_synth.model.io import SynthModel
 from spark_synth.model.schema import NumericColumn
@@ -40,15 +41,33 @@ def compile_rules(model: SynthModel, position: dict[str, int], keys: set[str],
 
 
 def null_entries(rules: list[NullWith], model: SynthModel, position: dict[str, int], keys: set[str]) -> list[dict]:
-    """One plan entry per column that null rules make null: the columns whose null makes it null,
-    and `own`, the chance it is null on its own. Propagating A's nulls to B would add A's null
-    rows to B's own (dep_time and dep_delay, null together in the real rows, came out null twice
-    as often), so a numeric copula column (which writes a fallback value under its null flag,
-    §7) is null on its own with the probability the real rates leave beside its sources',
-    own = (p_B - r) / (1 - r), r the largest null fraction among them, and shows its fallback
-    elsewhere. In a group of columns null together the first is the leader, the others are null
-    only with it (own = 0). A leader nothing else makes null, and a column without a fallback
-    (strings, categories), keep their drawn nulls (own = -1)."""
+    """One plan entry per column that null rules make null (see null_plan), in the order the
+    rules first name them."""
+    return [{"form": "null_with", "column": position[b], "when_null": [position[a] for a in plan.direct],
+             "own": plan.own, "stream": stream_key(f"{b}\u0000rules.null")}
+            for b, plan in null_plan(rules, model, position, keys).items()]
+
+
+@dataclass(frozen=True)
+class NullPlan:
+    """How a column that null rules make null gets its nulls: `direct`, the columns whose null
+    makes it null; `outside`, those of them outside its group of columns null together; `own`,
+    its chance of being null on its own (-1: its drawn nulls stay)."""
+
+    direct: list[str]
+    outside: list[str]
+    own: float
+
+
+def null_plan(rules: list[NullWith], model: SynthModel, position: dict[str, int], keys: set[str]) -> dict[str, NullPlan]:
+    """Propagating A's nulls to B would add A's null rows to B's own (dep_time and dep_delay,
+    null together in the real rows, came out null twice as often), so a numeric copula column
+    (which writes a fallback value under its null flag, §7) is null on its own with the
+    probability the real rates leave beside its sources', own = (p_B - r) / (1 - r), r the
+    largest null fraction among them, and shows its fallback elsewhere. In a group of columns
+    null together the first is the leader, the others are null only with it (own = 0). A leader
+    nothing else makes null, and a column without a fallback (strings, categories), keep their
+    drawn nulls (own = -1)."""
     sources: dict[str, list[str]] = {}
     for rule in rules:
         sources.setdefault(rule.column, []).append(rule.when_null)
@@ -63,11 +82,12 @@ def null_entries(rules: list[NullWith], model: SynthModel, position: dict[str, i
                 changed = True
     by_name = {c.name: c for c in model.columns}
     copula = set(model.spec.copula.columns) if model.spec.copula else set()
-    out = []
+    out = {}
     for b, direct in sources.items():
         group = {b} | {a for a in reaches[b] if b in reaches.get(a, set())}
         leader = min(group, key=position.__getitem__)
-        outside = {a for member in group for a in sources.get(member, []) if a not in group}
+        outside = sorted({a for member in group for a in sources.get(member, []) if a not in group},
+                         key=position.__getitem__)
         column = by_name[b]
         fallback = isinstance(column, NumericColumn) and b in copula and b not in keys and column.null_fraction > 0
         if not fallback or (b == leader and not outside):
@@ -77,8 +97,7 @@ def null_entries(rules: list[NullWith], model: SynthModel, position: dict[str, i
         else:
             r = max(by_name[a].null_fraction for a in outside)
             own = min(max((column.null_fraction - r) / (1 - r), 0.0), 1.0) if r < 1 else 0.0
-        out.append({"form": "null_with", "column": position[b], "when_null": [position[a] for a in direct],
-                    "own": own, "stream": stream_key(f"{b}\u0000rules.null")})
+        out[b] = NullPlan(direct=list(direct), outside=outside, own=own)
     return out
 
 

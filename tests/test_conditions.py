@@ -70,8 +70,24 @@ def test_conditions_the_model_makes_impossible_are_refused(towns):
     _, model = towns
     with pytest.raises(GenerateError, match="cannot hold together"):
         condition_tree(model, conditions_of(model, {"region": "north", "city": "Rome"}))
-    with pytest.raises(GenerateError, match="parts of the model the dependency tree does not connect"):
-        condition_tree(model, conditions_of(model, {"region": "north", "note": "a"}))
+
+
+def test_conditions_in_two_independent_parts_each_warp_their_root(spark, towns):
+    """note is independent of the rest (its own part of the forest): both roots are warped, each
+    first in the Cholesky factor, and every row meets both conditions; a correlation between the
+    two roots (edited into the model) is refused."""
+    _, model = towns
+    tree = condition_tree(model, conditions_of(model, {"region": "north", "note": "a"}))
+    assert len(tree.warps) == 2
+    rows = generate(spark, model, 3_000, seed=2, where={"region": "north", "note": "a"}).toPandas()
+    assert set(rows.region) == {"north"} and set(rows.note) == {"a"}
+    raw = model.to_dict()
+    columns = raw["copula"]["columns"]
+    a, b = (columns.index(r) for r in tree.warps)
+    raw["copula"]["correlation"][a][b] = raw["copula"]["correlation"][b][a] = 0.4
+    correlated = type(model).from_dict(raw)
+    with pytest.raises(GenerateError, match=r"two parts of the model whose roots .* are correlated \(r = 0.40\)"):
+        condition_tree(correlated, conditions_of(correlated, {"region": "north", "note": "a"}))
 
 
 def test_every_row_satisfies_the_condition_and_the_count_is_exact(spark, towns):

@@ -18,8 +18,9 @@ null. The compiler turns the conditions into a plan of the same shape (docs/plan
 
 Every row then satisfies the conditions by construction, at the speed of an unconditioned plan;
 a condition on a column a rule writes moves to the columns the rule reads (`_through_rules`).
-Not yet: conditions in two parts of the model the tree does not connect, and on columns outside
-the copula or computed by rules; each is refused with a message that says so.
+Conditions in several parts of the forest warp each part's root (`_check_independent`). Not yet:
+parts whose roots are correlated, columns outside the copula or computed by rules; each is
+refused with a message that says so.
 """
 
 from __future__ import annotations
@@ -409,6 +410,7 @@ class ConditionedTree:
     spans: dict[str, Span] = field(default_factory=dict)
     null_own: dict[str, float] = field(default_factory=dict)
     mass: float = 1.0  # the conditions' probability under the tree (its drawn codes)
+    warps: dict[str, tuple[list[float], list[float]]] = field(default_factory=dict)  # every conditioned root's
 
 
 def condition_tree(model: SynthModel, conditions: list[Condition], impossible_ok: bool = False
@@ -442,19 +444,16 @@ def condition_tree(model: SynthModel, conditions: list[Condition], impossible_ok
             name = parent_of[name].parent
         return name
 
-    roots = {root_of(c.column) for c in conditions}
-    if len(roots) > 1:
-        parts = {r: sorted(c.column for c in conditions if root_of(c.column) == r) for r in roots}
-        raise GenerateError(
-            "conditions on columns in parts of the model the dependency tree does not connect "
-            f"({'; '.join(', '.join(v) for v in parts.values())}) are not supported yet: condition one part")
-    root = roots.pop()
+    roots = sorted({root_of(c.column) for c in conditions}, key=names.index)
+    _check_independent(model, roots, {r: sorted(c.column for c in conditions if root_of(c.column) == r)
+                                      for r in roots})
     tables: dict[str, dict[str, dict[str, float]]] = {}
     for d in spec.dependencies:
         if d.child in origin or d.parent in origin:
             tables[d.child] = recoded(d.table, origin.get(d.parent), origin.get(d.child),
                                       UniformScale(model.column(d.child), spec.copula.bins).edges, edges[d.child])
-    for name in _post_order(root, children):  # children before their parent
+    order = [n for r in roots for n in _post_order(r, children)]  # children before their parent
+    for name in order:
         dependency = parent_of.get(name)
         if dependency is None:
             continue
@@ -477,20 +476,43 @@ def condition_tree(model: SynthModel, conditions: list[Condition], impossible_ok
                 table[str(p)] = {str(c): w / total for c, w in sorted(weighted.items())}
         tables[name] = table
         lam[dependency.parent] = lam[dependency.parent] * message
-    prior = np.diff(edges[root])
-    posterior = prior * lam[root]
-    if posterior.sum() <= 0 and impossible_ok:
-        return ConditionedTree(tables={}, root=root, warp_from=[], warp_to=[], mass=0.0)
-    if posterior.sum() <= 0:
-        raise GenerateError("the conditions cannot hold together under the model (probability 0): "
-                            f"{'; '.join(_describe(model, c) for c in conditions)}")
-    cumulative = np.concatenate([[0.0], np.cumsum(posterior / posterior.sum())])
-    cumulative[-1] = 1.0
+    warps: dict[str, tuple[list[float], list[float]]] = {}
+    mass = 1.0
+    for root in roots:
+        posterior = np.diff(edges[root]) * lam[root]
+        mass *= float(posterior.sum())
+        if posterior.sum() <= 0 and impossible_ok:
+            return ConditionedTree(tables={}, root=root, warp_from=[], warp_to=[], mass=0.0)
+        if posterior.sum() <= 0:
+            raise GenerateError("the conditions cannot hold together under the model (probability 0): "
+                                f"{'; '.join(_describe(model, c) for c in conditions)}")
+        cumulative = np.concatenate([[0.0], np.cumsum(posterior / posterior.sum())])
+        cumulative[-1] = 1.0
+        warps[root] = (cumulative.tolist(), edges[root].tolist())
     null_own = {name: (0.0 if not span.null else 1.0) for name, span in spans.items() if span.null != span.values}
-    return ConditionedTree(mass=float(posterior.sum()), tables=tables, root=root, warp_from=cumulative.tolist(),
-                           warp_to=edges[root].tolist(),
-                           edges={n: edges[n].tolist() for n in origin},
+    first = roots[0]
+    return ConditionedTree(mass=mass, tables=tables, root=first, warp_from=warps[first][0], warp_to=warps[first][1],
+                           warps=warps, edges={n: edges[n].tolist() for n in origin},
                            origin={n: o.tolist() for n, o in origin.items()}, spans=spans, null_own=null_own)
+
+
+INDEPENDENT_BELOW = 0.1
+
+
+def _check_independent(model: SynthModel, roots: list[str], columns: dict[str, list[str]]) -> None:
+    """Conditions in several parts of the model warp each part's root on its own, exact when the
+    roots are independent: the plan drops the correlation between them, refused above
+    INDEPENDENT_BELOW (a correlated pair would need a joint truncated normal)."""
+    stored = list(model.spec.copula.columns)
+    correlation = np.asarray(model.spec.copula.correlation, dtype=np.float64)
+    for i, a in enumerate(roots):
+        for b in roots[i + 1:]:
+            r = float(correlation[stored.index(a), stored.index(b)])
+            if abs(r) >= INDEPENDENT_BELOW:
+                raise GenerateError(
+                    f"conditions on {', '.join(columns[a])} and on {', '.join(columns[b])} fall in two parts of the "
+                    f"model whose roots ({a}, {b}) are correlated (r = {r:.2f}); conditions on correlated parts are "
+                    "not supported yet: condition one of them")
 
 
 def cut_codes(edges: np.ndarray, cuts: tuple[float, float]) -> tuple[np.ndarray, np.ndarray]:

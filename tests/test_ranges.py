@@ -209,3 +209,42 @@ def test_a_null_the_rules_decide_splits_into_its_two_causes(spark, flights_model
     unmapped = [c for c in flights_model.column("carrier").values
                 if null_branches(flights_model, ["dep_time is null", ("carrier", c)])[0][0][-1] == ("tailnum", "not null")]
     assert unmapped, "some carrier never flies without a tailnum in the model"
+
+
+@pytest.fixture(scope="module")
+def hostile(spark):
+    """Dotted and spaced names, integers near 2^62, decimal(38,18), dates near 9999, timestamps
+    with microseconds, a small-integer column the fit keeps as categories."""
+    from pyspark.sql import types as T
+
+    rng = np.random.default_rng(1)
+    n = 3000
+    rows = [(int(2**62 + b), Decimal(f"{x:.18f}"), dt.date(9990, 1, 1) + dt.timedelta(days=int(d)),
+             dt.datetime(2030, 1, 1) + dt.timedelta(microseconds=int(us)), int(small))
+            for b, x, d, us, small in zip(rng.integers(0, 10**6, n), rng.normal(1e10, 1e9, n),
+                                          rng.integers(0, 3000, n), rng.integers(0, 86_400 * 10**6, n),
+                                          rng.integers(-5, 5, n))]
+    schema = T.StructType([T.StructField("big.id", T.LongType()), T.StructField("amt", T.DecimalType(38, 18)),
+                           T.StructField("far day", T.DateType()), T.StructField("at", T.TimestampNTZType()),
+                           T.StructField("s", T.IntegerType())])
+    df = spark.createDataFrame(rows, schema)
+    return df.toPandas(), fit(df, table="hostile")
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_random_ranges_on_hostile_columns_hold_in_every_row(spark, hostile, seed):
+    """Bounds drawn between real quantiles of each column; every generated row lies inside."""
+    real, model = hostile
+    rng = np.random.default_rng(seed)
+    picked = rng.choice(real.columns, 2, replace=False)
+    where, checks = [], []
+    for column in picked:
+        values = real[column].sort_values().to_numpy()
+        low, high = values[int(rng.integers(0, len(values) // 2))], values[int(rng.integers(len(values) // 2, len(values)))]
+        text = {dt.date: str, dt.datetime: lambda v: f"'{v}'"}.get(type(low), str)
+        where.append(f"`{column}` between {text(low)} and {text(high)}")
+        checks.append((column, low, high))
+    rows = generate(spark, model, 1_500, seed=seed, where=where).toPandas()
+    assert len(rows) == 1_500
+    for column, low, high in checks:
+        assert rows[column].between(low, high).all(), (where, rows[column].min(), rows[column].max())

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import zipfile
 
+import pandas as pd
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -64,12 +65,16 @@ def test_installed_wheel_fits_generates_and_evaluates_without_a_jdk(installed):
     assert jar.returncode == 0 and jar.stdout.strip().startswith(str(venv)), jar.stderr
     for argv in (["fit", str(sample), "--model", "m.json"],
                  ["generate", "--model", "m.json", "--rows", "5000", "--seed", "3", "--output", "out"],
+                 ["generate", "--model", "m.json", "--rows", "2000", "--where", "arr_delay >= 60", "--where",
+                  "origin in (JFK, EWR)", "--output", "late"],
                  ["evaluate", "--real", str(sample), "--synthetic", "out", "--report", "rep"],
                  ["demo", "--rows", "100000", "--output", "demo"]):
         result = run(cli, "--master", "local[2]", *argv)
         assert result.returncode == 0, (argv, result.stderr[-3000:])
     assert len(glob.glob(str(work / "out" / "*.parquet"))) >= 1 and (work / "rep" / "report.html").is_file()
     assert glob.glob(str(work / "demo" / "**" / "*.parquet"), recursive=True)
+    late = pd.concat(pd.read_parquet(f) for f in glob.glob(str(work / "late" / "*.parquet")))
+    assert len(late) == 2000 and (late.arr_delay >= 60).all() and set(late.origin) <= {"JFK", "EWR"}
     assert not (work / "home" / ".cache" / "spark_synth").exists()  # nothing was compiled
 
 

@@ -248,3 +248,22 @@ def test_random_ranges_on_hostile_columns_hold_in_every_row(spark, hostile, seed
     assert len(rows) == 1_500
     for column, low, high in checks:
         assert rows[column].between(low, high).all(), (where, rows[column].min(), rows[column].max())
+
+
+def test_a_category_null_with_its_source_splits_by_the_drawn_nulls(spark):
+    """sex is null wherever species is (10 % of rows), and in 10 % of the others: `sex is null`
+    rows have species null in about half of them, as in the real rows."""
+    from spark_synth.generate.null_branches import null_branches
+
+    rng = np.random.default_rng(3)
+    n = 8000
+    species = np.where(rng.random(n) < 0.1, None, rng.choice(["DM", "DO", "PP"], n))
+    sex = np.where((species == None) | (rng.random(n) < 0.1), None, rng.choice(["F", "M"], n))  # noqa: E711
+    real = pd.DataFrame({"species": species, "sex": sex, "weight": rng.normal(40, 5, n).round()})
+    model = fit(spark.createDataFrame(real), table="survey", rules=["sex is null when species is null"])
+    branches = null_branches(model, ["sex is null"])
+    assert [b[-1] for b, _ in branches] == [("species", None), ("species", "not null")]
+    share = real.species[real.sex.isna()].isna().mean()
+    assert branches[0][1] == pytest.approx(share, abs=0.05)
+    rows = generate(spark, model, 3_000, seed=1, where=["sex is null"]).toPandas()
+    assert rows.sex.isna().all() and rows.species.isna().sum() == round(3_000 * branches[0][1])

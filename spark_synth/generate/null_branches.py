@@ -1,8 +1,10 @@
 """`C is null` where the null rules, not the draw, decide C's nulls (issue 16).
 
-A numeric column C that a null rule makes null (`dep_time is null when tailnum is null`, docs/
-plan.md §12) is null in a generated row for one of two reasons: a source outside its group is
-null (tailnum: 0.75 % of rows), or its own draw (`own`, 1.7 %) says so. The rows where C is
+A column C that a null rule makes null (`dep_time is null when tailnum is null`, docs/plan.md
+§12) is null in a generated row for one of two reasons: a source outside its group is null
+(tailnum: 0.75 % of rows), or C is null on its own — a numeric column by the rule's own draw
+(`own`, 1.7 %), any other by its drawn code (`sex is null when species_id is null`: the
+survey's sex is also missing for animals whose species is known). The rows where C is
 null are a mixture of the two: 31 % of the real cancelled flights have no tailnum, and the model
 says the same, P(source null) / P(C null). A plan can only condition on one of them, so `C is
 null` becomes two row ranges, exact counts by largest remainder as in rebalancing: one under
@@ -16,8 +18,8 @@ from __future__ import annotations
 from typing import Any
 
 from spark_synth.errors import GenerateError
-from spark_synth.generate.conditions import Condition, condition_tree, conditions_of, parse_where
-from spark_synth.generate.ranges import ONLY_NULL
+from spark_synth.generate.conditions import RARE, Condition, condition_tree, conditions_of, parse_where
+from spark_synth.generate.ranges import NOT_NULL, ONLY_NULL
 from spark_synth.generate.rules import null_plan
 from spark_synth.model.io import SynthModel
 from spark_synth.model.rules import NullWith
@@ -43,8 +45,13 @@ def null_branches(model: SynthModel, where: Any, time_zone: str | None = None) -
             column, own = source[1], plans[source[1]].own
             # the chain's own nulls are consequences, not evidence about the source
             others = [c for c in branch if not (c[1] is None and c[0] in plans) and c[0] != column]
-            p_null = _null_chance(model, others, source[0], time_zone)
-            via_source = p_null / (p_null + (1 - p_null) * own) if p_null + own > 0 else 0.0
+            p_null = (_chance(model, others, [_null(model, source[0])], time_zone) if others
+                      else float(model.column(source[0]).null_fraction))  # the rate the rules keep
+            if own > 0:  # null on its own by the rule's draw, independent of the tree
+                alone = (1 - p_null) * own
+            else:  # (own -1) null on its own where its drawn code is null
+                alone = _chance(model, others, [_not_null(model, source[0]), _null(model, column)], time_zone)
+            via_source = p_null / (p_null + alone) if p_null + alone > 0 else 0.0
             out += [(branch + [(source[0], None)], share * via_source),
                     (branch + [(source[0], "not null")], share * (1 - via_source))]
         branches = out
@@ -57,7 +64,7 @@ def _splitting_source(model: SynthModel, plans: dict, conditions: list) -> tuple
     named = {c for c, _ in conditions}
     for column, wanted in conditions:
         plan = plans.get(column)
-        if wanted is not None or plan is None or plan.own <= 0 or not plan.outside:
+        if wanted is not None or plan is None or plan.own == 0 or not plan.outside:
             continue
         source = max(plan.outside, key=lambda a: model.column(a).null_fraction)
         if source not in named and model.column(source).null_fraction > 0:
@@ -65,15 +72,24 @@ def _splitting_source(model: SynthModel, plans: dict, conditions: list) -> tuple
     return None
 
 
-def _null_chance(model: SynthModel, others: list, source: str, time_zone: str | None) -> float:
-    """P(source null | the other conditions) under the tree; its null rate without any."""
-    if not others:
-        return float(model.column(source).null_fraction)
-    given = conditions_of(model, others, time_zone)
-    null = Condition(source, span=ONLY_NULL) if isinstance(model.column(source), NumericColumn) else \
-        Condition(source, (None,))
-    both = [c for c in given if c.column != source] + [null]
+def _chance(model: SynthModel, others: list, wanted: list[Condition], time_zone: str | None) -> float:
+    """P(wanted | the other conditions) under the tree (its drawn codes), from the evidence
+    masses of belief propagation; a source in another part than the conditions: its null rate."""
+    given = conditions_of(model, others, time_zone) if others else []
+    named = {c.column for c in wanted}
     try:
-        return min(condition_tree(model, both, impossible_ok=True).mass / condition_tree(model, given).mass, 1.0)
-    except GenerateError:  # the source in another part of the model than the conditions
-        return float(model.column(source).null_fraction)
+        both = condition_tree(model, [c for c in given if c.column not in named] + wanted, impossible_ok=True)
+        return min(both.mass / (condition_tree(model, given).mass if given else 1.0), 1.0)
+    except GenerateError:
+        return float(model.column(wanted[0].column).null_fraction)
+
+
+def _null(model: SynthModel, column: str) -> Condition:
+    return Condition(column, span=ONLY_NULL) if isinstance(model.column(column), NumericColumn) else \
+        Condition(column, (None,))
+
+
+def _not_null(model: SynthModel, column: str) -> Condition:
+    spec = model.column(column)
+    return Condition(column, span=NOT_NULL) if isinstance(spec, NumericColumn) else \
+        Condition(column, (*spec.values, RARE))

@@ -9,7 +9,8 @@ import pytest
 from spark_synth import fit, generate
 from spark_synth.cli import main
 from spark_synth.errors import GenerateError
-from spark_synth.generate.conditions import condition_tree, conditions_of, parse_where
+from spark_synth.generate.conditions import conditions_of, parse_where
+from spark_synth.generate.tree_conditions import condition_tree
 from spark_synth.model.marginals import UniformScale
 
 REGIONS = {"north": ["Oslo", "Bergen", "Tromso"], "south": ["Rome", "Naples"],

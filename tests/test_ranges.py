@@ -13,7 +13,8 @@ from pyspark.sql import functions as F
 from spark_synth import fit, generate
 from spark_synth.cli import main
 from spark_synth.errors import GenerateError
-from spark_synth.generate.conditions import condition_tree, conditions_of, parse_where
+from spark_synth.generate.conditions import conditions_of, parse_where
+from spark_synth.generate.tree_conditions import condition_tree
 from spark_synth.generate.ranges import Range, to_unit
 
 KINDS = {"a": 20.0, "b": 60.0, "c": 200.0}

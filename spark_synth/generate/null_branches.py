@@ -18,7 +18,8 @@ from __future__ import annotations
 from typing import Any
 
 from spark_synth.errors import GenerateError
-from spark_synth.generate.conditions import RARE, Condition, condition_tree, conditions_of, parse_where
+from spark_synth.generate.conditions import RARE, Condition, conditions_of, parse_where
+from spark_synth.generate.tree_conditions import condition_tree
 from spark_synth.generate.ranges import NOT_NULL, ONLY_NULL
 from spark_synth.generate.rules import null_plan
 from spark_synth.model.io import SynthModel

@@ -79,7 +79,8 @@ from spark_synth.model.marginals import UniformScale, rounding_step
 from spark_synth.model.schema import (CLASS_CHARS, WORD_CHARS, CategoricalColumn, ConstantColumn, IdColumn,
                                       NullColumn, NumericColumn, PatternColumn, PatternModel, UniqueColumn,
                                       Vocabulary, WordSlot)
-from spark_synth.generate.conditions import Condition, ConditionedTree, condition_tree
+from spark_synth.generate.conditions import Condition
+from spark_synth.generate.tree_conditions import ConditionedTree, condition_tree
 from spark_synth.generate.ranges import Span, clipped
 from spark_synth.generate.rules import compile_rules
 from spark_synth.model.places import place_values, us_places

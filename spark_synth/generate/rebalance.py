@@ -17,7 +17,8 @@ from typing import Any
 from pyspark.sql import DataFrame
 
 from spark_synth.errors import GenerateError
-from spark_synth.generate.conditions import condition_tree, conditions_of, parse_where
+from spark_synth.generate.conditions import conditions_of, parse_where
+from spark_synth.generate.tree_conditions import condition_tree
 from spark_synth.generate.null_branches import null_branches
 from spark_synth.model.schema import CategoricalColumn
 

@@ -22,7 +22,8 @@ from typing import Any
 from pyspark.sql import DataFrame, SparkSession
 
 from spark_synth.errors import GenerateError
-from spark_synth.generate.conditions import condition_tree, conditions_of, parse_where
+from spark_synth.generate.conditions import conditions_of, parse_where
+from spark_synth.generate.tree_conditions import condition_tree
 from spark_synth.generate.keys import (check_key_space, driving_rank, foreign_key_programs, key_with_room,
                                       primary_key_programs)
 from spark_synth.generate.planner import generate_dataframe

@@ -160,7 +160,7 @@ def _copula(model: SynthModel, names: list[str], position: dict[str, int], drive
     correlation = np.asarray(spec.copula.correlation, dtype=np.float64)[np.ix_(order, order)]
     index = {name: j for j, name in enumerate(names)}
     scales = {n: UniformScale(model.column(n), spec.copula.bins) for n in names}
-    cut = tree.origin if tree else {}  # columns a range cuts (conditions.cut_codes)
+    cut = tree.origin if tree else {}  # columns a range cuts (tree_conditions.cut_codes)
     edges = {n: np.asarray(tree.edges[n]) if n in cut else scales[n].edges for n in names}
     codes = {n: len(edges[n]) - 1 for n in names}
     dependencies = {d.child: d for d in spec.dependencies}

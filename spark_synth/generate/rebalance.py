@@ -7,6 +7,9 @@ whole output, generated under the condition `column = v` (generate/conditions.py
 columns follow their distribution given each value. Every range is the engine's scan of its own
 rows (option `first`), so the streams of different ranges never overlap, unique columns stay
 unique across them, and the union has no shuffle and no join.
+
+`steered` is what `generate(where=..., rebalance=...)` runs: the rebalanced ranges, each cut
+again where a null condition has two causes (generate/null_branches.py), or one plain scan.
 """
 
 from __future__ import annotations

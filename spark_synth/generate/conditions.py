@@ -17,7 +17,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from spark_synth.errors import GenerateError
-from spark_synth.generate.ranges import NOT_NULL, ONLY_NULL, Range, Span, span_of
+from spark_synth.generate.ranges import ANY, NOT_NULL, ONLY_NULL, Range, Span, span_of
 from spark_synth.model.io import SynthModel
 from spark_synth.model.schema import CategoricalColumn, NumericColumn
 
@@ -197,7 +197,7 @@ def _holds(allowed: set | Span, value: Any) -> bool:
     return allowed.holds(value) if isinstance(allowed, Span) else value in allowed
 
 
-def _only_nulls(column, allowed: set | Span) -> bool:
+def _about_nullness(column, allowed: set | Span) -> bool:
     """Whether a condition says only null / not null (every value, or none, allowed)."""
     if isinstance(allowed, Span):
         return allowed.low is None and allowed.high is None
@@ -226,7 +226,7 @@ def _through_rules(model: SynthModel, by_column: dict[str, set]) -> None:
             if not written:
                 continue
             target = written[0]
-            if rule.form != "null_with" and _only_nulls(model.column(target), by_column[target]):
+            if rule.form != "null_with" and _about_nullness(model.column(target), by_column[target]):
                 continue
             if rule.form == "null_with":
                 if _holds(by_column[target], None):
@@ -273,7 +273,7 @@ def _keep(model: SynthModel, by_column: dict[str, set | Span], column: str, allo
     if column not in copula:
         raise GenerateError(f"condition: the rule {rule.text()!r} reads {column!r}, which conditions cannot reach")
     spec = model.column(column)
-    everything = Span(null=True, values=True) if isinstance(spec, NumericColumn) else set(spec.values) | {None, RARE}
+    everything = ANY if isinstance(spec, NumericColumn) else set(spec.values) | {None, RARE}
     before = by_column.get(column, everything)
     after = _meet(before, allowed)
     if _empty(after):

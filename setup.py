@@ -13,9 +13,9 @@ ROOT = Path(__file__).resolve().parent
 
 
 def engine_builder():
-    """spark_synth/generate/jvm/build.py, loaded by path: the package's runtime dependencies are
+    """spark_synth/engine/jvm/build.py, loaded by path: the package's runtime dependencies are
     not in the build environment."""
-    spec = importlib.util.spec_from_file_location("spark_synth_engine_build", ROOT / "spark_synth" / "generate"
+    spec = importlib.util.spec_from_file_location("spark_synth_engine_build", ROOT / "spark_synth" / "engine"
                                                   / "jvm" / "build.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -30,7 +30,7 @@ class BuildPyWithEngine(build_py):
         builder = engine_builder()
         target = Path(self.build_lib) / "spark_synth" / "jars" / f"spark-synth-engine-{self.distribution.get_version()}.jar"
         try:
-            builder.build_jar(target, builder.sources(ROOT / "spark_synth" / "generate" / "jvm" / "src"))
+            builder.build_jar(target, builder.sources(ROOT / "spark_synth" / "engine" / "jvm" / "src"))
         except builder.EngineBuildError as exc:
             raise SystemExit(f"building spark_synth's wheel: {exc}") from None
 

@@ -1,7 +1,7 @@
 """Rules learned on the shared tables, each recounted on the real data (issue 15: no false rule).
 
 For every table: fit, print each learned rule with the share the fit stated and the share
-recounted over the real rows (evaluation/rules.py), and the share in rows generated with the
+recounted over the real rows (sql/rules.py), and the share in rows generated with the
 rules and without them. A rule whose recounted share is below the stated one, or a generated
 share below 100 %, is a failure (exit 1). Not a test: it reads ../shared/data.
 
@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
 
 from spark_synth import fit, generate  # noqa: E402
-from spark_synth.evaluation.rules import rule_counts  # noqa: E402
+from spark_synth.sql.rules import rule_counts  # noqa: E402
 from spark_synth.io import get_spark  # noqa: E402
 from spark_synth.model import SynthModel  # noqa: E402
 

@@ -13,15 +13,17 @@ for fit/ and model/, and should not pay for evaluation's SciPy and Spark ML impo
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
 # `fit` names both the function and the subpackage: importing the API last binds the function.
-from spark_synth.api import fit, generate, load_model, register  # noqa: E402
-from spark_synth.errors import GenerateError, InputDataError, ModelFileError, SparkSynthError  # noqa: E402
-from spark_synth.model.io import SynthModel  # noqa: E402
+from spark_synth.api import fit, generate, generate_schema, load_model, register
+from spark_synth.errors import GenerateError, InputDataError, ModelFileError, SparkSynthError
+from spark_synth.model.io import SynthModel
+from spark_synth.moved import install as _install_moved
+from spark_synth.version import __version__
 
-__all__ = ["fit", "generate", "load_model", "register", "evaluate", "Report", "SynthModel", "SparkSynthError",
-           "InputDataError", "ModelFileError", "GenerateError", "__version__"]
+_install_moved()
+
+__all__ = ["fit", "generate", "generate_schema", "load_model", "register", "evaluate", "Report", "SynthModel",
+           "SparkSynthError", "InputDataError", "ModelFileError", "GenerateError", "__version__"]
 
 
 def __getattr__(name: str):

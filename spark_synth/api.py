@@ -1,14 +1,25 @@
-"""The public Python API: fit, generate, load_model. Thin wrappers over fit/ and generate/."""
+"""The public Python API: fit, generate, generate_schema, load_model, register.
+
+Fitting is fit/'s work. Generating reads top to bottom: the request is checked and compiled
+into plans (spark_synth/plan/, pure Python), then an engine runs them (spark_synth/engine/).
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from pyspark.sql import DataFrame, SparkSession
 
+from spark_synth.engine.jvm import ensure_engine
+from spark_synth.engine.run import run
 from spark_synth.fit import DEFAULT_MIN_COUNT, FitOptions, fit_table
-from spark_synth.generate.rebalance import steered
 from spark_synth.model.io import SynthModel, load_model
+from spark_synth.model.relational import RelationalModel
+from spark_synth.plan.request import check_rows, check_run, plan_request
+from spark_synth.plan.schema import plan_schema
+from spark_synth.sessions import session_time_zone
 
-__all__ = ["fit", "generate", "load_model"]
+__all__ = ["fit", "generate", "generate_schema", "load_model", "register"]
 
 
 def fit(df: DataFrame, *, table: str = "table", min_count: int = DEFAULT_MIN_COUNT,
@@ -70,13 +81,26 @@ def generate(spark: SparkSession, model: SynthModel, rows: int, seed: int = 0,
     time zone).
     rebalance: {"status": {"1": 0.5, "0": 0.5}}: the column takes exactly these shares of the
     rows (allocated as row ranges), the other columns following the model given each value."""
-    return steered(spark, model, rows, seed, partitions, where, rebalance)
+    check_rows(rows)
+    check_run(seed, partitions)
+    time_zone = session_time_zone(spark) if where or rebalance else None
+    scans = plan_request(model, rows, where, rebalance, time_zone)
+    return run(spark, scans, seed, partitions)
+
+
+def generate_schema(spark: SparkSession, model: RelationalModel, scale: float = 1.0, seed: int = 0,
+                    partitions: int | None = None, where: dict[str, Any] | None = None) -> dict[str, DataFrame]:
+    """Lazy DataFrames per table of a relational model (parents first), each with its source
+    schema and round(scale * real rows) rows; keys are computed from the row index, so primary
+    keys are unique and foreign keys resolve without a join. `where` maps tables to their
+    conditions: {"orders": ["quantity >= 3"]}."""
+    check_run(seed, partitions)
+    scans = plan_schema(model, scale, where, session_time_zone(spark) if where else None)
+    return {name: run(spark, [scan], seed, partitions) for name, scan in scans.items()}
 
 
 def register(spark: SparkSession) -> None:
     """Make `spark.read.format("spark_synth").option("model", path).option("rows", n).load()`
     work in a session that was not started with the engine jar (sessions from
     spark_synth.io.get_spark, or spark-submit --jars spark-synth-engine.jar, already have it)."""
-    from spark_synth.generate.jvm import ensure_engine
-
     ensure_engine(spark)

@@ -181,8 +181,9 @@ def run_fit(args) -> int:
 
 def run_generate(args) -> int:
     from spark_synth.api import generate, load_model
-    from spark_synth.generate.rebalance import check_steering, parse_rebalance
-    from spark_synth.generate.relational import check_schema_where, table_conditions
+    from spark_synth.plan.schema import check_schema_where, table_conditions
+    from spark_synth.plan.steer.parts import check_steering
+    from spark_synth.plan.steer.rebalance import parse_rebalance
     from spark_synth.io import write_output
     from spark_synth.model.relational import is_relational_file, load_relational
 
@@ -237,7 +238,7 @@ def run_rules(args) -> int:
 def run_job_command(args) -> int:
     import datetime as dt
 
-    from spark_synth.generate.schedule import catalog_settings, dates_between, register_tables, run_job
+    from spark_synth.lake.schedule import catalog_settings, dates_between, register_tables, run_job
     from spark_synth.io.job_config import load_job_config
 
     def parse(text: str, flag: str) -> dt.date:
@@ -311,7 +312,7 @@ def run_evaluate(args) -> int:
 def run_engine_jar(args) -> int:
     """`spark-submit --jars "$(spark-synth engine-jar)" ...`: the jar installed with the package
     (or SPARK_SYNTH_ENGINE_JAR; compiled first in a source checkout)."""
-    from spark_synth.generate.jvm import engine_jar
+    from spark_synth.engine.jvm import engine_jar
 
     print(engine_jar())
     return 0
@@ -383,7 +384,8 @@ def _row_count(text: str) -> int:
 
 
 def _generate_schema(spark, args, model, where: dict | None = None) -> int:
-    from spark_synth.generate.relational import generate_schema, scale_for_rows, table_rows
+    from spark_synth.api import generate_schema
+    from spark_synth.plan.schema import scale_for_rows, table_rows
     from spark_synth.io import write_output
 
     if args.output is None and args.format != "noop":

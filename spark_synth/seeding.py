@@ -1,6 +1,6 @@
 """Counter-based randomness: every random number is a pure function of (seed, column, row, draw).
 
-The JVM engine (spark_synth/generate/jvm, Rng.java) derives one 64-bit stream per column from
+The JVM engine (spark_synth/engine/jvm, Rng.java) derives one 64-bit stream per column from
 (seed, stable_key(column name)) and mixes the row index into it (SplitMix64), so output cannot
 depend on partitioning, executors, retries or re-runs. Changing the scheme changes every
 generated value: it is versioned with the engine (plan.ENGINE_VERSION).

@@ -21,7 +21,7 @@ from spark_synth.cli import main  # noqa: E402
 from spark_synth.errors import SparkSynthError  # noqa: E402
 from spark_synth.evaluation import evaluate  # noqa: E402
 from spark_synth.fit.relational import fit_schema  # noqa: E402
-from spark_synth.generate.relational import generate_schema  # noqa: E402
+from spark_synth.api import generate_schema  # noqa: E402
 from spark_synth.io import get_spark, read_table, write_output  # noqa: E402
 from spark_synth.io.progress import progress  # noqa: E402
 from spark_synth.io.schema_config import load_schema_config  # noqa: E402

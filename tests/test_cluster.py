@@ -13,7 +13,7 @@ import pytest
 from chispa import assert_df_equality
 
 from spark_synth import generate
-from spark_synth.generate.jvm import engine_jar
+from spark_synth.engine.jvm import engine_jar
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 

@@ -9,8 +9,8 @@ import pytest
 from spark_synth import fit, generate
 from spark_synth.cli import main
 from spark_synth.errors import GenerateError
-from spark_synth.generate.conditions import conditions_of, parse_where
-from spark_synth.generate.tree_conditions import condition_tree
+from spark_synth.plan.steer.conditions import conditions_of, parse_where
+from spark_synth.plan.steer.tree import condition_tree
 from spark_synth.model.marginals import UniformScale
 
 REGIONS = {"north": ["Oslo", "Bergen", "Tromso"], "south": ["Rome", "Naples"],
@@ -166,7 +166,7 @@ def test_the_conditioned_root_follows_docs_plan_md(spark, towns):
 
     from test_plan_contract import bits, stream
 
-    from spark_synth.generate.plan import compile_plan
+    from spark_synth.plan.compiler import compile_plan
 
     _, model = towns
     seed, rows, where = 4, 2_000, {"size": "large"}

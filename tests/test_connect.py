@@ -14,7 +14,7 @@ import pytest
 from chispa import assert_df_equality
 
 from spark_synth import generate, load_model
-from spark_synth.generate.relational import generate_schema
+from spark_synth.api import generate_schema
 from spark_synth.io import read_table
 from spark_synth.model.relational import load_relational
 

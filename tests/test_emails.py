@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from spark_synth import fit, generate
-from spark_synth.generate.plan import compile_plan
+from spark_synth.plan.compiler import compile_plan
 from spark_synth.model.emails import build_local, fold, parse_local
 from spark_synth.model.schema import EmailFromNames, SynthModelFile
 from spark_synth.model.vocabulary import vocabulary_groups

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from scipy.special import ndtr, ndtri
 
-from spark_synth.generate.jvm import ENGINE_SHORT_NAME
-from spark_synth.generate.plan import compile_plan, conditional_table
+from spark_synth.engine.jvm import ENGINE_SHORT_NAME
+from spark_synth.plan.compiler import compile_plan, conditional_table
 from spark_synth.model.io import SynthModel
 from spark_synth.model.marginals import UniformScale
 from spark_synth.model.schema import NumericColumn, QuantileFunction

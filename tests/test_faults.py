@@ -14,11 +14,12 @@ from spark_synth import generate
 SCRIPT = textwrap.dedent("""
     import sys
     from spark_synth import load_model
-    from spark_synth.generate.planner import generate_dataframe
+    from spark_synth.engine.run import run
+    from spark_synth.plan.request import plan_request
     from spark_synth.io import get_spark, write_output
     spark = get_spark("fault injection", "local[2,4]", {"spark.ui.enabled": "false"})  # up to 4 attempts
-    df = generate_dataframe(spark, load_model(sys.argv[1]), 40_000, 21, partitions=4,
-                            engine_options={"test.failFirstAttemptOfPartition": "2"})
+    df = run(spark, plan_request(load_model(sys.argv[1]), 40_000), 21, partitions=4,
+             options={"test.failFirstAttemptOfPartition": "2"})
     write_output(df, sys.argv[2], "parquet", "error")
 """)
 

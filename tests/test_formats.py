@@ -14,7 +14,7 @@ import pytest
 
 from spark_synth import fit, generate
 from spark_synth.fit.formats import spread_outside
-from spark_synth.generate.plan import compile_plan
+from spark_synth.plan.compiler import compile_plan
 from spark_synth.model.formats import format_codes, format_labels
 from spark_synth.model.schema import FormatDependency, SynthModelFile
 from spark_synth.model.vocabulary import vocabulary_groups
@@ -128,7 +128,7 @@ def test_a_shape_without_room_for_the_rows_keeps_unique_values_and_says_so(spark
                           "code": [f"{i:03d}" for i in range(300)] + [f"X{i:04d}" for i in range(300)]})
     model = fit(spark.createDataFrame(frame), table="codes")
     assert next(c for c in model.spec.columns if c.name == "code").follows.parent == "country"
-    with caplog.at_level(logging.WARNING, logger="spark_synth.generate.plan"):
+    with caplog.at_level(logging.WARNING, logger="spark_synth.plan.compiler"):
         out = generate(spark, model, 2000, seed=1).toPandas()
     assert "column 'code'" in caplog.text and "1,000 distinct values" in caplog.text
     assert out["code"].nunique() == 2000  # independent shapes, still unique
@@ -214,7 +214,7 @@ def test_the_realism_section_checks_each_type(spark, real, model):
 def test_formats_follow_the_row_in_a_relational_schema(spark, real, tmp_path):
     """Item 8: a table of a schema fits and generates its formats like a single table."""
     from spark_synth.fit.relational import fit_schema
-    from spark_synth.generate.relational import generate_schema
+    from spark_synth.api import generate_schema
     from spark_synth.io.schema_config import SchemaConfig
 
     rng = np.random.default_rng(2)

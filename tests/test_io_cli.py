@@ -90,7 +90,7 @@ def test_spark_submit_job_with_py_files(spark, flights_model, tmp_path):
     import pyspark
     from chispa import assert_df_equality
 
-    from spark_synth.generate.jvm import engine_jar
+    from spark_synth.engine.jvm import engine_jar
 
     root = pathlib.Path(__file__).resolve().parents[1]
     bundle = tmp_path / "spark_synth.zip"

@@ -12,7 +12,7 @@ import pytest
 
 from spark_synth import fit, generate
 from spark_synth.fit.places import national_digits
-from spark_synth.generate.plan import PLACE_SUFFIX, compile_plan
+from spark_synth.plan.compiler import PLACE_SUFFIX, compile_plan
 from spark_synth.model.places import _table, state_of_zip, us_places
 from spark_synth.model.validators import VALIDATORS
 from spark_synth.model.schema import SynthModelFile

@@ -11,8 +11,9 @@ import pandas as pd
 import pytest
 
 from spark_synth import fit, generate
-from spark_synth.generate.plan import compile_plan
-from spark_synth.generate.relational import generate_schema, table_keys, table_programs, table_rows
+from spark_synth.plan.compiler import compile_plan
+from spark_synth.api import generate_schema
+from spark_synth.plan.schema import table_keys, table_programs, table_rows
 
 M64 = (1 << 64) - 1
 GOLDEN = 0x9E3779B97F4A7C15

@@ -13,9 +13,9 @@ from pyspark.sql import functions as F
 from spark_synth import fit, generate
 from spark_synth.cli import main
 from spark_synth.errors import GenerateError
-from spark_synth.generate.conditions import conditions_of, parse_where
-from spark_synth.generate.tree_conditions import condition_tree
-from spark_synth.generate.ranges import Range, to_unit
+from spark_synth.plan.steer.conditions import conditions_of, parse_where
+from spark_synth.plan.steer.tree import condition_tree
+from spark_synth.plan.steer.ranges import Range, to_unit
 
 KINDS = {"a": 20.0, "b": 60.0, "c": 200.0}
 
@@ -179,7 +179,7 @@ def test_a_null_condition_also_conditions_what_the_rules_null_with_it(flights_mo
 
 
 def test_values_are_found_by_type_then_by_text():
-    from spark_synth.generate.conditions import _MISSING, _Held
+    from spark_synth.plan.steer.conditions import _MISSING, _Held
     from spark_synth.model.schema import CategoricalColumn
 
     def column(values):
@@ -195,7 +195,7 @@ def test_a_null_the_rules_decide_splits_into_its_two_causes(spark, flights_model
     """dep_time is null when tailnum is, or on its own: the model's rows with dep_time null have
     tailnum null in P(tailnum null) / P(dep_time null) of them; the conditioned rows get exactly
     that share (row ranges, counts by largest remainder), the same on any partitioning."""
-    from spark_synth.generate.null_branches import null_branches
+    from spark_synth.plan.steer.null_branches import null_branches
 
     branches = null_branches(flights_model, ["dep_time is null"])
     expected = flights_model.column("tailnum").null_fraction / flights_model.column("dep_time").null_fraction
@@ -254,7 +254,7 @@ def test_random_ranges_on_hostile_columns_hold_in_every_row(spark, hostile, seed
 def test_a_category_null_with_its_source_splits_by_the_drawn_nulls(spark):
     """sex is null wherever species is (10 % of rows), and in 10 % of the others: `sex is null`
     rows have species null in about half of them, as in the real rows."""
-    from spark_synth.generate.null_branches import null_branches
+    from spark_synth.plan.steer.null_branches import null_branches
 
     rng = np.random.default_rng(3)
     n = 8000

@@ -10,7 +10,7 @@ from pyspark.sql import functions as F
 
 from spark_synth.errors import GenerateError, InputDataError
 from spark_synth.fit.relational import fit_schema
-from spark_synth.generate.relational import generate_schema
+from spark_synth.api import generate_schema
 from spark_synth.io.schema_config import SchemaConfig, check_references, load_schema_config
 from spark_synth.model.relational import load_relational
 
@@ -286,7 +286,7 @@ def test_declared_rules_in_a_schema_config(spark, star, tmp_path):
     """A table's `rules:` are declared rules: one the real rows break is refused with its share,
     naming the table, unless `force_rules: true` (then it holds in every generated row of its
     table); a rule naming an unknown column is refused before any table is fitted."""
-    from spark_synth.evaluation.rules import rule_counts
+    from spark_synth.sql.rules import rule_counts
 
     root, _ = star
     config, base = load_schema_config(root / "star.yaml")

@@ -13,7 +13,7 @@ import pytest
 
 from spark_synth import ModelFileError, fit, generate
 from spark_synth.cli import main
-from spark_synth.evaluation.rules import rule_counts
+from spark_synth.sql.rules import rule_counts
 from spark_synth.model import SynthModel
 from spark_synth.model.rules import Linear, Order, Term, order_groups, rule_order
 
@@ -211,7 +211,7 @@ def test_the_engine_applies_rules_as_docs_plan_md_says(spark, rules_model):
 def apply_rules_as_documented(frame: pd.DataFrame, model: SynthModel, seed: int) -> tuple[pd.DataFrame, dict]:
     from test_plan_contract import bits, stream, uniform
 
-    from spark_synth.generate.plan import compile_plan
+    from spark_synth.plan.compiler import compile_plan
 
     plan = json.loads(compile_plan(model, len(frame)))
     names = [c["name"] for c in plan["columns"]]

@@ -80,7 +80,7 @@ def test_installed_wheel_fits_generates_and_evaluates_without_a_jdk(installed):
 
 def test_engine_jar_errors_say_what_to_do(tmp_path, monkeypatch):
     from spark_synth import GenerateError
-    from spark_synth.generate.jvm import check_spark_line, engine_jar
+    from spark_synth.engine.jvm import check_spark_line, engine_jar
 
     monkeypatch.setenv("SPARK_SYNTH_ENGINE_JAR", str(tmp_path / "missing.jar"))
     with pytest.raises(GenerateError, match="missing.jar does not exist; point it at a spark_synth engine jar"):
@@ -105,7 +105,7 @@ def test_engine_jar_errors_say_what_to_do(tmp_path, monkeypatch):
 def test_fit_refuses_a_spark_without_its_sketch_functions():
     """Measured on PySpark 3.5.9: pass 1 failed with UNRESOLVED_ROUTINE kll_sketch_get_quantile_bigint."""
     from spark_synth.errors import InputDataError
-    from spark_synth.generate.jvm import loads_into
+    from spark_synth.engine.jvm import loads_into
     from spark_synth.io.session import require_spark
 
     for old in ("3.5.9", "4.0.1"):

@@ -10,10 +10,11 @@ import pandas as pd
 import pytest
 
 from spark_synth import fit, generate
-from spark_synth.generate.plan import compile_plan
+from spark_synth.plan.compiler import compile_plan
 from spark_synth.model.schema import SynthModelFile
 from spark_synth.model.vocabulary import vocabulary_groups
-from spark_synth.model.words import word_shape, word_shape_expression
+from spark_synth.model.words import word_shape
+from spark_synth.sql.words import word_shape_expression
 from test_plan_contract import bits, stream, uniform
 
 HOSTILE = ["", "27 Wade Lane", "Karl-Liebknecht-Strasse 88", "Gosposka ulica 60", "O'Brien's  Way",

@@ -23,8 +23,8 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from scipy.stats.contingency import association
 
-from spark_synth.encodings import NUMERIC_FAMILIES, category_codes, numeric_expression, numeric_values
-from spark_synth.fit.types import family
+from spark_synth.sql.encodings import NUMERIC_FAMILIES, category_codes, numeric_expression, numeric_values
+from spark_synth.model.types import family
 from spark_synth.names import quote
 
 BINS = 10

@@ -19,7 +19,7 @@ from spark_synth.evaluation.html import render
 from spark_synth.evaluation.pairs import PairScore, column_pair_trends
 from spark_synth.evaluation.privacy import audit_model, exact_copies
 from spark_synth.evaluation.realism import allowed_words, drawn_groups, string_realism
-from spark_synth.evaluation.rules import rule_counts
+from spark_synth.sql.rules import rule_counts
 from spark_synth.evaluation.shapes import ShapeScore, column_shapes_and_distributions
 from spark_synth.evaluation.utility import utility
 from spark_synth.io.progress import progress

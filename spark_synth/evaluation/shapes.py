@@ -17,8 +17,8 @@ import pyarrow as pa
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from spark_synth.encodings import NUMERIC_FAMILIES, category_codes, numeric_expression, numeric_values
-from spark_synth.fit.types import family
+from spark_synth.sql.encodings import NUMERIC_FAMILIES, category_codes, numeric_expression, numeric_values
+from spark_synth.model.types import family
 from spark_synth.names import quote
 
 EDGES = 1000

@@ -22,8 +22,8 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from spark_synth.errors import InputDataError
-from spark_synth.encodings import NUMERIC_FAMILIES, numeric_expression
-from spark_synth.fit.types import family
+from spark_synth.sql.encodings import NUMERIC_FAMILIES, numeric_expression
+from spark_synth.model.types import family
 from spark_synth.names import quote
 
 log = logging.getLogger(__name__)

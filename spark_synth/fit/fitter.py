@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from pyspark.sql import DataFrame
 
-from spark_synth import __version__
+from spark_synth.version import __version__
 from spark_synth.errors import InputDataError
 from spark_synth.io.session import require_spark
 from spark_synth.model.correlation import describe_tree_gap, model_tree_gap
@@ -25,7 +25,8 @@ from spark_synth.fit.kinds import check_kind_override, choose_kind
 from spark_synth.fit.semantic import SEMANTIC_TYPES, split_type, validated_type
 from spark_synth.fit.patterns import build_pattern, without_kept
 from spark_synth.fit.profile import QUANTILE_GRID, ColumnProfile, profile_columns
-from spark_synth.fit.types import family, supported_fields
+from spark_synth.fit.types import supported_fields
+from spark_synth.model.types import family
 from spark_synth.fit.block import choose_block, gaussian_like, orient_forest
 from spark_synth.fit.within import WithinEdge, eligible, within_quantiles
 from spark_synth.fit.formats import FormatInput, follow_formats

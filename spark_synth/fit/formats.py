@@ -28,7 +28,7 @@ from spark_synth.fit.joint import collect_joint_stats, copula_spec, pair_is_coun
 from spark_synth.model.formats import FormatColumn, can_follow, format_category, format_codes, format_labels, group_of_word
 from spark_synth.model.marginals import UniformScale
 from spark_synth.model.schema import FormatDependency
-from spark_synth.model.words import word_shape_expression
+from spark_synth.sql.words import word_shape_expression
 from spark_synth.names import quote
 
 DIGITS, UPPER, LOWER = "0123456789", "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz"

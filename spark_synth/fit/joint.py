@@ -26,7 +26,7 @@ import pyarrow.compute as pc
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from spark_synth.encodings import category_codes, unit_values
+from spark_synth.sql.encodings import category_codes, unit_values
 from spark_synth.fit.patterns import MAX_PATTERN_LENGTH, count_shapes, count_text
 from spark_synth.model.marginals import UniformScale, normal_scores
 from spark_synth.model.schema import CategoricalColumn, NumericColumn, QuantileFunction

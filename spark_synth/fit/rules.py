@@ -45,7 +45,7 @@ from pyspark.sql import functions as F
 from pydantic import TypeAdapter, ValidationError
 
 from spark_synth.errors import InputDataError
-from spark_synth.evaluation.rules import rule_condition, rule_counts
+from spark_synth.sql.rules import rule_condition, rule_counts
 from spark_synth.fit.profile import ColumnProfile
 from spark_synth.model.rules import (
     MAP_SOURCES, MAP_TARGETS, Calendar, Clock, Division, Linear, Mapping, MapPair, NullWith, Order, Rule, Term,
@@ -318,7 +318,7 @@ def _composed(rules: list) -> list:
 
 def _held_and_total(rules: list, columns: list[RuleColumn]) -> list[Column]:
     """Per rule: the rows it speaks of that satisfy it, and the rows it speaks of (the
-    evaluation's definitions, evaluation/rules.py, over the fitted frame's aliases)."""
+    evaluation's definitions, sql/rules.py, over the fitted frame's aliases)."""
     by_name = {c.name: c for c in columns}
     exprs = []
     for rule in rules:

@@ -14,7 +14,7 @@ edge with a numeric child, the child's quantile function inside each parent code
   keeps the values seen at least k times; a continuous group never stores its raw min/max — its
   function covers k/n .. 1 - k/n, and in its tails (k rows or more each) the child is placed in
   the marginal's bins as before (cells of k rows or more), clipped near the category by the
-  plan (generate/plan.py tail_range).
+  plan (plan/compiler.py tail_range).
 
 Model growth per edge is bounded: at most MAX_CODES codes x (2 * MAX_DISCRETE_VALUES or
 len(WITHIN_GRID)) points.
@@ -32,7 +32,7 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from spark_synth.encodings import unit_sql
+from spark_synth.sql.encodings import unit_sql
 from spark_synth.model.marginals import UniformScale
 from spark_synth.model.schema import CategoricalColumn, NumericColumn, WithinQuantiles
 from spark_synth.model.types import parse_spark_type
@@ -173,7 +173,7 @@ def _parent_code(edge: WithinEdge) -> Column:
 
 def _unit_double(alias: str, column: NumericColumn | CategoricalColumn) -> Column:
     """The column on the model's unit scale as a double (decimals unscaled, dates in days,
-    timestamps in microseconds), as the fit's codes see it (spark_synth.encodings.unit_values)."""
+    timestamps in microseconds), as the fit's codes see it (spark_synth.sql.encodings.unit_values)."""
     spark = parse_spark_type(column.spark_type)
     scale = float(10 ** spark.scale) if spark.family == "decimal" and spark.scale else 1.0
     return F.expr(f"CAST({unit_sql(quote(alias), spark)} AS double) * {scale!r}")

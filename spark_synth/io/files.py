@@ -14,7 +14,7 @@ from __future__ import annotations
 from pyspark.sql import SparkSession
 
 from spark_synth.errors import GenerateError
-from spark_synth.io.session import is_connect
+from spark_synth.sessions import is_connect
 
 class JvmFiles:
     """Read steps through a classic session's py4j gateway."""
@@ -52,7 +52,7 @@ class ServerFiles:
     """Every step on the Spark driver, through the engine (loaded into the session on first use)."""
 
     def __init__(self, spark: SparkSession) -> None:
-        from spark_synth.generate.jvm import SERVER_OPS_CLASS, ensure_engine
+        from spark_synth.engine.jvm import SERVER_OPS_CLASS, ensure_engine
 
         ensure_engine(spark)
         self._spark = spark

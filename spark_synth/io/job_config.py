@@ -22,7 +22,7 @@
         where: {flights: ["origin = JFK"]}   # optional: conditions per table
     catalog: {enabled: true, database: synthetic}   # optional: embedded Hive metastore
 
-Where a date's partition goes (spark_synth.generate.schedule.write_day):
+Where a date's partition goes (spark_synth.lake.schedule.write_day):
 - a directory format (parquet, orc, csv, json) without `table`: <output>/<table>/<partition_column>=<date>/,
   written staged and renamed into place;
 - `table: db.name`: the catalog table (created partitioned by the date column on first use,

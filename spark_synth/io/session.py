@@ -9,11 +9,9 @@ from pyspark import SparkConf
 from pyspark.sql import SparkSession
 
 from spark_synth.io.quiet import log4j_options
+from spark_synth.sessions import is_connect, session_time_zone
 
-
-def is_connect(spark: SparkSession) -> bool:
-    """A Spark Connect session: no JVM and no SparkContext on this side."""
-    return type(spark).__module__.startswith("pyspark.sql.connect")
+__all__ = ["get_spark", "require_spark", "is_connect", "session_time_zone"]
 
 
 SKETCH_SPARK = (4, 1)  # KLL sketches and approx_top_k, which fit and evaluate use, first shipped in Spark 4.1
@@ -74,7 +72,7 @@ def get_spark(app_name: str = "spark_synth", master: str | None = None,
 
 def _engine_jar_or_none() -> str | None:
     """The engine jar if one exists without compiling (generate() compiles in a checkout)."""
-    from spark_synth.generate.jvm import prebuilt_engine_jar
+    from spark_synth.engine.jvm import prebuilt_engine_jar
 
     jar = prebuilt_engine_jar()
     return None if jar is None else str(jar)

@@ -5,7 +5,7 @@ A row's format code is 0 for null, then one code per *variant* the column's stri
 - a column drawn from a vocabulary: the vocabulary's groups it uses (a locale's names, a
   country's states), in the model's order.
 The fit counts these codes against the copula columns; the plan gives the engine one pattern per
-variant (generate/plan.py) and draws the code from the tree. Both sides use the labels built here.
+variant (plan/compiler.py) and draws the code from the tree. Both sides use the labels built here.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ same scale is cut into *codes*, the discrete cells that dependency tables count:
 
 Fit turns observed values into (code, u) here; generation turns u (or a code plus a position
 inside it) back into values in the JVM engine, from the edges this class computes
-(spark_synth/generate/plan.py), so both directions share one definition of the scale.
+(spark_synth/plan/compiler.py), so both directions share one definition of the scale.
 """
 
 from __future__ import annotations

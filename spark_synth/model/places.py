@@ -3,7 +3,7 @@ and city (vocabularies/us_places.json, from zipcodes' data; see NOTICE).
 
 When the real data's postcodes and cities agree with its states (fit/places.py measures it), a
 generated row whose state is in the table takes a ZIP code of that state, and its city is that
-ZIP code's city (generate/plan.py, docs/plan.md §8 "place"): the three agree, as they did.
+ZIP code's city (plan/compiler.py, docs/plan.md §8 "place"): the three agree, as they did.
 """
 
 from __future__ import annotations

@@ -415,7 +415,7 @@ class EmailFromNames(Strict):
     `family_prefix` the lengths of a P / Q part, `digits` how many digits end the local part,
     `domains` the domains seen at least `min_count` times ({"example.com": 1} when none was).
     `share` of the non-null rows are built so; the rest keep the column's own pattern (a unique
-    column builds every row, with a number that keeps it unique; generate/plan.py)."""
+    column builds every row, with a number that keeps it unique; plan/compiler.py)."""
 
     given: str | None = None
     family: str | None = None
@@ -540,7 +540,7 @@ class IdColumn(ColumnBase):
 
 class UniqueColumn(ColumnBase):
     """Values seen once each in the real data, generated as a bijection of the row index, so they
-    stay unique at any row count (semantics in spark_synth/generate/plan.py).
+    stay unique at any row count (semantics in spark_synth/plan/compiler.py).
 
     Integers: start + a permutation of [0, max(size, rows)), size = the real max - min + 1.
     Strings: the pattern's shapes (alphabets per position, widened to their character class when
@@ -552,7 +552,7 @@ class UniqueColumn(ColumnBase):
     size: int | None = Field(default=None, ge=1)
     pattern: PatternModel | None = None
     # The row's shape follows a copula column (codes 0 null, 1..S the shapes; rows of the text
-    # model are counted with the shapes); values stay unique inside each shape (generate/plan.py).
+    # model are counted with the shapes); values stay unique inside each shape (plan/compiler.py).
     follows: FormatDependency | None = None
     from_names: EmailFromNames | None = None
     place: PlaceRule | None = None

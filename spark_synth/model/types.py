@@ -80,6 +80,16 @@ def parse_spark_type(text: str) -> SparkType:
                      f"(one of {sorted(FAMILIES)} or decimal(p,s))")
 
 
+def family(data_type) -> str | None:
+    """The family of a PySpark DataType ('integral', 'fractional', 'decimal', 'string',
+    'boolean', 'date', 'timestamp', 'timestamp_ntz'), or None when spark_synth cannot model the
+    type. Read from the type's name, so neither this module nor its callers' tests need PySpark."""
+    name = data_type.typeName()
+    if name in ("varchar", "char"):
+        return "string"
+    return "decimal" if name == "decimal" else FAMILIES.get(name)
+
+
 # Python's default decimal context keeps 28 digits: a decimal(38, x) needs more.
 EXACT = Context(prec=80)
 

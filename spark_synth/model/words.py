@@ -10,8 +10,8 @@ cannot be confused with a character. The fit counts word shapes and the words at
 (fit/words.py); the generator draws each position's word from the words seen at least k times
 there and a public vocabulary (docs/plan.md §8 "words").
 
-The same rule runs in Spark (`word_shape_expression`, Java regular expressions: \\p{L}, \\p{M},
-\\p{Lu}, \\p{Lt}) for the formats pass, so both sides give every value the same shape.
+The same rule runs in Spark (sql/words.py, Java regular expressions) for the fit's formats pass,
+so both sides give every value the same shape.
 """
 
 from __future__ import annotations
@@ -51,13 +51,3 @@ def word_shape(value: str) -> tuple[str, list[tuple[int, str]]]:
         i += 1
     return "".join(shape), tokens
 
-
-def word_shape_expression(value):
-    """word_shape's shape as a Spark Column expression (the formats pass labels rows with it)."""
-    from pyspark.sql import functions as F
-
-    digits = F.translate(value, DIGITS, "9" * len(DIGITS))
-    # Runs are maximal, so a run replaced by 'w' is bounded by non-letters and the second pass,
-    # which only starts at an upper-case letter, cannot reach into it.
-    lower = F.regexp_replace(digits, r"(?<![\p{L}\p{M}])[\p{L}\p{M}&&[^\p{Lu}\p{Lt}]][\p{L}\p{M}]*", "w")
-    return F.regexp_replace(lower, r"[\p{Lu}\p{Lt}][\p{L}\p{M}]*", "W")

@@ -1,0 +1,382 @@
+package org.sparksynth.engine;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * The compiled generation plan: the model file turned into flat tables by
+ * spark_synth/plan/compiler.py, so this engine only looks things up and never re-derives
+ * statistics. Parsed once per task from the JSON text carried in the scan options.
+ */
+final class Plan {
+    static final int ENGINE_VERSION = 11;
+    static final double U_MAX = 1.0 - 1e-12;
+
+    final StructType schema;
+    final int dimension;
+    final double[] cholesky;
+    final Variable[] order;
+    /** The tree roots, by their place in the Cholesky factor (dimension of them). */
+    final Variable[] roots;
+    final ColumnSpec[] columns;
+    /** Rules applied after a row's columns are written (docs/plan.md §12), null when the plan has none. */
+    final Rules rules;
+
+    /** One Gaussian-copula variable, in dependency order. */
+    static final class Variable {
+        int index;
+        /** Place in the Cholesky factor for a tree root, -1 for a Chow-Liu child. */
+        int root = -1;
+        int column;
+        double[] edges;
+        GuideTable codes;
+        boolean keepPosition;
+        int parent = -1;
+        double rho;
+        double spread;
+        boolean parentNumeric;
+        ConditionalTable table;
+        /** Per parent code: the child's own quantile function inside it (null: the marginal's bins); null if none. */
+        QuantileFunction[] withinDoubles;
+        ExactNumbers[] withinExact;
+        /** Per parent code: where its function starts and ends on the within-parent scale (NaN: none). */
+        double[] withinLow;
+        double[] withinHigh;
+        /** Per parent code: the range its tails (placed in the marginal's bins) are clipped to. */
+        double[] tailLow;
+        double[] tailHigh;
+        long[] exactTailLow;
+        long[] exactTailHigh;
+        JsonNode withinNode;
+        /** Driven variable: its normal comes from the row's popularity rank under this key stream, not a draw. */
+        boolean driven;
+        long rankStream;
+        long rankRows;
+        /** A conditioned root (docs/plan.md §13): its uniform is mapped piecewise-linearly from warpFrom onto warpTo. */
+        double[] warpFrom;
+        double[] warpTo;
+
+        /** The root's uniform under the plan's conditions: the segment j with warpFrom[j] <= u < warpFrom[j + 1]. */
+        double warp(double u) {
+            int lo = 0;
+            int hi = warpFrom.length - 1;
+            while (hi - lo > 1) {
+                int mid = (lo + hi) >>> 1;
+                if (warpFrom[mid] <= u) {
+                    lo = mid;
+                } else {
+                    hi = mid;
+                }
+            }
+            double width = warpFrom[hi] - warpFrom[lo];
+            double t = width > 0.0 ? (u - warpFrom[lo]) / width : 0.0;
+            return warpTo[lo] + t * (warpTo[hi] - warpTo[lo]);
+        }
+    }
+
+    /** How one output column is produced and written. */
+    static final class ColumnSpec {
+        String name;
+        long key;
+        String source;
+        double nullFraction;
+        Output output;
+        // numeric copula columns
+        boolean numeric;
+        double pNull;
+        QuantileFunction quantiles;
+        double step = Double.NaN;
+        /** 1 / step: a multiplication per value instead of a division. */
+        double perStep = Double.NaN;
+        double decimalScale = Double.NaN;
+        double min;
+        double max;
+        /** A share of the values rounded to a coarser grid (draw 1 decides), NaN: none. */
+        double gridStep = Double.NaN;
+        double gridShare;
+        /** Exact columns (integers, days, microseconds, unscaled decimals), else null. */
+        ExactNumbers exact;
+        // categories (copula categorical columns; constants have one)
+        int categoryCount;
+        byte[][] strings;
+        long[] integers;
+        double[] numbers;
+        boolean[] booleans;
+        java.math.BigDecimal[] decimals;
+        Pattern pattern;
+        /** Code k + 1 + v (past the k categories) draws from variants[v] (formats, vocabulary groups), else null. */
+        Variant[] variants;
+        // ids
+        long idStart;
+        long idStep;
+        /** Unique columns: the plan's description, made a bijection per seed by UniqueKeys. */
+        JsonNode unique;
+        /** E-mails built from the row's names (source "compose"), else null. */
+        Compose compose;
+        /** A postcode or city from the geo table for the row's state, written over the column's value, else null. */
+        Place place;
+        /** Key columns of relational tables: the program Keys runs (the copula still draws the column for its children). */
+        JsonNode keyProgram;
+    }
+
+    private Plan(JsonNode root) {
+        int version = root.get("engine_version").asInt();
+        if (version != ENGINE_VERSION) {
+            throw new IllegalArgumentException("spark_synth plan has engine_version " + version
+                    + " but this engine jar implements " + ENGINE_VERSION
+                    + "; rebuild the engine jar from the installed spark_synth package");
+        }
+        schema = (StructType) DataType.fromJson(root.get("schema").asText());
+        JsonNode copula = root.get("copula");
+        dimension = copula.get("dimension").asInt();
+        cholesky = Json.doubles(copula.get("cholesky"));
+        JsonNode variableNodes = copula.get("variables");
+        order = new Variable[variableNodes.size()];
+        roots = new Variable[dimension];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = variable(variableNodes.get(i));
+            if (order[i].root >= 0) {
+                roots[order[i].root] = order[i];
+            }
+        }
+        JsonNode columnNodes = root.get("columns");
+        columns = new ColumnSpec[columnNodes.size()];
+        for (int i = 0; i < columns.length; i++) {
+            columns[i] = column(columnNodes.get(i), schema.fields()[i].dataType());
+        }
+        JsonNode ruleNodes = root.get("rules");
+        Rules parsed = ruleNodes == null || ruleNodes.isNull() ? null : new Rules(ruleNodes, columns);
+        rules = parsed == null || parsed.isEmpty() ? null : parsed;
+        for (Variable v : order) {
+            if (v.withinNode != null) {
+                within(v, columns[v.column], columnNodes.get(v.column).get("numeric"));
+            }
+        }
+    }
+
+    /** A child's per-parent-code quantile functions, in its column's representation (exact or double). */
+    private static void within(Variable v, ColumnSpec c, JsonNode numeric) {
+        if (!c.numeric) {
+            throw new IllegalArgumentException("spark_synth plan: column " + c.name + " has `within` but is not numeric");
+        }
+        int codes = v.withinNode.size();
+        if (c.exact != null) {
+            v.withinExact = new ExactNumbers[codes];
+            v.exactTailLow = new long[codes];
+            v.exactTailHigh = new long[codes];
+        } else {
+            v.withinDoubles = new QuantileFunction[codes];
+            v.tailLow = new double[codes];
+            v.tailHigh = new double[codes];
+        }
+        v.withinLow = new double[codes];
+        v.withinHigh = new double[codes];
+        java.util.Arrays.fill(v.withinLow, Double.NaN);
+        java.util.Arrays.fill(v.withinHigh, Double.NaN);
+        for (int p = 0; p < codes; p++) {
+            JsonNode f = v.withinNode.get(p);
+            if (f == null || f.isNull()) {
+                continue;
+            }
+            double[] probabilities = Json.doubles(f.get("probabilities"));
+            v.withinLow[p] = probabilities[0];
+            v.withinHigh[p] = probabilities[probabilities.length - 1];
+            if (c.exact != null) {
+                v.withinExact[p] = new ExactNumbers(f.get("probabilities"), f.get("values"), numeric);
+                v.exactTailLow[p] = f.get("tail_low").asLong();
+                v.exactTailHigh[p] = f.get("tail_high").asLong();
+            } else {
+                v.tailLow[p] = f.get("tail_low").asDouble();
+                v.tailHigh[p] = f.get("tail_high").asDouble();
+                v.withinDoubles[p] = new QuantileFunction(probabilities, Json.doubles(f.get("values")));
+            }
+        }
+        v.withinNode = null;
+    }
+
+    /** Parsed plans by their JSON text, most recently used last. */
+    private static final java.util.Map<String, Plan> PARSED = new java.util.LinkedHashMap<>(8, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(java.util.Map.Entry<String, Plan> eldest) {
+            return size() > 4;
+        }
+    };
+
+    /**
+     * The plan of this JSON, parsed once per JVM: every task of a job carries the same text, and
+     * parsing the flights plan costs ~35 ms per task. A Plan is read-only after parsing (samplers
+     * keep their own buffers), so tasks share it.
+     */
+    static Plan shared(String json) {
+        synchronized (PARSED) {
+            Plan plan = PARSED.get(json);
+            if (plan == null) {
+                plan = parse(json);
+                PARSED.put(json, plan);
+            }
+            return plan;
+        }
+    }
+
+    static Plan parse(String json) {
+        try {
+            return new Plan(new ObjectMapper().readTree(json));
+        } catch (IOException e) {
+            throw new IllegalArgumentException("spark_synth plan is not valid JSON: " + e.getMessage(), e);
+        }
+    }
+
+    static StructType schemaOf(String json) {
+        try {
+            return (StructType) DataType.fromJson(new ObjectMapper().readTree(json).get("schema").asText());
+        } catch (IOException e) {
+            throw new IllegalArgumentException("spark_synth plan is not valid JSON: " + e.getMessage(), e);
+        }
+    }
+
+    private static Variable variable(JsonNode n) {
+        Variable v = new Variable();
+        v.index = n.get("index").asInt();
+        v.column = n.get("column").asInt();
+        v.edges = Json.doubles(n.get("edges"));
+        double[] uppers = new double[v.edges.length - 1];
+        System.arraycopy(v.edges, 1, uppers, 0, uppers.length);
+        v.codes = new GuideTable(uppers);
+        v.keepPosition = n.get("keep_position").asBoolean();
+        JsonNode root = n.get("root");
+        if (root != null && !root.isNull()) {
+            v.root = root.asInt();
+        }
+        JsonNode driven = n.get("driven");
+        if (driven != null && !driven.isNull()) {
+            v.driven = true;
+            v.rankStream = driven.get("stream").asLong();
+            v.rankRows = driven.get("rows").asLong();
+        }
+        JsonNode warp = n.get("warp");
+        if (warp != null && !warp.isNull()) {
+            v.warpFrom = Json.doubles(warp.get("from"));
+            v.warpTo = Json.doubles(warp.get("to"));
+        }
+        JsonNode conditional = n.get("conditional");
+        if (conditional != null && !conditional.isNull()) {
+            v.parent = n.get("parent").asInt();
+            v.rho = n.get("rho").asDouble();
+            v.spread = Math.sqrt(Math.max(1.0 - v.rho * v.rho, 1e-9));
+            v.parentNumeric = n.get("parent_numeric").asBoolean();
+            v.table = new ConditionalTable(Json.ints(conditional.get("row_start")),
+                    Json.doubles(conditional.get("cumulative")), Json.ints(conditional.get("children")));
+            JsonNode within = n.get("within");
+            if (within != null && !within.isNull()) {
+                v.withinNode = within;
+            }
+
+        }
+        return v;
+    }
+
+    private static ColumnSpec column(JsonNode n, DataType type) {
+        ColumnSpec c = new ColumnSpec();
+        c.name = n.get("name").asText();
+        JsonNode key = n.get("key");
+        if (key == null || !key.isIntegralNumber()) {
+            throw new IllegalArgumentException("spark_synth plan: column " + c.name + " has no integer stream key");
+        }
+        c.key = key.asLong();
+        c.source = n.get("source").asText();
+        c.nullFraction = n.get("null_fraction").asDouble();
+        c.output = new Output(type);
+        JsonNode numeric = n.get("numeric");
+        if (numeric != null && !numeric.isNull()) {
+            c.numeric = true;
+            c.pNull = numeric.get("p_null").asDouble();
+            if (numeric.get("exact").asBoolean()) {
+                c.exact = new ExactNumbers(numeric);
+            } else {
+                c.quantiles = new QuantileFunction(Json.doubles(numeric.get("probabilities")),
+                        Json.doubles(numeric.get("values")));
+                if (!numeric.get("step").isNull()) {
+                    c.step = numeric.get("step").asDouble();
+                    c.perStep = 1.0 / c.step;
+                }
+                if (!numeric.get("decimal_places").isNull()) {
+                    c.decimalScale = StrictMath.pow(10.0, numeric.get("decimal_places").asInt()); // fdlibm: the same bits everywhere
+                }
+                if (!numeric.get("grid_step").isNull()) {
+                    c.gridStep = numeric.get("grid_step").asDouble();
+                    c.gridShare = numeric.get("grid_share").asDouble();
+                }
+                c.min = numeric.get("min").asDouble();
+                c.max = numeric.get("max").asDouble();
+            }
+        }
+        JsonNode categories = n.get("categories");
+        if (categories != null && !categories.isNull()) {
+            categories(c, categories, c.output);
+        }
+        JsonNode pattern = n.get("pattern");
+        if (pattern != null && !pattern.isNull()) {
+            c.pattern = new Pattern(pattern);
+        }
+        JsonNode variants = n.get("variants");
+        if (variants != null && !variants.isNull()) {
+            c.variants = new Variant[variants.size()];
+            for (int v = 0; v < c.variants.length; v++) {
+                JsonNode unique = variants.get(v).get("unique_shape");
+                c.variants[v] = unique != null ? new UniqueShape(unique) : new Pattern(variants.get(v));
+            }
+        }
+        JsonNode id = n.get("id");
+        if (id != null && !id.isNull()) {
+            c.idStart = id.get("start").asLong();
+            c.idStep = id.get("step").asLong();
+        }
+        JsonNode unique = n.get("unique");
+        if (unique != null && !unique.isNull()) {
+            c.unique = unique;
+        }
+        JsonNode place = n.get("place");
+        if (place != null && !place.isNull()) {
+            c.place = new Place(place);
+        }
+        JsonNode compose = n.get("compose");
+        if (compose != null && !compose.isNull()) {
+            c.compose = new Compose(compose);
+        }
+        JsonNode program = n.get("key_program");
+        if (program != null && !program.isNull()) {
+            c.keyProgram = program;
+        }
+        return c;
+    }
+
+    /** A column's category values, in the typed arrays Output.category reads. */
+    static void categories(ColumnSpec c, JsonNode categories, Output output) {
+        c.categoryCount = categories.size();
+        c.strings = new byte[c.categoryCount][];
+        c.integers = new long[c.categoryCount];
+        c.numbers = new double[c.categoryCount];
+        c.booleans = new boolean[c.categoryCount];
+        c.decimals = new java.math.BigDecimal[c.categoryCount];
+        for (int i = 0; i < c.categoryCount; i++) {
+            JsonNode value = categories.get(i);
+            if (output.kind == Output.Kind.DECIMAL) {
+                c.decimals[i] = new java.math.BigDecimal(value.asText());
+            } else if (value.isTextual()) {
+                c.strings[i] = value.asText().getBytes(StandardCharsets.UTF_8);
+            } else if (value.isBoolean()) {
+                c.booleans[i] = value.asBoolean();
+            } else if (value.canConvertToLong() && value.isIntegralNumber()) {
+                c.integers[i] = value.asLong();
+                c.numbers[i] = value.asDouble();
+            } else {
+                c.numbers[i] = value.asDouble();
+                c.integers[i] = Math.round(c.numbers[i]);
+            }
+        }
+    }
+}

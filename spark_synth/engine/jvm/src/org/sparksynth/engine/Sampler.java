@@ -1,0 +1,552 @@
+package org.sparksynth.engine;
+
+import org.apache.spark.sql.execution.vectorized.WritableColumnVector;
+
+/**
+ * Fills column vectors with the rows [first, first + n) of one (plan, seed).
+ *
+ * The copula is sampled as a Gaussian tree (semantics in spark_synth/plan/compiler.py): the
+ * tree roots get correlated normals (draw 0 of their streams, Cholesky over the roots only);
+ * each Chow-Liu child, in dependency order, uses draw 0 of its stream as the uniform that picks
+ * its code from P(child code | parent code), then (numbers) its place inside that code; u ->
+ * code -> value. Columns outside the copula use their own streams.
+ */
+final class Sampler {
+    private static final double POSITION_FLOOR = 1e-12;
+
+    private final Plan plan;
+    private final long seed;
+    private final long[] streams;
+    private final int capacity;
+    /** Independent normals of the roots, by place in the Cholesky factor. */
+    private final double[][] normals;
+    /** Correlated normals of the roots, by variable index (null for children). */
+    private final double[][] z;
+    private final int[][] codes;
+    /** Normal-scale place inside its code, by variable index, for parents of numeric children. */
+    private final double[][] positions;
+    /** Per column: the dictionary of a categorical string column, else null. */
+    private final StringDictionary[] dictionaries;
+    private final double[] u;
+    /** A child with per-parent-code quantiles: each row's cell of the conditional table (-1: none). */
+    private final int[] cells;
+    /** ... and its place in its parent code's quantile function (NaN: use the marginal's bins). */
+    private final double[] within;
+    private final double[] scratchFree;
+    private final long[] scratchExact;
+    /** Per column: the bijection of a unique column under this seed, else null. */
+    private final UniqueKeys[] uniques;
+    /** Per column: a relational key column's program under this seed, else null. */
+    private final Keys.Column[] keys;
+    /** Per variable: {a^-1, b, n} of the permutation that drives it, else null. */
+    private final long[][] drivenBy;
+    /** Per column built from the row's names (plan "compose"): this sampler's working state, else null. */
+    private final Compose.Scratch[] composing;
+    /**
+     * Per column a Compose reads: the byte array each row's string was written from (shared
+     * arrays for categories and vocabulary words, so Compose folds each word once), else null.
+     */
+    private final byte[][][] written;
+    /** Columns with a place, postcodes first (a city reads its postcode's shape), and their draw streams. */
+    private final int[] placed;
+    private final long[] placeStreams;
+    /** Per placed column: its state column's group, and whether it is the group's first (it computes the ZIP codes). */
+    private final int[] placeGroup;
+    private final boolean[] placeGroupFirst;
+    private final int[][] placeZips;
+
+    Sampler(Plan plan, long seed, int capacity) {
+        this.plan = plan;
+        this.seed = seed;
+        this.capacity = capacity;
+        streams = new long[plan.columns.length];
+        for (int i = 0; i < streams.length; i++) {
+            streams[i] = Rng.stream(seed, plan.columns[i].key);
+        }
+        int d = plan.order.length;
+        normals = new double[plan.dimension][capacity];
+        z = new double[d][];
+        codes = new int[d][capacity];
+        positions = new double[d][];
+        for (Plan.Variable v : plan.order) {
+            if (v.root >= 0) {
+                z[v.index] = new double[capacity];
+            }
+            if (v.keepPosition) {
+                positions[v.index] = new double[capacity];
+            }
+        }
+        dictionaries = new StringDictionary[plan.columns.length];
+        for (int c = 0; c < plan.columns.length; c++) {
+            Plan.ColumnSpec spec = plan.columns[c];
+            if ("copula".equals(spec.source) && !spec.numeric && spec.output.kind == Output.Kind.STRING
+                    && spec.variants == null) {
+                dictionaries[c] = new StringDictionary(spec.strings);
+            }
+        }
+        u = new double[capacity];
+        cells = new int[capacity];
+        within = new double[capacity];
+        scratchFree = new double[capacity];
+        scratchExact = new long[capacity];
+        uniques = new UniqueKeys[plan.columns.length];
+        keys = new Keys.Column[plan.columns.length];
+        for (int c = 0; c < plan.columns.length; c++) {
+            if (plan.columns[c].unique != null) {
+                uniques[c] = new UniqueKeys(plan.columns[c].unique, streams[c]);
+            }
+            if (plan.columns[c].keyProgram != null) {
+                keys[c] = new Keys.Column(plan.columns[c].keyProgram, seed, plan.columns[c].output);
+            }
+        }
+        composing = new Compose.Scratch[plan.columns.length];
+        written = new byte[plan.columns.length][][];
+        for (int c = 0; c < plan.columns.length; c++) {
+            Compose compose = plan.columns[c].compose;
+            if (compose != null) {
+                composing[c] = new Compose.Scratch();
+                for (int source : new int[] {compose.given, compose.family}) {
+                    if (source >= 0 && written[source] == null) {
+                        written[source] = new byte[capacity][];
+                    }
+                }
+            }
+        }
+        placed = java.util.stream.IntStream.range(0, plan.columns.length)
+                .filter(c -> plan.columns[c].place != null)
+                .boxed().sorted(java.util.Comparator.comparing(c -> plan.columns[c].place.postcode ? 0 : 1))
+                .mapToInt(Integer::intValue).toArray();
+        placeStreams = new long[placed.length];
+        placeGroup = new int[placed.length];
+        placeGroupFirst = new boolean[placed.length];
+        java.util.Map<Integer, Integer> groups = new java.util.HashMap<>();
+        for (int i = 0; i < placed.length; i++) {
+            Place place = plan.columns[placed[i]].place;
+            placeStreams[i] = Rng.stream(seed, place.key);
+            Integer group = groups.get(place.state);
+            placeGroupFirst[i] = group == null;
+            if (group == null) {
+                group = groups.size();
+                groups.put(place.state, group);
+            }
+            placeGroup[i] = group;
+        }
+        placeZips = new int[groups.size()][capacity];
+        drivenBy = new long[d][];
+        for (Plan.Variable v : plan.order) {
+            if (v.driven) {
+                long[] p = Keys.permutation(seed, v.rankStream, v.rankRows);
+                drivenBy[v.index] = new long[] {Keys.inverse(p), p[1], p[2]};
+            }
+        }
+    }
+
+    void fill(WritableColumnVector[] vectors, long first, int n) {
+        if (n > capacity) {
+            throw new IllegalArgumentException("chunk of " + n + " rows exceeds capacity " + capacity);
+        }
+        correlatedRoots(first, n);
+        for (byte[][] column : written) {
+            if (column != null) {
+                java.util.Arrays.fill(column, 0, n, null);
+            }
+        }
+        for (Plan.Variable v : plan.order) {
+            if (v.table == null) {
+                root(v, n);
+            } else {
+                child(v, first, n);
+            }
+            Plan.ColumnSpec spec = plan.columns[v.column];
+            if (keys[v.column] != null) {
+                continue; // drawn for its children, written by its key program
+            }
+            if (dictionaries[v.column] != null) {
+                strings(spec, streams[v.column], dictionaries[v.column], vectors[v.column], codes[v.index], first, n,
+                        written[v.column]);
+            } else {
+                write(spec, v, streams[v.column], vectors[v.column], codes[v.index], first, n, written[v.column]);
+            }
+        }
+        for (int c = 0; c < plan.columns.length; c++) {
+            Plan.ColumnSpec spec = plan.columns[c];
+            if (keys[c] != null) {
+                keys[c].fill(vectors[c], spec.output, first, n);
+            } else if (spec.compose == null && !"copula".equals(spec.source)) {
+                independent(spec, streams[c], uniques[c], vectors[c], first, n, written[c]);
+            }
+        }
+        for (int i = 0; i < placed.length; i++) { // over the columns' own values, once the state is written
+            int c = placed[i];
+            Place place = plan.columns[c].place;
+            int[] zip = placeZips[placeGroup[i]];
+            if (placeGroupFirst[i]) { // before its postcode part writes: the row's ZIP code, for every part
+                place.zipIndices(placeStreams[i], vectors, zip, first, n);
+            }
+            place.fill(placeStreams[i], zip, vectors[c], dictionaries[c], first, n);
+        }
+        for (int c = 0; c < plan.columns.length; c++) { // last: they read the row's other columns
+            if (composing[c] != null) {
+                plan.columns[c].compose.fill(plan.columns[c], streams[c], vectors, written, vectors[c], first, n,
+                        composing[c]);
+            }
+        }
+        if (plan.rules != null) { // after every column: rules read the row's written values
+            plan.rules.apply(vectors, first, n, seed, dictionaries);
+        }
+    }
+
+    private void correlatedRoots(long first, int n) {
+        int d = plan.dimension;
+        for (Plan.Variable v : plan.roots) {
+            long stream = streams[v.column];
+            double[] e = normals[v.root];
+            if (v.driven) {
+                long[] driving = drivenBy[v.index];
+                for (int r = 0; r < n; r++) {
+                    e[r] = Normal.inverse(1.0 - (rank(driving, first + r) + 0.5) / v.rankRows);
+                }
+                continue;
+            }
+            if (v.warpFrom != null) {
+                for (int r = 0; r < n; r++) {
+                    e[r] = Normal.inverse(v.warp(Rng.openUniform(Rng.bits(stream, first + r))));
+                }
+                continue;
+            }
+            for (int r = 0; r < n; r++) {
+                e[r] = Normal.inverse(Rng.openUniform(Rng.bits(stream, first + r)));
+            }
+        }
+        double[] l = plan.cholesky;
+        for (int i = 0; i < d; i++) {
+            double[] out = z[plan.roots[i].index];
+            java.util.Arrays.fill(out, 0, n, 0.0);
+            for (int k = 0; k <= i; k++) {
+                double weight = l[i * d + k];
+                if (weight == 0.0) {
+                    continue;
+                }
+                double[] e = normals[k];
+                for (int r = 0; r < n; r++) {
+                    out[r] += weight * e[r];
+                }
+            }
+        }
+    }
+
+    /**
+     * Popularity rank of a parent row under the driving foreign key: the child's "popular" index
+     * is permute(rank), so rank = a^-1 * (row - b) mod n ({inverse, b, n} of that permutation).
+     */
+    static long rank(long[] driving, long row) {
+        long x = Math.floorMod(row - driving[1], driving[2]);
+        if (driving[2] < (1L << 31)) {
+            return driving[0] * x % driving[2];
+        }
+        return java.math.BigInteger.valueOf(driving[0]).multiply(java.math.BigInteger.valueOf(x))
+                .mod(java.math.BigInteger.valueOf(driving[2])).longValue();
+    }
+
+    /** A tree root: u = Phi(z), its code, and its place inside the code if a child needs it. */
+    private void root(Plan.Variable v, int n) {
+        double[] zj = z[v.index];
+        int[] code = codes[v.index];
+        for (int r = 0; r < n; r++) {
+            u[r] = Math.min(Normal.cdf(zj[r]), Plan.U_MAX);
+        }
+        for (int r = 0; r < n; r++) {
+            code[r] = v.codes.lookup(u[r]);
+        }
+        if (v.keepPosition) {
+            double[] edges = v.edges;
+            double[] pos = positions[v.index];
+            for (int r = 0; r < n; r++) {
+                double lo = edges[code[r]];
+                double width = edges[code[r] + 1] - lo;
+                double p = width > 0 ? (u[r] - lo) / width : 0.5;
+                pos[r] = Normal.inverse(Math.min(Math.max(p, POSITION_FLOOR), Plan.U_MAX));
+            }
+        }
+    }
+
+    /**
+     * A Chow-Liu child: its code from P(child | parent code) with its own uniform; a number also
+     * gets a place inside its code, tied to the parent's place when the parent is numeric.
+     */
+    private void child(Plan.Variable v, long first, int n) {
+        int[] code = codes[v.index];
+        int[] parentCode = codes[v.parent];
+        double[] edges = v.edges;
+        ConditionalTable table = v.table;
+        long stream = streams[v.column];
+        double[] free = scratchFree;
+        for (int r = 0; r < n; r++) {
+            free[r] = Rng.openUniform(Rng.bits(stream, first + r));
+        }
+        boolean numeric = plan.columns[v.column].numeric;
+        boolean hasWithin = v.withinDoubles != null || v.withinExact != null;
+        // A number also needs its place inside the drawn code; draw() writes it over the uniform.
+        table.draw(parentCode, free, code, numeric ? free : null, hasWithin ? cells : null, n);
+        for (int r = 0; r < n; r++) {
+            if (code[r] < 0) { // no (privacy-filtered) table row for this parent code: the marginal
+                int c = v.codes.lookup(free[r]);
+                code[r] = c;
+                double lower = edges[c];
+                double upper = edges[c + 1];
+                free[r] = upper > lower ? (free[r] - lower) / (upper - lower) : 0.5;
+            }
+        }
+        if (!numeric) {
+            return; // a categorical child is done once its code is drawn
+        }
+        for (int r = 0; r < n; r++) {
+            free[r] = Math.min(Math.max(free[r], POSITION_FLOOR), Plan.U_MAX);
+        }
+        if (v.parentNumeric) {
+            // Inside its code the child follows the parent's place with the edge's correlation.
+            double[] parentPosition = positions[v.parent];
+            double[] own = v.keepPosition ? positions[v.index] : null;
+            double rho = v.rho;
+            double spread = v.spread;
+            for (int r = 0; r < n; r++) {
+                double x = rho * parentPosition[r] + spread * Normal.inverse(free[r]);
+                if (own != null) {
+                    own[r] = x;
+                }
+                free[r] = Math.min(Math.max(Normal.cdf(x), POSITION_FLOOR), Plan.U_MAX);
+            }
+        } else if (v.keepPosition) {
+            double[] own = positions[v.index];
+            for (int r = 0; r < n; r++) {
+                own[r] = Normal.inverse(free[r]);
+            }
+        }
+        for (int r = 0; r < n; r++) {
+            int c = code[r];
+            double lo = edges[c];
+            u[r] = lo + free[r] * (edges[c + 1] - lo);
+        }
+        if (hasWithin) {
+            double[] low = v.withinLow;
+            double[] high = v.withinHigh;
+            for (int r = 0; r < n; r++) {
+                int p = parentCode[r];
+                if (cells[r] < 0 || code[r] == 0 || p >= low.length) {
+                    within[r] = Double.NaN;
+                    continue;
+                }
+                double w = table.withinParent(cells[r], free[r]);
+                within[r] = w >= low[p] && w <= high[p] ? w : Double.NaN; // NaN bounds: no function
+            }
+        }
+    }
+
+    private void write(Plan.ColumnSpec c, Plan.Variable v, long stream, WritableColumnVector vector, int[] code,
+                       long first, int n, byte[][] written) {
+        Output out = c.output;
+        if (c.numeric) {
+            double perNotNull = c.pNull < 1.0 ? 1.0 / (1.0 - c.pNull) : 0.0;
+            int[] parentCode = v.parent >= 0 ? codes[v.parent] : null;
+            if (c.exact != null) {
+                exact(c, v, parentCode, vector, code, n, perNotNull);
+                return;
+            }
+            double[] values = scratchFree;
+            QuantileFunction[] own = v.withinDoubles;
+            for (int r = 0; r < n; r++) {
+                double x;
+                int p = own != null ? parentCode[r] : -1;
+                if (p < 0 || p >= own.length || own[p] == null) {
+                    x = c.quantiles.at(position(c, u[r], perNotNull));
+                } else if (within[r] == within[r]) {
+                    x = own[p].at(within[r]);
+                } else { // the category's tails: the marginal's bins, kept near the category
+                    x = Math.min(Math.max(c.quantiles.at(position(c, u[r], perNotNull)), v.tailLow[p]), v.tailHigh[p]);
+                }
+                values[r] = finish(c, x);
+            }
+            if (c.gridStep == c.gridStep) {
+                for (int r = 0; r < n; r++) {
+                    if (Rng.uniform(Rng.bits(stream, first + r, 1)) < c.gridShare) {
+                        values[r] = Math.min(Math.max(onGrid(values[r], c.gridStep, 1.0 / c.gridStep), c.min), c.max);
+                    }
+                }
+            }
+            out.numbers(vector, values, code, n); // null where code == 0
+            return;
+        }
+        int k = c.categoryCount;
+        for (int r = 0; r < n; r++) {
+            int index = code[r] - 1;
+            if (index < 0) {
+                vector.putNull(r);
+            } else if (index < k) {
+                out.category(vector, r, c, index);
+                if (written != null && out.kind == Output.Kind.STRING) {
+                    written[r] = c.strings[index];
+                }
+            } else {
+                byte[] drawn = rare(c, stream, first + r, index - k);
+                vector.putByteArray(r, drawn);
+                if (written != null) {
+                    written[r] = drawn;
+                }
+            }
+        }
+    }
+
+    /** An exact column in integer arithmetic: 64-bit, or BigInteger for wide decimals. */
+    private void exact(Plan.ColumnSpec c, Plan.Variable v, int[] parentCode, WritableColumnVector vector,
+                       int[] code, int n, double perNotNull) {
+        ExactNumbers numbers = c.exact;
+        if (numbers.big()) { // beyond 64 bits: no per-category functions (the fit keeps the bins)
+            for (int r = 0; r < n; r++) {
+                if (code[r] == 0) {
+                    vector.putNull(r);
+                } else {
+                    c.output.bigDecimal(vector, r, numbers.atBig(position(c, u[r], perNotNull)));
+                }
+            }
+            return;
+        }
+        long[] values = scratchExact;
+        ExactNumbers[] own = v.withinExact;
+        for (int r = 0; r < n; r++) {
+            int p = own != null ? parentCode[r] : -1;
+            if (p < 0 || p >= own.length || own[p] == null) {
+                values[r] = numbers.at(position(c, u[r], perNotNull));
+            } else if (within[r] == within[r]) {
+                values[r] = own[p].at(within[r]);
+            } else { // the category's tails: the marginal's bins, kept near the category
+                values[r] = Math.min(Math.max(numbers.at(position(c, u[r], perNotNull)), v.exactTailLow[p]),
+                        v.exactTailHigh[p]);
+            }
+        }
+        c.output.exacts(vector, values, code, n);
+    }
+
+    /**
+     * Where a copula u falls among the non-null values, in [0, 1]. A null row (u < pNull) gets
+     * u / pNull: its *fallback* value, written under the null flag, which only a null rule that
+     * keeps the column's null rate can reveal (docs/plan.md §7, §12).
+     */
+    static double position(Plan.ColumnSpec c, double u, double perNotNull) {
+        if (u < c.pNull) {
+            return Math.min(Math.max(u / c.pNull, 0.0), 1.0);
+        }
+        return Math.min(Math.max((u - c.pNull) * perNotNull, 0.0), 1.0);
+    }
+
+    /** A categorical string column: dictionary ids, no copies of the category bytes. */
+    private static void strings(Plan.ColumnSpec c, long stream, StringDictionary dictionary,
+                                WritableColumnVector vector, int[] code, long first, int n, byte[][] written) {
+        if (!vector.hasDictionary()) {
+            vector.setDictionary(dictionary);
+        }
+        dictionary.clearDrawn();
+        WritableColumnVector ids = vector.reserveDictionaryIds(n);
+        int k = c.categoryCount;
+        for (int r = 0; r < n; r++) {
+            int index = code[r] - 1;
+            if (index < 0) {
+                vector.putNull(r);
+            } else if (index < k) {
+                ids.putInt(r, index);
+                if (written != null) {
+                    written[r] = c.strings[index];
+                }
+            } else {
+                byte[] drawn = rare(c, stream, first + r, index - k);
+                ids.putInt(r, dictionary.addDrawn(drawn));
+                if (written != null) {
+                    written[r] = drawn;
+                }
+            }
+        }
+    }
+
+    /** The string of a code past the categories: its variant's draw, or the rare remainder's pattern. */
+    private static byte[] rare(Plan.ColumnSpec c, long stream, long row, int past) {
+        return (c.variants != null ? c.variants[past] : c.pattern).draw(stream, row, 1);
+    }
+
+    /** A value of the quantile function rounded to the column's step and places, clipped to its range. */
+    static double finish(Plan.ColumnSpec c, double x) {
+        if (c.step == c.step) {
+            x = onGrid(x, c.step, c.perStep);
+        }
+        if (c.decimalScale == c.decimalScale) {
+            double scaled = x * c.decimalScale;
+            x = Math.abs(scaled) < ON_GRID_ALREADY ? Math.rint(scaled) / c.decimalScale : x;
+        }
+        return Math.min(Math.max(x, c.min), c.max);
+    }
+
+    /** Beyond 2^52 steps every double is a whole number of steps: leave it (and never overflow). */
+    private static final double ON_GRID_ALREADY = 0x1p52;
+
+    /** The nearest multiple of step (perStep = 1 / step). */
+    static double onGrid(double x, double step, double perStep) {
+        double steps = x * perStep;
+        return Math.abs(steps) < ON_GRID_ALREADY ? Math.rint(steps) * step : x;
+    }
+
+    private static void independent(Plan.ColumnSpec c, long stream, UniqueKeys unique, WritableColumnVector vector,
+                                    long first, int n, byte[][] written) {
+        switch (c.source) {
+            case "null" -> vector.putNulls(0, n);
+            case "pattern" -> {
+                for (int r = 0; r < n; r++) {
+                    long row = first + r;
+                    if (isNull(c, stream, row)) {
+                        vector.putNull(r);
+                    } else {
+                        byte[] drawn = c.pattern.draw(stream, row, 1);
+                        vector.putByteArray(r, drawn);
+                        if (written != null) {
+                            written[r] = drawn;
+                        }
+                    }
+                }
+            }
+            case "constant" -> {
+                for (int r = 0; r < n; r++) {
+                    if (isNull(c, stream, first + r)) {
+                        vector.putNull(r);
+                    } else {
+                        c.output.category(vector, r, c, 0);
+                    }
+                }
+            }
+            case "id" -> {
+                for (int r = 0; r < n; r++) {
+                    long row = first + r;
+                    if (isNull(c, stream, row)) {
+                        vector.putNull(r);
+                    } else {
+                        c.output.integer(vector, r, c.idStart + row * c.idStep);
+                    }
+                }
+            }
+            case "unique" -> {
+                boolean integers = unique.integers();
+                for (int r = 0; r < n; r++) {
+                    long row = first + r;
+                    if (isNull(c, stream, row)) {
+                        vector.putNull(r);
+                    } else if (integers) {
+                        c.output.exact(vector, r, unique.integer(row));
+                    } else {
+                        vector.putByteArray(r, unique.string(row));
+                    }
+                }
+            }
+            default -> throw new IllegalStateException("column " + c.name + ": unknown source " + c.source);
+        }
+    }
+
+    private static boolean isNull(Plan.ColumnSpec c, long stream, long row) {
+        return c.nullFraction > 0 && Rng.uniform(Rng.bits(stream, row)) < c.nullFraction;
+    }
+}

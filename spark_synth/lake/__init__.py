@@ -1,0 +1,1 @@
+"""Scheduled lake generation: one partition per (table, date), reproducible and replaceable."""

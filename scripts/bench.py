@@ -28,10 +28,10 @@ from pyspark.sql import functions as F
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from spark_synth.sql.rules import rule_counts  # noqa: E402
 from spark_synth import fit, generate  # noqa: E402
 from spark_synth.io import get_spark, write_output  # noqa: E402
 from spark_synth.model.correlation import describe_tree_gap, model_tree_gap  # noqa: E402
+from spark_synth.sql.rules import rule_counts  # noqa: E402
 
 
 def timed(action) -> float:

@@ -25,12 +25,12 @@ os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
 from pyspark.sql import functions as F  # noqa: E402
 
 from spark_synth import GenerateError, fit, generate  # noqa: E402
+from spark_synth.api import generate_schema  # noqa: E402
 from spark_synth.evaluation import column_shapes  # noqa: E402
 from spark_synth.fit.relational import fit_schema  # noqa: E402
-from spark_synth.api import generate_schema  # noqa: E402
 from spark_synth.io import get_spark, read_table, write_output  # noqa: E402
-from spark_synth.model.correlation import describe_tree_gap, model_tree_gap  # noqa: E402
 from spark_synth.io.schema_config import SchemaConfig, check_references  # noqa: E402
+from spark_synth.model.correlation import describe_tree_gap, model_tree_gap  # noqa: E402
 
 SCHEMAS = {
     "nycflights13": {"tables": {

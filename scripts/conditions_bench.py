@@ -25,9 +25,9 @@ from pyspark.sql import Column  # noqa: E402
 from pyspark.sql import functions as F  # noqa: E402
 
 from spark_synth import fit, generate  # noqa: E402
+from spark_synth.io import get_spark, write_output  # noqa: E402
 from spark_synth.plan.steer.conditions import parse_where  # noqa: E402
 from spark_synth.plan.steer.ranges import Range  # noqa: E402
-from spark_synth.io import get_spark, write_output  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
 TABLES = [

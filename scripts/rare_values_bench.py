@@ -47,7 +47,7 @@ def main() -> int:
         rows = max(real.count(), 10_000)
         synthetic = generate(spark, model, rows=rows, seed=args.seed).cache()
         columns = [c for c in model.spec.columns if isinstance(c, CategoricalColumn | PatternColumn)
-                   and '"string"' == c.spark_type]
+                   and c.spark_type == '"string"']
         shapes = {s.column: s.score for s in column_shapes(real, synthetic)}
         print(f"{name}", flush=True)
         for column in columns:

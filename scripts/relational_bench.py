@@ -21,8 +21,8 @@ from pyspark.sql import functions as F
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from spark_synth.fit.relational import fit_schema, read_schema_table  # noqa: E402
 from spark_synth.api import generate_schema  # noqa: E402
+from spark_synth.fit.relational import fit_schema, read_schema_table  # noqa: E402
 from spark_synth.io import get_spark  # noqa: E402
 from spark_synth.io.schema_config import load_schema_config  # noqa: E402
 

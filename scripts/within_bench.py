@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
 
 from bench import fidelity  # noqa: E402
+
 from spark_synth import generate  # noqa: E402
 from spark_synth.evaluation.pairs import column_pair_trends  # noqa: E402
 from spark_synth.fit.fitter import FitOptions, fit_table  # noqa: E402

@@ -181,11 +181,11 @@ def run_fit(args) -> int:
 
 def run_generate(args) -> int:
     from spark_synth.api import generate, load_model
+    from spark_synth.io import write_output
+    from spark_synth.model.relational import is_relational_file, load_relational
     from spark_synth.plan.schema import check_schema_where, table_conditions
     from spark_synth.plan.steer.parts import check_steering
     from spark_synth.plan.steer.rebalance import parse_rebalance
-    from spark_synth.io import write_output
-    from spark_synth.model.relational import is_relational_file, load_relational
 
     if is_relational_file(args.model):
         if args.rebalance:
@@ -238,8 +238,8 @@ def run_rules(args) -> int:
 def run_job_command(args) -> int:
     import datetime as dt
 
-    from spark_synth.lake.schedule import catalog_settings, dates_between, register_tables, run_job
     from spark_synth.io.job_config import load_job_config
+    from spark_synth.lake.schedule import catalog_settings, dates_between, register_tables, run_job
 
     def parse(text: str, flag: str) -> dt.date:
         try:
@@ -385,8 +385,8 @@ def _row_count(text: str) -> int:
 
 def _generate_schema(spark, args, model, where: dict | None = None) -> int:
     from spark_synth.api import generate_schema
-    from spark_synth.plan.schema import scale_for_rows, table_rows
     from spark_synth.io import write_output
+    from spark_synth.plan.schema import scale_for_rows, table_rows
 
     if args.output is None and args.format != "noop":
         raise SparkSynthError("--output DIR is required (one sub-directory per table)")

@@ -30,7 +30,7 @@ MOVED = {
 class MovedModules(importlib.abc.MetaPathFinder):
     """Refuses an old module path with the new one (asked only for names under spark_synth.generate)."""
 
-    def find_spec(self, fullname: str, path=None, target=None):  # noqa: ANN001 - the finder protocol
+    def find_spec(self, fullname: str, path=None, target=None):
         if not fullname.startswith("spark_synth.generate"):
             return None
         # Python asks for the parent first, so the old package's name answers with every move.

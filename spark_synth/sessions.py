@@ -19,5 +19,5 @@ def session_time_zone(spark: Any) -> str | None:
     """The zone Spark reads timestamps without an offset in (conditions read them alike)."""
     try:
         return spark.conf.get("spark.sql.session.timeZone")
-    except Exception:  # noqa: BLE001 - a session without the setting: the machine's zone
+    except Exception:
         return None

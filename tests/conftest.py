@@ -47,6 +47,25 @@ def flights_model(flights):
     return fit(flights, table="flights_sample")
 
 
+def fixture_model(name: str):
+    """A model file fitted once by tests/fixtures/make_models.py: plan compilation, conditions and
+    rules run on it without Spark (the `unit` tests)."""
+    import gzip
+    from pathlib import Path
+
+    from spark_synth.model.io import SynthModel
+
+    path = Path(__file__).parent / "fixtures" / "models" / f"{name}.model.json.gz"
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        return SynthModel.from_json(handle.read(), str(path))
+
+
+@pytest.fixture(scope="session")
+def sample_model():
+    """The bundled flights sample's model, as a file (no Spark): see fixture_model."""
+    return fixture_model("flights_sample")
+
+
 @pytest.fixture(scope="session")
 def star(spark, tmp_path_factory):
     """A small clean star schema: customers and products, orders referencing both, plus
@@ -93,3 +112,51 @@ tables:
     model = fit_schema(spark, config, base)
     model.save(root / "star.model.json")
     return root, load_relational(root / "star.model.json")
+
+
+# ---------------------------------------------------------------- markers (pyproject.toml)
+# Tests that start Spark in a process of their own (a CLI, spark-submit, a cluster, a wheel's venv,
+# a Connect server) or take minutes; the others are `spark` when they use the session, else `unit`.
+SLOW = {
+    "test_wheel.py": "*",  # builds a wheel, installs it in fresh venvs (PySpark 4.3 and 3.5)
+    "test_connect.py": "*",  # starts a Spark Connect server
+    "test_cluster.py": "*",  # starts a standalone cluster
+    "test_faults.py": "*",  # a Spark process with task retries
+    "test_block.py": "*",  # 25 s of fits and generation for one property
+    "test_first_hour.py": {"test_wide_table_fits_on_the_default_driver_memory",  # 1,000 columns, 1 GB driver
+                           "test_cli_is_quiet_and_fails_on_missing_inputs_before_spark_starts"},
+    "test_io_cli.py": {"test_cli_fit_and_generate", "test_spark_submit_job_with_py_files"},
+    "test_generate.py": {"test_local1_matches_local2"},  # a second Spark process
+    "test_schedule.py": {"test_tables_are_registered_in_an_embedded_hive_metastore"},
+}
+# Tests without the `spark` fixture that still start Spark, in a subprocess of their own.
+SPARK_PROCESS = {
+    "test_io_cli.py": "*",
+    "test_first_hour.py": "*",
+}
+
+
+def _listed(table: dict, item) -> bool:
+    names = table.get(item.path.name, ())
+    return names == "*" or item.originalname in names
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if _listed(SLOW, item):
+            item.add_marker(pytest.mark.slow)
+        if "spark" in item.fixturenames or _listed(SPARK_PROCESS, item) or _listed(SLOW, item):
+            item.add_marker(pytest.mark.spark)
+        else:
+            item.add_marker(pytest.mark.unit)
+
+
+@pytest.fixture(autouse=True)
+def _unit_tests_start_no_spark(request):
+    """A `unit` test must not start Spark: checked after each one (a JVM gateway or session)."""
+    yield
+    if request.node.get_closest_marker("unit") is not None:
+        from pyspark import SparkContext
+
+        assert SparkContext._active_spark_context is None, (
+            f"{request.node.nodeid} is marked unit but started Spark: give it the `spark` fixture")

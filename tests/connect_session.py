@@ -16,16 +16,16 @@ from pathlib import Path
 
 os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
 
-from spark_synth import fit, generate  # noqa: E402
-from spark_synth.cli import main  # noqa: E402
-from spark_synth.errors import SparkSynthError  # noqa: E402
-from spark_synth.evaluation import evaluate  # noqa: E402
-from spark_synth.fit.relational import fit_schema  # noqa: E402
-from spark_synth.api import generate_schema  # noqa: E402
-from spark_synth.io import get_spark, read_table, write_output  # noqa: E402
-from spark_synth.io.progress import progress  # noqa: E402
-from spark_synth.io.schema_config import load_schema_config  # noqa: E402
-from spark_synth.io.session import is_connect  # noqa: E402
+from spark_synth import fit, generate
+from spark_synth.api import generate_schema
+from spark_synth.cli import main
+from spark_synth.errors import SparkSynthError
+from spark_synth.evaluation import evaluate
+from spark_synth.fit.relational import fit_schema
+from spark_synth.io import get_spark, read_table, write_output
+from spark_synth.io.progress import progress
+from spark_synth.io.schema_config import load_schema_config
+from spark_synth.io.session import is_connect
 
 out, schema_yaml, job_yaml = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
 # the server streams stage progress every reportInterval: 100 ms, so a short job shows some

@@ -5,13 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import fixture_model
 
 from spark_synth import fit, generate
 from spark_synth.cli import main
 from spark_synth.errors import GenerateError
-from spark_synth.plan.steer.conditions import conditions_of, parse_where
-from spark_synth.plan.steer.tree import condition_tree
 from spark_synth.model.marginals import UniformScale
+from spark_synth.plan.request import plan_request
+from spark_synth.plan.steer.conditions import conditions_of, parse_where
+from spark_synth.plan.steer.rebalance import allocate, parse_rebalance
+from spark_synth.plan.steer.tree import condition_tree
 
 REGIONS = {"north": ["Oslo", "Bergen", "Tromso"], "south": ["Rome", "Naples"],
            "east": ["Riga", "Tallinn", "Vilnius", "Minsk"], "west": ["Lisbon", "Porto"]}
@@ -35,6 +38,12 @@ def towns_table(rows: int = 6000, seed: int = 0) -> pd.DataFrame:
 def towns(spark):
     real = towns_table()
     return real, fit(spark.createDataFrame(real), table="towns")
+
+
+@pytest.fixture(scope="module")
+def towns_model():
+    """A fit of towns_table() stored as a file (tests/fixtures): the conditions' algebra without Spark."""
+    return fixture_model("towns")
 
 
 @pytest.fixture
@@ -61,27 +70,33 @@ def test_texts_and_dicts_parse_alike():
     (["city = Oslo", "city = Rome"], "contradict each other"),
     ({"region": None}, "never null"),
 ])
-def test_bad_conditions_are_named(towns, where, message):
-    _, model = towns
+def test_bad_conditions_are_named(towns_model, where, message):
+    model = towns_model
     with pytest.raises(GenerateError, match=message):
         condition_tree(model, conditions_of(model, where))
 
 
-def test_conditions_the_model_makes_impossible_are_refused(towns):
-    _, model = towns
+def test_conditions_the_model_makes_impossible_are_refused(towns_model):
+    model = towns_model
     with pytest.raises(GenerateError, match="cannot hold together"):
         condition_tree(model, conditions_of(model, {"region": "north", "city": "Rome"}))
 
 
 def test_conditions_in_two_independent_parts_each_warp_their_root(spark, towns):
     """note is independent of the rest (its own part of the forest): both roots are warped, each
-    first in the Cholesky factor, and every row meets both conditions; a correlation between the
-    two roots (edited into the model) is refused."""
+    first in the Cholesky factor, and every row meets both conditions."""
     _, model = towns
     tree = condition_tree(model, conditions_of(model, {"region": "north", "note": "a"}))
     assert len(tree.warps) == 2
     rows = generate(spark, model, 3_000, seed=2, where={"region": "north", "note": "a"}).toPandas()
     assert set(rows.region) == {"north"} and set(rows.note) == {"a"}
+
+
+def test_conditions_on_two_correlated_roots_are_refused(towns_model):
+    """A correlation between the two roots (edited into the model) is refused."""
+    model = towns_model
+    tree = condition_tree(model, conditions_of(model, {"region": "north", "note": "a"}))
+    assert len(tree.warps) == 2
     raw = model.to_dict()
     columns = raw["copula"]["columns"]
     a, b = (columns.index(r) for r in tree.warps)
@@ -110,10 +125,10 @@ def test_a_condition_on_a_child_moves_its_parent_and_the_rest(spark, towns):
     assert abs(rows.price.median() / naples.price.median() - 1) < 0.15
 
 
-def test_the_root_takes_its_posterior_exactly(towns):
+def test_the_root_takes_its_posterior_exactly(towns_model):
     """The warp gives each root code prior * likelihood of the evidence, normalized: recomputed
     here by brute force over the tree's tables (every path from the root to the evidence)."""
-    _, model = towns
+    model = towns_model
     spec = model.spec
     conditions = conditions_of(model, {"size": "large"})
     tree = condition_tree(model, conditions)
@@ -225,10 +240,22 @@ def test_rebalanced_rows_are_the_same_on_any_partitioning_with_unique_streams(sp
     ({"size": {"large": 0.5}, "city": {"Oslo": 1.0}}, "one column"),
     ({"price": {"1": 1.0}}, "not supported yet"),
 ])
-def test_bad_rebalancing_is_named(spark, towns, rebalance, message):
-    _, model = towns
+def test_bad_rebalancing_is_named(towns_model, rebalance, message):
     with pytest.raises(GenerateError, match=message):
-        generate(spark, model, 100, rebalance=rebalance)
+        plan_request(towns_model, 100, rebalance=rebalance)
+
+
+def test_rebalancing_cuts_the_rows_into_exact_ranges(towns_model):
+    """One scan per value, in the order given, counts by largest remainder, each range starting
+    where the previous ends, every plan compiled for the whole output's rows."""
+    scans = plan_request(towns_model, 10_001, where="region = north",
+                         rebalance={"size": {"large": 0.5, "small": 0.5}})
+    assert [(s.first, s.rows) for s in scans] == [(0, 5_001), (5_001, 5_000)]
+    assert scans[0].plan != scans[1].plan
+    assert scans == plan_request(towns_model, 10_001, where="region = north",
+                                 rebalance={"size": {"large": 0.5, "small": 0.5}})  # pure: the same plans again
+    assert allocate({"a": 0.2, "b": 0.3, "c": 0.5}, 7) == [("a", 1), ("b", 2), ("c", 4)]
+    assert parse_rebalance("status=1:0.5, 0:0.5") == {"status": {"1": 0.5, "0": 0.5}}
 
 
 def test_cli_rebalance(spark, towns_file, tmp_path, capsys):

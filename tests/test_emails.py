@@ -9,13 +9,13 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from test_plan_contract import bits, mix, scramble, stream, uniform
 
 from spark_synth import fit, generate
-from spark_synth.plan.compiler import compile_plan
 from spark_synth.model.emails import build_local, fold, parse_local
 from spark_synth.model.schema import EmailFromNames, SynthModelFile
 from spark_synth.model.vocabulary import vocabulary_groups
-from test_plan_contract import bits, mix, scramble, stream, uniform
+from spark_synth.plan.compiler import compile_plan
 
 UNIQUE_SALT = 0x5F3759DF9E3779B9
 

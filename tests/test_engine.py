@@ -9,10 +9,10 @@ import pytest
 from scipy.special import ndtr, ndtri
 
 from spark_synth.engine.jvm import ENGINE_SHORT_NAME
-from spark_synth.plan.compiler import compile_plan, conditional_table
 from spark_synth.model.io import SynthModel
 from spark_synth.model.marginals import UniformScale
 from spark_synth.model.schema import NumericColumn, QuantileFunction
+from spark_synth.plan.compiler import compile_plan, conditional_table
 
 
 def java_doubles(spark, values) -> object:

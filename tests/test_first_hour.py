@@ -19,11 +19,11 @@ import yaml
 from pyspark.sql import functions as F
 
 from spark_synth import GenerateError
+from spark_synth.api import generate_schema
 from spark_synth.cli import build_parser, main
 from spark_synth.evaluation.html import _bars
 from spark_synth.evaluation.shapes import _display_histogram
 from spark_synth.fit.relational import fit_schema
-from spark_synth.api import generate_schema
 from spark_synth.io.progress import describe, progress
 from spark_synth.io.schema_config import SchemaConfig, check_references
 

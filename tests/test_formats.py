@@ -11,14 +11,14 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+from test_plan_contract import mix, scramble, stream
 
 from spark_synth import fit, generate
 from spark_synth.fit.formats import spread_outside
-from spark_synth.plan.compiler import compile_plan
 from spark_synth.model.formats import format_codes, format_labels
 from spark_synth.model.schema import FormatDependency, SynthModelFile
 from spark_synth.model.vocabulary import vocabulary_groups
-from test_plan_contract import mix, scramble, stream
+from spark_synth.plan.compiler import compile_plan
 
 STATES = vocabulary_groups("subdivision_code")
 # country -> (phone format, postcode format, state codes or None): with 60 people per country every
@@ -213,8 +213,8 @@ def test_the_realism_section_checks_each_type(spark, real, model):
 
 def test_formats_follow_the_row_in_a_relational_schema(spark, real, tmp_path):
     """Item 8: a table of a schema fits and generates its formats like a single table."""
-    from spark_synth.fit.relational import fit_schema
     from spark_synth.api import generate_schema
+    from spark_synth.fit.relational import fit_schema
     from spark_synth.io.schema_config import SchemaConfig
 
     rng = np.random.default_rng(2)

@@ -7,8 +7,8 @@ import re
 import numpy as np
 import pytest
 
-from spark_synth.fit.patterns import build_pattern, count_shapes, count_text
 from spark_synth import generate
+from spark_synth.fit.patterns import build_pattern, count_shapes, count_text
 from spark_synth.model.io import SynthModel
 
 

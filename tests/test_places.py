@@ -9,16 +9,16 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from test_emails import model_file_with
+from test_plan_contract import bits, mix, scramble, stream, uniform
 
 from spark_synth import fit, generate
 from spark_synth.fit.places import national_digits
-from spark_synth.plan.compiler import PLACE_SUFFIX, compile_plan
 from spark_synth.model.places import _table, state_of_zip, us_places
-from spark_synth.model.validators import VALIDATORS
 from spark_synth.model.schema import SynthModelFile
+from spark_synth.model.validators import VALIDATORS
+from spark_synth.plan.compiler import PLACE_SUFFIX, compile_plan
 from spark_synth.seeding import stream_key
-from test_emails import model_file_with
-from test_plan_contract import bits, mix, scramble, stream, uniform
 
 UNIQUE_SALT = 0x5F3759DF9E3779B9
 

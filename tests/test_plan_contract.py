@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 from spark_synth import fit, generate
-from spark_synth.plan.compiler import compile_plan
 from spark_synth.api import generate_schema
+from spark_synth.plan.compiler import compile_plan
 from spark_synth.plan.schema import table_keys, table_programs, table_rows
 
 M64 = (1 << 64) - 1

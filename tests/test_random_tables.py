@@ -16,7 +16,7 @@ from spark_synth.model.schema import IdColumn, NumericColumn, UniqueColumn
 from spark_synth.model.types import from_unscaled
 
 NAMES = ["a.b", "we`ird", "with space", "ünïcødé", "Case", "case", "x", "1st", "tab\tname", "ÄÖÜ.ß"]
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def _value(kind: str, rng: random.Random, i: int):

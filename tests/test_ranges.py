@@ -8,14 +8,15 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import fixture_model
 from pyspark.sql import functions as F
 
 from spark_synth import fit, generate
 from spark_synth.cli import main
 from spark_synth.errors import GenerateError
 from spark_synth.plan.steer.conditions import conditions_of, parse_where
-from spark_synth.plan.steer.tree import condition_tree
 from spark_synth.plan.steer.ranges import Range, to_unit
+from spark_synth.plan.steer.tree import condition_tree
 
 KINDS = {"a": 20.0, "b": 60.0, "c": 200.0}
 
@@ -50,8 +51,14 @@ def test_comparisons_and_betweens_parse():
     assert parse_where({"amount": (60, None), "kind": ("a", "b")}) == [("amount", (60, None)), ("kind", ("a", "b"))]
 
 
-def test_bounds_move_inward_onto_values_the_column_takes(ranged):
-    _, model = ranged
+@pytest.fixture(scope="module")
+def ranged_model():
+    """A fit of the same table stored as a file (tests/fixtures): ranges' algebra without Spark."""
+    return fixture_model("ranged")
+
+
+def test_bounds_move_inward_onto_values_the_column_takes(ranged_model):
+    model = ranged_model
     qty, amount, day, price = (model.column(c) for c in ("qty", "amount", "day", "price"))
     assert to_unit(qty, "3.5", up=True, strict=False) == 4 and to_unit(qty, "3.5", up=False, strict=False) == 3
     assert to_unit(qty, 3, up=True, strict=True) == 4 and to_unit(qty, 3, up=False, strict=True) == 2
@@ -131,8 +138,8 @@ def test_ranged_rows_are_the_same_on_any_partition_count(spark, ranged):
     (["amount is null"], "never null"),
     (["qty > 3", "qty < 4"], "contradict each other"),
 ])
-def test_bad_ranges_are_named(ranged, where, message):
-    _, model = ranged
+def test_bad_ranges_are_named(ranged_model, where, message):
+    model = ranged_model
     with pytest.raises(GenerateError, match=message):
         condition_tree(model, conditions_of(model, where))
 
@@ -171,16 +178,16 @@ def test_a_null_condition_passes_through_the_null_rules(spark, flights_model):
     assert rows.dep_time.isna().all() and rows.dep_delay.isna().all() and rows.arr_time.isna().all()
 
 
-def test_a_null_condition_also_conditions_what_the_rules_null_with_it(flights_model):
+def test_a_null_condition_also_conditions_what_the_rules_null_with_it(sample_model):
     """The real rows where dep_time is null have their delays and arrival null too: the tree is
     conditioned on all of those codes (the event the real rows show), not on dep_time's alone."""
-    conditioned = {c.column for c in conditions_of(flights_model, ["dep_time is null"])}
+    conditioned = {c.column for c in conditions_of(sample_model, ["dep_time is null"])}
     assert {"dep_time", "dep_delay", "arr_time", "arr_delay", "air_time"} <= conditioned
 
 
 def test_values_are_found_by_type_then_by_text():
-    from spark_synth.plan.steer.conditions import _MISSING, _Held
     from spark_synth.model.schema import CategoricalColumn
+    from spark_synth.plan.steer.conditions import _MISSING, _Held
 
     def column(values):
         return CategoricalColumn.model_construct(name="c", values=values)
@@ -191,16 +198,29 @@ def test_values_are_found_by_type_then_by_text():
     assert _Held(column([True, "a"]))("true") is True and _Held(column(["a"]))(["a"]) is _MISSING
 
 
-def test_a_null_the_rules_decide_splits_into_its_two_causes(spark, flights_model):
+def test_a_null_the_rules_decide_has_two_branches(sample_model):
     """dep_time is null when tailnum is, or on its own: the model's rows with dep_time null have
-    tailnum null in P(tailnum null) / P(dep_time null) of them; the conditioned rows get exactly
-    that share (row ranges, counts by largest remainder), the same on any partitioning."""
+    tailnum null in P(tailnum null) / P(dep_time null) of them; a carrier none of whose rows
+    lacks a tailnum has only the second branch."""
+    from spark_synth.plan.steer.null_branches import null_branches
+
+    model = sample_model
+    branches = null_branches(model, ["dep_time is null"])
+    expected = model.column("tailnum").null_fraction / model.column("dep_time").null_fraction
+    assert [b[-1] for b, _ in branches] == [("tailnum", None), ("tailnum", "not null")]
+    assert branches[0][1] == pytest.approx(expected, rel=1e-6)
+    assert sum(share for _, share in branches) == pytest.approx(1.0)
+    unmapped = [c for c in model.column("carrier").values
+                if null_branches(model, ["dep_time is null", ("carrier", c)])[0][0][-1] == ("tailnum", "not null")]
+    assert unmapped, "some carrier never flies without a tailnum in the model"
+
+
+def test_a_null_the_rules_decide_splits_into_its_two_causes(spark, flights_model):
+    """The conditioned rows get exactly the branches' shares (row ranges, counts by largest
+    remainder), the same on any partitioning."""
     from spark_synth.plan.steer.null_branches import null_branches
 
     branches = null_branches(flights_model, ["dep_time is null"])
-    expected = flights_model.column("tailnum").null_fraction / flights_model.column("dep_time").null_fraction
-    assert [b[-1] for b, _ in branches] == [("tailnum", None), ("tailnum", "not null")]
-    assert branches[0][1] == pytest.approx(expected, rel=1e-6)
     one = generate(spark, flights_model, 5_000, seed=4, partitions=1, where=["dep_time is null"])
     rows = one.toPandas()
     assert rows.dep_time.isna().all() and rows.tailnum.isna().sum() == round(5_000 * branches[0][1])

@@ -8,9 +8,9 @@ import pytest
 from chispa import assert_df_equality
 from pyspark.sql import functions as F
 
+from spark_synth.api import generate_schema
 from spark_synth.errors import GenerateError, InputDataError
 from spark_synth.fit.relational import fit_schema
-from spark_synth.api import generate_schema
 from spark_synth.io.schema_config import SchemaConfig, check_references, load_schema_config
 from spark_synth.model.relational import load_relational
 

@@ -117,7 +117,7 @@ def test_catalog_table_and_other_sources_replace_only_the_rerun_date(spark, flig
     for config, location in [(job, tmp_path / "warehouse" / "flights_daily"), (other, tmp_path / "lake" / "flights")]:
         assert main(["run", "--config", str(config), "--from", "2026-11-20", "--to", "2026-11-21"]) == 0
         read = (lambda: spark.table("job_lake.flights_daily")) if config == job else \
-            (lambda: spark.read.parquet(str(location)))
+            (lambda location=location: spark.read.parquet(str(location)))
         day = read().where(F.col("date") == "2026-11-21").toPandas()
         untouched = [s for s in snapshot(location) if "2026-11-21" not in s[0]]
         assert main(["run", "--config", str(config), "--date", "2026-11-21"]) == 0

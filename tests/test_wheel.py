@@ -104,8 +104,8 @@ def test_engine_jar_errors_say_what_to_do(tmp_path, monkeypatch):
 
 def test_fit_refuses_a_spark_without_its_sketch_functions():
     """Measured on PySpark 3.5.9: pass 1 failed with UNRESOLVED_ROUTINE kll_sketch_get_quantile_bigint."""
-    from spark_synth.errors import InputDataError
     from spark_synth.engine.jvm import loads_into
+    from spark_synth.errors import InputDataError
     from spark_synth.io.session import require_spark
 
     for old in ("3.5.9", "4.0.1"):

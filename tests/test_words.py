@@ -8,14 +8,14 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from test_plan_contract import bits, stream, uniform
 
 from spark_synth import fit, generate
-from spark_synth.plan.compiler import compile_plan
 from spark_synth.model.schema import SynthModelFile
 from spark_synth.model.vocabulary import vocabulary_groups
 from spark_synth.model.words import word_shape
+from spark_synth.plan.compiler import compile_plan
 from spark_synth.sql.words import word_shape_expression
-from test_plan_contract import bits, stream, uniform
 
 HOSTILE = ["", "27 Wade Lane", "Karl-Liebknecht-Strasse 88", "Gosposka ulica 60", "O'Brien's  Way",
            "ÜLZENER Straße 5", "e\u0301cole 3", "\u0301x", "N14228", "12", "  ", "ǅemal Road", "東京 1-2",
@@ -158,16 +158,17 @@ def test_model_file_checks_word_positions(model):
     shape = column["pattern"]["shapes"][0]
     position = next(iter(shape["words"]))
     for edit, message in [
-        (lambda: shape["words"].update({str(shape["shape"].index(" ")): shape["words"][position]}),
+        (lambda column, shape: shape["words"].update({str(shape["shape"].index(" ")): shape["words"][position]}),
          "must be at a W or w position"),
-        (lambda: column["pattern"].update({"unit": "char"}), "only a pattern of unit 'word'"),
-        (lambda: shape["words"][position].update({"words": {"Ro4d": 1.0}, "vocabulary": None}), "letters only"),
-        (lambda: shape["words"][position].update({"words": {"Road": 0.5}, "vocabulary": None}), "sum to"),
+        (lambda column, shape: column["pattern"].update({"unit": "char"}), "only a pattern of unit 'word'"),
+        (lambda column, shape: shape["words"][position].update({"words": {"Ro4d": 1.0}, "vocabulary": None}),
+         "letters only"),
+        (lambda column, shape: shape["words"][position].update({"words": {"Road": 0.5}, "vocabulary": None}),
+         "sum to"),
     ]:
         broken = json.loads(json.dumps(raw))
         column = next(c for c in broken["columns"] if c["name"] == "address")
-        shape = column["pattern"]["shapes"][0]
-        edit()
+        edit(column, column["pattern"]["shapes"][0])
         with pytest.raises(ValueError, match=message):
             SynthModelFile.model_validate(broken)
 

@@ -16,9 +16,9 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from scipy.stats import mannwhitneyu
 
-from spark_synth.sql.encodings import NUMERIC_FAMILIES, numeric_expression
 from spark_synth.model.types import family
 from spark_synth.names import quote
+from spark_synth.sql.encodings import NUMERIC_FAMILIES, numeric_expression
 
 CHUNK_ROWS = 200
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import html
 import math
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 REAL, SYNTHETIC = "#1f6fb4", "#f28e2b"
 STYLE = """
@@ -119,7 +119,7 @@ def _label(dist: dict, i: int) -> str:
 
 def _value(dist: dict, x: float) -> str:
     fam = dist.get("family")
-    epoch = datetime(1970, 1, 1, tzinfo=timezone.utc)
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
     if fam == "date":
         return (epoch + timedelta(days=x)).strftime("%Y-%m-%d")
     if fam in ("timestamp", "timestamp_ntz"):

@@ -14,8 +14,8 @@ except that categories beyond the 5,000 most frequent real values are pooled.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 import numpy as np
 import pyarrow as pa
@@ -23,9 +23,9 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from scipy.stats.contingency import association
 
-from spark_synth.sql.encodings import NUMERIC_FAMILIES, category_codes, numeric_expression, numeric_values
 from spark_synth.model.types import family
 from spark_synth.names import quote
+from spark_synth.sql.encodings import NUMERIC_FAMILIES, category_codes, numeric_expression, numeric_values
 
 BINS = 10
 MAX_CATEGORIES = 5000

@@ -19,7 +19,6 @@ from spark_synth.evaluation.html import render
 from spark_synth.evaluation.pairs import PairScore, column_pair_trends
 from spark_synth.evaluation.privacy import audit_model, exact_copies
 from spark_synth.evaluation.realism import allowed_words, drawn_groups, string_realism
-from spark_synth.sql.rules import rule_counts
 from spark_synth.evaluation.shapes import ShapeScore, column_shapes_and_distributions
 from spark_synth.evaluation.utility import utility
 from spark_synth.io.progress import progress
@@ -28,6 +27,7 @@ from spark_synth.model.io import SynthModel
 from spark_synth.model.rules import rule_columns
 from spark_synth.model.schema import PatternColumn
 from spark_synth.names import alias, aliases, check_unique_names, positional, quote
+from spark_synth.sql.rules import rule_counts
 
 log = logging.getLogger(__name__)
 REPORT_VERSION = 1

@@ -9,17 +9,17 @@ edges, so its error is at most the mass of one real bin (about 0.001) plus the s
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 import numpy as np
 import pyarrow as pa
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from spark_synth.sql.encodings import NUMERIC_FAMILIES, category_codes, numeric_expression, numeric_values
 from spark_synth.model.types import family
 from spark_synth.names import quote
+from spark_synth.sql.encodings import NUMERIC_FAMILIES, category_codes, numeric_expression, numeric_values
 
 EDGES = 1000
 MAX_CATEGORIES = 5000

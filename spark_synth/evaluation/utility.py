@@ -14,17 +14,16 @@ import logging
 
 from pyspark.ml import Pipeline
 from pyspark.ml.classification import LogisticRegression
-from pyspark.ml.evaluation import (BinaryClassificationEvaluator, MulticlassClassificationEvaluator,
-                                   RegressionEvaluator)
+from pyspark.ml.evaluation import BinaryClassificationEvaluator, MulticlassClassificationEvaluator, RegressionEvaluator
 from pyspark.ml.feature import Imputer, OneHotEncoder, StringIndexer, VectorAssembler
 from pyspark.ml.regression import LinearRegression
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from spark_synth.errors import InputDataError
-from spark_synth.sql.encodings import NUMERIC_FAMILIES, numeric_expression
 from spark_synth.model.types import family
 from spark_synth.names import quote
+from spark_synth.sql.encodings import NUMERIC_FAMILIES, numeric_expression
 
 log = logging.getLogger(__name__)
 MAX_LEVELS = 64

@@ -12,40 +12,68 @@ from dataclasses import dataclass, field
 import numpy as np
 from pyspark.sql import DataFrame
 
-from spark_synth.version import __version__
 from spark_synth.errors import InputDataError
+from spark_synth.fit.block import choose_block, gaussian_like, orient_forest
+from spark_synth.fit.dependence import (
+    candidate_pairs,
+    chow_liu_edges,
+    conditional_table,
+    correlation_from_sums,
+    mutual_information,
+)
+from spark_synth.fit.emails import email_columns, fit_from_names, name_columns
+from spark_synth.fit.formats import FormatInput, follow_formats
+from spark_synth.fit.frequent import count_frequent, frequent_candidates
+from spark_synth.fit.joint import JointStats, collect_joint_stats, copula_spec, pair_is_counted
+from spark_synth.fit.kinds import check_kind_override, choose_kind
+from spark_synth.fit.patterns import build_pattern, without_kept
+from spark_synth.fit.places import fit_places, place_candidates, state_column
+from spark_synth.fit.profile import QUANTILE_GRID, ColumnProfile, profile_columns
+from spark_synth.fit.rules import (
+    DEFAULT_SHARE,
+    check_declared,
+    declared_rules,
+    eligible_columns,
+    find_rules,
+    merge_rules,
+    tabled_columns,
+    tied_pairs,
+)
+from spark_synth.fit.semantic import SEMANTIC_TYPES, split_type, validated_type
+from spark_synth.fit.types import supported_fields
+from spark_synth.fit.within import WithinEdge, eligible, within_quantiles
+from spark_synth.fit.words import fit_words, word_candidates, word_type
+from spark_synth.io.progress import progress
 from spark_synth.io.session import require_spark
 from spark_synth.model.correlation import describe_tree_gap, model_tree_gap
-from spark_synth.fit.dependence import (candidate_pairs, chow_liu_edges, conditional_table,
-                                        correlation_from_sums, mutual_information)
-from spark_synth.fit.joint import JointStats, collect_joint_stats, copula_spec, pair_is_counted
-from spark_synth.fit.rules import (DEFAULT_SHARE, check_declared, declared_rules, eligible_columns, find_rules,
-                                   merge_rules, tabled_columns, tied_pairs)
-from spark_synth.fit.kinds import check_kind_override, choose_kind
-from spark_synth.fit.semantic import SEMANTIC_TYPES, split_type, validated_type
-from spark_synth.fit.patterns import build_pattern, without_kept
-from spark_synth.fit.profile import QUANTILE_GRID, ColumnProfile, profile_columns
-from spark_synth.fit.types import supported_fields
-from spark_synth.model.types import family
-from spark_synth.fit.block import choose_block, gaussian_like, orient_forest
-from spark_synth.fit.within import WithinEdge, eligible, within_quantiles
-from spark_synth.fit.formats import FormatInput, follow_formats
-from spark_synth.fit.emails import email_columns, fit_from_names, name_columns
-from spark_synth.fit.frequent import count_frequent, frequent_candidates
-from spark_synth.fit.words import fit_words, word_candidates, word_type
-from spark_synth.fit.places import fit_places, place_candidates, state_column
 from spark_synth.model.formats import can_follow
-from spark_synth.io.progress import progress
 from spark_synth.model.io import SynthModel
 from spark_synth.model.marginals import TAIL_CUTS
-from spark_synth.model.schema import (FORMAT_NAME, SCHEMA_VERSION, CategoricalColumn, ConstantColumn,
-                                      Copula, Dependency, IdColumn, NullColumn, NumericColumn,
-                                      PatternColumn, Privacy, QuantileFunction, SynthModelFile,
-                                      TableInfo, UNIT_BY_FAMILY, UniqueColumn, Vocabulary, written_elsewhere)
-from spark_synth.model.types import from_unscaled
+from spark_synth.model.schema import (
+    FORMAT_NAME,
+    SCHEMA_VERSION,
+    UNIT_BY_FAMILY,
+    CategoricalColumn,
+    ConstantColumn,
+    Copula,
+    Dependency,
+    IdColumn,
+    NullColumn,
+    NumericColumn,
+    PatternColumn,
+    Privacy,
+    QuantileFunction,
+    SynthModelFile,
+    TableInfo,
+    UniqueColumn,
+    Vocabulary,
+    written_elsewhere,
+)
+from spark_synth.model.types import family, from_unscaled
 from spark_synth.model.validators import TYPE_CHECKS, WORD_VALIDATORS
 from spark_synth.model.vocabulary import VOCABULARIES, detect_vocabulary, forced_vocabulary, is_gendered
 from spark_synth.names import alias, aliases, check_unique_names
+from spark_synth.version import __version__
 
 log = logging.getLogger(__name__)
 

@@ -25,11 +25,18 @@ from pyspark.sql import functions as F
 
 from spark_synth.fit.dependence import conditional_table, mutual_information
 from spark_synth.fit.joint import collect_joint_stats, copula_spec, pair_is_counted
-from spark_synth.model.formats import FormatColumn, can_follow, format_category, format_codes, format_labels, group_of_word
+from spark_synth.model.formats import (
+    FormatColumn,
+    can_follow,
+    format_category,
+    format_codes,
+    format_labels,
+    group_of_word,
+)
 from spark_synth.model.marginals import UniformScale
 from spark_synth.model.schema import FormatDependency
-from spark_synth.sql.words import word_shape_expression
 from spark_synth.names import quote
+from spark_synth.sql.words import word_shape_expression
 
 DIGITS, UPPER, LOWER = "0123456789", "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz"
 WIDE_CELL_BUDGET = 2_000_000  # table cells counted in the pass, as for wide tables' candidate pairs

@@ -18,6 +18,7 @@ import yaml
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
+
 from spark_synth.names import quote
 
 MIN_INCLUSION = 0.5

@@ -17,21 +17,20 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Iterator
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from spark_synth.sql.encodings import category_codes, unit_values
 from spark_synth.fit.patterns import MAX_PATTERN_LENGTH, count_shapes, count_text
 from spark_synth.model.marginals import UniformScale, normal_scores
 from spark_synth.model.schema import CategoricalColumn, NumericColumn, QuantileFunction
 from spark_synth.model.types import parse_spark_type
 from spark_synth.names import quote
+from spark_synth.sql.encodings import category_codes, unit_values
 
 MAX_CODES_ANY_PARTNER = 256
 MAX_CODES_HIGH_CARDINALITY_PARTNER = 64

@@ -15,8 +15,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from spark_synth.model.schema import (CLASS_CHARS, CharDistribution, PatternModel, QuantileFunction, Shape,
-                                      TextModel)
+from spark_synth.model.schema import CLASS_CHARS, CharDistribution, PatternModel, QuantileFunction, Shape, TextModel
 
 MAX_PATTERN_LENGTH = 64
 PREFIX_LENGTH = 3

@@ -22,10 +22,9 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from spark_synth.sql.encodings import unit_sql
-from spark_synth.model.types import family
-from spark_synth.model.types import SparkType, from_unscaled, parse_spark_type, to_unscaled
+from spark_synth.model.types import SparkType, family, from_unscaled, parse_spark_type, to_unscaled
 from spark_synth.names import quote
+from spark_synth.sql.encodings import unit_sql
 
 log = logging.getLogger(__name__)
 

@@ -29,12 +29,24 @@ from spark_synth.fit.rules import check_declared
 from spark_synth.io.readers import read_table
 from spark_synth.io.schema_config import ForeignKeyConfig, SchemaConfig, table_order
 from spark_synth.model.io import SynthModel
-from spark_synth.model.relational import (RELATIONAL_FORMAT, RELATIONAL_VERSION, ChildCount, CompositeKey,
-                                          ForeignKey, KeyComponent, PrimaryKey, RelationalModel, RelationalModelFile,
-                                          SHARE_POINTS, SmallCount, TableModel, generated_foreign_keys,
-                                          share_grid)
-from spark_synth.model.schema import CategoricalColumn, NumericColumn, PatternModel
 from spark_synth.model.keyspace import key_shapes
+from spark_synth.model.relational import (
+    RELATIONAL_FORMAT,
+    RELATIONAL_VERSION,
+    SHARE_POINTS,
+    ChildCount,
+    CompositeKey,
+    ForeignKey,
+    KeyComponent,
+    PrimaryKey,
+    RelationalModel,
+    RelationalModelFile,
+    SmallCount,
+    TableModel,
+    generated_foreign_keys,
+    share_grid,
+)
+from spark_synth.model.schema import CategoricalColumn, NumericColumn, PatternModel
 from spark_synth.names import alias, positional, restore
 
 log = logging.getLogger(__name__)

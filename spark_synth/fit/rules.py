@@ -39,20 +39,33 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 import pyarrow.compute as pc
+from pydantic import TypeAdapter, ValidationError
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-from pydantic import TypeAdapter, ValidationError
-
 from spark_synth.errors import InputDataError
-from spark_synth.sql.rules import rule_condition, rule_counts
 from spark_synth.fit.profile import ColumnProfile
 from spark_synth.model.rules import (
-    MAP_SOURCES, MAP_TARGETS, Calendar, Clock, Division, Linear, Mapping, MapPair, NullWith, Order, Rule, Term,
-    check_rules, parse_rule, rule_order)
-from spark_synth.model.types import parse_spark_type
+    MAP_SOURCES,
+    MAP_TARGETS,
+    Calendar,
+    Clock,
+    Division,
+    Linear,
+    MapPair,
+    Mapping,
+    NullWith,
+    Order,
+    Rule,
+    Term,
+    check_rules,
+    parse_rule,
+    rule_order,
+)
 from spark_synth.model.schema import CategoricalColumn, ConstantColumn, NumericColumn
+from spark_synth.model.types import parse_spark_type
 from spark_synth.names import quote
+from spark_synth.sql.rules import rule_condition, rule_counts
 
 log = logging.getLogger(__name__)
 _RULE = TypeAdapter(Rule)
@@ -348,7 +361,7 @@ def _clock_candidates(sample: dict, whole: list[RuleColumn], share: float) -> li
     def is_clock(c: RuleColumn) -> bool:
         values, nulls = sample[c.name]
         present = values[~nulls]
-        return (c.family == "integral" and 0 <= c.profile.min and c.profile.max <= 2400 and len(present) > 0
+        return (c.family == "integral" and c.profile.min >= 0 and c.profile.max <= 2400 and len(present) > 0
                 and (present % 100 < 60).mean() >= _screen_share(share) and present.max() >= 1200)
 
     clocks = [c for c in whole if is_clock(c)]

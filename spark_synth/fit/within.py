@@ -32,11 +32,11 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from spark_synth.sql.encodings import unit_sql
 from spark_synth.model.marginals import UniformScale
 from spark_synth.model.schema import CategoricalColumn, NumericColumn, WithinQuantiles
 from spark_synth.model.types import parse_spark_type
 from spark_synth.names import quote
+from spark_synth.sql.encodings import unit_sql
 
 log = logging.getLogger(__name__)
 

@@ -23,8 +23,15 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from spark_synth.fit.patterns import shares_of
-from spark_synth.model.schema import CharDistribution, PatternColumn, PatternModel, Shape, UniqueColumn, \
-    Vocabulary, WordSlot
+from spark_synth.model.schema import (
+    CharDistribution,
+    PatternColumn,
+    PatternModel,
+    Shape,
+    UniqueColumn,
+    Vocabulary,
+    WordSlot,
+)
 from spark_synth.model.validators import WORD_VALIDATORS
 from spark_synth.model.vocabulary import covering_groups, group_sets, words_of
 from spark_synth.model.words import word_shape

@@ -16,6 +16,7 @@ from pyspark.sql import SparkSession
 from spark_synth.errors import GenerateError
 from spark_synth.sessions import is_connect
 
+
 class JvmFiles:
     """Read steps through a classic session's py4j gateway."""
 

@@ -41,7 +41,6 @@ from pydantic import Field, model_validator
 from spark_synth.io.yaml_config import load_yaml
 from spark_synth.model.schema import Strict
 
-
 FILE_FORMATS = ("parquet", "orc", "csv", "json")
 
 
@@ -70,7 +69,7 @@ class JobSchema(Strict):
     where: dict[str, Conditions] | None = Field(default=None, description="{table: conditions}")
 
     @model_validator(mode="after")
-    def _positive(self) -> "JobSchema":
+    def _positive(self) -> JobSchema:
         for table, rows in self.rows_per_day.items():
             if rows <= 0:
                 raise ValueError(f"rows_per_day.{table} must be positive, got {rows}")
@@ -101,7 +100,7 @@ class JobConfig(Strict):
     schemas: dict[str, JobSchema] = Field(default_factory=dict)
 
     @model_validator(mode="after")
-    def _something_to_generate(self) -> "JobConfig":
+    def _something_to_generate(self) -> JobConfig:
         if not self.tables and not self.schemas:
             raise ValueError("give at least one entry under 'tables' or 'schemas'")
         return self

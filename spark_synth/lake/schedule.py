@@ -22,16 +22,16 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from spark_synth.errors import GenerateError
 from spark_synth.api import generate, generate_schema
-from spark_synth.plan.schema import check_schema_where, scale_for_rows, table_rows
-from spark_synth.plan.steer.parts import check_steering
-from spark_synth.plan.steer.rebalance import parse_rebalance
+from spark_synth.errors import GenerateError
 from spark_synth.io.job_config import FILE_FORMATS, JobConfig, resolve
 from spark_synth.io.writers import write_output
 from spark_synth.model.io import SynthModel, load_model
 from spark_synth.model.relational import load_relational
 from spark_synth.names import alias, aliases
+from spark_synth.plan.schema import check_schema_where, scale_for_rows, table_rows
+from spark_synth.plan.steer.parts import check_steering
+from spark_synth.plan.steer.rebalance import parse_rebalance
 from spark_synth.seeding import MAX_SEED, stable_key
 
 log = logging.getLogger(__name__)
@@ -70,7 +70,7 @@ def day_frame(spark: SparkSession, model: SynthModel, rows: int, seed: int, tabl
     data_type = df.schema[position].dataType
     df = df.toDF(*aliases(len(names)))  # by position: any column name works (names.py)
     column = F.col(alias(position))
-    start = dt.datetime.combine(date, dt.time(), tzinfo=dt.timezone.utc)
+    start = dt.datetime.combine(date, dt.time(), tzinfo=dt.UTC)
     if isinstance(data_type, T.DateType):
         moved = F.lit(date)
     elif isinstance(data_type, (T.TimestampType, T.TimestampNTZType)):

@@ -11,9 +11,9 @@ variant (plan/compiler.py) and draws the code from the tree. Both sides use the 
 from __future__ import annotations
 
 from spark_synth.model.schema import CategoricalColumn, PatternColumn, UniqueColumn
+from spark_synth.model.vocabulary import words_of_label
 
 FormatColumn = PatternColumn | UniqueColumn
-from spark_synth.model.vocabulary import words_of_label
 
 
 def format_labels(column: FormatColumn) -> list[str]:

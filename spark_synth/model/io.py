@@ -5,8 +5,9 @@ from __future__ import annotations
 import copy
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -28,7 +29,10 @@ def _v1_to_v2(raw: dict[str, Any]) -> dict[str, Any]:
         kind = column.get("kind")
         if kind in ("continuous", "integer", "decimal", "datetime") and spark.exact:
             scale = spark.scale if spark.family == "decimal" else 0
-            whole = lambda x: to_unscaled(repr(x), scale) if isinstance(x, (int, float)) else x  # noqa: E731
+
+            def whole(x, scale=scale):
+                return to_unscaled(repr(x), scale) if isinstance(x, (int, float)) else x
+
             column["min"], column["max"] = whole(column.get("min")), whole(column.get("max"))
             quantiles = column.get("quantiles") or {}
             quantiles["values"] = [whole(x) for x in quantiles.get("values", [])]
@@ -72,7 +76,7 @@ class SynthModel:
         write_atomically(path, self.to_json())
 
     @classmethod
-    def from_json(cls, text: str, source: str = "<string>") -> "SynthModel":
+    def from_json(cls, text: str, source: str = "<string>") -> SynthModel:
         try:
             raw = json.loads(text)
         except json.JSONDecodeError as exc:
@@ -82,7 +86,7 @@ class SynthModel:
         return cls.from_dict(raw, source)
 
     @classmethod
-    def from_dict(cls, raw: Any, source: str = "<dict>") -> "SynthModel":
+    def from_dict(cls, raw: Any, source: str = "<dict>") -> SynthModel:
         if not isinstance(raw, dict):
             raise ModelFileError(f"model file {source}: top level must be a JSON object")
         if raw.get("format") != FORMAT_NAME:

@@ -42,7 +42,7 @@ class PrimaryKey(Strict):
     alphabets: list[str] = Field(default_factory=list)  # string keys: allowed characters per position
 
     @model_validator(mode="after")
-    def _alphabets(self) -> "PrimaryKey":
+    def _alphabets(self) -> PrimaryKey:
         if self.kind == "string" and (not self.alphabets or any(not a for a in self.alphabets)):
             raise ValueError("string keys need a non-empty alphabet per position")
         return self
@@ -68,7 +68,7 @@ class KeyComponent(Strict):
     values: list[CategoryValue] = Field(default_factory=list)  # category: learned values (privacy-filtered)
 
     @model_validator(mode="after")
-    def _fields(self) -> "KeyComponent":
+    def _fields(self) -> KeyComponent:
         if self.kind == "reference" and not self.parent:
             raise ValueError(f"component {self.column!r}: a reference needs 'parent'")
         if self.kind == "category" and len(self.values) < self.size:
@@ -154,7 +154,7 @@ class RelationalModelFile(Strict):
     tables: list[TableModel] = Field(min_length=1)
 
     @model_validator(mode="after")
-    def _order(self) -> "RelationalModelFile":
+    def _order(self) -> RelationalModelFile:
         seen: set[str] = set()
         for table in self.tables:
             for fk in table.foreign_keys:

@@ -20,13 +20,13 @@ order `rule_order` gives (docs/plan.md §12), so each holds by construction:
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import Field, StrictInt, model_validator
 
 from spark_synth.model.base import FiniteFloat, Probability, Strict
 
-MapValue = Union[bool, StrictInt, FiniteFloat, str]
+MapValue = bool | StrictInt | FiniteFloat | str
 # Whole numbers on the unit scale (integers; dates as days since 1970-01-01; timestamps as
 # microseconds since 1970-01-01 00:00 UTC).
 WHOLE = ("integral", "date", "timestamp")
@@ -80,7 +80,7 @@ class Mapping(Strict):
     share: Probability = 1.0
 
     @model_validator(mode="after")
-    def _pairs(self) -> "Mapping":
+    def _pairs(self) -> Mapping:
         seen = set()
         for pair in self.pairs:
             if len(pair.when) != len(self.sources):
@@ -107,7 +107,7 @@ class Term(Strict):
     coefficient: StrictInt
 
     @model_validator(mode="after")
-    def _non_zero(self) -> "Term":
+    def _non_zero(self) -> Term:
         if self.coefficient == 0:
             raise ValueError(f"the coefficient of {self.column!r} must not be 0 (leave the term out)")
         return self
@@ -194,7 +194,7 @@ class Calendar(Strict):
         return f"({parts}) is a valid date"
 
 
-Rule = Annotated[Union[NullWith, Order, Mapping, Linear, Division, Clock, Calendar], Field(discriminator="form")]
+Rule = Annotated[NullWith | Order | Mapping | Linear | Division | Clock | Calendar, Field(discriminator="form")]
 
 
 def rule_columns(rule) -> tuple[str, ...]:

@@ -9,9 +9,8 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from typing import Annotated, Literal, Union
-
 from decimal import Decimal, InvalidOperation
+from typing import Annotated, Literal
 
 import numpy as np
 from pydantic import Field, StrictInt, field_validator, model_validator
@@ -27,8 +26,8 @@ SCHEMA_VERSION = 2
 
 # Exact columns (integers, dates, timestamps, decimals) store whole numbers of their unit as JSON
 # integers, which keep every digit; doubles store floats.
-Number = Union[StrictInt, FiniteFloat]
-CategoryValue = Union[bool, int, FiniteFloat, str]
+Number = StrictInt | FiniteFloat
+CategoryValue = bool | int | FiniteFloat | str
 PROBABILITY_TOLERANCE = 1e-6
 # Stored correlations are rounded to 6 places: a valid matrix may dip this far below 0.
 PSD_TOLERANCE = 1e-3
@@ -65,7 +64,7 @@ class _MonotonePoints(Strict):
     values: list[Number] = Field(min_length=2)
 
     @model_validator(mode="after")
-    def _monotone(self) -> "_MonotonePoints":
+    def _monotone(self) -> _MonotonePoints:
         if len(self.probabilities) != len(self.values):
             raise ValueError("probabilities and values must have the same length")
         if any(b < a for a, b in zip(self.probabilities, self.probabilities[1:])):
@@ -135,7 +134,7 @@ class ColumnBase(Strict):
         return name
 
     @model_validator(mode="after")
-    def _type_and_nulls(self) -> "ColumnBase":
+    def _type_and_nulls(self) -> ColumnBase:
         family = parse_spark_type(self.spark_type).family  # ValueError names the bad type
         kind = getattr(self, "kind", None)
         if kind is not None and kind not in KINDS_BY_FAMILY[family]:
@@ -177,7 +176,7 @@ class NumericColumn(ColumnBase):
         return self.type.exact
 
     @model_validator(mode="after")
-    def _range(self) -> "NumericColumn":
+    def _range(self) -> NumericColumn:
         spark = self.type
         if spark.exact:
             numbers = [self.min, self.max, *self.quantiles.values]
@@ -219,10 +218,10 @@ class Shape(Strict):
     positions: list[CharDistribution | None]
     prefix_length: int = Field(default=0, ge=0)
     prefixes: dict[str, Probability] = Field(default_factory=dict)
-    words: dict[int, "WordSlot"] = Field(default_factory=dict)
+    words: dict[int, WordSlot] = Field(default_factory=dict)
 
     @model_validator(mode="after")
-    def _consistent(self) -> "Shape":
+    def _consistent(self) -> Shape:
         if len(self.positions) != len(self.shape):
             raise ValueError(f"shape {self.shape!r} needs one position entry per character")
         for pos in self.words:
@@ -253,7 +252,7 @@ class TextModel(Strict):
         return _check_characters(chars, "text character probabilities")
 
     @model_validator(mode="after")
-    def _lengths(self) -> "TextModel":
+    def _lengths(self) -> TextModel:
         if any(not isinstance(x, int) or x < 0 for x in self.lengths.values):
             raise ValueError("lengths.values must be non-negative whole numbers")
         return self
@@ -267,7 +266,7 @@ class PatternModel(Strict):
     unit: Literal["char", "word"] = "char"
 
     @model_validator(mode="after")
-    def _total(self) -> "PatternModel":
+    def _total(self) -> PatternModel:
         if not self.shapes and self.text is None:
             raise ValueError("a pattern needs shapes or a text model")
         if self.unit == "char" and any(s.words for s in self.shapes):
@@ -295,7 +294,7 @@ class Vocabulary(Strict):
         return name
 
     @model_validator(mode="after")
-    def _gendered(self) -> "Vocabulary":
+    def _gendered(self) -> Vocabulary:
         if self.by_gender and self.name != "given_name":
             raise ValueError(f"by_gender applies to given_name, not {self.name!r}")
         return self
@@ -318,7 +317,7 @@ class WordSlot(Strict):
     vocabulary: Vocabulary | None = None
 
     @model_validator(mode="after")
-    def _mass(self) -> "WordSlot":
+    def _mass(self) -> WordSlot:
         if any(not w or any(not (c.isalpha() or unicodedata.category(c).startswith("M")) for c in w)
                for w in self.words):
             raise ValueError(f"a word slot's words are letters only: {sorted(self.words)[:5]}")
@@ -349,7 +348,7 @@ class CategoricalColumn(ColumnBase):
     place: PlaceRule | None = None  # a string category that agrees with the row's state (PlaceRule)
 
     @model_validator(mode="after")
-    def _consistent(self) -> "CategoricalColumn":
+    def _consistent(self) -> CategoricalColumn:
         if len(self.values) != len(self.probabilities):
             raise ValueError("values and probabilities must have the same length")
         if len(set(map(repr, self.values))) != len(self.values):
@@ -449,7 +448,7 @@ class EmailFromNames(Strict):
         return domains
 
     @model_validator(mode="after")
-    def _names(self) -> "EmailFromNames":
+    def _names(self) -> EmailFromNames:
         if self.given is None and self.family is None:
             raise ValueError("an e-mail built from names needs a given or a family name column")
         for template in self.templates:
@@ -487,7 +486,7 @@ class PatternColumn(ColumnBase):
     place: PlaceRule | None = None
 
     @model_validator(mode="after")
-    def _frequent_words(self) -> "PatternColumn":
+    def _frequent_words(self) -> PatternColumn:
         if not self.frequent:
             return self
         if self.vocabulary is None:
@@ -500,7 +499,7 @@ class PatternColumn(ColumnBase):
         return self
 
     @model_validator(mode="after")
-    def _format_codes(self) -> "PatternColumn":
+    def _format_codes(self) -> PatternColumn:
         if self.follows is None:
             return self
         if self.vocabulary is not None:
@@ -531,7 +530,7 @@ class IdColumn(ColumnBase):
     step: int = Field(default=1, ge=1)
 
     @model_validator(mode="after")
-    def _fits(self) -> "IdColumn":
+    def _fits(self) -> IdColumn:
         low, high = self.type.limits()
         if not low <= self.start <= high:
             raise ValueError(f"start {self.start} is outside what {self.spark_type} holds")
@@ -558,7 +557,7 @@ class UniqueColumn(ColumnBase):
     place: PlaceRule | None = None
 
     @model_validator(mode="after")
-    def _fields(self) -> "UniqueColumn":
+    def _fields(self) -> UniqueColumn:
         if self.type.family == "integral" and (self.start is None or self.size is None):
             raise ValueError("unique integers need start and size")
         if self.type.family == "string" and self.pattern is None:
@@ -577,7 +576,7 @@ class ConstantColumn(ColumnBase):
     value: CategoryValue
 
     @model_validator(mode="after")
-    def _typed(self) -> "ConstantColumn":
+    def _typed(self) -> ConstantColumn:
         _check_value(self.value, self.type, "value")
         return self
 
@@ -611,7 +610,7 @@ class NullColumn(ColumnBase):
 
 
 ColumnModel = Annotated[
-    Union[NumericColumn, CategoricalColumn, PatternColumn, IdColumn, UniqueColumn, ConstantColumn, NullColumn],
+    NumericColumn | CategoricalColumn | PatternColumn | IdColumn | UniqueColumn | ConstantColumn | NullColumn,
     Field(discriminator="kind"),
 ]
 
@@ -624,7 +623,7 @@ class Copula(Strict):
     bins: int = Field(ge=2, le=1024, description="equal-probability bins coding numeric columns")
 
     @model_validator(mode="after")
-    def _square(self) -> "Copula":
+    def _square(self) -> Copula:
         d = len(self.columns)
         if len(self.correlation) != d or any(len(row) != d for row in self.correlation):
             raise ValueError(f"correlation must be a {d}x{d} matrix (one row per column)")
@@ -701,7 +700,7 @@ class SynthModelFile(Strict):
     rules: list[Rule] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _references(self) -> "SynthModelFile":
+    def _references(self) -> SynthModelFile:
         names = [c.name for c in self.columns]
         if len(set(names)) != len(names):
             raise ValueError("column names must be unique")

@@ -67,23 +67,45 @@ import json
 import logging
 
 import numpy as np
+
 from spark_synth.errors import GenerateError
 from spark_synth.model.correlation import nearest_correlation
 from spark_synth.model.formats import format_category
 from spark_synth.model.io import SynthModel, dependency_order
-from spark_synth.model.keyspace import (MAX_MODULUS, block_sizes, block_starts, describe, key_shapes, lengths_vary,
-                                        modulus, shape_with_room, widened, with_room)
+from spark_synth.model.keyspace import (
+    MAX_MODULUS,
+    block_sizes,
+    block_starts,
+    describe,
+    key_shapes,
+    lengths_vary,
+    modulus,
+    shape_with_room,
+    widened,
+    with_room,
+)
 from spark_synth.model.marginals import UniformScale, rounding_step
-from spark_synth.model.schema import (CLASS_CHARS, WORD_CHARS, CategoricalColumn, ConstantColumn, IdColumn,
-                                      NullColumn, NumericColumn, PatternColumn, PatternModel, UniqueColumn,
-                                      Vocabulary, WordSlot)
-from spark_synth.plan.steer.conditions import Condition
-from spark_synth.plan.steer.tree import ConditionedTree, condition_tree
-from spark_synth.plan.steer.ranges import Span, clipped
-from spark_synth.plan.rules import compile_rules
 from spark_synth.model.places import place_values, us_places
+from spark_synth.model.schema import (
+    CLASS_CHARS,
+    WORD_CHARS,
+    CategoricalColumn,
+    ConstantColumn,
+    IdColumn,
+    NullColumn,
+    NumericColumn,
+    PatternColumn,
+    PatternModel,
+    UniqueColumn,
+    Vocabulary,
+    WordSlot,
+)
 from spark_synth.model.vocabulary import MAX_WORDS, rare_words, words_of_label
 from spark_synth.model.words import word_shape
+from spark_synth.plan.rules import compile_rules
+from spark_synth.plan.steer.conditions import Condition
+from spark_synth.plan.steer.ranges import Span, clipped
+from spark_synth.plan.steer.tree import ConditionedTree, condition_tree
 from spark_synth.seeding import stream_key
 
 ENGINE_VERSION = 11

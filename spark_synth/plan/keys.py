@@ -21,7 +21,8 @@ its rows. The programs' semantics are in docs/plan.md ("Key columns"); Keys.java
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from spark_synth.errors import GenerateError
 from spark_synth.model.keyspace import KeyShape, class_alphabet, lengths_vary, modulus, widened, with_room

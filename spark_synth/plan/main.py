@@ -15,9 +15,9 @@ def main(argv: list[str] | None = None) -> int:
     import sys
 
     from spark_synth.errors import SparkSynthError
-    from spark_synth.plan.request import check_id_space
     from spark_synth.model.io import SynthModel
     from spark_synth.model.relational import is_relational
+    from spark_synth.plan.request import check_id_space
 
     parser = argparse.ArgumentParser(prog="python -m spark_synth.plan.main")
     parser.add_argument("--model", required=True)

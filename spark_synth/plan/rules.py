@@ -8,9 +8,19 @@ import logging
 from dataclasses import dataclass
 
 from spark_synth.model.io import SynthModel
+from spark_synth.model.rules import (
+    Calendar,
+    Clock,
+    Division,
+    Linear,
+    Mapping,
+    NullWith,
+    Order,
+    order_groups,
+    rule_order,
+)
 from spark_synth.model.schema import NumericColumn
 from spark_synth.seeding import stream_key
-from spark_synth.model.rules import Calendar, Clock, Division, Linear, Mapping, NullWith, Order, order_groups, rule_order
 
 log = logging.getLogger(__name__)
 

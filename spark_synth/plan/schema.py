@@ -20,12 +20,17 @@ import logging
 from typing import Any
 
 from spark_synth.errors import GenerateError
+from spark_synth.model.relational import RelationalModel, generated_foreign_keys
+from spark_synth.plan.keys import (
+    check_key_space,
+    driving_rank,
+    foreign_key_programs,
+    key_with_room,
+    primary_key_programs,
+)
+from spark_synth.plan.request import Scan, check_id_space, compile_table
 from spark_synth.plan.steer.conditions import conditions_of, parse_where
 from spark_synth.plan.steer.tree import condition_tree
-from spark_synth.plan.keys import (check_key_space, driving_rank, foreign_key_programs, key_with_room,
-                                      primary_key_programs)
-from spark_synth.plan.request import Scan, check_id_space, compile_table
-from spark_synth.model.relational import RelationalModel, generated_foreign_keys
 
 log = logging.getLogger(__name__)
 

@@ -20,9 +20,9 @@ import zipfile
 from importlib import resources
 from pathlib import Path
 
+from spark_synth.engine.jvm.build import EngineBuildError, build_jar, jar_spark_version, source_digest, sources
 from spark_synth.errors import GenerateError
 from spark_synth.sessions import is_connect
-from spark_synth.engine.jvm.build import EngineBuildError, build_jar, jar_spark_version, source_digest, sources
 
 ENGINE_CLASS = "org.sparksynth.engine.SynthDataSource"
 SERVER_OPS_CLASS = "org.sparksynth.engine.ServerOps"

@@ -17,9 +17,9 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from spark_synth.errors import GenerateError
-from spark_synth.plan.steer.ranges import ANY, NOT_NULL, ONLY_NULL, Range, Span, span_of
 from spark_synth.model.io import SynthModel
 from spark_synth.model.schema import CategoricalColumn, NumericColumn
+from spark_synth.plan.steer.ranges import ANY, NOT_NULL, ONLY_NULL, Range, Span, span_of
 
 NULL = None  # a condition's value for "is null"
 

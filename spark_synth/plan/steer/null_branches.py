@@ -18,13 +18,13 @@ from __future__ import annotations
 from typing import Any
 
 from spark_synth.errors import GenerateError
-from spark_synth.plan.steer.conditions import RARE, Condition, conditions_of, parse_where
-from spark_synth.plan.steer.tree import condition_tree
-from spark_synth.plan.steer.ranges import NOT_NULL, ONLY_NULL
-from spark_synth.plan.rules import null_plan
 from spark_synth.model.io import SynthModel
 from spark_synth.model.rules import NullWith
 from spark_synth.model.schema import NumericColumn
+from spark_synth.plan.rules import null_plan
+from spark_synth.plan.steer.conditions import RARE, Condition, conditions_of, parse_where
+from spark_synth.plan.steer.ranges import NOT_NULL, ONLY_NULL
+from spark_synth.plan.steer.tree import condition_tree
 
 MAX_BRANCHES = 16
 

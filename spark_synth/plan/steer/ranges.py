@@ -48,7 +48,7 @@ class Span:
     low: int | float | None = None
     high: int | float | None = None
 
-    def meet(self, other: "Span") -> "Span":
+    def meet(self, other: Span) -> Span:
         lows = [x for x in (self.low, other.low) if x is not None]
         highs = [x for x in (self.high, other.high) if x is not None]
         return Span(self.null and other.null, self.values and other.values,
@@ -131,7 +131,7 @@ def to_unit(column: NumericColumn, value: Any, up: bool, strict: bool, time_zone
         elif family in ("timestamp", "timestamp_ntz"):
             exact = Decimal(_micros(value, family, time_zone))
         else:
-            if isinstance(value, bool) or isinstance(value, (dt.date, dt.datetime)):
+            if isinstance(value, (bool, dt.date, dt.datetime)):
                 raise ValueError
             exact = Decimal(str(value).strip()) * (Decimal(10) ** column.type.scale if family == "decimal" else 1)
             if not exact.is_finite():
@@ -186,7 +186,7 @@ def _micros(value: Any, family: str, time_zone: str | None) -> int:
     else:
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=ZoneInfo(time_zone)) if time_zone else moment.astimezone()
-        delta = moment - _EPOCH.replace(tzinfo=dt.timezone.utc)
+        delta = moment - _EPOCH.replace(tzinfo=dt.UTC)
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 

@@ -17,9 +17,9 @@ import math
 from typing import Any
 
 from spark_synth.errors import GenerateError
+from spark_synth.model.schema import CategoricalColumn
 from spark_synth.plan.steer.conditions import conditions_of, parse_where
 from spark_synth.plan.steer.tree import condition_tree
-from spark_synth.model.schema import CategoricalColumn
 
 SHARE_TOLERANCE = 1e-9
 

@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from spark_synth.errors import GenerateError
-from spark_synth.plan.steer.conditions import RARE, Condition
-from spark_synth.plan.steer.ranges import Span, u_interval
 from spark_synth.model.io import SynthModel
 from spark_synth.model.marginals import UniformScale
 from spark_synth.model.schema import CategoricalColumn, NumericColumn
+from spark_synth.plan.steer.conditions import RARE, Condition
+from spark_synth.plan.steer.ranges import Span, u_interval
 
 
 @dataclass

@@ -15,8 +15,9 @@ ROOT = Path(__file__).resolve().parent
 def engine_builder():
     """spark_synth/engine/jvm/build.py, loaded by path: the package's runtime dependencies are
     not in the build environment."""
-    spec = importlib.util.spec_from_file_location("spark_synth_engine_build", ROOT / "spark_synth" / "engine"
-                                                  / "jvm" / "build.py")
+    spec = importlib.util.spec_from_file_location(
+        "spark_synth_engine_build", ROOT / "spark_synth" / "engine" / "jvm" / "build.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -28,7 +29,9 @@ class BuildPyWithEngine(build_py):
         if getattr(self, "editable_mode", False):
             return
         builder = engine_builder()
-        target = Path(self.build_lib) / "spark_synth" / "jars" / f"spark-synth-engine-{self.distribution.get_version()}.jar"
+        target = (
+            Path(self.build_lib) / "spark_synth" / "jars" / f"spark-synth-engine-{self.distribution.get_version()}.jar"
+        )
         try:
             builder.build_jar(target, builder.sources(ROOT / "spark_synth" / "engine" / "jvm" / "src"))
         except builder.EngineBuildError as exc:

@@ -49,8 +49,9 @@ def main() -> None:
     parser.add_argument("--json", default=str(ROOT / "out" / "bench.json"))
     args = parser.parse_args()
 
-    spark = get_spark("spark_synth bench", "local[2]", {"spark.ui.enabled": "false",
-                                                        "spark.sql.shuffle.partitions": "4"})
+    spark = get_spark(
+        "spark_synth bench", "local[2]", {"spark.ui.enabled": "false", "spark.sql.shuffle.partitions": "4"}
+    )
     # ---------------------------------------------------------------- first fit of a session
     sample = spark.read.parquet(str(resources.files("spark_synth") / "samples" / "flights_sample.parquet"))
     sample.count()  # the session is up and the file listed; nothing else is warm
@@ -64,6 +65,7 @@ def main() -> None:
     # ---------------------------------------------------------------- fit vs df.summary() and a plain scan
     real.summary().collect()  # warm-up: JIT, file listing
     results["summary_s"] = timed(lambda: real.summary().collect())
+
     # One plain aggregation over every column (count, min and max of each), as a new DataFrame
     # each time: re-running the same DataFrame would reuse its finished shuffle stage.
     def scan() -> None:
@@ -90,7 +92,8 @@ def main() -> None:
     results["gen_rows"] = n
     synthetic = generate(spark, model, rows=n, seed=args.seed)
     floor = spark.range(0, n, 1, synthetic.rdd.getNumPartitions()).select(
-        *[F.rand(i).alias(f"c{i}") for i in range(columns)])
+        *[F.rand(i).alias(f"c{i}") for i in range(columns)]
+    )
     write_output(generate(spark, model, rows=min(n, 1_000_000), seed=args.seed), None, "noop")  # warm-up
     floor.write.format("noop").mode("overwrite").save()
     results["gen_noop_s"] = timed(lambda: write_output(synthetic, None, "noop"))
@@ -98,8 +101,9 @@ def main() -> None:
     # The same generation from the model without per-category functions (fit within="none"):
     # what they cost the engine, in this run.
     bins_only = fit(real, table="flights", within="none")
-    results["gen_noop_bins_only_s"] = timed(lambda: write_output(generate(spark, bins_only, rows=n, seed=args.seed),
-                                                                 None, "noop"))
+    results["gen_noop_bins_only_s"] = timed(
+        lambda: write_output(generate(spark, bins_only, rows=n, seed=args.seed), None, "noop")
+    )
     results["gen_noop_s_again"] = timed(lambda: write_output(synthetic, None, "noop"))
     with tempfile.TemporaryDirectory() as tmp:
         results["gen_parquet_s"] = timed(lambda: write_output(synthetic, f"{tmp}/synthetic", "parquet"))
@@ -124,9 +128,14 @@ def rule_satisfaction(spark, real, model, plain, rows: int, seed: int) -> list[d
     """Each learned rule's share in the real rows, in rows generated with the rules and in rows
     generated from the fit without them (`plain`, rules="none": what the engine gave before)."""
     rules = model.spec.rules
-    counted = {name: rule_counts(frame, rules) for name, frame in (
-        ("real", real), ("synthetic", generate(spark, model, rows=rows, seed=seed)),
-        ("without_rules", generate(spark, plain, rows=rows, seed=seed)))}
+    counted = {
+        name: rule_counts(frame, rules)
+        for name, frame in (
+            ("real", real),
+            ("synthetic", generate(spark, model, rows=rows, seed=seed)),
+            ("without_rules", generate(spark, plain, rows=rows, seed=seed)),
+        )
+    }
     return [{"rule": r.text(), **{k: v[i].share for k, v in counted.items()}} for i, r in enumerate(rules)]
 
 
@@ -176,37 +185,53 @@ def _sdtype(series: pd.Series) -> str:
 def print_table(r: dict[str, float]) -> None:
     print(f"\nflights: {r['real_rows']:,} rows x {r['columns']} columns, local[2]")
     print(f"first fit of the session (bundled 30,000-row sample): {r['sample_fit_s']:.1f} s   (target <= 8 s)")
-    print(f"fit        {r['fit_s']:7.1f} s   df.summary() {r['summary_s']:6.1f} s   ratio {r['fit_over_summary']:.2f}x"
-          f"   model {r['model_bytes']:,} bytes")
-    print(f"           plain aggregation over every column {r['scan_s']:.2f} s   ratio {r['fit_over_scan']:.1f}x"
-          "   (target <= 5x)")
+    print(
+        f"fit        {r['fit_s']:7.1f} s   df.summary() {r['summary_s']:6.1f} s   ratio {r['fit_over_summary']:.2f}x"
+        f"   model {r['model_bytes']:,} bytes"
+    )
+    print(
+        f"           plain aggregation over every column {r['scan_s']:.2f} s   ratio {r['fit_over_scan']:.1f}x"
+        "   (target <= 5x)"
+    )
     for sink in ("noop", "parquet"):
-        print(f"generate   {sink:<8} {r[f'gen_{sink}_rows_per_s']:>12,.0f} rows/s   native floor "
-              f"{r[f'floor_{sink}_rows_per_s']:>12,.0f} rows/s   ratio {r[f'gen_over_floor_{sink}']:.2f}x")
+        print(
+            f"generate   {sink:<8} {r[f'gen_{sink}_rows_per_s']:>12,.0f} rows/s   native floor "
+            f"{r[f'floor_{sink}_rows_per_s']:>12,.0f} rows/s   ratio {r[f'gen_over_floor_{sink}']:.2f}x"
+        )
     if "gen_noop_bins_only_s" in r:
         best = min(r["gen_noop_s"], r["gen_noop_s_again"])
-        print(f"           per-category functions: noop {r['gen_rows'] / best:,.0f} rows/s against "
-              f"{r['gen_rows'] / r['gen_noop_bins_only_s']:,.0f} rows/s for the bins-only model (fit within='none'),"
-              f" ratio {r['gen_noop_bins_only_s'] / best:.2f}x")
+        print(
+            f"           per-category functions: noop {r['gen_rows'] / best:,.0f} rows/s against "
+            f"{r['gen_rows'] / r['gen_noop_bins_only_s']:,.0f} rows/s for the bins-only model (fit within='none'),"
+            f" ratio {r['gen_noop_bins_only_s'] / best:.2f}x"
+        )
     print(f"dependence {r['tree_gap']}")
     fits = min(r["fit_s"], r["fit_s_again"])
-    print(f"rules      fit {fits:.1f} s against {r['fit_no_rules_s']:.1f} s without the rule search "
-          f"(+{100 * (fits / r['fit_no_rules_s'] - 1):.0f} %); share of rows satisfying each rule:")
+    print(
+        f"rules      fit {fits:.1f} s against {r['fit_no_rules_s']:.1f} s without the rule search "
+        f"(+{100 * (fits / r['fit_no_rules_s'] - 1):.0f} %); share of rows satisfying each rule:"
+    )
     print(f"           {'rule':<58} {'real':>9} {'generated':>10} {'without rules':>14}")
     for rule in r["rules"]:
         cells = [("-" if rule[k] is None else f"{100 * rule[k]:.3f}%") for k in ("real", "synthetic", "without_rules")]
         print(f"           {rule['rule']:<58} {cells[0]:>9} {cells[1]:>10} {cells[2]:>14}")
     if "column_shapes" in r:
-        print(f"fidelity   Column Shapes {r['column_shapes']:.3f}   Column Pair Trends {r['column_pair_trends']:.3f}"
-              f" (independent columns {r['column_pair_trends_independent']:.3f})"
-              f"   dependence captured {r['dependence_captured']:.2f}")
+        print(
+            f"fidelity   Column Shapes {r['column_shapes']:.3f}   Column Pair Trends {r['column_pair_trends']:.3f}"
+            f" (independent columns {r['column_pair_trends_independent']:.3f})"
+            f"   dependence captured {r['dependence_captured']:.2f}"
+        )
         if "no_rules" in r:
             o = r["no_rules"]
-            print(f"           fit without rules: Column Shapes {o['column_shapes']:.4f} (with {r['column_shapes']:.4f})"
-                  f"   Column Pair Trends {o['column_pair_trends']:.4f} (with {r['column_pair_trends']:.4f})"
-                  f"   dependence captured {o['dependence_captured']:.3f} (with {r['dependence_captured']:.3f})")
-        print(f"privacy    synthetic rows equal to a real row: {r['exact_copies']} of {r['fidelity_rows']:,}"
-              f" (real table's own duplicate rows: {r['real_duplicate_rows']})")
+            print(
+                f"           fit without rules: Column Shapes {o['column_shapes']:.4f} (with {r['column_shapes']:.4f})"
+                f"   Column Pair Trends {o['column_pair_trends']:.4f} (with {r['column_pair_trends']:.4f})"
+                f"   dependence captured {o['dependence_captured']:.3f} (with {r['dependence_captured']:.3f})"
+            )
+        print(
+            f"privacy    synthetic rows equal to a real row: {r['exact_copies']} of {r['fidelity_rows']:,}"
+            f" (real table's own duplicate rows: {r['real_duplicate_rows']})"
+        )
 
 
 if __name__ == "__main__":

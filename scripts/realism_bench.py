@@ -31,8 +31,9 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=5000)
     parser.add_argument("--tables", nargs="*", default=TABLES)
     args = parser.parse_args()
-    spark = get_spark("spark_synth realism_bench", "local[2]", {"spark.ui.enabled": "false",
-                                                                "spark.sql.shuffle.partitions": "4"})
+    spark = get_spark(
+        "spark_synth realism_bench", "local[2]", {"spark.ui.enabled": "false", "spark.sql.shuffle.partitions": "4"}
+    )
     for name in args.tables:
         real = read_table(spark, str(Path(args.data) / f"{name}.parquet"))
         model = fit(real, table=Path(name).stem)

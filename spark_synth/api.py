@@ -22,11 +22,21 @@ from spark_synth.sessions import session_time_zone
 __all__ = ["fit", "generate", "generate_schema", "load_model", "register"]
 
 
-def fit(df: DataFrame, *, table: str = "table", min_count: int = DEFAULT_MIN_COUNT,
-        kinds: dict[str, str] | None = None, exclude_unsupported: bool = False,
-        max_categories: int = 5000, within: str = "categorical", block: str = "auto",
-        formats: str = "auto", rules: str | list[str] = "auto", rule_share: float = 0.999,
-        force_rules: bool = False) -> SynthModel:
+def fit(
+    df: DataFrame,
+    *,
+    table: str = "table",
+    min_count: int = DEFAULT_MIN_COUNT,
+    kinds: dict[str, str] | None = None,
+    exclude_unsupported: bool = False,
+    max_categories: int = 5000,
+    within: str = "categorical",
+    block: str = "auto",
+    formats: str = "auto",
+    rules: str | list[str] = "auto",
+    rule_share: float = 0.999,
+    force_rules: bool = False,
+) -> SynthModel:
     """Learn a model of `df` in a few bounded Spark passes.
 
     kinds: per-column kind overrides, e.g. {"zip": "pattern"}, or a string column's semantic type
@@ -60,16 +70,34 @@ def fit(df: DataFrame, *, table: str = "table", min_count: int = DEFAULT_MIN_COU
         raise ValueError(f"rules must be 'auto', 'none' or a list of rules as text, not {rules!r}")
     if not 0.5 <= rule_share <= 1.0:
         raise ValueError(f"rule_share must be between 0.5 and 1, not {rule_share!r}")
-    return fit_table(df, FitOptions(table=table, min_count=min_count, kinds=dict(kinds or {}),
-                                    exclude_unsupported=exclude_unsupported,
-                                    max_categories=max_categories, within=within, block=block,
-                                    formats=formats, rules=rules, rule_share=rule_share,
-                                    declared_rules=declared, force_rules=force_rules))
+    return fit_table(
+        df,
+        FitOptions(
+            table=table,
+            min_count=min_count,
+            kinds=dict(kinds or {}),
+            exclude_unsupported=exclude_unsupported,
+            max_categories=max_categories,
+            within=within,
+            block=block,
+            formats=formats,
+            rules=rules,
+            rule_share=rule_share,
+            declared_rules=declared,
+            force_rules=force_rules,
+        ),
+    )
 
 
-def generate(spark: SparkSession, model: SynthModel, rows: int, seed: int = 0,
-             partitions: int | None = None, where: dict | list[str] | None = None,
-             rebalance: dict[str, dict] | None = None) -> DataFrame:
+def generate(
+    spark: SparkSession,
+    model: SynthModel,
+    rows: int,
+    seed: int = 0,
+    partitions: int | None = None,
+    where: dict | list[str] | None = None,
+    rebalance: dict[str, dict] | None = None,
+) -> DataFrame:
     """A lazy DataFrame of `rows` synthetic rows with the source schema; the same
     (model, seed, rows, where) gives the same rows for any partition count or cluster.
 
@@ -88,8 +116,14 @@ def generate(spark: SparkSession, model: SynthModel, rows: int, seed: int = 0,
     return run(spark, scans, seed, partitions)
 
 
-def generate_schema(spark: SparkSession, model: RelationalModel, scale: float = 1.0, seed: int = 0,
-                    partitions: int | None = None, where: dict[str, Any] | None = None) -> dict[str, DataFrame]:
+def generate_schema(
+    spark: SparkSession,
+    model: RelationalModel,
+    scale: float = 1.0,
+    seed: int = 0,
+    partitions: int | None = None,
+    where: dict[str, Any] | None = None,
+) -> dict[str, DataFrame]:
     """Lazy DataFrames per table of a relational model (parents first), each with its source
     schema and round(scale * real rows) rows; keys are computed from the row index, so primary
     keys are unique and foreign keys resolve without a join. `where` maps tables to their

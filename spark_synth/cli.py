@@ -25,8 +25,13 @@ def main(argv: list[str] | None = None) -> int:
         from spark_synth.io.quiet import StderrFilter
 
         quiet = StderrFilter()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S",
-                        stream=sys.stderr, force=quiet is not None)
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(message)s",
+        datefmt="%H:%M:%S",
+        stream=sys.stderr,
+        force=quiet is not None,
+    )
     logging.getLogger("py4j").setLevel(logging.INFO if args.verbose else logging.WARNING)
     try:
         return args.run(args)
@@ -61,59 +66,118 @@ def _require_files(*paths: str | None) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="spark-synth", description="Learn a table's statistical shape with Spark and generate look-alike rows "
-                                        "at cluster scale (the same rows for the same seed on any cluster).")
+        prog="spark-synth",
+        description="Learn a table's statistical shape with Spark and generate look-alike rows "
+        "at cluster scale (the same rows for the same seed on any cluster).",
+    )
     parser.add_argument("--master", help="Spark master (default: from spark-submit, else local[*])")
-    parser.add_argument("--remote", help="Spark Connect server, e.g. sc://host:15002 or local[2] (default: $SPARK_REMOTE)")
+    parser.add_argument(
+        "--remote", help="Spark Connect server, e.g. sc://host:15002 or local[2] (default: $SPARK_REMOTE)"
+    )
     parser.add_argument("--verbose", action="store_true", help="show Spark's own log lines")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     fit = sub.add_parser("fit", help="learn a model file from a real table (or a schema)")
     fit.add_argument("input", nargs="?", help="path of the real table")
     fit.add_argument("--model", required=True, help="model file to write (JSON)")
-    fit.add_argument("--format", choices=["parquet", "orc", "csv", "json"], help="input format (default: from extension, else parquet)")
+    fit.add_argument(
+        "--format",
+        choices=["parquet", "orc", "csv", "json"],
+        help="input format (default: from extension, else parquet)",
+    )
     fit.add_argument("--table", help="read DB.NAME from the catalog instead of a path")
-    fit.add_argument("--min-count", type=int, default=5, help="privacy threshold k: values/cells seen fewer times are not stored (default 5)")
-    fit.add_argument("--kind", action="append", default=[], metavar="COLUMN=KIND", help="override a column's kind, e.g. zip=pattern, or name a string column's type, e.g. tz=time_zone, mail=email, first=given_name:de_DE (a vocabulary with its locales)")
-    fit.add_argument("--exclude-unsupported", action="store_true", help="leave binary/map/array/struct columns out instead of failing")
-    fit.add_argument("--within", choices=["categorical", "all", "none"], default="categorical",
-                     help="numbers get their own quantiles inside each code of their dependency-tree parent: "
-                          "categorical parents (default), also numeric parents' bins (all; larger models), or none")
-    fit.add_argument("--block", choices=["none", "auto"], default="auto",
-                     help="auto (default): sample numeric columns whose correlations the dependency tree misses "
-                          "(shares of a whole) from the full Gaussian copula where that fits better; none: the tree")
-    fit.add_argument("--formats", choices=["none", "auto"], default="auto",
-                     help="auto (default): a string column's format (phone format, postcode shape, null) follows "
-                          "the column it depends on most, e.g. the country; none: formats drawn independently")
-    fit.add_argument("--rules", choices=["none", "auto"], default="auto",
-                     help="auto (default): rules that hold in >= 99.9%% of the real rows (B null when A is null, "
-                          "A <= B, hour = time div 100, (origin, dest) -> distance, valid dates) hold in every "
-                          "generated row; none: no search")
-    fit.add_argument("--rule", action="append", default=[], metavar="RULE",
-                     help="declare a rule, e.g. \"end >= start\", \"total = net + tax\", \"hour = time div 100\", "
-                          "\"(origin, dest) -> distance\", \"b is null when a is null\" (repeatable)")
-    fit.add_argument("--force-rule", action="store_true",
-                     help="keep declared rules that the real data breaks in more than 0.1%% of rows")
-    fit.add_argument("--config", help="relational schema config (YAML): fit all its tables and keys into one model file")
+    fit.add_argument(
+        "--min-count",
+        type=int,
+        default=5,
+        help="privacy threshold k: values/cells seen fewer times are not stored (default 5)",
+    )
+    fit.add_argument(
+        "--kind",
+        action="append",
+        default=[],
+        metavar="COLUMN=KIND",
+        help="override a column's kind, e.g. zip=pattern, or name a string column's type, e.g. tz=time_zone, mail=email, first=given_name:de_DE (a vocabulary with its locales)",
+    )
+    fit.add_argument(
+        "--exclude-unsupported",
+        action="store_true",
+        help="leave binary/map/array/struct columns out instead of failing",
+    )
+    fit.add_argument(
+        "--within",
+        choices=["categorical", "all", "none"],
+        default="categorical",
+        help="numbers get their own quantiles inside each code of their dependency-tree parent: "
+        "categorical parents (default), also numeric parents' bins (all; larger models), or none",
+    )
+    fit.add_argument(
+        "--block",
+        choices=["none", "auto"],
+        default="auto",
+        help="auto (default): sample numeric columns whose correlations the dependency tree misses "
+        "(shares of a whole) from the full Gaussian copula where that fits better; none: the tree",
+    )
+    fit.add_argument(
+        "--formats",
+        choices=["none", "auto"],
+        default="auto",
+        help="auto (default): a string column's format (phone format, postcode shape, null) follows "
+        "the column it depends on most, e.g. the country; none: formats drawn independently",
+    )
+    fit.add_argument(
+        "--rules",
+        choices=["none", "auto"],
+        default="auto",
+        help="auto (default): rules that hold in >= 99.9%% of the real rows (B null when A is null, "
+        "A <= B, hour = time div 100, (origin, dest) -> distance, valid dates) hold in every "
+        "generated row; none: no search",
+    )
+    fit.add_argument(
+        "--rule",
+        action="append",
+        default=[],
+        metavar="RULE",
+        help='declare a rule, e.g. "end >= start", "total = net + tax", "hour = time div 100", '
+        '"(origin, dest) -> distance", "b is null when a is null" (repeatable)',
+    )
+    fit.add_argument(
+        "--force-rule",
+        action="store_true",
+        help="keep declared rules that the real data breaks in more than 0.1%% of rows",
+    )
+    fit.add_argument(
+        "--config", help="relational schema config (YAML): fit all its tables and keys into one model file"
+    )
     fit.set_defaults(run=run_fit)
 
     gen = sub.add_parser("generate", help="generate synthetic rows from a model file")
     gen.add_argument("--model", required=True)
-    gen.add_argument("--rows", help="rows to generate; relational models: N for the largest table or TABLE=N, "
-                                    "the other tables in proportion")
+    gen.add_argument(
+        "--rows",
+        help="rows to generate; relational models: N for the largest table or TABLE=N, the other tables in proportion",
+    )
     gen.add_argument("--scale", type=float, help="relational models: rows = scale x real rows per table (default 1)")
     gen.add_argument("--seed", type=int, default=0)
     gen.add_argument("--output", help="output path (not needed for --format noop)")
     gen.add_argument("--format", default="parquet", choices=["parquet", "orc", "csv", "json", "noop"])
     gen.add_argument("--partitions", type=int, help="number of Spark partitions (output is the same for any value)")
     gen.add_argument("--mode", default="error", choices=["error", "overwrite"])
-    gen.add_argument("--where", action="append", default=[], metavar="CONDITION",
-                     help='every row satisfies it, the other columns follow the model given it (repeatable): '
-                          '"carrier = UA", "origin in (JFK, LGA)", "tailnum is null", "tailnum is not null", '
-                          '"arr_delay >= 60", "time_hour between 2013-06-01 and 2013-06-30"; relational models: '
-                          '"TABLE: CONDITION"')
-    gen.add_argument("--rebalance", metavar="COLUMN=VALUE:SHARE,...",
-                     help='the column takes exactly these shares of the rows, e.g. "status=1:0.5,0:0.5"')
+    gen.add_argument(
+        "--where",
+        action="append",
+        default=[],
+        metavar="CONDITION",
+        help="every row satisfies it, the other columns follow the model given it (repeatable): "
+        '"carrier = UA", "origin in (JFK, LGA)", "tailnum is null", "tailnum is not null", '
+        '"arr_delay >= 60", "time_hour between 2013-06-01 and 2013-06-30"; relational models: '
+        '"TABLE: CONDITION"',
+    )
+    gen.add_argument(
+        "--rebalance",
+        metavar="COLUMN=VALUE:SHARE,...",
+        help='the column takes exactly these shares of the rows, e.g. "status=1:0.5,0:0.5"',
+    )
     gen.set_defaults(run=run_generate)
 
     run = sub.add_parser("run", help="scheduled generation: one date's partitions per job config")
@@ -132,7 +196,11 @@ def build_parser() -> argparse.ArgumentParser:
     ev = sub.add_parser("evaluate", help="score synthetic against real data (report.json/.html)")
     ev.add_argument("--real", required=True, help="path of the real table")
     ev.add_argument("--synthetic", required=True, help="path of the synthetic table")
-    ev.add_argument("--format", choices=["parquet", "orc", "csv", "json"], help="format of both (default: from extension, else parquet)")
+    ev.add_argument(
+        "--format",
+        choices=["parquet", "orc", "csv", "json"],
+        help="format of both (default: from extension, else parquet)",
+    )
     ev.add_argument("--model", help="model file to audit: values stored in it seen fewer than k times in the real data")
     ev.add_argument("--target", help="column to predict for the utility score (Spark ML, real vs synthetic training)")
     ev.add_argument("--report", required=True, help="directory for report.json and report.html")
@@ -169,13 +237,27 @@ def run_fit(args) -> int:
     spark = _spark(args, "spark_synth fit")
     df = read_table(spark, args.input, args.format, args.table)
     started = time.time()
-    model = fit(df, table=args.table or Path(args.input).stem, min_count=args.min_count, kinds=kinds,
-                exclude_unsupported=args.exclude_unsupported, within=args.within, block=args.block, formats=args.formats,
-                rules=list(args.rule) or args.rules,
-                force_rules=args.force_rule)
+    model = fit(
+        df,
+        table=args.table or Path(args.input).stem,
+        min_count=args.min_count,
+        kinds=kinds,
+        exclude_unsupported=args.exclude_unsupported,
+        within=args.within,
+        block=args.block,
+        formats=args.formats,
+        rules=list(args.rule) or args.rules,
+        force_rules=args.force_rule,
+    )
     model.save(args.model)
-    log.info("fitted %d columns of %d rows in %.1f s -> %s (%d bytes)", len(model.columns),
-             model.spec.table.row_count, time.time() - started, args.model, Path(args.model).stat().st_size)
+    log.info(
+        "fitted %d columns of %d rows in %.1f s -> %s (%d bytes)",
+        len(model.columns),
+        model.spec.table.row_count,
+        time.time() - started,
+        args.model,
+        Path(args.model).stat().st_size,
+    )
     return 0
 
 
@@ -205,13 +287,19 @@ def run_generate(args) -> int:
     rebalance = parse_rebalance(args.rebalance) if args.rebalance else None
     check_steering(model, rows, args.where, rebalance)  # bad conditions and shares: before Spark starts
     spark = _spark(args, "spark_synth generate")
-    df = generate(spark, model, rows=rows, seed=args.seed, partitions=args.partitions, where=args.where,
-                  rebalance=rebalance)
+    df = generate(
+        spark, model, rows=rows, seed=args.seed, partitions=args.partitions, where=args.where, rebalance=rebalance
+    )
     started = time.time()
     write_output(df, args.output, args.format, args.mode, rows=rows)
     elapsed = time.time() - started
-    log.info("generated %s rows in %.1f s (%s rows/s) -> %s", f"{rows:,}", elapsed, f"{rows / elapsed:,.0f}",
-             args.output if args.format != "noop" else "noop sink")
+    log.info(
+        "generated %s rows in %.1f s (%s rows/s) -> %s",
+        f"{rows:,}",
+        elapsed,
+        f"{rows / elapsed:,.0f}",
+        args.output if args.format != "noop" else "noop sink",
+    )
     return 0
 
 
@@ -230,8 +318,10 @@ def run_rules(args) -> int:
         print(f"{table}: {len(spec.rules)} rule{'s' if len(spec.rules) != 1 else ''}")
         for rule in spec.rules:
             print(f"  {100 * rule.share:8.3f} %  {rule.form:<10} {rule.text()}")
-    print("(share: real rows with the rule's columns non-null that satisfied it; edit the model's `rules` "
-          "section to drop or add one)")
+    print(
+        "(share: real rows with the rule's columns non-null that satisfied it; edit the model's `rules` "
+        "section to drop or add one)"
+    )
     return 0
 
 
@@ -300,12 +390,16 @@ def run_evaluate(args) -> int:
     report = evaluate(real, synthetic, model, target=args.target)
     path = report.save(args.report)
     d = report.details
-    print(f"score {d['score']:.3f}  Column Shapes {d['column_shapes']:.3f}  "
-          f"Column Pair Trends {d['column_pair_trends']:.3f}  -> {path}, {path.with_name('report.html')}")
+    print(
+        f"score {d['score']:.3f}  Column Shapes {d['column_shapes']:.3f}  "
+        f"Column Pair Trends {d['column_pair_trends']:.3f}  -> {path}, {path.with_name('report.html')}"
+    )
     if d["utility"]:
         u = d["utility"]
-        print(f"utility ({u['metric']} predicting {u['target']}): real {u['real_score']:.3f}  "
-              f"synthetic {u['synthetic_score']:.3f}  ratio {u['ratio']:.3f}")
+        print(
+            f"utility ({u['metric']} predicting {u['target']}): real {u['real_score']:.3f}  "
+            f"synthetic {u['synthetic_score']:.3f}  ratio {u['ratio']:.3f}"
+        )
     return 0
 
 
@@ -332,12 +426,15 @@ def run_demo(args) -> int:
     model = fit(real, table="flights_sample")
     model_path = out / "flights.model.json"
     model.save(model_path)
-    print(f"fitted {real.count():,} real rows in {time.time() - started:.1f} s -> {model_path} "
-          f"({model_path.stat().st_size:,} bytes)")
+    print(
+        f"fitted {real.count():,} real rows in {time.time() - started:.1f} s -> {model_path} "
+        f"({model_path.stat().st_size:,} bytes)"
+    )
     started = time.time()
     data_path = str((out / "flights_synthetic").resolve())
-    write_output(generate(spark, model, rows=args.rows, seed=args.seed), data_path, "parquet", "overwrite",
-                 rows=args.rows)
+    write_output(
+        generate(spark, model, rows=args.rows, seed=args.seed), data_path, "parquet", "overwrite", rows=args.rows
+    )
     elapsed = time.time() - started
     print(f"generated {args.rows:,} rows in {elapsed:.1f} s ({args.rows / elapsed:,.0f} rows/s) -> {data_path}")
     synthetic = spark.read.parquet(data_path)
@@ -347,19 +444,30 @@ def run_demo(args) -> int:
     for s in sorted(report.shapes, key=lambda s: s.score):
         print(f"  {s.column:<16} {s.metric:<13} {s.score:.3f}")
     worst = sorted((p for p in report.pairs if p.meets_filter), key=lambda p: p.score)[:5]
-    print("  weakest strongly related pairs: " + ", ".join(f"{a}~{b} {p.score:.2f}" for p in worst for a, b in [p.columns]))
+    print(
+        "  weakest strongly related pairs: "
+        + ", ".join(f"{a}~{b} {p.score:.2f}" for p in worst for a, b in [p.columns])
+    )
     d = report.details
-    print(f"  Column Shapes {d['column_shapes']:.3f}   Column Pair Trends {d['column_pair_trends']:.3f} "
-          f"(all pairs {d['column_pair_trends_all_pairs']:.3f})   -> {out / 'report'}/report.json, report.html")
+    print(
+        f"  Column Shapes {d['column_shapes']:.3f}   Column Pair Trends {d['column_pair_trends']:.3f} "
+        f"(all pairs {d['column_pair_trends_all_pairs']:.3f})   -> {out / 'report'}/report.json, report.html"
+    )
     copies = d["privacy"]["exact_copies"]
-    print(f"privacy: {copies['copied_rows']:,} of {copies['synthetic_rows']:,} generated rows equal a real row; "
-          f"model values seen fewer than k times: {len(d['privacy']['model_audit'])}")
+    print(
+        f"privacy: {copies['copied_rows']:,} of {copies['synthetic_rows']:,} generated rows equal a real row; "
+        f"model values seen fewer than k times: {len(d['privacy']['model_audit'])}"
+    )
     dcr = d["privacy"]["distance_to_closest_record"]
-    print(f"         distance to closest real record, median: synthetic {dcr['synthetic_median']:.4f} vs "
-          f"real hold-out {dcr['holdout_median']:.4f}")
+    print(
+        f"         distance to closest real record, median: synthetic {dcr['synthetic_median']:.4f} vs "
+        f"real hold-out {dcr['holdout_median']:.4f}"
+    )
     u = d["utility"]
-    print(f"utility: {u['model']} predicting {u['target']}: {u['metric']} trained on real {u['real_score']:.3f}, "
-          f"on synthetic {u['synthetic_score']:.3f} (ratio {u['ratio']:.3f}) on a real hold-out")
+    print(
+        f"utility: {u['model']} predicting {u['target']}: {u['metric']} trained on real {u['real_score']:.3f}, "
+        f"on synthetic {u['synthetic_score']:.3f} (ratio {u['ratio']:.3f}) on a real hold-out"
+    )
     return 0
 
 
@@ -404,8 +512,10 @@ def _generate_schema(spark, args, model, where: dict | None = None) -> int:
         target = None if args.output is None else str(Path(args.output) / name)
         write_output(df, target, args.format, args.mode, rows=rows[name])
         elapsed = time.time() - started
-        print(f"{name:<12} {rows[name]:>12,} rows  {elapsed:6.1f} s  {rows[name] / elapsed:>12,.0f} rows/s"
-              + (f"  -> {target}" if target else ""))
+        print(
+            f"{name:<12} {rows[name]:>12,} rows  {elapsed:6.1f} s  {rows[name] / elapsed:>12,.0f} rows/s"
+            + (f"  -> {target}" if target else "")
+        )
     print(f"total {sum(rows.values()):,} rows in {time.time() - total_started:.1f} s")
     return 0
 

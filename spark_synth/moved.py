@@ -38,7 +38,8 @@ class MovedModules(importlib.abc.MetaPathFinder):
         raise ModuleNotFoundError(
             "the spark_synth.generate package was split into layers (spark_synth.generate is now the generate() "
             "function): " + "; ".join(f"{old} -> {new}" for old, new in moves) + " (docs/architecture.md)",
-            name=fullname)
+            name=fullname,
+        )
 
 
 def install() -> None:

@@ -38,7 +38,8 @@ def check_unique_names(names: list[str], table: str) -> None:
     if duplicates:
         raise InputDataError(
             f"table {table}: column name(s) {duplicates} occur more than once; rename the columns so "
-            "every name is unique (e.g. df.toDF(*new_names)) before fitting")
+            "every name is unique (e.g. df.toDF(*new_names)) before fitting"
+        )
 
 
 def case_insensitive_clashes(names: list[str]) -> list[list[str]]:

@@ -18,13 +18,17 @@ os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
 def spark():
     from spark_synth.io import get_spark
 
-    session = get_spark("spark_synth tests", "local[2]", {
-        "spark.ui.enabled": "false",
-        "spark.sql.shuffle.partitions": "2",
-        "spark.default.parallelism": "2",
-        "spark.driver.memory": "2g",
-        "spark.sql.execution.arrow.pyspark.enabled": "true",
-    })
+    session = get_spark(
+        "spark_synth tests",
+        "local[2]",
+        {
+            "spark.ui.enabled": "false",
+            "spark.sql.shuffle.partitions": "2",
+            "spark.default.parallelism": "2",
+            "spark.driver.memory": "2g",
+            "spark.sql.execution.arrow.pyspark.enabled": "true",
+        },
+    )
     yield session
     session.stop()
 
@@ -79,12 +83,23 @@ def star(spark, tmp_path_factory):
     # loyal customers order more: a parent column that goes with its number of children
     orders_per_customer = np.bincount(popularity, minlength=400)
     loyalty = np.round(3 * np.log1p(orders_per_customer) + rng.normal(0, 0.7, 400), 1)
-    customers = pd.DataFrame({"customer_id": np.arange(1, 401), "segment": segment, "age": age,
-                              "loyalty": loyalty})
-    orders = pd.DataFrame({"order_id": 1_000_000 + rng.permutation(4000), "customer_id": popularity + 1,
-                           "sku": rng.choice(skus, 4000), "quantity": rng.integers(1, 6, 4000)})
-    returns = pd.DataFrame({"return_id": np.arange(600), "order_id": np.where(
-        rng.random(600) < 0.1, 9_000_000 + np.arange(600), rng.choice(orders["order_id"], 600))})
+    customers = pd.DataFrame({"customer_id": np.arange(1, 401), "segment": segment, "age": age, "loyalty": loyalty})
+    orders = pd.DataFrame(
+        {
+            "order_id": 1_000_000 + rng.permutation(4000),
+            "customer_id": popularity + 1,
+            "sku": rng.choice(skus, 4000),
+            "quantity": rng.integers(1, 6, 4000),
+        }
+    )
+    returns = pd.DataFrame(
+        {
+            "return_id": np.arange(600),
+            "order_id": np.where(
+                rng.random(600) < 0.1, 9_000_000 + np.arange(600), rng.choice(orders["order_id"], 600)
+            ),
+        }
+    )
     for name, frame in [("customers", customers), ("products", products), ("orders", orders), ("returns", returns)]:
         spark.createDataFrame(frame).write.parquet(str(root / f"{name}.parquet"))
     (root / "star.yaml").write_text("""
@@ -123,8 +138,10 @@ SLOW = {
     "test_cluster.py": "*",  # starts a standalone cluster
     "test_faults.py": "*",  # a Spark process with task retries
     "test_block.py": "*",  # 25 s of fits and generation for one property
-    "test_first_hour.py": {"test_wide_table_fits_on_the_default_driver_memory",  # 1,000 columns, 1 GB driver
-                           "test_cli_is_quiet_and_fails_on_missing_inputs_before_spark_starts"},
+    "test_first_hour.py": {
+        "test_wide_table_fits_on_the_default_driver_memory",  # 1,000 columns, 1 GB driver
+        "test_cli_is_quiet_and_fails_on_missing_inputs_before_spark_starts",
+    },
     "test_io_cli.py": {"test_cli_fit_and_generate", "test_spark_submit_job_with_py_files"},
     "test_generate.py": {"test_local1_matches_local2"},  # a second Spark process
     "test_schedule.py": {"test_tables_are_registered_in_an_embedded_hive_metastore"},
@@ -159,4 +176,5 @@ def _unit_tests_start_no_spark(request):
         from pyspark import SparkContext
 
         assert SparkContext._active_spark_context is None, (
-            f"{request.node.nodeid} is marked unit but started Spark: give it the `spark` fixture")
+            f"{request.node.nodeid} is marked unit but started Spark: give it the `spark` fixture"
+        )

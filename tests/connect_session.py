@@ -55,12 +55,24 @@ rows, seed = 6000, 11
 write_output(generate(spark, model, rows, seed), str(out / "default_partitions"), "parquet", rows=rows)
 write_output(generate(spark, model, rows, seed, partitions=5), str(out / "five_partitions.csv"), "csv")
 write_output(generate(spark, model, rows, seed, where={"carrier": "UA"}), str(out / "conditioned"), "parquet")
-write_output(generate(spark, model, rows, seed, where=["arr_delay >= 60", "time_hour < '2013-07-01 06:00'"]),
-             str(out / "ranged"), "parquet")
-write_output(generate(spark, model, rows, seed, rebalance={"origin": {"JFK": 0.5, "EWR": 0.5}}),
-             str(out / "rebalanced"), "parquet")
-(spark.read.format("spark_synth").option("model", str(out / "flights.model.json")).option("rows", rows)
- .option("seed", seed).load().write.parquet(str(out / "data_source")))
+write_output(
+    generate(spark, model, rows, seed, where=["arr_delay >= 60", "time_hour < '2013-07-01 06:00'"]),
+    str(out / "ranged"),
+    "parquet",
+)
+write_output(
+    generate(spark, model, rows, seed, rebalance={"origin": {"JFK": 0.5, "EWR": 0.5}}),
+    str(out / "rebalanced"),
+    "parquet",
+)
+(
+    spark.read.format("spark_synth")
+    .option("model", str(out / "flights.model.json"))
+    .option("rows", rows)
+    .option("seed", seed)
+    .load()
+    .write.parquet(str(out / "data_source"))
+)
 report = evaluate(real, spark.read.parquet(str(out / "default_partitions")), model, target="carrier")
 report.save(out / "report")
 config, base = load_schema_config(schema_yaml)

@@ -21,10 +21,16 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
     state = tmp_path_factory.mktemp("cluster")
-    env = dict(os.environ, SPARK_SYNTH_CLUSTER_DIR=str(state), PYTHON=sys.executable,
-               SPARK_SYNTH_MASTER_PORT="7277", SPARK_SYNTH_UI_PORT="8280")
-    started = subprocess.run(["bash", str(ROOT / "scripts" / "cluster.sh"), "start"], env=env,
-                             capture_output=True, text=True, timeout=180)
+    env = dict(
+        os.environ,
+        SPARK_SYNTH_CLUSTER_DIR=str(state),
+        PYTHON=sys.executable,
+        SPARK_SYNTH_MASTER_PORT="7277",
+        SPARK_SYNTH_UI_PORT="8280",
+    )
+    started = subprocess.run(
+        ["bash", str(ROOT / "scripts" / "cluster.sh"), "start"], env=env, capture_output=True, text=True, timeout=180
+    )
     assert started.returncode == 0, started.stderr
     yield started.stdout.strip()
     subprocess.run(["bash", str(ROOT / "scripts" / "cluster.sh"), "stop"], env=env, timeout=60)
@@ -38,11 +44,39 @@ def test_standalone_cluster_generates_the_same_rows_as_local(spark, flights_mode
     submit = pathlib.Path(pyspark.__file__).parent / "bin" / "spark-submit"
     env = dict(os.environ, PYSPARK_PYTHON=sys.executable, PYSPARK_DRIVER_PYTHON=sys.executable)
     result = subprocess.run(
-        [str(submit), "--master", cluster, "--jars", str(engine_jar()), "--conf", "spark.ui.enabled=false",
-         "--conf", f"spark.pyspark.python={sys.executable}", "--executor-memory", "1g",
-         str(ROOT / "jobs" / "generate.py"), "--model", str(model), "--rows", "30000", "--seed", "11",
-         "--partitions", "5", "--output", str(out)],
-        env=env, capture_output=True, text=True, timeout=900)
+        [
+            str(submit),
+            "--master",
+            cluster,
+            "--jars",
+            str(engine_jar()),
+            "--conf",
+            "spark.ui.enabled=false",
+            "--conf",
+            f"spark.pyspark.python={sys.executable}",
+            "--executor-memory",
+            "1g",
+            str(ROOT / "jobs" / "generate.py"),
+            "--model",
+            str(model),
+            "--rows",
+            "30000",
+            "--seed",
+            "11",
+            "--partitions",
+            "5",
+            "--output",
+            str(out),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
-    assert_df_equality(spark.read.parquet(str(out)), generate(spark, flights_model, rows=30000, seed=11),
-                       ignore_row_order=True, ignore_nullable=True)
+    assert_df_equality(
+        spark.read.parquet(str(out)),
+        generate(spark, flights_model, rows=30000, seed=11),
+        ignore_row_order=True,
+        ignore_nullable=True,
+    )

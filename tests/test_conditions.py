@@ -16,8 +16,12 @@ from spark_synth.plan.steer.conditions import conditions_of, parse_where
 from spark_synth.plan.steer.rebalance import allocate, parse_rebalance
 from spark_synth.plan.steer.tree import condition_tree
 
-REGIONS = {"north": ["Oslo", "Bergen", "Tromso"], "south": ["Rome", "Naples"],
-           "east": ["Riga", "Tallinn", "Vilnius", "Minsk"], "west": ["Lisbon", "Porto"]}
+REGIONS = {
+    "north": ["Oslo", "Bergen", "Tromso"],
+    "south": ["Rome", "Naples"],
+    "east": ["Riga", "Tallinn", "Vilnius", "Minsk"],
+    "west": ["Lisbon", "Porto"],
+}
 
 
 def towns_table(rows: int = 6000, seed: int = 0) -> pd.DataFrame:
@@ -28,10 +32,15 @@ def towns_table(rows: int = 6000, seed: int = 0) -> pd.DataFrame:
     weights = rng.dirichlet(np.ones(len(cities)) * 3)
     picked = rng.choice(len(cities), rows, p=weights)
     size = np.where(rng.random(rows) < 0.2 + 0.06 * picked, "large", "small")
-    return pd.DataFrame({
-        "region": [cities[i][0] for i in picked], "city": [cities[i][1] for i in picked], "size": size,
-        "price": np.round(np.where(size == "large", 300, 100) * rng.lognormal(0, 0.3, rows), 2),
-        "note": np.where(rng.random(rows) < 0.3, None, np.where(rng.random(rows) < 0.5, "a", "b"))})
+    return pd.DataFrame(
+        {
+            "region": [cities[i][0] for i in picked],
+            "city": [cities[i][1] for i in picked],
+            "size": size,
+            "price": np.round(np.where(size == "large", 300, 100) * rng.lognormal(0, 0.3, rows), 2),
+            "note": np.where(rng.random(rows) < 0.3, None, np.where(rng.random(rows) < 0.5, "a", "b")),
+        }
+    )
 
 
 @pytest.fixture(scope="module")
@@ -55,21 +64,31 @@ def towns_file(towns, tmp_path):
 
 def test_texts_and_dicts_parse_alike():
     assert parse_where(["city = Oslo", "region in (north, 'south')", "note is null", "`size` is not null"]) == [
-        ("city", "Oslo"), ("region", ["north", "south"]), ("note", None), ("size", "not null")]
+        ("city", "Oslo"),
+        ("region", ["north", "south"]),
+        ("note", None),
+        ("size", "not null"),
+    ]
     assert parse_where({"city": "Oslo", "region": ["north", "south"], "note": None}) == [
-        ("city", "Oslo"), ("region", ["north", "south"]), ("note", None)]
+        ("city", "Oslo"),
+        ("region", ["north", "south"]),
+        ("note", None),
+    ]
     with pytest.raises(GenerateError, match="not understood"):
         parse_where(["city ~ Oslo"])
 
 
-@pytest.mark.parametrize("where, message", [
-    ({"town": "Oslo"}, "no such column"),
-    ({"city": "Paris"}, "'Paris' is not a value the model holds.*privacy threshold"),
-    ({"price": ["100"]}, "set of values on a continuous column"),
-    ({"city": []}, "empty set"),
-    (["city = Oslo", "city = Rome"], "contradict each other"),
-    ({"region": None}, "never null"),
-])
+@pytest.mark.parametrize(
+    "where, message",
+    [
+        ({"town": "Oslo"}, "no such column"),
+        ({"city": "Paris"}, "'Paris' is not a value the model holds.*privacy threshold"),
+        ({"price": ["100"]}, "set of values on a continuous column"),
+        ({"city": []}, "empty set"),
+        (["city = Oslo", "city = Rome"], "contradict each other"),
+        ({"region": None}, "never null"),
+    ],
+)
 def test_bad_conditions_are_named(towns_model, where, message):
     model = towns_model
     with pytest.raises(GenerateError, match=message):
@@ -160,16 +179,47 @@ def test_same_rows_on_any_partition_count(spark, towns):
 
 def test_cli_where_and_its_errors(spark, towns_file, tmp_path, capsys):
     path, out = towns_file, tmp_path / "out"
-    assert main(["generate", "--model", str(path), "--rows", "500", "--where", "region = east",
-                 "--where", "size is not null", "--output", str(out)]) == 0
+    assert (
+        main(
+            [
+                "generate",
+                "--model",
+                str(path),
+                "--rows",
+                "500",
+                "--where",
+                "region = east",
+                "--where",
+                "size is not null",
+                "--output",
+                str(out),
+            ]
+        )
+        == 0
+    )
     rows = spark.read.parquet(str(out)).toPandas()
     assert len(rows) == 500 and set(rows.region) == {"east"}
-    assert main(["generate", "--model", str(path), "--rows", "500", "--where", "note is null",
-                 "--output", str(tmp_path / "nulls")]) == 0
+    assert (
+        main(
+            [
+                "generate",
+                "--model",
+                str(path),
+                "--rows",
+                "500",
+                "--where",
+                "note is null",
+                "--output",
+                str(tmp_path / "nulls"),
+            ]
+        )
+        == 0
+    )
     assert spark.read.parquet(str(tmp_path / "nulls")).toPandas().note.isna().all()
     bad = tmp_path / "bad"
-    assert main(["generate", "--model", str(path), "--rows", "500", "--where", "city = Paris",
-                 "--output", str(bad)]) == 2
+    assert (
+        main(["generate", "--model", str(path), "--rows", "500", "--where", "city = Paris", "--output", str(bad)]) == 2
+    )
     assert "Paris" in capsys.readouterr().err and not bad.exists()
 
 
@@ -199,8 +249,10 @@ def test_the_conditioned_root_follows_docs_plan_md(spark, towns):
         width = f[hi] - f[lo]
         return t[lo] + ((u - f[lo]) / width if width > 0 else 0.0) * (t[hi] - t[lo])
 
-    expected = [bisect.bisect_right(root["edges"], warp(((bits(stream(seed, column["key"]), j) >> 11) + 0.5)
-                                                        * 2.0 ** -53)) - 1 for j in range(rows)]
+    expected = [
+        bisect.bisect_right(root["edges"], warp(((bits(stream(seed, column["key"]), j) >> 11) + 0.5) * 2.0**-53)) - 1
+        for j in range(rows)
+    ]
     written = generate(spark, model, rows, seed, where=where).toPandas()[column["name"]]
     spec = model.column(column["name"])
     scale = UniformScale(spec, model.spec.copula.bins)
@@ -212,6 +264,7 @@ def test_the_conditioned_root_follows_docs_plan_md(spark, towns):
 
 
 # --- rebalancing --------------------------------------------------------------------------------
+
 
 def test_rebalanced_counts_are_exact_and_the_rest_follows_each_value(spark, towns):
     """size is ~28 % large in the real rows; rebalanced to 50/50 over an odd row count the
@@ -233,13 +286,16 @@ def test_rebalanced_rows_are_the_same_on_any_partitioning_with_unique_streams(sp
     assert len({tuple(r) for r in one}) > 3_900  # the ranges draw from different rows' streams
 
 
-@pytest.mark.parametrize("rebalance, message", [
-    ({"size": {"large": 0.7, "small": 0.2}}, "sum to 1"),
-    ({"size": {"large": 1.5, "small": -0.5}}, ">= 0"),
-    ({"size": {"huge": 1.0}}, "'huge' is not a value"),
-    ({"size": {"large": 0.5}, "city": {"Oslo": 1.0}}, "one column"),
-    ({"price": {"1": 1.0}}, "not supported yet"),
-])
+@pytest.mark.parametrize(
+    "rebalance, message",
+    [
+        ({"size": {"large": 0.7, "small": 0.2}}, "sum to 1"),
+        ({"size": {"large": 1.5, "small": -0.5}}, ">= 0"),
+        ({"size": {"huge": 1.0}}, "'huge' is not a value"),
+        ({"size": {"large": 0.5}, "city": {"Oslo": 1.0}}, "one column"),
+        ({"price": {"1": 1.0}}, "not supported yet"),
+    ],
+)
 def test_bad_rebalancing_is_named(towns_model, rebalance, message):
     with pytest.raises(GenerateError, match=message):
         plan_request(towns_model, 100, rebalance=rebalance)
@@ -248,28 +304,59 @@ def test_bad_rebalancing_is_named(towns_model, rebalance, message):
 def test_rebalancing_cuts_the_rows_into_exact_ranges(towns_model):
     """One scan per value, in the order given, counts by largest remainder, each range starting
     where the previous ends, every plan compiled for the whole output's rows."""
-    scans = plan_request(towns_model, 10_001, where="region = north",
-                         rebalance={"size": {"large": 0.5, "small": 0.5}})
+    scans = plan_request(towns_model, 10_001, where="region = north", rebalance={"size": {"large": 0.5, "small": 0.5}})
     assert [(s.first, s.rows) for s in scans] == [(0, 5_001), (5_001, 5_000)]
     assert scans[0].plan != scans[1].plan
-    assert scans == plan_request(towns_model, 10_001, where="region = north",
-                                 rebalance={"size": {"large": 0.5, "small": 0.5}})  # pure: the same plans again
+    assert scans == plan_request(
+        towns_model, 10_001, where="region = north", rebalance={"size": {"large": 0.5, "small": 0.5}}
+    )  # pure: the same plans again
     assert allocate({"a": 0.2, "b": 0.3, "c": 0.5}, 7) == [("a", 1), ("b", 2), ("c", 4)]
     assert parse_rebalance("status=1:0.5, 0:0.5") == {"status": {"1": 0.5, "0": 0.5}}
 
 
 def test_cli_rebalance(spark, towns_file, tmp_path, capsys):
     path, out = towns_file, tmp_path / "out"
-    assert main(["generate", "--model", str(path), "--rows", "901", "--rebalance", "size=large:0.6,small:0.4",
-                 "--where", "region = north", "--output", str(out)]) == 0
+    assert (
+        main(
+            [
+                "generate",
+                "--model",
+                str(path),
+                "--rows",
+                "901",
+                "--rebalance",
+                "size=large:0.6,small:0.4",
+                "--where",
+                "region = north",
+                "--output",
+                str(out),
+            ]
+        )
+        == 0
+    )
     rows = spark.read.parquet(str(out)).toPandas()
     assert rows["size"].value_counts().to_dict() == {"large": 541, "small": 360} and set(rows.region) == {"north"}
-    assert main(["generate", "--model", str(path), "--rows", "10", "--rebalance", "size=large:0.6,small:0.6",
-                 "--output", str(tmp_path / "bad")]) == 2
+    assert (
+        main(
+            [
+                "generate",
+                "--model",
+                str(path),
+                "--rows",
+                "10",
+                "--rebalance",
+                "size=large:0.6,small:0.6",
+                "--output",
+                str(tmp_path / "bad"),
+            ]
+        )
+        == 2
+    )
     assert "sum to 1" in capsys.readouterr().err
 
 
 # --- conditions on columns rules write ----------------------------------------------------------
+
 
 def test_a_condition_on_a_mapped_column_holds_after_the_rules(spark, flights_model):
     """carrier is written by `tailnum -> carrier` after the draw: the condition moves to tailnum

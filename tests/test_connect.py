@@ -28,19 +28,28 @@ def connect_run(tmp_path_factory, flights_model, star):
     """Runs tests/connect_session.py once; its output directory. PySpark's local Connect server
     always listens on port 15002, so a second one on this machine makes the run fail."""
     with socket.socket() as probe:
-        assert probe.connect_ex(("127.0.0.1", 15002)) != 0, "port 15002 is taken: another Spark Connect server runs here"
+        assert probe.connect_ex(("127.0.0.1", 15002)) != 0, (
+            "port 15002 is taken: another Spark Connect server runs here"
+        )
     root = tmp_path_factory.mktemp("connect")
     out = root / "out"
     out.mkdir()
     flights_model.save(root / "flights.model.json")
     (root / "job.yaml").write_text(
         f"seed: 7\noutput: {root / 'lake'}\nformat: parquet\n"
-        f"tables:\n  flights: {{model: {root / 'flights.model.json'}, rows_per_day: 2000}}\n")
+        f"tables:\n  flights: {{model: {root / 'flights.model.json'}, rows_per_day: 2000}}\n"
+    )
     env = {**os.environ, "PYSPARK_PYTHON": sys.executable}
     env.pop("SPARK_REMOTE", None)
     script = Path(__file__).with_name("connect_session.py")
-    result = subprocess.run([sys.executable, str(script), str(out), str(star[0] / "star.yaml"), str(root / "job.yaml")],
-                            cwd=root, env=env, capture_output=True, text=True, timeout=900)
+    result = subprocess.run(
+        [sys.executable, str(script), str(out), str(star[0] / "star.yaml"), str(root / "job.yaml")],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert result.returncode == 0, result.stderr[-4000:]
     return root
 
@@ -58,19 +67,21 @@ def test_connect_conditions_and_rebalancing_give_the_classic_rows(spark, connect
     out = connect_run / "out"
     model = load_model(out / "flights.model.json")
     ranged = ["arr_delay >= 60", "time_hour < '2013-07-01 06:00'"]  # read in each session's time zone
-    for name, expected in (("conditioned", generate(spark, model, ROWS, SEED, where={"carrier": "UA"})),
-                           ("ranged", generate(spark, model, ROWS, SEED, where=ranged)),
-                           ("rebalanced", generate(spark, model, ROWS, SEED,
-                                                   rebalance={"origin": {"JFK": 0.5, "EWR": 0.5}}))):
-        assert_df_equality(spark.read.parquet(str(out / name)), expected, ignore_row_order=True,
-                           ignore_nullable=True)
+    for name, expected in (
+        ("conditioned", generate(spark, model, ROWS, SEED, where={"carrier": "UA"})),
+        ("ranged", generate(spark, model, ROWS, SEED, where=ranged)),
+        ("rebalanced", generate(spark, model, ROWS, SEED, rebalance={"origin": {"JFK": 0.5, "EWR": 0.5}})),
+    ):
+        assert_df_equality(spark.read.parquet(str(out / name)), expected, ignore_row_order=True, ignore_nullable=True)
 
 
 def test_connect_fit_and_evaluate(spark, connect_run, flights_model):
     out = connect_run / "out"
+
     # KLL sketches compact at random, so quantiles may differ in the last points; the rest is exact
     def summary(model):
         return [(c["name"], c["spark_type"], c["kind"], c.get("null_fraction")) for c in model.to_dict()["columns"]]
+
     assert summary(load_model(out / "flights.model.json")) == summary(flights_model)
     report = json.loads((out / "report" / "report.json").read_text())
     assert report["column_shapes"] > 0.9 and report["utility"] is not None
@@ -80,8 +91,9 @@ def test_connect_relational_and_scheduled(spark, connect_run):
     out = connect_run / "out"
     model = load_relational(out / "star.model.json")
     for name, expected in generate_schema(spark, model, 1.0, SEED).items():
-        assert_df_equality(spark.read.parquet(str(out / "star" / name)), expected, ignore_row_order=True,
-                           ignore_nullable=True)
+        assert_df_equality(
+            spark.read.parquet(str(out / "star" / name)), expected, ignore_row_order=True, ignore_nullable=True
+        )
     day = spark.read.parquet(str(connect_run / "lake" / "flights" / "date=2026-11-21"))
     assert day.count() == 2000
 

@@ -26,25 +26,30 @@ def model_file_with(model, column: str) -> tuple[dict, dict]:
     return data, next(c for c in data["columns"] if c["name"] == column)
 
 
-@pytest.mark.parametrize("local, given, family, expected", [
-    ("ruth.conte", "Ruth", "Conte", ("G.F", 0, 0, 0)),
-    ("rconte", "Ruth", "Conte", ("gF", 0, 0, 0)),
-    ("pmoeller", "Peter", "Möller", ("gF", 0, 0, 0)),  # umlaut spelled out
-    ("pmoller", "Peter", "Möller", ("gF", 0, 0, 0)),
-    ("fan_gadbois", "Fanette", "Gadbois", ("P_F", 3, 0, 0)),
-    ("martbart", "Martin", "Bartůněk", ("PQ", 4, 4, 0)),
-    ("conte.ruth77", "Ruth", "Conte", ("F.G", 0, 0, 2)),
-    ("Adelaide", "Adélaïde", "Leduc", ("G", 0, 0, 0)),
-    ("jdtabork", "Judyta", "Borkowska", None),  # not a reading of the names
-    ("rc", "Ruth", "Conte", None),  # initials alone are no name
-    ("ruth1234567", "Ruth", "Conte", None),  # a long number is an id
-    ("ruth.conte", None, None, None),
-])
+@pytest.mark.parametrize(
+    "local, given, family, expected",
+    [
+        ("ruth.conte", "Ruth", "Conte", ("G.F", 0, 0, 0)),
+        ("rconte", "Ruth", "Conte", ("gF", 0, 0, 0)),
+        ("pmoeller", "Peter", "Möller", ("gF", 0, 0, 0)),  # umlaut spelled out
+        ("pmoller", "Peter", "Möller", ("gF", 0, 0, 0)),
+        ("fan_gadbois", "Fanette", "Gadbois", ("P_F", 3, 0, 0)),
+        ("martbart", "Martin", "Bartůněk", ("PQ", 4, 4, 0)),
+        ("conte.ruth77", "Ruth", "Conte", ("F.G", 0, 0, 2)),
+        ("Adelaide", "Adélaïde", "Leduc", ("G", 0, 0, 0)),
+        ("jdtabork", "Judyta", "Borkowska", None),  # not a reading of the names
+        ("rc", "Ruth", "Conte", None),  # initials alone are no name
+        ("ruth1234567", "Ruth", "Conte", None),  # a long number is an id
+        ("ruth.conte", None, None, None),
+    ],
+)
 def test_a_local_part_is_read_against_its_row_names(local, given, family, expected):
     assert parse_local(local, given, family) == expected
     if expected is not None and "moeller" not in local:
         template, gp, fp, digits = expected
-        assert build_local(template, fold(given or ""), fold(family or ""), gp, fp) == local.lower()[:len(local) - digits]
+        assert (
+            build_local(template, fold(given or ""), fold(family or ""), gp, fp) == local.lower()[: len(local) - digits]
+        )
 
 
 def test_folding_and_building_follow_the_written_rule():
@@ -66,8 +71,9 @@ def people(rows: int, seed: int) -> pd.DataFrame:
     seen, addresses = set(), []
     for i in range(rows):
         a, b = fold(g[i]), fold(f[i])
-        local = [f"{a}.{b}", f"{a[0]}{b}", f"{a}{b}{rng.integers(10, 99)}",
-                 "".join(rng.choice(list("qxzjkv"), 9))][kinds[i]]
+        local = [f"{a}.{b}", f"{a[0]}{b}", f"{a}{b}{rng.integers(10, 99)}", "".join(rng.choice(list("qxzjkv"), 9))][
+            kinds[i]
+        ]
         domain = f"d{i}.example" if domains[i] == "rare" else domains[i]
         while f"{local}@{domain}" in seen:
             local += str(rng.integers(10))
@@ -115,10 +121,14 @@ def test_generated_addresses_are_made_from_the_row_names_unique_and_as_the_plan_
         return values[min(int(np.searchsorted(cumulative, uniform(bits(s, j, draw)), "right")), len(values) - 1)]
 
     for j, row in out.head(500).iterrows():
-        local = build_local(pick(spec["templates"], spec["template_cumulative"], 2, j), fold(row["first_name"]),
-                            fold(row["last_name"]), pick(spec["given_prefix"], spec["given_prefix_cumulative"], 3, j),
-                            pick(spec["family_prefix"], spec["family_prefix_cumulative"], 4, j))
-        number = str(scramble(j, 10 ** 4, key)).rjust(4, "0")
+        local = build_local(
+            pick(spec["templates"], spec["template_cumulative"], 2, j),
+            fold(row["first_name"]),
+            fold(row["last_name"]),
+            pick(spec["given_prefix"], spec["given_prefix_cumulative"], 3, j),
+            pick(spec["family_prefix"], spec["family_prefix_cumulative"], 4, j),
+        )
+        number = str(scramble(j, 10**4, key)).rjust(4, "0")
         domain = pick(spec["domains"], spec["domain_cumulative"], 6, j)
         assert row["email"] == f"{local}{number}@{domain}", j
 
@@ -139,6 +149,7 @@ def test_a_repeated_address_column_keeps_the_real_share_of_built_rows(spark, rea
 
     share = float(np.mean([built(r) for _, r in out.iterrows()]))
     assert share == pytest.approx(column.from_names.share, abs=0.03)
+
     def ends_in_digit(frame: pd.DataFrame) -> float:
         return float(frame["email"].str.split("@").str[0].str[-1].str.isdigit().mean())
 
@@ -157,8 +168,22 @@ def test_model_file_checks_the_email_model(model):
     with pytest.raises(ValueError, match="from_names reads 'age', which is not another string column"):
         SynthModelFile.model_validate(data)
     with pytest.raises(ValueError, match=r"templates \['G\+F'\] are not name formats"):
-        EmailFromNames(given="a", share=1.0, templates={"G+F": 1.0}, given_prefix={"3": 1.0},
-                       family_prefix={"3": 1.0}, digits={"0": 1.0}, domains={"example.com": 1.0})
+        EmailFromNames(
+            given="a",
+            share=1.0,
+            templates={"G+F": 1.0},
+            given_prefix={"3": 1.0},
+            family_prefix={"3": 1.0},
+            digits={"0": 1.0},
+            domains={"example.com": 1.0},
+        )
     with pytest.raises(ValueError, match="uses a name column the model does not name"):
-        EmailFromNames(given="a", share=1.0, templates={"G.F": 1.0}, given_prefix={"3": 1.0},
-                       family_prefix={"3": 1.0}, digits={"0": 1.0}, domains={"example.com": 1.0})
+        EmailFromNames(
+            given="a",
+            share=1.0,
+            templates={"G.F": 1.0},
+            given_prefix={"3": 1.0},
+            family_prefix={"3": 1.0},
+            digits={"0": 1.0},
+            domains={"example.com": 1.0},
+        )

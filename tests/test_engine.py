@@ -59,15 +59,24 @@ def test_conditional_table_draws_follow_each_parents_row(spark, seed):
     uniform, and a parent without a row (privacy-filtered) reports -1."""
     rng = np.random.default_rng(seed)
     parents = int(rng.integers(2, 12))
-    table = {str(p): {str(c): float(w) for c, w in enumerate(rng.dirichlet(np.full(int(rng.integers(1, 60)), 0.4)))
-                      if w > 1e-4}
-             for p in range(parents) if p == 0 or rng.random() > 0.2}
+    table = {
+        str(p): {
+            str(c): float(w) for c, w in enumerate(rng.dirichlet(np.full(int(rng.integers(1, 60)), 0.4))) if w > 1e-4
+        }
+        for p in range(parents)
+        if p == 0 or rng.random() > 0.2
+    }
     compiled = conditional_table(table, parents)
     grid = 4000
     parent_codes = np.repeat(np.arange(parents), grid)
     u = np.tile((np.arange(grid) + 0.5) / grid, parents)
-    args = [java_ints(spark, compiled["row_start"]), java_doubles(spark, compiled["cumulative"]),
-            java_ints(spark, compiled["children"]), java_ints(spark, parent_codes), java_doubles(spark, u)]
+    args = [
+        java_ints(spark, compiled["row_start"]),
+        java_doubles(spark, compiled["cumulative"]),
+        java_ints(spark, compiled["children"]),
+        java_ints(spark, parent_codes),
+        java_doubles(spark, u),
+    ]
     children = np.array(list(engine(spark).Probe.conditionalChildren(*args)))
     places = np.array(list(engine(spark).Probe.conditionalPlaces(*args)))
     for p in range(parents):
@@ -96,11 +105,17 @@ def ks_uniform(sample: np.ndarray) -> float:
 
 
 def model_of_one_column(column) -> SynthModel:
-    return SynthModel.from_dict({
-        "format": "spark_synth.model", "schema_version": 2, "created_by": "test",
-        "table": {"name": "t", "row_count": 1000}, "privacy": {"min_count": 5},
-        "columns": [column.model_dump()],
-        "copula": {"columns": [column.name], "correlation": [[1.0]], "bins": 16}})
+    return SynthModel.from_dict(
+        {
+            "format": "spark_synth.model",
+            "schema_version": 2,
+            "created_by": "test",
+            "table": {"name": "t", "row_count": 1000},
+            "privacy": {"min_count": 5},
+            "columns": [column.model_dump()],
+            "copula": {"columns": [column.name], "correlation": [[1.0]], "bins": 16},
+        }
+    )
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -113,10 +128,15 @@ def test_engine_values_land_in_the_code_their_uniform_had(spark, seed, spark_typ
     probs = np.linspace(0, 1, 65)
     q = np.quantile(data, probs)
     numbers = [int(round(x)) for x in q] if spark_type == '"long"' else [float(x) for x in q]
-    column = NumericColumn(name="x", spark_type=spark_type, kind="integer",
-                           null_fraction=float(rng.uniform(0, 0.3)),
-                           quantiles=QuantileFunction(probabilities=list(probs), values=numbers),
-                           min=numbers[0], max=numbers[-1])
+    column = NumericColumn(
+        name="x",
+        spark_type=spark_type,
+        kind="integer",
+        null_fraction=float(rng.uniform(0, 0.3)),
+        quantiles=QuantileFunction(probabilities=list(probs), values=numbers),
+        min=numbers[0],
+        max=numbers[-1],
+    )
     plan = compile_plan(model_of_one_column(column), 1000)
     u = rng.random(1500)
     codes = np.array(list(engine(spark).Probe.codes(plan, "x", java_doubles(spark, u))))
@@ -127,8 +147,14 @@ def test_engine_values_land_in_the_code_their_uniform_had(spark, seed, spark_typ
 
 
 def test_data_source_can_be_read_directly(spark, flights_model):
-    df = (spark.read.format(ENGINE_SHORT_NAME).option("plan", compile_plan(flights_model, 1000))
-          .option("rows", "1000").option("seed", "3").option("partitions", "3").load())
+    df = (
+        spark.read.format(ENGINE_SHORT_NAME)
+        .option("plan", compile_plan(flights_model, 1000))
+        .option("rows", "1000")
+        .option("seed", "3")
+        .option("partitions", "3")
+        .load()
+    )
     assert df.count() == 1000
     assert df.rdd.getNumPartitions() == 3
     assert [f.name for f in df.schema] == [c.name for c in flights_model.columns]
@@ -138,8 +164,15 @@ def test_data_source_rejects_a_plan_from_another_engine_version(spark, flights_m
     plan = json.loads(compile_plan(flights_model, 10))
     plan["engine_version"] = 99
     with pytest.raises(Exception, match="engine_version 99"):
-        (spark.read.format(ENGINE_SHORT_NAME).option("plan", json.dumps(plan)).option("rows", "10")
-         .option("seed", "1").option("partitions", "1").load().collect())
+        (
+            spark.read.format(ENGINE_SHORT_NAME)
+            .option("plan", json.dumps(plan))
+            .option("rows", "10")
+            .option("seed", "1")
+            .option("partitions", "1")
+            .load()
+            .collect()
+        )
 
 
 def test_spark_synth_data_source_reads_a_model_file(spark, flights_model, tmp_path):
@@ -152,8 +185,14 @@ def test_spark_synth_data_source_reads_a_model_file(spark, flights_model, tmp_pa
     register(spark)
     path = tmp_path / "flights.model.json"
     flights_model.save(path)
-    df = (spark.read.format("spark_synth").option("model", str(path)).option("rows", 3000).option("seed", 4)
-          .option("partitions", 3).load())
+    df = (
+        spark.read.format("spark_synth")
+        .option("model", str(path))
+        .option("rows", 3000)
+        .option("seed", 4)
+        .option("partitions", 3)
+        .load()
+    )
     assert_df_equality(df, generate(spark, flights_model, rows=3000, seed=4), ignore_row_order=True)
     assert spark.read.format("spark_synth").option("model", str(path)).option("rows", 10).load().count() == 10
     with pytest.raises(Exception, match="does not exist"):

@@ -62,8 +62,19 @@ def test_report_files_keys_and_errors(spark, small_tables, tmp_path):
     report = spark_synth.evaluate(real, synthetic, target="origin")
     path = report.save(tmp_path)
     details = json.loads(path.read_text())
-    assert {"score", "column_shapes", "column_pair_trends", "column_pair_trends_all_pairs", "columns",
-            "pairs", "null_rates", "report_version", "privacy", "utility", "distributions"} <= set(details)
+    assert {
+        "score",
+        "column_shapes",
+        "column_pair_trends",
+        "column_pair_trends_all_pairs",
+        "columns",
+        "pairs",
+        "null_rates",
+        "report_version",
+        "privacy",
+        "utility",
+        "distributions",
+    } <= set(details)
     assert 0.5 < details["score"] <= 1.0
     assert [c["score"] for c in details["columns"]] == sorted(c["score"] for c in details["columns"])
     assert details["distributions"]["origin"]["labels"][:3] != []
@@ -88,7 +99,9 @@ def test_privacy_checks(spark, flights, flights_model):
     findings = audit_model(flights, leaky, min_count=5)
     assert findings and all(f["real_count"] < 5 for f in findings)
     real = flights.select("carrier", "origin", "flight").limit(500)
-    copied = real.limit(50).union(generate(spark, flights_model, rows=150, seed=2).select("carrier", "origin", "flight"))
+    copied = real.limit(50).union(
+        generate(spark, flights_model, rows=150, seed=2).select("carrier", "origin", "flight")
+    )
     stats = exact_copies(real, copied)
     assert stats["synthetic_rows"] == 200 and stats["copied_rows"] >= 50
 
@@ -111,8 +124,7 @@ def test_distance_to_closest_record_matches_sdmetrics(seed):
         return pd.DataFrame({"x": x, "k": k, "c": rng.choice(["a", "b", None], n)})
 
     data, reference = table(120), table(300)
-    metadata = {"columns": {"x": {"sdtype": "numerical"}, "k": {"sdtype": "numerical"},
-                            "c": {"sdtype": "categorical"}}}
+    metadata = {"columns": {"x": {"sdtype": "numerical"}, "k": {"sdtype": "numerical"}, "c": {"sdtype": "categorical"}}}
     expected = calculate_dcr(data, reference, metadata).to_numpy()
     assert np.allclose(dcr(data, reference, ["x", "k"]), expected, atol=1e-12)
 
@@ -121,8 +133,9 @@ def test_dcr_sees_copied_rows(spark, flights, flights_model):
     from spark_synth.evaluation.distance import distance_to_closest_record
 
     real = flights.select("dep_delay", "distance", "carrier", "origin")
-    honest = distance_to_closest_record(real, generate(spark, flights_model, rows=3000, seed=5)
-                                        .select(*real.columns), rows=300, reference_rows=2000)
+    honest = distance_to_closest_record(
+        real, generate(spark, flights_model, rows=3000, seed=5).select(*real.columns), rows=300, reference_rows=2000
+    )
     assert honest["synthetic_zero_share"] < 0.5 and honest["holdout_rows"] == 300
     leaked = distance_to_closest_record(real, real, rows=300, reference_rows=29_000)
     assert leaked["synthetic_zero_share"] > honest["synthetic_zero_share"]
@@ -139,8 +152,13 @@ def test_utility_scores_a_two_class_target_with_auc(spark):
 
     rng = np.random.default_rng(0)
     x = rng.normal(0, 1, 2000)
-    frame = pd.DataFrame({"x": x, "group": rng.choice(["a", "b"], 2000),
-                          "flag": np.where(x + rng.normal(0, 0.5, 2000) > 1.2, "yes", "no")})
+    frame = pd.DataFrame(
+        {
+            "x": x,
+            "group": rng.choice(["a", "b"], 2000),
+            "flag": np.where(x + rng.normal(0, 0.5, 2000) > 1.2, "yes", "no"),
+        }
+    )
     real = spark.createDataFrame(frame)
     result = utility(real, spark.createDataFrame(frame.sample(frac=1.0, random_state=1)), "flag", seed=3)
     assert result["task"] == "classification"

@@ -29,9 +29,14 @@ def test_retried_task_gives_identical_output(spark, flights_model, tmp_path):
     flights_model.save(model)
     out = tmp_path / "retried"
     env = dict(os.environ, PYSPARK_PYTHON=sys.executable)
-    result = subprocess.run([sys.executable, "-c", SCRIPT, str(model), str(out)], env=env,
-                            capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        [sys.executable, "-c", SCRIPT, str(model), str(out)], env=env, capture_output=True, text=True, timeout=600
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "injected failure" in result.stderr  # the first attempt really failed
-    assert_df_equality(spark.read.parquet(str(out)), generate(spark, flights_model, rows=40_000, seed=21),
-                       ignore_row_order=True, ignore_nullable=True)
+    assert_df_equality(
+        spark.read.parquet(str(out)),
+        generate(spark, flights_model, rows=40_000, seed=21),
+        ignore_row_order=True,
+        ignore_nullable=True,
+    )

@@ -40,15 +40,33 @@ def species_schema(spark, tmp_path_factory):
     ids = sorted({a + b for a in firsts for b in seconds}, key=lambda _: rng.random())[:54]
     species = pd.DataFrame({"species_id": ids, "taxa": rng.choice(["Rodent", "Bird", "Rabbit"], 54)})
     plots = pd.DataFrame({"plot_id": np.arange(1, 25), "plot_type": rng.choice(["Control", "Exclosure"], 24)})
-    surveys = pd.DataFrame({"record_id": np.arange(1, 3001), "plot_id": rng.integers(1, 25, 3000),
-                            "species_id": rng.choice(ids, 3000), "weight": rng.gamma(3, 15, 3000).round()})
+    surveys = pd.DataFrame(
+        {
+            "record_id": np.arange(1, 3001),
+            "plot_id": rng.integers(1, 25, 3000),
+            "species_id": rng.choice(ids, 3000),
+            "weight": rng.gamma(3, 15, 3000).round(),
+        }
+    )
     for name, frame in [("species", species), ("plots", plots), ("surveys", surveys)]:
         spark.createDataFrame(frame).write.parquet(str(root / f"{name}.parquet"))
-    config = SchemaConfig.model_validate({"name": "ratdat", "tables": {
-        "species": {"path": "species.parquet", "primary_key": "species_id"},
-        "plots": {"path": "plots.parquet", "primary_key": "plot_id"},
-        "surveys": {"path": "surveys.parquet", "primary_key": "record_id", "foreign_keys": [
-            {"column": "species_id", "references": "species"}, {"column": "plot_id", "references": "plots"}]}}})
+    config = SchemaConfig.model_validate(
+        {
+            "name": "ratdat",
+            "tables": {
+                "species": {"path": "species.parquet", "primary_key": "species_id"},
+                "plots": {"path": "plots.parquet", "primary_key": "plot_id"},
+                "surveys": {
+                    "path": "surveys.parquet",
+                    "primary_key": "record_id",
+                    "foreign_keys": [
+                        {"column": "species_id", "references": "species"},
+                        {"column": "plot_id", "references": "plots"},
+                    ],
+                },
+            },
+        }
+    )
     check_references(config)
     return fit_schema(spark, config, root)
 
@@ -99,15 +117,31 @@ def test_progress_lines_say_tasks_rows_rate_and_time_left(spark, caplog):
 def test_cli_is_quiet_and_fails_on_missing_inputs_before_spark_starts(flights_path, tmp_path):
     env = dict(os.environ, PYSPARK_PYTHON=sys.executable, PYSPARK_DRIVER_PYTHON=sys.executable)
     cli = [sys.executable, "-m", "spark_synth.cli", "--master", "local[1]"]
-    missing = subprocess.run(cli + ["fit", str(tmp_path / "nope.parquet"), "--model", str(tmp_path / "m.json")],
-                             env=env, capture_output=True, text=True, timeout=120)
+    missing = subprocess.run(
+        cli + ["fit", str(tmp_path / "nope.parquet"), "--model", str(tmp_path / "m.json")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert missing.returncode == 2
-    assert missing.stderr.strip() == f"spark-synth: error: input {tmp_path / 'nope.parquet'} does not exist; check the path"
-    fitted = subprocess.run(cli + ["fit", flights_path, "--model", str(tmp_path / "m.json")],
-                            env=env, capture_output=True, text=True, timeout=600)
+    assert (
+        missing.stderr.strip()
+        == f"spark-synth: error: input {tmp_path / 'nope.parquet'} does not exist; check the path"
+    )
+    fitted = subprocess.run(
+        cli + ["fit", flights_path, "--model", str(tmp_path / "m.json")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert fitted.returncode == 0, fitted.stderr[-2000:]
-    noise = [line for line in fitted.stderr.splitlines()
-             if re.search(r"WARN|incubator|log4j|restricted mode|log level", line)]
+    noise = [
+        line
+        for line in fitted.stderr.splitlines()
+        if re.search(r"WARN|incubator|log4j|restricted mode|log level", line)
+    ]
     assert not noise, noise
     assert re.search(r"fit flights_sample: pass 1 \(profile of 19 columns\): done in", fitted.stderr)
 
@@ -122,8 +156,9 @@ def test_help_lists_every_command_on_one_line(capsys):
         assert len(lines) == 1 and len(lines[0].split(command, 1)[1].strip()) > 10, command
         index = text.splitlines().index(lines[0])
         following = text.splitlines()[index + 1]
-        assert following.strip().split(" ")[0] in commands or following.strip() == "" or following.startswith(
-            "options"), f"help of {command} wraps: {following!r}"
+        assert (
+            following.strip().split(" ")[0] in commands or following.strip() == "" or following.startswith("options")
+        ), f"help of {command} wraps: {following!r}"
 
 
 def test_report_bars_have_axes_keep_other_apart_and_one_bar_per_day():
@@ -132,14 +167,23 @@ def test_report_bars_have_axes_keep_other_apart_and_one_bar_per_day():
     days = _display_histogram({"family": "integral", "edges": day_edges}, share, share)
     assert days["kind"] == "values" and len(days["real"]) == 31
     assert max(days["real"]) == pytest.approx(1 / 31, abs=1e-6)  # no spike in the last bar
-    cats = {"kind": "categories", "labels": ["ATL", "ORD", "(other)"], "real": [0.1, 0.05, 0.85],
-            "synthetic": [0.09, 0.06, 0.85]}
+    cats = {
+        "kind": "categories",
+        "labels": ["ATL", "ORD", "(other)"],
+        "real": [0.1, 0.05, 0.85],
+        "synthetic": [0.09, 0.06, 0.85],
+    }
     svg = _bars(cats)
     heights = [float(h) for h in re.findall(r"height='([0-9.]+)' fill", svg)]
     assert len(heights) == 4 and max(heights) > 50  # the top categories fill the plot
     assert "(other values): real 85.0%, synthetic 85.0%" in svg
-    first_label_x = float(re.search(r"<text x='([0-9.]+)' y='[0-9.]+' font-size='9' text-anchor='end' "
-                                    r"transform='rotate", svg).group(1))
+    first_label_x = float(
+        re.search(
+            r"<text x='([0-9.]+)' y='[0-9.]+' font-size='9' text-anchor='end' "
+            r"transform='rotate",
+            svg,
+        ).group(1)
+    )
     assert first_label_x >= 30  # room on the left for the rotated first label ("ATL", not "TL")
     assert ">10%<" in svg and ">0<" in svg  # the share axis
 
@@ -147,9 +191,22 @@ def test_report_bars_have_axes_keep_other_apart_and_one_bar_per_day():
 def test_wide_table_fits_on_the_default_driver_memory():
     """1,000 mixed columns on a 1 GB driver (it ran out of memory at 300 columns)."""
     env = dict(os.environ, PYSPARK_PYTHON=sys.executable, PYSPARK_DRIVER_PYTHON=sys.executable)
-    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "wide_fit.py"), "--columns", "1000",
-                             "--rows", "3000", "--driver-memory", "1g"], env=env, capture_output=True, text=True,
-                            timeout=1200)
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "scripts" / "wide_fit.py"),
+            "--columns",
+            "1000",
+            "--rows",
+            "3000",
+            "--driver-memory",
+            "1g",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     assert re.search(r"fit 1000 columns x 3,000 rows in [0-9.]+ s", result.stdout), result.stdout
     assert "driver JVM heap peaks" in result.stdout

@@ -53,8 +53,10 @@ def test_rare_values_never_enter_the_model(spark):
 
 
 def test_degenerate_columns_are_modelled(spark):
-    df = spark.createDataFrame([(None, 7, "x", True, Decimal("2.50"), 0.5) for _ in range(50)],
-                               "nothing string, seven int, letter string, flag boolean, price decimal(6,2), half double")
+    df = spark.createDataFrame(
+        [(None, 7, "x", True, Decimal("2.50"), 0.5) for _ in range(50)],
+        "nothing string, seven int, letter string, flag boolean, price decimal(6,2), half double",
+    )
     model = fit(df)
     kinds = {c.name: c.kind for c in model.columns}
     assert set(kinds.values()) == {"constant", "null"} and kinds["nothing"] == "null"
@@ -94,16 +96,34 @@ def test_kind_override_and_its_errors(spark):
 
 
 def test_every_supported_type_is_fitted(spark):
-    schema = T.StructType([
-        T.StructField("b", T.ByteType()), T.StructField("s", T.ShortType()),
-        T.StructField("i", T.IntegerType(), nullable=False), T.StructField("f", T.FloatType()),
-        T.StructField("d", T.DecimalType(10, 2)), T.StructField("day", T.DateType()),
-        T.StructField("ts", T.TimestampType()), T.StructField("ntz", T.TimestampNTZType()),
-        T.StructField("ok", T.BooleanType()),
-    ])
+    schema = T.StructType(
+        [
+            T.StructField("b", T.ByteType()),
+            T.StructField("s", T.ShortType()),
+            T.StructField("i", T.IntegerType(), nullable=False),
+            T.StructField("f", T.FloatType()),
+            T.StructField("d", T.DecimalType(10, 2)),
+            T.StructField("day", T.DateType()),
+            T.StructField("ts", T.TimestampType()),
+            T.StructField("ntz", T.TimestampNTZType()),
+            T.StructField("ok", T.BooleanType()),
+        ]
+    )
     base = dt.datetime(2024, 1, 1, 12, 30)
-    rows = [(i % 100, i % 1000, i, i / 3.0, Decimal(f"{i}.25"), dt.date(2024, 1, 1) + dt.timedelta(days=i % 40),
-             base + dt.timedelta(minutes=17 * i), base + dt.timedelta(seconds=i), i % 3 == 0) for i in range(400)]
+    rows = [
+        (
+            i % 100,
+            i % 1000,
+            i,
+            i / 3.0,
+            Decimal(f"{i}.25"),
+            dt.date(2024, 1, 1) + dt.timedelta(days=i % 40),
+            base + dt.timedelta(minutes=17 * i),
+            base + dt.timedelta(seconds=i),
+            i % 3 == 0,
+        )
+        for i in range(400)
+    ]
     df = spark.createDataFrame(rows, schema)
     model = fit(df)
     kinds = {c.name: c.kind for c in model.columns}
@@ -140,8 +160,13 @@ def test_two_wide_categories_are_paired_when_their_table_is_small(spark):
     assert not pair_is_counted(4000, 70, True, False)  # tail numbers x a binned number: too many cells
     rng = np.random.default_rng(5)
     zone = rng.integers(0, 300, 15_000)
-    frame = pd.DataFrame({"tz": [f"Zone/{z:03d}" for z in zone], "country": [f"C{z // 2:03d}" for z in zone],
-                          "x": rng.normal(size=15_000)})
+    frame = pd.DataFrame(
+        {
+            "tz": [f"Zone/{z:03d}" for z in zone],
+            "country": [f"C{z // 2:03d}" for z in zone],
+            "x": rng.normal(size=15_000),
+        }
+    )
     model = fit(spark.createDataFrame(frame), table="zones")
     assert {(d.parent, d.child) for d in model.spec.dependencies} & {("tz", "country"), ("country", "tz")}
     out = generate(spark, model, 5000, seed=2).toPandas()

@@ -40,8 +40,9 @@ def shape(value: str | None) -> str | None:
 
 
 def _fill(template: str, rng: np.random.Generator) -> str:
-    return "".join(str(rng.integers(10)) if c == "9" else chr(65 + rng.integers(26)) if c == "A" else c
-                   for c in template)
+    return "".join(
+        str(rng.integers(10)) if c == "9" else chr(65 + rng.integers(26)) if c == "A" else c for c in template
+    )
 
 
 def people(seed: int, rows: int = 360) -> pd.DataFrame:
@@ -59,8 +60,15 @@ def people(seed: int, rows: int = 360) -> pd.DataFrame:
     pools = {c: [_fill(f[1], rng) for _ in range(20)] for c, f in COUNTRIES.items()}  # postcodes repeat, rarely
     postcodes = [str(rng.choice(pools[c])) for c in countries]
     states = [None if COUNTRIES[c][2] is None else str(rng.choice(COUNTRIES[c][2])) for c in countries]
-    return pd.DataFrame({"country": countries, "phone": phones, "postcode": postcodes, "state": states,
-                         "age": rng.integers(18, 90, rows)})
+    return pd.DataFrame(
+        {
+            "country": countries,
+            "phone": phones,
+            "postcode": postcodes,
+            "state": states,
+            "age": rng.integers(18, 90, rows),
+        }
+    )
 
 
 def agreement(real: pd.DataFrame, synthetic: pd.DataFrame, column: str, parent: str = "country") -> float:
@@ -86,8 +94,9 @@ def test_formats_follow_the_country(spark, real, model):
     for name in ("phone", "postcode", "state"):
         assert by_name[name].follows is not None and by_name[name].follows.parent == "country", name
     synthetic = generate(spark, model, 6000, seed=3).toPandas()
-    independent = generate(spark, fit(spark.createDataFrame(real), table="people", formats="none"), 6000,
-                           seed=3).toPandas()
+    independent = generate(
+        spark, fit(spark.createDataFrame(real), table="people", formats="none"), 6000, seed=3
+    ).toPandas()
     for name in ("phone", "postcode", "state"):
         assert agreement(real, synthetic, name) == 1.0, name
         assert agreement(real, independent, name) < 0.75, name  # drawn apart from the row: mostly mismatched
@@ -124,8 +133,12 @@ def test_a_unique_column_stays_unique_in_its_format_and_matches_the_plan(spark, 
 
 
 def test_a_shape_without_room_for_the_rows_keeps_unique_values_and_says_so(spark, caplog):
-    frame = pd.DataFrame({"country": ["A"] * 300 + ["B"] * 300,
-                          "code": [f"{i:03d}" for i in range(300)] + [f"X{i:04d}" for i in range(300)]})
+    frame = pd.DataFrame(
+        {
+            "country": ["A"] * 300 + ["B"] * 300,
+            "code": [f"{i:03d}" for i in range(300)] + [f"X{i:04d}" for i in range(300)],
+        }
+    )
     model = fit(spark.createDataFrame(frame), table="codes")
     assert next(c for c in model.spec.columns if c.name == "code").follows.parent == "country"
     with caplog.at_level(logging.WARNING, logger="spark_synth.plan.compiler"):
@@ -143,6 +156,7 @@ def test_formats_option_is_checked(spark, real):
 
 # --- Spark-free ---------------------------------------------------------------------------------
 
+
 def test_hidden_rows_go_to_kept_variants_or_the_parent_falls_back():
     # parent 1: two kept formats and 6 rows in rare cells / without a code -> spread 3:1
     # parent 2: only nulls kept, its 3 non-null rows hidden -> left out (the marginal decides)
@@ -154,18 +168,39 @@ def test_hidden_rows_go_to_kept_variants_or_the_parent_falls_back():
 
 
 def _column(**follows) -> dict:
-    return {"name": "phone", "spark_type": '"string"', "kind": "pattern",
-            "pattern": {"shapes": [{"shape": "999", "probability": 0.5, "positions": [None] * 3},
-                                   {"shape": "AA", "probability": 0.5, "positions": [None] * 2}]},
-            "follows": {"parent": "country", "mutual_information": 0.5, **follows}}
+    return {
+        "name": "phone",
+        "spark_type": '"string"',
+        "kind": "pattern",
+        "pattern": {
+            "shapes": [
+                {"shape": "999", "probability": 0.5, "positions": [None] * 3},
+                {"shape": "AA", "probability": 0.5, "positions": [None] * 2},
+            ]
+        },
+        "follows": {"parent": "country", "mutual_information": 0.5, **follows},
+    }
 
 
 def _file(column: dict) -> dict:
-    return {"format": "spark_synth.model", "schema_version": 2, "created_by": "test",
-            "table": {"name": "t", "row_count": 10}, "privacy": {"min_count": 1},
-            "columns": [{"name": "country", "spark_type": '"string"', "kind": "categorical",
-                         "values": ["A", "B"], "probabilities": [0.5, 0.5]}, column],
-            "copula": {"columns": ["country"], "correlation": [[1.0]], "bins": 8}}
+    return {
+        "format": "spark_synth.model",
+        "schema_version": 2,
+        "created_by": "test",
+        "table": {"name": "t", "row_count": 10},
+        "privacy": {"min_count": 1},
+        "columns": [
+            {
+                "name": "country",
+                "spark_type": '"string"',
+                "kind": "categorical",
+                "values": ["A", "B"],
+                "probabilities": [0.5, 0.5],
+            },
+            column,
+        ],
+        "copula": {"columns": ["country"], "correlation": [[1.0]], "bins": 8},
+    }
 
 
 def test_model_file_checks_format_dependencies():
@@ -195,12 +230,17 @@ def test_the_realism_section_checks_each_type(spark, real, model):
 
     frame = real.assign(email=[f"user{i}@example.com" for i in range(len(real))])
     synthetic = generate(spark, model, 2000, seed=5).toPandas()
-    synthetic = synthetic.assign(email=["user@example" if i % 4 == 0 else f"u{i}@example.org"
-                                        for i in range(len(synthetic))])  # a quarter broken
-    realism = string_realism(spark.createDataFrame(frame), spark.createDataFrame(synthetic),
-                             ["phone", "state", "email"], vocabularies={"state": "subdivision_code"},
-                             drawn={"state": drawn_groups(model.column("state"))},
-                             allowed={"state": set(COUNTRIES["USA"][2]) | set(COUNTRIES["CAN"][2])})
+    synthetic = synthetic.assign(
+        email=["user@example" if i % 4 == 0 else f"u{i}@example.org" for i in range(len(synthetic))]
+    )  # a quarter broken
+    realism = string_realism(
+        spark.createDataFrame(frame),
+        spark.createDataFrame(synthetic),
+        ["phone", "state", "email"],
+        vocabularies={"state": "subdivision_code"},
+        drawn={"state": drawn_groups(model.column("state"))},
+        allowed={"state": set(COUNTRIES["USA"][2]) | set(COUNTRIES["CAN"][2])},
+    )
     assert realism["phone"]["type"] == "phone" and realism["phone"]["valid"] == 1.0
     assert realism["email"]["type"] == "email" and realism["email"]["valid"] == pytest.approx(0.75, abs=0.01)
     assert realism["email"]["valid_real"] == 1.0
@@ -218,14 +258,29 @@ def test_formats_follow_the_row_in_a_relational_schema(spark, real, tmp_path):
     from spark_synth.io.schema_config import SchemaConfig
 
     rng = np.random.default_rng(2)
-    spark.createDataFrame(real.assign(person_id=np.arange(1, len(real) + 1))).write.parquet(str(tmp_path / "people.parquet"))
-    orders = pd.DataFrame({"order_id": np.arange(1, 1001), "person_id": rng.integers(1, len(real) + 1, 1000),
-                           "amount": rng.lognormal(3, 1, 1000).round(2)})
+    spark.createDataFrame(real.assign(person_id=np.arange(1, len(real) + 1))).write.parquet(
+        str(tmp_path / "people.parquet")
+    )
+    orders = pd.DataFrame(
+        {
+            "order_id": np.arange(1, 1001),
+            "person_id": rng.integers(1, len(real) + 1, 1000),
+            "amount": rng.lognormal(3, 1, 1000).round(2),
+        }
+    )
     spark.createDataFrame(orders).write.parquet(str(tmp_path / "orders.parquet"))
-    config = SchemaConfig.model_validate({"tables": {
-        "people": {"path": "people.parquet", "primary_key": "person_id"},
-        "orders": {"path": "orders.parquet", "primary_key": "order_id",
-                   "foreign_keys": [{"column": "person_id", "references": "people"}]}}})
+    config = SchemaConfig.model_validate(
+        {
+            "tables": {
+                "people": {"path": "people.parquet", "primary_key": "person_id"},
+                "orders": {
+                    "path": "orders.parquet",
+                    "primary_key": "order_id",
+                    "foreign_keys": [{"column": "person_id", "references": "people"}],
+                },
+            }
+        }
+    )
     model = fit_schema(spark, config, tmp_path)
     people = generate_schema(spark, model, scale=3, seed=4)["people"].toPandas()
     assert len(people) == 3 * len(real) and people["phone"].nunique() == len(people)

@@ -40,9 +40,28 @@ def test_local1_matches_local2(spark, flights_model, tmp_path):
     model_path = tmp_path / "m.json"
     flights_model.save(model_path)
     out = tmp_path / "local1"
-    subprocess.run([sys.executable, "-m", "spark_synth.cli", "--master", "local[1]", "generate",
-                    "--model", str(model_path), "--rows", "20000", "--seed", "3", "--partitions", "3",
-                    "--output", str(out)], check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "spark_synth.cli",
+            "--master",
+            "local[1]",
+            "generate",
+            "--model",
+            str(model_path),
+            "--rows",
+            "20000",
+            "--seed",
+            "3",
+            "--partitions",
+            "3",
+            "--output",
+            str(out),
+        ],
+        check=True,
+        capture_output=True,
+    )
     written = spark.read.parquet(str(out))
     here = generate(spark, flights_model, rows=20_000, seed=3)
     assert_df_equality(written, here, ignore_row_order=True, ignore_nullable=True)
@@ -84,7 +103,9 @@ def test_values_respect_range_integrality_and_patterns(spark, flights, flights_m
     assert bounds[0] <= got[0] and got[1] <= bounds[1]
     assert synth.where(F.minute(F.col("time_hour")) != 0).count() == 0
     tailnums = [r.tailnum for r in synth.select("tailnum").where("tailnum is not null").collect()]
-    assert all(re.fullmatch(r"N[0-9A-Z]{3,5}", t) for t in tailnums), [t for t in tailnums if not re.fullmatch(r"N[0-9A-Z]{3,5}", t)][:5]
+    assert all(re.fullmatch(r"N[0-9A-Z]{3,5}", t) for t in tailnums), [
+        t for t in tailnums if not re.fullmatch(r"N[0-9A-Z]{3,5}", t)
+    ][:5]
 
 
 def test_no_real_row_is_copied(spark, flights, flights_model):
@@ -122,11 +143,17 @@ def test_random_schemas_round_trip(spark, seed):
         elif kind == "cat":
             values = rng.choice(["red", "green", "blue", "teal"], n).astype(object)
         elif kind == "code":
-            values = np.array([f"{a}{b:04d}" for a, b in zip(rng.choice(list("ABC"), n), rng.integers(0, 9999, n))], dtype=object)
+            values = np.array(
+                [f"{a}{b:04d}" for a, b in zip(rng.choice(list("ABC"), n), rng.integers(0, 9999, n))], dtype=object
+            )
         elif kind == "bool":
             values = (rng.random(n) < 0.3).astype(object)
         else:
-            values = np.array([np.datetime64("2020-01-01") + int(d) for d in rng.integers(0, 900, n)]).astype("datetime64[D]").astype(object)
+            values = (
+                np.array([np.datetime64("2020-01-01") + int(d) for d in rng.integers(0, 900, n)])
+                .astype("datetime64[D]")
+                .astype(object)
+            )
         values[nulls] = None
         columns[f"c{i}_{kind}"] = values
     pdf = __import__("pandas").DataFrame(columns)

@@ -48,8 +48,10 @@ def test_duplicate_names_are_named_in_the_error(spark):
 
 def test_empty_strings_keep_their_rate(spark):
     rng = np.random.default_rng(0)
-    codes = ["" if rng.random() < 0.05 else f"{rng.choice(list('ABCDEFGH'))}{rng.integers(0, 10**6):06d}"
-             for _ in range(4000)]
+    codes = [
+        "" if rng.random() < 0.05 else f"{rng.choice(list('ABCDEFGH'))}{rng.integers(0, 10**6):06d}"
+        for _ in range(4000)
+    ]
     df = spark.createDataFrame([(c,) for c in codes], "iata string")
     out = generate(spark, fit(df), rows=20_000, seed=2)
     share = out.where(F.col("iata") == "").count() / 20_000
@@ -59,8 +61,14 @@ def test_empty_strings_keep_their_rate(spark):
 def test_big_integers_and_far_timestamps_are_exact(spark):
     """Snowflake-like ids above 2^53, '9999-12-31 23:59:59' valid-to sentinels, dates before 1685."""
     base = 1_400_000_000_000_000_000
-    rows = [(base + i * 7_919_000_003, dt.datetime(2020, 1, 1) + dt.timedelta(hours=i) if i % 10 else
-             dt.datetime(9999, 12, 31, 23, 59, 59), dt.date(1600, 1, 1) + dt.timedelta(days=3 * i)) for i in range(600)]
+    rows = [
+        (
+            base + i * 7_919_000_003,
+            dt.datetime(2020, 1, 1) + dt.timedelta(hours=i) if i % 10 else dt.datetime(9999, 12, 31, 23, 59, 59),
+            dt.date(1600, 1, 1) + dt.timedelta(days=3 * i),
+        )
+        for i in range(600)
+    ]
     df = spark.createDataFrame(rows, "snow long, valid_to timestamp, founded date")
     model = fit(df)
     snow = model.column("snow")
@@ -75,8 +83,9 @@ def test_big_integers_and_far_timestamps_are_exact(spark):
 
 
 def test_huge_doubles_and_wide_decimals_do_not_overflow(spark):
-    rows = [(float(1e19 * (i + 1)), Decimal(10**30 + i * 1000), [1.7e308, -1.7e308, 0.5, 2.25][i % 4])
-            for i in range(400)]
+    rows = [
+        (float(1e19 * (i + 1)), Decimal(10**30 + i * 1000), [1.7e308, -1.7e308, 0.5, 2.25][i % 4]) for i in range(400)
+    ]
     df = spark.createDataFrame(rows, "big double, dec decimal(38,0), edge double")
     spark.conf.set("spark.sql.ansi.enabled", "true")
     model = fit(df)
@@ -96,7 +105,9 @@ def test_decimals_round_trip_their_range_exactly(spark, precision, scale):
     largest = 10**precision - 1  # unscaled: the type's extremes are included
     unscaled = [rng.randrange(-largest, largest + 1) for _ in range(600)] + [largest, -largest]
     values = [from_unscaled(u, scale) for u in unscaled]
-    df = spark.createDataFrame([(v,) for v in values], T.StructType([T.StructField("x", T.DecimalType(precision, scale))]))
+    df = spark.createDataFrame(
+        [(v,) for v in values], T.StructType([T.StructField("x", T.DecimalType(precision, scale))])
+    )
     model = fit(df)
     column = model.column("x")
     assert (column.min, column.max) == (-largest, largest)  # exact, unscaled
@@ -154,10 +165,27 @@ def test_long_strings_keep_their_length(spark):
 
 
 def test_csv_written_by_generate_reads_back_to_the_same_rows_and_types(spark, tmp_path):
-    rows = [("00501", 'said "hi",\nthen left', "", None, 3, 2**40, 1.5, dt.datetime(2020, 1, 1, 1, 2, 3, 456789),
-             dt.date(2020, 1, 2), True, Decimal("12.50"), "  padded ")] * 3
-    df = spark.createDataFrame(rows, "zip string, note string, empty string, nothing string, i int, l long, "
-                                     "d double, ts timestamp, day date, b boolean, dec decimal(10,2), pad string")
+    rows = [
+        (
+            "00501",
+            'said "hi",\nthen left',
+            "",
+            None,
+            3,
+            2**40,
+            1.5,
+            dt.datetime(2020, 1, 1, 1, 2, 3, 456789),
+            dt.date(2020, 1, 2),
+            True,
+            Decimal("12.50"),
+            "  padded ",
+        )
+    ] * 3
+    df = spark.createDataFrame(
+        rows,
+        "zip string, note string, empty string, nothing string, i int, l long, "
+        "d double, ts timestamp, day date, b boolean, dec decimal(10,2), pad string",
+    )
     target = str(tmp_path / "csv")
     write_output(df, target, "csv")
     assert_df_equality(read_table(spark, target), df, ignore_row_order=True)
@@ -169,25 +197,59 @@ def test_csv_written_by_generate_reads_back_to_the_same_rows_and_types(spark, tm
 
 
 def model_dict(**column) -> dict:
-    base = {"name": "x", "spark_type": '"long"', "kind": "integer", "quantiles":
-            {"probabilities": [0.0, 1.0], "values": [0, 10]}, "min": 0, "max": 10}
-    return {"format": "spark_synth.model", "schema_version": 2, "created_by": "test",
-            "table": {"name": "t", "row_count": 10}, "privacy": {"min_count": 5},
-            "columns": [{**base, **column}, {"name": "y", "spark_type": '"double"', "kind": "continuous",
-                                             "quantiles": {"probabilities": [0.0, 1.0], "values": [0.0, 1.0]},
-                                             "min": 0.0, "max": 1.0},
-                        {"name": "z", "spark_type": '"double"', "kind": "continuous",
-                         "quantiles": {"probabilities": [0.0, 1.0], "values": [0.0, 1.0]}, "min": 0.0, "max": 1.0}],
-            "copula": {"columns": ["x", "y", "z"], "bins": 4,
-                       "correlation": [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]}}
+    base = {
+        "name": "x",
+        "spark_type": '"long"',
+        "kind": "integer",
+        "quantiles": {"probabilities": [0.0, 1.0], "values": [0, 10]},
+        "min": 0,
+        "max": 10,
+    }
+    return {
+        "format": "spark_synth.model",
+        "schema_version": 2,
+        "created_by": "test",
+        "table": {"name": "t", "row_count": 10},
+        "privacy": {"min_count": 5},
+        "columns": [
+            {**base, **column},
+            {
+                "name": "y",
+                "spark_type": '"double"',
+                "kind": "continuous",
+                "quantiles": {"probabilities": [0.0, 1.0], "values": [0.0, 1.0]},
+                "min": 0.0,
+                "max": 1.0,
+            },
+            {
+                "name": "z",
+                "spark_type": '"double"',
+                "kind": "continuous",
+                "quantiles": {"probabilities": [0.0, 1.0], "values": [0.0, 1.0]},
+                "min": 0.0,
+                "max": 1.0,
+            },
+        ],
+        "copula": {
+            "columns": ["x", "y", "z"],
+            "bins": 4,
+            "correlation": [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]],
+        },
+    }
 
 
-@pytest.mark.parametrize("change, message", [
-    ({"spark_type": '"lnog"'}, "columns.0.integer: Value error, spark_type '\"lnog\"' is not a type"),
-    ({"nullable": False, "null_fraction": 0.2}, "columns.0.integer: Value error, nullable is false but null_fraction"),
-    ({"quantiles": {"probabilities": [0.0, 1.0], "values": [0.5, 10.0]}}, "whole numbers of its unit"),
-    ({"kind": "datetime"}, "kind 'datetime' cannot generate a integral column"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"spark_type": '"lnog"'}, "columns.0.integer: Value error, spark_type '\"lnog\"' is not a type"),
+        (
+            {"nullable": False, "null_fraction": 0.2},
+            "columns.0.integer: Value error, nullable is false but null_fraction",
+        ),
+        ({"quantiles": {"probabilities": [0.0, 1.0], "values": [0.5, 10.0]}}, "whole numbers of its unit"),
+        ({"kind": "datetime"}, "kind 'datetime' cannot generate a integral column"),
+    ],
+)
 def test_model_files_that_generate_would_crash_on_are_rejected_at_load(change, message):
     with pytest.raises(ModelFileError, match=message.replace("(", r"\(").replace(")", r"\)")):
         SynthModel.from_dict(model_dict(**change))

@@ -25,7 +25,8 @@ def test_existing_output_is_refused_then_overwritten(spark, flights_model, tmp_p
 def test_failed_job_leaves_nothing_that_looks_complete(spark, tmp_path):
     target = str(tmp_path / "out")
     failing = spark.range(0, 50_000, 1, 4).withColumn(
-        "x", F.when(F.col("id") == 40_000, F.raise_error(F.lit("injected failure"))).otherwise(F.col("id")))
+        "x", F.when(F.col("id") == 40_000, F.raise_error(F.lit("injected failure"))).otherwise(F.col("id"))
+    )
     with pytest.raises(Exception, match="injected failure"):
         write_output(failing, target, "parquet")
     assert os.listdir(tmp_path) == []
@@ -40,19 +41,50 @@ def test_cli_fit_and_generate(spark, flights_path, tmp_path, capsys):
     model = str(tmp_path / "m.json")
     assert main(["fit", flights_path, "--model", model]) == 0
     out = str(tmp_path / "gen")
-    assert main(["generate", "--model", model, "--rows", "1000", "--seed", "3", "--output", out,
-                 "--format", "csv"]) == 0
+    assert (
+        main(["generate", "--model", model, "--rows", "1000", "--seed", "3", "--output", out, "--format", "csv"]) == 0
+    )
     assert spark.read.option("header", True).csv(out).count() == 1000
     assert main(["generate", "--model", model, "--rows", "1000", "--seed", "3", "--output", out]) == 2
     assert "already exists" in capsys.readouterr().err
     parquet_out = str(tmp_path / "gen_parquet")
     assert main(["generate", "--model", model, "--rows", "2000", "--seed", "3", "--output", parquet_out]) == 0
-    assert main(["evaluate", "--real", flights_path, "--synthetic", parquet_out, "--model", model,
-                 "--target", "arr_delay", "--report", str(tmp_path / "rep")]) == 0
+    assert (
+        main(
+            [
+                "evaluate",
+                "--real",
+                flights_path,
+                "--synthetic",
+                parquet_out,
+                "--model",
+                model,
+                "--target",
+                "arr_delay",
+                "--report",
+                str(tmp_path / "rep"),
+            ]
+        )
+        == 0
+    )
     assert (tmp_path / "rep" / "report.json").is_file() and (tmp_path / "rep" / "report.html").is_file()
     assert "utility (r2 predicting arr_delay)" in capsys.readouterr().out
-    assert main(["evaluate", "--real", flights_path, "--synthetic", parquet_out, "--target", "nope",
-                 "--report", str(tmp_path / "rep2")]) == 2
+    assert (
+        main(
+            [
+                "evaluate",
+                "--real",
+                flights_path,
+                "--synthetic",
+                parquet_out,
+                "--target",
+                "nope",
+                "--report",
+                str(tmp_path / "rep2"),
+            ]
+        )
+        == 2
+    )
     assert "target column 'nope'" in capsys.readouterr().err
 
 
@@ -63,10 +95,13 @@ def test_cli_fit_from_catalog_table(spark, flights, tmp_path):
     assert '"name": "flights_view"' in model.read_text()
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["fit", "/no/such/table.parquet", "--model", "m.json"], "does not exist"),
-    (["generate", "--model", "/no/such/model.json", "--rows", "10", "--format", "noop"], "does not exist"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["fit", "/no/such/table.parquet", "--model", "m.json"], "does not exist"),
+        (["generate", "--model", "/no/such/model.json", "--rows", "10", "--format", "noop"], "does not exist"),
+    ],
+)
 def test_cli_errors_are_clear(argv, message, capsys):
     assert main(argv) == 2
     assert message in capsys.readouterr().err
@@ -104,10 +139,35 @@ def test_spark_submit_job_with_py_files(spark, flights_model, tmp_path):
     env = dict(os.environ, PYSPARK_PYTHON=sys.executable, PYSPARK_DRIVER_PYTHON=sys.executable)
     submit = pathlib.Path(pyspark.__file__).parent / "bin" / "spark-submit"
     result = subprocess.run(
-        [str(submit), "--master", "local[2]", "--conf", "spark.ui.enabled=false", "--py-files", str(bundle),
-         "--jars", str(engine_jar()),
-         str(root / "jobs" / "generate.py"), "--model", str(model), "--rows", "5000", "--seed", "4",
-         "--output", str(out)], env=env, capture_output=True, text=True, timeout=600)
+        [
+            str(submit),
+            "--master",
+            "local[2]",
+            "--conf",
+            "spark.ui.enabled=false",
+            "--py-files",
+            str(bundle),
+            "--jars",
+            str(engine_jar()),
+            str(root / "jobs" / "generate.py"),
+            "--model",
+            str(model),
+            "--rows",
+            "5000",
+            "--seed",
+            "4",
+            "--output",
+            str(out),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
-    assert_df_equality(spark.read.parquet(str(out)), generate(spark, flights_model, rows=5000, seed=4),
-                       ignore_row_order=True, ignore_nullable=True)
+    assert_df_equality(
+        spark.read.parquet(str(out)),
+        generate(spark, flights_model, rows=5000, seed=4),
+        ignore_row_order=True,
+        ignore_nullable=True,
+    )

@@ -59,7 +59,7 @@ def imports_of(path: Path) -> list[str]:
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
-                base = ".".join(package[:len(package) - node.level + 1] + ([base] if base else []))
+                base = ".".join(package[: len(package) - node.level + 1] + ([base] if base else []))
             for alias in node.names:
                 candidate = f"{base}.{alias.name}"
                 out.append(candidate if candidate in MODULES else base)
@@ -68,16 +68,18 @@ def imports_of(path: Path) -> list[str]:
 
 FILES = sorted(PACKAGE.rglob("*.py"))
 MODULES = {module_name(p) for p in FILES}
-GRAPH = {module_name(p): sorted({m for m in imports_of(p) if m.split(".")[0] in ("spark_synth", "pyspark")})
-         for p in FILES}
+GRAPH = {
+    module_name(p): sorted({m for m in imports_of(p) if m.split(".")[0] in ("spark_synth", "pyspark")}) for p in FILES
+}
 
 
 def layer(unit: str) -> int:
     for i, units in enumerate(LAYERS):
         if unit in units:
             return i
-    raise AssertionError(f"spark_synth/{unit} is in no layer of tests/test_layers.py: place it (and in "
-                         "docs/architecture.md)")
+    raise AssertionError(
+        f"spark_synth/{unit} is in no layer of tests/test_layers.py: place it (and in docs/architecture.md)"
+    )
 
 
 def test_every_module_has_a_layer():
@@ -98,14 +100,23 @@ def test_no_import_reaches_up_a_layer():
 
 
 def test_only_the_top_imports_evaluation():
-    importers = {m for m, imported in GRAPH.items() for t in imported
-                 if t.startswith("spark_synth.evaluation") and unit_of(m) != "evaluation"}
+    importers = {
+        m
+        for m, imported in GRAPH.items()
+        for t in imported
+        if t.startswith("spark_synth.evaluation") and unit_of(m) != "evaluation"
+    }
     assert importers <= {"spark_synth.cli", "spark_synth"}, importers
 
 
 def test_plan_and_model_are_pure():
-    impure = [f"{m} -> {t}" for m, imported in GRAPH.items() if unit_of(m) in PURE
-              for t in imported if t.startswith("pyspark")]
+    impure = [
+        f"{m} -> {t}"
+        for m, imported in GRAPH.items()
+        if unit_of(m) in PURE
+        for t in imported
+        if t.startswith("pyspark")
+    ]
     assert not impure, impure
 
 
@@ -118,7 +129,7 @@ def test_no_import_circle():
         state[node] = 1
         for nxt in internal[node]:
             if state.get(nxt) == 1:
-                circles.append(" -> ".join(path[path.index(nxt):] + [nxt]))
+                circles.append(" -> ".join(path[path.index(nxt) :] + [nxt]))
             elif nxt not in state:
                 visit(nxt, path + [nxt])
         state[node] = 2

@@ -12,18 +12,34 @@ from spark_synth.model import SCHEMA_VERSION, SynthModel
 
 def minimal_model() -> dict:
     return {
-        "format": "spark_synth.model", "schema_version": SCHEMA_VERSION, "created_by": "test",
-        "table": {"name": "t", "row_count": 100}, "privacy": {"min_count": 5},
+        "format": "spark_synth.model",
+        "schema_version": SCHEMA_VERSION,
+        "created_by": "test",
+        "table": {"name": "t", "row_count": 100},
+        "privacy": {"min_count": 5},
         "columns": [
-            {"name": "x", "spark_type": '"double"', "kind": "continuous", "null_fraction": 0.1,
-             "quantiles": {"probabilities": [0.0, 0.5, 1.0], "values": [0.0, 1.0, 5.0]},
-             "min": 0.0, "max": 5.0, "decimal_places": 2},
-            {"name": "c", "spark_type": '"string"', "kind": "categorical",
-             "values": ["a", "b"], "probabilities": [0.7, 0.3]},
+            {
+                "name": "x",
+                "spark_type": '"double"',
+                "kind": "continuous",
+                "null_fraction": 0.1,
+                "quantiles": {"probabilities": [0.0, 0.5, 1.0], "values": [0.0, 1.0, 5.0]},
+                "min": 0.0,
+                "max": 5.0,
+                "decimal_places": 2,
+            },
+            {
+                "name": "c",
+                "spark_type": '"string"',
+                "kind": "categorical",
+                "values": ["a", "b"],
+                "probabilities": [0.7, 0.3],
+            },
         ],
         "copula": {"columns": ["x", "c"], "correlation": [[1.0, 0.5], [0.5, 1.0]], "bins": 8},
-        "dependencies": [{"parent": "c", "child": "x", "mutual_information": 0.1,
-                          "table": {"1": {"1": 0.5, "2": 0.5}}}],
+        "dependencies": [
+            {"parent": "c", "child": "x", "mutual_information": 0.1, "table": {"1": {"1": 0.5, "2": 0.5}}}
+        ],
     }
 
 
@@ -62,15 +78,18 @@ def test_not_a_model_file():
         SynthModel.from_dict({"hello": 1})
 
 
-@pytest.mark.parametrize("mutate, field", [
-    (lambda m: m["columns"][1].update(probabilities=[0.7, 0.7]), "columns.1"),
-    (lambda m: m["columns"][0]["quantiles"].update(values=[3.0, 1.0, 5.0]), "columns.0"),
-    (lambda m: m["columns"][0].update(null_fraction=1.5), "columns.0.continuous.null_fraction"),
-    (lambda m: m["columns"][0].update(surprise=1), "surprise"),
-    (lambda m: m["copula"].update(correlation=[[1.0, 0.5], [0.4, 1.0]]), "copula"),
-    (lambda m: m["dependencies"][0].update(child="nope"), "nope"),
-    (lambda m: m["columns"][0].update(kind="teleport"), "columns.0"),
-])
+@pytest.mark.parametrize(
+    "mutate, field",
+    [
+        (lambda m: m["columns"][1].update(probabilities=[0.7, 0.7]), "columns.1"),
+        (lambda m: m["columns"][0]["quantiles"].update(values=[3.0, 1.0, 5.0]), "columns.0"),
+        (lambda m: m["columns"][0].update(null_fraction=1.5), "columns.0.continuous.null_fraction"),
+        (lambda m: m["columns"][0].update(surprise=1), "surprise"),
+        (lambda m: m["copula"].update(correlation=[[1.0, 0.5], [0.4, 1.0]]), "copula"),
+        (lambda m: m["dependencies"][0].update(child="nope"), "nope"),
+        (lambda m: m["columns"][0].update(kind="teleport"), "columns.0"),
+    ],
+)
 def test_invalid_fields_are_named(mutate, field):
     raw = minimal_model()
     mutate(raw)
@@ -81,8 +100,7 @@ def test_invalid_fields_are_named(mutate, field):
 
 def test_dependency_cycle_is_rejected():
     raw = minimal_model()
-    raw["dependencies"].append({"parent": "x", "child": "c", "mutual_information": 0.1,
-                                "table": {"1": {"1": 1.0}}})
+    raw["dependencies"].append({"parent": "x", "child": "c", "mutual_information": 0.1, "table": {"1": {"1": 1.0}}})
     with pytest.raises(ModelFileError):
         SynthModel.from_dict(raw)
 

@@ -20,10 +20,16 @@ def learn(values: list[str], min_count: int = 5):
 
 def draw(spark, pattern, rows: int, seed: int) -> list[str]:
     """Strings the JVM engine draws from a pattern column."""
-    model = SynthModel.from_dict({
-        "format": "spark_synth.model", "schema_version": 2, "created_by": "test",
-        "table": {"name": "t", "row_count": 1000}, "privacy": {"min_count": 5},
-        "columns": [{"name": "s", "spark_type": '"string"', "kind": "pattern", "pattern": pattern.model_dump()}]})
+    model = SynthModel.from_dict(
+        {
+            "format": "spark_synth.model",
+            "schema_version": 2,
+            "created_by": "test",
+            "table": {"name": "t", "row_count": 1000},
+            "privacy": {"min_count": 5},
+            "columns": [{"name": "s", "spark_type": '"string"', "kind": "pattern", "pattern": pattern.model_dump()}],
+        }
+    )
     return [r.s for r in generate(spark, model, rows=rows, seed=seed).collect()]
 
 

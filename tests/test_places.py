@@ -40,8 +40,15 @@ def people(rows: int, seed: int, agree: bool = True) -> pd.DataFrame:
             zip_code, city, _, codes = places[where][rng.integers(len(places[where]))]
             out.append(("USA", state, zip_code, city, f"{codes[0] if codes else 212}-{tail}"))
         else:
-            out.append(("AUS", str(rng.choice(AU_STATES)), f"{rng.integers(2000, 7000)}",
-                        "".join(rng.choice(list("abcdefgh"), 7)).title(), f"0{rng.integers(2, 9)} {tail}"))
+            out.append(
+                (
+                    "AUS",
+                    str(rng.choice(AU_STATES)),
+                    f"{rng.integers(2000, 7000)}",
+                    "".join(rng.choice(list("abcdefgh"), 7)).title(),
+                    f"0{rng.integers(2, 9)} {tail}",
+                )
+            )
     frame = pd.DataFrame(out, columns=["country", "state", "postcode", "city", "phone"])
     return frame.assign(age=rng.integers(18, 90, rows))
 
@@ -54,7 +61,9 @@ def model(spark):
 def test_the_fit_learns_that_postcode_and_city_follow_the_state(spark, model):
     assert model.column("postcode").place.part == "postcode" and model.column("postcode").place.state == "state"
     # Australian "WA" rows count for the city (their cities are not Washington's): 0.7 / (0.7 + 0.1)
-    assert model.column("city").place.part == "city" and model.column("city").place.share == pytest.approx(0.875, abs=0.03)
+    assert model.column("city").place.part == "city" and model.column("city").place.share == pytest.approx(
+        0.875, abs=0.03
+    )
     assert model.column("phone").kind == "unique" and model.column("phone").place.part == "area_code"
     random_places = fit(spark.createDataFrame(people(800, 3, agree=False)), table="people")
     assert all(random_places.column(c).place is None for c in ("postcode", "city", "phone"))
@@ -74,7 +83,9 @@ def test_generated_places_agree_with_the_state_and_the_plan(spark, model):
     assert (placed["city"] == placed["postcode"].map(city_of)).all()  # the ZIP code's own city
     codes_of = {z: set(codes) for rows_ in _table().values() for z, _, _, codes in rows_}
     # (a few ZIP codes have no area code: those numbers keep theirs)
-    assert all(p.replace("-", "")[:3] in codes_of[z] or not codes_of[z] for p, z in zip(placed["phone"], placed["postcode"]))
+    assert all(
+        p.replace("-", "")[:3] in codes_of[z] or not codes_of[z] for p, z in zip(placed["phone"], placed["postcode"])
+    )
     assert out["phone"].nunique() == out["phone"].notna().sum()  # still unique (by construction)
     assert out.loc[out["country"] == "USA", "phone"].map(VALIDATORS["phone_nanp"]).all()
     australians = out[(out["country"] == "AUS") & out["postcode"].notna()]
@@ -110,10 +121,18 @@ def test_model_file_checks_places(model):
         SynthModelFile.model_validate(data)
 
 
-@pytest.mark.parametrize("value, expected", [
-    ("240-783-7630", "2407837630"), ("(240) 783 7630", "2407837630"), ("+1 240.783.7630", "2407837630"),
-    ("12407837630", "2407837630"), ("0490 73 65", None), ("22407837630", None), ("240-783-763x", None),
-    ("0490 73 65 40", "0490736540"),  # ten digits of any country: only rows with a US state get an area code
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("240-783-7630", "2407837630"),
+        ("(240) 783 7630", "2407837630"),
+        ("+1 240.783.7630", "2407837630"),
+        ("12407837630", "2407837630"),
+        ("0490 73 65", None),
+        ("22407837630", None),
+        ("240-783-763x", None),
+        ("0490 73 65 40", "0490736540"),  # ten digits of any country: only rows with a US state get an area code
+    ],
+)
 def test_nanp_numbers_are_recognised_as_the_engine_does(value, expected):
     assert national_digits(value) == expected

@@ -88,12 +88,15 @@ def test_a_plain_request_is_one_scan_of_the_plain_plan(sample_model):
     assert len(scans) == 2 and sum(s.rows for s in scans) == ROWS and scans[1].first == scans[0].rows
 
 
-@pytest.mark.parametrize("rows, seed, partitions, message", [
-    (0, 0, None, "rows must be a positive integer"),
-    (True, 0, None, "rows must be a positive integer"),
-    (10, -1, None, "seed"),
-    (10, 0, 0, "partitions must be a positive integer"),
-])
+@pytest.mark.parametrize(
+    "rows, seed, partitions, message",
+    [
+        (0, 0, None, "rows must be a positive integer"),
+        (True, 0, None, "rows must be a positive integer"),
+        (10, -1, None, "seed"),
+        (10, 0, 0, "partitions must be a positive integer"),
+    ],
+)
 def test_bad_requests_are_refused(rows, seed, partitions, message):
     with pytest.raises(GenerateError, match=message):
         check_rows(rows)
@@ -102,23 +105,40 @@ def test_bad_requests_are_refused(rows, seed, partitions, message):
 
 def test_ids_that_would_overflow_their_type_are_refused(sample_model):
     raw = sample_model.to_dict()
-    raw["columns"].append({"name": "n", "kind": "id", "spark_type": '"byte"', "nullable": False,
-                           "start": 100, "step": 1})
+    raw["columns"].append(
+        {"name": "n", "kind": "id", "spark_type": '"byte"', "nullable": False, "start": 100, "step": 1}
+    )
     model = SynthModel.from_dict(raw)
     check_id_space(model, 28)
     with pytest.raises(GenerateError, match="ids up to 128, beyond its maximum 127"):
         check_id_space(model, 29)
 
 
-@pytest.mark.parametrize("spark_type", ['"long"', '"decimal(38,18)"', '"timestamp_ntz"', '"varchar(10)"',
-                                        '"char(3)"', '"string collate UTF8_LCASE"', '"string collate UNICODE_CI"',
-                                        '"string collate UTF8_BINARY"', '"date"', '"float"', '"boolean"'])
+@pytest.mark.parametrize(
+    "spark_type",
+    [
+        '"long"',
+        '"decimal(38,18)"',
+        '"timestamp_ntz"',
+        '"varchar(10)"',
+        '"char(3)"',
+        '"string collate UTF8_LCASE"',
+        '"string collate UNICODE_CI"',
+        '"string collate UTF8_BINARY"',
+        '"date"',
+        '"float"',
+        '"boolean"',
+    ],
+)
 def test_the_output_schema_is_what_spark_writes(spark_type):
     """Built without PySpark, compared with PySpark's own StructType.json() (no session needed)."""
     from pyspark.sql import types as T
 
-    columns = [SimpleNamespace(name="a.b`c", spark_type=spark_type, nullable=True),
-               SimpleNamespace(name="n", spark_type='"long"', nullable=False)]
-    expected = T.StructType([T.StructField(c.name, T._parse_datatype_json_string(c.spark_type), c.nullable)
-                             for c in columns]).json()
+    columns = [
+        SimpleNamespace(name="a.b`c", spark_type=spark_type, nullable=True),
+        SimpleNamespace(name="n", spark_type='"long"', nullable=False),
+    ]
+    expected = T.StructType(
+        [T.StructField(c.name, T._parse_datatype_json_string(c.spark_type), c.nullable) for c in columns]
+    ).json()
     assert output_schema(SimpleNamespace(columns=columns)) == expected

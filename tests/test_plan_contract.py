@@ -39,7 +39,7 @@ def bits(s: int, j: int, k: int = 0) -> int:
 
 
 def uniform(b: int) -> float:
-    return (b >> 11) * 2.0 ** -53
+    return (b >> 11) * 2.0**-53
 
 
 def signed(x: int) -> int:
@@ -153,8 +153,12 @@ def test_key_programs_match_the_document(spark, star, seed):
 def test_null_flags_follow_the_column_streams(spark):
     """Columns outside the copula are null where draw 0 of their own stream is below their null
     fraction: each column has its own stream key (a plan that lost them would repeat one)."""
-    frame = pd.DataFrame({"note": [None if i % 7 == 0 else f"n{i * 7919 % 100003:06d}x" for i in range(700)],
-                          "code": [None if i % 4 == 0 else f"Q{i:05d}" for i in range(700)]})
+    frame = pd.DataFrame(
+        {
+            "note": [None if i % 7 == 0 else f"n{i * 7919 % 100003:06d}x" for i in range(700)],
+            "code": [None if i % 4 == 0 else f"Q{i:05d}" for i in range(700)],
+        }
+    )
     model = fit(spark.createDataFrame(frame), table="notes")
     seed, rows = 5, 3000
     plan = json.loads(compile_plan(model, rows))

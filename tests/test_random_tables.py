@@ -21,7 +21,7 @@ UTC = dt.UTC
 
 def _value(kind: str, rng: random.Random, i: int):
     if kind == "long":
-        return rng.choice([-2**63, 2**63 - 1, 0, 2**62 + i, -(2**53) - i, rng.randrange(-10**18, 10**18)])
+        return rng.choice([-(2**63), 2**63 - 1, 0, 2**62 + i, -(2**53) - i, rng.randrange(-(10**18), 10**18)])
     if kind == "int":
         return rng.randrange(-5, 6)
     if kind == "double":
@@ -33,9 +33,14 @@ def _value(kind: str, rng: random.Random, i: int):
     if kind == "text":
         return "lorem ipsum " * rng.randrange(0, 900)
     if kind == "timestamp":
-        return rng.choice([dt.datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC), dt.datetime(1, 1, 2, tzinfo=UTC),  # (PySpark cannot collect 0001-01-01 00:00)
-                           dt.datetime(1600, 3, 1, 12, tzinfo=UTC) + dt.timedelta(hours=i),
-                           dt.datetime(2020, 1, 1, tzinfo=UTC) + dt.timedelta(seconds=rng.randrange(10**8))])
+        return rng.choice(
+            [
+                dt.datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC),
+                dt.datetime(1, 1, 2, tzinfo=UTC),  # (PySpark cannot collect 0001-01-01 00:00)
+                dt.datetime(1600, 3, 1, 12, tzinfo=UTC) + dt.timedelta(hours=i),
+                dt.datetime(2020, 1, 1, tzinfo=UTC) + dt.timedelta(seconds=rng.randrange(10**8)),
+            ]
+        )
     if kind == "date":
         return rng.choice([dt.date(9999, 12, 31), dt.date(1, 1, 1), dt.date(1685, 1, 1) + dt.timedelta(days=i)])
     if kind == "bool":
@@ -48,24 +53,51 @@ def _value(kind: str, rng: random.Random, i: int):
 
 
 def _type(kind) -> T.DataType:
-    simple = {"long": T.LongType(), "int": T.IntegerType(), "double": T.DoubleType(), "float": T.FloatType(),
-              "code": T.StringType(), "text": T.StringType(), "timestamp": T.TimestampType(), "date": T.DateType(),
-              "bool": T.BooleanType(), "null": T.StringType()}
+    simple = {
+        "long": T.LongType(),
+        "int": T.IntegerType(),
+        "double": T.DoubleType(),
+        "float": T.FloatType(),
+        "code": T.StringType(),
+        "text": T.StringType(),
+        "timestamp": T.TimestampType(),
+        "date": T.DateType(),
+        "bool": T.BooleanType(),
+        "null": T.StringType(),
+    }
     return simple[kind] if isinstance(kind, str) else T.DecimalType(*kind)
 
 
 def random_table(spark, seed: int):
     rng = random.Random(seed)
     rows = rng.choice([1, 2, 3, 5, 60, 400])
-    kinds = ["long", "int", "double", "float", "code", "text", "timestamp", "date", "bool", "null",
-             (5, 2), (18, 4), (38, 0), (38, 18)]
+    kinds = [
+        "long",
+        "int",
+        "double",
+        "float",
+        "code",
+        "text",
+        "timestamp",
+        "date",
+        "bool",
+        "null",
+        (5, 2),
+        (18, 4),
+        (38, 0),
+        (38, 18),
+    ]
     names = rng.sample(NAMES, rng.randrange(1, 6))
     chosen = [rng.choice(kinds) for _ in names]
     null_rates = [rng.choice([0.0, 0.0, 0.3, 0.9]) for _ in names]
-    data = [tuple(None if rng.random() < rate else _value(kind, rng, i) for kind, rate in zip(chosen, null_rates))
-            for i in range(rows)]
-    fields = [T.StructField(name, _type(kind), nullable=rate > 0 or kind == "null")
-              for name, kind, rate in zip(names, chosen, null_rates)]
+    data = [
+        tuple(None if rng.random() < rate else _value(kind, rng, i) for kind, rate in zip(chosen, null_rates))
+        for i in range(rows)
+    ]
+    fields = [
+        T.StructField(name, _type(kind), nullable=rate > 0 or kind == "null")
+        for name, kind, rate in zip(names, chosen, null_rates)
+    ]
     return spark.createDataFrame(data, T.StructType(fields))
 
 

@@ -28,26 +28,37 @@ def ranges_table(rows: int = 6000, seed: int = 0) -> pd.DataFrame:
     kind = rng.choice(list(KINDS), rows, p=[0.5, 0.3, 0.2])
     amount = np.round(np.array([KINDS[k] for k in kind]) * rng.lognormal(0, 0.35, rows), 2)
     qty = np.clip(np.round(amount / 10 + rng.normal(0, 2, rows)), 1, None)
-    return pd.DataFrame({"kind": kind, "amount": amount,
-                         "qty": pd.array(np.where(rng.random(rows) < 0.1, None, qty), dtype="Int64"),
-                         "offset_days": rng.integers(0, 366, rows), "offset_s": rng.integers(0, 60 * 86_400, rows)})
+    return pd.DataFrame(
+        {
+            "kind": kind,
+            "amount": amount,
+            "qty": pd.array(np.where(rng.random(rows) < 0.1, None, qty), dtype="Int64"),
+            "offset_days": rng.integers(0, 366, rows),
+            "offset_s": rng.integers(0, 60 * 86_400, rows),
+        }
+    )
 
 
 @pytest.fixture(scope="module")
 def ranged(spark):
     real = ranges_table()
-    df = (spark.createDataFrame(real)
-          .withColumn("day", F.expr("date_add(DATE'2020-01-01', CAST(offset_days AS int))"))
-          .withColumn("at", F.expr("timestamp_seconds(1577836800 + offset_s)"))
-          .withColumn("price", F.col("amount").cast("decimal(38,18)"))
-          .drop("offset_days", "offset_s"))
+    df = (
+        spark.createDataFrame(real)
+        .withColumn("day", F.expr("date_add(DATE'2020-01-01', CAST(offset_days AS int))"))
+        .withColumn("at", F.expr("timestamp_seconds(1577836800 + offset_s)"))
+        .withColumn("price", F.col("amount").cast("decimal(38,18)"))
+        .drop("offset_days", "offset_s")
+    )
     return df.toPandas(), fit(df, table="ranged")
 
 
 def test_comparisons_and_betweens_parse():
     assert parse_where(["amount >= 60", "qty < 3", "`odd name` between 1 and '2,5'", "day<=2020-06-30"]) == [
-        ("amount", Range(low="60")), ("qty", Range(high="3", high_strict=True)),
-        ("odd name", Range("1", "2,5")), ("day", Range(high="2020-06-30"))]
+        ("amount", Range(low="60")),
+        ("qty", Range(high="3", high_strict=True)),
+        ("odd name", Range("1", "2,5")),
+        ("day", Range(high="2020-06-30")),
+    ]
     assert parse_where({"amount": (60, None), "kind": ("a", "b")}) == [("amount", (60, None)), ("kind", ("a", "b"))]
 
 
@@ -66,18 +77,21 @@ def test_bounds_move_inward_onto_values_the_column_takes(ranged_model):
     assert to_unit(amount, 10, up=True, strict=True) == pytest.approx(10.01)
     assert to_unit(day, "2020-01-02", up=True, strict=False) == 18_263
     assert to_unit(day, dt.date(2020, 1, 2), up=True, strict=True) == 18_264
-    assert to_unit(price, Decimal("1.5"), up=True, strict=False) == 15 * 10 ** 17
+    assert to_unit(price, Decimal("1.5"), up=True, strict=False) == 15 * 10**17
 
 
-@pytest.mark.parametrize("where, inside", [
-    (["amount >= 100"], lambda r: r.amount >= 100),
-    ({"amount": (None, 15.5)}, lambda r: r.amount <= 15.5),
-    (["qty between 3 and 5"], lambda r: r.qty.between(3, 5)),
-    (["qty > 10", "kind = b"], lambda r: (r.qty > 10) & (r.kind == "b")),
-    (["day >= 2020-12-01"], lambda r: r.day >= dt.date(2020, 12, 1)),
-    (["at < '2020-01-15 12:00:00'"], lambda r: r["at"] < pd.Timestamp("2020-01-15 12:00:00")),
-    (["price between 50 and 70.5"], lambda r: r.price.between(Decimal(50), Decimal("70.5"))),
-])
+@pytest.mark.parametrize(
+    "where, inside",
+    [
+        (["amount >= 100"], lambda r: r.amount >= 100),
+        ({"amount": (None, 15.5)}, lambda r: r.amount <= 15.5),
+        (["qty between 3 and 5"], lambda r: r.qty.between(3, 5)),
+        (["qty > 10", "kind = b"], lambda r: (r.qty > 10) & (r.kind == "b")),
+        (["day >= 2020-12-01"], lambda r: r.day >= dt.date(2020, 12, 1)),
+        (["at < '2020-01-15 12:00:00'"], lambda r: r["at"] < pd.Timestamp("2020-01-15 12:00:00")),
+        (["price between 50 and 70.5"], lambda r: r.price.between(Decimal(50), Decimal("70.5"))),
+    ],
+)
 def test_every_row_lies_in_the_range_and_the_count_is_exact(spark, ranged, where, inside):
     _, model = ranged
     rows = generate(spark, model, 4_321, seed=11, where=where).toPandas()
@@ -97,8 +111,7 @@ def test_a_range_truncates_the_model_exactly(spark, ranged, seed, low, high):
     rows = generate(spark, model, 20_000, seed=seed + 100, where={"amount": (low, high)}).toPandas()
     for kind in KINDS:
         assert abs((rows.kind == kind).mean() - (filtered.kind == kind).mean()) < 0.03, kind
-    assert np.allclose(rows.amount.quantile([0.25, 0.5, 0.75]), filtered.amount.quantile([0.25, 0.5, 0.75]),
-                       rtol=0.05)
+    assert np.allclose(rows.amount.quantile([0.25, 0.5, 0.75]), filtered.amount.quantile([0.25, 0.5, 0.75]), rtol=0.05)
 
 
 def test_a_range_on_a_child_moves_its_parent_as_in_the_real_rows(spark, ranged):
@@ -119,25 +132,30 @@ def test_null_and_not_null_on_a_number(spark, ranged):
 def test_ranged_rows_are_the_same_on_any_partition_count(spark, ranged):
     _, model = ranged
     where = ["amount between 30 and 80", "day < 2020-07-01"]
-    assert generate(spark, model, 3_000, seed=9, partitions=1, where=where).collect() == \
-        generate(spark, model, 3_000, seed=9, partitions=5, where=where).collect()
+    assert (
+        generate(spark, model, 3_000, seed=9, partitions=1, where=where).collect()
+        == generate(spark, model, 3_000, seed=9, partitions=5, where=where).collect()
+    )
 
 
-@pytest.mark.parametrize("where, message", [
-    (["qty between 9 and 3"], "inverted"),
-    (["qty between 3.2 and 3.8"], "empty"),
-    (["amount > 1e9"], "outside the values the model learned"),
-    (["day < 1999-01-01"], r"outside the values the model learned \(2020-01-01"),
-    ({"amount": (None, None)}, "open at both ends"),
-    ({"amount": (1, 2, 3)}, "a range is a pair"),
-    ({"amount": [10, 20]}, "set of values"),
-    (["kind >= a"], "range on a column of categories"),
-    (["amount >= lots"], "'lots' is not a number"),
-    (["day >= 2020-13-01"], "not a date"),
-    (["at >= tomorrow"], "not a timestamp"),
-    (["amount is null"], "never null"),
-    (["qty > 3", "qty < 4"], "contradict each other"),
-])
+@pytest.mark.parametrize(
+    "where, message",
+    [
+        (["qty between 9 and 3"], "inverted"),
+        (["qty between 3.2 and 3.8"], "empty"),
+        (["amount > 1e9"], "outside the values the model learned"),
+        (["day < 1999-01-01"], r"outside the values the model learned \(2020-01-01"),
+        ({"amount": (None, None)}, "open at both ends"),
+        ({"amount": (1, 2, 3)}, "a range is a pair"),
+        ({"amount": [10, 20]}, "set of values"),
+        (["kind >= a"], "range on a column of categories"),
+        (["amount >= lots"], "'lots' is not a number"),
+        (["day >= 2020-13-01"], "not a date"),
+        (["at >= tomorrow"], "not a timestamp"),
+        (["amount is null"], "never null"),
+        (["qty > 3", "qty < 4"], "contradict each other"),
+    ],
+)
 def test_bad_ranges_are_named(ranged_model, where, message):
     model = ranged_model
     with pytest.raises(GenerateError, match=message):
@@ -148,18 +166,37 @@ def test_cli_ranges(spark, ranged, tmp_path, capsys):
     _, model = ranged
     path, out = tmp_path / "ranged.json", tmp_path / "out"
     model.save(path)
-    assert main(["generate", "--model", str(path), "--rows", "700", "--where", "amount >= 100",
-                 "--where", "day between 2020-03-01 and 2020-03-31", "--output", str(out)]) == 0
+    assert (
+        main(
+            [
+                "generate",
+                "--model",
+                str(path),
+                "--rows",
+                "700",
+                "--where",
+                "amount >= 100",
+                "--where",
+                "day between 2020-03-01 and 2020-03-31",
+                "--output",
+                str(out),
+            ]
+        )
+        == 0
+    )
     rows = spark.read.parquet(str(out)).toPandas()
     assert len(rows) == 700 and (rows.amount >= 100).all()
     assert rows.day.between(dt.date(2020, 3, 1), dt.date(2020, 3, 31)).all()
     bad = tmp_path / "bad"
-    assert main(["generate", "--model", str(path), "--rows", "10", "--where", "qty between 9 and 3",
-                 "--output", str(bad)]) == 2
+    assert (
+        main(["generate", "--model", str(path), "--rows", "10", "--where", "qty between 9 and 3", "--output", str(bad)])
+        == 2
+    )
     assert "inverted" in capsys.readouterr().err and not bad.exists()
 
 
 # --- ranges meet the rules ---------------------------------------------------------------------
+
 
 def test_a_range_keeps_what_the_null_rules_read_non_null(spark, flights_model):
     """arr_delay is null when arr_time or air_time is: `arr_delay >= 60` keeps them non-null (and
@@ -210,8 +247,11 @@ def test_a_null_the_rules_decide_has_two_branches(sample_model):
     assert [b[-1] for b, _ in branches] == [("tailnum", None), ("tailnum", "not null")]
     assert branches[0][1] == pytest.approx(expected, rel=1e-6)
     assert sum(share for _, share in branches) == pytest.approx(1.0)
-    unmapped = [c for c in model.column("carrier").values
-                if null_branches(model, ["dep_time is null", ("carrier", c)])[0][0][-1] == ("tailnum", "not null")]
+    unmapped = [
+        c
+        for c in model.column("carrier").values
+        if null_branches(model, ["dep_time is null", ("carrier", c)])[0][0][-1] == ("tailnum", "not null")
+    ]
     assert unmapped, "some carrier never flies without a tailnum in the model"
 
 
@@ -224,11 +264,16 @@ def test_a_null_the_rules_decide_splits_into_its_two_causes(spark, flights_model
     one = generate(spark, flights_model, 5_000, seed=4, partitions=1, where=["dep_time is null"])
     rows = one.toPandas()
     assert rows.dep_time.isna().all() and rows.tailnum.isna().sum() == round(5_000 * branches[0][1])
-    assert one.collect() == generate(spark, flights_model, 5_000, seed=4, partitions=3,
-                                     where=["dep_time is null"]).collect()
+    assert (
+        one.collect()
+        == generate(spark, flights_model, 5_000, seed=4, partitions=3, where=["dep_time is null"]).collect()
+    )
     # a carrier none of whose real rows lacks a tailnum: no branch with tailnum null
-    unmapped = [c for c in flights_model.column("carrier").values
-                if null_branches(flights_model, ["dep_time is null", ("carrier", c)])[0][0][-1] == ("tailnum", "not null")]
+    unmapped = [
+        c
+        for c in flights_model.column("carrier").values
+        if null_branches(flights_model, ["dep_time is null", ("carrier", c)])[0][0][-1] == ("tailnum", "not null")
+    ]
     assert unmapped, "some carrier never flies without a tailnum in the model"
 
 
@@ -240,14 +285,31 @@ def hostile(spark):
 
     rng = np.random.default_rng(1)
     n = 3000
-    rows = [(int(2**62 + b), Decimal(f"{x:.18f}"), dt.date(9990, 1, 1) + dt.timedelta(days=int(d)),
-             dt.datetime(2030, 1, 1) + dt.timedelta(microseconds=int(us)), int(small))
-            for b, x, d, us, small in zip(rng.integers(0, 10**6, n), rng.normal(1e10, 1e9, n),
-                                          rng.integers(0, 3000, n), rng.integers(0, 86_400 * 10**6, n),
-                                          rng.integers(-5, 5, n))]
-    schema = T.StructType([T.StructField("big.id", T.LongType()), T.StructField("amt", T.DecimalType(38, 18)),
-                           T.StructField("far day", T.DateType()), T.StructField("at", T.TimestampNTZType()),
-                           T.StructField("s", T.IntegerType())])
+    rows = [
+        (
+            int(2**62 + b),
+            Decimal(f"{x:.18f}"),
+            dt.date(9990, 1, 1) + dt.timedelta(days=int(d)),
+            dt.datetime(2030, 1, 1) + dt.timedelta(microseconds=int(us)),
+            int(small),
+        )
+        for b, x, d, us, small in zip(
+            rng.integers(0, 10**6, n),
+            rng.normal(1e10, 1e9, n),
+            rng.integers(0, 3000, n),
+            rng.integers(0, 86_400 * 10**6, n),
+            rng.integers(-5, 5, n),
+        )
+    ]
+    schema = T.StructType(
+        [
+            T.StructField("big.id", T.LongType()),
+            T.StructField("amt", T.DecimalType(38, 18)),
+            T.StructField("far day", T.DateType()),
+            T.StructField("at", T.TimestampNTZType()),
+            T.StructField("s", T.IntegerType()),
+        ]
+    )
     df = spark.createDataFrame(rows, schema)
     return df.toPandas(), fit(df, table="hostile")
 
@@ -261,7 +323,10 @@ def test_random_ranges_on_hostile_columns_hold_in_every_row(spark, hostile, seed
     where, checks = [], []
     for column in picked:
         values = real[column].sort_values().to_numpy()
-        low, high = values[int(rng.integers(0, len(values) // 2))], values[int(rng.integers(len(values) // 2, len(values)))]
+        low, high = (
+            values[int(rng.integers(0, len(values) // 2))],
+            values[int(rng.integers(len(values) // 2, len(values)))],
+        )
         text = {dt.date: str, dt.datetime: lambda v: f"'{v}'"}.get(type(low), str)
         where.append(f"`{column}` between {text(low)} and {text(high)}")
         checks.append((column, low, high))

@@ -54,7 +54,9 @@ def test_edit_distance_and_near_misses():
     assert edit_distance("kitten", "sitting") == 3 and edit_distance("a", "abcdefgh") == 4
     real = ["America/Chicago", "Florida", "Ohio"]
     assert near_misses(["America/Coicago", "Floarda", "Ohio", "Texas"], real, allowed={"Ohio"}) == {
-        "America/Coicago": "America/Chicago", "Floarda": "Florida"}
+        "America/Coicago": "America/Chicago",
+        "Floarda": "Florida",
+    }
 
 
 def test_rare_words_leave_out_the_kept_values():
@@ -77,12 +79,14 @@ def _hostile_table(seed: int, rows: int = 3000) -> pd.DataFrame:
     typos = ["Widget Alpah", "Widgte Beta", "Gadget Gamma2", "Widget Alp"]
     products = list(rng.choice(common_products, rows - 2 * len(typos))) + typos * 2
     order = rng.permutation(rows)
-    return pd.DataFrame({
-        "tz": np.asarray(zones)[order],
-        "state": [states[i % len(states)] if i < 45 else None for i in range(rows)],
-        "product": np.asarray(products)[order],
-        "amount": np.round(rng.lognormal(3, 1, rows), 2),
-    })
+    return pd.DataFrame(
+        {
+            "tz": np.asarray(zones)[order],
+            "state": [states[i % len(states)] if i < 45 else None for i in range(rows)],
+            "product": np.asarray(products)[order],
+            "amount": np.round(rng.lognormal(3, 1, rows), 2),
+        }
+    )
 
 
 @pytest.mark.parametrize("seed", [3, 8])
@@ -120,11 +124,28 @@ def test_a_forced_pattern_keeps_drawing_characters(spark):
 
 def test_an_old_model_without_a_rare_source_needs_its_pattern():
     with pytest.raises(ValueError, match="rare_source or a pattern"):
-        CategoricalColumn(kind="categorical", name="c", spark_type='"string"', nullable=True, null_fraction=0.0,
-                          values=["a"], probabilities=[0.9], other_probability=0.1)
+        CategoricalColumn(
+            kind="categorical",
+            name="c",
+            spark_type='"string"',
+            nullable=True,
+            null_fraction=0.0,
+            values=["a"],
+            probabilities=[0.9],
+            other_probability=0.1,
+        )
     with pytest.raises(ValueError, match="go together"):
-        CategoricalColumn(kind="categorical", name="c", spark_type='"string"', nullable=True, null_fraction=0.0,
-                          values=["a"], probabilities=[0.9], other_probability=0.1, rare_source="vocabulary")
+        CategoricalColumn(
+            kind="categorical",
+            name="c",
+            spark_type='"string"',
+            nullable=True,
+            null_fraction=0.0,
+            values=["a"],
+            probabilities=[0.9],
+            other_probability=0.1,
+            rare_source="vocabulary",
+        )
 
 
 def test_open_vocabularies_need_a_hint_from_the_column_name():
@@ -134,9 +155,11 @@ def test_open_vocabularies_need_a_hint_from_the_column_name():
     assert detect_vocabulary(counts, 9, 2, column="name_given")[0] == "given_name"
     assert detect_vocabulary(counts, 9, 2, column="First Name")[0] == "given_name"
     assert detect_vocabulary(counts, 9, 2, column="label") is None
-    assert detect_vocabulary([("Conte", 3), ("Nowak", 3), ("Smith", 3), ("Gadbois", 3)], 12, 2, column="surname")[0] == "family_name"
+    assert (
+        detect_vocabulary([("Conte", 3), ("Nowak", 3), ("Smith", 3), ("Gadbois", 3)], 12, 2, column="surname")[0]
+        == "family_name"
+    )
     assert 0 < len(rare_words("given_name", ["en"], [])) <= 4096  # an evenly spaced subset bounds the plan
-
 
 
 def test_a_named_type_overrides_detection_and_bad_ones_say_why(spark):
@@ -175,7 +198,9 @@ def test_the_evaluation_reports_realism_and_identity(spark, tmp_path):
     typos = real_pd.assign(product=np.where(np.arange(1200) % 4 == 0, "Widgt Alpha", real_pd["product"]))
     report = evaluate(real, spark.createDataFrame(typos), model)
     product = report.details["realism"]["product"]
-    assert product["near_miss"] == pytest.approx(0.25) and ["Widgt Alpha", "Widget Alpha"] in product["near_miss_examples"]
+    assert (
+        product["near_miss"] == pytest.approx(0.25) and ["Widgt Alpha", "Widget Alpha"] in product["near_miss_examples"]
+    )
     report.save(tmp_path)
     assert "Realism and identity" in (tmp_path / "report.html").read_text(encoding="utf-8")
 
@@ -184,8 +209,10 @@ def test_a_large_rare_population_keeps_its_own_format(spark):
     """Rare values that are a large share of a column (local ids next to a blank for half the
     rows) are drawn from the pattern, not replaced by the kept blank."""
     rng = np.random.default_rng(6)
-    ids = [f"{rng.integers(10)}{rng.integers(10)}{chr(65 + rng.integers(26))}{chr(65 + rng.integers(26))}"
-           for _ in range(1500)]
+    ids = [
+        f"{rng.integers(10)}{rng.integers(10)}{chr(65 + rng.integers(26))}{chr(65 + rng.integers(26))}"
+        for _ in range(1500)
+    ]
     frame = pd.DataFrame({"lid": ["" if i % 2 else ids[i] for i in range(1500)], "n": np.arange(1500)})
     model = fit(spark.createDataFrame(frame), table="airports")
     lid = next(c for c in model.spec.columns if c.name == "lid")
@@ -199,7 +226,6 @@ def test_a_large_rare_share_of_words_is_still_drawn_from_kept_values(spark):
     """Rare values that are words (plot types), even many, are not drawn character by character:
     that made near-miss typos. Only codes with shapes of their own take the pattern."""
     words = ["Short-term Krat Exclosure", "Long-term Krat Exclosure", "Spectab exclosure", "Rodent Exclosure plot"]
-    frame = pd.DataFrame({"plot_type": ["Control"] * 40 + ["Rodent Exclosure"] * 30 + words * 3,
-                          "n": np.arange(82)})
+    frame = pd.DataFrame({"plot_type": ["Control"] * 40 + ["Rodent Exclosure"] * 30 + words * 3, "n": np.arange(82)})
     column = next(c for c in fit(spark.createDataFrame(frame), table="plots").spec.columns if c.name == "plot_type")
     assert column.other_probability > 0.1 and column.rare_source == "kept"

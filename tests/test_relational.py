@@ -32,7 +32,8 @@ def test_keys_are_unique_and_foreign_keys_resolve(spark, star, scale):
     assert orphan_rate(tables["orders"], "sku", tables["products"], "sku") == 0
     # faithful mode reproduces the real 10 % of returns naming unknown orders
     assert orphan_rate(tables["returns"], "order_id", tables["orders"], "order_id") == pytest.approx(
-        model.tables["returns"].foreign_keys[0].orphan_fraction, abs=0.04)
+        model.tables["returns"].foreign_keys[0].orphan_fraction, abs=0.04
+    )
     skus = [r.sku for r in tables["products"].select("sku").limit(20).collect()]
     assert all(len(s) == 8 and s.startswith("SKU-") and s[4:].isdigit() for s in skus)
 
@@ -40,9 +41,14 @@ def test_keys_are_unique_and_foreign_keys_resolve(spark, star, scale):
 def test_children_per_parent_follow_the_real_distribution(spark, star):
     _, model = star
     tables = generate_schema(spark, model, scale=1, seed=5)
-    counts = (tables["customers"].select("customer_id")
-              .join(tables["orders"].groupBy("customer_id").count(), "customer_id", "left")
-              .select(F.coalesce("count", F.lit(0)).alias("n")).toPandas()["n"].to_numpy())
+    counts = (
+        tables["customers"]
+        .select("customer_id")
+        .join(tables["orders"].groupBy("customer_id").count(), "customer_id", "left")
+        .select(F.coalesce("count", F.lit(0)).alias("n"))
+        .toPandas()["n"]
+        .to_numpy()
+    )
     real = np.asarray(model.tables["orders"].foreign_keys[0].children_per_parent)
     grid = np.unique(np.concatenate([real, counts]))
     cdf_real = np.searchsorted(real, grid, side="right") / len(real)
@@ -59,8 +65,12 @@ def test_parent_columns_follow_their_number_of_children(spark, star):
     assert "__spark_synth_children" not in generate_schema(spark, model, scale=1, seed=1)["customers"].columns
 
     def spearman(tables) -> float:
-        counts = (tables["customers"].join(tables["orders"].groupBy("customer_id").count(), "customer_id", "left")
-                  .select("loyalty", F.coalesce("count", F.lit(0)).alias("n")).toPandas())
+        counts = (
+            tables["customers"]
+            .join(tables["orders"].groupBy("customer_id").count(), "customer_id", "left")
+            .select("loyalty", F.coalesce("count", F.lit(0)).alias("n"))
+            .toPandas()
+        )
         return counts["loyalty"].corr(counts["n"], method="spearman")
 
     for scale in (1, 3):
@@ -81,16 +91,33 @@ def config(tables: dict) -> SchemaConfig:
 
 def test_config_errors_name_the_problem(spark, star, tmp_path):
     with pytest.raises(InputDataError, match="unknown table 'nope'"):
-        check_references(config({"a": {"path": "a", "primary_key": "id",
-                                       "foreign_keys": [{"column": "x", "references": "nope"}]}}))
+        check_references(
+            config({"a": {"path": "a", "primary_key": "id", "foreign_keys": [{"column": "x", "references": "nope"}]}})
+        )
     with pytest.raises(InputDataError, match="cycle: a -> b -> a"):
-        check_references(config({"a": {"path": "a", "primary_key": "id", "foreign_keys": [{"column": "b_id", "references": "b"}]},
-                                 "b": {"path": "b", "primary_key": "id", "foreign_keys": [{"column": "a_id", "references": "a"}]}}))
+        check_references(
+            config(
+                {
+                    "a": {"path": "a", "primary_key": "id", "foreign_keys": [{"column": "b_id", "references": "b"}]},
+                    "b": {"path": "b", "primary_key": "id", "foreign_keys": [{"column": "a_id", "references": "a"}]},
+                }
+            )
+        )
     root, _ = star
     with pytest.raises(InputDataError, match=r"table 'orders' has no column\(s\) \['buyer'\]"):
-        fit_schema(spark, config({"customers": {"path": "customers.parquet", "primary_key": "customer_id"},
-                                  "orders": {"path": "orders.parquet", "foreign_keys": [
-                                      {"column": "buyer", "references": "customers"}]}}), root)
+        fit_schema(
+            spark,
+            config(
+                {
+                    "customers": {"path": "customers.parquet", "primary_key": "customer_id"},
+                    "orders": {
+                        "path": "orders.parquet",
+                        "foreign_keys": [{"column": "buyer", "references": "customers"}],
+                    },
+                }
+            ),
+            root,
+        )
     with pytest.raises(InputDataError, match="primary key \\['customer_id'\\] is not unique"):
         fit_schema(spark, config({"orders": {"path": "orders.parquet", "primary_key": "customer_id"}}), root)
     bad = tmp_path / "bad.yaml"
@@ -110,7 +137,9 @@ def test_infer_keys_proposes_the_star_schema(spark, star, tmp_path):
     tables = config.tables
     assert tables["customers"].primary_key == "customer_id" and tables["products"].primary_key == "sku"
     assert {(fk.column, fk.references) for fk in tables["orders"].foreign_keys} == {
-        ("customer_id", "customers"), ("sku", "products")}
+        ("customer_id", "customers"),
+        ("sku", "products"),
+    }
     (returns_fk,) = tables["returns"].foreign_keys
     assert (returns_fk.column, returns_fk.references, returns_fk.orphans) == ("order_id", "orders", "faithful")
     assert (base / tables["orders"].path).resolve() == (root / "orders.parquet").resolve()
@@ -121,11 +150,23 @@ def test_self_reference_resolves_within_the_table(spark, tmp_path):
     rng = np.random.default_rng(4)
     ids = np.arange(1, 501)
     managers = np.where(ids <= 10, None, rng.integers(1, 60, 500)).astype(object)
-    frame = pd.DataFrame({"employee_id": ids, "manager_id": pd.array(managers, dtype="Int64"),
-                          "salary": rng.normal(60_000, 9_000, 500).round(0)})
+    frame = pd.DataFrame(
+        {
+            "employee_id": ids,
+            "manager_id": pd.array(managers, dtype="Int64"),
+            "salary": rng.normal(60_000, 9_000, 500).round(0),
+        }
+    )
     spark.createDataFrame(frame).write.parquet(str(tmp_path / "employees.parquet"))
-    cfg = config({"employees": {"path": "employees.parquet", "primary_key": "employee_id",
-                                "foreign_keys": [{"column": "manager_id", "references": "employees"}]}})
+    cfg = config(
+        {
+            "employees": {
+                "path": "employees.parquet",
+                "primary_key": "employee_id",
+                "foreign_keys": [{"column": "manager_id", "references": "employees"}],
+            }
+        }
+    )
     model = fit_schema(spark, cfg, tmp_path)
     fk = model.tables["employees"].foreign_keys[0]
     assert fk.null_fraction == pytest.approx(0.02)
@@ -151,17 +192,34 @@ def hourly(spark, tmp_path_factory):
     picks = readings.sample(3000, replace=True, random_state=1).reset_index(drop=True)
     late = rng.random(3000) < 0.08
     picks.loc[late, "ts"] = picks.loc[late, "ts"] + pd.Timedelta(days=100)
-    trips = pd.DataFrame({"trip_id": np.arange(3000), "station_id": picks["station_id"], "ts": picks["ts"],
-                          "minutes": rng.gamma(2.0, 9.0, 3000).round(0)})
+    trips = pd.DataFrame(
+        {
+            "trip_id": np.arange(3000),
+            "station_id": picks["station_id"],
+            "ts": picks["ts"],
+            "minutes": rng.gamma(2.0, 9.0, 3000).round(0),
+        }
+    )
     for name, frame in [("stations", stations), ("readings", readings), ("trips", trips)]:
         spark.createDataFrame(frame).write.parquet(str(root / f"{name}.parquet"))
-    cfg = config({
-        "stations": {"path": "stations.parquet", "primary_key": "station_id"},
-        "readings": {"path": "readings.parquet", "primary_key": ["station_id", "ts"],
-                     "foreign_keys": [{"column": "station_id", "references": "stations"}]},
-        "trips": {"path": "trips.parquet", "primary_key": "trip_id",
-                  "foreign_keys": [{"column": "station_id", "references": "stations"},
-                                   {"column": ["station_id", "ts"], "references": "readings", "orphans": "faithful"}]}})
+    cfg = config(
+        {
+            "stations": {"path": "stations.parquet", "primary_key": "station_id"},
+            "readings": {
+                "path": "readings.parquet",
+                "primary_key": ["station_id", "ts"],
+                "foreign_keys": [{"column": "station_id", "references": "stations"}],
+            },
+            "trips": {
+                "path": "trips.parquet",
+                "primary_key": "trip_id",
+                "foreign_keys": [
+                    {"column": "station_id", "references": "stations"},
+                    {"column": ["station_id", "ts"], "references": "readings", "orphans": "faithful"},
+                ],
+            },
+        }
+    )
     check_references(cfg)
     model = fit_schema(spark, cfg, root)
     model.save(root / "hourly.model.json")
@@ -177,7 +235,9 @@ def composite_orphan_rate(child, parent, columns) -> float:
 def test_composite_keys_are_unique_and_resolve(spark, hourly, scale):
     key = hourly.tables["readings"].primary_key
     assert [(c.column, c.kind, c.size) for c in key.components] == [
-        ("station_id", "reference", 3), ("ts", "sequence", 400)]
+        ("station_id", "reference", 3),
+        ("ts", "sequence", 400),
+    ]
     assert key.components[1].step == 3_600_000_000  # an hour in microseconds
     tables = generate_schema(spark, hourly, scale=scale, seed=2)
     readings, trips, stations = tables["readings"], tables["trips"], tables["stations"]
@@ -195,13 +255,27 @@ def test_composite_keys_are_unique_and_resolve(spark, hourly, scale):
 
 def test_composite_key_config_errors(spark):
     with pytest.raises(InputDataError, match="give as many columns as the primary key has"):
-        check_references(config({"r": {"path": "r", "primary_key": ["a", "b"]},
-                                  "t": {"path": "t", "foreign_keys": [{"column": "a", "references": "r"}]}}))
+        check_references(
+            config(
+                {
+                    "r": {"path": "r", "primary_key": ["a", "b"]},
+                    "t": {"path": "t", "foreign_keys": [{"column": "a", "references": "r"}]},
+                }
+            )
+        )
     with pytest.raises(InputDataError, match="only works when r.a is itself a foreign key to 's'"):
-        check_references(config({"s": {"path": "s", "primary_key": "id"},
-                                  "r": {"path": "r", "primary_key": ["a", "b"]},
-                                  "t": {"path": "t", "foreign_keys": [{"column": "a", "references": "s"},
-                                                                      {"column": ["a", "b"], "references": "r"}]}}))
+        check_references(
+            config(
+                {
+                    "s": {"path": "s", "primary_key": "id"},
+                    "r": {"path": "r", "primary_key": ["a", "b"]},
+                    "t": {
+                        "path": "t",
+                        "foreign_keys": [{"column": "a", "references": "s"}, {"column": ["a", "b"], "references": "r"}],
+                    },
+                }
+            )
+        )
 
 
 def test_cli_generates_a_schema_from_one_tables_row_count(spark, star, tmp_path, capsys):
@@ -209,12 +283,30 @@ def test_cli_generates_a_schema_from_one_tables_row_count(spark, star, tmp_path,
 
     root, _ = star
     out = tmp_path / "x"
-    assert main(["generate", "--model", str(root / "star.model.json"), "--rows", "orders=8000", "--seed", "1",
-                 "--output", str(out)]) == 0
+    assert (
+        main(
+            [
+                "generate",
+                "--model",
+                str(root / "star.model.json"),
+                "--rows",
+                "orders=8000",
+                "--seed",
+                "1",
+                "--output",
+                str(out),
+            ]
+        )
+        == 0
+    )
     assert spark.read.parquet(str(out / "orders")).count() == 8000
     assert spark.read.parquet(str(out / "customers")).count() == 800  # 400 real, in proportion
-    assert main(["generate", "--model", str(root / "star.model.json"), "--rows", "nope=5", "--output",
-                 str(tmp_path / "y")]) == 2
+    assert (
+        main(
+            ["generate", "--model", str(root / "star.model.json"), "--rows", "nope=5", "--output", str(tmp_path / "y")]
+        )
+        == 2
+    )
     assert "no table 'nope'" in capsys.readouterr().err
 
 
@@ -232,8 +324,10 @@ def test_scheduled_schema_keeps_keys_within_each_date(spark, star, tmp_path):
 
     root, _ = star
     job = tmp_path / "job.yaml"
-    job.write_text(f"seed: 5\noutput: lake\nschemas:\n  star:\n    model: {root / 'star.model.json'}\n"
-                   "    rows_per_day: {orders: 2000}\n")
+    job.write_text(
+        f"seed: 5\noutput: lake\nschemas:\n  star:\n    model: {root / 'star.model.json'}\n"
+        "    rows_per_day: {orders: 2000}\n"
+    )
     assert main(["run", "--config", str(job), "--from", "2026-11-20", "--to", "2026-11-21"]) == 0
     lake = tmp_path / "lake"
     for date in ("2026-11-20", "2026-11-21"):
@@ -245,8 +339,9 @@ def test_scheduled_schema_keeps_keys_within_each_date(spark, star, tmp_path):
     assert main(["run", "--config", str(job), "--date", "2026-11-21"]) == 0
     after = spark.read.parquet(str(lake / "orders" / "date=2026-11-21"))
     assert_df_equality(spark.createDataFrame(before, after.schema), after, ignore_row_order=True)
-    job.write_text(f"output: lake\nschemas:\n  star:\n    model: {root / 'star.model.json'}\n"
-                   "    rows_per_day: {nope: 10}\n")
+    job.write_text(
+        f"output: lake\nschemas:\n  star:\n    model: {root / 'star.model.json'}\n    rows_per_day: {{nope: 10}}\n"
+    )
     assert main(["run", "--config", str(job), "--date", "2026-11-21"]) == 2
 
 
@@ -257,14 +352,20 @@ def small_counts(spark, tmp_path_factory):
     rng = np.random.default_rng(3)
     counts = rng.choice(np.arange(9), 600, p=[0.30, 0.24, 0.17, 0.12, 0.07, 0.04, 0.03, 0.02, 0.01])
     shops = pd.DataFrame({"shop_id": np.arange(600), "region": rng.choice(["n", "s", "e", "w"], 600)})
-    visits = pd.DataFrame({"visit_id": np.arange(counts.sum()), "shop_id": np.repeat(np.arange(600), counts),
-                           "minutes": rng.integers(1, 90, counts.sum())})
+    visits = pd.DataFrame(
+        {
+            "visit_id": np.arange(counts.sum()),
+            "shop_id": np.repeat(np.arange(600), counts),
+            "minutes": rng.integers(1, 90, counts.sum()),
+        }
+    )
     for name, frame in [("shops", shops), ("visits", visits)]:
         spark.createDataFrame(frame).write.parquet(str(root / f"{name}.parquet"))
     (root / "s.yaml").write_text(
         "name: s\ntables:\n  shops: {path: shops.parquet, primary_key: shop_id}\n"
         "  visits:\n    path: visits.parquet\n    primary_key: visit_id\n"
-        "    foreign_keys:\n      - {column: shop_id, references: shops}\n")
+        "    foreign_keys:\n      - {column: shop_id, references: shops}\n"
+    )
     config, base = load_schema_config(root / "s.yaml")
     return fit_schema(spark, config, base), np.bincount(counts, minlength=9) / 600
 
@@ -273,9 +374,14 @@ def small_counts(spark, tmp_path_factory):
 def test_small_child_counts_keep_their_exact_shares(spark, small_counts, scale):
     model, real_shares = small_counts
     tables = generate_schema(spark, model, scale=scale, seed=8)
-    counts = (tables["shops"].select("shop_id")
-              .join(tables["visits"].groupBy("shop_id").count(), "shop_id", "left")
-              .select(F.coalesce("count", F.lit(0)).alias("n")).toPandas()["n"].to_numpy())
+    counts = (
+        tables["shops"]
+        .select("shop_id")
+        .join(tables["visits"].groupBy("shop_id").count(), "shop_id", "left")
+        .select(F.coalesce("count", F.lit(0)).alias("n"))
+        .toPandas()["n"]
+        .to_numpy()
+    )
     shares = np.bincount(counts, minlength=9)[:9] / len(counts)
     assert abs(shares[0] - real_shares[0]) <= 0.01, shares  # zeros included
     ks = np.max(np.abs(np.cumsum(shares) - np.cumsum(real_shares)))
@@ -313,8 +419,9 @@ def test_conditions_on_a_child_and_on_a_parent(spark, star):
     its children (as many as without it) reference only parents that exist — all satisfying it."""
     _, model = star
     plain = generate_schema(spark, model, scale=2, seed=3)
-    tables = generate_schema(spark, model, scale=2, seed=3,
-                             where={"orders": ["quantity >= 3"], "customers": {"segment": "pro"}})
+    tables = generate_schema(
+        spark, model, scale=2, seed=3, where={"orders": ["quantity >= 3"], "customers": {"segment": "pro"}}
+    )
     orders, customers = tables["orders"].toPandas(), tables["customers"].toPandas()
     assert len(orders) == plain["orders"].count() and (orders.quantity >= 3).all()
     assert len(customers) == plain["customers"].count() and set(customers.segment) == {"pro"}
@@ -323,12 +430,15 @@ def test_conditions_on_a_child_and_on_a_parent(spark, star):
     assert tables["products"].exceptAll(plain["products"]).count() == 0  # unconditioned tables are unchanged
 
 
-@pytest.mark.parametrize("where, message", [
-    ({"orders": ["customer_id = 3"]}, r"orders.customer_id: a key column"),
-    ({"order": ["quantity >= 3"]}, "no such table"),
-    ({"orders": ["quantity >= 99"]}, "outside the values the model learned"),
-    (["quantity >= 3"], "per table"),
-])
+@pytest.mark.parametrize(
+    "where, message",
+    [
+        ({"orders": ["customer_id = 3"]}, r"orders.customer_id: a key column"),
+        ({"order": ["quantity >= 3"]}, "no such table"),
+        ({"orders": ["quantity >= 99"]}, "outside the values the model learned"),
+        (["quantity >= 3"], "per table"),
+    ],
+)
 def test_bad_schema_conditions_are_named(spark, star, where, message):
     _, model = star
     with pytest.raises(GenerateError, match=message):
@@ -340,9 +450,37 @@ def test_cli_conditions_on_a_schema(spark, star, tmp_path, capsys):
 
     root, _ = star
     out = tmp_path / "x"
-    assert main(["generate", "--model", str(root / "star.model.json"), "--scale", "1", "--where",
-                 "orders: quantity between 2 and 4", "--output", str(out)]) == 0
+    assert (
+        main(
+            [
+                "generate",
+                "--model",
+                str(root / "star.model.json"),
+                "--scale",
+                "1",
+                "--where",
+                "orders: quantity between 2 and 4",
+                "--output",
+                str(out),
+            ]
+        )
+        == 0
+    )
     assert spark.read.parquet(str(out / "orders")).where("quantity < 2 OR quantity > 4").count() == 0
-    assert main(["generate", "--model", str(root / "star.model.json"), "--scale", "1", "--where",
-                 "quantity >= 2", "--output", str(tmp_path / "y")]) == 2
+    assert (
+        main(
+            [
+                "generate",
+                "--model",
+                str(root / "star.model.json"),
+                "--scale",
+                "1",
+                "--where",
+                "quantity >= 2",
+                "--output",
+                str(tmp_path / "y"),
+            ]
+        )
+        == 2
+    )
     assert "TABLE: CONDITION" in capsys.readouterr().err and not (tmp_path / "y").exists()

@@ -19,43 +19,88 @@ from spark_synth.sql.rules import rule_counts
 
 # --- Spark-free: the model's rules section ---------------------------------------------------------
 
+
 def small_model(rules: list[dict]) -> dict:
     def integer(name: str, low: int, high: int) -> dict:
-        return {"name": name, "spark_type": '"long"', "kind": "integer", "quantiles":
-                {"probabilities": [0.0, 1.0], "values": [low, high]}, "min": low, "max": high}
+        return {
+            "name": name,
+            "spark_type": '"long"',
+            "kind": "integer",
+            "quantiles": {"probabilities": [0.0, 1.0], "values": [low, high]},
+            "min": low,
+            "max": high,
+        }
+
     return {
-        "format": "spark_synth.model", "schema_version": 2, "created_by": "test",
-        "table": {"name": "t", "row_count": 100}, "privacy": {"min_count": 5},
-        "columns": [integer("a", 0, 10), integer("b", 0, 10), integer("c", 0, 20),
-                    {"name": "s", "spark_type": '"string"', "kind": "categorical", "values": ["x", "y"],
-                     "probabilities": [0.5, 0.5]},
-                    {"name": "when", "spark_type": '"date"', "kind": "datetime", "quantiles":
-                     {"probabilities": [0.0, 1.0], "values": [0, 100]}, "min": 0, "max": 100, "unit": "day"}],
+        "format": "spark_synth.model",
+        "schema_version": 2,
+        "created_by": "test",
+        "table": {"name": "t", "row_count": 100},
+        "privacy": {"min_count": 5},
+        "columns": [
+            integer("a", 0, 10),
+            integer("b", 0, 10),
+            integer("c", 0, 20),
+            {
+                "name": "s",
+                "spark_type": '"string"',
+                "kind": "categorical",
+                "values": ["x", "y"],
+                "probabilities": [0.5, 0.5],
+            },
+            {
+                "name": "when",
+                "spark_type": '"date"',
+                "kind": "datetime",
+                "quantiles": {"probabilities": [0.0, 1.0], "values": [0, 100]},
+                "min": 0,
+                "max": 100,
+                "unit": "day",
+            },
+        ],
         "rules": rules,
     }
 
 
 def test_hand_written_rules_load_and_read_well():
-    model = SynthModel.from_dict(small_model([
-        {"form": "linear", "target": "c", "terms": [{"column": "a", "coefficient": 1},
-                                                    {"column": "b", "coefficient": -2}], "constant": 3},
-        {"form": "null_with", "column": "b", "when_null": "a"},
-        {"form": "map", "sources": ["a"], "target": "s", "pairs": [{"when": [1], "then": "x"},
-                                                                   {"when": [2], "then": "y"}]}]))
+    model = SynthModel.from_dict(
+        small_model(
+            [
+                {
+                    "form": "linear",
+                    "target": "c",
+                    "terms": [{"column": "a", "coefficient": 1}, {"column": "b", "coefficient": -2}],
+                    "constant": 3,
+                },
+                {"form": "null_with", "column": "b", "when_null": "a"},
+                {
+                    "form": "map",
+                    "sources": ["a"],
+                    "target": "s",
+                    "pairs": [{"when": [1], "then": "x"}, {"when": [2], "then": "y"}],
+                },
+            ]
+        )
+    )
     assert [r.text() for r in model.spec.rules] == ["c = a - 2*b + 3", "b is null when a is null", "a -> s (2 values)"]
     assert model.spec.rules[0].share == 1.0
 
 
-@pytest.mark.parametrize("rule, message", [
-    ({"form": "order", "low": "a", "high": "nope"}, "unknown column 'nope'"),
-    ({"form": "order", "low": "a", "high": "when"}, "same type"),
-    ({"form": "div", "target": "s", "source": "a", "divisor": 10}, "column 's' is \"string\""),
-    ({"form": "map", "sources": ["a"], "target": "s", "pairs": [{"when": ["one"], "then": "x"}]},
-     "'one' is not a value of column 'a'"),
-    ({"form": "linear", "target": "a", "terms": [{"column": "a", "coefficient": 1}]}, "computed from itself"),
-    ({"form": "calendar", "month": "a", "day": "s"}, "the calendar form needs"),
-    ({"form": "sum", "target": "a"}, "form"),
-])
+@pytest.mark.parametrize(
+    "rule, message",
+    [
+        ({"form": "order", "low": "a", "high": "nope"}, "unknown column 'nope'"),
+        ({"form": "order", "low": "a", "high": "when"}, "same type"),
+        ({"form": "div", "target": "s", "source": "a", "divisor": 10}, "column 's' is \"string\""),
+        (
+            {"form": "map", "sources": ["a"], "target": "s", "pairs": [{"when": ["one"], "then": "x"}]},
+            "'one' is not a value of column 'a'",
+        ),
+        ({"form": "linear", "target": "a", "terms": [{"column": "a", "coefficient": 1}]}, "computed from itself"),
+        ({"form": "calendar", "month": "a", "day": "s"}, "the calendar form needs"),
+        ({"form": "sum", "target": "a"}, "form"),
+    ],
+)
 def test_bad_hand_written_rules_are_named(rule, message):
     with pytest.raises(ModelFileError, match=message):
         SynthModel.from_dict(small_model([rule]))
@@ -63,16 +108,26 @@ def test_bad_hand_written_rules_are_named(rule, message):
 
 def test_a_cycle_of_rules_is_refused():
     with pytest.raises(ModelFileError, match="cycle"):
-        SynthModel.from_dict(small_model([
-            {"form": "div", "target": "a", "source": "c", "divisor": 2},
-            {"form": "linear", "target": "c", "terms": [{"column": "a", "coefficient": 2}]}]))
+        SynthModel.from_dict(
+            small_model(
+                [
+                    {"form": "div", "target": "a", "source": "c", "divisor": 2},
+                    {"form": "linear", "target": "c", "terms": [{"column": "a", "coefficient": 2}]},
+                ]
+            )
+        )
 
 
 def test_two_rules_for_one_column_are_refused():
     with pytest.raises(ModelFileError, match="already computed"):
-        SynthModel.from_dict(small_model([
-            {"form": "div", "target": "a", "source": "c", "divisor": 2},
-            {"form": "mod", "target": "a", "source": "c", "divisor": 7}]))
+        SynthModel.from_dict(
+            small_model(
+                [
+                    {"form": "div", "target": "a", "source": "c", "divisor": 2},
+                    {"form": "mod", "target": "a", "source": "c", "divisor": 7},
+                ]
+            )
+        )
 
 
 def test_rule_order_puts_sources_first():
@@ -82,14 +137,20 @@ def test_rule_order_puts_sources_first():
 
 
 def test_orderings_sharing_columns_sort_as_one_group():
-    groups = order_groups([Order(form="order", low="b", high="c"), Order(form="order", low="a", high="b"),
-                           Order(form="order", low="x", high="y")])
+    groups = order_groups(
+        [
+            Order(form="order", low="b", high="c"),
+            Order(form="order", low="a", high="b"),
+            Order(form="order", low="x", high="y"),
+        ]
+    )
     assert sorted(groups) == [["a", "b", "c"], ["x", "y"]]
     with pytest.raises(ValueError, match="cycle"):
         order_groups([Order(form="order", low="a", high="b"), Order(form="order", low="b", high="a")])
 
 
 # --- a table with one rule of every form -----------------------------------------------------------
+
 
 def rules_table(rows: int = 4000, seed: int = 0) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
@@ -106,13 +167,30 @@ def rules_table(rows: int = 4000, seed: int = 0) -> pd.DataFrame:
     dep_minutes = (hour * 60 + minute + delay) % 1440
     x = np.where(rng.random(rows) < 0.1, np.nan, rng.normal(0, 1, rows))
     y = np.where(np.isnan(x) | (rng.random(rows) < 0.05), np.nan, rng.normal(0, 1, rows))
-    return pd.DataFrame({
-        "sched": hour * 100 + minute, "hour": hour, "minute": minute, "delay": delay,
-        "dep": np.where(dep_minutes == 0, 2400, (dep_minutes // 60) * 100 + dep_minutes % 60), "a": a, "b": b, "total": a + b,
-        "code": code, "group": [f"G{c % 7}" for c in code],
-        "region": [regions[i] for i in region], "kind": [kinds[i] for i in kind],
-        "price": (region + 1) * 10 + kind * 10, "year": year, "month": month, "day": day,
-        "low": low, "high": np.round(low + rng.exponential(10, rows), 2), "x": x, "y": y})
+    return pd.DataFrame(
+        {
+            "sched": hour * 100 + minute,
+            "hour": hour,
+            "minute": minute,
+            "delay": delay,
+            "dep": np.where(dep_minutes == 0, 2400, (dep_minutes // 60) * 100 + dep_minutes % 60),
+            "a": a,
+            "b": b,
+            "total": a + b,
+            "code": code,
+            "group": [f"G{c % 7}" for c in code],
+            "region": [regions[i] for i in region],
+            "kind": [kinds[i] for i in kind],
+            "price": (region + 1) * 10 + kind * 10,
+            "year": year,
+            "month": month,
+            "day": day,
+            "low": low,
+            "high": np.round(low + rng.exponential(10, rows), 2),
+            "x": x,
+            "y": y,
+        }
+    )
 
 
 @pytest.fixture(scope="module")
@@ -125,9 +203,16 @@ def rules_model(rules_real):
     return fit(rules_real, table="rules")
 
 
-EXPECTED = ["y is null when x is null", "low <= high", "sched = 100*hour + minute",
-            "total = a + b", "(year, month, day) is a valid date", "code -> group (40 values)",
-            "(region, kind) -> price (20 values)", "dep = sched + delay minutes (HHMM clock)"]
+EXPECTED = [
+    "y is null when x is null",
+    "low <= high",
+    "sched = 100*hour + minute",
+    "total = a + b",
+    "(year, month, day) is a valid date",
+    "code -> group (40 values)",
+    "(region, kind) -> price (20 values)",
+    "dep = sched + delay minutes (HHMM clock)",
+]
 
 
 def test_every_form_is_found_and_holds_in_the_real_rows(rules_real, rules_model):
@@ -173,13 +258,23 @@ def test_date_and_timestamp_differences_are_found_and_hold(spark):
     start = pd.Timestamp("2024-01-01", tz="UTC") + pd.to_timedelta(rng.integers(0, 365 * 86400, rows), unit="s")
     minutes, nights = rng.integers(5, 300, rows), rng.integers(1, 15, rows)
     checkin = pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 300, rows), unit="D")
-    real = spark.createDataFrame(pd.DataFrame({
-        "start": start, "duration_min": minutes, "end": start + pd.to_timedelta(minutes, unit="m"),
-        "checkin": checkin.date, "nights": nights,
-        "checkout": (checkin + pd.to_timedelta(nights, unit="D")).date}))
+    real = spark.createDataFrame(
+        pd.DataFrame(
+            {
+                "start": start,
+                "duration_min": minutes,
+                "end": start + pd.to_timedelta(minutes, unit="m"),
+                "checkin": checkin.date,
+                "nights": nights,
+                "checkout": (checkin + pd.to_timedelta(nights, unit="D")).date,
+            }
+        )
+    )
     model = fit(real, table="stays")
-    assert sorted(r.text() for r in model.spec.rules) == ["checkout = checkin + nights",
-                                                          "end = start + 60000000*duration_min"]
+    assert sorted(r.text() for r in model.spec.rules) == [
+        "checkout = checkin + nights",
+        "end = start + 60000000*duration_min",
+    ]
     for count in rule_counts(generate(spark, model, 10_000, seed=2), model.spec.rules):
         assert count.rows == 10_000 and count.held == count.rows
     plain = SynthModel(model.spec.model_copy(update={"rules": []}))
@@ -253,7 +348,9 @@ def apply_rules_as_documented(frame: pd.DataFrame, model: SynthModel, seed: int)
                     continue
                 m, d = values[month], values[day]
                 if 1 <= m <= 12 and d >= 1:
-                    length = 29 if m == 2 and year < 0 else calendar.monthrange(values[year] if year >= 0 else 2000, m)[1]
+                    length = (
+                        29 if m == 2 and year < 0 else calendar.monthrange(values[year] if year >= 0 else 2000, m)[1]
+                    )
                     values[day] = min(d, length)
                 continue
             target = rule["target"]
@@ -288,13 +385,21 @@ def test_null_rules_keep_the_null_rates(spark):
     a = rng.normal(0, 1, rows)
     gone = rng.random(rows) < 0.06
     extra = rng.random(rows) < 0.03
-    table = pd.DataFrame({"a": np.where(gone, np.nan, a), "b": np.where(gone, np.nan, rng.normal(0, 1, rows)),
-                          "c": np.where(gone | extra, np.nan, rng.normal(0, 1, rows)),
-                          "d": rng.integers(0, 9, rows)})
+    table = pd.DataFrame(
+        {
+            "a": np.where(gone, np.nan, a),
+            "b": np.where(gone, np.nan, rng.normal(0, 1, rows)),
+            "c": np.where(gone | extra, np.nan, rng.normal(0, 1, rows)),
+            "d": rng.integers(0, 9, rows),
+        }
+    )
     real = spark.createDataFrame(table).replace(float("nan"), None)
     model = fit(real, table="nulls")
-    assert {r.text() for r in model.spec.rules} >= {"a is null when b is null", "b is null when a is null",
-                                                    "c is null when a is null"}
+    assert {r.text() for r in model.spec.rules} >= {
+        "a is null when b is null",
+        "b is null when a is null",
+        "c is null when a is null",
+    }
     synthetic = generate(spark, model, 40_000, seed=2).toPandas()
     for column in ("a", "b", "c"):
         assert abs(synthetic[column].isna().mean() - table[column].isna().mean()) < 0.01, column
@@ -306,13 +411,21 @@ def test_null_rules_keep_the_null_rates(spark):
 def test_no_rule_in_random_independent_data(spark, seed):
     rng = np.random.default_rng(seed)
     rows = 3000
-    table = pd.DataFrame({
-        "small": rng.integers(0, 12, rows), "day": rng.integers(1, 32, rows), "wide": rng.integers(-500, 500, rows),
-        "other": rng.integers(-400, 600, rows), "level": rng.choice(list("abcde"), rows),
-        "kind": rng.choice(list("xyz"), rows), "code": rng.integers(0, 50, rows),
-        "value": rng.normal(0, 1, rows), "more": rng.normal(0.2, 1, rows),
-        "maybe": np.where(rng.random(rows) < 0.2, np.nan, rng.normal(0, 1, rows)),
-        "also": np.where(rng.random(rows) < 0.3, np.nan, rng.normal(0, 1, rows))})
+    table = pd.DataFrame(
+        {
+            "small": rng.integers(0, 12, rows),
+            "day": rng.integers(1, 32, rows),
+            "wide": rng.integers(-500, 500, rows),
+            "other": rng.integers(-400, 600, rows),
+            "level": rng.choice(list("abcde"), rows),
+            "kind": rng.choice(list("xyz"), rows),
+            "code": rng.integers(0, 50, rows),
+            "value": rng.normal(0, 1, rows),
+            "more": rng.normal(0.2, 1, rows),
+            "maybe": np.where(rng.random(rows) < 0.2, np.nan, rng.normal(0, 1, rows)),
+            "also": np.where(rng.random(rows) < 0.3, np.nan, rng.normal(0, 1, rows)),
+        }
+    )
     model = fit(spark.createDataFrame(table).replace(float("nan"), None), table="random")
     assert [r.text() for r in model.spec.rules] == []
 
@@ -333,7 +446,8 @@ def test_a_hand_edited_rule_is_applied(spark, rules_model):
     """Delete a found rule and add one: the generated rows follow the edited section."""
     raw = copy.deepcopy(rules_model.to_dict())
     raw["rules"] = [r for r in raw["rules"] if r["form"] != "linear"] + [
-        {"form": "linear", "target": "total", "terms": [{"column": "a", "coefficient": 2}], "constant": 1}]
+        {"form": "linear", "target": "total", "terms": [{"column": "a", "coefficient": 2}], "constant": 1}
+    ]
     edited = SynthModel.from_dict(raw)
     rows = generate(spark, edited, 2_000, seed=1).select("a", "total").toPandas().dropna()
     assert len(rows) > 0 and (rows["total"] == 2 * rows["a"] + 1).all()
@@ -341,9 +455,11 @@ def test_a_hand_edited_rule_is_applied(spark, rules_model):
 
 # --- declared rules ---------------------------------------------------------------------------------
 
+
 def test_declared_rules_are_kept_with_their_share(rules_real):
-    model = fit(rules_real, table="rules", rules=["high >= low", "`total` = a + b", "region -> price"],
-                force_rules=True)
+    model = fit(
+        rules_real, table="rules", rules=["high >= low", "`total` = a + b", "region -> price"], force_rules=True
+    )
     by_text = {r.text(): r for r in model.spec.rules}
     assert by_text["low <= high"].share == 1.0 and by_text["total = a + b"].share == 1.0
     mapping = next(r for r in model.spec.rules if r.form == "map" and r.sources == ["region"])
@@ -351,13 +467,16 @@ def test_declared_rules_are_kept_with_their_share(rules_real):
     assert not any(r.form == "map" and r.sources == ["region", "kind"] for r in model.spec.rules)
 
 
-@pytest.mark.parametrize("rule, message", [
-    ("a ~ b", "not a rule spark_synth understands"),
-    ("total = a + nope", "unknown column 'nope'"),
-    ("group <= total", "column .group. is \"string\"; the order form needs one of"),
-    ("region -> price", "holds in .* % of the real rows"),
-    ("low >= high", "holds in 0.0[0-9]* % of the real rows"),
-])
+@pytest.mark.parametrize(
+    "rule, message",
+    [
+        ("a ~ b", "not a rule spark_synth understands"),
+        ("total = a + nope", "unknown column 'nope'"),
+        ("group <= total", 'column .group. is "string"; the order form needs one of'),
+        ("region -> price", "holds in .* % of the real rows"),
+        ("low >= high", "holds in 0.0[0-9]* % of the real rows"),
+    ],
+)
 def test_bad_declared_rules_are_refused_by_name(rules_real, rule, message):
     from spark_synth.errors import InputDataError
 
@@ -375,8 +494,9 @@ def test_declared_cycle_is_refused(rules_real):
 def test_cli_declares_a_rule_and_exits_2_on_a_bad_one(rules_real, tmp_path, capsys):
     data = tmp_path / "t.parquet"
     rules_real.limit(500).write.parquet(str(data))
-    assert main(["fit", str(data), "--model", str(tmp_path / "m.json"), "--rules", "none",
-                 "--rule", "high >= low"]) == 2
+    assert (
+        main(["fit", str(data), "--model", str(tmp_path / "m.json"), "--rules", "none", "--rule", "high >= low"]) == 2
+    )
     assert main(["fit", str(data), "--model", str(tmp_path / "bad.json"), "--rule", "low >= high"]) == 2
     assert "holds in 0.0" in capsys.readouterr().err and not (tmp_path / "bad.json").exists()
 

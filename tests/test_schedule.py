@@ -15,15 +15,19 @@ from spark_synth.io.job_config import load_job_config
 
 def snapshot(root):
     """(relative path, size, mtime) of every visible file under root."""
-    return sorted((str(p.relative_to(root)), p.stat().st_size, p.stat().st_mtime_ns)
-                  for p in root.rglob("*") if p.is_file() and not any(x.startswith(".") for x in p.parts))
+    return sorted(
+        (str(p.relative_to(root)), p.stat().st_size, p.stat().st_mtime_ns)
+        for p in root.rglob("*")
+        if p.is_file() and not any(x.startswith(".") for x in p.parts)
+    )
 
 
 def test_backfill_then_rerun_one_day(spark, flights_model, tmp_path):
     flights_model.save(tmp_path / "flights.model.json")
     (tmp_path / "job.yaml").write_text(
         "seed: 7\noutput: lake\nformat: parquet\noptions: {compression: snappy}\n"
-        "tables:\n  flights: {model: flights.model.json, rows_per_day: 3000, time_column: time_hour}\n")
+        "tables:\n  flights: {model: flights.model.json, rows_per_day: 3000, time_column: time_hour}\n"
+    )
     assert main(["run", "--config", str(tmp_path / "job.yaml"), "--from", "2026-11-20", "--to", "2026-11-22"]) == 0
     lake = tmp_path / "lake" / "flights"
     table = spark.read.parquet(str(lake))
@@ -56,7 +60,8 @@ def test_job_config_conditions_and_rebalancing(spark, flights_model, tmp_path, c
     (tmp_path / "job.yaml").write_text(
         "output: lake\ntables:\n"
         "  late: {model: flights.model.json, rows_per_day: 2000, where: ['origin = JFK', 'arr_delay >= 30']}\n"
-        "  balanced: {model: flights.model.json, rows_per_day: 1001, rebalance: 'origin=LGA:0.5,EWR:0.5'}\n")
+        "  balanced: {model: flights.model.json, rows_per_day: 1001, rebalance: 'origin=LGA:0.5,EWR:0.5'}\n"
+    )
     assert main(["run", "--config", str(tmp_path / "job.yaml"), "--date", "2026-11-20"]) == 0
     late = spark.read.parquet(str(tmp_path / "lake" / "late")).toPandas()
     assert len(late) == 2000 and set(late.origin) == {"JFK"} and (late.arr_delay >= 30).all()
@@ -65,7 +70,8 @@ def test_job_config_conditions_and_rebalancing(spark, flights_model, tmp_path, c
     (tmp_path / "bad.yaml").write_text(
         "output: bad_lake\ntables:\n"
         "  ok: {model: flights.model.json, rows_per_day: 10}\n"
-        "  late: {model: flights.model.json, rows_per_day: 10, where: ['arr_delay between 9 and 3']}\n")
+        "  late: {model: flights.model.json, rows_per_day: 10, where: ['arr_delay between 9 and 3']}\n"
+    )
     assert main(["run", "--config", str(tmp_path / "bad.yaml"), "--date", "2026-11-20"]) == 2
     assert "tables.late" in capsys.readouterr().err and not (tmp_path / "bad_lake").exists()
 
@@ -89,10 +95,16 @@ def test_tables_are_registered_in_an_embedded_hive_metastore(flights_model, tmp_
     flights_model.save(tmp_path / "flights.model.json")
     (tmp_path / "job.yaml").write_text(
         "output: lake\ncatalog: {enabled: true, database: synthetic}\n"
-        "tables:\n  flights: {model: flights.model.json, rows_per_day: 500}\n")
-    result = subprocess.run([sys.executable, "-c", CATALOG_SCRIPT, str(tmp_path / "job.yaml")], cwd=tmp_path,
-                            env=dict(os.environ, PYSPARK_PYTHON=sys.executable), capture_output=True, text=True,
-                            timeout=600)
+        "tables:\n  flights: {model: flights.model.json, rows_per_day: 500}\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", CATALOG_SCRIPT, str(tmp_path / "job.yaml")],
+        cwd=tmp_path,
+        env=dict(os.environ, PYSPARK_PYTHON=sys.executable),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "ROWS [('2026-11-01', 500), ('2026-11-02', 500)]" in result.stdout
     assert (tmp_path / "lake" / "_metastore").is_dir()
@@ -109,15 +121,20 @@ def test_catalog_table_and_other_sources_replace_only_the_rerun_date(spark, flig
     job.write_text(
         "seed: 3\noutput: lake\nformat: parquet\ncompression: gzip\nmax_rows_per_file: 400\npartition_by: [origin]\n"
         "tables:\n  flights: {model: flights.model.json, rows_per_day: 2000, time_column: time_hour,"
-        " table: job_lake.flights_daily}\n")
+        " table: job_lake.flights_daily}\n"
+    )
     other = tmp_path / "other.yaml"
     other.write_text(
         "seed: 3\noutput: lake\nformat: org.apache.spark.sql.execution.datasources.parquet.ParquetFileFormat\n"
-        "tables:\n  flights: {model: flights.model.json, rows_per_day: 2000, time_column: time_hour}\n")
+        "tables:\n  flights: {model: flights.model.json, rows_per_day: 2000, time_column: time_hour}\n"
+    )
     for config, location in [(job, tmp_path / "warehouse" / "flights_daily"), (other, tmp_path / "lake" / "flights")]:
         assert main(["run", "--config", str(config), "--from", "2026-11-20", "--to", "2026-11-21"]) == 0
-        read = (lambda: spark.table("job_lake.flights_daily")) if config == job else \
-            (lambda location=location: spark.read.parquet(str(location)))
+        read = (
+            (lambda: spark.table("job_lake.flights_daily"))
+            if config == job
+            else (lambda location=location: spark.read.parquet(str(location)))
+        )
         day = read().where(F.col("date") == "2026-11-21").toPandas()
         untouched = [s for s in snapshot(location) if "2026-11-21" not in s[0]]
         assert main(["run", "--config", str(config), "--date", "2026-11-21"]) == 0
@@ -125,8 +142,9 @@ def test_catalog_table_and_other_sources_replace_only_the_rerun_date(spark, flig
         after = read()
         assert after.count() == 4000
         again = after.where(F.col("date") == "2026-11-21")
-        assert_df_equality(spark.createDataFrame(day, again.schema), again, ignore_row_order=True,
-                           ignore_column_order=True)
+        assert_df_equality(
+            spark.createDataFrame(day, again.schema), again, ignore_row_order=True, ignore_column_order=True
+        )
         assert [s for s in snapshot(location) if "2026-11-21" not in s[0]] == untouched
     files = [p for p in (tmp_path / "warehouse" / "flights_daily").rglob("*.parquet")]
     assert len(files) >= 2 * 2000 // 400 and all("origin=" in str(p) for p in files)

@@ -16,7 +16,7 @@ from spark_synth.model.vocabulary import vocabulary_groups
 
 
 def _profile(values: list[str], name: str = "c") -> ColumnProfile:
-    p = ColumnProfile(name=name, alias="c0", family="string", spark_type="\"string\"", nullable=True, rows=len(values))
+    p = ColumnProfile(name=name, alias="c0", family="string", spark_type='"string"', nullable=True, rows=len(values))
     p.top = [(v, 1) for v in values]
     return p
 
@@ -33,8 +33,10 @@ def test_each_validator_type_is_detected_from_values_and_nothing_else(seed):
         "uuid": [_uuid(rng) for _ in range(40)],
         "ipv4": [".".join(str(x) for x in rng.integers(0, 256, 4)) for _ in range(40)],
         "email": [f"{''.join(rng.choice(list('abcxyz'), 6))}@mail{i % 3}.com" for i in range(40)],
-        "phone_nanp": [f"{rng.integers(2, 10)}{rng.integers(20, 99)}-{rng.integers(200, 999)}-{rng.integers(1000, 9999)}"
-                       for _ in range(40)],
+        "phone_nanp": [
+            f"{rng.integers(2, 10)}{rng.integers(20, 99)}-{rng.integers(200, 999)}-{rng.integers(1000, 9999)}"
+            for _ in range(40)
+        ],
         "url": [f"https://site{i}.org/p/{rng.integers(1000)}" for i in range(40)],
     }
     for expected, values in samples.items():
@@ -66,12 +68,14 @@ def test_locales_are_checked():
 def _contacts(rows: int = 300) -> pd.DataFrame:
     rng = np.random.default_rng(3)
     given = sorted(vocabulary_groups("given_name")["de_DE"])
-    return pd.DataFrame({
-        "first": [str(rng.choice(given)) for _ in range(rows)],
-        "mail": [f"p{i}.x@example.org" for i in range(rows)],
-        "ip": [".".join(str(x) for x in rng.integers(0, 256, 4)) for _ in range(rows)],
-        "age": rng.integers(18, 90, rows),
-    })
+    return pd.DataFrame(
+        {
+            "first": [str(rng.choice(given)) for _ in range(rows)],
+            "mail": [f"p{i}.x@example.org" for i in range(rows)],
+            "ip": [".".join(str(x) for x in rng.integers(0, 256, 4)) for _ in range(rows)],
+            "age": rng.integers(18, 90, rows),
+        }
+    )
 
 
 def test_fit_stores_the_type_by_name_and_the_user_overrides_it(spark):
@@ -96,12 +100,24 @@ def test_fit_stores_the_type_by_name_and_the_user_overrides_it(spark):
 
 
 def test_model_file_refuses_an_unknown_semantic_type():
-    column = {"name": "m", "spark_type": '"string"', "kind": "pattern", "semantic": "postal",
-              "pattern": {"shapes": [{"shape": "a", "probability": 1.0, "positions": [None]}]}}
+    column = {
+        "name": "m",
+        "spark_type": '"string"',
+        "kind": "pattern",
+        "semantic": "postal",
+        "pattern": {"shapes": [{"shape": "a", "probability": 1.0, "positions": [None]}]},
+    }
     with pytest.raises(ValueError, match="unknown semantic type 'postal'; known: uuid"):
-        SynthModelFile.model_validate({"format": "spark_synth.model", "schema_version": 2, "created_by": "t",
-                                       "table": {"name": "t", "row_count": 1}, "privacy": {"min_count": 5},
-                                       "columns": [column]})
+        SynthModelFile.model_validate(
+            {
+                "format": "spark_synth.model",
+                "schema_version": 2,
+                "created_by": "t",
+                "table": {"name": "t", "row_count": 1},
+                "privacy": {"min_count": 5},
+                "columns": [column],
+            }
+        )
 
 
 def test_given_names_follow_a_gender_column_when_the_real_names_do(spark):
@@ -115,8 +131,9 @@ def test_given_names_follow_a_gender_column_when_the_real_names_do(spark):
     rng = np.random.default_rng(8)
     sex = rng.choice(["F", "M"], 600)
     pools = {"F": [w for w in names if genders[w] == "female"], "M": [w for w in names if genders[w] == "male"]}
-    real = pd.DataFrame({"first": [str(rng.choice(pools[s])) for s in sex], "sex": sex,
-                         "age": rng.integers(18, 90, 600)})
+    real = pd.DataFrame(
+        {"first": [str(rng.choice(pools[s])) for s in sex], "sex": sex, "age": rng.integers(18, 90, 600)}
+    )
     model = fit(spark.createDataFrame(real), table="people")
     column = model.column("first")
     assert column.vocabulary.by_gender and column.follows.parent == "sex"
@@ -128,17 +145,23 @@ def test_given_names_follow_a_gender_column_when_the_real_names_do(spark):
     assert not plain.vocabulary.by_gender and plain.follows is None
     with pytest.raises(ValueError, match="by_gender applies to given_name, not 'family_name'"):
         from spark_synth.model.schema import Vocabulary
+
         Vocabulary(name="family_name", groups=["en_US"], by_gender=True)
 
 
-@pytest.mark.parametrize("kinds, message", [
-    ({"code": "bogus"}, r"kind 'bogus' does not fit its type \(string\); choose one of"),
-    ({"n": "pattern"}, r"kind 'pattern' does not fit its type \(integral\)"),
-    ({"n": "street_address"}, r"type 'street_address' needs a string column, the column is integral"),
-])
+@pytest.mark.parametrize(
+    "kinds, message",
+    [
+        ({"code": "bogus"}, r"kind 'bogus' does not fit its type \(string\); choose one of"),
+        ({"n": "pattern"}, r"kind 'pattern' does not fit its type \(integral\)"),
+        ({"n": "street_address"}, r"type 'street_address' needs a string column, the column is integral"),
+    ],
+)
 def test_a_bad_kind_or_type_is_refused_before_the_data_is_read(spark, kinds, message):
     from pyspark.sql import functions as F
+
     unreadable = spark.range(3).select(
-        F.col("id").alias("n"), F.expr("raise_error('the data was read')").cast("string").alias("code"))
+        F.col("id").alias("n"), F.expr("raise_error('the data was read')").cast("string").alias("code")
+    )
     with pytest.raises(InputDataError, match=message):
         fit(unreadable, table="t", kinds=kinds)

@@ -118,9 +118,16 @@ def test_only_gaussian_like_columns_may_join_a_block():
 
     def column(null_fraction: float, values: list[float]) -> NumericColumn:
         grid = np.linspace(0, 1, len(values)).tolist()
-        return NumericColumn(kind="continuous", name="x", spark_type='"double"', nullable=True,
-                             null_fraction=null_fraction, min=values[0], max=values[-1],
-                             quantiles=QuantileFunction(probabilities=grid, values=values))
+        return NumericColumn(
+            kind="continuous",
+            name="x",
+            spark_type='"double"',
+            nullable=True,
+            null_fraction=null_fraction,
+            min=values[0],
+            max=values[-1],
+            quantiles=QuantileFunction(probabilities=grid, values=values),
+        )
 
     assert gaussian_like(column(0.0, [0.0, 1.0, 2.0, 3.0, 4.0]))
     assert not gaussian_like(column(0.3, [0.0, 1.0, 2.0, 3.0, 4.0]))  # many nulls

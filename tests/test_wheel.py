@@ -21,13 +21,30 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory):
     work = tmp_path_factory.mktemp("wheel")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(work / "dist"), str(ROOT)],
-                   check=True, capture_output=True, timeout=900)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(work / "dist"), str(ROOT)],
+        check=True,
+        capture_output=True,
+        timeout=900,
+    )
     wheel = pathlib.Path(glob.glob(str(work / "dist" / "spark_synth-*.whl"))[0])
     venv = work / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
-    subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "-c", str(ROOT / "constraints.txt"),
-                    str(wheel)], check=True, capture_output=True, timeout=1200)
+    subprocess.run(
+        [
+            str(venv / "bin" / "python"),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "-c",
+            str(ROOT / "constraints.txt"),
+            str(wheel),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=1200,
+    )
     jre_only = work / "bin"  # every program of /usr/bin but the JDK's compiler
     jre_only.mkdir()
     for program in pathlib.Path("/usr/bin").iterdir():
@@ -35,10 +52,17 @@ def installed(tmp_path_factory):
             (jre_only / program.name).symlink_to(program)
     home = work / "home"
     home.mkdir()
-    env = {k: v for k, v in os.environ.items() if k not in ("JAVA_HOME", "SPARK_SYNTH_ENGINE_JAR",
-                                                            "SPARK_SYNTH_ENGINE_DIR", "PYTHONPATH")}
-    env.update(PATH=f"{venv / 'bin'}:{jre_only}", HOME=str(home), PYSPARK_PYTHON=str(venv / "bin" / "python"),
-               PYSPARK_DRIVER_PYTHON=str(venv / "bin" / "python"))
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("JAVA_HOME", "SPARK_SYNTH_ENGINE_JAR", "SPARK_SYNTH_ENGINE_DIR", "PYTHONPATH")
+    }
+    env.update(
+        PATH=f"{venv / 'bin'}:{jre_only}",
+        HOME=str(home),
+        PYSPARK_PYTHON=str(venv / "bin" / "python"),
+        PYSPARK_DRIVER_PYTHON=str(venv / "bin" / "python"),
+    )
     return wheel, venv, env, work
 
 
@@ -54,8 +78,10 @@ def test_wheel_carries_the_engine_and_nothing_else(installed):
 
 def test_installed_wheel_fits_generates_and_evaluates_without_a_jdk(installed):
     _, venv, env, work = installed
-    run = lambda *argv: subprocess.run(list(argv), env=env, cwd=work, capture_output=True, text=True,  # noqa: E731
-                                       timeout=900)
+
+    def run(*argv):
+        return subprocess.run(list(argv), env=env, cwd=work, capture_output=True, text=True, timeout=900)
+
     assert shutil.which("javac", path=env["PATH"]) is None
     located = run(str(venv / "bin" / "python"), "-c", "import spark_synth; print(spark_synth.__file__)")
     assert str(venv) in located.stdout, located.stdout + located.stderr  # the wheel, not the checkout
@@ -63,12 +89,25 @@ def test_installed_wheel_fits_generates_and_evaluates_without_a_jdk(installed):
     cli = str(venv / "bin" / "spark-synth")
     jar = run(cli, "engine-jar")
     assert jar.returncode == 0 and jar.stdout.strip().startswith(str(venv)), jar.stderr
-    for argv in (["fit", str(sample), "--model", "m.json"],
-                 ["generate", "--model", "m.json", "--rows", "5000", "--seed", "3", "--output", "out"],
-                 ["generate", "--model", "m.json", "--rows", "2000", "--where", "arr_delay >= 60", "--where",
-                  "origin in (JFK, EWR)", "--output", "late"],
-                 ["evaluate", "--real", str(sample), "--synthetic", "out", "--report", "rep"],
-                 ["demo", "--rows", "100000", "--output", "demo"]):
+    for argv in (
+        ["fit", str(sample), "--model", "m.json"],
+        ["generate", "--model", "m.json", "--rows", "5000", "--seed", "3", "--output", "out"],
+        [
+            "generate",
+            "--model",
+            "m.json",
+            "--rows",
+            "2000",
+            "--where",
+            "arr_delay >= 60",
+            "--where",
+            "origin in (JFK, EWR)",
+            "--output",
+            "late",
+        ],
+        ["evaluate", "--real", str(sample), "--synthetic", "out", "--report", "rep"],
+        ["demo", "--rows", "100000", "--output", "demo"],
+    ):
         result = run(cli, "--master", "local[2]", *argv)
         assert result.returncode == 0, (argv, result.stderr[-3000:])
     assert len(glob.glob(str(work / "out" / "*.parquet"))) >= 1 and (work / "rep" / "report.html").is_file()
@@ -98,7 +137,9 @@ def test_engine_jar_errors_say_what_to_do(tmp_path, monkeypatch):
             if item.filename == "META-INF/MANIFEST.MF":
                 data = re.sub(rb"Spark-Version: [^\r\n]+", b"Spark-Version: 3.5.1", data)
             fake.writestr(item, data)
-    with pytest.raises(GenerateError, match=r"built for Spark 3\.5\.1 and does not load into this session's Spark 4\.3\.0"):
+    with pytest.raises(
+        GenerateError, match=r"built for Spark 3\.5\.1 and does not load into this session's Spark 4\.3\.0"
+    ):
         check_spark_line(other_line, "4.3.0")
 
 
@@ -118,26 +159,53 @@ def test_fit_refuses_a_spark_without_its_sketch_functions():
     assert not loads_into("4.3.0", "3.4.1") and not loads_into("4.3.0", "5.0.0") and not loads_into("3.5.1", "4.3.0")
 
 
-SPARK35_VENV = pathlib.Path(os.environ.get("SPARK_SYNTH_SPARK35_VENV") or
-                            pathlib.Path.home() / ".cache" / "spark_synth" / "venv-pyspark-3.5")
+SPARK35_VENV = pathlib.Path(
+    os.environ.get("SPARK_SYNTH_SPARK35_VENV") or pathlib.Path.home() / ".cache" / "spark_synth" / "venv-pyspark-3.5"
+)
 
 
 def spark35_venv() -> pathlib.Path:
     """A venv with PySpark 3.5 and spark_synth's other dependencies (kept between runs: the
     PySpark download is 300 MB)."""
     python = SPARK35_VENV / "bin" / "python"
-    probe = subprocess.run([str(python), "-c", "import pyspark; print(pyspark.__version__)"], capture_output=True,
-                           text=True) if python.exists() else None
+    probe = (
+        subprocess.run(
+            [str(python), "-c", "import pyspark; print(pyspark.__version__)"], capture_output=True, text=True
+        )
+        if python.exists()
+        else None
+    )
     if probe is None or not probe.stdout.startswith("3.5."):
         shutil.rmtree(SPARK35_VENV, ignore_errors=True)
         subprocess.run([sys.executable, "-m", "venv", str(SPARK35_VENV)], check=True, timeout=300)
-        pins = [line for line in (ROOT / "constraints.txt").read_text().splitlines()
-                if line and not line.startswith(("#", "pyspark", "py4j"))]
+        pins = [
+            line
+            for line in (ROOT / "constraints.txt").read_text().splitlines()
+            if line and not line.startswith(("#", "pyspark", "py4j"))
+        ]
         constraints = SPARK35_VENV / "constraints.txt"
         constraints.write_text("\n".join(pins) + "\n")
-        subprocess.run([str(python), "-m", "pip", "install", "--quiet", "-c", str(constraints), "pyspark==3.5.*",
-                        "numpy", "scipy", "pandas", "pyarrow", "pydantic", "pyyaml"],
-                       check=True, capture_output=True, timeout=1800)
+        subprocess.run(
+            [
+                str(python),
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "-c",
+                str(constraints),
+                "pyspark==3.5.*",
+                "numpy",
+                "scipy",
+                "pandas",
+                "pyarrow",
+                "pydantic",
+                "pyyaml",
+            ],
+            check=True,
+            capture_output=True,
+            timeout=1800,
+        )
     return SPARK35_VENV
 
 
@@ -150,16 +218,32 @@ def test_spark35_generates_the_same_rows_and_refuses_to_fit(installed, spark, fl
 
     wheel, _, env, work = installed
     venv = spark35_venv()
-    subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "--no-deps",
-                    "--force-reinstall", str(wheel)], check=True, capture_output=True, timeout=600)
-    env = {**env, "PATH": f"{venv / 'bin'}:{env['PATH'].split(':', 1)[1]}",
-           "PYSPARK_PYTHON": str(venv / "bin" / "python"), "PYSPARK_DRIVER_PYTHON": str(venv / "bin" / "python")}
+    subprocess.run(
+        [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "--no-deps", "--force-reinstall", str(wheel)],
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
+    env = {
+        **env,
+        "PATH": f"{venv / 'bin'}:{env['PATH'].split(':', 1)[1]}",
+        "PYSPARK_PYTHON": str(venv / "bin" / "python"),
+        "PYSPARK_DRIVER_PYTHON": str(venv / "bin" / "python"),
+    }
     flights_model.save(work / "flights35.model.json")
     cli = str(venv / "bin" / "spark-synth")
-    run = lambda *argv: subprocess.run([cli, "--master", "local[2]", *argv], env=env, cwd=work,  # noqa: E731
-                                       capture_output=True, text=True, timeout=900)
-    version = subprocess.run([str(venv / "bin" / "python"), "-c", "import pyspark; print(pyspark.__version__)"],
-                             capture_output=True, text=True, env=env)
+
+    def run(*argv):
+        return subprocess.run(
+            [cli, "--master", "local[2]", *argv], env=env, cwd=work, capture_output=True, text=True, timeout=900
+        )
+
+    version = subprocess.run(
+        [str(venv / "bin" / "python"), "-c", "import pyspark; print(pyspark.__version__)"],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert version.stdout.startswith("3.5."), version.stdout + version.stderr
     made = run("generate", "--model", "flights35.model.json", "--rows", "7000", "--seed", "4", "--output", "out35")
     assert made.returncode == 0, made.stderr[-3000:]

@@ -70,8 +70,16 @@ def test_models_without_within_still_load_and_generate(spark):
 
 
 def _column(**kw) -> NumericColumn:
-    base = dict(kind="integer", name="x", spark_type='"long"', nullable=True, null_fraction=0.0,
-                quantiles=QuantileFunction(probabilities=[0.0, 1.0], values=[0, 100]), min=0, max=100)
+    base = dict(
+        kind="integer",
+        name="x",
+        spark_type='"long"',
+        nullable=True,
+        null_fraction=0.0,
+        quantiles=QuantileFunction(probabilities=[0.0, 1.0], values=[0, 100]),
+        min=0,
+        max=100,
+    )
     return NumericColumn(**{**base, **kw})
 
 

@@ -17,20 +17,43 @@ from spark_synth.model.words import word_shape
 from spark_synth.plan.compiler import compile_plan
 from spark_synth.sql.words import word_shape_expression
 
-HOSTILE = ["", "27 Wade Lane", "Karl-Liebknecht-Strasse 88", "Gosposka ulica 60", "O'Brien's  Way",
-           "ÜLZENER Straße 5", "e\u0301cole 3", "\u0301x", "N14228", "12", "  ", "ǅemal Road", "東京 1-2",
-           "Café\tBar", "a1b2", "68 Pikitanga Close, Grenada North", "x" * 70]
+HOSTILE = [
+    "",
+    "27 Wade Lane",
+    "Karl-Liebknecht-Strasse 88",
+    "Gosposka ulica 60",
+    "O'Brien's  Way",
+    "ÜLZENER Straße 5",
+    "e\u0301cole 3",
+    "\u0301x",
+    "N14228",
+    "12",
+    "  ",
+    "ǅemal Road",
+    "東京 1-2",
+    "Café\tBar",
+    "a1b2",
+    "68 Pikitanga Close, Grenada North",
+    "x" * 70,
+]
 
 
-@pytest.mark.parametrize("value, shape, tokens", [
-    ("27 Wade Lane", "99 W W", [(0, "2"), (1, "7"), (3, "Wade"), (5, "Lane")]),
-    ("Karl-Liebknecht-Strasse 88", "W-W-W 99", [(0, "Karl"), (2, "Liebknecht"), (4, "Strasse"), (6, "8"), (7, "8")]),
-    ("Gosposka ulica 60", "W w 99", [(0, "Gosposka"), (2, "ulica"), (4, "6"), (5, "0")]),
-    ("e\u0301cole 3", "w 9", [(0, "e\u0301cole"), (2, "3")]),  # a combining mark stays inside its word
-    ("O'Brien", "W'W", [(0, "O"), (2, "Brien")]),
-    ("", "", []),
-    ("4½", "9½", [(0, "4")]),
-])
+@pytest.mark.parametrize(
+    "value, shape, tokens",
+    [
+        ("27 Wade Lane", "99 W W", [(0, "2"), (1, "7"), (3, "Wade"), (5, "Lane")]),
+        (
+            "Karl-Liebknecht-Strasse 88",
+            "W-W-W 99",
+            [(0, "Karl"), (2, "Liebknecht"), (4, "Strasse"), (6, "8"), (7, "8")],
+        ),
+        ("Gosposka ulica 60", "W w 99", [(0, "Gosposka"), (2, "ulica"), (4, "6"), (5, "0")]),
+        ("e\u0301cole 3", "w 9", [(0, "e\u0301cole"), (2, "3")]),  # a combining mark stays inside its word
+        ("O'Brien", "W'W", [(0, "O"), (2, "Brien")]),
+        ("", "", []),
+        ("4½", "9½", [(0, "4")]),
+    ],
+)
 def test_a_value_is_read_as_words_digits_and_punctuation(value, shape, tokens):
     assert word_shape(value) == (shape, tokens)
 
@@ -55,8 +78,10 @@ def addresses(rows: int, seed: int) -> pd.DataFrame:
     country = rng.choice(["GBR", "DEU"], rows, p=[0.7, 0.3])
     address = [f"{n} {s} {x}" if c == "GBR" else f"{s} {x} {n}" for n, s, x, c in zip(number, street, suffix, country)]
     letters = np.array(list("ABCDEFGHJKLMNPQRSTUVWXYZ"))
-    code = [f"{a}{b}-{n:03d}" for a, b, n in zip(rng.choice(letters, rows), rng.choice(letters, rows),
-                                                 rng.integers(0, 1000, rows))]
+    code = [
+        f"{a}{b}-{n:03d}"
+        for a, b, n in zip(rng.choice(letters, rows), rng.choice(letters, rows), rng.integers(0, 1000, rows))
+    ]
     return pd.DataFrame({"address": address, "code": code, "country": country})
 
 
@@ -141,8 +166,9 @@ def test_words_no_public_list_holds_keep_character_shapes(spark):
     rng = np.random.default_rng(3)
     letters = np.array(list("bcdfghklmnprstvz"))
     made_up = ["".join(rng.choice(letters, 7)).capitalize() + "us" for _ in range(600)]
-    frame = spark.createDataFrame(pd.DataFrame({"genus": [f"{w} {v.lower()}" for w, v in
-                                                          zip(made_up, rng.permutation(made_up))]}))
+    frame = spark.createDataFrame(
+        pd.DataFrame({"genus": [f"{w} {v.lower()}" for w, v in zip(made_up, rng.permutation(made_up))]})
+    )
     assert fit(frame, table="species").column("genus").pattern.unit == "char"
 
 
@@ -158,13 +184,16 @@ def test_model_file_checks_word_positions(model):
     shape = column["pattern"]["shapes"][0]
     position = next(iter(shape["words"]))
     for edit, message in [
-        (lambda column, shape: shape["words"].update({str(shape["shape"].index(" ")): shape["words"][position]}),
-         "must be at a W or w position"),
+        (
+            lambda column, shape: shape["words"].update({str(shape["shape"].index(" ")): shape["words"][position]}),
+            "must be at a W or w position",
+        ),
         (lambda column, shape: column["pattern"].update({"unit": "char"}), "only a pattern of unit 'word'"),
-        (lambda column, shape: shape["words"][position].update({"words": {"Ro4d": 1.0}, "vocabulary": None}),
-         "letters only"),
-        (lambda column, shape: shape["words"][position].update({"words": {"Road": 0.5}, "vocabulary": None}),
-         "sum to"),
+        (
+            lambda column, shape: shape["words"][position].update({"words": {"Ro4d": 1.0}, "vocabulary": None}),
+            "letters only",
+        ),
+        (lambda column, shape: shape["words"][position].update({"words": {"Road": 0.5}, "vocabulary": None}), "sum to"),
     ]:
         broken = json.loads(json.dumps(raw))
         column = next(c for c in broken["columns"] if c["name"] == "address")
@@ -173,14 +202,25 @@ def test_model_file_checks_word_positions(model):
             SynthModelFile.model_validate(broken)
 
 
-@pytest.mark.parametrize("name, good, bad", [
-    ("street_address", ["27 Wade Lane", "Gosposka ulica 60", "Apt 4, 12 Rue de la Paix"], ["Wade Lane", "12345", "A1"]),
-    ("full_name", ["Ruth Conte", "Jean-Luc Picard", "Mary O'Neil", "J. R. Tolkien"], ["Ruth", "R2 D2", "ruth conte 3",
-                                                                                   "A B C D E"]),
-    ("company", ["Smith Holdings", "ACME Inc."], ["x", "info@acme.com"]),
-])
+@pytest.mark.parametrize(
+    "name, good, bad",
+    [
+        (
+            "street_address",
+            ["27 Wade Lane", "Gosposka ulica 60", "Apt 4, 12 Rue de la Paix"],
+            ["Wade Lane", "12345", "A1"],
+        ),
+        (
+            "full_name",
+            ["Ruth Conte", "Jean-Luc Picard", "Mary O'Neil", "J. R. Tolkien"],
+            ["Ruth", "R2 D2", "ruth conte 3", "A B C D E"],
+        ),
+        ("company", ["Smith Holdings", "ACME Inc."], ["x", "info@acme.com"]),
+    ],
+)
 def test_word_types_check_their_values(name, good, bad):
     from spark_synth.model.validators import TYPE_CHECKS
+
     assert all(TYPE_CHECKS[name](v) for v in good) and not any(TYPE_CHECKS[name](v) for v in bad)
 
 
@@ -189,13 +229,18 @@ def people_and_companies(rows: int, seed: int) -> pd.DataFrame:
     given = rng.choice(sorted(vocabulary_groups("given_name")["en_US"]), rows)
     family = rng.choice(sorted(vocabulary_groups("family_name")["en_US"]), rows)
     suffix = rng.choice(["Group", "Holdings", "Partners"], rows)
-    return pd.DataFrame({"full_name": [f"{g} {f}" for g, f in zip(given, family)],
-                         "employer": [f"{f} {s}" for f, s in zip(rng.permutation(family), suffix)],
-                         "zip": [str(n) for n in rng.integers(10000, 99999, rows)]})
+    return pd.DataFrame(
+        {
+            "full_name": [f"{g} {f}" for g, f in zip(given, family)],
+            "employer": [f"{f} {s}" for f, s in zip(rng.permutation(family), suffix)],
+            "zip": [str(n) for n in rng.integers(10000, 99999, rows)],
+        }
+    )
 
 
 def test_word_types_are_found_from_word_shapes_and_named_by_the_user(spark, model):
     from spark_synth.errors import InputDataError
+
     assert model.column("address").semantic == "street_address"
     frame = spark.createDataFrame(people_and_companies(3000, seed=2))
     fitted = fit(frame, table="staff")
@@ -204,6 +249,7 @@ def test_word_types_are_found_from_word_shapes_and_named_by_the_user(spark, mode
     assert (slots[0].vocabulary.name, slots[2].vocabulary.name) == ("given_name", "family_name")
     out = generate(spark, fitted, 2000, seed=4).toPandas()
     from spark_synth.model.validators import TYPE_CHECKS
+
     assert out["full_name"].map(TYPE_CHECKS["full_name"]).mean() > 0.99
     assert set(out["employer"].str.split(" ").str[-1]) <= {"Group", "Holdings", "Partners"}
     with pytest.raises(InputDataError, match=r"column 'zip': type 'street_address' fits 0\.0%"):
@@ -233,5 +279,6 @@ def test_a_vocabulary_column_keeps_its_frequent_words_in_their_shares(spark):
         assert out[word] == pytest.approx(share, abs=0.015)
     assert set(out.index) <= set(cities)
     from spark_synth.evaluation.realism import chance_equal, drawn_groups
+
     chance = chance_equal(set(real["city"]), drawn_groups(column))
     assert 0.4 < chance < 0.6  # the frequent words, plus the tail's words that some real row holds

@@ -15,8 +15,13 @@ from spark_synth.names import alias, aliases
 from spark_synth.plan.request import Scan
 
 
-def run(spark: SparkSession, scans: list[Scan], seed: int, partitions: int | None = None,
-        options: dict[str, str] | None = None) -> DataFrame:
+def run(
+    spark: SparkSession,
+    scans: list[Scan],
+    seed: int,
+    partitions: int | None = None,
+    options: dict[str, str] | None = None,
+) -> DataFrame:
     """The lazy DataFrame of the scans' rows, in order. `partitions`, if given, is shared out
     among several scans in proportion to their rows (the rows are the same for any); else the
     engine picks a multiple of the cluster's parallelism. `options` go to the engine as they
@@ -33,13 +38,16 @@ def run(spark: SparkSession, scans: list[Scan], seed: int, partitions: int | Non
     return out
 
 
-def read(spark: SparkSession, scan: Scan, seed: int, partitions: int | None = None,
-         options: dict[str, str] | None = None) -> DataFrame:
+def read(
+    spark: SparkSession, scan: Scan, seed: int, partitions: int | None = None, options: dict[str, str] | None = None
+) -> DataFrame:
     """One scan read through the engine's data source."""
-    reader = (spark.read.format(ENGINE_CLASS)
-              .option("plan", scan.plan)
-              .option("rows", str(scan.rows))
-              .option("seed", str(seed)))
+    reader = (
+        spark.read.format(ENGINE_CLASS)
+        .option("plan", scan.plan)
+        .option("rows", str(scan.rows))
+        .option("seed", str(seed))
+    )
     if scan.first:
         reader = reader.option("first", str(scan.first))
     if partitions is not None:

@@ -36,7 +36,7 @@ def dcr(data: pd.DataFrame, reference: pd.DataFrame, numeric: list[str]) -> np.n
             prepared.append(("number", data[name].to_numpy(dtype=np.float64, na_value=np.nan), ref, span))
         else:
             codes, _ = pd.factorize(pd.concat([data[name], reference[name]], ignore_index=True), use_na_sentinel=False)
-            prepared.append(("category", codes[: len(data)], codes[len(data):], 0.0))
+            prepared.append(("category", codes[: len(data)], codes[len(data) :], 0.0))
     out = np.empty(len(data))
     for start in range(0, len(data), CHUNK_ROWS):
         stop = min(start + CHUNK_ROWS, len(data))
@@ -56,8 +56,9 @@ def dcr(data: pd.DataFrame, reference: pd.DataFrame, numeric: list[str]) -> np.n
     return out
 
 
-def distance_to_closest_record(real: DataFrame, synthetic: DataFrame, rows: int = 1000,
-                               reference_rows: int = 5000, seed: int = 0) -> dict:
+def distance_to_closest_record(
+    real: DataFrame, synthetic: DataFrame, rows: int = 1000, reference_rows: int = 5000, seed: int = 0
+) -> dict:
     """DCR of `rows` synthetic rows and of `rows` real hold-out rows to `reference_rows` other
     real rows (disjoint random samples). Bounded: only the samples reach the driver."""
     numeric = [f.name for f in real.schema.fields if family(f.dataType) in NUMERIC_FAMILIES]
@@ -74,10 +75,15 @@ def distance_to_closest_record(real: DataFrame, synthetic: DataFrame, rows: int 
     # P(synthetic DCR < hold-out DCR), ties half: Mann-Whitney U of the two samples.
     closer = 1.0 - mannwhitneyu(synthetic_dcr, holdout_dcr).statistic / (len(synthetic_dcr) * len(holdout_dcr))
     return {
-        "synthetic_rows": len(synth), "holdout_rows": len(holdout), "reference_rows": len(reference),
-        "synthetic_median": float(np.median(synthetic_dcr)), "holdout_median": float(np.median(holdout_dcr)),
-        "synthetic_p05": float(np.quantile(synthetic_dcr, 0.05)), "holdout_p05": float(np.quantile(holdout_dcr, 0.05)),
-        "synthetic_zero_share": float(np.mean(synthetic_dcr == 0)), "holdout_zero_share": float(np.mean(holdout_dcr == 0)),
+        "synthetic_rows": len(synth),
+        "holdout_rows": len(holdout),
+        "reference_rows": len(reference),
+        "synthetic_median": float(np.median(synthetic_dcr)),
+        "holdout_median": float(np.median(holdout_dcr)),
+        "synthetic_p05": float(np.quantile(synthetic_dcr, 0.05)),
+        "holdout_p05": float(np.quantile(holdout_dcr, 0.05)),
+        "synthetic_zero_share": float(np.mean(synthetic_dcr == 0)),
+        "holdout_zero_share": float(np.mean(holdout_dcr == 0)),
         # 0.5 when synthetic rows are as close to real rows as fresh real rows are; near 1 = copying
         "closer_than_holdout_probability": float(closer),
     }
@@ -86,6 +92,7 @@ def distance_to_closest_record(real: DataFrame, synthetic: DataFrame, rows: int 
 def _sample(df: DataFrame, columns: list[str], limit: int) -> pd.DataFrame:
     """At most `limit` rows, numbers and datetimes as doubles (bounded collect)."""
     fields = {f.name: family(f.dataType) for f in df.schema.fields}
-    exprs = [numeric_expression(c, fields[c]).alias(c) if fields[c] in NUMERIC_FAMILIES
-             else F.col(quote(c)) for c in columns]
+    exprs = [
+        numeric_expression(c, fields[c]).alias(c) if fields[c] in NUMERIC_FAMILIES else F.col(quote(c)) for c in columns
+    ]
     return df.select(*exprs).limit(limit).toPandas()  # bounded: at most `limit` sampled rows

@@ -61,16 +61,34 @@ def column_pair_trends(real: DataFrame, synthetic: DataFrame, categorical: set[s
                 r_synth = _pearson(synth_stats["moments"].get((a, b)))
                 if np.isnan(r_real) or np.isnan(r_synth):
                     continue
-                scores.append(PairScore(names, "CorrelationSimilarity", 1 - abs(r_real - r_synth) / 2,
-                                        abs(r_real), abs(r_real) > CORRELATION_FILTER, r_real, r_synth))
+                scores.append(
+                    PairScore(
+                        names,
+                        "CorrelationSimilarity",
+                        1 - abs(r_real - r_synth) / 2,
+                        abs(r_real),
+                        abs(r_real) > CORRELATION_FILTER,
+                        r_real,
+                        r_synth,
+                    )
+                )
             else:
                 p_real, p_synth = real_stats["tables"].get((a, b), {}), synth_stats["tables"].get((a, b), {})
                 total_r, total_s = real_stats["rows"], synth_stats["rows"]
                 cells = set(p_real) | set(p_synth)
                 variation = 0.5 * sum(abs(p_real.get(c, 0) / total_r - p_synth.get(c, 0) / total_s) for c in cells)
                 strength = _cramers_v(p_real)
-                scores.append(PairScore(names, "ContingencySimilarity", 1 - variation, strength,
-                                        strength > ASSOCIATION_FILTER, strength, _cramers_v(p_synth)))
+                scores.append(
+                    PairScore(
+                        names,
+                        "ContingencySimilarity",
+                        1 - variation,
+                        strength,
+                        strength > ASSOCIATION_FILTER,
+                        strength,
+                        _cramers_v(p_synth),
+                    )
+                )
     return scores
 
 
@@ -93,8 +111,9 @@ def _plan(real: DataFrame, categorical: set[str]) -> list[dict]:
                 continue
             edges = np.histogram_bin_edges(np.array([lo, hi], dtype=np.float64), bins=BINS)
             edges[0], edges[-1] = -np.inf, np.inf
-            plan.append({"name": name, "family": fam, "numeric": True, "edges": edges[1:-1].tolist(),
-                         "shift": row[f"avg{i}"]})
+            plan.append(
+                {"name": name, "family": fam, "numeric": True, "edges": edges[1:-1].tolist(), "shift": row[f"avg{i}"]}
+            )
         else:
             values = [r["item"] for r in (row[f"top{i}"] or [])]
             if fam in ("date", "timestamp", "timestamp_ntz"):
@@ -110,8 +129,12 @@ def _pair_stats(df: DataFrame, plan: list[dict]) -> dict:
     def task(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         yield from _partition_pair_stats(json.loads(text), batches)
 
-    rows = (projected.mapInArrow(task, STATS_SCHEMA).groupBy("kind", "i", "j", "x", "y")
-            .agg(F.sum("n").alias("n"), F.sum("s").alias("s")).collect())  # bounded: table cells and sums
+    rows = (
+        projected.mapInArrow(task, STATS_SCHEMA)
+        .groupBy("kind", "i", "j", "x", "y")
+        .agg(F.sum("n").alias("n"), F.sum("s").alias("s"))
+        .collect()
+    )  # bounded: table cells and sums
     out = {"rows": 0, "tables": {}, "moments": {}}
     for kind, i, j, x, y, n, s in rows:
         if kind == "rows":
@@ -173,9 +196,20 @@ def _partition_pair_stats(plan: list[dict], batches: Iterator[pa.RecordBatch]) -
     for (a, b), sums in moments.items():
         for name, value in zip(("n", "x", "y", "xx", "yy", "xy"), sums.tolist()):
             emit(name, a, b, s=float(value))
-    yield pa.RecordBatch.from_pydict(out, schema=pa.schema([
-        ("kind", pa.string()), ("i", pa.int32()), ("j", pa.int32()), ("x", pa.int64()),
-        ("y", pa.int64()), ("n", pa.int64()), ("s", pa.float64())]))
+    yield pa.RecordBatch.from_pydict(
+        out,
+        schema=pa.schema(
+            [
+                ("kind", pa.string()),
+                ("i", pa.int32()),
+                ("j", pa.int32()),
+                ("x", pa.int64()),
+                ("y", pa.int64()),
+                ("n", pa.int64()),
+                ("s", pa.float64()),
+            ]
+        ),
+    )
 
 
 def _pearson(m: dict | None) -> float:

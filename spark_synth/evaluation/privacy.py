@@ -21,13 +21,17 @@ def exact_copies(real: DataFrame, synthetic: DataFrame) -> dict[str, float]:
     condition = reduce(lambda a, b: a & b, [synthetic[c].eqNullSafe(distinct_real[c]) for c in real.columns])
     synthetic_rows = synthetic.count()
     copies = synthetic.join(distinct_real, condition, "left_semi").count()
-    return {"synthetic_rows": synthetic_rows, "copied_rows": copies,
-            "copy_rate": copies / synthetic_rows if synthetic_rows else 0.0,
-            "real_duplicate_rate": real_duplicates / real_rows if real_rows else 0.0}
+    return {
+        "synthetic_rows": synthetic_rows,
+        "copied_rows": copies,
+        "copy_rate": copies / synthetic_rows if synthetic_rows else 0.0,
+        "real_duplicate_rate": real_duplicates / real_rows if real_rows else 0.0,
+    }
 
 
-def audit_model(real: DataFrame, model: SynthModel, columns: dict[str, str] | None = None,
-                min_count: int | None = None) -> list[dict]:
+def audit_model(
+    real: DataFrame, model: SynthModel, columns: dict[str, str] | None = None, min_count: int | None = None
+) -> list[dict]:
     """Every category or constant value stored in the model that occurs fewer than `min_count`
     (default: the model's own threshold) times in `real`; empty for a model fitted on `real`.
     `columns` maps the model's names to `real`'s (its positional aliases), default the same."""
@@ -44,10 +48,13 @@ def audit_model(real: DataFrame, model: SynthModel, columns: dict[str, str] | No
         if column.name not in columns or not stored:
             continue
         name = columns[column.name]
-        counts = {row[0]: row[1] for row in (real.where(F.col(quote(name)).isin(stored))
-                                              .groupBy(quote(name)).count().collect())}  # bounded: stored values only
+        counts = {
+            row[0]: row[1]
+            for row in (real.where(F.col(quote(name)).isin(stored)).groupBy(quote(name)).count().collect())
+        }  # bounded: stored values only
         for value in stored:
             if counts.get(value, 0) < k:
-                findings.append({"column": column.name, "value": value, "real_count": counts.get(value, 0),
-                                 "min_count": k})
+                findings.append(
+                    {"column": column.name, "value": value, "real_count": counts.get(value, 0), "min_count": k}
+                )
     return findings

@@ -50,10 +50,14 @@ MAX_GENERATED = 300  # most frequent distinct generated values compared per colu
 MAX_REAL = 3000  # distinct real values compared against (columns with more are not compared)
 
 
-def string_realism(real: DataFrame, synthetic: DataFrame, columns: list[str],
-                   allowed: dict[str, set[str]] | None = None,
-                   vocabularies: dict[str, str] | None = None,
-                   drawn: dict[str, list[tuple[float, set[str]]]] | None = None) -> dict[str, dict]:
+def string_realism(
+    real: DataFrame,
+    synthetic: DataFrame,
+    columns: list[str],
+    allowed: dict[str, set[str]] | None = None,
+    vocabularies: dict[str, str] | None = None,
+    drawn: dict[str, list[tuple[float, set[str]]]] | None = None,
+) -> dict[str, dict]:
     """Per string column: `equal_to_real`, the share of synthetic rows whose value some real row
     holds (exact, a Spark semi-join); `near_miss`, the share of synthetic rows holding one of the
     most frequent generated values that is within 2 edits of a real value without being equal to
@@ -80,12 +84,21 @@ def string_realism(real: DataFrame, synthetic: DataFrame, columns: list[str],
         real_values = real.select(c).where(F.col(c).isNotNull()).distinct()
         equal = synthetic.join(real_values, on=column, how="left_semi").count()
         real_list = [r[0] for r in real_values.limit(MAX_REAL + 1).collect()]  # bounded: MAX_REAL + 1
-        top = (synthetic.where(F.col(c).isNotNull()).groupBy(c).count()
-               .orderBy(F.desc("count"), F.asc(c)).limit(MAX_GENERATED).collect())  # bounded: MAX_GENERATED
+        top = (
+            synthetic.where(F.col(c).isNotNull())
+            .groupBy(c)
+            .count()
+            .orderBy(F.desc("count"), F.asc(c))
+            .limit(MAX_GENERATED)
+            .collect()
+        )  # bounded: MAX_GENERATED
         words = allowed.get(column, set())
         real_set = set(real_list)
-        entry = {"rows": rows, "equal_to_real": equal / rows,
-                 "public": sum(n for v, n in top if v in words and v not in real_set) / rows}
+        entry = {
+            "rows": rows,
+            "equal_to_real": equal / rows,
+            "public": sum(n for v, n in top if v in words and v not in real_set) / rows,
+        }
         if len(real_list) <= MAX_REAL:
             missed = near_misses([v for v, _ in top if v not in real_set], real_list, words)
             entry["near_miss"] = sum(n for v, n in top if v in missed) / rows
@@ -164,5 +177,7 @@ def drawn_groups(column) -> list[tuple[float, set[str]]]:
         groups = vocabulary_groups(vocabulary.name)
         return singles + [(rest, {w for g in vocabulary.groups for w in groups.get(g, ())})]
     total = sum(follows.marginal[1:]) or 1.0
-    return singles + [(rest * share / total, set(words_of_label(vocabulary.name, label)))
-                      for share, label in zip(follows.marginal[1:], vocabulary.labels)]
+    return singles + [
+        (rest * share / total, set(words_of_label(vocabulary.name, label)))
+        for share, label in zip(follows.marginal[1:], vocabulary.labels)
+    ]

@@ -61,8 +61,7 @@ class Report:
             "column_pair_trends": trends,
             "column_pair_trends_all_pairs": trends_all,
             "columns": sorted((asdict(s) for s in self.shapes), key=lambda s: s["score"]),
-            "pairs": sorted(({**asdict(p), "columns": list(p.columns)} for p in self.pairs),
-                            key=lambda p: p["score"]),
+            "pairs": sorted(({**asdict(p), "columns": list(p.columns)} for p in self.pairs), key=lambda p: p["score"]),
             "null_rates": self.null_rates,
             "privacy": self.privacy,
             "utility": self.utility,
@@ -81,8 +80,9 @@ class Report:
         return path
 
 
-def evaluate(real: DataFrame, synthetic: DataFrame, model: SynthModel | None = None,
-             target: str | None = None, seed: int = 0) -> Report:
+def evaluate(
+    real: DataFrame, synthetic: DataFrame, model: SynthModel | None = None, target: str | None = None, seed: int = 0
+) -> Report:
     """Compare every column and pair of columns over all rows, with Spark aggregations; privacy
     (exact copies over all rows, distance to closest record on bounded samples, and with a
     model an audit of the values it stores); with a target, utility of a Spark ML model.
@@ -98,8 +98,11 @@ def evaluate(real: DataFrame, synthetic: DataFrame, model: SynthModel | None = N
     synthetic = synthetic.toDF(*aliases(len(names))).select(*[alias(at[n]) for n in names]).toDF(*aliases(len(names)))
     real_name = dict(zip(aliases(len(names)), names))
     spark = real.sparkSession
-    steps = ["column shapes", "column pair trends", "null rates", "privacy", "realism"] + \
-        (["rules"] if model is not None and model.spec.rules else []) + (["utility"] if target else [])
+    steps = (
+        ["column shapes", "column pair trends", "null rates", "privacy", "realism"]
+        + (["rules"] if model is not None and model.spec.rules else [])
+        + (["utility"] if target else [])
+    )
 
     def step(name: str):
         return progress(spark, f"evaluate ({steps.index(name) + 1}/{len(steps)}): {name}")
@@ -109,25 +112,37 @@ def evaluate(real: DataFrame, synthetic: DataFrame, model: SynthModel | None = N
     shapes = [ShapeScore(real_name[s.column], s.metric, s.score) for s in shapes]
     distributions = {real_name[c]: d for c, d in distributions.items()}
     with step("column pair trends"):
-        pairs = [replace(p, columns=(real_name[p.columns[0]], real_name[p.columns[1]]))
-                 for p in column_pair_trends(real, synthetic)]
+        pairs = [
+            replace(p, columns=(real_name[p.columns[0]], real_name[p.columns[1]]))
+            for p in column_pair_trends(real, synthetic)
+        ]
     with step("null rates"):
         nulls = {real_name[c]: {"real": r, "synthetic": s} for c, (r, s) in _null_rates(real, synthetic).items()}
     with step("privacy"):
-        privacy: dict = {"exact_copies": exact_copies(real, synthetic),
-                         "distance_to_closest_record": distance_to_closest_record(real, synthetic, seed=seed)}
+        privacy: dict = {
+            "exact_copies": exact_copies(real, synthetic),
+            "distance_to_closest_record": distance_to_closest_record(real, synthetic, seed=seed),
+        }
         if model is not None:
             privacy["model_audit"] = audit_model(real, model, {n: a for a, n in real_name.items()})
     with step("realism"):
         strings = [a for a, f in zip(aliases(len(names)), real.schema.fields) if isinstance(f.dataType, T.StringType)]
-        allowed = {alias_of: allowed_words(model.spec.columns, real_name[alias_of]) for alias_of in strings} if model else {}
+        allowed = (
+            {alias_of: allowed_words(model.spec.columns, real_name[alias_of]) for alias_of in strings} if model else {}
+        )
         by_name = {c.name: c for c in model.spec.columns} if model else {}
         typed = {a: by_name.get(real_name[a]) for a in strings}
-        vocabularies = {a: c.vocabulary.name if getattr(c, "vocabulary", None) else c.semantic
-                        for a, c in typed.items() if getattr(c, "vocabulary", None) or getattr(c, "semantic", None)}
-        drawn = {a: drawn_groups(c) for a, c in typed.items() if isinstance(c, PatternColumn) and c.vocabulary is not None}
-        realism = {real_name[c]: r for c, r in string_realism(real, synthetic, strings, allowed, vocabularies,
-                                                              drawn).items()}
+        vocabularies = {
+            a: c.vocabulary.name if getattr(c, "vocabulary", None) else c.semantic
+            for a, c in typed.items()
+            if getattr(c, "vocabulary", None) or getattr(c, "semantic", None)
+        }
+        drawn = {
+            a: drawn_groups(c) for a, c in typed.items() if isinstance(c, PatternColumn) and c.vocabulary is not None
+        }
+        realism = {
+            real_name[c]: r for c, r in string_realism(real, synthetic, strings, allowed, vocabularies, drawn).items()
+        }
     rules = []
     if "rules" in steps:
         with step("rules"):
@@ -135,20 +150,31 @@ def evaluate(real: DataFrame, synthetic: DataFrame, model: SynthModel | None = N
     useful = None
     if target is not None:
         with step("utility"):
-            useful = _renamed(utility(real, synthetic, aliases(len(names))[names.index(target)], seed=seed,
-                                      label=target), real_name)
+            useful = _renamed(
+                utility(real, synthetic, aliases(len(names))[names.index(target)], seed=seed, label=target), real_name
+            )
     return Report(shapes, pairs, nulls, privacy, distributions, useful, realism, rules)
 
 
 def _rules(real: DataFrame, synthetic: DataFrame, model: SynthModel, alias_of: dict[str, str]) -> list[dict]:
     """Each of the model's rules with its share of rows in the real and the synthetic table."""
     present = [r for r in model.spec.rules if all(n in alias_of for n in rule_columns(r))]
-    counted = {name: rule_counts(frame, present, alias_of.__getitem__)
-               for name, frame in (("real", real), ("synthetic", synthetic))}
-    return [{"rule": rule.text(), "form": rule.form, "fitted_share": rule.share,
-             "real": counted["real"][i].share, "real_rows": counted["real"][i].rows,
-             "synthetic": counted["synthetic"][i].share, "synthetic_rows": counted["synthetic"][i].rows}
-            for i, rule in enumerate(present)]
+    counted = {
+        name: rule_counts(frame, present, alias_of.__getitem__)
+        for name, frame in (("real", real), ("synthetic", synthetic))
+    }
+    return [
+        {
+            "rule": rule.text(),
+            "form": rule.form,
+            "fitted_share": rule.share,
+            "real": counted["real"][i].share,
+            "real_rows": counted["real"][i].rows,
+            "synthetic": counted["synthetic"][i].share,
+            "synthetic_rows": counted["synthetic"][i].rows,
+        }
+        for i, rule in enumerate(present)
+    ]
 
 
 def _renamed(result: dict, real_name: dict[str, str]) -> dict:
@@ -166,8 +192,10 @@ def _check_inputs(real: DataFrame, synthetic: DataFrame) -> None:
         missing = sorted(set(real_types) - set(synth_types))
         extra = sorted(set(synth_types) - set(real_types))
         changed = sorted(c for c in set(real_types) & set(synth_types) if real_types[c] != synth_types[c])
-        raise InputDataError(f"real and synthetic schemas differ: missing {missing}, extra {extra}, "
-                             f"different types {changed}; evaluate tables with the same columns")
+        raise InputDataError(
+            f"real and synthetic schemas differ: missing {missing}, extra {extra}, "
+            f"different types {changed}; evaluate tables with the same columns"
+        )
     if synthetic.limit(1).count() == 0:
         raise InputDataError("the synthetic table is empty; generate rows first")
     if real.limit(1).count() == 0:

@@ -37,8 +37,9 @@ def column_shapes(real: DataFrame, synthetic: DataFrame, categorical: set[str] |
     return column_shapes_and_distributions(real, synthetic, categorical)[0]
 
 
-def column_shapes_and_distributions(real: DataFrame, synthetic: DataFrame, categorical: set[str] | None = None
-                                    ) -> tuple[list[ShapeScore], dict[str, dict]]:
+def column_shapes_and_distributions(
+    real: DataFrame, synthetic: DataFrame, categorical: set[str] | None = None
+) -> tuple[list[ShapeScore], dict[str, dict]]:
     """Scores, plus per column the aggregated distributions the report plots (display
     histograms for numbers, the most frequent categories): the same counts, no extra pass."""
     categorical = categorical or set()
@@ -106,15 +107,27 @@ def _display_histogram(entry: dict, pr: np.ndarray, ps: np.ndarray) -> dict:
         target = np.clip(np.rint(right - lo).astype(int), 0, bars - 1)
         real = np.bincount(target, weights=pr, minlength=bars)
         synthetic = np.bincount(target, weights=ps, minlength=bars)
-        return {"kind": "values", "family": entry["family"], "lo": lo, "hi": hi,
-                "labels": [f"{lo + i:g}" for i in range(bars)],
-                "real": real.round(6).tolist(), "synthetic": synthetic.round(6).tolist()}
+        return {
+            "kind": "values",
+            "family": entry["family"],
+            "lo": lo,
+            "hi": hi,
+            "labels": [f"{lo + i:g}" for i in range(bars)],
+            "real": real.round(6).tolist(),
+            "synthetic": synthetic.round(6).tolist(),
+        }
     span = hi - lo if hi > lo else 1.0
     target = np.clip(((right - lo) / span * DISPLAY_BINS).astype(int), 0, DISPLAY_BINS - 1)
     real = np.bincount(target, weights=pr, minlength=DISPLAY_BINS)
     synthetic = np.bincount(target, weights=ps, minlength=DISPLAY_BINS)
-    return {"kind": "histogram", "family": entry["family"], "lo": lo, "hi": hi,
-            "real": real.round(6).tolist(), "synthetic": synthetic.round(6).tolist()}
+    return {
+        "kind": "histogram",
+        "family": entry["family"],
+        "lo": lo,
+        "hi": hi,
+        "real": real.round(6).tolist(),
+        "synthetic": synthetic.round(6).tolist(),
+    }
 
 
 def _top_categories(entry: dict, pr: np.ndarray, ps: np.ndarray) -> dict:
@@ -122,7 +135,7 @@ def _top_categories(entry: dict, pr: np.ndarray, ps: np.ndarray) -> dict:
     values = entry["values"]
     pr = np.pad(pr, (0, max(0, len(values) + 1 - len(pr))))
     ps = np.pad(ps, (0, max(0, len(values) + 1 - len(ps))))
-    order = [c for c in np.argsort(-pr[1:len(values) + 1], kind="stable")[:DISPLAY_CATEGORIES] + 1]
+    order = [c for c in np.argsort(-pr[1 : len(values) + 1], kind="stable")[:DISPLAY_CATEGORIES] + 1]
     labels = [str(values[c - 1]) for c in order]
     real = [float(pr[c]) for c in order]
     synthetic = [float(ps[c]) for c in order]
@@ -130,8 +143,12 @@ def _top_categories(entry: dict, pr: np.ndarray, ps: np.ndarray) -> dict:
         labels.append("(other)")
         real.append(max(0.0, 1.0 - sum(real)))
         synthetic.append(max(0.0, 1.0 - sum(synthetic)))
-    return {"kind": "categories", "labels": labels, "real": [round(x, 6) for x in real],
-            "synthetic": [round(x, 6) for x in synthetic]}
+    return {
+        "kind": "categories",
+        "labels": labels,
+        "real": [round(x, 6) for x in real],
+        "synthetic": [round(x, 6) for x in synthetic],
+    }
 
 
 def _distribution(counts: dict[int, int], width: int) -> np.ndarray:
@@ -154,7 +171,9 @@ def _binned_counts(df: DataFrame, spec: list[dict]) -> dict[int, dict[int, int]]
                 array = batch.column(entry["name"])
                 if entry["metric"] == "ks":
                     values, is_null = numeric_values(array, entry["family"])
-                    codes = np.searchsorted(np.asarray(entry["edges"], dtype=np.float64), values[~is_null], side="right")
+                    codes = np.searchsorted(
+                        np.asarray(entry["edges"], dtype=np.float64), values[~is_null], side="right"
+                    )
                 else:
                     values = entry["values"]
                     if entry["family"] in ("date", "timestamp", "timestamp_ntz"):
@@ -165,12 +184,14 @@ def _binned_counts(df: DataFrame, spec: list[dict]) -> dict[int, dict[int, int]]
                 for code, n in zip(*np.unique(codes, return_counts=True)):
                     totals[i][int(code)] = totals[i].get(int(code), 0) + int(n)
         cols = [(i, code, n) for i, t in enumerate(totals) for code, n in t.items()]
-        yield pa.RecordBatch.from_pydict({"i": [c[0] for c in cols], "code": [c[1] for c in cols],
-                                          "n": [c[2] for c in cols]},
-                                         schema=pa.schema([("i", pa.int32()), ("code", pa.int64()), ("n", pa.int64())]))
+        yield pa.RecordBatch.from_pydict(
+            {"i": [c[0] for c in cols], "code": [c[1] for c in cols], "n": [c[2] for c in cols]},
+            schema=pa.schema([("i", pa.int32()), ("code", pa.int64()), ("n", pa.int64())]),
+        )
 
-    rows = (projected.mapInArrow(task, "i int, code long, n long").groupBy("i", "code")
-            .agg(F.sum("n").alias("n")).collect())  # bounded: bins and categories only
+    rows = (
+        projected.mapInArrow(task, "i int, code long, n long").groupBy("i", "code").agg(F.sum("n").alias("n")).collect()
+    )  # bounded: bins and categories only
     out: dict[int, dict[int, int]] = {}
     for i, code, n in rows:
         out.setdefault(i, {})[code] = n

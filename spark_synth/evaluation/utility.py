@@ -34,12 +34,16 @@ def utility(real: DataFrame, synthetic: DataFrame, target: str, seed: int = 0, l
     """`label`: the target's name for messages (evaluate passes positional aliases as columns)."""
     label = label or target
     if target not in real.columns:
-        raise InputDataError(f"target column {label!r} is not in the real table (columns: {real.columns}); "
-                             "pass --target with one of them")
+        raise InputDataError(
+            f"target column {label!r} is not in the real table (columns: {real.columns}); "
+            "pass --target with one of them"
+        )
     families = {f.name: family(f.dataType) for f in real.schema.fields}
     if families[target] not in CLASSIFICATION_FAMILIES + NUMERIC_FAMILIES:
-        raise InputDataError(f"target column {label!r} has type {dict(real.dtypes)[target]}; "
-                             "choose a numeric, datetime, string or boolean column")
+        raise InputDataError(
+            f"target column {label!r} has type {dict(real.dtypes)[target]}; "
+            "choose a numeric, datetime, string or boolean column"
+        )
     task = "classification" if families[target] in CLASSIFICATION_FAMILIES else "regression"
     numeric = [c for c, f in families.items() if c != target and f in NUMERIC_FAMILIES]
     candidates = [c for c, f in families.items() if c != target and f in CLASSIFICATION_FAMILIES]
@@ -64,21 +68,31 @@ def utility(real: DataFrame, synthetic: DataFrame, target: str, seed: int = 0, l
     holdout.unpersist()
     metric = "r2" if task == "regression" else "accuracy"
     real_score, synthetic_score = scores["real"][metric], scores["synthetic"][metric]
-    return {"target": target, "task": task,
-            "model": "LinearRegression" if task == "regression" else "LogisticRegression",
-            "metric": metric, "real_score": real_score, "synthetic_score": synthetic_score,
-            "ratio": synthetic_score / real_score if real_score else float("nan"),
-            "scores": scores, "features": {"numeric": numeric, "categorical": categorical},
-            "split": f"real 80 % train / 20 % hold-out, seed {seed}"}
+    return {
+        "target": target,
+        "task": task,
+        "model": "LinearRegression" if task == "regression" else "LogisticRegression",
+        "metric": metric,
+        "real_score": real_score,
+        "synthetic_score": synthetic_score,
+        "ratio": synthetic_score / real_score if real_score else float("nan"),
+        "scores": scores,
+        "features": {"numeric": numeric, "categorical": categorical},
+        "split": f"real 80 % train / 20 % hold-out, seed {seed}",
+    }
 
 
 def _prepared(target, task, numeric, categorical, families):
     def prepare(df: DataFrame) -> DataFrame:
         columns = [numeric_expression(c, families[c]).alias(c) for c in numeric]
         columns += [F.col(quote(c)).cast("string").alias(c) for c in categorical]
-        label = (F.col(quote(target)).cast("string") if task == "classification"
-                 else numeric_expression(target, families[target]))
+        label = (
+            F.col(quote(target)).cast("string")
+            if task == "classification"
+            else numeric_expression(target, families[target])
+        )
         return df.select(*columns, label.alias("__label")).where(F.col("__label").isNotNull())
+
     return prepare
 
 
@@ -89,10 +103,16 @@ def _pipeline(task: str, numeric: list[str], categorical: list[str]) -> list:
         stages.append(Imputer(inputCols=numeric, outputCols=[f"__imp_{c}" for c in numeric], strategy="median"))
         features += [f"__imp_{c}" for c in numeric]
     if categorical:
-        stages.append(StringIndexer(inputCols=categorical, outputCols=[f"__idx_{c}" for c in categorical],
-                                    handleInvalid="keep"))
-        stages.append(OneHotEncoder(inputCols=[f"__idx_{c}" for c in categorical],
-                                    outputCols=[f"__oh_{c}" for c in categorical], handleInvalid="keep"))
+        stages.append(
+            StringIndexer(inputCols=categorical, outputCols=[f"__idx_{c}" for c in categorical], handleInvalid="keep")
+        )
+        stages.append(
+            OneHotEncoder(
+                inputCols=[f"__idx_{c}" for c in categorical],
+                outputCols=[f"__oh_{c}" for c in categorical],
+                handleInvalid="keep",
+            )
+        )
         features += [f"__oh_{c}" for c in categorical]
     stages.append(VectorAssembler(inputCols=features, outputCol="__features", handleInvalid="keep"))
     if task == "regression":
@@ -101,20 +121,23 @@ def _pipeline(task: str, numeric: list[str], categorical: list[str]) -> list:
         # "skip": a label the training rows never show is left out of the score. ("keep" would add an
         # unknown-label class, so a two-class target got three raw predictions and no AUC.)
         stages.append(StringIndexer(inputCol="__label", outputCol="__label_index", handleInvalid="skip"))
-        stages.append(LogisticRegression(featuresCol="__features", labelCol="__label_index", maxIter=50,
-                                         regParam=0.01))
+        stages.append(LogisticRegression(featuresCol="__features", labelCol="__label_index", maxIter=50, regParam=0.01))
     return stages
 
 
 def _score(task: str, predictions: DataFrame) -> dict:
     if task == "regression":
         evaluator = RegressionEvaluator(labelCol="__label", predictionCol="prediction")
-        return {"r2": evaluator.evaluate(predictions, {evaluator.metricName: "r2"}),
-                "rmse": evaluator.evaluate(predictions, {evaluator.metricName: "rmse"})}
-    accuracy = MulticlassClassificationEvaluator(labelCol="__label_index", predictionCol="prediction",
-                                                 metricName="accuracy").evaluate(predictions)
+        return {
+            "r2": evaluator.evaluate(predictions, {evaluator.metricName: "r2"}),
+            "rmse": evaluator.evaluate(predictions, {evaluator.metricName: "rmse"}),
+        }
+    accuracy = MulticlassClassificationEvaluator(
+        labelCol="__label_index", predictionCol="prediction", metricName="accuracy"
+    ).evaluate(predictions)
     out = {"accuracy": accuracy}
     if predictions.select("__label_index").distinct().count() == 2:
-        out["auc"] = BinaryClassificationEvaluator(labelCol="__label_index",
-                                                   rawPredictionCol="rawPrediction").evaluate(predictions)
+        out["auc"] = BinaryClassificationEvaluator(labelCol="__label_index", rawPredictionCol="rawPrediction").evaluate(
+            predictions
+        )
     return out

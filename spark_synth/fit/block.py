@@ -114,9 +114,15 @@ def orient_forest(d: int, edges: list[tuple[int, int, float]], sources: list[int
     return out
 
 
-def choose_block(correlation: np.ndarray, names: list[str], numeric: set[str],
-                 edges: list[tuple[int, int, float]], edge_mi: dict[tuple[int, int], float],
-                 fixed_root: int | None = None, candidates: set[str] | None = None) -> list[int]:
+def choose_block(
+    correlation: np.ndarray,
+    names: list[str],
+    numeric: set[str],
+    edges: list[tuple[int, int, float]],
+    edge_mi: dict[tuple[int, int], float],
+    fixed_root: int | None = None,
+    candidates: set[str] | None = None,
+) -> list[int]:
     """The block of column indices to sample jointly (empty: keep the tree). `edges` are the
     Chow-Liu (parent, child, mi) edges, `edge_mi` the tables' mutual information by (i, j), i < j;
     `fixed_root` a column the generator drives, which stays a root outside the block;
@@ -159,17 +165,29 @@ def choose_block(correlation: np.ndarray, names: list[str], numeric: set[str],
         after = _total_gap(correlation, names, orient_forest(len(names), edges, roots + members), judged)
         gain = gain_of(members)
         if after <= KEEP_IF_BELOW * before and gain >= MIN_GAIN:
-            log.info("fit: %d columns sampled as one Gaussian block (%s): summed |r_real - r_model| over %d "
-                     "numeric pairs %.2f -> %.2f, copula log-likelihood +%.3f nats per row",
-                     len(members), ", ".join(names[i] for i in members), len(judged), before, after, gain)
+            log.info(
+                "fit: %d columns sampled as one Gaussian block (%s): summed |r_real - r_model| over %d "
+                "numeric pairs %.2f -> %.2f, copula log-likelihood +%.3f nats per row",
+                len(members),
+                ", ".join(names[i] for i in members),
+                len(judged),
+                before,
+                after,
+                gain,
+            )
             return members
         # The member whose removal gains most goes, until the block pays for itself or is gone.
         members = max(([i for i in members if i != out] for out in members), key=lambda rest: (gain_of(rest), rest))
     return []
 
 
-def information_gain(correlation: np.ndarray, edges: list[tuple[int, int, float]],
-                     oriented: list[tuple[int, int, float]], edge_mi: dict, block: list[int]) -> float:
+def information_gain(
+    correlation: np.ndarray,
+    edges: list[tuple[int, int, float]],
+    oriented: list[tuple[int, int, float]],
+    edge_mi: dict,
+    block: list[int],
+) -> float:
     """Log-likelihood per row (nats, on the copula scale) that re-rooting at `block` adds to the
     tree. A decomposable model scores the information of its parts: the block carries its Gaussian
     total correlation (-1/2 log det R_block), each kept edge its table's mutual information. Edges
@@ -190,8 +208,11 @@ MIN_GAIN = 0.1  # nats per row: weather's best block gains 0.06 and scores no be
 
 
 def _numeric_path_pairs(names: list[str], numeric: set[str], edges: list[tuple[int, int, float]]) -> list:
-    return [(i, j) for (i, j), (a, b, _) in tree_paths(names, _named(names, edges)).items()
-            if all(names[k] in numeric for k in a + b)]
+    return [
+        (i, j)
+        for (i, j), (a, b, _) in tree_paths(names, _named(names, edges)).items()
+        if all(names[k] in numeric for k in a + b)
+    ]
 
 
 def _total_gap(correlation: np.ndarray, names: list[str], edges: list[tuple[int, int, float]], pairs: list) -> float:
@@ -209,8 +230,9 @@ def _far_from_gaussian(correlation: np.ndarray, edge_mi: dict, p: int, c: int) -
     return mi - gaussian_mi(correlation[p, c]) > NON_GAUSSIAN_EXCESS
 
 
-def _badly_served(correlation: np.ndarray, names: list[str], numeric: set[str],
-                  edges: list[tuple[int, int, float]]) -> set[int]:
+def _badly_served(
+    correlation: np.ndarray, names: list[str], numeric: set[str], edges: list[tuple[int, int, float]]
+) -> set[int]:
     """Columns of numeric pairs (numeric tree paths) whose implied correlation is off by > OFF_BY."""
     named = _named(names, edges)
     implied = tree_implied(correlation, names, named)

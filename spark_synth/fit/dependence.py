@@ -35,8 +35,9 @@ def mutual_information(table: dict[tuple[int, int], int]) -> float:
     return max(mi - correction, 0.0)
 
 
-def chow_liu_edges(d: int, mi: dict[tuple[int, int], float], min_mi: float,
-                   root: int | None = None) -> list[tuple[int, int, float]]:
+def chow_liu_edges(
+    d: int, mi: dict[tuple[int, int], float], min_mi: float, root: int | None = None
+) -> list[tuple[int, int, float]]:
     """(parent, child, mi) edges of the maximum-MI spanning forest, oriented away from each
     component's best-connected column (or from `root` in its component: a column the generator
     sets from outside, which must depend on nothing); edges weaker than min_mi are dropped."""
@@ -61,8 +62,9 @@ def chow_liu_edges(d: int, mi: dict[tuple[int, int], float], min_mi: float,
     return edges
 
 
-def conditional_table(pair: dict[tuple[int, int], int], parent_is_first: bool,
-                      min_count: int) -> dict[str, dict[str, float]]:
+def conditional_table(
+    pair: dict[tuple[int, int], int], parent_is_first: bool, min_count: int
+) -> dict[str, dict[str, float]]:
     """P(child code | parent code) from the cells seen at least min_count times."""
     rows: dict[int, dict[int, int]] = {}
     for (a, b), n in pair.items():

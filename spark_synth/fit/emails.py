@@ -29,15 +29,17 @@ _PARSED_SCHEMA = "template string, given_prefix int, family_prefix int, digits i
 def name_columns(columns: dict) -> tuple[str | None, str | None]:
     """The table's given-name and family-name columns: the first whose values come from the
     given_name / family_name vocabulary."""
+
     def first(vocabulary: str) -> str | None:
-        return next((n for n, c in columns.items()
-                     if getattr(getattr(c, "vocabulary", None), "name", None) == vocabulary), None)
+        return next(
+            (n for n, c in columns.items() if getattr(getattr(c, "vocabulary", None), "name", None) == vocabulary), None
+        )
+
     return first("given_name"), first("family_name")
 
 
 def email_columns(columns: dict) -> list[str]:
-    return [n for n, c in columns.items()
-            if isinstance(c, PatternColumn | UniqueColumn) and c.semantic == "email"]
+    return [n for n, c in columns.items() if isinstance(c, PatternColumn | UniqueColumn) and c.semantic == "email"]
 
 
 def _parse_batches(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
@@ -50,8 +52,9 @@ def _parse_batches(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         yield pd.DataFrame(rows, columns=["template", "given_prefix", "family_prefix", "digits"])
 
 
-def fit_from_names(frame: DataFrame, email: str, names: dict[str, tuple[str, str] | None], rows: int,
-                   min_count: int) -> EmailFromNames | None:
+def fit_from_names(
+    frame: DataFrame, email: str, names: dict[str, tuple[str, str] | None], rows: int, min_count: int
+) -> EmailFromNames | None:
     """The e-mail model of column alias `email` from the name columns (`names`: "given" /
     "family" -> (real name, alias) or None), or None when the kept templates explain fewer than
     MIN_FROM_NAMES of the addresses."""
@@ -59,10 +62,13 @@ def fit_from_names(frame: DataFrame, email: str, names: dict[str, tuple[str, str
     read = [F.col(n[1]) if n else F.lit(None).cast("string") for n in (given, family)]
     addresses = frame.where(F.col(email).isNotNull())
     sample = addresses if rows <= MAX_PARSED else addresses.sample(fraction=MAX_PARSED / rows, seed=6)
-    parsed = sample.select(F.col(email).alias("e"), read[0].alias("g"), read[1].alias("f")) \
-        .mapInPandas(_parse_batches, _PARSED_SCHEMA)
-    counts = [(r["template"], r["given_prefix"], r["family_prefix"], r["digits"], r["count"])
-              for r in parsed.groupBy(*parsed.columns).count().collect()]  # bounded by the grammar
+    parsed = sample.select(F.col(email).alias("e"), read[0].alias("g"), read[1].alias("f")).mapInPandas(
+        _parse_batches, _PARSED_SCHEMA
+    )
+    counts = [
+        (r["template"], r["given_prefix"], r["family_prefix"], r["digits"], r["count"])
+        for r in parsed.groupBy(*parsed.columns).count().collect()
+    ]  # bounded by the grammar
     total = sum(r[-1] for r in counts)
     by_template: dict[str, int] = {}
     for template, *_, n in counts:
@@ -73,16 +79,26 @@ def fit_from_names(frame: DataFrame, email: str, names: dict[str, tuple[str, str
         return None
     built = [r for r in counts if r[0] in kept]
     domain = F.lower(F.substring_index(F.col(email), "@", -1))
-    domains = [(r[0], r[1]) for r in addresses.where(F.col(email).contains("@")).groupBy(domain.alias("d")).count()
-               .where(F.col("count") >= min_count).orderBy(F.desc("count"), "d")
-               .limit(MAX_DOMAINS).collect()]  # bounded: MAX_DOMAINS
+    domains = [
+        (r[0], r[1])
+        for r in addresses.where(F.col(email).contains("@"))
+        .groupBy(domain.alias("d"))
+        .count()
+        .where(F.col("count") >= min_count)
+        .orderBy(F.desc("count"), "d")
+        .limit(MAX_DOMAINS)
+        .collect()
+    ]  # bounded: MAX_DOMAINS
     return EmailFromNames(
-        given=given[0] if given else None, family=family[0] if family else None,
-        share=round(sum(kept.values()) / total, 9), templates=shares_of(kept),
+        given=given[0] if given else None,
+        family=family[0] if family else None,
+        share=round(sum(kept.values()) / total, 9),
+        templates=shares_of(kept),
         given_prefix=_kept_lengths(built, 1, "P", min_count, 3),
         family_prefix=_kept_lengths(built, 2, "Q", min_count, 4),
         digits=_kept_lengths(built, 3, None, min_count, 0),
-        domains=shares_of(dict(domains)) if domains else {DEFAULT_DOMAIN: 1.0})
+        domains=shares_of(dict(domains)) if domains else {DEFAULT_DOMAIN: 1.0},
+    )
 
 
 def _kept_lengths(built: list[tuple], field: int, token: str | None, min_count: int, default: int) -> dict[str, float]:

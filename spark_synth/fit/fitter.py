@@ -135,8 +135,9 @@ def fit_table(df: DataFrame, options: FitOptions = FitOptions()) -> SynthModel:
         raise InputDataError(f"table {table}: no column of a supported type to model")
     unknown = sorted(set(options.kinds) - {f.name for f in supported})
     if unknown:
-        raise InputDataError(f"table {table}: kind overrides name unknown columns {unknown}; "
-                             f"columns are {[f.name for f in supported]}")
+        raise InputDataError(
+            f"table {table}: kind overrides name unknown columns {unknown}; columns are {[f.name for f in supported]}"
+        )
     by_field = {f.name: f for f in supported}
     for name, kind in options.kinds.items():  # a bad kind, type or locale is refused before any Spark work
         check_kind_override(name, family(by_field[name].dataType), kind, table)
@@ -150,8 +151,9 @@ def fit_table(df: DataFrame, options: FitOptions = FitOptions()) -> SynthModel:
         rows, profiles = profile_columns(frame, fields, names, options.max_categories, wants_categories)
     if rows == 0:
         raise InputDataError(f"table {table} is empty: there is nothing to learn from; check the input path/filter")
-    kinds = [choose_kind(p, table, options.min_count, options.max_categories, options.kinds.get(p.name))
-             for p in profiles]
+    kinds = [
+        choose_kind(p, table, options.min_count, options.max_categories, options.kinds.get(p.name)) for p in profiles
+    ]
 
     columns: dict[str, object] = {}
     copula_names: list[str] = []
@@ -163,18 +165,32 @@ def fit_table(df: DataFrame, options: FitOptions = FitOptions()) -> SynthModel:
         if kind in ("continuous", "integer", "decimal", "datetime", "categorical", "boolean"):
             copula_names.append(p.name)
             copula_entries.append(copula_spec(column, p.family, p.alias))
-        if p.family == "string" and (kind in ("pattern", "unique") or (kind == "categorical" and column.other_probability > 1e-9)):
+        if p.family == "string" and (
+            kind in ("pattern", "unique") or (kind == "categorical" and column.other_probability > 1e-9)
+        ):
             string_profiles.append(p)  # shapes for patterns and for categories' rare remainder
 
     stats = _joint_stats(frame, table, rows, copula_entries, [p.alias for p in string_profiles], options)
     shape_counts = {p.name: stats.shape_counts[s] for s, p in enumerate(string_profiles)}
     for s, p in enumerate(string_profiles):
-        pattern = build_pattern(stats.shape_counts[s], stats.char_counts[s], stats.prefix_counts[s],
-                                options.min_count, stats.length_counts[s], stats.text_char_counts[s])
+        pattern = build_pattern(
+            stats.shape_counts[s],
+            stats.char_counts[s],
+            stats.prefix_counts[s],
+            options.min_count,
+            stats.length_counts[s],
+            stats.text_char_counts[s],
+        )
         stub = columns[p.name]
         if isinstance(stub, PatternColumn):
-            columns[p.name] = PatternColumn(**dict(_common_fields(stub), kind=stub.kind, pattern=pattern,
-                                                   vocabulary=_pattern_vocabulary(p, options, options.table)))
+            columns[p.name] = PatternColumn(
+                **dict(
+                    _common_fields(stub),
+                    kind=stub.kind,
+                    pattern=pattern,
+                    vocabulary=_pattern_vocabulary(p, options, options.table),
+                )
+            )
         elif isinstance(stub, UniqueColumn):
             columns[p.name] = UniqueColumn(**dict(_common_fields(stub), kind=stub.kind, pattern=pattern))
         else:
@@ -185,8 +201,9 @@ def fit_table(df: DataFrame, options: FitOptions = FitOptions()) -> SynthModel:
     for j, name in enumerate(copula_names):
         column = columns[name]
         if isinstance(column, CategoricalColumn):
-            columns[name], code_maps[j] = _final_categorical(column, by_name[name], stats.code_counts[j], options,
-                                                             shape_counts.get(name, {}))
+            columns[name], code_maps[j] = _final_categorical(
+                column, by_name[name], stats.code_counts[j], options, shape_counts.get(name, {})
+            )
 
     _with_semantic_types(columns, profiles, options)
     _with_words(frame, table, columns, by_name, rows, options)
@@ -205,15 +222,29 @@ def fit_table(df: DataFrame, options: FitOptions = FitOptions()) -> SynthModel:
         dependencies = _with_within(frame, table, dependencies, columns, by_name, options)
         _with_formats(frame, table, columns, by_name, copula, options)
     spec = SynthModelFile(
-        format=FORMAT_NAME, schema_version=SCHEMA_VERSION, created_by=f"spark_synth {__version__}",
-        table=TableInfo(name=table, row_count=rows), privacy=Privacy(min_count=options.min_count),
-        columns=[columns[p.name] for p in profiles], copula=copula, dependencies=dependencies, rules=rules)
+        format=FORMAT_NAME,
+        schema_version=SCHEMA_VERSION,
+        created_by=f"spark_synth {__version__}",
+        table=TableInfo(name=table, row_count=rows),
+        privacy=Privacy(min_count=options.min_count),
+        columns=[columns[p.name] for p in profiles],
+        copula=copula,
+        dependencies=dependencies,
+        rules=rules,
+    )
     log.info("fit %s: %s", table, describe_tree_gap(model_tree_gap(spec)))  # where a tree loses dependence
     return SynthModel(spec)
 
 
-def _rules(frame: DataFrame, table: str, columns: dict, by_name: dict[str, ColumnProfile], rows: int,
-           options: FitOptions, declared: list[dict]) -> list:
+def _rules(
+    frame: DataFrame,
+    table: str,
+    columns: dict,
+    by_name: dict[str, ColumnProfile],
+    rows: int,
+    options: FitOptions,
+    declared: list[dict],
+) -> list:
     """Pass 9 (fit/rules.py): rules that hold in the real rows, to hold in every generated one:
     the declared ones (counted), then those the search finds."""
     eligible = eligible_columns(columns, by_name)
@@ -221,50 +252,73 @@ def _rules(frame: DataFrame, table: str, columns: dict, by_name: dict[str, Colum
     if not searched and not declared:
         return []
     with progress(frame.sparkSession, f"fit {table}: pass 9 (rules among {len(eligible)} columns)"):
-        kept = declared_rules(frame, declared, by_name, options.min_count, options.rule_share, options.force_rules,
-                              table)
-        found = find_rules(frame, eligible, rows, options.min_count, written_elsewhere(columns),
-                           options.rule_share) if searched else []
+        kept = declared_rules(
+            frame, declared, by_name, options.min_count, options.rule_share, options.force_rules, table
+        )
+        found = (
+            find_rules(frame, eligible, rows, options.min_count, written_elsewhere(columns), options.rule_share)
+            if searched
+            else []
+        )
     rules = merge_rules(kept, found, written_elsewhere(columns), table)
     for rule in rules:
         log.info("fit %s: rule %s (%.4f%% of real rows)", table, rule.text(), 100 * rule.share)
     return rules
 
 
-def _with_within(frame: DataFrame, table: str, dependencies: list[Dependency], columns: dict,
-                 by_name: dict[str, ColumnProfile], options: FitOptions) -> list[Dependency]:
+def _with_within(
+    frame: DataFrame,
+    table: str,
+    dependencies: list[Dependency],
+    columns: dict,
+    by_name: dict[str, ColumnProfile],
+    options: FitOptions,
+) -> list[Dependency]:
     """Pass 4 (fit/within.py): each numeric child's quantiles inside its parent's codes."""
-    chosen = [d for d in dependencies if options.within != "none" and eligible(columns[d.parent], columns[d.child])
-              and (options.within == "all" or isinstance(columns[d.parent], CategoricalColumn))]
+    chosen = [
+        d
+        for d in dependencies
+        if options.within != "none"
+        and eligible(columns[d.parent], columns[d.child])
+        and (options.within == "all" or isinstance(columns[d.parent], CategoricalColumn))
+    ]
     if not chosen:
         return dependencies
-    edges = [WithinEdge(by_name[d.parent].alias, columns[d.parent], by_name[d.child].alias, columns[d.child],
-                        options.bins) for d in chosen]
+    edges = [
+        WithinEdge(by_name[d.parent].alias, columns[d.parent], by_name[d.child].alias, columns[d.child], options.bins)
+        for d in chosen
+    ]
     with progress(frame.sparkSession, f"fit {table}: pass 4 (values inside {len(edges)} parents' categories)"):
         found = within_quantiles(frame, edges, options.min_count)
     within = {(d.parent, d.child): {c: q for c, q in f.items() if c in d.table} for d, f in zip(chosen, found)}
-    return [d.model_copy(update={"within": within[(d.parent, d.child)]}) if (d.parent, d.child) in within else d
-            for d in dependencies]
+    return [
+        d.model_copy(update={"within": within[(d.parent, d.child)]}) if (d.parent, d.child) in within else d
+        for d in dependencies
+    ]
 
 
-def _with_formats(frame: DataFrame, table: str, columns: dict, by_name: dict[str, ColumnProfile], copula: Copula,
-                  options: FitOptions) -> None:
+def _with_formats(
+    frame: DataFrame, table: str, columns: dict, by_name: dict[str, ColumnProfile], copula: Copula, options: FitOptions
+) -> None:
     """Pass 5 (fit/formats.py): pattern and unique string columns whose format follows a copula
     column get `follows`."""
-    patterns = {n: (by_name[n].alias, c) for n, c in columns.items()
-                if isinstance(c, PatternColumn) or (isinstance(c, UniqueColumn) and c.pattern is not None)}
+    patterns = {
+        n: (by_name[n].alias, c)
+        for n, c in columns.items()
+        if isinstance(c, PatternColumn) or (isinstance(c, UniqueColumn) and c.pattern is not None)
+    }
     if options.formats == "none" or not any(can_follow(c) for _, c in patterns.values()):
         return
     inputs = [FormatInput(n, by_name[n].alias, by_name[n].family, columns[n]) for n in copula.columns]
     with progress(frame.sparkSession, f"fit {table}: pass 5 (formats of {len(patterns)} pattern columns)"):
-        found = follow_formats(frame, patterns, inputs, options.bins, options.min_count,
-                               options.min_mutual_information)
+        found = follow_formats(frame, patterns, inputs, options.bins, options.min_count, options.min_mutual_information)
     for name, dependency in found.items():
         columns[name] = columns[name].model_copy(update={"follows": dependency})
 
 
-def _joint_stats(frame: DataFrame, table: str, rows: int, copula_entries: list[dict], strings: list[str],
-                 options: FitOptions) -> JointStats:
+def _joint_stats(
+    frame: DataFrame, table: str, rows: int, copula_entries: list[dict], strings: list[str], options: FitOptions
+) -> JointStats:
     """Pass 2. Up to ALL_PAIRS_MAX copula columns every pair is tabulated in the same pass; a
     wider table first gets the normal-score correlations, then (pass 3) tables only for each
     column's CANDIDATE_PARTNERS most correlated partners, strongest first, within a budget of
@@ -275,21 +329,25 @@ def _joint_stats(frame: DataFrame, table: str, rows: int, copula_entries: list[d
     d = len(copula_entries)
     what = f"fit {table}: pass 2 (joint statistics of {d} copula and {len(strings)} string columns)"
     with progress(frame.sparkSession, what):
-        stats = collect_joint_stats(frame, copula_entries, strings, options.bins,
-                                    pairs=None if d <= ALL_PAIRS_MAX else [])
+        stats = collect_joint_stats(
+            frame, copula_entries, strings, options.bins, pairs=None if d <= ALL_PAIRS_MAX else []
+        )
     if d <= ALL_PAIRS_MAX:
         return stats
     codes = [_code_count(entry, options.bins) for entry in copula_entries]
     categorical = [entry["column"]["kind"] in ("categorical", "boolean") for entry in copula_entries]
     pairs, cells = [], 0
     for i, j in candidate_pairs(correlation_from_sums(stats.rows, *_score_moments(stats, d)), CANDIDATE_PARTNERS):
-        if pair_is_counted(codes[i], codes[j], categorical[i], categorical[j]) \
-                and cells + codes[i] * codes[j] <= WIDE_CELL_BUDGET:
+        if (
+            pair_is_counted(codes[i], codes[j], categorical[i], categorical[j])
+            and cells + codes[i] * codes[j] <= WIDE_CELL_BUDGET
+        ):
             pairs.append((i, j))
             cells += codes[i] * codes[j]
     with progress(frame.sparkSession, f"fit {table}: pass 3 (dependency tables of {len(pairs)} candidate pairs)"):
-        stats.pair_counts = collect_joint_stats(frame, copula_entries, [], options.bins, pairs=pairs,
-                                                moments=False).pair_counts
+        stats.pair_counts = collect_joint_stats(
+            frame, copula_entries, [], options.bins, pairs=pairs, moments=False
+        ).pair_counts
     return stats
 
 
@@ -309,8 +367,7 @@ def _score_moments(stats: JointStats, d: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _marginal_column(p: ColumnProfile, kind: str, options: FitOptions):
-    common = dict(name=p.name, spark_type=p.spark_type, nullable=p.nullable,
-                  null_fraction=round(p.null_fraction, 9))
+    common = dict(name=p.name, spark_type=p.spark_type, nullable=p.nullable, null_fraction=round(p.null_fraction, 9))
     if kind == "null":
         return NullColumn(kind="null", **dict(common, null_fraction=1.0))
     if kind == "constant":
@@ -337,31 +394,56 @@ def _marginal_column(p: ColumnProfile, kind: str, options: FitOptions):
         values = [v for v, _ in top]
         probabilities = [c / p.non_null for _, c in top]
         return CategoricalColumn.model_construct(
-            kind=kind, values=values, probabilities=probabilities,
-            other_probability=max(0.0, 1.0 - sum(probabilities)), pattern=None, **common)
+            kind=kind,
+            values=values,
+            probabilities=probabilities,
+            other_probability=max(0.0, 1.0 - sum(probabilities)),
+            pattern=None,
+            **common,
+        )
     unit = UNIT_BY_FAMILY[p.family]
     if p.type.exact:
         values = list(p.quantiles)
         values[0], values[-1] = p.min, p.max
-        return NumericColumn(kind=kind, quantiles=QuantileFunction(probabilities=QUANTILE_GRID, values=values),
-                             min=p.min, max=p.max, granularity=p.granularity, unit=unit, **common)
+        return NumericColumn(
+            kind=kind,
+            quantiles=QuantileFunction(probabilities=QUANTILE_GRID, values=values),
+            min=p.min,
+            max=p.max,
+            granularity=p.granularity,
+            unit=unit,
+            **common,
+        )
     values = list(p.quantiles)
     values[0], values[-1] = p.min, p.max
     values = [float(x) for x in np.maximum.accumulate(np.asarray(values, dtype=np.float64))]
     decimal_places = p.decimal_places if kind == "continuous" else None
     grid = dict(grid_step=p.grid_step, grid_share=p.grid_share) if kind == "continuous" else {}
-    return NumericColumn(kind=kind, quantiles=QuantileFunction(probabilities=QUANTILE_GRID, values=values),
-                         min=float(p.min), max=float(p.max), decimal_places=decimal_places, unit=unit,
-                         **grid, **common)
+    return NumericColumn(
+        kind=kind,
+        quantiles=QuantileFunction(probabilities=QUANTILE_GRID, values=values),
+        min=float(p.min),
+        max=float(p.max),
+        decimal_places=decimal_places,
+        unit=unit,
+        **grid,
+        **common,
+    )
 
 
 def _common_fields(column) -> dict:
-    return dict(name=column.name, spark_type=column.spark_type, nullable=column.nullable,
-                null_fraction=column.null_fraction)
+    return dict(
+        name=column.name, spark_type=column.spark_type, nullable=column.nullable, null_fraction=column.null_fraction
+    )
 
 
-def _final_categorical(column: CategoricalColumn, p: ColumnProfile, code_counts: dict[int, int],
-                       options: FitOptions, shape_n: dict[str, int]) -> tuple[CategoricalColumn, np.ndarray]:
+def _final_categorical(
+    column: CategoricalColumn,
+    p: ColumnProfile,
+    code_counts: dict[int, int],
+    options: FitOptions,
+    shape_n: dict[str, int],
+) -> tuple[CategoricalColumn, np.ndarray]:
     """Apply the privacy threshold to exact pass-2 counts; returns the column and old->new codes.
     `shape_n`: the string column's shape counts (its rare values' pattern leaves the kept ones out)."""
     k = len(column.values)
@@ -379,9 +461,16 @@ def _final_categorical(column: CategoricalColumn, p: ColumnProfile, code_counts:
         if pattern is None:
             raise InputDataError(
                 f"column {column.name!r}: every value is seen fewer than min_count={options.min_count} "
-                "times, so none may be stored; lower min_count or drop the column")
-        return PatternColumn(**dict(_common_fields(column), kind="pattern", pattern=pattern,
-                                    vocabulary=_pattern_vocabulary(p, options, options.table))), code_map
+                "times, so none may be stored; lower min_count or drop the column"
+            )
+        return PatternColumn(
+            **dict(
+                _common_fields(column),
+                kind="pattern",
+                pattern=pattern,
+                vocabulary=_pattern_vocabulary(p, options, options.table),
+            )
+        ), code_map
     if p.family != "string" and other > 0:
         # Rare values that are not strings (numbers as categories): spread their mass instead, and
         # drop their cells from dependency tables (code -1), which must not draw a code with no values.
@@ -391,15 +480,24 @@ def _final_categorical(column: CategoricalColumn, p: ColumnProfile, code_counts:
     if probabilities:
         probabilities[0] = round(probabilities[0] + 1.0 - other - sum(probabilities), 9)
     if pattern is not None and kept and other > KEPT_MAX_RARE:
-        pattern = without_kept(pattern, shape_n, {str(v): code_counts[i + 1] for v, i in zip(values, kept)},
-                               options.min_count)
+        pattern = without_kept(
+            pattern, shape_n, {str(v): code_counts[i + 1] for v, i in zip(values, kept)}, options.min_count
+        )
         if pattern is not None and (pattern.text.probability if pattern.text else 0.0) > MAX_RARE_TEXT:
             pattern = None  # words, not codes: drawn as text they come out as near-miss typos
     rare = rare_values_source(p, options, options.table, other, pattern is not None) if other > 0 else {}
-    final = CategoricalColumn(kind=column.kind, name=column.name, spark_type=column.spark_type,
-                              nullable=column.nullable, null_fraction=column.null_fraction,
-                              values=values, probabilities=probabilities, other_probability=other,
-                              pattern=pattern if rare.get("rare_source") == "pattern" else None, **rare)
+    final = CategoricalColumn(
+        kind=column.kind,
+        name=column.name,
+        spark_type=column.spark_type,
+        nullable=column.nullable,
+        null_fraction=column.null_fraction,
+        values=values,
+        probabilities=probabilities,
+        other_probability=other,
+        pattern=pattern if rare.get("rare_source") == "pattern" else None,
+        **rare,
+    )
     return final, code_map
 
 
@@ -413,8 +511,9 @@ KEPT_MAX_RARE = 0.05
 MAX_RARE_TEXT = 0.5
 
 
-def rare_values_source(p: ColumnProfile, options: FitOptions, table: str, other: float = 0.0,
-                       has_pattern: bool = False) -> dict:
+def rare_values_source(
+    p: ColumnProfile, options: FitOptions, table: str, other: float = 0.0, has_pattern: bool = False
+) -> dict:
     """How a string column's rare values are drawn: from the public vocabulary its values belong
     to; else, when they are a sliver of the column (<= KEPT_MAX_RARE), from its kept values —
     not character by character, which made near-miss typos (see model/vocabulary.py); else from
@@ -431,8 +530,12 @@ def _pattern_vocabulary(p: ColumnProfile, options: FitOptions, table: str) -> Vo
     if options.kinds.get(p.name) == "pattern":
         return None
     vocabulary = _vocabulary_of(p, options, table)
-    if vocabulary is not None and vocabulary.name == "given_name" and options.formats != "none" \
-            and is_gendered(p.top or []):  # the row's names may follow a gender column (pass 5)
+    if (
+        vocabulary is not None
+        and vocabulary.name == "given_name"
+        and options.formats != "none"
+        and is_gendered(p.top or [])
+    ):  # the row's names may follow a gender column (pass 5)
         vocabulary = vocabulary.model_copy(update={"by_gender": True})
     return vocabulary
 
@@ -448,7 +551,8 @@ def _vocabulary_of(p: ColumnProfile, options: FitOptions, table: str) -> Vocabul
             raise InputDataError(
                 f"table {table}, column {p.name!r}: type {forced!r} fits {covered:.1%} of its most frequent "
                 f"values (at least {MIN_FORCED_COVER:.0%} needed); drop the override or choose another type "
-                f"({', '.join(SEMANTIC_TYPES)})")
+                f"({', '.join(SEMANTIC_TYPES)})"
+            )
         return Vocabulary(name=forced, groups=locales or groups)
     if forced in TYPE_CHECKS:
         return None
@@ -461,16 +565,20 @@ def _with_semantic_types(columns: dict, profiles: list[ColumnProfile], options: 
     the one the user named): `semantic` in the model, for the evaluation's validity checks."""
     for p in profiles:
         column = columns[p.name]
-        if p.family != "string" or getattr(column, "vocabulary", None) is not None \
-                or not isinstance(column, PatternColumn | UniqueColumn | CategoricalColumn):
+        if (
+            p.family != "string"
+            or getattr(column, "vocabulary", None) is not None
+            or not isinstance(column, PatternColumn | UniqueColumn | CategoricalColumn)
+        ):
             continue
         semantic = validated_type(p, options.kinds.get(p.name), options.table)
         if semantic is not None:
             columns[p.name] = column.model_copy(update={"semantic": semantic})
 
 
-def _with_words(frame: DataFrame, table: str, columns: dict, by_name: dict[str, ColumnProfile], rows: int,
-                options: FitOptions) -> None:
+def _with_words(
+    frame: DataFrame, table: str, columns: dict, by_name: dict[str, ColumnProfile], rows: int, options: FitOptions
+) -> None:
     """Pass 8 (fit/words.py), before pass 5: text made of words gets a word pattern. A unique
     column becomes a pattern column: its uniqueness was incidental (two people may share an
     address; a unique identifier has character shapes, or `kinds={col: "unique"}` keeps it)."""
@@ -482,31 +590,39 @@ def _with_words(frame: DataFrame, table: str, columns: dict, by_name: dict[str, 
         found = fit_words(frame, [(n, by_name[n].alias) for n in candidates], rows, options.min_count, forced)
     for name, pattern in found.items():
         semantic = options.kinds.get(name) if name in forced else word_type(name, pattern)
-        columns[name] = PatternColumn(**_common_fields(columns[name]), kind="pattern", pattern=pattern,
-                                      semantic=semantic)
+        columns[name] = PatternColumn(
+            **_common_fields(columns[name]), kind="pattern", pattern=pattern, semantic=semantic
+        )
     for name in forced - set(found):
-        log.warning("table %s, column %r: no word shape was seen %d times; its values keep character shapes",
-                    table, name, options.min_count)
+        log.warning(
+            "table %s, column %r: no word shape was seen %d times; its values keep character shapes",
+            table,
+            name,
+            options.min_count,
+        )
 
 
-def _with_frequent_words(frame: DataFrame, table: str, columns: dict, by_name: dict[str, ColumnProfile],
-                         options: FitOptions) -> None:
+def _with_frequent_words(
+    frame: DataFrame, table: str, columns: dict, by_name: dict[str, ColumnProfile], options: FitOptions
+) -> None:
     """Pass 8, too (fit/frequent.py): a vocabulary column keeps its words seen >= k times, with
     their shares of the non-null rows."""
     candidates = frequent_candidates(columns, by_name, options.min_count)
     if not candidates:
         return
     with progress(frame.sparkSession, f"fit {table}: pass 8 (frequent words of {len(candidates)} vocabulary columns)"):
-        counts = count_frequent(frame, {n: (by_name[n].alias, words) for n, words in candidates.items()},
-                                options.min_count)
+        counts = count_frequent(
+            frame, {n: (by_name[n].alias, words) for n, words in candidates.items()}, options.min_count
+        )
     for name, found in counts.items():
         ordered = sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))
         shares = {w: round(n / by_name[name].non_null, 9) for w, n in ordered}
         columns[name] = columns[name].model_copy(update={"frequent": shares})
 
 
-def _with_emails_from_names(frame: DataFrame, table: str, columns: dict, by_name: dict[str, ColumnProfile],
-                            rows: int, options: FitOptions) -> None:
+def _with_emails_from_names(
+    frame: DataFrame, table: str, columns: dict, by_name: dict[str, ColumnProfile], rows: int, options: FitOptions
+) -> None:
     """Pass 6 (fit/emails.py): e-mail columns made from the row's names get `from_names`."""
     given, family = name_columns(columns)
     emails = [n for n in email_columns(columns) if options.kinds.get(n) != "pattern"]
@@ -520,8 +636,9 @@ def _with_emails_from_names(frame: DataFrame, table: str, columns: dict, by_name
                 columns[name] = columns[name].model_copy(update={"from_names": built})
 
 
-def _with_places(frame: DataFrame, table: str, columns: dict, by_name: dict[str, ColumnProfile],
-                 options: FitOptions) -> None:
+def _with_places(
+    frame: DataFrame, table: str, columns: dict, by_name: dict[str, ColumnProfile], options: FitOptions
+) -> None:
     """Pass 7 (fit/places.py): postcodes and cities that agree with a US state column get `place`."""
     state = state_column(columns) if options.formats != "none" else None
     if state is None:
@@ -530,21 +647,32 @@ def _with_places(frame: DataFrame, table: str, columns: dict, by_name: dict[str,
     if not candidates:
         return
     with progress(frame.sparkSession, f"fit {table}: pass 7 (places of {len(candidates)} columns against {state})"):
-        found = fit_places(frame, (state, by_name[state].alias), [(n, by_name[n].alias) for n in candidates],
-                           options.min_count)
+        found = fit_places(
+            frame, (state, by_name[state].alias), [(n, by_name[n].alias) for n in candidates], options.min_count
+        )
     for name, rule in found.items():
         columns[name] = columns[name].model_copy(update={"place": rule})
 
 
-def _joint_model(stats: JointStats, names: list[str], keep: list[int], code_maps: dict[int, np.ndarray],
-                 options: FitOptions, numeric: set[str], block_candidates: set[str],
-                 tied: list[tuple[str, str]] = ()) -> tuple[Copula, list[Dependency]]:
+def _joint_model(
+    stats: JointStats,
+    names: list[str],
+    keep: list[int],
+    code_maps: dict[int, np.ndarray],
+    options: FitOptions,
+    numeric: set[str],
+    block_candidates: set[str],
+    tied: list[tuple[str, str]] = (),
+) -> tuple[Copula, list[Dependency]]:
     """The copula and the dependency tree. A `tied` pair of columns (fit/rules.tied_pairs) gets
     its tree edge whatever its mutual information, so the tree draws only combinations the real
     rows have (a route that flew, a day its month has) and the rule rarely has to overwrite one."""
     corr = correlation_from_sums(stats.rows, *_score_moments(stats, len(names)))[np.ix_(keep, keep)]
-    copula = Copula(columns=[names[j] for j in keep], bins=options.bins,
-                    correlation=[[round(float(x), 6) for x in row] for row in corr])
+    copula = Copula(
+        columns=[names[j] for j in keep],
+        bins=options.bins,
+        correlation=[[round(float(x), 6) for x in row] for row in corr],
+    )
 
     pairs: dict[tuple[int, int], dict[tuple[int, int], int]] = {}
     mi: dict[tuple[int, int], float] = {}
@@ -568,17 +696,26 @@ def _joint_model(stats: JointStats, names: list[str], keep: list[int], code_maps
         pair = tuple(sorted((index.get(a, -1), index.get(b, -1))))
         if pair in weights:  # (a wide table tabulates only candidate pairs: an untabulated tie is left)
             weights[pair] += TIED_WEIGHT
-    edges = [(p, c, mi[tuple(sorted((p, c)))]) for p, c, _ in
-             chow_liu_edges(len(keep), weights, options.min_mutual_information, root)]
+    edges = [
+        (p, c, mi[tuple(sorted((p, c)))])
+        for p, c, _ in chow_liu_edges(len(keep), weights, options.min_mutual_information, root)
+    ]
     if options.block == "auto":  # beyond the tree: a block of columns from the full copula (fit/block.py)
-        block = choose_block(np.asarray(copula.correlation), copula.columns, numeric, edges, mi, root,
-                             candidates=block_candidates)
+        block = choose_block(
+            np.asarray(copula.correlation), copula.columns, numeric, edges, mi, root, candidates=block_candidates
+        )
         if block:
             edges = orient_forest(len(keep), edges, ([root] if root is not None else []) + block)
     for parent, child, weight in edges:
         first, second = min(parent, child), max(parent, child)
         table = conditional_table(pairs[(first, second)], parent == first, options.min_count)
         if table:
-            dependencies.append(Dependency(parent=copula.columns[parent], child=copula.columns[child],
-                                           mutual_information=round(weight, 6), table=table))
+            dependencies.append(
+                Dependency(
+                    parent=copula.columns[parent],
+                    child=copula.columns[child],
+                    mutual_information=round(weight, 6),
+                    table=table,
+                )
+            )
     return copula, dependencies

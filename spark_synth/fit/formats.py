@@ -46,6 +46,7 @@ OUTSIDE = "\x00"  # the label of a word outside the column's groups (never a gro
 @dataclass
 class FormatInput:
     """A copula column as the pass sees it: its name, alias in the frame, family and final model."""
+
     name: str
     alias: str
     family: str
@@ -65,8 +66,14 @@ def format_label(value: Column, column: FormatColumn) -> Column:
     return F.when(value.isNull(), F.lit(None)).otherwise(F.coalesce(F.element_at(mapping, value), F.lit(OUTSIDE)))
 
 
-def follow_formats(frame: DataFrame, patterns: dict[str, tuple[str, FormatColumn]], copula: list[FormatInput],
-                   bins: int, min_count: int, min_mi: float) -> dict[str, FormatDependency]:
+def follow_formats(
+    frame: DataFrame,
+    patterns: dict[str, tuple[str, FormatColumn]],
+    copula: list[FormatInput],
+    bins: int,
+    min_count: int,
+    min_mi: float,
+) -> dict[str, FormatDependency]:
     """{column: its FormatDependency} for the pattern and unique string columns whose format
     depends on a copula column. `patterns`: name -> (alias in `frame`, fitted column)."""
     chosen = {name: (a, c) for name, (a, c) in patterns.items() if can_follow(c)}
@@ -81,13 +88,16 @@ def follow_formats(frame: DataFrame, patterns: dict[str, tuple[str, FormatColumn
         entries.append(copula_spec(format_category(column), "string", label))
         own = len(format_labels(column)) + 2
         for j, scale in enumerate(scales):
-            if pair_is_counted(scale.n_codes, own, not scale.numeric, True) \
-                    and cells + scale.n_codes * own <= WIDE_CELL_BUDGET:
+            if (
+                pair_is_counted(scale.n_codes, own, not scale.numeric, True)
+                and cells + scale.n_codes * own <= WIDE_CELL_BUDGET
+            ):
                 pairs.append((j, len(entries) - 1))
                 cells += scale.n_codes * own
     inputs = list(dict.fromkeys(c.alias for c in copula))
-    stats = collect_joint_stats(frame.select(*[F.col(quote(a)) for a in inputs], *derived), entries, [], bins,
-                                pairs=pairs, moments=False)
+    stats = collect_joint_stats(
+        frame.select(*[F.col(quote(a)) for a in inputs], *derived), entries, [], bins, pairs=pairs, moments=False
+    )
     found = {}
     for s, (name, (_, column)) in enumerate(chosen.items()):
         at, codes = len(copula) + s, format_codes(column)
@@ -105,8 +115,9 @@ def follow_formats(frame: DataFrame, patterns: dict[str, tuple[str, FormatColumn
         mi, j, table = best
         rows = conditional_table(spread_outside(table, codes, min_count), parent_is_first=True, min_count=0)
         if rows:
-            found[name] = FormatDependency(parent=copula[j].name, mutual_information=round(mi, 6), table=rows,
-                                           marginal=marginal)
+            found[name] = FormatDependency(
+                parent=copula[j].name, mutual_information=round(mi, 6), table=rows, marginal=marginal
+            )
     return found
 
 

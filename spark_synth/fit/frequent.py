@@ -32,17 +32,31 @@ def frequent_candidates(columns: dict, profiles: dict[str, ColumnProfile], min_c
     return out
 
 
-def count_frequent(frame: DataFrame, candidates: dict[str, tuple[str, list[str]]], min_count: int
-                   ) -> dict[str, dict[str, int]]:
+def count_frequent(
+    frame: DataFrame, candidates: dict[str, tuple[str, list[str]]], min_count: int
+) -> dict[str, dict[str, int]]:
     """{column: {word: exact rows}} of the candidates (column -> (alias, words)) seen at least
     min_count times: one aggregation, bounded by the candidates (at most max_categories each)."""
     names = list(candidates)
-    cells = F.explode(F.array(*[
-        F.struct(F.lit(i).alias("c"), F.when(F.col(quote(alias)).isin(words), F.col(quote(alias)).cast("string"))
-                 .alias("w"))
-        for i, (alias, words) in enumerate(candidates.values())]))
-    counted = frame.select(cells.alias("x")).select("x.c", "x.w").where(F.col("w").isNotNull()) \
-        .groupBy("c", "w").count().where(F.col("count") >= min_count)
+    cells = F.explode(
+        F.array(
+            *[
+                F.struct(
+                    F.lit(i).alias("c"),
+                    F.when(F.col(quote(alias)).isin(words), F.col(quote(alias)).cast("string")).alias("w"),
+                )
+                for i, (alias, words) in enumerate(candidates.values())
+            ]
+        )
+    )
+    counted = (
+        frame.select(cells.alias("x"))
+        .select("x.c", "x.w")
+        .where(F.col("w").isNotNull())
+        .groupBy("c", "w")
+        .count()
+        .where(F.col("count") >= min_count)
+    )
     out: dict[str, dict[str, int]] = {}
     for r in counted.collect():  # bounded: the candidates
         out.setdefault(names[r["c"]], {})[r["w"]] = r["count"]

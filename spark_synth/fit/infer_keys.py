@@ -34,9 +34,11 @@ def infer_keys(tables: dict[str, DataFrame]) -> dict:
         if not candidates:
             primary[name] = None
             continue
-        row = df.agg(F.count(F.lit(1)).alias("__rows"),
-                     *[F.countDistinct(quote(c)).alias(f"d{i}") for i, c in enumerate(candidates)],
-                     *[F.count(quote(c)).alias(f"n{i}") for i, c in enumerate(candidates)]).first()
+        row = df.agg(
+            F.count(F.lit(1)).alias("__rows"),
+            *[F.countDistinct(quote(c)).alias(f"d{i}") for i, c in enumerate(candidates)],
+            *[F.count(quote(c)).alias(f"n{i}") for i, c in enumerate(candidates)],
+        ).first()
         unique = [c for i, c in enumerate(candidates) if row[f"d{i}"] == row["__rows"] == row[f"n{i}"]]
         primary[name] = max(unique, key=lambda c: (_key_name_score(c, name), -candidates.index(c))) if unique else None
     proposal = {name: {"primary_key": primary[name], "foreign_keys": []} for name in tables}
@@ -70,10 +72,16 @@ def to_config(proposal: dict, paths: dict[str, str], name: str = "schema") -> st
         if fks:
             entry["foreign_keys"] = fks
         tables[table] = entry
-    notes = [f"# {t}.{fk['column']} -> {fk['references']}: {fk['note']}" for t, p in proposal.items()
-             for fk in p["foreign_keys"] if "note" in fk]
-    header = ["# Proposed by `spark-synth infer-keys`: review before fitting (keys were inferred from",
-              "# uniqueness, names and value inclusion, not declared by the data's owner)."] + notes
+    notes = [
+        f"# {t}.{fk['column']} -> {fk['references']}: {fk['note']}"
+        for t, p in proposal.items()
+        for fk in p["foreign_keys"]
+        if "note" in fk
+    ]
+    header = [
+        "# Proposed by `spark-synth infer-keys`: review before fitting (keys were inferred from",
+        "# uniqueness, names and value inclusion, not declared by the data's owner).",
+    ] + notes
     return "\n".join(header) + "\n" + yaml.safe_dump({"name": name, "tables": tables}, sort_keys=False)
 
 

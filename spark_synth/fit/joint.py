@@ -36,8 +36,10 @@ MAX_CODES_ANY_PARTNER = 256
 MAX_CODES_HIGH_CARDINALITY_PARTNER = 64
 MAX_SMALL_TABLE = 1 << 16  # cells: counted densely (bincount), cheap whatever the columns
 STATS_SCHEMA = "kind string, a int, b int, x long, y long, key string, n long, s double, v array<double>"
-SUM_VECTORS = "aggregate(collect_list(v), array_repeat(0D, coalesce(max(size(v)), 0)), " \
-              "(acc, x) -> zip_with(acc, x, (p, q) -> p + q))"
+SUM_VECTORS = (
+    "aggregate(collect_list(v), array_repeat(0D, coalesce(max(size(v)), 0)), "
+    "(acc, x) -> zip_with(acc, x, (p, q) -> p + q))"
+)
 
 
 @dataclass
@@ -60,22 +62,37 @@ def copula_spec(column: NumericColumn | CategoricalColumn, family: str, alias: s
     return {"family": family, "input": alias, "column": column.model_dump(mode="json")}
 
 
-def collect_joint_stats(df: DataFrame, copula: list[dict], string_columns: list[str], bins: int,
-                        pairs: list[tuple[int, int]] | None = None, moments: bool = True) -> JointStats:
+def collect_joint_stats(
+    df: DataFrame,
+    copula: list[dict],
+    string_columns: list[str],
+    bins: int,
+    pairs: list[tuple[int, int]] | None = None,
+    moments: bool = True,
+) -> JointStats:
     """Run pass 2: one mapInArrow over the data plus one groupBy, then stream the sums back.
     `string_columns` are aliases; `pairs` the copula pairs to tabulate (None: every pair
     pair_is_counted allows); moments=False skips the normal-score sums."""
-    spec = json.dumps({"copula": copula, "strings": string_columns, "bins": bins, "moments": moments,
-                       "pairs": None if pairs is None else [list(p) for p in pairs]})
+    spec = json.dumps(
+        {
+            "copula": copula,
+            "strings": string_columns,
+            "bins": bins,
+            "moments": moments,
+            "pairs": None if pairs is None else [list(p) for p in pairs],
+        }
+    )
     inputs = list(dict.fromkeys([c["input"] for c in copula] + list(string_columns)))
     projected = df.select(*[F.col(quote(n)) for n in inputs])
 
     def task(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         yield from _partition_stats(json.loads(spec), batches)
 
-    stats = (projected.mapInArrow(task, STATS_SCHEMA)
-             .groupBy("kind", "a", "b", "x", "y", "key")
-             .agg(F.sum("n").alias("n"), F.sum("s").alias("s"), F.expr(SUM_VECTORS).alias("v")))
+    stats = (
+        projected.mapInArrow(task, STATS_SCHEMA)
+        .groupBy("kind", "a", "b", "x", "y", "key")
+        .agg(F.sum("n").alias("n"), F.sum("s").alias("s"), F.expr(SUM_VECTORS).alias("v"))
+    )
     result = JointStats()
     for row in stats.toLocalIterator():  # bounded: one row per statistic cell, streamed
         _absorb(result, row)
@@ -116,6 +133,7 @@ def _absorb(result: JointStats, row) -> None:
 # Executor side
 # ----------------------------------------------------------------------------------------------
 
+
 def _scale_from_spec(entry: dict, bins: int) -> UniformScale:
     raw = entry["column"]
     if raw["kind"] in ("categorical", "boolean"):
@@ -133,14 +151,20 @@ def _partition_stats(spec: dict, batches: Iterator[pa.RecordBatch]) -> Iterator[
     types = [parse_spark_type(e["column"]["spark_type"]) for e in entries]
     d = len(entries)
     if spec["pairs"] is None:
-        counted_pairs = [(i, j) for i in range(d) for j in range(i + 1, d)
-                         if pair_is_counted(scales[i].n_codes, scales[j].n_codes, not scales[i].numeric,
-                                            not scales[j].numeric)]
+        counted_pairs = [
+            (i, j)
+            for i in range(d)
+            for j in range(i + 1, d)
+            if pair_is_counted(scales[i].n_codes, scales[j].n_codes, not scales[i].numeric, not scales[j].numeric)
+        ]
     else:
         counted_pairs = [tuple(p) for p in spec["pairs"]]
     # Small tables are counted densely (bincount), large ones sparsely (unique + merge).
-    dense_pairs = {(i, j): np.zeros(scales[i].n_codes * scales[j].n_codes, dtype=np.int64)
-                   for i, j in counted_pairs if scales[i].n_codes * scales[j].n_codes <= 1 << 16}
+    dense_pairs = {
+        (i, j): np.zeros(scales[i].n_codes * scales[j].n_codes, dtype=np.int64)
+        for i, j in counted_pairs
+        if scales[i].n_codes * scales[j].n_codes <= 1 << 16
+    }
     rows = 0
     code_counts = [np.zeros(s.n_codes, dtype=np.int64) for s in scales]
     pair_keys: dict[tuple[int, int], list[tuple[np.ndarray, np.ndarray]]] = defaultdict(list)
@@ -223,10 +247,17 @@ def _partition_stats(spec: dict, batches: Iterator[pa.RecordBatch]) -> Iterator[
         out.add("pair", a=i, b=j, x=keys // scales[j].n_codes, y=keys % scales[j].n_codes, n=counts)
     for s in range(len(strings)):  # one add per kind of count: no per-item Python calls
         out.add("shape", a=s, key=list(shapes[s]), n=list(shapes[s].values()))
-        out.add("char", a=s, x=[pos for _, pos, _ in chars[s]], y=[ord(char) for *_, char in chars[s]],
-                key=[shape for shape, _, _ in chars[s]], n=list(chars[s].values()))
-        out.add("prefix", a=s, key=[shape + "\x1f" + prefix for shape, prefix in prefixes[s]],
-                n=list(prefixes[s].values()))
+        out.add(
+            "char",
+            a=s,
+            x=[pos for _, pos, _ in chars[s]],
+            y=[ord(char) for *_, char in chars[s]],
+            key=[shape for shape, _, _ in chars[s]],
+            n=list(chars[s].values()),
+        )
+        out.add(
+            "prefix", a=s, key=[shape + "\x1f" + prefix for shape, prefix in prefixes[s]], n=list(prefixes[s].values())
+        )
         out.add("length", a=s, x=list(lengths[s]), n=list(lengths[s].values()))
         out.add("textchar", a=s, y=[ord(char) for char in text_chars[s]], n=list(text_chars[s].values()))
     yield out.batch()
@@ -247,8 +278,16 @@ def pair_is_counted(codes_i: int, codes_j: int, categorical_i: bool, categorical
 class _StatsBuilder:
     """Collects statistics column-wise (numpy arrays, no per-row Python) into one batch."""
 
-    FIELDS = (("kind", pa.string()), ("a", pa.int32()), ("b", pa.int32()), ("x", pa.int64()),
-              ("y", pa.int64()), ("key", pa.string()), ("n", pa.int64()), ("s", pa.float64()))
+    FIELDS = (
+        ("kind", pa.string()),
+        ("a", pa.int32()),
+        ("b", pa.int32()),
+        ("x", pa.int64()),
+        ("y", pa.int64()),
+        ("key", pa.string()),
+        ("n", pa.int64()),
+        ("s", pa.float64()),
+    )
 
     def __init__(self):
         self.parts: list[dict[str, np.ndarray]] = []
@@ -272,20 +311,31 @@ class _StatsBuilder:
         self.vectors.append((kind, a, b, x, np.asarray(v, dtype=np.float64)))
 
     def batch(self) -> pa.RecordBatch:
-        columns = {name: [np.concatenate([p[name] for p in self.parts])] if self.parts else []
-                   for name, _ in self.FIELDS}
+        columns = {
+            name: [np.concatenate([p[name] for p in self.parts])] if self.parts else [] for name, _ in self.FIELDS
+        }
         if self.vectors:
             extra = len(self.vectors)
-            for name, values in (("kind", [k for k, *_ in self.vectors]), ("a", [a for _, a, *_ in self.vectors]),
-                                 ("b", [b for _, _, b, _, _ in self.vectors]), ("x", [x for *_, x, _ in self.vectors]),
-                                 ("y", [0] * extra), ("key", [""] * extra), ("n", [0] * extra), ("s", [0.0] * extra)):
+            for name, values in (
+                ("kind", [k for k, *_ in self.vectors]),
+                ("a", [a for _, a, *_ in self.vectors]),
+                ("b", [b for _, _, b, _, _ in self.vectors]),
+                ("x", [x for *_, x, _ in self.vectors]),
+                ("y", [0] * extra),
+                ("key", [""] * extra),
+                ("n", [0] * extra),
+                ("s", [0.0] * extra),
+            ):
                 columns[name].append(np.asarray(values, dtype=object if name in ("kind", "key") else None))
         arrays = [pa.array(np.concatenate(columns[name]), type=t) for name, t in self.FIELDS]
         scalars = sum(len(p["a"]) for p in self.parts)
         offsets = np.concatenate([[0], np.cumsum([0] * scalars + [len(v) for *_, v in self.vectors])])
         values = np.concatenate([v for *_, v in self.vectors]) if self.vectors else np.zeros(0)
-        vectors = pa.ListArray.from_arrays(pa.array(offsets, type=pa.int32()), pa.array(values, type=pa.float64()),
-                                           mask=pa.array([True] * scalars + [False] * len(self.vectors)))
+        vectors = pa.ListArray.from_arrays(
+            pa.array(offsets, type=pa.int32()),
+            pa.array(values, type=pa.float64()),
+            mask=pa.array([True] * scalars + [False] * len(self.vectors)),
+        )
         schema = pa.schema(list(self.FIELDS) + [("v", pa.list_(pa.float64()))])
         return pa.RecordBatch.from_arrays(arrays + [vectors], schema=schema)
 

@@ -25,7 +25,8 @@ def check_values(p: ColumnProfile, table: str) -> None:
         raise InputDataError(
             f"table {table}, column {p.name!r}: {p.nan_count} NaN and {p.inf_count} infinite values; "
             "spark_synth models missing values as nulls only. Replace them first, e.g. "
-            f"df.withColumn('{p.name}', F.when(F.isnan(c) | (F.abs(c) == float('inf')), None).otherwise(c)).")
+            f"df.withColumn('{p.name}', F.when(F.isnan(c) | (F.abs(c) == float('inf')), None).otherwise(c))."
+        )
 
 
 def check_kind_override(column: str, family: str, override: str, table: str) -> None:
@@ -33,8 +34,10 @@ def check_kind_override(column: str, family: str, override: str, table: str) -> 
     schema alone, so fit_table refuses it before any Spark work."""
     if is_semantic(override):  # a semantic type: the kind is chosen as usual, the type follows it
         if family != "string":
-            raise InputDataError(f"table {table}, column {column!r}: type {split_type(override)[0]!r} needs a "
-                                 f"string column, the column is {family}")
+            raise InputDataError(
+                f"table {table}, column {column!r}: type {split_type(override)[0]!r} needs a "
+                f"string column, the column is {family}"
+            )
         check_override(column, override, table)
         return
     allowed = KINDS_BY_FAMILY[family]
@@ -42,11 +45,11 @@ def check_kind_override(column: str, family: str, override: str, table: str) -> 
         types = f" or, for strings, a type: {', '.join(SEMANTIC_TYPES)}" if family == "string" else ""
         raise InputDataError(
             f"table {table}, column {column!r}: kind {override!r} does not fit its type "
-            f"({family}); choose one of {sorted(allowed)}{types}")
+            f"({family}); choose one of {sorted(allowed)}{types}"
+        )
 
 
-def choose_kind(p: ColumnProfile, table: str, min_count: int, max_categories: int,
-                override: str | None) -> str:
+def choose_kind(p: ColumnProfile, table: str, min_count: int, max_categories: int, override: str | None) -> str:
     """The kind to model `p` with; an override was checked against the column's type before
     pass 1 (`check_kind_override`), so a semantic type here only says "not a kind"."""
     if p.non_null == 0:
@@ -56,8 +59,10 @@ def choose_kind(p: ColumnProfile, table: str, min_count: int, max_categories: in
         override = None
     if override is not None:
         if override == "constant" and p.distinct > 1:
-            raise InputDataError(f"table {table}, column {p.name!r}: kind 'constant' needs a single value, "
-                                 f"the column has about {p.distinct}")
+            raise InputDataError(
+                f"table {table}, column {p.name!r}: kind 'constant' needs a single value, "
+                f"the column has about {p.distinct}"
+            )
         return override
     single = p.distinct <= 1 and (p.top is None or len(p.top) <= 1)
     if p.family == "string":
@@ -65,7 +70,9 @@ def choose_kind(p: ColumnProfile, table: str, min_count: int, max_categories: in
             return "constant"
         if p.unique:
             return "unique"
-        return "categorical" if kept_category_mass(p, min_count, max_categories) >= MIN_KEPT_CATEGORY_MASS else "pattern"
+        return (
+            "categorical" if kept_category_mass(p, min_count, max_categories) >= MIN_KEPT_CATEGORY_MASS else "pattern"
+        )
     if p.family in ("date", "timestamp", "timestamp_ntz"):
         return "datetime"
     if single:
@@ -77,8 +84,13 @@ def choose_kind(p: ColumnProfile, table: str, min_count: int, max_categories: in
     if p.family == "integral":
         if p.unique:
             return "id" if is_unique_sequence(p) else "unique"
-        if (p.top is not None and len(p.top) <= MAX_INTEGER_CATEGORIES and p.distinct <= MAX_INTEGER_CATEGORIES
-                and sum(c for _, c in p.top) == p.non_null and all(c >= min_count for _, c in p.top)):
+        if (
+            p.top is not None
+            and len(p.top) <= MAX_INTEGER_CATEGORIES
+            and p.distinct <= MAX_INTEGER_CATEGORIES
+            and sum(c for _, c in p.top) == p.non_null
+            and all(c >= min_count for _, c in p.top)
+        ):
             return "categorical"
         return "integer"
     return "integer" if p.non_integral == 0 else "continuous"

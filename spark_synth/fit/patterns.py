@@ -52,8 +52,9 @@ def count_shapes(values: np.ndarray) -> tuple[dict, dict, dict]:
 
     positions = np.broadcast_to(np.arange(width), (n, width))
     present = chars != 0
-    key = (np.broadcast_to(inverse[:, None], (n, width))[present].astype(np.int64) * width
-           + positions[present]) * (1 << 21) + chars[present]
+    key = (np.broadcast_to(inverse[:, None], (n, width))[present].astype(np.int64) * width + positions[present]) * (
+        1 << 21
+    ) + chars[present]
     keys, key_counts = np.unique(key, return_counts=True)
     char_n = {}
     for k, c in zip(keys.tolist(), key_counts.tolist()):
@@ -82,13 +83,20 @@ def count_text(values: np.ndarray) -> tuple[dict[int, int], dict[str, int]]:
     width = min(max(values.dtype.itemsize // 4, 1), TEXT_CHARS_PER_STRING)
     chars = values.astype(f"<U{width}").view(np.uint32)
     chars, char_counts = np.unique(chars[chars != 0], return_counts=True)
-    return ({int(n): int(c) for n, c in zip(lengths, length_counts)},
-            {chr(int(ch)): int(c) for ch, c in zip(chars, char_counts)})
+    return (
+        {int(n): int(c) for n, c in zip(lengths, length_counts)},
+        {chr(int(ch)): int(c) for ch, c in zip(chars, char_counts)},
+    )
 
 
-def build_pattern(shape_n: dict[str, int], char_n: dict[tuple[str, int, str], int],
-                  prefix_n: dict[tuple[str, str], int], min_count: int,
-                  length_n: dict[int, int] | None = None, text_char_n: dict[str, int] | None = None) -> PatternModel:
+def build_pattern(
+    shape_n: dict[str, int],
+    char_n: dict[tuple[str, int, str], int],
+    prefix_n: dict[tuple[str, str], int],
+    min_count: int,
+    length_n: dict[int, int] | None = None,
+    text_char_n: dict[str, int] | None = None,
+) -> PatternModel:
     """Keep shapes, characters and prefixes seen at least min_count times; the strings no kept
     shape describes (rare shapes, strings longer than MAX_PATTERN_LENGTH) become the text model
     when they are at least MIN_TEXT_SHARE of the column."""
@@ -118,14 +126,21 @@ def build_pattern(shape_n: dict[str, int], char_n: dict[tuple[str, int, str], in
         prefixes = per_prefix.get(shape, {})
         # A prefix table only helps when it covers most of the shape's rows.
         use_prefix = sum(prefixes.values()) >= 0.5 * kept[shape]
-        shapes.append(Shape(shape=shape, probability=kept[shape] / total, positions=positions,
-                            prefix_length=PREFIX_LENGTH if use_prefix else 0,
-                            prefixes=shares_of(prefixes) if use_prefix else {}))
+        shapes.append(
+            Shape(
+                shape=shape,
+                probability=kept[shape] / total,
+                positions=positions,
+                prefix_length=PREFIX_LENGTH if use_prefix else 0,
+                prefixes=shares_of(prefixes) if use_prefix else {},
+            )
+        )
     return PatternModel(shapes=_fix_total(shapes, text.probability if text else 0.0), text=text)
 
 
-def _text_model(kept: dict[str, int], length_n: dict[int, int], char_n: dict[str, int], min_count: int,
-                everything: int) -> TextModel | None:
+def _text_model(
+    kept: dict[str, int], length_n: dict[int, int], char_n: dict[str, int], min_count: int, everything: int
+) -> TextModel | None:
     """Lengths of the strings outside the kept shapes (a kept shape's strings all have its
     length, so subtracting them is exact) and the characters seen at least min_count times."""
     rest = dict(length_n)
@@ -141,9 +156,11 @@ def _text_model(kept: dict[str, int], length_n: dict[int, int], char_n: dict[str
     at = lengths[np.minimum(np.searchsorted(cumulative, grid, side="left"), len(lengths) - 1)]
     at[0] = lengths[0]
     chars = {c: n for c, n in char_n.items() if n >= min_count}
-    return TextModel(probability=round(mass / everything, 9),
-                     lengths=QuantileFunction(probabilities=grid.tolist(), values=[int(x) for x in at]),
-                     chars=shares_of(chars) if chars else {})
+    return TextModel(
+        probability=round(mass / everything, 9),
+        lengths=QuantileFunction(probabilities=grid.tolist(), values=[int(x) for x in at]),
+        chars=shares_of(chars) if chars else {},
+    )
 
 
 def shares_of(counts: dict[str, int]) -> dict[str, float]:
@@ -173,8 +190,9 @@ def shape_of(value: str) -> str:
     return classify(codepoints).tobytes().decode("utf-32-le") if len(value) else ""
 
 
-def without_kept(pattern: PatternModel, shape_n: dict[str, int], kept: dict[str, int],
-                 min_count: int) -> PatternModel | None:
+def without_kept(
+    pattern: PatternModel, shape_n: dict[str, int], kept: dict[str, int], min_count: int
+) -> PatternModel | None:
     """The pattern of a categorical column's rare values only: each shape's count less the kept
     values of that shape (a blank kept for half the rows must not be drawn again as a rare
     value), shapes left with fewer than min_count rows dropped, the text model's rows unchanged;
@@ -185,8 +203,11 @@ def without_kept(pattern: PatternModel, shape_n: dict[str, int], kept: dict[str,
     rest = {s.shape: shape_n.get(s.shape, 0) - taken[s.shape] for s in pattern.shapes}
     text_rows = 0.0
     if pattern.text is not None and pattern.text.probability < 1.0:
-        text_rows = pattern.text.probability * sum(shape_n.get(s.shape, 0) for s in pattern.shapes) \
+        text_rows = (
+            pattern.text.probability
+            * sum(shape_n.get(s.shape, 0) for s in pattern.shapes)
             / (1.0 - pattern.text.probability)
+        )
     shapes = [s for s in pattern.shapes if rest[s.shape] >= min_count]
     total = sum(rest[s.shape] for s in shapes) + text_rows
     if total <= 0 or (not shapes and pattern.text is None):

@@ -47,10 +47,15 @@ def state_column(columns: dict) -> str | None:
 def place_candidates(columns: dict, state: str) -> list[str]:
     """String columns that may hold postcodes or cities (not the state, not drawn from a vocabulary
     other than city names, not e-mails built from names)."""
-    out = [n for n, c in columns.items()
-           if n != state and isinstance(c, PatternColumn | UniqueColumn | CategoricalColumn)
-           and c.type.family == "string" and getattr(getattr(c, "vocabulary", None), "name", "city_name") == "city_name"
-           and getattr(c, "from_names", None) is None]
+    out = [
+        n
+        for n, c in columns.items()
+        if n != state
+        and isinstance(c, PatternColumn | UniqueColumn | CategoricalColumn)
+        and c.type.family == "string"
+        and getattr(getattr(c, "vocabulary", None), "name", "city_name") == "city_name"
+        and getattr(c, "from_names", None) is None
+    ]
     return out[:MAX_CANDIDATES]
 
 
@@ -96,15 +101,21 @@ def _agreement(batches: Iterator[pd.DataFrame], candidates: int) -> Iterator[pd.
     yield pd.DataFrame([totals], columns=[f"t{j}" for j in range(MEASURES * candidates)])
 
 
-def fit_places(frame: DataFrame, state: tuple[str, str], candidates: list[tuple[str, str]],
-               min_count: int) -> dict[str, PlaceRule]:
+def fit_places(
+    frame: DataFrame, state: tuple[str, str], candidates: list[tuple[str, str]], min_count: int
+) -> dict[str, PlaceRule]:
     """{column: PlaceRule} for the candidates ((name, alias) pairs) that agree with the state
     column ((name, alias)); at most one postcode and one city, the best agreeing."""
-    selected = frame.select(F.col(state[1]).alias("s"), *[F.col(a).alias(f"c{i}") for i, (_, a) in enumerate(candidates)])
+    selected = frame.select(
+        F.col(state[1]).alias("s"), *[F.col(a).alias(f"c{i}") for i, (_, a) in enumerate(candidates)]
+    )
     width = MEASURES * len(candidates)
     schema = ", ".join(f"t{j} long" for j in range(width))
-    sums = selected.mapInPandas(lambda b: _agreement(b, len(candidates)), schema) \
-        .agg(*[F.sum(f"t{j}").alias(f"t{j}") for j in range(width)]).collect()[0]  # bounded: one row
+    sums = (
+        selected.mapInPandas(lambda b: _agreement(b, len(candidates)), schema)
+        .agg(*[F.sum(f"t{j}").alias(f"t{j}") for j in range(width)])
+        .collect()[0]
+    )  # bounded: one row
     best: dict[str, tuple[float, str]] = {}
     for i, (name, _) in enumerate(candidates):
         for part, at in (("postcode", MEASURES * i), ("city", MEASURES * i + 2), ("area_code", MEASURES * i + 4)):

@@ -74,8 +74,9 @@ class ColumnProfile:
         return parse_spark_type(self.spark_type)
 
 
-def profile_columns(df: DataFrame, fields: list[T.StructField], names: list[str], max_categories: int,
-                    categorical_overrides: set[str]) -> tuple[int, list[ColumnProfile]]:
+def profile_columns(
+    df: DataFrame, fields: list[T.StructField], names: list[str], max_categories: int, categorical_overrides: set[str]
+) -> tuple[int, list[ColumnProfile]]:
     """Run pass 1 over `df` (positional aliases as `fields`, real `names` in the same order) and
     return (row count, one profile per field)."""
     rows = None
@@ -99,15 +100,21 @@ def _refine_narrow_quantiles(df: DataFrame, profiles: list[ColumnProfile]) -> No
     """Quantile sketches work in doubles: around 1e30 (decimal(38,0)) or 2^62 a double cannot
     tell values a few thousand apart, and every quantile collapses onto min. For exact columns
     whose range is that narrow for their size, sketch x - min instead (small, exact), one job."""
-    narrow = [p for p in profiles if p.type.exact and p.min is not None and p.max > p.min
-              and (p.max - p.min) < max(abs(p.min), abs(p.max)) * 2.0 ** -40]
+    narrow = [
+        p
+        for p in profiles
+        if p.type.exact
+        and p.min is not None
+        and p.max > p.min
+        and (p.max - p.min) < max(abs(p.min), abs(p.max)) * 2.0**-40
+    ]
     if not narrow:
         return
     aggs = []
     for p in narrow:
         spark = p.type
         low = f"{from_unscaled(p.min, spark.scale):f}BD" if spark.family == "decimal" else f"{p.min}L"
-        offset = f"CAST({unit_sql(quote(p.alias), spark)} - {low} AS double) * {float(10 ** spark.scale)!r}"
+        offset = f"CAST({unit_sql(quote(p.alias), spark)} - {low} AS double) * {float(10**spark.scale)!r}"
         aggs.append(F.expr(f"{_quantiles_sql(offset, exact=False)} AS {quote(p.alias)}"))
     row = df.agg(*aggs).first()  # bounded: quantiles only
     for p in narrow:
@@ -148,8 +155,13 @@ def _aggregates(i: int, f: T.StructField, max_categories: int, wants_categories:
     else:
         x = f"CAST({q} AS double)"
         finite = f"(CASE WHEN NOT isnan({x}) AND abs({x}) != CAST('Infinity' AS double) THEN {x} END)"
-        out.update(min=f"min({finite})", max=f"max({finite})", q=_quantiles_sql(finite, exact=False),
-                   nan=_count_sql(f"isnan({x})"), inf=_count_sql(f"abs({x}) = CAST('Infinity' AS double)"))
+        out.update(
+            min=f"min({finite})",
+            max=f"max({finite})",
+            q=_quantiles_sql(finite, exact=False),
+            nan=_count_sql(f"isnan({x})"),
+            inf=_count_sql(f"abs({x}) = CAST('Infinity' AS double)"),
+        )
         single = isinstance(f.dataType, T.FloatType)
         for d in range(0, MAX_DECIMAL_PLACES + 1):
             out[f"dp{d}"] = _count_sql(_off_grid_sql(finite, q, d, single))
@@ -169,7 +181,7 @@ def _off_grid_sql(finite: str, q: str, places: int, single: bool) -> str:
     round() and comparisons: nothing overflows for any double."""
     if single:
         return f"CAST(round({finite}, {places}) AS float) != CAST({q} AS float)"
-    scaled = f"({finite} * {10.0 ** places!r})"
+    scaled = f"({finite} * {10.0**places!r})"
     return f"abs({scaled} - round({scaled})) > greatest(1e-6, abs({scaled}) * 1e-12)"
 
 
@@ -179,8 +191,10 @@ def _quantiles_sql(x: str, exact: bool) -> str:
     64-bit sketch, so the quantiles are values of the column, exact; the rest through doubles."""
     kind = "bigint" if exact else "double"
     value = x if exact else f"CAST({x} AS double)"
-    return (f"CASE WHEN count({value}) > 0 THEN kll_sketch_get_quantile_{kind}("
-            f"kll_sketch_agg_{kind}({value}, {KLL_K}), {GRID_SQL}) END")
+    return (
+        f"CASE WHEN count({value}) > 0 THEN kll_sketch_get_quantile_{kind}("
+        f"kll_sketch_agg_{kind}({value}, {KLL_K}), {GRID_SQL}) END"
+    )
 
 
 def _count_sql(condition: str) -> str:
@@ -195,8 +209,16 @@ def _top_k_sql(q: str, k: int) -> str:
 def _profile(i: int, f: T.StructField, name: str, row: dict, rows: int) -> ColumnProfile:
     key = f"__c{i}_"
     fam = family(f.dataType)
-    p = ColumnProfile(name=name, alias=f.name, family=fam, spark_type=f.dataType.json(), nullable=f.nullable,
-                      rows=rows, non_null=int(row[key + "n"]), distinct=int(row.get(key + "distinct") or 0))
+    p = ColumnProfile(
+        name=name,
+        alias=f.name,
+        family=fam,
+        spark_type=f.dataType.json(),
+        nullable=f.nullable,
+        rows=rows,
+        non_null=int(row[key + "n"]),
+        distinct=int(row.get(key + "distinct") or 0),
+    )
     if row.get(key + "top") is not None:
         # approx_top_k counts null as an item (to_json leaves its "item" out): not a value
         p.top = [(item["item"], int(item["count"])) for item in json.loads(row[key + "top"]) if "item" in item]
@@ -234,7 +256,7 @@ def _profile(i: int, f: T.StructField, name: str, row: dict, rows: int) -> Colum
     coarser = range(p.decimal_places if p.decimal_places is not None else len(off))
     on_grid = next((d for d in coarser if finite and 1 - off[d] / finite >= MIN_GRID_SHARE), None)
     if on_grid is not None:
-        p.grid_step, p.grid_share = 10.0 ** -on_grid, round(1 - off[on_grid] / finite, 9)
+        p.grid_step, p.grid_share = 10.0**-on_grid, round(1 - off[on_grid] / finite, 9)
     return p
 
 
@@ -256,10 +278,13 @@ def _unscaled(value, spark: SparkType) -> int | None:
 def _mark_unique(df: DataFrame, profiles: list[ColumnProfile]) -> None:
     """Exact distinct counts for integer and string columns whose approximate count says they
     may be unique (one job for all of them): unique ones are generated as bijections."""
-    candidates = [p for p in profiles if p.family in ("integral", "string") and p.non_null >= 2
-                  and p.distinct >= UNIQUE_CANDIDATE_RATIO * p.non_null]
+    candidates = [
+        p
+        for p in profiles
+        if p.family in ("integral", "string") and p.non_null >= 2 and p.distinct >= UNIQUE_CANDIDATE_RATIO * p.non_null
+    ]
     for start in range(0, len(candidates), COLUMNS_PER_JOB):
-        chunk = candidates[start:start + COLUMNS_PER_JOB]
+        chunk = candidates[start : start + COLUMNS_PER_JOB]
         row = df.agg(*[F.count_distinct(F.col(quote(p.alias))).alias(p.alias) for p in chunk]).first()  # bounded
         for p in chunk:
             p.unique = int(row[p.alias]) == p.non_null

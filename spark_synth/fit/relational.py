@@ -70,15 +70,19 @@ class _Table:
         return restore(self.df, self.names)
 
 
-def fit_schema(spark: SparkSession, config: SchemaConfig, base_dir: Path,
-               min_count: int = DEFAULT_MIN_COUNT) -> RelationalModel:
-    frames = {name: _Table(*positional(read_schema_table(spark, name, table, base_dir), name))
-              for name, table in config.tables.items()}
+def fit_schema(
+    spark: SparkSession, config: SchemaConfig, base_dir: Path, min_count: int = DEFAULT_MIN_COUNT
+) -> RelationalModel:
+    frames = {
+        name: _Table(*positional(read_schema_table(spark, name, table, base_dir), name))
+        for name, table in config.tables.items()
+    }
     for name, table in config.tables.items():
         _check_columns(name, frames[name], table.key_columns + [c for fk in table.foreign_keys for c in fk.columns])
         # Declared rules are checked for every table before the first is fitted.
-        check_declared(table.rules, {n: f.dataType.json() for n, f in zip(frames[name].names, frames[name].df.schema)},
-                       name)
+        check_declared(
+            table.rules, {n: f.dataType.json() for n, f in zip(frames[name].names, frames[name].df.schema)}, name
+        )
     tables = []
     for name in table_order(config):
         table = config.tables[name]
@@ -91,14 +95,18 @@ def fit_schema(spark: SparkSession, config: SchemaConfig, base_dir: Path,
             _check_unique(name, frame, table.key_columns, rows)
         driver = _busiest_foreign_key(config, name, frames) if table.key_columns else None
         # String key columns keep character shapes (their alphabets make the keys), never words.
-        keys = {c: "unique" for c in table.key_columns if len(table.key_columns) == 1
-                and isinstance(frame.df.schema[frame.names.index(c)].dataType, T.StringType)}
+        keys = {
+            c: "unique"
+            for c in table.key_columns
+            if len(table.key_columns) == 1 and isinstance(frame.df.schema[frame.names.index(c)].dataType, T.StringType)
+        }
         declared = {"declared_rules": tuple(table.rules), "force_rules": table.force_rules}
         options = FitOptions(table=name, min_count=min_count, kinds=keys, **declared)
         if driver is not None:
             child, fk = driver
-            options = FitOptions(table=name, min_count=min_count, root=CHILD_COUNT,
-                                 kinds={**keys, CHILD_COUNT: "integer"}, **declared)
+            options = FitOptions(
+                table=name, min_count=min_count, root=CHILD_COUNT, kinds={**keys, CHILD_COUNT: "integer"}, **declared
+            )
             model = fit_table(_with_child_count(frame, table.key_columns, frames[child], fk.columns), options)
             child_count = ChildCount(column=CHILD_COUNT, child=child, foreign_key=fk.columns)
             if not model.spec.copula or CHILD_COUNT not in model.spec.copula.columns:
@@ -115,16 +123,29 @@ def fit_schema(spark: SparkSession, config: SchemaConfig, base_dir: Path,
         foreign_keys = []
         for fk in table.foreign_keys:
             parent_key = config.tables[fk.references].key_columns
-            foreign_keys.append(_foreign_key(frame, frames[fk.references], fk.columns, parent_key,
-                                             fk.references, fk.orphans, min_count))
-        tables.append(TableModel(name=name, rows=rows, model=model.spec, primary_key=primary_key,
-                                 foreign_keys=foreign_keys, child_count=child_count))
-    return RelationalModel(RelationalModelFile(format=RELATIONAL_FORMAT, schema_version=RELATIONAL_VERSION,
-                                               name=config.name, tables=tables))
+            foreign_keys.append(
+                _foreign_key(frame, frames[fk.references], fk.columns, parent_key, fk.references, fk.orphans, min_count)
+            )
+        tables.append(
+            TableModel(
+                name=name,
+                rows=rows,
+                model=model.spec,
+                primary_key=primary_key,
+                foreign_keys=foreign_keys,
+                child_count=child_count,
+            )
+        )
+    return RelationalModel(
+        RelationalModelFile(
+            format=RELATIONAL_FORMAT, schema_version=RELATIONAL_VERSION, name=config.name, tables=tables
+        )
+    )
 
 
-def _busiest_foreign_key(config: SchemaConfig, name: str,
-                         frames: dict[str, _Table]) -> tuple[str, ForeignKeyConfig] | None:
+def _busiest_foreign_key(
+    config: SchemaConfig, name: str, frames: dict[str, _Table]
+) -> tuple[str, ForeignKeyConfig] | None:
     """The generated foreign key into `name` with the most referencing rows: its popularity
     ranking is the one the parent's columns are fitted against."""
     best, best_rows = None, 0
@@ -140,16 +161,19 @@ def _busiest_foreign_key(config: SchemaConfig, name: str,
 
 def _with_child_count(parent: _Table, key: list[str], child: _Table, columns: list[str]) -> DataFrame:
     """The parent (real names) with CHILD_COUNT: its number of referencing child rows (0 when none)."""
-    counts = (child.df.where(_all_present(child, columns))
-              .groupBy(*[child.col(c).alias(f"__key{i}") for i, c in enumerate(columns)])
-              .agg(F.count(F.lit(1)).alias(CHILD_COUNT)))
+    counts = (
+        child.df.where(_all_present(child, columns))
+        .groupBy(*[child.col(c).alias(f"__key{i}") for i, c in enumerate(columns)])
+        .agg(F.count(F.lit(1)).alias(CHILD_COUNT))
+    )
     condition = F.lit(True)
     for i, k in enumerate(key):
         condition = condition & (parent.df[alias(parent.names.index(k))] == counts[f"__key{i}"])
     joined = parent.df.join(counts, condition, "left")
-    return joined.select(*[parent.df[c] for c in parent.df.columns],
-                         F.coalesce(F.col(CHILD_COUNT), F.lit(0)).cast("long").alias(CHILD_COUNT)) \
-        .toDF(*parent.names, CHILD_COUNT)
+    return joined.select(
+        *[parent.df[c] for c in parent.df.columns],
+        F.coalesce(F.col(CHILD_COUNT), F.lit(0)).cast("long").alias(CHILD_COUNT),
+    ).toDF(*parent.names, CHILD_COUNT)
 
 
 def read_schema_table(spark: SparkSession, name: str, table, base_dir: Path) -> DataFrame:
@@ -165,22 +189,30 @@ def read_schema_table(spark: SparkSession, name: str, table, base_dir: Path) -> 
 def _check_columns(name: str, frame: _Table, columns: list[str]) -> None:
     missing = [c for c in columns if c not in frame.names]
     if missing:
-        raise InputDataError(f"table {name!r} has no column(s) {missing} named in the schema config "
-                             f"(its columns: {frame.names})")
+        raise InputDataError(
+            f"table {name!r} has no column(s) {missing} named in the schema config (its columns: {frame.names})"
+        )
 
 
 def _check_unique(name: str, frame: _Table, key: list[str], rows: int) -> None:
     df = frame.df
     cols = [frame.col(c) for c in key]
-    nulls = df.where(F.greatest(*[c.isNull().cast("int") for c in cols]) == 1).count() if len(cols) > 1 \
+    nulls = (
+        df.where(F.greatest(*[c.isNull().cast("int") for c in cols]) == 1).count()
+        if len(cols) > 1
         else df.where(cols[0].isNull()).count()
+    )
     if nulls:
-        raise InputDataError(f"table {name!r}: primary key {key} is null in {nulls} rows; a primary key "
-                             "must be non-null (fix the data or declare another key)")
+        raise InputDataError(
+            f"table {name!r}: primary key {key} is null in {nulls} rows; a primary key "
+            "must be non-null (fix the data or declare another key)"
+        )
     distinct = df.select(*cols).distinct().count()
     if distinct != rows:
-        raise InputDataError(f"table {name!r}: primary key {key} is not unique in the real data "
-                             f"({rows - distinct} duplicate rows); declare a unique key")
+        raise InputDataError(
+            f"table {name!r}: primary key {key} is not unique in the real data "
+            f"({rows - distinct} duplicate rows); declare a unique key"
+        )
 
 
 def _primary_key(name: str, frame: _Table, model: SynthModel, column: str, rows: int) -> PrimaryKey:
@@ -193,8 +225,9 @@ def _primary_key(name: str, frame: _Table, model: SynthModel, column: str, rows:
         if pattern is None:
             raise InputDataError(f"table {name!r}: primary key {column!r} has no learned string pattern")
         return PrimaryKey(column=column, kind="string", alphabets=key_alphabets(pattern))
-    raise InputDataError(f"table {name!r}: primary key {column!r} has type {data_type.simpleString()}; "
-                         "keys must be integers or strings")
+    raise InputDataError(
+        f"table {name!r}: primary key {column!r} has type {data_type.simpleString()}; keys must be integers or strings"
+    )
 
 
 def _composite_key(name: str, frame: _Table, model: SynthModel, table) -> CompositeKey:
@@ -209,16 +242,19 @@ def _composite_key(name: str, frame: _Table, model: SynthModel, table) -> Compos
         if column in references:
             components.append(KeyComponent(column=column, kind="reference", size=size, parent=references[column]))
         elif isinstance(learned, NumericColumn) and learned.kind in ("integer", "datetime"):
-            components.append(KeyComponent(column=column, kind="sequence", size=size, start=int(learned.min),
-                                           step=int(learned.granularity)))
+            components.append(
+                KeyComponent(
+                    column=column, kind="sequence", size=size, start=int(learned.min), step=int(learned.granularity)
+                )
+            )
         elif isinstance(learned, CategoricalColumn) and learned.values:
             values = list(learned.values)  # privacy-filtered already
-            components.append(KeyComponent(column=column, kind="category", size=min(size, len(values)),
-                                           values=values))
+            components.append(KeyComponent(column=column, kind="category", size=min(size, len(values)), values=values))
         else:
             raise InputDataError(
                 f"table {name!r}: composite primary key column {column!r} ({learned.kind}) cannot be generated; "
-                "a component must be a foreign key, an integer, date or timestamp, or a categorical column")
+                "a component must be a foreign key, an integer, date or timestamp, or a categorical column"
+            )
     return CompositeKey(kind="composite", components=components)
 
 
@@ -227,8 +263,15 @@ def key_alphabets(pattern: PatternModel) -> list[str]:
     return list(max(key_shapes(pattern), key=lambda s: s.share).alphabets)
 
 
-def _foreign_key(child: _Table, parent: _Table, columns: list[str], parent_key: list[str],
-                 parent_name: str, orphans: str, min_count: int) -> ForeignKey:
+def _foreign_key(
+    child: _Table,
+    parent: _Table,
+    columns: list[str],
+    parent_key: list[str],
+    parent_name: str,
+    orphans: str,
+    min_count: int,
+) -> ForeignKey:
     """A composite foreign key counts as null when any of its columns is (SQL's MATCH SIMPLE)."""
     aliases = [f"__key{i}" for i in range(len(columns))]
     present = _all_present(child, columns)
@@ -236,24 +279,31 @@ def _foreign_key(child: _Table, parent: _Table, columns: list[str], parent_key: 
     keys = parent.df.select(*[parent.col(k).alias(a) for k, a in zip(parent_key, aliases)]).distinct()
     referencing = child.df.where(present).select(*[child.col(c).alias(a) for c, a in zip(columns, aliases)])
     orphan_rows = referencing.join(keys, aliases, "left_anti").count()
-    per_parent = (keys.join(referencing.groupBy(*aliases).count(), aliases, "left")
-                  .select(F.coalesce(F.col("count"), F.lit(0)).cast("double").alias("n")))
+    per_parent = keys.join(referencing.groupBy(*aliases).count(), aliases, "left").select(
+        F.coalesce(F.col("count"), F.lit(0)).cast("double").alias("n")
+    )
     grid = [float(x) for x in np.linspace(0.0, 1.0, COUNT_QUANTILES)]
     counts = per_parent.agg(F.percentile_approx("n", grid, 100_000)).first()[0]  # bounded: quantiles
     small, tail = _small_counts(per_parent, grid, min_count)
-    return ForeignKey(column=columns[0] if len(columns) == 1 else columns, parent=parent_name, orphans=orphans,
-                      null_fraction=1 - totals["non_null"] / totals["rows"],
-                      orphan_fraction=orphan_rows / totals["non_null"] if totals["non_null"] else 0.0,
-                      rank_at_share=rank_at_share(np.asarray(counts, dtype=np.float64)).tolist(),
-                      children_per_parent=[float(c) for c in counts], small_counts=small,
-                      tail_rank_at_share=tail)
+    return ForeignKey(
+        column=columns[0] if len(columns) == 1 else columns,
+        parent=parent_name,
+        orphans=orphans,
+        null_fraction=1 - totals["non_null"] / totals["rows"],
+        orphan_fraction=orphan_rows / totals["non_null"] if totals["non_null"] else 0.0,
+        rank_at_share=rank_at_share(np.asarray(counts, dtype=np.float64)).tolist(),
+        children_per_parent=[float(c) for c in counts],
+        small_counts=small,
+        tail_rank_at_share=tail,
+    )
 
 
 def _small_counts(per_parent: DataFrame, grid: list[float], min_count: int) -> tuple[list[SmallCount], list | None]:
     """Exact shares of parents with 0..SMALL_COUNTS_UP_TO children (counts seen for at least
     min_count parents: a histogram, never one parent), and the popularity curve of the rest."""
-    histogram = (per_parent.where(F.col("n") <= SMALL_COUNTS_UP_TO).groupBy("n").count()
-                 .collect())  # bounded: at most SMALL_COUNTS_UP_TO + 1 rows
+    histogram = (
+        per_parent.where(F.col("n") <= SMALL_COUNTS_UP_TO).groupBy("n").count().collect()
+    )  # bounded: at most SMALL_COUNTS_UP_TO + 1 rows
     parents = per_parent.count()
     kept = {int(r["n"]): r["count"] for r in histogram if r["count"] >= min_count}
     small = [SmallCount(children=c, share=kept[c] / parents) for c in sorted(kept)]

@@ -132,22 +132,35 @@ def eligible_columns(columns: dict, profiles: dict[str, ColumnProfile]) -> list[
     return out
 
 
-def find_rules(frame: DataFrame, columns: list[RuleColumn], rows: int, min_count: int, fixed: set[str],
-               share: float = DEFAULT_SHARE) -> list:
+def find_rules(
+    frame: DataFrame,
+    columns: list[RuleColumn],
+    rows: int,
+    min_count: int,
+    fixed: set[str],
+    share: float = DEFAULT_SHARE,
+) -> list:
     """Every rule found, in the order the engine applies them: the sample, one aggregation for
     null patterns, orderings, identities and calendars, one job for dependencies."""
     constants = [c for c in columns if c.constant][:MAX_RULE_COLUMNS]
     columns = [c for c in columns if not c.constant][:MAX_RULE_COLUMNS]
     sample = screening_sample(frame, columns, rows)
     writable = [c for c in columns if c.name not in fixed]
-    nulls, orders, arithmetic, calendars = counted_together(frame, [
-        null_rules(writable, sample, min_count, share), order_rules(writable, sample, min_count, share),
-        arithmetic_rules(sample, columns, min_count, share), calendar_rules(columns + constants, min_count, share)])
+    nulls, orders, arithmetic, calendars = counted_together(
+        frame,
+        [
+            null_rules(writable, sample, min_count, share),
+            order_rules(writable, sample, min_count, share),
+            arithmetic_rules(sample, columns, min_count, share),
+            calendar_rules(columns + constants, min_count, share),
+        ],
+    )
     computed: list = []
     for rule in arithmetic + calendars:
         _accept(rule, computed, fixed)
-    for rule in dependency_rules(frame, sample, columns, min_count, share, fixed,
-                                 {w for r in computed for w in r.writes()}):
+    for rule in dependency_rules(
+        frame, sample, columns, min_count, share, fixed, {w for r in computed for w in r.writes()}
+    ):
         _accept(rule, computed, fixed)
     targets = {w for r in computed for w in r.writes()}
     orders = [r for r in orders if not set(r.writes()) & targets]
@@ -173,7 +186,7 @@ def counted_together(frame: DataFrame, searches: list[Search]) -> list[list]:
     counts = list(frame.agg(*exprs).first()) if exprs else []
     for i, search, start, n in pending:
         try:
-            search.send(counts[start:start + n])
+            search.send(counts[start : start + n])
         except StopIteration as done:
             results[i] = done.value
     return results
@@ -198,29 +211,46 @@ def null_rules(columns: list[RuleColumn], sample: dict, min_count: int, share: f
     """B null whenever A null, for A with >= k nulls (pairs the sample does not rule out);
     implied ones (A -> B -> C) left out."""
     nullable = [c for c in columns if 0 < c.profile.non_null < c.profile.rows][:MAX_NULL_COLUMNS]
-    pairs = [(a, b) for a in nullable for b in nullable if a is not b and a.profile.rows - a.profile.non_null >= min_count
-             and _null_with_on(sample, a, b, share)]
+    pairs = [
+        (a, b)
+        for a in nullable
+        for b in nullable
+        if a is not b and a.profile.rows - a.profile.non_null >= min_count and _null_with_on(sample, a, b, share)
+    ]
     if not pairs:
         return []
     counts = yield [_count(a.col.isNull() & b.col.isNotNull()) for a, b in pairs]
-    holds = {(a.name, b.name): 1 - n / (a.profile.rows - a.profile.non_null)
-             for (a, b), n in zip(pairs, counts) if n <= (1 - share) * (a.profile.rows - a.profile.non_null)}
+    holds = {
+        (a.name, b.name): 1 - n / (a.profile.rows - a.profile.non_null)
+        for (a, b), n in zip(pairs, counts)
+        if n <= (1 - share) * (a.profile.rows - a.profile.non_null)
+    }
     mutual = {(a, b) for a, b in holds if (b, a) in holds}
     names = [c.name for c in nullable]
-    implied = {(a, c) for a, c in holds for b in names
-               if b not in (a, c) and (a, b) in holds and (b, c) in holds and (a, b) not in mutual
-               and (b, c) not in mutual}
-    return [NullWith(form="null_with", column=b, when_null=a, share=round(s, 6))
-            for (a, b), s in holds.items() if (a, b) not in implied]
+    implied = {
+        (a, c)
+        for a, c in holds
+        for b in names
+        if b not in (a, c) and (a, b) in holds and (b, c) in holds and (a, b) not in mutual and (b, c) not in mutual
+    }
+    return [
+        NullWith(form="null_with", column=b, when_null=a, share=round(s, 6))
+        for (a, b), s in holds.items()
+        if (a, b) not in implied
+    ]
 
 
 def order_rules(columns: list[RuleColumn], sample: dict, min_count: int, share: float) -> Search:
     """A <= B between numbers of one Spark type whose marginals, drawn independently, would break
     it in >= 1 % of rows (else the marginals already order them), and that differ in some row."""
     numbers = [c for c in columns if not c.categorical and c.profile.min is not None][:MAX_ORDER_COLUMNS]
-    pairs = [(a, b) for a, b in combinations(numbers, 2) if a.profile.spark_type == b.profile.spark_type
-             and min(_independent_above(a, b), _independent_above(b, a)) >= MIN_ORDER_INFORMATION
-             and _ordered_on(sample, a, b, share)]
+    pairs = [
+        (a, b)
+        for a, b in combinations(numbers, 2)
+        if a.profile.spark_type == b.profile.spark_type
+        and min(_independent_above(a, b), _independent_above(b, a)) >= MIN_ORDER_INFORMATION
+        and _ordered_on(sample, a, b, share)
+    ]
     if not pairs:
         return []
     exprs = []
@@ -229,7 +259,7 @@ def order_rules(columns: list[RuleColumn], sample: dict, min_count: int, share: 
     counts = yield exprs
     out = []
     for i, (a, b) in enumerate(pairs):
-        below, above, both = counts[3 * i: 3 * i + 3]
+        below, above, both = counts[3 * i : 3 * i + 3]
         if both < min_count or below + above == 0:
             continue
         if above <= (1 - share) * both and below > 0:
@@ -270,7 +300,9 @@ def _whole_columns(columns: list[RuleColumn]) -> list[RuleColumn]:
     return [c for c in columns if c.family in ("integral", "date", "timestamp") and c.profile.min is not None]
 
 
-def screening_sample(frame: DataFrame, columns: list[RuleColumn], rows: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+def screening_sample(
+    frame: DataFrame, columns: list[RuleColumn], rows: int
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """At most SCREEN_ROWS sampled rows, on the driver as {column: (values, null mask)}: whole
     numbers as int64 (dates as days), the rest as objects. Bounded whatever the table's size;
     candidates found here are counted on every row in Spark before they are kept."""
@@ -323,9 +355,14 @@ def _composed(rules: list) -> list:
         if source in built:  # the source is computed by another rule: keep the two rules
             out += [quotient, remainder]
             continue
-        out.append(Linear(form="linear", target=source, terms=[Term(column=quotient.target, coefficient=k),
-                                                               Term(column=remainder.target, coefficient=1)],
-                          share=min(quotient.share, remainder.share)))
+        out.append(
+            Linear(
+                form="linear",
+                target=source,
+                terms=[Term(column=quotient.target, coefficient=k), Term(column=remainder.target, coefficient=1)],
+                share=min(quotient.share, remainder.share),
+            )
+        )
     return out
 
 
@@ -358,11 +395,18 @@ def _clock_candidates(sample: dict, whole: list[RuleColumn], share: float) -> li
     """T = A + B minutes on an HHMM clock: T and A integer columns within 0..2400 whose last two
     digits are minutes (< 60) in the sample, B any other integer column; the identity checked
     modulo 1440 minutes on the sample (midnight: 2400 when the target never shows 0 but 2400)."""
+
     def is_clock(c: RuleColumn) -> bool:
         values, nulls = sample[c.name]
         present = values[~nulls]
-        return (c.family == "integral" and c.profile.min >= 0 and c.profile.max <= 2400 and len(present) > 0
-                and (present % 100 < 60).mean() >= _screen_share(share) and present.max() >= 1200)
+        return (
+            c.family == "integral"
+            and c.profile.min >= 0
+            and c.profile.max <= 2400
+            and len(present) > 0
+            and (present % 100 < 60).mean() >= _screen_share(share)
+            and present.max() >= 1200
+        )
 
     clocks = [c for c in whole if is_clock(c)]
     out = []
@@ -378,8 +422,11 @@ def _clock_candidates(sample: dict, whole: list[RuleColumn], share: float) -> li
                 gap = (_clock_minutes(tv[rows]) - _clock_minutes(cv[rows]) - mv[rows]) % 1440
                 if (gap == 0).mean() >= _screen_share(share):
                     midnight = 2400 if target.profile.min > 0 and target.profile.max == 2400 else 0
-                    out.append(Clock(form="clock", target=target.name, clock=clock.name, minutes=minutes.name,
-                                     midnight=midnight))
+                    out.append(
+                        Clock(
+                            form="clock", target=target.name, clock=clock.name, minutes=minutes.name, midnight=midnight
+                        )
+                    )
     return out
 
 
@@ -418,8 +465,9 @@ def _scaled_candidates(whole: list[RuleColumn]) -> list[Linear]:
             continue
         for slope in (span_c // span_a, -(span_c // span_a)):
             constant = (c.profile.min - slope * a.profile.min) if slope > 0 else (c.profile.max - slope * a.profile.min)
-            out.append(Linear(form="linear", target=c.name, terms=[Term(column=a.name, coefficient=slope)],
-                              constant=constant))
+            out.append(
+                Linear(form="linear", target=c.name, terms=[Term(column=a.name, coefficient=slope)], constant=constant)
+            )
     return out
 
 
@@ -468,7 +516,7 @@ def _timestamp_candidates(sample: dict, whole: list[RuleColumn], share: float) -
     counts = [c for c in whole if c.family == "integral"]
     out = []
     for i, earlier in enumerate(stamps):
-        for later in stamps[i + 1:]:
+        for later in stamps[i + 1 :]:
             for n in counts:
                 (tv, tn), (sv, sn), (nv, nn) = sample[later.name], sample[earlier.name], sample[n.name]
                 rows = ~(tn | sn | nn)
@@ -478,8 +526,16 @@ def _timestamp_candidates(sample: dict, whole: list[RuleColumn], share: float) -
                 for k in TIME_UNITS:
                     sign = next((g for g in (1, -1) if (gap == g * k * amount).mean() >= _screen_share(share)), 0)
                     if sign:
-                        out.append(Linear(form="linear", target=later.name, terms=[
-                            Term(column=earlier.name, coefficient=1), Term(column=n.name, coefficient=sign * k)]))
+                        out.append(
+                            Linear(
+                                form="linear",
+                                target=later.name,
+                                terms=[
+                                    Term(column=earlier.name, coefficient=1),
+                                    Term(column=n.name, coefficient=sign * k),
+                                ],
+                            )
+                        )
                         break
     return out
 
@@ -491,8 +547,10 @@ def _date_sum(x: RuleColumn, y: RuleColumn, z: RuleColumn) -> bool:
 
 def _simplest_first(rules: list) -> list:
     """One rule per computed column: div/mod, then one-term, then two-term identities."""
+
     def size(rule) -> int:
         return 0 if isinstance(rule, Division) else 2 if isinstance(rule, Clock) else len(rule.terms)
+
     out, taken = [], set()
     for rule in sorted(rules, key=size):
         if rule.target not in taken:
@@ -510,32 +568,54 @@ def calendar_rules(columns: list[RuleColumn], min_count: int, share: float) -> S
         for c in integral:
             match = pattern.search(c.name.lower())
             if match and low <= c.profile.min and c.profile.max <= high:
-                out.setdefault(c.name.lower()[:match.start(2)], c)
+                out.setdefault(c.name.lower()[: match.start(2)], c)
         return out
 
     years, months, days = named(YEAR, 1, 9999), named(MONTH, 1, 12), named(DAY, 1, 31)
     found = []
     for stem, day in days.items():
         if stem in months and day.profile.max >= 29:
-            found.append(Calendar(form="calendar", year=years[stem].name if stem in years else None,
-                                  month=months[stem].name, day=day.name))
+            found.append(
+                Calendar(
+                    form="calendar",
+                    year=years[stem].name if stem in years else None,
+                    month=months[stem].name,
+                    day=day.name,
+                )
+            )
     if not found:
         return []
     counts = yield _held_and_total(found, columns)
     return _kept(found, counts, min_count, share)
 
 
-def dependency_rules(frame: DataFrame, sample: dict, columns: list[RuleColumn], min_count: int,
-                     share: float, fixed: set[str], computed: set[str]) -> list[Mapping]:
+def dependency_rules(
+    frame: DataFrame,
+    sample: dict,
+    columns: list[RuleColumn],
+    min_count: int,
+    share: float,
+    fixed: set[str],
+    computed: set[str],
+) -> list[Mapping]:
     """A -> C and (A, B) -> C: screened on the sample, then counted and mapped on every row in
     one aggregation over all candidates."""
-    sources = [c for c in columns if c.family in MAP_SOURCES and c.profile.distinct <= MAX_SOURCE_VALUES
-               and c.profile.distinct < 0.5 * c.profile.non_null]
-    targets = [c for c in columns if c.family in MAP_TARGETS and c.name not in fixed | computed
-               and c.profile.distinct <= MAX_SOURCE_VALUES]
+    sources = [
+        c
+        for c in columns
+        if c.family in MAP_SOURCES
+        and c.profile.distinct <= MAX_SOURCE_VALUES
+        and c.profile.distinct < 0.5 * c.profile.non_null
+    ]
+    targets = [
+        c
+        for c in columns
+        if c.family in MAP_TARGETS and c.name not in fixed | computed and c.profile.distinct <= MAX_SOURCE_VALUES
+    ]
     small = [c for c in sources if c.profile.distinct <= MAX_PAIR_VALUES][:MAX_PAIR_COLUMNS]
-    sets = [(a,) for a in sources] + [(a, b) for a, b in combinations(small, 2)
-                                      if a.profile.distinct * b.profile.distinct <= MAX_PAIR_PRODUCT]
+    sets = [(a,) for a in sources] + [
+        (a, b) for a, b in combinations(small, 2) if a.profile.distinct * b.profile.distinct <= MAX_PAIR_PRODUCT
+    ]
     candidates: list[tuple[tuple[RuleColumn, ...], RuleColumn]] = []
     alone: dict[str, set[str]] = {}
     for set_ in sets:
@@ -547,7 +627,7 @@ def dependency_rules(frame: DataFrame, sample: dict, columns: list[RuleColumn], 
                 candidates.append((set_, target))
                 if len(set_) == 1:
                     alone.setdefault(target.name, set()).add(set_[0].name)
-    return _exact_mappings(frame, candidates[:MAX_DEPENDENCIES * 2], min_count, share)[:MAX_DEPENDENCIES]
+    return _exact_mappings(frame, candidates[: MAX_DEPENDENCIES * 2], min_count, share)[:MAX_DEPENDENCIES]
 
 
 def _screened(sample: dict, set_: tuple[RuleColumn, ...], target: RuleColumn, share: float) -> bool:
@@ -602,15 +682,30 @@ def _exact_mappings(frame: DataFrame, candidates: list, min_count: int, share: f
     common targets `share` of them."""
     if not candidates:
         return []
-    item = F.explode(F.array(*[
-        F.when(_all_non_null([c.col for c in set_] + [target.col]),
-               F.struct(F.lit(i).alias("c"), F.array(*[c.col.cast("string") for c in set_]).alias("key"),
-                        target.col.cast("string").alias("t")))
-        for i, (set_, target) in enumerate(candidates)])).alias("item")
-    cells = frame.select(item).where(F.col("item").isNotNull()) \
-        .groupBy(F.col("item.c").alias("c"), F.col("item.key").alias("key"), F.col("item.t").alias("t")).count()
-    per_key = cells.groupBy("c", "key").agg(F.sum("count").alias("total"), F.max("count").alias("top"),
-                                            F.max_by("t", F.struct("count", "t")).alias("mode"))
+    item = F.explode(
+        F.array(
+            *[
+                F.when(
+                    _all_non_null([c.col for c in set_] + [target.col]),
+                    F.struct(
+                        F.lit(i).alias("c"),
+                        F.array(*[c.col.cast("string") for c in set_]).alias("key"),
+                        target.col.cast("string").alias("t"),
+                    ),
+                )
+                for i, (set_, target) in enumerate(candidates)
+            ]
+        )
+    ).alias("item")
+    cells = (
+        frame.select(item)
+        .where(F.col("item").isNotNull())
+        .groupBy(F.col("item.c").alias("c"), F.col("item.key").alias("key"), F.col("item.t").alias("t"))
+        .count()
+    )
+    per_key = cells.groupBy("c", "key").agg(
+        F.sum("count").alias("total"), F.max("count").alias("top"), F.max_by("t", F.struct("count", "t")).alias("mode")
+    )
     per_key = per_key.collect()  # bounded: one row per source value of each candidate (<= 5,000, pairs <= 20,000)
     by_candidate: dict[int, list] = {}
     for row in per_key:
@@ -625,14 +720,24 @@ def _exact_mappings(frame: DataFrame, candidates: list, min_count: int, share: f
         hits = sum(r["top"] for r in kept)
         if hits < share * supported or len({r["mode"] for r in kept}) < 2:
             continue
-        pairs = sorted((([_parse(v, c.family) for c, v in zip(set_, r["key"])], _parse(r["mode"], target.family))
-                        for r in kept), key=lambda p: repr(p[0]))
-        out.append(Mapping(form="map", sources=[c.name for c in set_], target=target.name,
-                           pairs=[MapPair(when=w, then=t) for w, t in pairs], share=round(hits / supported, 6)))
+        pairs = sorted(
+            (([_parse(v, c.family) for c, v in zip(set_, r["key"])], _parse(r["mode"], target.family)) for r in kept),
+            key=lambda p: repr(p[0]),
+        )
+        out.append(
+            Mapping(
+                form="map",
+                sources=[c.name for c in set_],
+                target=target.name,
+                pairs=[MapPair(when=w, then=t) for w, t in pairs],
+                share=round(hits / supported, 6),
+            )
+        )
     return out
 
 
 # --- rules the user declares (fit(..., rules=[...]), --rule) ------------------------------------------
+
 
 def check_declared(texts: list[str], schema_types: dict[str, str], table: str) -> list[dict]:
     """Parse declared rules and check their columns and types against the table's schema, before
@@ -675,30 +780,46 @@ def _check_map_columns(text: str, raw: dict, columns: dict) -> None:
         if column not in columns:
             raise ValueError(f"unknown column {column!r}; columns are {sorted(columns)}")
         if columns[column].type.family not in families:
-            raise ValueError(f"column {column!r} is {columns[column].spark_type}; a map rule needs one of "
-                             f"{', '.join(families)}")
+            raise ValueError(
+                f"column {column!r} is {columns[column].spark_type}; a map rule needs one of {', '.join(families)}"
+            )
     if raw["target"] in raw["sources"]:
         raise ValueError("a column cannot be computed from itself")
 
 
-def declared_rules(frame: DataFrame, declared: list[dict], profiles: dict[str, ColumnProfile], min_count: int,
-                   share: float, force: bool, table: str) -> list:
+def declared_rules(
+    frame: DataFrame,
+    declared: list[dict],
+    profiles: dict[str, ColumnProfile],
+    min_count: int,
+    share: float,
+    force: bool,
+    table: str,
+) -> list:
     """Each declared rule with its share of the real rows (a mapping learns its pairs, source
     values seen >= k times); a rule the real rows break more often than 1 - share is refused
     with that share unless `force`."""
     out = []
     for raw in declared:
-        text = _RULE.validate_python(raw).text() if raw["form"] != "map" else \
-            f"{', '.join(raw['sources'])} -> {raw['target']}"
+        text = (
+            _RULE.validate_python(raw).text()
+            if raw["form"] != "map"
+            else f"{', '.join(raw['sources'])} -> {raw['target']}"
+        )
         if raw["form"] == "map":
+
             def column(name: str) -> RuleColumn:
                 p = profiles[name]
                 return RuleColumn(name, p.alias, p.family, p, p.family == "string")
-            found = _exact_mappings(frame, [(tuple(column(s) for s in raw["sources"]), column(raw["target"]))],
-                                    min_count, 0.0)
+
+            found = _exact_mappings(
+                frame, [(tuple(column(s) for s in raw["sources"]), column(raw["target"]))], min_count, 0.0
+            )
             if not found:
-                raise InputDataError(f"table {table}: declared rule {text!r}: no source value is seen {min_count} "
-                                     "times with most of the rows, so there is no mapping to keep")
+                raise InputDataError(
+                    f"table {table}: declared rule {text!r}: no source value is seen {min_count} "
+                    "times with most of the rows, so there is no mapping to keep"
+                )
             rule = found[0]
         else:
             rule = _RULE.validate_python(raw)
@@ -708,7 +829,8 @@ def declared_rules(frame: DataFrame, declared: list[dict], profiles: dict[str, C
             raise InputDataError(
                 f"table {table}: declared rule {rule.text()!r} holds in {100 * rule.share:.3f} % of the real rows "
                 f"it speaks of (needs {100 * share:.1f} %); correct it, or keep it anyway with force_rules=True "
-                "(CLI: --force-rule), and generated rows will satisfy it")
+                "(CLI: --force-rule), and generated rows will satisfy it"
+            )
         out.append(rule)
     return out
 
@@ -749,9 +871,11 @@ def merge_rules(declared: list, found: list, fixed: set[str], table: str) -> lis
     for rule in declared:
         touched = set(rule.writes()) & fixed
         if touched:
-            raise InputDataError(f"table {table}: declared rule {rule.text()!r} would change {sorted(touched)}, "
-                                 "which another part of the model writes (a key, a pattern, a place, or names an "
-                                 "e-mail is built from)")
+            raise InputDataError(
+                f"table {table}: declared rule {rule.text()!r} would change {sorted(touched)}, "
+                "which another part of the model writes (a key, a pattern, a place, or names an "
+                "e-mail is built from)"
+            )
     computed = [r for r in declared if not isinstance(r, NullWith | Order)]
     try:
         rule_order(declared)

@@ -25,7 +25,7 @@ MIN_FORCED_SHARE = 0.5
 
 
 def split_type(override: str | None) -> tuple[str | None, list[str] | None]:
-    """"given_name:de_DE,fr_FR" -> ("given_name", ["de_DE", "fr_FR"]); "email" -> ("email", None)."""
+    """ "given_name:de_DE,fr_FR" -> ("given_name", ["de_DE", "fr_FR"]); "email" -> ("email", None)."""
     if override is None or ":" not in override:
         return override, None
     name, _, groups = override.partition(":")
@@ -42,13 +42,17 @@ def check_override(column: str, override: str, table: str) -> None:
     if groups is None:
         return
     if name not in VOCABULARIES:
-        raise InputDataError(f"table {table}, column {column!r}: type {name!r} takes no locale "
-                             f"({override!r}); locales go with {', '.join(VOCABULARIES)}")
+        raise InputDataError(
+            f"table {table}, column {column!r}: type {name!r} takes no locale "
+            f"({override!r}); locales go with {', '.join(VOCABULARIES)}"
+        )
     known = vocabulary_groups(name)
     unknown = [g for g in groups if g not in known]
     if unknown or not groups:
-        raise InputDataError(f"table {table}, column {column!r}: {name!r} has no locale {unknown or groups}; "
-                             f"supported: {', '.join(sorted(known))}")
+        raise InputDataError(
+            f"table {table}, column {column!r}: {name!r} has no locale {unknown or groups}; "
+            f"supported: {', '.join(sorted(known))}"
+        )
 
 
 def validated_type(p: ColumnProfile, override: str | None, table: str) -> str | None:
@@ -62,7 +66,8 @@ def validated_type(p: ColumnProfile, override: str | None, table: str) -> str | 
             raise InputDataError(
                 f"table {table}, column {p.name!r}: type {name!r} fits {share:.1%} of its {len(values)} most "
                 f"frequent values (at least {MIN_FORCED_SHARE:.0%} needed); drop the override, or choose "
-                f"another type: {', '.join(SEMANTIC_TYPES)}")
+                f"another type: {', '.join(SEMANTIC_TYPES)}"
+            )
         return name
     if override is not None or len(values) < MIN_DISTINCT:
         return None

@@ -15,5 +15,6 @@ def supported_fields(schema: T.StructType, table: str, exclude_unsupported: bool
         raise InputDataError(
             f"table {table}: cannot model columns of unsupported type: {', '.join(bad)}. "
             "Drop or cast them first, or pass exclude_unsupported=True (CLI: --exclude-unsupported) "
-            "to leave them out of the model.")
+            "to leave them out of the model."
+        )
     return [f for f in schema.fields if family(f.dataType) is not None]

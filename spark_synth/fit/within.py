@@ -46,7 +46,7 @@ MAX_DISCRETE_VALUES = 64
 DISCRETE_KEPT_SHARE = 0.9  # a discrete group must keep this much of its mass after the k filter
 MIN_CONTINUOUS_ROWS_PER_K = 20  # smaller groups keep the bins: too few rows for a body of their own
 KLL_K = 400  # ~0.7 % rank error: below the 1/64 grid's own spacing
-EXACT_LIMIT = 2.0 ** 53  # beyond, a double sketch cannot hold every unit: such children keep the bins
+EXACT_LIMIT = 2.0**53  # beyond, a double sketch cannot hold every unit: such children keep the bins
 
 
 @dataclass(frozen=True)
@@ -71,16 +71,25 @@ def within_quantiles(frame: DataFrame, edges: list[WithinEdge], min_count: int) 
     """Per edge: {parent code: the child's quantile function inside it} (see module docstring)."""
     if not edges:
         return []
-    triples = [F.struct(F.lit(e).alias("e"), _parent_code(edge).alias("c"),
-                        _unit_double(edge.child_alias, edge.child).alias("x"))
-               for e, edge in enumerate(edges)]
+    triples = [
+        F.struct(
+            F.lit(e).alias("e"), _parent_code(edge).alias("c"), _unit_double(edge.child_alias, edge.child).alias("x")
+        )
+        for e, edge in enumerate(edges)
+    ]
     grid = "array(" + ",".join(repr(float(p)) for p in WITHIN_GRID) + ")"
-    stats = (frame.select(F.inline(F.array(*triples)))
-             .groupBy("e", "c")
-             .agg(F.count("x").alias("n"),
-                  F.expr(f"CASE WHEN count(x) > 0 THEN kll_sketch_get_quantile_double("
-                         f"kll_sketch_agg_double(x, {KLL_K}), {grid}) END").alias("q"),
-                  F.expr(f"to_json(approx_top_k(x, {MAX_DISCRETE_VALUES}, {4 * MAX_DISCRETE_VALUES}))").alias("top")))
+    stats = (
+        frame.select(F.inline(F.array(*triples)))
+        .groupBy("e", "c")
+        .agg(
+            F.count("x").alias("n"),
+            F.expr(
+                f"CASE WHEN count(x) > 0 THEN kll_sketch_get_quantile_double("
+                f"kll_sketch_agg_double(x, {KLL_K}), {grid}) END"
+            ).alias("q"),
+            F.expr(f"to_json(approx_top_k(x, {MAX_DISCRETE_VALUES}, {4 * MAX_DISCRETE_VALUES}))").alias("top"),
+        )
+    )
     found: list[dict[int, WithinQuantiles]] = [{} for _ in edges]
     sizes: list[dict[int, int]] = [{} for _ in edges]
     for row in stats.collect():  # bounded: edges x codes rows
@@ -88,8 +97,9 @@ def within_quantiles(frame: DataFrame, edges: list[WithinEdge], min_count: int) 
         if n < min_count or row["q"] is None:
             continue
         edge = edges[row["e"]]
-        qf = _discrete(edge.child, n, json.loads(row["top"]), min_count) or \
-            _continuous(edge.child, n, row["q"], min_count)
+        qf = _discrete(edge.child, n, json.loads(row["top"]), min_count) or _continuous(
+            edge.child, n, row["q"], min_count
+        )
         if qf is not None:
             found[row["e"]][int(row["c"])] = qf
             sizes[row["e"]][int(row["c"])] = n
@@ -97,8 +107,13 @@ def within_quantiles(frame: DataFrame, edges: list[WithinEdge], min_count: int) 
     for e, by_code in enumerate(found):
         largest = sorted(by_code, key=lambda c: (-sizes[e][c], c))[:MAX_CODES]
         out.append({str(c): by_code[c] for c in sorted(largest)})
-        log.info("fit: %s inside %s: its own quantiles in %d parent codes (%d staircases)", edges[e].child.name,
-                 edges[e].parent.name, len(largest), sum(_is_staircase(by_code[c]) for c in largest))
+        log.info(
+            "fit: %s inside %s: its own quantiles in %d parent codes (%d staircases)",
+            edges[e].child.name,
+            edges[e].parent.name,
+            len(largest),
+            sum(_is_staircase(by_code[c]) for c in largest),
+        )
     return out
 
 
@@ -175,5 +190,5 @@ def _unit_double(alias: str, column: NumericColumn | CategoricalColumn) -> Colum
     """The column on the model's unit scale as a double (decimals unscaled, dates in days,
     timestamps in microseconds), as the fit's codes see it (spark_synth.sql.encodings.unit_values)."""
     spark = parse_spark_type(column.spark_type)
-    scale = float(10 ** spark.scale) if spark.family == "decimal" and spark.scale else 1.0
+    scale = float(10**spark.scale) if spark.family == "decimal" and spark.scale else 1.0
     return F.expr(f"CAST({unit_sql(quote(alias), spark)} AS double) * {scale!r}")

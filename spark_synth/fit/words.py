@@ -70,11 +70,17 @@ def word_candidates(columns: dict, kinds: dict[str, str]) -> list[str]:
     words (CANDIDATE_SHARE); and every column the user named a word type."""
     out = []
     for name, c in columns.items():
-        if not isinstance(c, PatternColumn | UniqueColumn) or c.type.family != "string" or c.pattern is None \
-                or getattr(c, "vocabulary", None) is not None or getattr(c, "from_names", None) is not None:
+        if (
+            not isinstance(c, PatternColumn | UniqueColumn)
+            or c.type.family != "string"
+            or c.pattern is None
+            or getattr(c, "vocabulary", None) is not None
+            or getattr(c, "from_names", None) is not None
+        ):
             continue
-        if kinds.get(name) in WORD_VALIDATORS or (kinds.get(name) is None and c.semantic is None
-                                                  and _wordy_share(c.pattern) >= CANDIDATE_SHARE):
+        if kinds.get(name) in WORD_VALIDATORS or (
+            kinds.get(name) is None and c.semantic is None and _wordy_share(c.pattern) >= CANDIDATE_SHARE
+        ):
             out.append(name)
     return out
 
@@ -83,8 +89,10 @@ def word_type(name: str, pattern: PatternModel) -> str | None:
     """The word type a word pattern shows: street_address when most rows mix a number and words,
     company when the column's name says so, full_name when every shape is 2-4 capitalised words
     whose first is drawn from given names and last from family names."""
+
     def mass(test) -> float:
         return sum(s.probability for s in pattern.shapes if test(s))
+
     label = name.lower()
     numbered = mass(lambda s: "9" in s.shape and s.words)
     if numbered >= MIN_ADDRESS or (re.search(ADDRESS_HINT, label) and numbered >= MIN_COVER):
@@ -94,8 +102,14 @@ def word_type(name: str, pattern: PatternModel) -> str | None:
 
     def person(s: Shape) -> bool:
         slots = [s.words[p] for p in sorted(s.words)]
-        return (2 <= len(slots) <= 4 and set(s.shape) <= set("W .-'") and all(c == "W" for c in s.shape[::2])
-                and _vocabulary_name(slots[0]) == "given_name" and _vocabulary_name(slots[-1]) == "family_name")
+        return (
+            2 <= len(slots) <= 4
+            and set(s.shape) <= set("W .-'")
+            and all(c == "W" for c in s.shape[::2])
+            and _vocabulary_name(slots[0]) == "given_name"
+            and _vocabulary_name(slots[-1]) == "family_name"
+        )
+
     return "full_name" if mass(person) >= MIN_PERSON else None
 
 
@@ -136,25 +150,36 @@ def _read_batches(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
                     if shape[pos] in "Ww":
                         counts[(c, "", WORDS, None)] += 1
                         counts[(c, "", WORDLIKE, None)] += _is_wordlike(token)
-        rows = [(c, shape, pos, token, _public_mask(token) if pos >= 0 and shape[pos] in "Ww" else 0, n)
-                for (c, shape, pos, token), n in counts.items()]
+        rows = [
+            (c, shape, pos, token, _public_mask(token) if pos >= 0 and shape[pos] in "Ww" else 0, n)
+            for (c, shape, pos, token), n in counts.items()
+        ]
         yield pd.DataFrame(rows, columns=["c", "shape", "pos", "token", "public", "n"])
 
 
-def fit_words(frame: DataFrame, names: list[tuple[str, str]], rows: int, min_count: int,
-              forced: frozenset[str] = frozenset()) -> dict[str, PatternModel]:
+def fit_words(
+    frame: DataFrame, names: list[tuple[str, str]], rows: int, min_count: int, forced: frozenset[str] = frozenset()
+) -> dict[str, PatternModel]:
     """{column: its word pattern} for the `names` ((name, alias) pairs) that are better read as
     words than as characters; a `forced` column (the user named a word type) needs only a kept
     word shape."""
     sample = frame if rows <= MAX_READ else frame.sample(fraction=MAX_READ / rows, seed=8)
-    read = sample.select(*[F.col(quote(alias)).cast("string").alias(f"c{i}") for i, (_, alias) in enumerate(names)]) \
-        .mapInPandas(_read_batches, _SCHEMA)
+    read = sample.select(
+        *[F.col(quote(alias)).cast("string").alias(f"c{i}") for i, (_, alias) in enumerate(names)]
+    ).mapInPandas(_read_batches, _SCHEMA)
     counted = read.groupBy("c", "shape", "pos", "token", "public").agg(F.sum("n").alias("count")).persist()
     try:
-        shapes = counted.where(F.col("pos") < 0) \
-            .select("c", "pos", F.when((F.col("count") >= min_count) | (F.col("pos") < -1), F.col("shape"))
-                    .alias("shape"), "count") \
-            .groupBy("c", "pos", "shape").agg(F.sum("count").alias("count"))
+        shapes = (
+            counted.where(F.col("pos") < 0)
+            .select(
+                "c",
+                "pos",
+                F.when((F.col("count") >= min_count) | (F.col("pos") < -1), F.col("shape")).alias("shape"),
+                "count",
+            )
+            .groupBy("c", "pos", "shape")
+            .agg(F.sum("count").alias("count"))
+        )
         shape_n: dict[int, dict[str | None, int]] = defaultdict(dict)
         runs: dict[tuple[int, int], int] = defaultdict(int)
         for r in shapes.collect():  # bounded: shapes seen >= k times in MAX_READ rows, per column
@@ -164,8 +189,11 @@ def fit_words(frame: DataFrame, names: list[tuple[str, str]], rows: int, min_cou
                 runs[(r["c"], r["pos"])] = r["count"]
         kept_shapes = {c: _most_frequent(n) for c, n in shape_n.items()}
         wanted = [f"{c}\x00{s}" for c, shapes_of in kept_shapes.items() for _, s in shapes_of]
-        tokens = counted.where((F.col("pos") >= 0) & ((F.col("count") >= min_count) | (F.col("public") > 0))
-                               & F.concat_ws("\x00", F.col("c").cast("string"), "shape").isin(wanted))
+        tokens = counted.where(
+            (F.col("pos") >= 0)
+            & ((F.col("count") >= min_count) | (F.col("public") > 0))
+            & F.concat_ws("\x00", F.col("c").cast("string"), "shape").isin(wanted)
+        )
         token_n: dict[tuple[int, str], list[tuple[int, str, int, int]]] = defaultdict(list)
         for r in tokens.collect():  # bounded: kept shapes' tokens seen >= k times, public words
             token_n[(r["c"], r["shape"])].append((r["pos"], r["token"], r["public"], r["count"]))
@@ -179,8 +207,9 @@ def fit_words(frame: DataFrame, names: list[tuple[str, str]], rows: int, min_cou
         wordlike = runs[(c, WORDLIKE)] / runs[(c, WORDS)] if runs[(c, WORDS)] else 0.0
         explained = _explained(c, kept, token_n, min_count)
         log.debug("words of %r: cover %.3f, word-like %.3f, explained %.3f", name, cover, wordlike, explained)
-        if not kept or (name not in forced and (cover < MIN_COVER or wordlike < MIN_WORDLIKE
-                                                 or explained < MIN_EXPLAINED)):
+        if not kept or (
+            name not in forced and (cover < MIN_COVER or wordlike < MIN_WORDLIKE or explained < MIN_EXPLAINED)
+        ):
             continue
         found[name] = _word_pattern(c, kept, token_n, min_count)
     return found
@@ -189,8 +218,12 @@ def fit_words(frame: DataFrame, names: list[tuple[str, str]], rows: int, min_cou
 def _explained(c: int, kept: list[tuple[int, str]], token_n: dict, min_count: int) -> float:
     """The share of the kept shapes' words (rows x word positions) that are kept or public words."""
     total = sum(n * sum(1 for ch in s if ch in "Ww") for n, s in kept)
-    known = sum(count for _, s in kept for pos, _, public, count in token_n[(c, s)]
-                if s[pos] in "Ww" and (public or count >= min_count))
+    known = sum(
+        count
+        for _, s in kept
+        for pos, _, public, count in token_n[(c, s)]
+        if s[pos] in "Ww" and (public or count >= min_count)
+    )
     return known / total if total else 0.0
 
 

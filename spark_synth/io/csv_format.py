@@ -22,15 +22,23 @@ SCHEMA_FILE = "_spark_synth_schema.json"
 # Spark `nullValue` for the former and `emptyValue` for the latter, so nullValue is a string no
 # CSV field holds.
 READ_NULL = "\u0000"
-OPTIONS = {"header": "true", "multiLine": "true", "quote": '"', "escape": '"', "ignoreLeadingWhiteSpace": "false",
-           "ignoreTrailingWhiteSpace": "false", "timestampFormat": "yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXX",
-           "timestampNTZFormat": "yyyy-MM-dd'T'HH:mm:ss.SSSSSS", "dateFormat": "yyyy-MM-dd"}
+OPTIONS = {
+    "header": "true",
+    "multiLine": "true",
+    "quote": '"',
+    "escape": '"',
+    "ignoreLeadingWhiteSpace": "false",
+    "ignoreTrailingWhiteSpace": "false",
+    "timestampFormat": "yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXX",
+    "timestampNTZFormat": "yyyy-MM-dd'T'HH:mm:ss.SSSSSS",
+    "dateFormat": "yyyy-MM-dd",
+}
 INTEGER = r"^-?(0|[1-9][0-9]*)$"
 DOUBLE = r"^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?$"
 BOOLEAN = r"^(true|false|TRUE|FALSE|True|False)$"
 DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 TIMESTAMP = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?(Z|[-+][0-9]{2}:?[0-9]{2})?$"
-INT_RANGE = (-2**31, 2**31 - 1)
+INT_RANGE = (-(2**31), 2**31 - 1)
 # In the order of the counts typed() takes per column, narrowest first.
 CANDIDATE_TYPES = ("boolean", "int", "bigint", "decimal(38,0)", "double", "date", "timestamp")
 
@@ -51,14 +59,20 @@ def typed(strings: DataFrame) -> DataFrame:
     checks = []
     for i in range(len(names)):
         c = F.col(alias(i))
-        checks += [F.count(c), _all(c, BOOLEAN), _count(c.rlike(INTEGER) & _in_int_range(c)),
-                   _count(c.rlike(INTEGER) & c.try_cast("bigint").isNotNull()), _all(c, INTEGER),
-                   _all(c, DOUBLE), _count(c.rlike(DATE) & c.try_cast("date").isNotNull()),
-                   _count(c.rlike(TIMESTAMP) & c.try_cast("timestamp").isNotNull())]
+        checks += [
+            F.count(c),
+            _all(c, BOOLEAN),
+            _count(c.rlike(INTEGER) & _in_int_range(c)),
+            _count(c.rlike(INTEGER) & c.try_cast("bigint").isNotNull()),
+            _all(c, INTEGER),
+            _all(c, DOUBLE),
+            _count(c.rlike(DATE) & c.try_cast("date").isNotNull()),
+            _count(c.rlike(TIMESTAMP) & c.try_cast("timestamp").isNotNull()),
+        ]
     row = df.agg(*checks).first()  # bounded: eight counts per column
     casts = []
     for i in range(len(names)):
-        n, *counts = row[8 * i: 8 * i + 8]
+        n, *counts = row[8 * i : 8 * i + 8]
         # the narrowest type every non-null value fits (an all-null column stays a string)
         target = next((t for t, c in zip(CANDIDATE_TYPES, counts) if n and c == n), None)
         column = F.col(alias(i))

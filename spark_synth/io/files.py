@@ -60,7 +60,9 @@ class ServerFiles:
         self._source = SERVER_OPS_CLASS
 
     def _run(self, op: str, **options: str) -> str | None:
-        rows = self._spark.read.format(self._source).option("op", op).options(**options).load().collect()  # bounded: 1 row
+        rows = (
+            self._spark.read.format(self._source).option("op", op).options(**options).load().collect()
+        )  # bounded: 1 row
         return rows[0][0]
 
     def status(self, path: str) -> str:

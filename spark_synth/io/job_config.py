@@ -51,12 +51,17 @@ class JobTable(Strict):
     model: str
     rows_per_day: int = Field(gt=0)
     time_column: str | None = None
-    table: str | None = Field(default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*){0,2}$",
-                              description="catalog table to write into (saveAsTable / INSERT OVERWRITE)")
-    where: Conditions | None = Field(default=None, description="conditions every row satisfies, as --where texts "
-                                                                "or {column: value or [values]}")
+    table: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*){0,2}$",
+        description="catalog table to write into (saveAsTable / INSERT OVERWRITE)",
+    )
+    where: Conditions | None = Field(
+        default=None, description="conditions every row satisfies, as --where texts or {column: value or [values]}"
+    )
     rebalance: str | dict[str, dict[str, float]] | None = Field(
-        default=None, description='"column=value:share,..." as --rebalance, or {column: {value: share}}')
+        default=None, description='"column=value:share,..." as --rebalance, or {column: {value: share}}'
+    )
 
 
 class JobSchema(Strict):
@@ -64,8 +69,9 @@ class JobSchema(Strict):
     seed, so that date's foreign keys resolve within that date's parents."""
 
     model: str
-    rows_per_day: dict[str, int] = Field(min_length=1, max_length=1,
-                                         description="{table: rows} for one table; the others in proportion")
+    rows_per_day: dict[str, int] = Field(
+        min_length=1, max_length=1, description="{table: rows} for one table; the others in proportion"
+    )
     where: dict[str, Conditions] | None = Field(default=None, description="{table: conditions}")
 
     @model_validator(mode="after")
@@ -88,8 +94,11 @@ class CatalogConfig(Strict):
 class JobConfig(Strict):
     seed: int = Field(default=0, ge=0, le=(1 << 63) - 1)
     output: str
-    format: str = Field(default="parquet", pattern=r"^[A-Za-z0-9_.]+$",
-                        description="parquet, orc, csv, json or any Spark data source name (delta, iceberg)")
+    format: str = Field(
+        default="parquet",
+        pattern=r"^[A-Za-z0-9_.]+$",
+        description="parquet, orc, csv, json or any Spark data source name (delta, iceberg)",
+    )
     compression: str | None = None
     max_rows_per_file: int | None = Field(default=None, gt=0)
     partition_by: list[str] = Field(default_factory=list)
@@ -104,7 +113,6 @@ class JobConfig(Strict):
         if not self.tables and not self.schemas:
             raise ValueError("give at least one entry under 'tables' or 'schemas'")
         return self
-
 
     def writer_options(self) -> dict[str, str]:
         """Options for every write: the named settings, then `options` as given."""

@@ -97,5 +97,6 @@ def progress(spark: SparkSession, what: str, rows: int | None = None, every: flo
         else:
             spark.removeProgressHandler(handler)
         elapsed = time.time() - started
-        log.info("%s: done in %.1f s%s", what, elapsed,
-                 f" ({_count(rows / elapsed)} rows/s)" if rows and elapsed > 0 else "")
+        log.info(
+            "%s: done in %.1f s%s", what, elapsed, f" ({_count(rows / elapsed)} rows/s)" if rows and elapsed > 0 else ""
+        )

@@ -15,9 +15,11 @@ import sys
 import threading
 from importlib import resources
 
-NOISE = re.compile(r"WARNING: Using incubator modules|can only operate in restricted mode|"
-                   r"Using Spark's default log4j profile|Setting default log level|To adjust logging level|"
-                   r"netlib-(blas|lapack): JNI_OnLoad")  # Spark ML without a native BLAS: it falls back to Java
+NOISE = re.compile(
+    r"WARNING: Using incubator modules|can only operate in restricted mode|"
+    r"Using Spark's default log4j profile|Setting default log level|To adjust logging level|"
+    r"netlib-(blas|lapack): JNI_OnLoad"
+)  # Spark ML without a native BLAS: it falls back to Java
 
 
 def log4j_options() -> str:

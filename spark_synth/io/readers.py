@@ -17,8 +17,9 @@ def path_exists(spark: SparkSession, path: str) -> bool:
     return read_files(spark).status(path) != "missing"
 
 
-def read_table(spark: SparkSession, path: str | None = None, fmt: str | None = None,
-               table: str | None = None) -> DataFrame:
+def read_table(
+    spark: SparkSession, path: str | None = None, fmt: str | None = None, table: str | None = None
+) -> DataFrame:
     """A DataFrame of the real table: `table` (DB.NAME in the catalog) or `path` in `fmt`
     (default: from the file extension, else parquet)."""
     if (path is None) == (table is None):
@@ -31,7 +32,9 @@ def read_table(spark: SparkSession, path: str | None = None, fmt: str | None = N
     if fmt is not None and fmt not in INPUT_FORMATS:
         raise InputDataError(f"input format {fmt!r} is not supported; use one of {INPUT_FORMATS}")
     if not path_exists(spark, path):
-        raise InputDataError(f"input path {path} does not exist; check the path (and its scheme, e.g. hdfs:// or s3a://)")
+        raise InputDataError(
+            f"input path {path} does not exist; check the path (and its scheme, e.g. hdfs:// or s3a://)"
+        )
     fmt = fmt or detect_format(spark, path)
     try:
         if fmt == "csv":

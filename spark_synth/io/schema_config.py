@@ -30,7 +30,8 @@ class ForeignKeyConfig(Strict):
     column: str | list[str] = Field(description="a column, or the columns matching a composite key in its order")
     references: str = Field(description="parent table; its primary key is the referenced column(s)")
     orphans: Literal["clean", "faithful"] = Field(
-        default="clean", description="clean: every key exists in the parent; faithful: reproduce the real orphan rate")
+        default="clean", description="clean: every key exists in the parent; faithful: reproduce the real orphan rate"
+    )
 
     @property
     def columns(self) -> list[str]:
@@ -43,9 +44,13 @@ class TableConfig(Strict):
     format: Literal["parquet", "orc", "csv", "json"] | None = None
     primary_key: str | list[str] | None = None
     foreign_keys: list[ForeignKeyConfig] = Field(default_factory=list)
-    rules: list[str] = Field(default_factory=list, description=(
-        "rules declared up front, as `spark-synth fit --rule` takes them (\"end >= start\"); kept when the "
-        "real rows satisfy them in >= 99.9 %"))
+    rules: list[str] = Field(
+        default_factory=list,
+        description=(
+            'rules declared up front, as `spark-synth fit --rule` takes them ("end >= start"); kept when the '
+            "real rows satisfy them in >= 99.9 %"
+        ),
+    )
     force_rules: bool = Field(default=False, description="keep the declared rules even when the real rows break them")
 
     @property
@@ -77,13 +82,16 @@ def check_references(config: SchemaConfig) -> None:
         for fk in table.foreign_keys:
             parent = config.tables.get(fk.references)
             if parent is None:
-                raise InputDataError(f"table {name!r}: foreign key {fk.column!r} references unknown table "
-                                     f"{fk.references!r} (tables: {sorted(config.tables)})")
+                raise InputDataError(
+                    f"table {name!r}: foreign key {fk.column!r} references unknown table "
+                    f"{fk.references!r} (tables: {sorted(config.tables)})"
+                )
             if len(parent.key_columns) != len(fk.columns):
                 raise InputDataError(
                     f"table {name!r}: foreign key {fk.column!r} references {fk.references!r}, whose primary key "
                     f"is {parent.key_columns or 'not declared'}; give as many columns as the primary key has, "
-                    "in its order")
+                    "in its order"
+                )
         _check_shared_columns(config, name, table)
     table_order(config)
 
@@ -101,19 +109,23 @@ def _check_shared_columns(config: SchemaConfig, name: str, table: TableConfig) -
         parent = config.tables[fk.references]
         for column, parent_column in zip(fk.columns, parent.key_columns):
             if column in owner:
-                raise InputDataError(f"table {name!r}: column {column!r} is in two composite foreign keys; "
-                                     "a generated column can follow one key only")
+                raise InputDataError(
+                    f"table {name!r}: column {column!r} is in two composite foreign keys; "
+                    "a generated column can follow one key only"
+                )
             owner[column] = fk.references
             single = singles.get(column)
             if single is None:
                 continue
-            implied = any(p.columns == [parent_column] and p.references == single.references
-                          for p in parent.foreign_keys)
+            implied = any(
+                p.columns == [parent_column] and p.references == single.references for p in parent.foreign_keys
+            )
             if not implied:
                 raise InputDataError(
                     f"table {name!r}: column {column!r} is in foreign keys to {single.references!r} and "
                     f"{fk.references!r}; that only works when {fk.references}.{parent_column} is itself a foreign "
-                    f"key to {single.references!r} (declare it there) — otherwise drop one of them")
+                    f"key to {single.references!r} (declare it there) — otherwise drop one of them"
+                )
 
 
 def table_order(config: SchemaConfig) -> list[str]:
@@ -125,9 +137,10 @@ def table_order(config: SchemaConfig) -> list[str]:
         if state.get(name) == "done":
             return
         if state.get(name) == "active":
-            cycle = path[path.index(name):] + [name]
-            raise InputDataError(f"foreign keys form a cycle: {' -> '.join(cycle)}; break it by removing one "
-                                 "foreign key from the config")
+            cycle = path[path.index(name) :] + [name]
+            raise InputDataError(
+                f"foreign keys form a cycle: {' -> '.join(cycle)}; break it by removing one foreign key from the config"
+            )
         state[name] = "active"
         for fk in config.tables[name].foreign_keys:
             if fk.references != name:

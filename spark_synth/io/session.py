@@ -27,11 +27,17 @@ def require_spark(version: str, what: str) -> None:
         raise InputDataError(
             f"spark_synth's {what} needs Spark {SKETCH_SPARK[0]}.{SKETCH_SPARK[1]} or later (it uses the KLL sketch and "
             f"approx_top_k functions added in 4.1); this session runs Spark {version}. Generation works on Spark 3.5: "
-            f"{what} on a 4.1+ cluster and generate here")
+            f"{what} on a 4.1+ cluster and generate here"
+        )
 
 
-def get_spark(app_name: str = "spark_synth", master: str | None = None,
-              conf: dict[str, str] | None = None, quiet: bool = False, remote: str | None = None) -> SparkSession:
+def get_spark(
+    app_name: str = "spark_synth",
+    master: str | None = None,
+    conf: dict[str, str] | None = None,
+    quiet: bool = False,
+    remote: str | None = None,
+) -> SparkSession:
     """The active session, or a new one. Under spark-submit the master comes from there; run
     directly, it defaults to local[*]. Python workers use this interpreter so they see the same
     packages (PYSPARK_PYTHON). quiet: a new session logs Spark's errors only (the CLI without

@@ -27,9 +27,15 @@ OUTPUT_FORMATS = ("parquet", "orc", "csv", "json", "noop")
 MODES = ("error", "overwrite")
 
 
-def write_output(df: DataFrame, path: str | None, fmt: str = "parquet", mode: str = "error",
-                 options: dict[str, str] | None = None, partition_by: list[str] | None = None,
-                 rows: int | None = None) -> None:
+def write_output(
+    df: DataFrame,
+    path: str | None,
+    fmt: str = "parquet",
+    mode: str = "error",
+    options: dict[str, str] | None = None,
+    partition_by: list[str] | None = None,
+    rows: int | None = None,
+) -> None:
     """Write `df` (progress logged; `rows`, when known, shows rows done and the rate)."""
     if fmt not in OUTPUT_FORMATS:
         raise GenerateError(f"output format {fmt!r} is not supported; use one of {OUTPUT_FORMATS}")
@@ -73,8 +79,9 @@ def hidden_sibling(path: str, tag: str) -> str:
     """`dir/.name.TAG` beside `dir/name`: Spark's readers skip names that start with '.'."""
     head, sep, name = path.rstrip("/").rpartition("/")
     if not name or head.endswith(":/"):
-        raise GenerateError(f"cannot write output {path}: give a directory below the file system's root "
-                            "(e.g. s3a://bucket/synthetic)")
+        raise GenerateError(
+            f"cannot write output {path}: give a directory below the file system's root (e.g. s3a://bucket/synthetic)"
+        )
     return f"{head}{sep}.{name}.{tag}"
 
 

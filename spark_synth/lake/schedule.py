@@ -57,15 +57,25 @@ def dates_between(first: dt.date, last: dt.date) -> list[dt.date]:
     return [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
 
 
-def day_frame(spark: SparkSession, model: SynthModel, rows: int, seed: int, table: str, date: dt.date,
-              time_column: str | None, where: Any = None, rebalance: dict | None = None) -> DataFrame:
+def day_frame(
+    spark: SparkSession,
+    model: SynthModel,
+    rows: int,
+    seed: int,
+    table: str,
+    date: dt.date,
+    time_column: str | None,
+    where: Any = None,
+    rebalance: dict | None = None,
+) -> DataFrame:
     df = generate(spark, model, rows, day_seed(seed, table, date), where=where, rebalance=rebalance)
     if time_column is None:
         return df
     names = df.columns
     if time_column not in names:
-        raise GenerateError(f"table {table!r}: time_column {time_column!r} is not a column of its model "
-                            f"(columns: {names})")
+        raise GenerateError(
+            f"table {table!r}: time_column {time_column!r} is not a column of its model (columns: {names})"
+        )
     position = names.index(time_column)
     data_type = df.schema[position].dataType
     df = df.toDF(*aliases(len(names)))  # by position: any column name works (names.py)
@@ -74,13 +84,15 @@ def day_frame(spark: SparkSession, model: SynthModel, rows: int, seed: int, tabl
     if isinstance(data_type, T.DateType):
         moved = F.lit(date)
     elif isinstance(data_type, (T.TimestampType, T.TimestampNTZType)):
-        epoch = (F.unix_micros(column) if isinstance(data_type, T.TimestampType)
-                 else F.unix_micros(column.cast("timestamp")))
+        epoch = (
+            F.unix_micros(column) if isinstance(data_type, T.TimestampType) else F.unix_micros(column.cast("timestamp"))
+        )
         micros = F.lit(int(start.timestamp()) * 1_000_000) + F.pmod(epoch, F.lit(MICROS_PER_DAY))
         moved = F.timestamp_micros(micros).cast(data_type)
     else:
-        raise GenerateError(f"table {table!r}: time_column {time_column!r} must be a date or timestamp, "
-                            f"not {data_type.simpleString()}")
+        raise GenerateError(
+            f"table {table!r}: time_column {time_column!r} must be a date or timestamp, not {data_type.simpleString()}"
+        )
     return df.withColumn(alias(position), moved).toDF(*names)
 
 
@@ -89,16 +101,20 @@ def catalog_settings(config: JobConfig, base_dir) -> dict[str, str]:
     if not config.catalog.enabled:
         return {}
     store = resolve(base_dir, config.catalog.metastore or f"{config.output}/_metastore")
-    return {"spark.sql.catalogImplementation": "hive",
-            "spark.sql.warehouse.dir": resolve(base_dir, f"{config.output}/_warehouse"),
-            "spark.hadoop.javax.jdo.option.ConnectionURL": f"jdbc:derby:;databaseName={store};create=true"}
+    return {
+        "spark.sql.catalogImplementation": "hive",
+        "spark.sql.warehouse.dir": resolve(base_dir, f"{config.output}/_warehouse"),
+        "spark.hadoop.javax.jdo.option.ConnectionURL": f"jdbc:derby:;databaseName={store};create=true",
+    }
 
 
 def register_tables(spark: SparkSession, config: JobConfig, base_dir) -> list[str]:
     """CREATE TABLE ... LOCATION over each table's directory, then pick up its partitions."""
     if spark.conf.get("spark.sql.catalogImplementation", "in-memory") != "hive":
-        raise GenerateError("catalog.enabled needs a Spark session with the Hive catalog; run the job through "
-                            "`spark-synth run` (which configures it) or set spark.sql.catalogImplementation=hive")
+        raise GenerateError(
+            "catalog.enabled needs a Spark session with the Hive catalog; run the job through "
+            "`spark-synth run` (which configures it) or set spark.sql.catalogImplementation=hive"
+        )
     database = config.catalog.database
     output = resolve(base_dir, config.output)
     spark.sql(f"CREATE DATABASE IF NOT EXISTS `{database}`")
@@ -130,17 +146,27 @@ def run_job(spark: SparkSession, config: JobConfig, base_dir, dates: list[dt.dat
     for date in dates:
         for name, table in config.tables.items():
             started = time.time()
-            df = day_frame(spark, models[name], table.rows_per_day, config.seed, name, date, table.time_column,
-                           table.where, rebalances[name])
+            df = day_frame(
+                spark,
+                models[name],
+                table.rows_per_day,
+                config.seed,
+                name,
+                date,
+                table.time_column,
+                table.where,
+                rebalances[name],
+            )
             path = write_day(df, config, name, date, output, table.table)
             results.append(_logged(PartitionResult(name, date, table.rows_per_day, time.time() - started, path)))
         for schema_name, job_schema in config.schemas.items():
             model = schemas[schema_name]
-            (anchor, anchor_rows), = job_schema.rows_per_day.items()
+            ((anchor, anchor_rows),) = job_schema.rows_per_day.items()
             scale = scale_for_rows(model, anchor_rows, anchor)
             rows = table_rows(model, scale)
-            frames = generate_schema(spark, model, scale, day_seed(config.seed, schema_name, date),
-                                     where=job_schema.where)
+            frames = generate_schema(
+                spark, model, scale, day_seed(config.seed, schema_name, date), where=job_schema.where
+            )
             for name, df in frames.items():
                 started = time.time()
                 path = write_day(df, config, name, date, output, None)
@@ -170,30 +196,43 @@ def _check_steering(config: JobConfig, models: dict, schemas: dict) -> dict[str,
 def _check_names(config: JobConfig, schemas: dict, columns: dict[str, list[str]]) -> None:
     seen = set(config.tables)
     for schema_name, schema in schemas.items():
-        (anchor, _), = config.schemas[schema_name].rows_per_day.items()
+        ((anchor, _),) = config.schemas[schema_name].rows_per_day.items()
         if anchor not in schema.tables:
-            raise GenerateError(f"schemas.{schema_name}.rows_per_day names {anchor!r}, which is not a table of "
-                                f"its model (tables: {sorted(schema.tables)})")
+            raise GenerateError(
+                f"schemas.{schema_name}.rows_per_day names {anchor!r}, which is not a table of "
+                f"its model (tables: {sorted(schema.tables)})"
+            )
         clash = seen & set(schema.tables)
         if clash:
-            raise GenerateError(f"schemas.{schema_name}: table(s) {sorted(clash)} are generated twice; every "
-                                "table name must be unique across 'tables' and 'schemas'")
+            raise GenerateError(
+                f"schemas.{schema_name}: table(s) {sorted(clash)} are generated twice; every "
+                "table name must be unique across 'tables' and 'schemas'"
+            )
         seen |= set(schema.tables)
     for name, names in columns.items():
         missing = [c for c in config.partition_by if c not in names]
         if missing:
-            raise GenerateError(f"table {name!r}: partition_by column(s) {missing} are not columns of its model "
-                                f"({names})")
+            raise GenerateError(
+                f"table {name!r}: partition_by column(s) {missing} are not columns of its model ({names})"
+            )
 
 
 def _logged(result: PartitionResult) -> PartitionResult:
-    log.info("run: %s %s: %d rows in %.1f s (%.0f rows/s) -> %s", result.table, result.date, result.rows,
-             result.seconds, result.rows / result.seconds, result.path)
+    log.info(
+        "run: %s %s: %d rows in %.1f s (%.0f rows/s) -> %s",
+        result.table,
+        result.date,
+        result.rows,
+        result.seconds,
+        result.rows / result.seconds,
+        result.path,
+    )
     return result
 
 
-def write_day(df: DataFrame, config: JobConfig, name: str, date: dt.date, output: str,
-              catalog_table: str | None) -> str:
+def write_day(
+    df: DataFrame, config: JobConfig, name: str, date: dt.date, output: str, catalog_table: str | None
+) -> str:
     """Writes one date's rows where the config says (see spark_synth.io.job_config); returns where."""
     options = config.writer_options()
     if catalog_table is None and config.format in FILE_FORMATS:
@@ -210,16 +249,28 @@ def write_day(df: DataFrame, config: JobConfig, name: str, date: dt.date, output
             if spark.catalog.tableExists(catalog_table):
                 columns = spark.table(catalog_table).columns
                 if sorted(columns) != sorted(dated.columns):
-                    raise GenerateError(f"table {name!r}: catalog table {catalog_table} has columns {columns}, the "
-                                        f"generated rows have {dated.columns}; drop it or name another table")
+                    raise GenerateError(
+                        f"table {name!r}: catalog table {catalog_table} has columns {columns}, the "
+                        f"generated rows have {dated.columns}; drop it or name another table"
+                    )
                 dated.select(*columns).write.options(**options).insertInto(catalog_table, overwrite=True)
             else:
-                (dated.write.format(config.format).options(**options).partitionBy(*partitions)
-                 .saveAsTable(catalog_table))
+                (
+                    dated.write.format(config.format)
+                    .options(**options)
+                    .partitionBy(*partitions)
+                    .saveAsTable(catalog_table)
+                )
             return catalog_table
         path = f"{output}/{name}"
-        (dated.write.format(config.format).mode("overwrite").option("partitionOverwriteMode", "dynamic")
-         .options(**options).partitionBy(*partitions).save(path))
+        (
+            dated.write.format(config.format)
+            .mode("overwrite")
+            .option("partitionOverwriteMode", "dynamic")
+            .options(**options)
+            .partitionBy(*partitions)
+            .save(path)
+        )
         return path
     finally:
         spark.conf.set("spark.sql.sources.partitionOverwriteMode", previous)

@@ -37,7 +37,7 @@ def tree_paths(names: list[str], edges: list[tuple[str, str]]) -> dict[tuple[int
             shared = set(a) & set(b)
             if shared:
                 meet = next(n for n in a if n in shared)
-                out[i, j] = (a[:a.index(meet) + 1], b[:b.index(meet) + 1], True)
+                out[i, j] = (a[: a.index(meet) + 1], b[: b.index(meet) + 1], True)
             else:
                 out[i, j] = (a, b, False)
     return out
@@ -58,22 +58,34 @@ def tree_implied(correlation: np.ndarray, names: list[str], edges: list[tuple[st
     return implied
 
 
-def tree_gap(correlation: np.ndarray, names: list[str], edges: list[tuple[str, str]],
-             numeric: set[str] | None = None, off_by: float = 0.1) -> dict:
+def tree_gap(
+    correlation: np.ndarray,
+    names: list[str],
+    edges: list[tuple[str, str]],
+    numeric: set[str] | None = None,
+    off_by: float = 0.1,
+) -> dict:
     """How far the real correlations are from what the tree implies: the largest |r_real -
     r_tree| with its pair, and the share of pairs off by more than `off_by`. With `numeric`, only
     pairs whose whole tree path is numeric count: through a categorical column the engine carries
     dependence by its conditional tables, which a product of correlations does not describe."""
     correlation = np.asarray(correlation)
     implied = tree_implied(correlation, names, edges)
-    pairs = [(i, j) for (i, j), (a, b, _) in tree_paths(names, edges).items()
-             if numeric is None or all(names[n] in numeric for n in a + b)]
+    pairs = [
+        (i, j)
+        for (i, j), (a, b, _) in tree_paths(names, edges).items()
+        if numeric is None or all(names[n] in numeric for n in a + b)
+    ]
     if not pairs:
         return {"max_gap": 0.0, "pair": None, "share_off": 0.0, "pairs": 0}
     gaps = np.array([abs(correlation[i, j] - implied[i, j]) for i, j in pairs])
     i, j = pairs[int(np.argmax(gaps))]
-    return {"max_gap": float(gaps.max()), "pair": (names[i], names[j]), "share_off": float(np.mean(gaps > off_by)),
-            "pairs": len(pairs)}
+    return {
+        "max_gap": float(gaps.max()),
+        "pair": (names[i], names[j]),
+        "share_off": float(np.mean(gaps > off_by)),
+        "pairs": len(pairs),
+    }
 
 
 def model_tree_gap(spec) -> dict | None:
@@ -81,12 +93,18 @@ def model_tree_gap(spec) -> dict | None:
     if spec.copula is None:
         return None
     numeric = {c.name for c in spec.columns if c.kind in ("continuous", "integer", "decimal", "datetime")}
-    return tree_gap(np.asarray(spec.copula.correlation), list(spec.copula.columns),
-                    [(d.parent, d.child) for d in spec.dependencies], numeric)
+    return tree_gap(
+        np.asarray(spec.copula.correlation),
+        list(spec.copula.columns),
+        [(d.parent, d.child) for d in spec.dependencies],
+        numeric,
+    )
 
 
 def describe_tree_gap(gap: dict | None) -> str:
     if gap is None or gap["pair"] is None:
         return "tree gap: no numeric pairs joined by numeric tree paths"
-    return (f"tree gap over {gap['pairs']} numeric pairs: largest |r_real - r_tree| {gap['max_gap']:.2f} "
-            f"({gap['pair'][0]} ~ {gap['pair'][1]}), {gap['share_off']:.0%} off by more than 0.1")
+    return (
+        f"tree gap over {gap['pairs']} numeric pairs: largest |r_real - r_tree| {gap['max_gap']:.2f} "
+        f"({gap['pair'][0]} ~ {gap['pair'][1]}), {gap['share_off']:.0%} off by more than 0.1"
+    )

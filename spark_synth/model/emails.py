@@ -15,8 +15,24 @@ from __future__ import annotations
 import unicodedata
 
 # Letters NFKD does not decompose, spelled as in e-mail addresses.
-SPECIAL_LETTERS = {"ß": "ss", "æ": "ae", "Æ": "ae", "ø": "o", "Ø": "o", "œ": "oe", "Œ": "oe", "ł": "l",
-                   "Ł": "l", "đ": "d", "Đ": "d", "ð": "d", "Ð": "d", "þ": "th", "Þ": "th", "ı": "i"}
+SPECIAL_LETTERS = {
+    "ß": "ss",
+    "æ": "ae",
+    "Æ": "ae",
+    "ø": "o",
+    "Ø": "o",
+    "œ": "oe",
+    "Œ": "oe",
+    "ł": "l",
+    "Ł": "l",
+    "đ": "d",
+    "Đ": "d",
+    "ð": "d",
+    "Ð": "d",
+    "þ": "th",
+    "Þ": "th",
+    "ı": "i",
+}
 # German addresses spell umlauts out (Möller -> moeller); the fit accepts either spelling.
 UMLAUTS = {"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "ae", "Ö": "oe", "Ü": "ue"}
 SEPARATORS = (".", "_", "-")
@@ -74,19 +90,25 @@ def parse_local(local: str, given: str | None, family: str | None) -> tuple[str,
     for g in spellings(given):
         for f in spellings(family):
             for first_name, second_name, first_tokens, second_tokens, given_first in (
-                    (g, f, GIVEN_TOKENS, FAMILY_TOKENS, True), (f, g, FAMILY_TOKENS, GIVEN_TOKENS, False)):
+                (g, f, GIVEN_TOKENS, FAMILY_TOKENS, True),
+                (f, g, FAMILY_TOKENS, GIVEN_TOKENS, False),
+            ):
                 for j in range(len(core) + 1):
                     rest = core[j:]
                     sep = rest[0] if rest and rest[0] in SEPARATORS else ""
-                    a, b = _part(core[:j], first_name), _part(rest[len(sep):], second_name)
+                    a, b = _part(core[:j], first_name), _part(rest[len(sep) :], second_name)
                     if a is None or b is None or (sep and (not a[0] or not b[0])) or a[1] + b[1] < 2:
                         continue
                     if (not a[0] or a[0] == "initial") and (not b[0] or b[0] == "initial"):
                         continue  # initials alone are no name
-                    template = (first_tokens.get(a[0], "") + sep + second_tokens.get(b[0], ""))
+                    template = first_tokens.get(a[0], "") + sep + second_tokens.get(b[0], "")
                     given_part, family_part = (a, b) if given_first else (b, a)
-                    reading = (template, given_part[1] if given_part[0] == "prefix" else 0,
-                               family_part[1] if family_part[0] == "prefix" else 0, digits)
+                    reading = (
+                        template,
+                        given_part[1] if given_part[0] == "prefix" else 0,
+                        family_part[1] if family_part[0] == "prefix" else 0,
+                        digits,
+                    )
                     score = (sum(p[0] == "whole" for p in (a, b)), a[1] + b[1])
                     if best is None or score > best[0]:
                         best = (score, reading)
@@ -100,6 +122,7 @@ def build_local(template: str, given: str, family: str, given_prefix: int, famil
     """The local part (without digits) a template makes from two folded names; the engine's rule
     (docs/plan.md §9): the separator only between two non-empty parts, EMPTY_LOCAL when both are
     empty (null names)."""
+
     def piece(token: str) -> str:
         name = given if token in "GgP" else family
         length = {"G": len(name), "F": len(name), "g": 1, "f": 1, "P": given_prefix, "Q": family_prefix}[token]

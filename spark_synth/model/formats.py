@@ -38,13 +38,17 @@ def can_follow(column: FormatColumn) -> bool:
     """A format can follow the row when at least two of its codes can hold rows (a vocabulary's
     groups count whatever their shares: the fit finds them). A unique column can when its values
     has shapes, none of them empty (values are made unique inside each shape)."""
-    if isinstance(column, UniqueColumn) and (column.pattern is None or not column.pattern.shapes
-                                             or not all(s.shape for s in column.pattern.shapes)):
+    if isinstance(column, UniqueColumn) and (
+        column.pattern is None or not column.pattern.shapes or not all(s.shape for s in column.pattern.shapes)
+    ):
         return False
     if _vocabulary(column) is not None:
         return len(column.vocabulary.labels) >= 2 or column.null_fraction > 0
-    masses = [column.null_fraction] + [s.probability for s in column.pattern.shapes] + \
-             ([column.pattern.text.probability] if column.pattern.text else [])
+    masses = (
+        [column.null_fraction]
+        + [s.probability for s in column.pattern.shapes]
+        + ([column.pattern.text.probability] if column.pattern.text else [])
+    )
     return sum(1 for m in masses if m > 0) >= 2
 
 
@@ -58,12 +62,21 @@ def format_category(column: FormatColumn, marginal: list[float] | None = None) -
         marginal = default_marginal(column)
     null = marginal[0]
     rest = [m / (1.0 - null) for m in marginal[1:]] if null < 1.0 else [0.0] * (len(marginal) - 1)
-    values = rest[:len(labels)]
+    values = rest[: len(labels)]
     other = rest[len(labels)] if len(rest) > len(labels) else 0.0
     return CategoricalColumn.model_construct(
-        name=column.name, spark_type=column.spark_type, nullable=column.nullable, null_fraction=null,
-        kind="categorical", values=labels, probabilities=values, other_probability=other, pattern=None,
-        rare_source="kept", vocabulary=None)
+        name=column.name,
+        spark_type=column.spark_type,
+        nullable=column.nullable,
+        null_fraction=null,
+        kind="categorical",
+        values=labels,
+        probabilities=values,
+        other_probability=other,
+        pattern=None,
+        rare_source="kept",
+        vocabulary=None,
+    )
 
 
 def default_marginal(column: FormatColumn) -> list[float]:
@@ -72,8 +85,9 @@ def default_marginal(column: FormatColumn) -> list[float]:
     if _vocabulary(column) is not None:
         labels = len(column.vocabulary.labels)
         return [null] + [(1.0 - null) / labels] * labels
-    shares = [s.probability for s in column.pattern.shapes] + \
-             ([column.pattern.text.probability] if has_text_code(column) else [])
+    shares = [s.probability for s in column.pattern.shapes] + (
+        [column.pattern.text.probability] if has_text_code(column) else []
+    )
     total = sum(shares)
     return [null] + [(1.0 - null) * p / total for p in shares]
 

@@ -82,7 +82,8 @@ class SynthModel:
         except json.JSONDecodeError as exc:
             raise ModelFileError(
                 f"model file {source} is not valid JSON ({exc.msg} at line {exc.lineno}, column "
-                f"{exc.colno}); it may be truncated or corrupt: re-run `spark-synth fit`") from None
+                f"{exc.colno}); it may be truncated or corrupt: re-run `spark-synth fit`"
+            ) from None
         return cls.from_dict(raw, source)
 
     @classmethod
@@ -92,7 +93,8 @@ class SynthModel:
         if raw.get("format") != FORMAT_NAME:
             raise ModelFileError(
                 f"model file {source}: field 'format' is {raw.get('format')!r}, expected "
-                f"{FORMAT_NAME!r}; is this a spark_synth model file?")
+                f"{FORMAT_NAME!r}; is this a spark_synth model file?"
+            )
         raw = migrate(raw, source)
         try:
             spec = SynthModelFile.model_validate(raw)
@@ -125,7 +127,8 @@ def migrate(raw: dict[str, Any], source: str) -> dict[str, Any]:
     if version > SCHEMA_VERSION or (version < SCHEMA_VERSION and version not in MIGRATIONS):
         raise ModelFileError(
             f"model file {source}: schema_version {version} is not supported by this spark_synth "
-            f"(it reads version {SCHEMA_VERSION}); upgrade spark_synth or re-fit the model")
+            f"(it reads version {SCHEMA_VERSION}); upgrade spark_synth or re-fit the model"
+        )
     while version < SCHEMA_VERSION:
         raw = MIGRATIONS[version](raw)
         version = raw["schema_version"]

@@ -106,9 +106,14 @@ def with_room(shapes: list[KeyShape], rows: int, lengthen: bool) -> list[KeyShap
     if modulus(shapes) >= rows:
         return shapes
     # Widen the most varied positions first, across shapes, until there is room.
-    order = sorted(((-len(a), si, pos) for si, s in enumerate(shapes)
-                    for pos, (a, c) in enumerate(zip(s.alphabets, s.classes))
-                    if c is not None and len(a) < len(class_alphabet(c))))
+    order = sorted(
+        (
+            (-len(a), si, pos)
+            for si, s in enumerate(shapes)
+            for pos, (a, c) in enumerate(zip(s.alphabets, s.classes))
+            if c is not None and len(a) < len(class_alphabet(c))
+        )
+    )
     for _, si, pos in order:
         s = shapes[si]
         alphabets = list(s.alphabets)
@@ -133,8 +138,11 @@ def shape_with_room(shape: KeyShape, rows: int) -> KeyShape | None:
     if shape.capacity >= rows:
         return shape
     alphabets = list(shape.alphabets)
-    order = sorted((-len(a), pos) for pos, (a, c) in enumerate(zip(shape.alphabets, shape.classes))
-                   if c is not None and len(a) < len(class_alphabet(c)))
+    order = sorted(
+        (-len(a), pos)
+        for pos, (a, c) in enumerate(zip(shape.alphabets, shape.classes))
+        if c is not None and len(a) < len(class_alphabet(c))
+    )
     for _, pos in order:
         alphabets[pos] = class_alphabet(shape.classes[pos])
         if math.prod(len(a) for a in alphabets) >= rows:
@@ -144,8 +152,12 @@ def shape_with_room(shape: KeyShape, rows: int) -> KeyShape | None:
 
 def widened(shapes: list[KeyShape]) -> list[KeyShape]:
     """Every class position with its whole class: the most room without longer keys."""
-    return [KeyShape(tuple(class_alphabet(c) if c is not None else a for a, c in zip(s.alphabets, s.classes)),
-                     s.classes, s.share) for s in shapes]
+    return [
+        KeyShape(
+            tuple(class_alphabet(c) if c is not None else a for a, c in zip(s.alphabets, s.classes)), s.classes, s.share
+        )
+        for s in shapes
+    ]
 
 
 def describe(shapes: list[KeyShape]) -> str:

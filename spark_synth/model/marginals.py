@@ -81,7 +81,7 @@ def rounding_step(column: NumericColumn) -> float | None:
     if column.exact or column.kind == "integer":
         return float(column.granularity)
     if column.decimal_places is not None:
-        return 10.0 ** -column.decimal_places
+        return 10.0**-column.decimal_places
     return None
 
 

@@ -24,8 +24,10 @@ def us_places() -> dict[str, tuple[tuple[str, str, tuple[str, ...]], ...]]:
 @cache
 def _table() -> dict[str, tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]], ...]]:
     text = (resources.files("spark_synth.model") / "vocabularies" / "us_places.json").read_text(encoding="utf-8")
-    return {state: tuple((z, city, tuple(other), tuple(codes)) for z, city, other, codes in rows)
-            for state, rows in json.loads(text)["states"].items()}
+    return {
+        state: tuple((z, city, tuple(other), tuple(codes)) for z, city, other, codes in rows)
+        for state, rows in json.loads(text)["states"].items()
+    }
 
 
 @cache
@@ -42,8 +44,10 @@ def state_of_zip() -> dict[str, str]:
 @cache
 def cities_of_state() -> dict[str, frozenset[str]]:
     """Lower-cased city names (and accepted alternatives) of each state."""
-    return {state: frozenset(name.lower() for _, city, other in rows for name in (city, *other))
-            for state, rows in us_places().items()}
+    return {
+        state: frozenset(name.lower() for _, city, other in rows for name in (city, *other))
+        for state, rows in us_places().items()
+    }
 
 
 def place_values(state: str, part: str) -> list[str]:

@@ -59,6 +59,7 @@ class PrimaryKey(Strict):
 
 class KeyComponent(Strict):
     """One column of a composite primary key; its digit of the row index picks its value."""
+
     column: str
     kind: Literal["reference", "sequence", "category"]
     size: int = Field(ge=1, description="distinct values in the real data (the first component grows with scale)")
@@ -102,6 +103,7 @@ def share_grid(points: int = SHARE_POINTS) -> np.ndarray:
 
 class SmallCount(Strict):
     """The share of parents with exactly `children` children (a count seen for at least k parents)."""
+
     children: int = Field(ge=0)
     share: Probability
 
@@ -133,6 +135,7 @@ class ChildCount(Strict):
     the foreign key `foreign_key`. At generation its uniform is not drawn but set from the
     parent's popularity rank under that key, so the parent's other columns follow the number of
     children it actually gets (planes with more seats fly more)."""
+
     column: str
     child: str
     foreign_key: list[str]
@@ -165,18 +168,23 @@ class RelationalModelFile(Strict):
                     raise ValueError(f"table {table.name!r} references {fk.parent!r}, which has no primary key")
                 width = len(parent.primary_key.columns) if isinstance(parent.primary_key, CompositeKey) else 1
                 if len(fk.columns) != width:
-                    raise ValueError(f"table {table.name!r}: foreign key {fk.columns} has {len(fk.columns)} column(s), "
-                                     f"the primary key of {fk.parent!r} has {width}")
+                    raise ValueError(
+                        f"table {table.name!r}: foreign key {fk.columns} has {len(fk.columns)} column(s), "
+                        f"the primary key of {fk.parent!r} has {width}"
+                    )
             seen.add(table.name)
         for table in self.tables:
             count = table.child_count
             if count is None:
                 continue
             child = next((t for t in self.tables if t.name == count.child), None)
-            if child is None or not any(fk.columns == count.foreign_key and fk.parent == table.name
-                                        for fk in child.foreign_keys):
-                raise ValueError(f"table {table.name!r}: child_count names {count.child}.{count.foreign_key}, "
-                                 f"which is not a foreign key to {table.name!r}")
+            if child is None or not any(
+                fk.columns == count.foreign_key and fk.parent == table.name for fk in child.foreign_keys
+            ):
+                raise ValueError(
+                    f"table {table.name!r}: child_count names {count.child}.{count.foreign_key}, "
+                    f"which is not a foreign key to {table.name!r}"
+                )
             if count.column not in (table.model.copula.columns if table.model.copula else []):
                 raise ValueError(f"table {table.name!r}: child_count column {count.column!r} is not a copula column")
         return self
@@ -199,8 +207,12 @@ class RelationalModel:
         self.models = {t.name: SynthModel(t.model) for t in spec.tables}
 
     def save(self, path: str | os.PathLike) -> None:
-        write_atomically(path, json.dumps(self.spec.model_dump(mode="json", exclude_none=True), indent=1,
-                                          ensure_ascii=False, allow_nan=False))
+        write_atomically(
+            path,
+            json.dumps(
+                self.spec.model_dump(mode="json", exclude_none=True), indent=1, ensure_ascii=False, allow_nan=False
+            ),
+        )
 
 
 def is_relational(raw: Any) -> bool:
@@ -226,8 +238,10 @@ def load_relational(path: str | os.PathLike) -> RelationalModel:
     if not is_relational(raw):
         raise ModelFileError(f"model file {target}: 'format' is {raw.get('format')!r}, expected {RELATIONAL_FORMAT!r}")
     if raw.get("schema_version") != RELATIONAL_VERSION:
-        raise ModelFileError(f"model file {target}: schema_version {raw.get('schema_version')!r} is not supported "
-                             f"(this spark_synth reads {RELATIONAL_VERSION})")
+        raise ModelFileError(
+            f"model file {target}: schema_version {raw.get('schema_version')!r} is not supported "
+            f"(this spark_synth reads {RELATIONAL_VERSION})"
+        )
     for table in raw.get("tables") or []:
         if isinstance(table, dict) and isinstance(table.get("model"), dict):
             table["model"] = migrate(table["model"], f"{target} (table {table.get('name')!r})")

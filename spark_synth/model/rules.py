@@ -229,37 +229,48 @@ def check_rules(rules: list, columns: dict, fixed: set[str] = frozenset()) -> No
         for column in rule_columns(rule):
             if column not in columns:
                 raise ValueError(f"rule {name!r}: unknown column {column!r}; columns are {sorted(columns)}")
-        if len(set(rule_columns(rule))) != len(rule_columns(rule)) or \
-                (not isinstance(rule, Order) and set(rule.reads()) & set(rule.writes())):
+        if len(set(rule_columns(rule))) != len(rule_columns(rule)) or (
+            not isinstance(rule, Order) and set(rule.reads()) & set(rule.writes())
+        ):
             raise ValueError(f"rule {name!r}: a column cannot be computed from itself")
         for column, families in _families_allowed(rule):
             family = columns[column].type.family
             if family not in families:
-                raise ValueError(f"rule {name!r}: column {column!r} is {columns[column].spark_type}; "
-                                 f"the {rule.form} form needs one of {', '.join(families)}")
+                raise ValueError(
+                    f"rule {name!r}: column {column!r} is {columns[column].spark_type}; "
+                    f"the {rule.form} form needs one of {', '.join(families)}"
+                )
         if isinstance(rule, Order) and columns[rule.low].type.name != columns[rule.high].type.name:
-            raise ValueError(f"rule {name!r}: an ordering needs two columns of the same type, "
-                             f"{rule.low!r} is {columns[rule.low].spark_type} and {rule.high!r} "
-                             f"{columns[rule.high].spark_type}")
+            raise ValueError(
+                f"rule {name!r}: an ordering needs two columns of the same type, "
+                f"{rule.low!r} is {columns[rule.low].spark_type} and {rule.high!r} "
+                f"{columns[rule.high].spark_type}"
+            )
         if isinstance(rule, Mapping):
             _check_map_values(rule, columns)
         if isinstance(rule, NullWith):
             continue
         for column in rule.writes():
             if column in fixed:
-                raise ValueError(f"rule {name!r}: column {column!r} is written by another part of the model "
-                                 "(a key, a place, or names an e-mail is built from); a rule cannot change it")
+                raise ValueError(
+                    f"rule {name!r}: column {column!r} is written by another part of the model "
+                    "(a key, a place, or names an e-mail is built from); a rule cannot change it"
+                )
             if not isinstance(rule, Order) and column in computed:
-                raise ValueError(f"rule {name!r}: column {column!r} is already computed by rule "
-                                 f"{computed[column]!r}; keep one of them")
+                raise ValueError(
+                    f"rule {name!r}: column {column!r} is already computed by rule "
+                    f"{computed[column]!r}; keep one of them"
+                )
             if not isinstance(rule, Order):
                 computed[column] = name
     for rule in rules:
         if isinstance(rule, Order):
             for column in rule.writes():
                 if column in computed:
-                    raise ValueError(f"rule {rule.text()!r}: column {column!r} is computed by rule "
-                                     f"{computed[column]!r}; an ordering cannot move it")
+                    raise ValueError(
+                        f"rule {rule.text()!r}: column {column!r} is computed by rule "
+                        f"{computed[column]!r}; an ordering cannot move it"
+                    )
     rule_order(rules)
 
 
@@ -276,8 +287,10 @@ def _check_map_values(rule: Mapping, columns: dict) -> None:
     for pair in rule.pairs:
         for column, value in list(zip(rule.sources, pair.when)) + [(rule.target, pair.then)]:
             if not fits(value, columns[column].type.family):
-                raise ValueError(f"rule {rule.text()!r}: {value!r} is not a value of column {column!r} "
-                                 f"({columns[column].spark_type})")
+                raise ValueError(
+                    f"rule {rule.text()!r}: {value!r} is not a value of column {column!r} "
+                    f"({columns[column].spark_type})"
+                )
 
 
 def rule_order(rules: list) -> list:
@@ -306,9 +319,11 @@ def _topological(rules: list) -> list:
         if state.get(i) == 2:
             return
         if state.get(i) == 1:
-            cycle = path[path.index(i):] + [i]
-            raise ValueError("rules form a cycle (each computes a column the next one reads): "
-                             + " -> ".join(repr(rules[k].text()) for k in cycle))
+            cycle = path[path.index(i) :] + [i]
+            raise ValueError(
+                "rules form a cycle (each computes a column the next one reads): "
+                + " -> ".join(repr(rules[k].text()) for k in cycle)
+            )
         state[i] = 1
         for j in sorted(after[i]):
             visit(j, path + [i])
@@ -357,9 +372,19 @@ def order_groups(orders: list[Order]) -> list[list[str]]:
 
 # --- rules written as text (fit(..., rules=[...]), --rule, the README) ------------------------------
 
-RULE_SYNTAX = ("A <= B", "A >= B", "B is null when A is null", "C = A + B", "C = A - 2*B + 3", "C = A div 100",
-               "C = A mod 60", "C = A + B minutes (HHMM clock)", "(year, month, day) is a valid date",
-               "A -> C", "(A, B) -> C")
+RULE_SYNTAX = (
+    "A <= B",
+    "A >= B",
+    "B is null when A is null",
+    "C = A + B",
+    "C = A - 2*B + 3",
+    "C = A div 100",
+    "C = A mod 60",
+    "C = A + B minutes (HHMM clock)",
+    "(year, month, day) is a valid date",
+    "A -> C",
+    "(A, B) -> C",
+)
 _NAME = r"(?:`(?:[^`]|``)+`|[A-Za-z_][\w.]*)"
 _TOKEN = re.compile(rf"\s*({_NAME}|\d+|<=|>=|->|[-+*=(),])")
 
@@ -378,17 +403,25 @@ def parse_rule(text: str) -> dict:
     t = " ".join(text.strip().split())
     name = _NAME
     patterns = [
-        (rf"^({name}) is null when ({name}) is null$",
-         lambda m: {"form": "null_with", "column": _unquote(m[1]), "when_null": _unquote(m[2])}),
+        (
+            rf"^({name}) is null when ({name}) is null$",
+            lambda m: {"form": "null_with", "column": _unquote(m[1]), "when_null": _unquote(m[2])},
+        ),
         (rf"^({name}) <= ({name})$", lambda m: {"form": "order", "low": _unquote(m[1]), "high": _unquote(m[2])}),
         (rf"^({name}) >= ({name})$", lambda m: {"form": "order", "low": _unquote(m[2]), "high": _unquote(m[1])}),
         (rf"^\(({name}(?:\s*,\s*{name}){{1,2}})\) is a valid date$", _calendar),
-        (rf"^\(?({name}(?:\s*,\s*{name})?)\)? -> ({name})$",
-         lambda m: {"form": "map", "sources": _names(m[1]), "target": _unquote(m[2])}),
-        (rf"^({name}) = ({name}) (div|mod) (\d+)$",
-         lambda m: {"form": m[3], "target": _unquote(m[1]), "source": _unquote(m[2]), "divisor": int(m[4])}),
-        (rf"^({name}) = ({name}) \+ ({name}) minutes(?: \(HHMM clock\))?$",
-         lambda m: {"form": "clock", "target": _unquote(m[1]), "clock": _unquote(m[2]), "minutes": _unquote(m[3])}),
+        (
+            rf"^\(?({name}(?:\s*,\s*{name})?)\)? -> ({name})$",
+            lambda m: {"form": "map", "sources": _names(m[1]), "target": _unquote(m[2])},
+        ),
+        (
+            rf"^({name}) = ({name}) (div|mod) (\d+)$",
+            lambda m: {"form": m[3], "target": _unquote(m[1]), "source": _unquote(m[2]), "divisor": int(m[4])},
+        ),
+        (
+            rf"^({name}) = ({name}) \+ ({name}) minutes(?: \(HHMM clock\))?$",
+            lambda m: {"form": "clock", "target": _unquote(m[1]), "clock": _unquote(m[2]), "minutes": _unquote(m[3])},
+        ),
         (rf"^({name}) = (.+)$", _linear),
     ]
     for pattern, build in patterns:
@@ -397,8 +430,10 @@ def parse_rule(text: str) -> dict:
             built = build(match)
             if built is not None:
                 return built
-    raise ValueError(f"rule {text!r} is not a rule spark_synth understands; write one of: {', '.join(RULE_SYNTAX)} "
-                     "(quote odd column names in backticks)")
+    raise ValueError(
+        f"rule {text!r} is not a rule spark_synth understands; write one of: {', '.join(RULE_SYNTAX)} "
+        "(quote odd column names in backticks)"
+    )
 
 
 def _calendar(m) -> dict:

@@ -108,8 +108,14 @@ KINDS_BY_FAMILY: dict[str, set[str]] = {
     "timestamp_ntz": {"datetime", "null"},
 }
 # The unit an exact column's numbers are counted in.
-UNIT_BY_FAMILY = {"integral": "number", "decimal": "unscaled", "date": "day", "timestamp": "microsecond",
-                  "timestamp_ntz": "microsecond", "fractional": "number"}
+UNIT_BY_FAMILY = {
+    "integral": "number",
+    "decimal": "unscaled",
+    "date": "day",
+    "timestamp": "microsecond",
+    "timestamp_ntz": "microsecond",
+    "fractional": "number",
+}
 
 
 class ColumnBase(Strict):
@@ -138,13 +144,17 @@ class ColumnBase(Strict):
         family = parse_spark_type(self.spark_type).family  # ValueError names the bad type
         kind = getattr(self, "kind", None)
         if kind is not None and kind not in KINDS_BY_FAMILY[family]:
-            raise ValueError(f"kind {kind!r} cannot generate a {family} column ({self.spark_type}); "
-                             f"use one of {sorted(KINDS_BY_FAMILY[family])}")
+            raise ValueError(
+                f"kind {kind!r} cannot generate a {family} column ({self.spark_type}); "
+                f"use one of {sorted(KINDS_BY_FAMILY[family])}"
+            )
         if self.semantic is not None and family != "string":
             raise ValueError(f"semantic type {self.semantic!r} needs a string column, not {family}")
         if not self.nullable and self.null_fraction > 0:
-            raise ValueError(f"nullable is false but null_fraction is {self.null_fraction}: a non-nullable "
-                             "column cannot hold nulls; set null_fraction to 0 or nullable to true")
+            raise ValueError(
+                f"nullable is false but null_fraction is {self.null_fraction}: a non-nullable "
+                "column cannot hold nulls; set null_fraction to 0 or nullable to true"
+            )
         return self
 
 
@@ -161,14 +171,16 @@ class NumericColumn(ColumnBase):
     quantiles: QuantileFunction
     min: Number
     max: Number
-    decimal_places: int | None = Field(default=None, ge=0, le=38,
-                                       description="doubles: round generated values to this many places")
-    granularity: int = Field(default=1, ge=1,
-                             description="exact columns: values are multiples of this (in `unit`s); "
-                                         "whole-valued doubles: 1")
+    decimal_places: int | None = Field(
+        default=None, ge=0, le=38, description="doubles: round generated values to this many places"
+    )
+    granularity: int = Field(
+        default=1, ge=1, description="exact columns: values are multiples of this (in `unit`s); whole-valued doubles: 1"
+    )
     unit: Literal["number", "microsecond", "day", "unscaled"] = "number"
-    grid_step: FiniteFloat | None = Field(default=None, gt=0,
-                                          description="doubles: a coarser grid a share of the values lies on")
+    grid_step: FiniteFloat | None = Field(
+        default=None, gt=0, description="doubles: a coarser grid a share of the values lies on"
+    )
     grid_share: Probability | None = Field(default=None, description="share of values on grid_step")
 
     @property
@@ -181,8 +193,10 @@ class NumericColumn(ColumnBase):
         if spark.exact:
             numbers = [self.min, self.max, *self.quantiles.values]
             if any(not isinstance(x, int) for x in numbers):
-                raise ValueError(f"a {spark.family} column stores whole numbers of its unit in min, max and "
-                                 "quantiles.values (JSON integers)")
+                raise ValueError(
+                    f"a {spark.family} column stores whole numbers of its unit in min, max and "
+                    "quantiles.values (JSON integers)"
+                )
             expected = UNIT_BY_FAMILY[spark.family]
             if self.unit != expected:
                 raise ValueError(f"unit must be {expected!r} for a {spark.family} column")
@@ -226,8 +240,10 @@ class Shape(Strict):
             raise ValueError(f"shape {self.shape!r} needs one position entry per character")
         for pos in self.words:
             if not 0 <= pos < len(self.shape) or self.shape[pos] not in WORD_CHARS or self.positions[pos] is not None:
-                raise ValueError(f"shape {self.shape!r}: words[{pos}] must be at a {' or '.join(WORD_CHARS)} "
-                                 "position without a character table")
+                raise ValueError(
+                    f"shape {self.shape!r}: words[{pos}] must be at a {' or '.join(WORD_CHARS)} "
+                    "position without a character table"
+                )
         if self.words and self.prefixes:
             raise ValueError(f"shape {self.shape!r}: a word shape has no prefixes")
         if self.prefixes:
@@ -318,8 +334,9 @@ class WordSlot(Strict):
 
     @model_validator(mode="after")
     def _mass(self) -> WordSlot:
-        if any(not w or any(not (c.isalpha() or unicodedata.category(c).startswith("M")) for c in w)
-               for w in self.words):
+        if any(
+            not w or any(not (c.isalpha() or unicodedata.category(c).startswith("M")) for c in w) for w in self.words
+        ):
             raise ValueError(f"a word slot's words are letters only: {sorted(self.words)[:5]}")
         total = sum(self.words.values())
         if total > 1.0 + 1e-6 or (self.vocabulary is None and abs(total - 1.0) > 1e-6):
@@ -355,8 +372,7 @@ class CategoricalColumn(ColumnBase):
             raise ValueError("values must be unique")
         if not self.values and self.other_probability == 0:
             raise ValueError("a categorical column needs values or other_probability > 0")
-        _check_distribution(list(self.probabilities) + [self.other_probability],
-                            "probabilities + other_probability")
+        _check_distribution(list(self.probabilities) + [self.other_probability], "probabilities + other_probability")
         source = self.rare_source or "pattern"
         if self.other_probability > 0 and source == "pattern" and self.pattern is None:
             raise ValueError("other_probability > 0 needs a rare_source or a pattern to draw rare values from")
@@ -452,8 +468,9 @@ class EmailFromNames(Strict):
         if self.given is None and self.family is None:
             raise ValueError("an e-mail built from names needs a given or a family name column")
         for template in self.templates:
-            if (self.given is None and re.search("[GgP]", template)) or \
-                    (self.family is None and re.search("[FfQ]", template)):
+            if (self.given is None and re.search("[GgP]", template)) or (
+                self.family is None and re.search("[FfQ]", template)
+            ):
                 raise ValueError(f"template {template!r} uses a name column the model does not name")
         return self
 
@@ -513,13 +530,17 @@ class PatternColumn(ColumnBase):
 def _check_follows(follows: FormatDependency, codes: int) -> None:
     """A format dependency speaks of the column's own codes 0..codes-1."""
     if len(follows.marginal) != codes:
-        raise ValueError(f"follows.marginal has {len(follows.marginal)} shares; the column has {codes} "
-                         "format codes (null, then its shapes and text, or its vocabulary groups)")
+        raise ValueError(
+            f"follows.marginal has {len(follows.marginal)} shares; the column has {codes} "
+            "format codes (null, then its shapes and text, or its vocabulary groups)"
+        )
     for parent_code, row in follows.table.items():
         beyond = sorted(int(c) for c in row if int(c) >= codes)
         if beyond:
-            raise ValueError(f"follows.table[{parent_code}] names format codes {beyond}; the column has "
-                             f"codes 0 (null) to {codes - 1}")
+            raise ValueError(
+                f"follows.table[{parent_code}] names format codes {beyond}; the column has "
+                f"codes 0 (null) to {codes - 1}"
+            )
 
 
 class IdColumn(ColumnBase):
@@ -593,10 +614,16 @@ def _check_value(value, spark: SparkType, where: str) -> None:
             exact = Decimal(value) if isinstance(value, str) else None
         except InvalidOperation:
             exact = None
-        if exact is None or not exact.is_finite() or from_unscaled(to_unscaled(exact, spark.scale), spark.scale) != exact \
-                or abs(to_unscaled(exact, spark.scale)) >= 10 ** spark.precision:
-            raise ValueError(f"{where}: {value!r} is not a decimal({spark.precision},{spark.scale}) written as a "
-                             "string such as \"12.50\"")
+        if (
+            exact is None
+            or not exact.is_finite()
+            or from_unscaled(to_unscaled(exact, spark.scale), spark.scale) != exact
+            or abs(to_unscaled(exact, spark.scale)) >= 10**spark.precision
+        ):
+            raise ValueError(
+                f"{where}: {value!r} is not a decimal({spark.precision},{spark.scale}) written as a "
+                'string such as "12.50"'
+            )
     elif family == "string" and not isinstance(value, str):
         raise ValueError(f"{where}: {value!r} is not a string")
     elif family == "boolean" and not isinstance(value, bool):
@@ -638,9 +665,11 @@ class Copula(Strict):
         if d:
             smallest = float(np.linalg.eigvalsh(np.asarray(self.correlation, dtype=np.float64)).min())
             if smallest < -PSD_TOLERANCE:
-                raise ValueError(f"correlation is not positive semi-definite (smallest eigenvalue {smallest:.4g}): "
-                                 "no set of columns can have these correlations; re-fit the model or repair "
-                                 "the matrix (e.g. nearest correlation matrix)")
+                raise ValueError(
+                    f"correlation is not positive semi-definite (smallest eigenvalue {smallest:.4g}): "
+                    "no set of columns can have these correlations; re-fit the model or repair "
+                    "the matrix (e.g. nearest correlation matrix)"
+                )
         return self
 
 
@@ -766,19 +795,26 @@ def _check_place(column, by_name: dict) -> None:
 def _check_reads_string(column, field: str, name: str, by_name: dict) -> None:
     other = by_name.get(name)
     if column.type.family != "string" or other is None or other.type.family != "string" or name == column.name:
-        raise ValueError(f"column {column.name!r}: {field} reads {name!r}, which is not another string column "
-                         "of the table (and the column must be a string)")
+        raise ValueError(
+            f"column {column.name!r}: {field} reads {name!r}, which is not another string column "
+            "of the table (and the column must be a string)"
+        )
 
 
 def _check_within(dep: Dependency, child: ColumnModel) -> None:
     """Per-category quantiles belong to numbers and hold values of the child's own type."""
     if not isinstance(child, NumericColumn):
-        raise ValueError(f"dependency {dep.parent}->{dep.child}: `within` needs a numeric child, "
-                         f"{dep.child!r} is {child.kind}")
+        raise ValueError(
+            f"dependency {dep.parent}->{dep.child}: `within` needs a numeric child, {dep.child!r} is {child.kind}"
+        )
     for code, qf in dep.within.items():
         if child.exact and any(not isinstance(x, int) for x in qf.values):
-            raise ValueError(f"dependency {dep.parent}->{dep.child}: within[{code}] must hold whole numbers of "
-                             f"the child's unit (JSON integers)")
+            raise ValueError(
+                f"dependency {dep.parent}->{dep.child}: within[{code}] must hold whole numbers of "
+                f"the child's unit (JSON integers)"
+            )
         if qf.values[0] < child.min or qf.values[-1] > child.max:
-            raise ValueError(f"dependency {dep.parent}->{dep.child}: within[{code}] leaves the child's range "
-                             f"{child.min}..{child.max}")
+            raise ValueError(
+                f"dependency {dep.parent}->{dep.child}: within[{code}] leaves the child's range "
+                f"{child.min}..{child.max}"
+            )

@@ -14,11 +14,25 @@ import re
 from dataclasses import dataclass
 from decimal import Context, Decimal
 
-INTEGER_LIMITS = {"byte": (-2**7, 2**7 - 1), "short": (-2**15, 2**15 - 1),
-                  "integer": (-2**31, 2**31 - 1), "long": (-2**63, 2**63 - 1)}
-FAMILIES = {"byte": "integral", "short": "integral", "integer": "integral", "long": "integral",
-            "float": "fractional", "double": "fractional", "string": "string", "boolean": "boolean",
-            "date": "date", "timestamp": "timestamp", "timestamp_ntz": "timestamp_ntz"}
+INTEGER_LIMITS = {
+    "byte": (-(2**7), 2**7 - 1),
+    "short": (-(2**15), 2**15 - 1),
+    "integer": (-(2**31), 2**31 - 1),
+    "long": (-(2**63), 2**63 - 1),
+}
+FAMILIES = {
+    "byte": "integral",
+    "short": "integral",
+    "integer": "integral",
+    "long": "integral",
+    "float": "fractional",
+    "double": "fractional",
+    "string": "string",
+    "boolean": "boolean",
+    "date": "date",
+    "timestamp": "timestamp",
+    "timestamp_ntz": "timestamp_ntz",
+}
 EXACT_FAMILIES = ("integral", "date", "timestamp", "timestamp_ntz", "decimal")
 MAX_DECIMAL_PRECISION = 38
 # Days and microseconds Spark can hold: 0001-01-01 .. 9999-12-31 (23:59:59.999999).
@@ -50,7 +64,7 @@ class SparkType:
         if self.family in ("timestamp", "timestamp_ntz"):
             return TIMESTAMP_LIMITS
         if self.family == "decimal":
-            largest = 10 ** self.precision - 1
+            largest = 10**self.precision - 1
             return -largest, largest
         return None
 
@@ -76,8 +90,9 @@ def parse_spark_type(text: str) -> SparkType:
         if not 1 <= precision <= MAX_DECIMAL_PRECISION or not 0 <= scale <= precision:
             raise ValueError(f"spark_type {name!r}: a decimal needs 1 <= precision <= 38 and 0 <= scale <= precision")
         return SparkType("decimal", "decimal", precision, scale)
-    raise ValueError(f"spark_type {text!r} is not a type spark_synth can generate "
-                     f"(one of {sorted(FAMILIES)} or decimal(p,s))")
+    raise ValueError(
+        f"spark_type {text!r} is not a type spark_synth can generate (one of {sorted(FAMILIES)} or decimal(p,s))"
+    )
 
 
 def family(data_type) -> str | None:

@@ -24,8 +24,17 @@ import re
 from functools import cache
 from importlib import resources
 
-VOCABULARIES = ("time_zone", "country_name", "country_alpha2", "country_alpha3",
-                "subdivision_name", "subdivision_code", "given_name", "family_name", "city_name")
+VOCABULARIES = (
+    "time_zone",
+    "country_name",
+    "country_alpha2",
+    "country_alpha3",
+    "subdivision_name",
+    "subdivision_code",
+    "given_name",
+    "family_name",
+    "city_name",
+)
 MAX_WORDS = 4096  # words a column draws from (an evenly spaced subset beyond): bounds the plan
 MIN_COVERED = 0.9  # share of the counted rows whose value is in the vocabulary
 # A column whose name says what it holds needs less: names are open vocabularies (77 % of peeps'
@@ -35,8 +44,11 @@ HINTS = {
     "given_name": r"(first|given|fore|christian)_?name|name_?(first|given)|^f_?name$",
     "family_name": r"(last|family|sur)_?name|name_?(last|family)|^l_?name$",
     "time_zone": r"t_?zone|time_?zone|^tz$",
-    "country_name": r"country|nation", "country_alpha2": r"country|nation", "country_alpha3": r"country|nation",
-    "subdivision_name": r"state|prov|region|subd|county", "subdivision_code": r"state|prov|region|subd|county",
+    "country_name": r"country|nation",
+    "country_alpha2": r"country|nation",
+    "country_alpha3": r"country|nation",
+    "subdivision_name": r"state|prov|region|subd|county",
+    "subdivision_code": r"state|prov|region|subd|county",
     "city_name": r"city|town|municip|locality|village|settlement",
 }
 GENDERS = ("female", "male")  # given_name_gender.json's groups
@@ -58,7 +70,9 @@ def vocabulary_groups(name: str) -> dict[str, tuple[str, ...]]:
 def gender_of_word() -> dict[str, str]:
     """Given name -> "female" or "male", for names that are on one side only in every locale
     (given_name_gender.json, from Faker's gendered lists; 'Andrea' is on neither)."""
-    text = (resources.files("spark_synth.model") / "vocabularies" / "given_name_gender.json").read_text(encoding="utf-8")
+    text = (resources.files("spark_synth.model") / "vocabularies" / "given_name_gender.json").read_text(
+        encoding="utf-8"
+    )
     return {w: gender for gender, words in json.loads(text)["groups"].items() for w in words}
 
 
@@ -90,8 +104,9 @@ def words_of(name: str) -> frozenset[str]:
     return frozenset().union(*group_sets(name).values())
 
 
-def detect_vocabulary(counts: list[tuple[object, int]], non_null: int, min_count: int,
-                      column: str = "") -> tuple[str, list[str]] | None:
+def detect_vocabulary(
+    counts: list[tuple[object, int]], non_null: int, min_count: int, column: str = ""
+) -> tuple[str, list[str]] | None:
     """The vocabulary a string column's values come from and its groups touched by at least
     `min_count` real rows (a group one row came from is not revealed), or None. `counts`: the
     profile's most frequent values, which must hold at least half the non-null rows; at least 90 %

@@ -50,4 +50,3 @@ def word_shape(value: str) -> tuple[str, list[tuple[int, str]]]:
             shape.append(c)
         i += 1
     return "".join(shape), tokens
-

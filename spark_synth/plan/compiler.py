@@ -110,8 +110,13 @@ from spark_synth.seeding import stream_key
 
 ENGINE_VERSION = 11
 log = logging.getLogger(__name__)
-_INDEPENDENT_SOURCES = {NullColumn: "null", PatternColumn: "pattern", ConstantColumn: "constant", IdColumn: "id",
-                        UniqueColumn: "unique"}
+_INDEPENDENT_SOURCES = {
+    NullColumn: "null",
+    PatternColumn: "pattern",
+    ConstantColumn: "constant",
+    IdColumn: "id",
+    UniqueColumn: "unique",
+}
 
 
 def output_schema(model: SynthModel) -> str:
@@ -122,7 +127,7 @@ def output_schema(model: SynthModel) -> str:
     for column in model.columns:
         data_type, metadata = json.loads(column.spark_type), {}
         if isinstance(data_type, str) and data_type.startswith("string collate "):
-            collation = data_type[len("string collate "):]
+            collation = data_type[len("string collate ") :]
             data_type = "string"
             if collation != "UTF8_BINARY":
                 provider = "spark" if collation.startswith("UTF8") else "icu"
@@ -134,8 +139,13 @@ def output_schema(model: SynthModel) -> str:
 COLLATIONS = "__COLLATIONS"  # Spark's field metadata key for string collations
 
 
-def compile_plan(model: SynthModel, rows: int, driven: dict[str, dict[str, int]] | None = None,
-                 keys: dict[str, dict] | None = None, conditions: list[Condition] | None = None) -> str:
+def compile_plan(
+    model: SynthModel,
+    rows: int,
+    driven: dict[str, dict[str, int]] | None = None,
+    keys: dict[str, dict] | None = None,
+    conditions: list[Condition] | None = None,
+) -> str:
     """The JSON plan for spark_synth_engine to make `rows` rows (see module docstring; only
     unique columns depend on the row count, for their room). `driven` maps a copula column
     (a relational parent's hidden child count, fitted as a tree root) to the foreign key that
@@ -162,25 +172,41 @@ def compile_plan(model: SynthModel, rows: int, driven: dict[str, dict[str, int]]
     first = list(tree.warps) if tree is not None else list(driven)
     copula_names = [n for n in copula_names if n in first] + [n for n in copula_names if n not in first]
     position = {c.name: i for i, c in enumerate(model.columns)}
-    following = [c for c in model.columns if _follows(c, rows) and c.name not in (keys or {})
-                 and getattr(c, "from_names", None) is None]
+    following = [
+        c
+        for c in model.columns
+        if _follows(c, rows) and c.name not in (keys or {}) and getattr(c, "from_names", None) is None
+    ]
     plan = {
         "engine_version": ENGINE_VERSION,
         "schema": output_schema(model),
         "copula": _copula(model, copula_names, position, driven, following, tree),
-        "columns": [{**(_following_column(c, rows) if c in following else
-                        _column(c, c.name in copula_names, rows, tree.spans.get(c.name) if tree else None)),
-                     "key_program": (keys or {}).get(c.name),
-                     "compose": _compose(c, position, rows) if c.name not in (keys or {}) else None,
-                     "place": _place(c, model, position, rows) if c.name not in (keys or {}) else None}
-                    for c in model.columns],
+        "columns": [
+            {
+                **(
+                    _following_column(c, rows)
+                    if c in following
+                    else _column(c, c.name in copula_names, rows, tree.spans.get(c.name) if tree else None)
+                ),
+                "key_program": (keys or {}).get(c.name),
+                "compose": _compose(c, position, rows) if c.name not in (keys or {}) else None,
+                "place": _place(c, model, position, rows) if c.name not in (keys or {}) else None,
+            }
+            for c in model.columns
+        ],
         "rules": compile_rules(model, position, set(keys or {}), tree.null_own if tree else None),
     }
     return json.dumps(plan, separators=(",", ":"), allow_nan=False)
 
 
-def _copula(model: SynthModel, names: list[str], position: dict[str, int], driven: dict, following: list,
-            tree: ConditionedTree | None = None) -> dict:
+def _copula(
+    model: SynthModel,
+    names: list[str],
+    position: dict[str, int],
+    driven: dict,
+    following: list,
+    tree: ConditionedTree | None = None,
+) -> dict:
     """Variables in dependency order; the Cholesky factor covers the tree roots only, in the
     order of `names` (driven columns or the conditioned root first), and each root carries its
     place in it."""
@@ -200,30 +226,52 @@ def _copula(model: SynthModel, names: list[str], position: dict[str, int], drive
     roots = [n for n in names if n not in dependencies]
     variables = []
     for name in dependency_order(spec):
-        variable = {"index": index[name], "column": position[name], "edges": edges[name].tolist(),
-                    "keep_position": name in numeric_parents, "conditional": None, "within": None,
-                    "driven": driven.get(name), "root": roots.index(name) if name in roots else None,
-                    "warp": _warp(tree, name)}
+        variable = {
+            "index": index[name],
+            "column": position[name],
+            "edges": edges[name].tolist(),
+            "keep_position": name in numeric_parents,
+            "conditional": None,
+            "within": None,
+            "driven": driven.get(name),
+            "root": roots.index(name) if name in roots else None,
+            "warp": _warp(tree, name),
+        }
         dependency = dependencies.get(name)
         if dependency is not None:
             parent = dependency.parent
             table = tree.tables.get(name, dependency.table) if tree else dependency.table
-            variable.update(parent=index[parent], rho=float(correlation[index[name], index[parent]]),
-                            parent_numeric=parent in numeric_parents,
-                            conditional=conditional_table(table, codes[parent]),
-                            # a cut child's values come from its u alone, so its codes bound them
-                            within=None if name in cut else within_functions(
-                                recoded_rows(dependency.within, cut.get(parent)), codes[parent], model.column(name)))
+            variable.update(
+                parent=index[parent],
+                rho=float(correlation[index[name], index[parent]]),
+                parent_numeric=parent in numeric_parents,
+                conditional=conditional_table(table, codes[parent]),
+                # a cut child's values come from its u alone, so its codes bound them
+                within=None
+                if name in cut
+                else within_functions(
+                    recoded_rows(dependency.within, cut.get(parent)), codes[parent], model.column(name)
+                ),
+            )
         variables.append(variable)
     for column in following:  # formats that follow the row: categorical leaves after the tree
         parent = column.follows.parent
         scale = UniformScale(format_category(column, column.follows.marginal), spec.copula.bins)
-        variables.append({"index": len(variables), "column": position[column.name], "edges": scale.edges.tolist(),
-                          "keep_position": False,
-                          "conditional": conditional_table(recoded_rows(column.follows.table, cut.get(parent)),
-                                                           codes[parent]),
-                          "within": None, "driven": None, "root": None, "parent": index[parent], "rho": 0.0,
-                          "parent_numeric": parent in numeric_parents})
+        variables.append(
+            {
+                "index": len(variables),
+                "column": position[column.name],
+                "edges": scale.edges.tolist(),
+                "keep_position": False,
+                "conditional": conditional_table(recoded_rows(column.follows.table, cut.get(parent)), codes[parent]),
+                "within": None,
+                "driven": None,
+                "root": None,
+                "parent": index[parent],
+                "rho": 0.0,
+                "parent_numeric": parent in numeric_parents,
+            }
+        )
     at_roots = [index[n] for n in roots]
     block = correlation[np.ix_(at_roots, at_roots)]
     conditioned = len(tree.warps) if tree else 0  # the first roots; independent in the plan (§13)
@@ -282,8 +330,9 @@ def within_functions(within: dict, parent_codes: int, child: NumericColumn) -> l
         low, high = tail_range(list(f.probabilities), list(f.values), child.exact)
         if child.exact and child.granularity > 1:  # clipped values stay on the column's grid
             low, high = -(-low // child.granularity) * child.granularity, high // child.granularity * child.granularity
-        out.append({"probabilities": list(f.probabilities), "values": list(f.values),
-                    "tail_low": low, "tail_high": high})
+        out.append(
+            {"probabilities": list(f.probabilities), "values": list(f.values), "tail_low": low, "tail_high": high}
+        )
     return out
 
 
@@ -304,9 +353,17 @@ def tail_range(probabilities: list[float], values: list, exact: bool) -> tuple:
 
 
 def _column(column, in_copula: bool, rows: int, span: Span | None = None) -> dict:
-    out = {"name": column.name, "key": stream_key(column.name),
-           "null_fraction": column.null_fraction, "numeric": None, "categories": None,
-           "pattern": None, "variants": None, "id": None, "unique": None}
+    out = {
+        "name": column.name,
+        "key": stream_key(column.name),
+        "null_fraction": column.null_fraction,
+        "numeric": None,
+        "categories": None,
+        "pattern": None,
+        "variants": None,
+        "id": None,
+        "unique": None,
+    }
     if in_copula:
         out["source"] = "copula"
         if isinstance(column, NumericColumn):
@@ -344,9 +401,18 @@ def _column(column, in_copula: bool, rows: int, span: Span | None = None) -> dic
 def _following_column(column: PatternColumn | UniqueColumn, rows: int) -> dict:
     """A column whose format follows the row: a copula leaf without categories whose codes past
     null are its variants (model/formats.py)."""
-    return {"name": column.name, "key": stream_key(column.name), "source": "copula",
-            "null_fraction": column.null_fraction, "numeric": None, "categories": [], "pattern": None,
-            "variants": format_variants(column, rows), "id": None, "unique": None}
+    return {
+        "name": column.name,
+        "key": stream_key(column.name),
+        "source": "copula",
+        "null_fraction": column.null_fraction,
+        "numeric": None,
+        "categories": [],
+        "pattern": None,
+        "variants": format_variants(column, rows),
+        "id": None,
+        "unique": None,
+    }
 
 
 def format_variants(column: PatternColumn | UniqueColumn, rows: int) -> list[dict]:
@@ -357,21 +423,35 @@ def format_variants(column: PatternColumn | UniqueColumn, rows: int) -> list[dic
         variants = []
         for index, shape in enumerate(key_shapes(column.pattern)):
             room = shape_with_room(shape, rows)
-            variants.append({"unique_shape": {"index": index, "capacity": min(room.capacity, MAX_MODULUS),
-                                              "alphabets": [[ord(c) for c in a] for a in room.alphabets]}})
+            variants.append(
+                {
+                    "unique_shape": {
+                        "index": index,
+                        "capacity": min(room.capacity, MAX_MODULUS),
+                        "alphabets": [[ord(c) for c in a] for a in room.alphabets],
+                    }
+                }
+            )
         return variants
     if column.vocabulary is not None:
         labels = column.vocabulary.labels
         budget = max(MAX_WORDS // len(labels), 1)
         null = column.follows.marginal[0] if column.follows is not None else 0.0
-        shares = [m / (1.0 - null) for m in column.follows.marginal[1:]] if column.follows is not None and null < 1.0 \
+        shares = (
+            [m / (1.0 - null) for m in column.follows.marginal[1:]]
+            if column.follows is not None and null < 1.0
             else [1.0 / len(labels)] * len(labels)
+        )
         owners = frequent_owners(column)
-        return [compile_words(*vocabulary_draw(column, label, share, budget, owners))
-                for label, share in zip(labels, shares)]
+        return [
+            compile_words(*vocabulary_draw(column, label, share, budget, owners))
+            for label, share in zip(labels, shares)
+        ]
     pattern = column.pattern
-    variants = [compile_pattern(PatternModel(shapes=[shape.model_copy(update={"probability": 1.0})], unit=pattern.unit))
-                for shape in pattern.shapes]
+    variants = [
+        compile_pattern(PatternModel(shapes=[shape.model_copy(update={"probability": 1.0})], unit=pattern.unit))
+        for shape in pattern.shapes
+    ]
     if pattern.text is not None:
         variants.append(compile_pattern(PatternModel(text=pattern.text.model_copy(update={"probability": 1.0}))))
     return variants
@@ -386,11 +466,14 @@ def _follows(column, rows: int) -> bool:
     if isinstance(column, UniqueColumn):
         short = [s for s in key_shapes(column.pattern) if shape_with_room(s, rows) is None]
         if short:
-            log.warning("column %r: its shape %r holds %s distinct values, fewer than the %s rows asked for, so "
-                        "its shapes are drawn independently of the row (unique values need the room)",
-                        column.name, "".join(a[0] if len(a) == 1 else (c or "?") for a, c in zip(short[0].alphabets,
-                                                                                              short[0].classes)),
-                        f"{widened(short)[0].capacity:,}", f"{rows:,}")
+            log.warning(
+                "column %r: its shape %r holds %s distinct values, fewer than the %s rows asked for, so "
+                "its shapes are drawn independently of the row (unique values need the room)",
+                column.name,
+                "".join(a[0] if len(a) == 1 else (c or "?") for a, c in zip(short[0].alphabets, short[0].classes)),
+                f"{widened(short)[0].capacity:,}",
+                f"{rows:,}",
+            )
             return False
     return True
 
@@ -406,12 +489,19 @@ def _compose(column, position: dict[str, int], rows: int) -> dict | None:
     def table(shares: dict[str, float], as_int: bool) -> tuple[list, list[float]]:
         return [int(k) if as_int else k for k in shares], _cumulative(list(shares.values()))
 
-    out: dict = {"given": position[built.given] if built.given else -1,
-                 "family": position[built.family] if built.family else -1,
-                 "built_share": 1.0 if unique else built.share,
-                 "unique_width": max(UNIQUE_MIN_DIGITS, len(str(max(rows - 1, 0)))) if unique else 0}
-    for field, as_int in (("templates", False), ("given_prefix", True), ("family_prefix", True), ("digits", True),
-                          ("domains", False)):
+    out: dict = {
+        "given": position[built.given] if built.given else -1,
+        "family": position[built.family] if built.family else -1,
+        "built_share": 1.0 if unique else built.share,
+        "unique_width": max(UNIQUE_MIN_DIGITS, len(str(max(rows - 1, 0)))) if unique else 0,
+    }
+    for field, as_int in (
+        ("templates", False),
+        ("given_prefix", True),
+        ("family_prefix", True),
+        ("digits", True),
+        ("domains", False),
+    ):
         values, cumulative = table(getattr(built, field), as_int)
         out[field] = values
         out[{"templates": "template", "domains": "domain"}.get(field, field) + "_cumulative"] = cumulative
@@ -432,20 +522,38 @@ def _place(column, model: SynthModel, position: dict[str, int], rows: int) -> di
         return None
     unique_tail = UNIQUE_TAIL if rule.part == "area_code" and isinstance(column, UniqueColumn) else 0
     if unique_tail and rows > unique_tail:
-        log.warning("column %r: its area codes follow %r only up to %s rows (unique numbers need the room); "
-                    "%s rows keep the drawn ones", column.name, rule.state, f"{UNIQUE_TAIL:,}", f"{rows:,}")
+        log.warning(
+            "column %r: its area codes follow %r only up to %s rows (unique numbers need the room); "
+            "%s rows keep the drawn ones",
+            column.name,
+            rule.state,
+            f"{UNIQUE_TAIL:,}",
+            f"{rows:,}",
+        )
         return None
-    postcode = next((c.name for c in model.columns
-                     if getattr(c, "place", None) is not None and c.place.state == rule.state
-                     and c.place.part == "postcode"), None)
+    postcode = next(
+        (
+            c.name
+            for c in model.columns
+            if getattr(c, "place", None) is not None and c.place.state == rule.state and c.place.part == "postcode"
+        ),
+        None,
+    )
     states = sorted(us_places())
     start, values = [0], []
     for state in states:
         values.extend(place_values(state, rule.part))
         start.append(len(values))
-    return {"state": position[rule.state], "part": rule.part, "key": stream_key(rule.state + PLACE_SUFFIX),
-            "shape_of": position[postcode] if postcode is not None else -1,
-            "unique_tail": unique_tail, "states": states, "start": start, "values": values}
+    return {
+        "state": position[rule.state],
+        "part": rule.part,
+        "key": stream_key(rule.state + PLACE_SUFFIX),
+        "shape_of": position[postcode] if postcode is not None else -1,
+        "unique_tail": unique_tail,
+        "states": states,
+        "start": start,
+        "values": values,
+    }
 
 
 UNIQUE_TAIL = 8_000_000  # NANP exchange 2-9 then 6 digits: the rows a unique phone column's tails hold
@@ -453,12 +561,23 @@ PLACE_SUFFIX = "\u0000place"  # the ZIP code draw's stream: the state column's n
 
 
 def _numeric(column: NumericColumn) -> dict:
-    common = {"p_null": column.null_fraction, "probabilities": list(column.quantiles.probabilities),
-              "values": list(column.quantiles.values), "min": column.min, "max": column.max}
+    common = {
+        "p_null": column.null_fraction,
+        "probabilities": list(column.quantiles.probabilities),
+        "values": list(column.quantiles.values),
+        "min": column.min,
+        "max": column.max,
+    }
     if column.exact:
         return {**common, "exact": True, "granularity": column.granularity}
-    return {**common, "exact": False, "step": rounding_step(column), "decimal_places": column.decimal_places,
-            "grid_step": column.grid_step, "grid_share": column.grid_share}
+    return {
+        **common,
+        "exact": False,
+        "step": rounding_step(column),
+        "decimal_places": column.decimal_places,
+        "grid_step": column.grid_step,
+        "grid_share": column.grid_share,
+    }
 
 
 def unique_plan(column: UniqueColumn, rows: int) -> dict:
@@ -471,7 +590,8 @@ def unique_plan(column: UniqueColumn, rows: int) -> dict:
             raise GenerateError(
                 f"column {column.name!r} holds unique {column.type.name} values from {column.start:,}; {rows:,} rows "
                 f"need values up to {column.start + n - 1:,}, beyond its type's maximum {high:,}. Generate at most "
-                f"{high - column.start + 1:,} rows or widen the column's type before fitting")
+                f"{high - column.start + 1:,} rows or widen the column's type before fitting"
+            )
         return {"start": column.start, "modulus": n}
     if not any(s.shape for s in column.pattern.shapes):
         return _unique_text(column)
@@ -482,12 +602,21 @@ def unique_plan(column: UniqueColumn, rows: int) -> dict:
             f"column {column.name!r} is unique in the real data; its {describe(learned)} have room for "
             f"{modulus(widened(learned)):,} distinct values, {rows:,} rows requested. The real values all have the same "
             "length, so longer ones would not look real: generate fewer rows, or fit with "
-            f"kinds={{{column.name!r}: 'pattern'}} (--kind {column.name}=pattern) to allow repeats")
+            f"kinds={{{column.name!r}: 'pattern'}} (--kind {column.name}=pattern) to allow repeats"
+        )
     n = modulus(shapes)
-    return {"modulus": n, "shapes": [
-        {"start": start, "size": size, "capacity": min(s.capacity, MAX_MODULUS),
-         "alphabets": [[ord(c) for c in a] for a in s.alphabets]}
-        for s, start, size in zip(shapes, block_starts(shapes, n), block_sizes(shapes, n))]}
+    return {
+        "modulus": n,
+        "shapes": [
+            {
+                "start": start,
+                "size": size,
+                "capacity": min(s.capacity, MAX_MODULUS),
+                "alphabets": [[ord(c) for c in a] for a in s.alphabets],
+            }
+            for s, start, size in zip(shapes, block_starts(shapes, n), block_sizes(shapes, n))
+        ],
+    }
 
 
 UNIQUE_TEXT_ROOM = 1 << 40
@@ -496,14 +625,21 @@ UNIQUE_TEXT_ROOM = 1 << 40
 def _unique_text(column: UniqueColumn) -> dict:
     """Free text (no shape seen often enough: notes, addresses) drawn from the text model, its
     last `digits` characters replaced by the row's number in the column's own characters."""
-    chars = sorted(column.pattern.text.chars) if len(column.pattern.text.chars) >= 2 else \
-        [chr(c) for c in range(ord("a"), ord("z") + 1)]
+    chars = (
+        sorted(column.pattern.text.chars)
+        if len(column.pattern.text.chars) >= 2
+        else [chr(c) for c in range(ord("a"), ord("z") + 1)]
+    )
     digits = 1
     while len(chars) ** digits < UNIQUE_TEXT_ROOM:
         digits += 1
     text = PatternModel(text=column.pattern.text.model_copy(update={"probability": 1.0}))
-    return {"modulus": min(len(chars) ** digits, MAX_MODULUS), "text": compile_pattern(text),
-            "alphabet": [ord(c) for c in chars], "digits": digits}
+    return {
+        "modulus": min(len(chars) ** digits, MAX_MODULUS),
+        "text": compile_pattern(text),
+        "alphabet": [ord(c) for c in chars],
+        "digits": digits,
+    }
 
 
 def compile_pattern(pattern: PatternModel) -> dict:
@@ -514,8 +650,13 @@ def compile_pattern(pattern: PatternModel) -> dict:
             if pos in shape.words:
                 positions.append(word_lists.position(shape.words[pos], lower=shape.shape[pos] == "w"))
             elif dist is not None:
-                positions.append({"kind": "table", "chars": [ord(c) for c in dist.chars],
-                                  "cumulative": _cumulative(list(dist.chars.values()))})
+                positions.append(
+                    {
+                        "kind": "table",
+                        "chars": [ord(c) for c in dist.chars],
+                        "cumulative": _cumulative(list(dist.chars.values())),
+                    }
+                )
             elif shape.shape[pos] in CLASS_CHARS:
                 first, count = CLASS_CHARS[shape.shape[pos]]
                 positions.append({"kind": "class", "first": first, "count": count})
@@ -527,14 +668,22 @@ def compile_pattern(pattern: PatternModel) -> dict:
             compiled["prefixes"] = [[ord(c) for c in p] for p in shape.prefixes]
             compiled["prefix_cumulative"] = _cumulative(list(shape.prefixes.values()))
         shapes.append(compiled)
-    out = {"cumulative": _cumulative([s.probability for s in pattern.shapes]
-                                     + ([pattern.text.probability] if pattern.text else [])),
-           "shapes": shapes, "text": None, "word_lists": word_lists.lists}
+    out = {
+        "cumulative": _cumulative(
+            [s.probability for s in pattern.shapes] + ([pattern.text.probability] if pattern.text else [])
+        ),
+        "shapes": shapes,
+        "text": None,
+        "word_lists": word_lists.lists,
+    }
     if pattern.text is not None:
         chars = pattern.text.chars
-        out["text"] = {"probabilities": list(pattern.text.lengths.probabilities),
-                       "lengths": list(pattern.text.lengths.values),
-                       "chars": [ord(c) for c in chars], "cumulative": _cumulative(list(chars.values())) if chars else []}
+        out["text"] = {
+            "probabilities": list(pattern.text.lengths.probabilities),
+            "lengths": list(pattern.text.lengths.values),
+            "chars": [ord(c) for c in chars],
+            "cumulative": _cumulative(list(chars.values())) if chars else [],
+        }
     return out
 
 
@@ -556,8 +705,11 @@ class WordLists:
         if slot.vocabulary is not None and rest > 1e-9:
             key = (slot.vocabulary.name, tuple(slot.vocabulary.groups), lower)
             if key not in self._index:
-                public = [w for w in rare_words(slot.vocabulary.name, slot.vocabulary.groups, [])
-                          if word_shape(w)[0] in WORD_CHARS]  # one word: 'Niagara Falls' would be two
+                public = [
+                    w
+                    for w in rare_words(slot.vocabulary.name, slot.vocabulary.groups, [])
+                    if word_shape(w)[0] in WORD_CHARS
+                ]  # one word: 'Niagara Falls' would be two
                 public = [w.lower() for w in public] if lower else public
                 if len(public) > MAX_SLOT_WORDS:
                     public = [public[i * len(public) // MAX_SLOT_WORDS] for i in range(MAX_SLOT_WORDS)]
@@ -590,8 +742,13 @@ def public_words(vocabulary: Vocabulary, kept: list[str], limit: int = MAX_WORDS
     return words, [1.0] * len(words)
 
 
-def vocabulary_draw(column: PatternColumn, label: str | None = None, share: float = 1.0, limit: int = MAX_WORDS,
-                    owners: dict[str, str] | None = None) -> tuple[list[str], list[float]]:
+def vocabulary_draw(
+    column: PatternColumn,
+    label: str | None = None,
+    share: float = 1.0,
+    limit: int = MAX_WORDS,
+    owners: dict[str, str] | None = None,
+) -> tuple[list[str], list[float]]:
     """The words of a vocabulary column, or of its variant `label` (which holds `share` of the
     non-null rows), with their weights: its frequent words (model `frequent`) in their shares,
     the rest of the mass spread equally over the other words. A frequent word belongs to the
@@ -633,12 +790,10 @@ def label_words(vocabulary: str, label: str, limit: int) -> tuple[list[str], lis
 def compile_words(words: list[str], weights: list[float]) -> dict:
     """A list of words as a plan PATTERN (§8): one shape of literal characters per word, picked by
     its weight — so a vocabulary needs no new engine feature, and it is never called per row."""
-    shapes = [{"positions": [{"kind": "literal", "char": ord(c)} for c in word], "prefix_length": 0}
-              for word in words]
+    shapes = [{"positions": [{"kind": "literal", "char": ord(c)} for c in word], "prefix_length": 0} for word in words]
     return {"cumulative": _cumulative(weights), "shapes": shapes, "text": None}
 
 
 def _cumulative(probabilities: list[float]) -> list[float]:
     cum = np.cumsum(np.asarray(probabilities, dtype=np.float64))
     return (cum / cum[-1]).tolist()
-

@@ -53,8 +53,9 @@ def driving_rank(parent_rows: int, child: str, columns: list[str]) -> dict[str, 
 ParentKeys = Callable[[str], tuple[PrimaryKey | CompositeKey, int]]
 
 
-def key_with_room(table: str, key: PrimaryKey | CompositeKey, pattern: PatternModel | None,
-                  rows: int) -> PrimaryKey | CompositeKey:
+def key_with_room(
+    table: str, key: PrimaryKey | CompositeKey, pattern: PatternModel | None, rows: int
+) -> PrimaryKey | CompositeKey:
     """The key as generated for `rows` rows: a string key's learned alphabets (privacy-filtered,
     so 54 two-letter species ids may keep room for a dozen) widened to their character class,
     lengthened only if the real keys vary in length (model/keyspace.py); else a GenerateError
@@ -69,7 +70,8 @@ def key_with_room(table: str, key: PrimaryKey | CompositeKey, pattern: PatternMo
             f"table {table!r}: primary key {key.column!r} has {len(key.alphabets)}-character keys with room for "
             f"{widest:,} distinct values (every position widened to its character class), {rows:,} rows requested. "
             f"The real keys all have {len(key.alphabets)} characters, so longer ones would not look real: generate "
-            f"at most {widest:,} rows of {table!r} (a smaller --scale or --rows)")
+            f"at most {widest:,} rows of {table!r} (a smaller --scale or --rows)"
+        )
     return key.model_copy(update={"alphabets": list(roomy[0].alphabets)})
 
 
@@ -82,8 +84,9 @@ def _position_class(alphabet: str) -> str | None:
     return None
 
 
-def check_key_space(table: str, key: PrimaryKey | CompositeKey, spark_type: str | None, rows: int,
-                    parents: ParentKeys | None = None) -> None:
+def check_key_space(
+    table: str, key: PrimaryKey | CompositeKey, spark_type: str | None, rows: int, parents: ParentKeys | None = None
+) -> None:
     """Refuses a row count the key cannot make unique values for, naming what to change (string
     keys get their room from key_with_room first)."""
     if isinstance(key, CompositeKey):
@@ -91,13 +94,17 @@ def check_key_space(table: str, key: PrimaryKey | CompositeKey, spark_type: str 
         return
     if key.kind == "string":
         if key.capacity < rows:
-            raise GenerateError(f"table {table!r}: primary key {key.column!r} has room for {key.capacity:,} keys, "
-                                f"{rows:,} rows requested; lower the scale")
+            raise GenerateError(
+                f"table {table!r}: primary key {key.column!r} has room for {key.capacity:,} keys, "
+                f"{rows:,} rows requested; lower the scale"
+            )
         return
     limit = parse_spark_type(spark_type).limits()[1]
     if key.start + rows - 1 > limit:
-        raise GenerateError(f"table {table!r}: primary key {key.column!r} would need values up to "
-                            f"{key.start + rows - 1:,}, beyond its type's maximum {limit:,}; lower the scale")
+        raise GenerateError(
+            f"table {table!r}: primary key {key.column!r} would need values up to "
+            f"{key.start + rows - 1:,}, beyond its type's maximum {limit:,}; lower the scale"
+        )
 
 
 def _check_composite_space(table: str, key: CompositeKey, rows: int, parents: ParentKeys | None) -> None:
@@ -111,7 +118,8 @@ def _check_composite_space(table: str, key: CompositeKey, rows: int, parents: Pa
             raise GenerateError(
                 f"table {table!r}: composite key component {component.column!r} needs {size:,} distinct values for "
                 f"{rows:,} rows but has {room:,} ({component.kind}); lower the scale or move a component with room "
-                "to grow (a sequence) first in the key")
+                "to grow (a sequence) first in the key"
+            )
 
 
 def digits(index: Node, sizes: list[int]) -> list[Node]:
@@ -158,8 +166,7 @@ def encode(key: PrimaryKey, index: Node) -> Node:
     return {"op": "string", "alphabets": [[ord(c) for c in a] for a in key.alphabets], "of": index}
 
 
-def primary_key_programs(key: PrimaryKey | CompositeKey, rows: int, table: str,
-                         parents: ParentKeys) -> dict[str, Node]:
+def primary_key_programs(key: PrimaryKey | CompositeKey, rows: int, table: str, parents: ParentKeys) -> dict[str, Node]:
     """Column name -> key program of a table's primary key."""
     values = key_values(key, ROW, rows, table, parents)
     return {column: {"value": value, "orphan": None, "split": None} for column, value in zip(key.columns, values)}
@@ -178,12 +185,19 @@ def foreign_key_programs(fk: ForeignKey, parents: ParentKeys, table: str, rows: 
     orphans = round((rows - nulls) * fk.orphan_fraction) if outside is not None else 0
     referencing = rows - nulls - orphans
     stratum = permute(ROW, rows, f"{stream}.stratum")
-    popular = {"op": "popular", "of": stratum, "count": max(referencing, 1), "rows": parent_rows,
-               **popularity(fk, referencing, parent_rows)}
+    popular = {
+        "op": "popular",
+        "of": stratum,
+        "count": max(referencing, 1),
+        "rows": parent_rows,
+        **popularity(fk, referencing, parent_rows),
+    }
     values = key_values(parent_key, permute(popular, parent_rows, stream), parent_rows, fk.parent, parents)
     split = {"of": stratum, "referencing": referencing, "orphans": orphans} if nulls or orphans else None
-    return {column: {"value": value, "orphan": None if outside is None else outside[i], "split": split}
-            for i, (column, value) in enumerate(zip(fk.columns, values))}
+    return {
+        column: {"value": value, "orphan": None if outside is None else outside[i], "split": split}
+        for i, (column, value) in enumerate(zip(fk.columns, values))
+    }
 
 
 def popularity(fk: ForeignKey, rows: int, parent_rows: int) -> dict:
@@ -207,8 +221,14 @@ def popularity(fk: ForeignKey, rows: int, parent_rows: int) -> dict:
             child += count.children * (end - rank)
         rank = max(rank, end)
     tail_children = max(rows - child, 0) if tail_rows > 0 else 0
-    return {"shares": shares, "ranks": [float(x) for x in (curve or fk.rank_at_share)],
-            "tail_children": tail_children, "tail_rows": tail_rows, "blocks": blocks, "small_children": child}
+    return {
+        "shares": shares,
+        "ranks": [float(x) for x in (curve or fk.rank_at_share)],
+        "tail_children": tail_children,
+        "tail_rows": tail_rows,
+        "blocks": blocks,
+        "small_children": child,
+    }
 
 
 def _spare(stream: str, start: int, size: int) -> Node:

@@ -31,8 +31,10 @@ def main(argv: list[str] | None = None) -> int:
         except json.JSONDecodeError:
             relational = False  # from_json below names the problem
         if relational:
-            raise SparkSynthError("the spark_synth data source reads single-table models; generate a relational "
-                                  "model with spark_synth.generate_schema or `spark-synth generate`")
+            raise SparkSynthError(
+                "the spark_synth data source reads single-table models; generate a relational "
+                "model with spark_synth.generate_schema or `spark-synth generate`"
+            )
         rows = int(args.rows) if args.rows.strip().isdigit() else 0
         if rows <= 0:
             raise SparkSynthError(f"option 'rows' must be a positive integer, got {args.rows!r}")
@@ -53,7 +55,9 @@ def _read(path: str) -> str:
         with open(path, encoding="utf-8") as handle:
             return handle.read()
     except OSError as exc:
-        raise ModelFileError(f"model file {path} cannot be read ({exc.strerror}); create it with `spark-synth fit`") from None
+        raise ModelFileError(
+            f"model file {path} cannot be read ({exc.strerror}); create it with `spark-synth fit`"
+        ) from None
 
 
 if __name__ == "__main__":

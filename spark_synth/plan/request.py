@@ -61,11 +61,13 @@ def check_id_space(model: SynthModel, rows: int) -> None:
                 raise GenerateError(
                     f"column {column.name!r} holds unique ids of type {column.type.name}; "
                     f"{rows:,} rows would need ids up to {largest:,}, beyond its maximum {limit:,}. "
-                    "Generate fewer rows or widen the column's type before fitting")
+                    "Generate fewer rows or widen the column's type before fitting"
+                )
 
 
-def plan_request(model: SynthModel, rows: int, where: Any = None, rebalance: dict | None = None,
-                 time_zone: str | None = None) -> list[Scan]:
+def plan_request(
+    model: SynthModel, rows: int, where: Any = None, rebalance: dict | None = None, time_zone: str | None = None
+) -> list[Scan]:
     """The scans of `generate(...)`: rebalanced if asked, under the conditions, each null the
     rules decide split into its branches (plan/steer/parts.py); one scan when nothing is split.
     Every bad condition, share or row count is refused here, before any Spark work.
@@ -81,8 +83,14 @@ def plan_request(model: SynthModel, rows: int, where: Any = None, rebalance: dic
     return scans
 
 
-def compile_table(model: SynthModel, rows: int, where: Any = None, time_zone: str | None = None,
-                  driven: dict[str, dict[str, int]] | None = None, keys: dict[str, dict] | None = None) -> str:
+def compile_table(
+    model: SynthModel,
+    rows: int,
+    where: Any = None,
+    time_zone: str | None = None,
+    driven: dict[str, dict[str, int]] | None = None,
+    keys: dict[str, dict] | None = None,
+) -> str:
     """One table's plan for `rows` rows under the conditions `where` (bad ones refused first),
     with `driven` copula columns and `keys` programs (relational schemas, plan/schema.py)."""
     conditions = conditions_of(model, where, time_zone) if where else []

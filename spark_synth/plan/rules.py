@@ -25,8 +25,9 @@ from spark_synth.seeding import stream_key
 log = logging.getLogger(__name__)
 
 
-def compile_rules(model: SynthModel, position: dict[str, int], keys: set[str],
-                  null_own: dict[str, float] | None = None) -> list[dict]:
+def compile_rules(
+    model: SynthModel, position: dict[str, int], keys: set[str], null_own: dict[str, float] | None = None
+) -> list[dict]:
     """Plan entries for the model's rules; a rule that would change a key column (written by its
     key program in a relational schema) is left out, and the log says so. `null_own` fixes the
     own null chance of columns a condition keeps null (1) or not null (0) where the rules, not
@@ -34,8 +35,11 @@ def compile_rules(model: SynthModel, position: dict[str, int], keys: set[str],
     kept = []
     for rule in model.spec.rules:
         if set(rule.writes()) & keys:
-            log.warning("rule %r is not applied: it would change the key column(s) %s", rule.text(),
-                        sorted(set(rule.writes()) & keys))
+            log.warning(
+                "rule %r is not applied: it would change the key column(s) %s",
+                rule.text(),
+                sorted(set(rule.writes()) & keys),
+            )
         else:
             kept.append(rule)
     ordered = rule_order(kept)
@@ -44,8 +48,10 @@ def compile_rules(model: SynthModel, position: dict[str, int], keys: set[str],
     for entry in nulls:
         if entry["own"] >= 0 and name_at[entry["column"]] in (null_own or {}):
             entry["own"] = null_own[name_at[entry["column"]]]
-    orders = [{"form": "order", "columns": [position[c] for c in group]}
-              for group in order_groups([r for r in ordered if isinstance(r, Order)])]
+    orders = [
+        {"form": "order", "columns": [position[c] for c in group]}
+        for group in order_groups([r for r in ordered if isinstance(r, Order)])
+    ]
     computed = [_computed(r, position) for r in ordered if not isinstance(r, NullWith | Order)]
     return nulls + orders + computed
 
@@ -53,9 +59,16 @@ def compile_rules(model: SynthModel, position: dict[str, int], keys: set[str],
 def null_entries(rules: list[NullWith], model: SynthModel, position: dict[str, int], keys: set[str]) -> list[dict]:
     """One plan entry per column that null rules make null (see null_plan), in the order the
     rules first name them."""
-    return [{"form": "null_with", "column": position[b], "when_null": [position[a] for a in plan.direct],
-             "own": plan.own, "stream": stream_key(f"{b}\u0000rules.null")}
-            for b, plan in null_plan(rules, model, position, keys).items()]
+    return [
+        {
+            "form": "null_with",
+            "column": position[b],
+            "when_null": [position[a] for a in plan.direct],
+            "own": plan.own,
+            "stream": stream_key(f"{b}\u0000rules.null"),
+        }
+        for b, plan in null_plan(rules, model, position, keys).items()
+    ]
 
 
 @dataclass(frozen=True)
@@ -69,7 +82,9 @@ class NullPlan:
     own: float
 
 
-def null_plan(rules: list[NullWith], model: SynthModel, position: dict[str, int], keys: set[str]) -> dict[str, NullPlan]:
+def null_plan(
+    rules: list[NullWith], model: SynthModel, position: dict[str, int], keys: set[str]
+) -> dict[str, NullPlan]:
     """Propagating A's nulls to B would add A's null rows to B's own (dep_time and dep_delay,
     null together in the real rows, came out null twice as often), so a numeric copula column
     (which writes a fallback value under its null flag, §7) is null on its own with the
@@ -96,8 +111,9 @@ def null_plan(rules: list[NullWith], model: SynthModel, position: dict[str, int]
     for b, direct in sources.items():
         group = {b} | {a for a in reaches[b] if b in reaches.get(a, set())}
         leader = min(group, key=position.__getitem__)
-        outside = sorted({a for member in group for a in sources.get(member, []) if a not in group},
-                         key=position.__getitem__)
+        outside = sorted(
+            {a for member in group for a in sources.get(member, []) if a not in group}, key=position.__getitem__
+        )
         column = by_name[b]
         fallback = isinstance(column, NumericColumn) and b in copula and b not in keys and column.null_fraction > 0
         if not fallback or (b == leader and not outside):
@@ -113,17 +129,39 @@ def null_plan(rules: list[NullWith], model: SynthModel, position: dict[str, int]
 
 def _computed(rule, position: dict[str, int]) -> dict:
     if isinstance(rule, Mapping):
-        return {"form": "map", "sources": [position[s] for s in rule.sources], "target": position[rule.target],
-                "keys": [list(p.when) for p in rule.pairs], "values": [p.then for p in rule.pairs]}
+        return {
+            "form": "map",
+            "sources": [position[s] for s in rule.sources],
+            "target": position[rule.target],
+            "keys": [list(p.when) for p in rule.pairs],
+            "values": [p.then for p in rule.pairs],
+        }
     if isinstance(rule, Linear):
-        return {"form": "linear", "target": position[rule.target],
-                "terms": [[position[t.column], t.coefficient] for t in rule.terms], "constant": rule.constant}
+        return {
+            "form": "linear",
+            "target": position[rule.target],
+            "terms": [[position[t.column], t.coefficient] for t in rule.terms],
+            "constant": rule.constant,
+        }
     if isinstance(rule, Division):
-        return {"form": rule.form, "target": position[rule.target], "source": position[rule.source],
-                "divisor": rule.divisor}
+        return {
+            "form": rule.form,
+            "target": position[rule.target],
+            "source": position[rule.source],
+            "divisor": rule.divisor,
+        }
     if isinstance(rule, Clock):
-        return {"form": "clock", "target": position[rule.target], "clock": position[rule.clock],
-                "minutes": position[rule.minutes], "midnight": rule.midnight}
+        return {
+            "form": "clock",
+            "target": position[rule.target],
+            "clock": position[rule.clock],
+            "minutes": position[rule.minutes],
+            "midnight": rule.midnight,
+        }
     assert isinstance(rule, Calendar)
-    return {"form": "calendar", "year": position[rule.year] if rule.year is not None else -1,
-            "month": position[rule.month], "day": position[rule.day]}
+    return {
+        "form": "calendar",
+        "year": position[rule.year] if rule.year is not None else -1,
+        "month": position[rule.month],
+        "day": position[rule.day],
+    }

@@ -53,8 +53,9 @@ def scale_for_rows(model: RelationalModel, rows: int, table: str | None = None) 
     return rows / model.tables[table].rows
 
 
-def plan_schema(model: RelationalModel, scale: float = 1.0, where: dict[str, Any] | None = None,
-                time_zone: str | None = None) -> dict[str, Scan]:
+def plan_schema(
+    model: RelationalModel, scale: float = 1.0, where: dict[str, Any] | None = None, time_zone: str | None = None
+) -> dict[str, Scan]:
     """One scan per table (parents first), each with its source schema; `where` maps tables to
     their conditions (see the module docstring)."""
     rows = table_rows(model, scale)
@@ -72,8 +73,11 @@ def plan_schema(model: RelationalModel, scale: float = 1.0, where: dict[str, Any
             check_key_space(name, key, single.column(key.columns[0]).spark_type, rows[name], parents)
         driven, programs = table_programs(model, name, rows, keys)
         if name in where and driven:
-            log.warning("table %r: conditioned, so its child counts are drawn as without the condition (its "
-                        "children still reference its rows, every one of which satisfies it)", name)
+            log.warning(
+                "table %r: conditioned, so its child counts are drawn as without the condition (its "
+                "children still reference its rows, every one of which satisfies it)",
+                name,
+            )
             driven = None
         check_id_space(single, rows[name])
         plan = compile_table(single, rows[name], where.get(name), time_zone, driven, programs)
@@ -89,8 +93,10 @@ def table_conditions(texts: list[str], model: RelationalModel) -> dict[str, list
     for text in texts:
         table, colon, condition = text.partition(":")
         if not colon or table.strip() not in model.tables:
-            raise GenerateError(f"--where {text!r}: for a relational model write TABLE: CONDITION, e.g. "
-                                f"\"{next(iter(model.tables))}: column = value\" (tables: {sorted(model.tables)})")
+            raise GenerateError(
+                f"--where {text!r}: for a relational model write TABLE: CONDITION, e.g. "
+                f'"{next(iter(model.tables))}: column = value" (tables: {sorted(model.tables)})'
+            )
         out.setdefault(table.strip(), []).append(condition.strip())
     return out
 
@@ -101,11 +107,12 @@ def check_schema_where(model: RelationalModel, where: dict[str, Any] | None) -> 
     if not where:
         return {}
     if not isinstance(where, dict):
-        raise GenerateError("conditions on a relational model go per table: where={\"orders\": [\"quantity >= 3\"]}")
+        raise GenerateError('conditions on a relational model go per table: where={"orders": ["quantity >= 3"]}')
     for name, conditions in where.items():
         if name not in model.tables:
-            raise GenerateError(f"conditions on table {name!r}: the model has no such table (tables: "
-                                f"{sorted(model.tables)})")
+            raise GenerateError(
+                f"conditions on table {name!r}: the model has no such table (tables: {sorted(model.tables)})"
+            )
         table = model.tables[name]
         keyed = set(table.primary_key.columns if table.primary_key is not None else [])
         keyed |= {c for fk in table.foreign_keys for c in fk.columns}
@@ -113,14 +120,17 @@ def check_schema_where(model: RelationalModel, where: dict[str, Any] | None) -> 
             keyed.add(table.child_count.column)
         for column, _ in parse_where(conditions):
             if column in keyed:
-                raise GenerateError(f"condition on {name}.{column}: a key column, written from the row index so "
-                                    "keys stay unique and resolve; condition the table's other columns")
+                raise GenerateError(
+                    f"condition on {name}.{column}: a key column, written from the row index so "
+                    "keys stay unique and resolve; condition the table's other columns"
+                )
         condition_tree(model.models[name], conditions_of(model.models[name], conditions))
     return where
 
 
-def table_programs(model: RelationalModel, name: str, rows: dict[str, int],
-                   keys: dict) -> tuple[dict | None, dict[str, dict]]:
+def table_programs(
+    model: RelationalModel, name: str, rows: dict[str, int], keys: dict
+) -> tuple[dict | None, dict[str, dict]]:
     """(driven, key programs) of one table's plan: its hidden child count driven by its busiest
     foreign key, and its primary and foreign key columns as key programs (plan/keys.py)."""
     table = model.tables[name]
@@ -141,8 +151,12 @@ def table_programs(model: RelationalModel, name: str, rows: dict[str, int],
 
 def table_keys(model: RelationalModel, rows: dict[str, int]) -> dict:
     """Each table's primary key as generated for its row count (string keys get their room)."""
-    return {name: key_with_room(name, t.primary_key, getattr(_key_column(model, name), "pattern", None), rows[name])
-            if t.primary_key is not None else None for name, t in model.tables.items()}
+    return {
+        name: key_with_room(name, t.primary_key, getattr(_key_column(model, name), "pattern", None), rows[name])
+        if t.primary_key is not None
+        else None
+        for name, t in model.tables.items()
+    }
 
 
 def _key_column(model: RelationalModel, table: str):

@@ -76,7 +76,7 @@ def unit_values(array: pa.Array, spark: SparkType) -> tuple[np.ndarray, np.ndarr
     """(values as float64 on the model's unit scale, null mask): decimals unscaled."""
     values, is_null = numeric_values(array, spark.family)
     if spark.family == "decimal" and spark.scale:
-        values = values * float(10 ** spark.scale)
+        values = values * float(10**spark.scale)
     return values, is_null
 
 

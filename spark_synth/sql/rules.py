@@ -90,14 +90,19 @@ def rule_condition(rule, col: Callable[[str], Column], whole: Callable[[str], Co
         return _all(col(n).isNotNull() for n in named), whole(rule.target) == value
     if isinstance(rule, Clock):
         gap = clock_minutes(whole(rule.target)) - clock_minutes(whole(rule.clock)) - whole(rule.minutes)
-        return (_all(col(n).isNotNull() for n in (rule.target, rule.clock, rule.minutes)),
-                F.pmod(gap, F.lit(1440)) == 0)
+        return (
+            _all(col(n).isNotNull() for n in (rule.target, rule.clock, rule.minutes)),
+            F.pmod(gap, F.lit(1440)) == 0,
+        )
     assert isinstance(rule, Calendar)
     named = [n for n in (rule.year, rule.month, rule.day) if n is not None]
     year = col(rule.year) if rule.year else None
     month, day = col(rule.month), col(rule.day)
-    leap = F.lit(True) if year is None else ((F.pmod(year, F.lit(4)) == 0)
-                                            & ((F.pmod(year, F.lit(100)) != 0) | (F.pmod(year, F.lit(400)) == 0)))
+    leap = (
+        F.lit(True)
+        if year is None
+        else ((F.pmod(year, F.lit(4)) == 0) & ((F.pmod(year, F.lit(100)) != 0) | (F.pmod(year, F.lit(400)) == 0)))
+    )
     length = F.when(month == 2, F.when(leap, 29).otherwise(28)).when(month.isin(4, 6, 9, 11), 30).otherwise(31)
     return _all(col(n).isNotNull() for n in named), month.between(1, 12) & day.between(F.lit(1), length)
 
@@ -107,20 +112,21 @@ def clock_minutes(hhmm: Column) -> Column:
     return F.floor(hhmm / 100).cast("long") * 60 + F.pmod(hhmm, F.lit(100))
 
 
-def _with_mapping(frame: DataFrame, rule: Mapping, col: Callable[[str], Column], name: str
-                  ) -> tuple[DataFrame, Column]:
+def _with_mapping(frame: DataFrame, rule: Mapping, col: Callable[[str], Column], name: str) -> tuple[DataFrame, Column]:
     """`frame` with the mapped value of each row's source values (null where the mapping has
     none), through a broadcast join with the mapping's (key, value) table."""
     spark = frame.sparkSession
     keys = ["\u0001".join(_as_text(v) for v in pair.when) for pair in rule.pairs]
     values = [pair.then for pair in rule.pairs]
     value_type = frame.select(col(rule.target)).schema.fields[0].dataType
-    table = spark.createDataFrame(list(zip(keys, values)),
-                                  T.StructType([T.StructField(f"{name}_k", T.StringType()),
-                                                T.StructField(f"{name}_v", value_type)]))
+    table = spark.createDataFrame(
+        list(zip(keys, values)),
+        T.StructType([T.StructField(f"{name}_k", T.StringType()), T.StructField(f"{name}_v", value_type)]),
+    )
     key = F.concat_ws("\u0001", *[col(s).cast("string") for s in rule.sources])
-    joined = frame.withColumn(f"{name}_key", key).join(F.broadcast(table), F.col(f"{name}_key") == F.col(f"{name}_k"),
-                                                        "left")
+    joined = frame.withColumn(f"{name}_key", key).join(
+        F.broadcast(table), F.col(f"{name}_key") == F.col(f"{name}_k"), "left"
+    )
     return joined, F.col(f"{name}_v")
 
 

@@ -36,8 +36,9 @@ def bundled_jar() -> Path | None:
     folder = resources.files("spark_synth") / "jars"
     if not folder.is_dir():
         return None
-    jars = sorted(Path(str(p)) for p in folder.iterdir() if p.name.startswith("spark-synth-engine") and
-                  p.name.endswith(".jar"))
+    jars = sorted(
+        Path(str(p)) for p in folder.iterdir() if p.name.startswith("spark-synth-engine") and p.name.endswith(".jar")
+    )
     return jars[-1] if jars else None
 
 
@@ -69,7 +70,8 @@ def engine_jar(build: bool = True) -> Path:
         return compiled
     raise GenerateError(
         "this spark_synth has no generation engine: install the spark_synth wheel (it carries the engine jar) "
-        f"or set {OVERRIDE} to an engine jar built by `spark-synth engine-jar` elsewhere")
+        f"or set {OVERRIDE} to an engine jar built by `spark-synth engine-jar` elsewhere"
+    )
 
 
 def prebuilt_engine_jar() -> Path | None:
@@ -87,8 +89,10 @@ def _checked(path: Path) -> Path:
         with zipfile.ZipFile(path) as archive:
             archive.getinfo(ENGINE_ENTRY)
     except (zipfile.BadZipFile, KeyError):
-        raise GenerateError(f"{OVERRIDE}={path} is not a spark_synth engine jar (no {ENGINE_ENTRY}); point it at "
-                            "the jar `spark-synth engine-jar` prints, or unset it") from None
+        raise GenerateError(
+            f"{OVERRIDE}={path} is not a spark_synth engine jar (no {ENGINE_ENTRY}); point it at "
+            "the jar `spark-synth engine-jar` prints, or unset it"
+        ) from None
     return path
 
 
@@ -106,7 +110,8 @@ def check_spark_line(jar: Path, spark_version: str) -> None:
         raise GenerateError(
             f"spark_synth's engine jar {jar} was built for Spark {built} and does not load into this session's "
             f"Spark {spark_version}: run spark_synth on Spark 3.5 or 4.x, or set {OVERRIDE} to an engine jar "
-            f"built for Spark {spark_version.split('.')[0]}.x")
+            f"built for Spark {spark_version.split('.')[0]}.x"
+        )
 
 
 def ensure_engine(spark) -> None:
@@ -126,7 +131,8 @@ def ensure_engine(spark) -> None:
         raise GenerateError(
             f"the Spark session cannot load spark_synth's engine ({ENGINE_CLASS}). Start Spark with "
             f"--jars {jar} (the path `spark-synth engine-jar` prints), or create the session with "
-            "spark_synth.io.get_spark()")
+            "spark_synth.io.get_spark()"
+        )
 
 
 _CONNECT_READY: set[str] = set()  # Connect session ids whose server loads the engine
@@ -145,17 +151,20 @@ def _ensure_engine_connect(spark) -> None:
             raise GenerateError(
                 f"the Spark Connect server did not accept spark_synth's engine jar ({_first_line(exc)}); start "
                 f"the server with --jars {jar} (the path `spark-synth engine-jar` prints) or allow session "
-                "artifacts") from None
+                "artifacts"
+            ) from None
         versions = _server_engine_versions(spark)
         if versions is None:
             raise GenerateError(
                 f"the Spark Connect server cannot load spark_synth's engine after receiving {jar}; start the server "
-                "with --jars pointing at that jar (`spark-synth engine-jar`)")
+                "with --jars pointing at that jar (`spark-synth engine-jar`)"
+            )
     built, running = versions
     if built not in ("", "null") and not loads_into(built, running):
         raise GenerateError(
             f"the Spark Connect server loads a spark_synth engine built for Spark {built}, but runs Spark {running}; "
-            f"give the server the engine jar of a spark_synth built for Spark {running.split('.')[0]}.x")
+            f"give the server the engine jar of a spark_synth built for Spark {running.split('.')[0]}.x"
+        )
     _CONNECT_READY.add(spark.session_id)
 
 

@@ -49,12 +49,15 @@ def spark_jars() -> tuple[str, str]:
     try:
         import pyspark
     except ImportError as exc:
-        raise EngineBuildError("building the engine needs PySpark installed (its jars are the compile "
-                               "classpath)") from exc
+        raise EngineBuildError(
+            "building the engine needs PySpark installed (its jars are the compile classpath)"
+        ) from exc
     jars = Path(pyspark.__file__).parent / "jars"
     if not jars.is_dir():
-        raise EngineBuildError(f"PySpark at {jars.parent} has no jars/ directory to compile against; "
-                               "install PySpark from PyPI to build the engine")
+        raise EngineBuildError(
+            f"PySpark at {jars.parent} has no jars/ directory to compile against; "
+            "install PySpark from PyPI to build the engine"
+        )
     return str(jars / "*"), pyspark.__version__
 
 
@@ -65,8 +68,10 @@ def build_jar(target: Path, files: dict[str, bytes] | None = None) -> Path:
         raise EngineBuildError("no engine sources to compile (not a source checkout)")
     javac = shutil.which("javac")
     if javac is None:
-        raise EngineBuildError("compiling spark_synth's engine needs a JDK 17 (javac on PATH), e.g. "
-                               "apt-get install openjdk-17-jdk-headless")
+        raise EngineBuildError(
+            "compiling spark_synth's engine needs a JDK 17 (javac on PATH), e.g. "
+            "apt-get install openjdk-17-jdk-headless"
+        )
     classpath, spark_version = spark_jars()
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="spark_synth_engine_") as work:
@@ -75,16 +80,34 @@ def build_jar(target: Path, files: dict[str, bytes] | None = None) -> Path:
             (src / name).parent.mkdir(parents=True, exist_ok=True)
             (src / name).write_bytes(content)
         java_files = sorted(str(p) for p in src.rglob("*.java"))
-        result = subprocess.run([javac, "--release", "17", "-nowarn", "-encoding", "UTF-8", "-d", str(classes),
-                                 "-cp", classpath, *java_files], capture_output=True, text=True)
+        result = subprocess.run(
+            [
+                javac,
+                "--release",
+                "17",
+                "-nowarn",
+                "-encoding",
+                "UTF-8",
+                "-d",
+                str(classes),
+                "-cp",
+                classpath,
+                *java_files,
+            ],
+            capture_output=True,
+            text=True,
+        )
         if result.returncode != 0:
             raise EngineBuildError(f"compiling spark_synth's engine failed:\n{result.stderr[-4000:]}")
         staging = target.with_suffix(f".{os.getpid()}.tmp")
         with zipfile.ZipFile(staging, "w", zipfile.ZIP_DEFLATED) as jar:
-            jar.writestr("META-INF/MANIFEST.MF", "Manifest-Version: 1.0\r\n"
-                         "Implementation-Title: spark_synth engine\r\n"
-                         f"Implementation-Version: {source_digest(files)}\r\n"
-                         f"{MANIFEST_SPARK_VERSION}: {spark_version}\r\n\r\n")
+            jar.writestr(
+                "META-INF/MANIFEST.MF",
+                "Manifest-Version: 1.0\r\n"
+                "Implementation-Title: spark_synth engine\r\n"
+                f"Implementation-Version: {source_digest(files)}\r\n"
+                f"{MANIFEST_SPARK_VERSION}: {spark_version}\r\n\r\n",
+            )
             for path in sorted(classes.rglob("*.class")):
                 jar.write(path, path.relative_to(classes).as_posix())
             for path in sorted((src / "META-INF").rglob("*")):

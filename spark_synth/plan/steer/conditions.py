@@ -54,8 +54,14 @@ _TEXT_FORMS = [
     (re.compile(rf"^({_NAME})\s*(>=|<=|>|<)\s*(.+)$"), "compare"),
     (re.compile(rf"^({_NAME})\s*=\s*(.+)$"), "="),
 ]
-WHERE_SYNTAX = ("column = value", "column in (a, b)", "column is null", "column is not null",
-                "column >= low (also >, <, <=)", "column between low and high")
+WHERE_SYNTAX = (
+    "column = value",
+    "column in (a, b)",
+    "column is null",
+    "column is not null",
+    "column >= low (also >, <, <=)",
+    "column between low and high",
+)
 
 
 def parse_where(where: Any) -> list[tuple[str, Any]]:
@@ -94,14 +100,22 @@ def parse_where(where: Any) -> list[tuple[str, Any]]:
                 out.append((column, Range(_unquote_value(m[2]), _unquote_value(m[3]))))
             elif form == "compare":
                 bound, strict = _unquote_value(m[3]), m[2] in (">", "<")
-                out.append((column, Range(low=bound, low_strict=strict) if m[2].startswith(">")
-                            else Range(high=bound, high_strict=strict)))
+                out.append(
+                    (
+                        column,
+                        Range(low=bound, low_strict=strict)
+                        if m[2].startswith(">")
+                        else Range(high=bound, high_strict=strict),
+                    )
+                )
             else:
                 out.append((column, _unquote_value(m[2])))
             break
         else:
-            raise GenerateError(f"condition {text!r} is not understood; write one of: {', '.join(WHERE_SYNTAX)} "
-                                "(quote odd column names in backticks, values with commas in single quotes)")
+            raise GenerateError(
+                f"condition {text!r} is not understood; write one of: {', '.join(WHERE_SYNTAX)} "
+                "(quote odd column names in backticks, values with commas in single quotes)"
+            )
     return out
 
 
@@ -132,25 +146,33 @@ def conditions_of(model: SynthModel, where: Any, time_zone: str | None = None) -
             raise GenerateError(
                 f"condition on {column!r}: conditions on {spec.kind} columns are not supported yet; this version "
                 "conditions categorical columns (a value, a set, null / not null) and numeric and datetime columns "
-                "(a range, null / not null) that the model draws together")
+                "(a range, null / not null) that the model draws together"
+            )
         if getattr(spec, "place", None) is not None or getattr(spec, "from_names", None) is not None:
-            raise GenerateError(f"condition on {column!r}: its values are written after the draw (a place or "
-                                "an e-mail from names); condition the columns they follow")
+            raise GenerateError(
+                f"condition on {column!r}: its values are written after the draw (a place or "
+                "an e-mail from names); condition the columns they follow"
+            )
         if isinstance(spec, NumericColumn):
             allowed: set | Span = span_of(spec, wanted, time_zone)
         else:
             if isinstance(wanted, Range):
                 allowed = _values_in_range(spec, wanted)
             else:
-                    allowed = _allowed(spec, list(wanted) if isinstance(wanted, tuple) else wanted,
-                                   model.spec.privacy.min_count)
+                allowed = _allowed(
+                    spec, list(wanted) if isinstance(wanted, tuple) else wanted, model.spec.privacy.min_count
+                )
         by_column[column] = allowed if column not in by_column else _meet(by_column[column], allowed)
         if _empty(by_column[column]):
             raise GenerateError(f"conditions on {column!r} contradict each other: no value satisfies all of them")
     _with_pair_partners(model, by_column)
     _through_rules(model, by_column)
-    return [Condition(c, span=v) if isinstance(v, Span) else
-            Condition(c, tuple(sorted(v, key=lambda x: (x is not None, str(x))))) for c, v in by_column.items()]
+    return [
+        Condition(c, span=v)
+        if isinstance(v, Span)
+        else Condition(c, tuple(sorted(v, key=lambda x: (x is not None, str(x)))))
+        for c, v in by_column.items()
+    ]
 
 
 def _values_in_range(column: CategoricalColumn, wanted: Range) -> set:
@@ -158,8 +180,10 @@ def _values_in_range(column: CategoricalColumn, wanted: Range) -> set:
     holds inside the range (its rare values are left out: they are drawn as shapes)."""
     numbers = [v for v in column.values if isinstance(v, int | float) and not isinstance(v, bool)]
     if not numbers or len(numbers) != len(column.values):
-        raise GenerateError(f"condition on {column.name!r}: a range on a column of categories; write a value or "
-                            "a set (column in (a, b))")
+        raise GenerateError(
+            f"condition on {column.name!r}: a range on a column of categories; write a value or "
+            "a set (column in (a, b))"
+        )
 
     def bound(x: Any) -> Decimal:
         try:
@@ -173,15 +197,21 @@ def _values_in_range(column: CategoricalColumn, wanted: Range) -> set:
     low = None if wanted.low is None else bound(wanted.low)
     high = None if wanted.high is None else bound(wanted.high)
     if low is not None and high is not None and low > high:
-        raise GenerateError(f"condition on {column.name!r}: the range {wanted.low} .. {wanted.high} is inverted "
-                            "(low above high)")
-    inside = {v for v in numbers
-              if (low is None or (Decimal(v) > low if wanted.low_strict else Decimal(v) >= low))
-              and (high is None or (Decimal(v) < high if wanted.high_strict else Decimal(v) <= high))}
+        raise GenerateError(
+            f"condition on {column.name!r}: the range {wanted.low} .. {wanted.high} is inverted (low above high)"
+        )
+    inside = {
+        v
+        for v in numbers
+        if (low is None or (Decimal(v) > low if wanted.low_strict else Decimal(v) >= low))
+        and (high is None or (Decimal(v) < high if wanted.high_strict else Decimal(v) <= high))
+    }
     if not inside:
-        raise GenerateError(f"condition on {column.name!r}: no value the model holds lies in the range "
-                            f"(values {sorted(numbers)[:10]}); the range is empty or outside the values the model "
-                            "learned")
+        raise GenerateError(
+            f"condition on {column.name!r}: no value the model holds lies in the range "
+            f"(values {sorted(numbers)[:10]}); the range is empty or outside the values the model "
+            "learned"
+        )
     return inside
 
 
@@ -219,8 +249,13 @@ def _through_rules(model: SynthModel, by_column: dict[str, set]) -> None:
     while changed:  # a source's new condition may itself meet a rule
         changed = False
         for rule in model.spec.rules:
-            if (rule.form == "null_with" and rule.when_null in by_column and rule.column in copula
-                    and model.column(rule.column).null_fraction > 0 and _only_null(by_column[rule.when_null])):
+            if (
+                rule.form == "null_with"
+                and rule.when_null in by_column
+                and rule.column in copula
+                and model.column(rule.column).null_fraction > 0
+                and _only_null(by_column[rule.when_null])
+            ):
                 changed |= _keep(model, by_column, rule.column, _null_of(model, rule.column), copula, rule)
             written = [c for c in rule.writes() if c in by_column]
             if not written:
@@ -236,16 +271,20 @@ def _through_rules(model: SynthModel, by_column: dict[str, set]) -> None:
             elif rule.form == "map" and len(rule.sources) == 1:
                 source = model.column(rule.sources[0])
                 if not isinstance(source, CategoricalColumn):
-                    raise GenerateError(f"condition on {target!r}: the rule {rule.text()!r} computes it from a "
-                                        f"{source.kind} column; condition {source.name!r} instead")
+                    raise GenerateError(
+                        f"condition on {target!r}: the rule {rule.text()!r} computes it from a "
+                        f"{source.kind} column; condition {source.name!r} instead"
+                    )
                 held = _Held(source)
                 sent = {held(p.when[0]): p.then for p in rule.pairs}
                 # (not RARE: a rare value is drawn as a shape, which may spell a key the mapping holds)
                 allowed = {v for v in source.values if v not in sent or _holds(by_column[target], sent[v])} | {None}
                 changed |= _keep(model, by_column, source.name, allowed, copula, rule)
             else:
-                raise GenerateError(f"condition on {target!r}: the rule {rule.text()!r} computes its value after "
-                                    "the draw; condition the columns it reads instead")
+                raise GenerateError(
+                    f"condition on {target!r}: the rule {rule.text()!r} computes its value after "
+                    "the draw; condition the columns it reads instead"
+                )
 
 
 def _only_null(allowed: set | Span) -> bool:
@@ -261,13 +300,16 @@ def _not_null(model: SynthModel, column: str, rule) -> set | Span:
     if isinstance(spec, NumericColumn):
         return NOT_NULL
     if not isinstance(spec, CategoricalColumn):
-        raise GenerateError(f"condition: the rule {rule.text()!r} makes the conditioned column null wherever "
-                            f"{column!r} is, a {spec.kind} column conditions cannot reach yet")
+        raise GenerateError(
+            f"condition: the rule {rule.text()!r} makes the conditioned column null wherever "
+            f"{column!r} is, a {spec.kind} column conditions cannot reach yet"
+        )
     return set(spec.values) | {RARE}
 
 
-def _keep(model: SynthModel, by_column: dict[str, set | Span], column: str, allowed: set | Span, copula: set,
-          rule) -> bool:
+def _keep(
+    model: SynthModel, by_column: dict[str, set | Span], column: str, allowed: set | Span, copula: set, rule
+) -> bool:
     """Narrow `column`'s condition to `allowed`; whether it changed. Refuses a column outside the
     copula or a condition left with no value."""
     if column not in copula:
@@ -277,8 +319,9 @@ def _keep(model: SynthModel, by_column: dict[str, set | Span], column: str, allo
     before = by_column.get(column, everything)
     after = _meet(before, allowed)
     if _empty(after):
-        raise GenerateError(f"the conditions cannot hold together with the rule {rule.text()!r}: "
-                            f"no value of {column!r} is left")
+        raise GenerateError(
+            f"the conditions cannot hold together with the rule {rule.text()!r}: no value of {column!r} is left"
+        )
     by_column[column] = after
     return after != before
 
@@ -294,7 +337,11 @@ def _with_pair_partners(model: SynthModel, by_column: dict[str, set]) -> None:
         for i, j in ((0, 1), (1, 0)):
             given, other = rule.sources[i], rule.sources[j]
             column = model.column(other)
-            if given not in by_column or isinstance(by_column[given], Span) or not isinstance(column, CategoricalColumn):
+            if (
+                given not in by_column
+                or isinstance(by_column[given], Span)
+                or not isinstance(column, CategoricalColumn)
+            ):
                 continue
             held = _Held(column)
             partners = {held(p.when[j]) for p in rule.pairs if p.when[i] in by_column[given]} - {_MISSING}
@@ -304,8 +351,10 @@ def _with_pair_partners(model: SynthModel, by_column: dict[str, set]) -> None:
                 continue
             by_column[other] = by_column.get(other, set(column.values) | {None}) & partners
             if not by_column[other]:
-                raise GenerateError(f"conditions on {given!r} and {other!r} contradict the rule {rule.text()!r}: "
-                                    "no pair of real rows has both")
+                raise GenerateError(
+                    f"conditions on {given!r} and {other!r} contradict the rule {rule.text()!r}: "
+                    "no pair of real rows has both"
+                )
 
 
 def _copula_columns(model: SynthModel) -> set[str]:
@@ -330,7 +379,8 @@ def _allowed(column: CategoricalColumn, wanted: Any, k: int) -> set:
             raise GenerateError(
                 f"condition on {column.name!r}: {value!r} is not a value the model holds ({len(column.values)} "
                 f"values, e.g. {column.values[:5]}); it was never seen, or seen fewer than k = {k} times and "
-                "left out by the privacy threshold")
+                "left out by the privacy threshold"
+            )
         out.add(found)
     return out
 

@@ -32,8 +32,12 @@ MAX_BRANCHES = 16
 def null_branches(model: SynthModel, where: Any, time_zone: str | None = None) -> list[tuple[list, float]]:
     """(conditions, share) per branch; [(where, 1.0)] when no condition is such a null."""
     conditions = parse_where(where)
-    plans = null_plan([r for r in model.spec.rules if isinstance(r, NullWith)], model,
-                      {c.name: i for i, c in enumerate(model.columns)}, set())
+    plans = null_plan(
+        [r for r in model.spec.rules if isinstance(r, NullWith)],
+        model,
+        {c.name: i for i, c in enumerate(model.columns)},
+        set(),
+    )
     branches, done = [(conditions, 1.0)], False
     while not done and len(branches) < MAX_BRANCHES:
         done, out = True, []
@@ -46,15 +50,20 @@ def null_branches(model: SynthModel, where: Any, time_zone: str | None = None) -
             column, own = source[1], plans[source[1]].own
             # the chain's own nulls are consequences, not evidence about the source
             others = [c for c in branch if not (c[1] is None and c[0] in plans) and c[0] != column]
-            p_null = (_chance(model, others, [_null(model, source[0])], time_zone) if others
-                      else float(model.column(source[0]).null_fraction))  # the rate the rules keep
+            p_null = (
+                _chance(model, others, [_null(model, source[0])], time_zone)
+                if others
+                else float(model.column(source[0]).null_fraction)
+            )  # the rate the rules keep
             if own > 0:  # null on its own by the rule's draw, independent of the tree
                 alone = (1 - p_null) * own
             else:  # (own -1) null on its own where its drawn code is null
                 alone = _chance(model, others, [_not_null(model, source[0]), _null(model, column)], time_zone)
             via_source = p_null / (p_null + alone) if p_null + alone > 0 else 0.0
-            out += [(branch + [(source[0], None)], share * via_source),
-                    (branch + [(source[0], "not null")], share * (1 - via_source))]
+            out += [
+                (branch + [(source[0], None)], share * via_source),
+                (branch + [(source[0], "not null")], share * (1 - via_source)),
+            ]
         branches = out
     return [(b, s) for b, s in branches if s > 0]
 
@@ -86,11 +95,15 @@ def _chance(model: SynthModel, others: list, wanted: list[Condition], time_zone:
 
 
 def _null(model: SynthModel, column: str) -> Condition:
-    return Condition(column, span=ONLY_NULL) if isinstance(model.column(column), NumericColumn) else \
-        Condition(column, (None,))
+    return (
+        Condition(column, span=ONLY_NULL)
+        if isinstance(model.column(column), NumericColumn)
+        else Condition(column, (None,))
+    )
 
 
 def _not_null(model: SynthModel, column: str) -> Condition:
     spec = model.column(column)
-    return Condition(column, span=NOT_NULL) if isinstance(spec, NumericColumn) else \
-        Condition(column, (*spec.values, RARE))
+    return (
+        Condition(column, span=NOT_NULL) if isinstance(spec, NumericColumn) else Condition(column, (*spec.values, RARE))
+    )

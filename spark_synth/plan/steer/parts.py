@@ -21,8 +21,9 @@ from spark_synth.plan.steer.tree import condition_tree
 Part = tuple[Any, int]  # (conditions as the parser takes them, rows)
 
 
-def steer(model: SynthModel, rows: int, where: Any = None, rebalance: dict | None = None,
-          time_zone: str | None = None) -> list[Part]:
+def steer(
+    model: SynthModel, rows: int, where: Any = None, rebalance: dict | None = None, time_zone: str | None = None
+) -> list[Part]:
     """(conditions, rows) per row range of the output: rebalanced if asked, each null the rules
     decide split into its branches; [(where, rows)] when nothing is split."""
     parts = strata(model, rows, rebalance, where) if rebalance else [(where, rows)]

@@ -51,13 +51,18 @@ class Span:
     def meet(self, other: Span) -> Span:
         lows = [x for x in (self.low, other.low) if x is not None]
         highs = [x for x in (self.high, other.high) if x is not None]
-        return Span(self.null and other.null, self.values and other.values,
-                    max(lows) if lows else None, min(highs) if highs else None)
+        return Span(
+            self.null and other.null,
+            self.values and other.values,
+            max(lows) if lows else None,
+            min(highs) if highs else None,
+        )
 
     @property
     def empty(self) -> bool:
-        return not self.null and (not self.values or (self.low is not None and self.high is not None
-                                                       and self.low > self.high))
+        return not self.null and (
+            not self.values or (self.low is not None and self.high is not None and self.low > self.high)
+        )
 
     def holds(self, value: Any) -> bool:
         if value is None:
@@ -90,35 +95,50 @@ def span_of(column: NumericColumn, wanted: Any, time_zone: str | None = None) ->
         return NOT_NULL
     if isinstance(wanted, tuple):
         if len(wanted) != 2:
-            raise GenerateError(f"condition on {column.name!r}: a range is a pair (low, high), None for an open end; "
-                                f"got {wanted!r}")
+            raise GenerateError(
+                f"condition on {column.name!r}: a range is a pair (low, high), None for an open end; got {wanted!r}"
+            )
         wanted = Range(*wanted)
     if isinstance(wanted, list):
-        raise GenerateError(f"condition on {column.name!r}: a set of values on a {column.kind} column is not "
-                            "supported; write a range: (low, high) or 'column between low and high'")
+        raise GenerateError(
+            f"condition on {column.name!r}: a set of values on a {column.kind} column is not "
+            "supported; write a range: (low, high) or 'column between low and high'"
+        )
     if not isinstance(wanted, Range):
         wanted = Range(wanted, wanted)
-    low = None if wanted.low is None else to_unit(column, wanted.low, up=True, strict=wanted.low_strict,
-                                                  time_zone=time_zone)
-    high = None if wanted.high is None else to_unit(column, wanted.high, up=False, strict=wanted.high_strict,
-                                                    time_zone=time_zone)
+    low = (
+        None
+        if wanted.low is None
+        else to_unit(column, wanted.low, up=True, strict=wanted.low_strict, time_zone=time_zone)
+    )
+    high = (
+        None
+        if wanted.high is None
+        else to_unit(column, wanted.high, up=False, strict=wanted.high_strict, time_zone=time_zone)
+    )
     if wanted.low is None and wanted.high is None:
         raise GenerateError(f"condition on {column.name!r}: a range open at both ends; write 'is not null'")
     if low is not None and high is not None and low > high:
         written = f"{wanted.low!s} .. {wanted.high!s}"
-        reason = "inverted (low above high)" if _raw_inverted(column, wanted, time_zone) else \
-            "empty: no value the column can take lies inside"
+        reason = (
+            "inverted (low above high)"
+            if _raw_inverted(column, wanted, time_zone)
+            else "empty: no value the column can take lies inside"
+        )
         raise GenerateError(f"condition on {column.name!r}: the range {written} is {reason}")
     if (low is not None and low > column.max) or (high is not None and high < column.min):
-        raise GenerateError(f"condition on {column.name!r}: the range lies outside the values the model learned "
-                            f"({shown(column, column.min)} .. {shown(column, column.max)}); the model generates "
-                            "nothing there")
+        raise GenerateError(
+            f"condition on {column.name!r}: the range lies outside the values the model learned "
+            f"({shown(column, column.min)} .. {shown(column, column.max)}); the model generates "
+            "nothing there"
+        )
     return Span(null=False, values=True, low=low, high=high)
 
 
 def _raw_inverted(column: NumericColumn, wanted: Range, time_zone: str | None) -> bool:
-    return to_unit(column, wanted.low, up=False, strict=False, time_zone=time_zone) > \
-        to_unit(column, wanted.high, up=True, strict=False, time_zone=time_zone)
+    return to_unit(column, wanted.low, up=False, strict=False, time_zone=time_zone) > to_unit(
+        column, wanted.high, up=True, strict=False, time_zone=time_zone
+    )
 
 
 def to_unit(column: NumericColumn, value: Any, up: bool, strict: bool, time_zone: str | None = None) -> int | float:
@@ -207,6 +227,7 @@ def shown(column: NumericColumn, x: int | float | None) -> str:
 
 # --- the u-interval -----------------------------------------------------------------------------
 
+
 def value_at(column: NumericColumn, q: np.ndarray) -> np.ndarray:
     """The generated value at non-null quantile position q (docs/plan.md §7, in doubles: the
     engine's exact arithmetic may differ in the last unit, which its clip to the span absorbs)."""
@@ -225,8 +246,10 @@ def u_interval(column: NumericColumn, span: Span) -> tuple[float, float]:
     q_low = 0.0 if span.low is None else _edge_q(column, lambda x: x >= float(span.low), rising=True)
     q_high = 1.0 if span.high is None else _edge_q(column, lambda x: x <= float(span.high), rising=False)
     if q_low is None or q_high is None or q_high <= q_low:
-        raise GenerateError(f"condition on {column.name!r}: {span.describe(column)} has probability 0 under the "
-                            "model (no generated value falls there); widen the range")
+        raise GenerateError(
+            f"condition on {column.name!r}: {span.describe(column)} has probability 0 under the "
+            "model (no generated value falls there); widen the range"
+        )
     p_null = column.null_fraction
     return p_null + (1 - p_null) * q_low, p_null + (1 - p_null) * q_high
 
@@ -262,5 +285,16 @@ def clipped(column: NumericColumn, span: Span, numeric: dict) -> dict:
     return out
 
 
-__all__ = ["ANY", "NOT_NULL", "ONLY_NULL", "Range", "Span", "clipped", "shown", "span_of", "to_unit",
-           "u_interval", "value_at"]
+__all__ = [
+    "ANY",
+    "NOT_NULL",
+    "ONLY_NULL",
+    "Range",
+    "Span",
+    "clipped",
+    "shown",
+    "span_of",
+    "to_unit",
+    "u_interval",
+    "value_at",
+]

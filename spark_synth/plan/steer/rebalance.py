@@ -52,7 +52,7 @@ def allocate(shares: dict[Any, float], rows: int) -> list[tuple[Any, int]]:
     exact = [(value, share * rows) for value, share in shares.items()]
     counts = [math.floor(x) for _, x in exact]
     order = sorted(range(len(exact)), key=lambda i: (-(exact[i][1] - counts[i]), i))
-    for i in order[:rows - sum(counts)]:
+    for i in order[: rows - sum(counts)]:
         counts[i] += 1
     return [(value, n) for (value, _), n in zip(exact, counts)]
 
@@ -61,12 +61,14 @@ def strata(model, rows: int, rebalance: dict, where: Any) -> list[tuple[list, in
     """(conditions, rows) per value, checked against the model before any Spark work: one
     column, shares >= 0 summing to 1, each value one the model holds and possible with `where`."""
     if not isinstance(rebalance, dict) or len(rebalance) != 1:
-        raise GenerateError("rebalance takes one column: {\"status\": {\"1\": 0.5, \"0\": 0.5}}")
-    (column, shares), = rebalance.items()
+        raise GenerateError('rebalance takes one column: {"status": {"1": 0.5, "0": 0.5}}')
+    ((column, shares),) = rebalance.items()
     known = {c.name: c for c in model.columns}
     if column in known and not isinstance(known[column], CategoricalColumn):
-        raise GenerateError(f"rebalance {column!r}: rebalancing a {known[column].kind} column is not supported yet; "
-                            "rebalance a categorical column (or condition this one on a range with where)")
+        raise GenerateError(
+            f"rebalance {column!r}: rebalancing a {known[column].kind} column is not supported yet; "
+            "rebalance a categorical column (or condition this one on a range with where)"
+        )
     if not isinstance(shares, dict) or not shares:
         raise GenerateError(f"rebalance {column!r}: give the shares as {{value: share, ...}}")
     conditions = _as_list(where)

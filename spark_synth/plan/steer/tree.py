@@ -46,8 +46,9 @@ class ConditionedTree:
     warps: dict[str, tuple[list[float], list[float]]] = field(default_factory=dict)  # every conditioned root's
 
 
-def condition_tree(model: SynthModel, conditions: list[Condition], impossible_ok: bool = False
-                   ) -> ConditionedTree | None:
+def condition_tree(
+    model: SynthModel, conditions: list[Condition], impossible_ok: bool = False
+) -> ConditionedTree | None:
     """Belief propagation over the model's dependency tree (see the module docstring).
     `impossible_ok`: conditions of probability 0 give a tree of mass 0 instead of an error (for
     computing chances, never for a plan)."""
@@ -69,8 +70,9 @@ def condition_tree(model: SynthModel, conditions: list[Condition], impossible_ok
         children[d.parent].append(d.child)
     lam = {n: np.ones(len(edges[n]) - 1) for n in names}
     for condition in conditions:
-        lam[condition.column] = lam[condition.column] * _evidence(model.column(condition.column), condition,
-                                                                  edges[condition.column], bounds.get(condition.column))
+        lam[condition.column] = lam[condition.column] * _evidence(
+            model.column(condition.column), condition, edges[condition.column], bounds.get(condition.column)
+        )
 
     def root_of(name: str) -> str:
         while name in parent_of:
@@ -78,18 +80,23 @@ def condition_tree(model: SynthModel, conditions: list[Condition], impossible_ok
         return name
 
     roots = sorted({root_of(c.column) for c in conditions}, key=names.index)
-    _check_independent(model, roots, {r: sorted(c.column for c in conditions if root_of(c.column) == r)
-                                      for r in roots})
+    _check_independent(model, roots, {r: sorted(c.column for c in conditions if root_of(c.column) == r) for r in roots})
     tables: dict[str, dict[str, dict[str, float]]] = {}
     for d in spec.dependencies:
         if d.child in origin or d.parent in origin:
-            tables[d.child] = recoded(d.table, origin.get(d.parent), origin.get(d.child),
-                                      UniformScale(model.column(d.child), spec.copula.bins).edges, edges[d.child])
+            tables[d.child] = recoded(
+                d.table,
+                origin.get(d.parent),
+                origin.get(d.child),
+                UniformScale(model.column(d.child), spec.copula.bins).edges,
+                edges[d.child],
+            )
     for name in (n for r in roots for n in _post_order(r, children)):  # children before their parent
         dependency = parent_of.get(name)
         if dependency is not None and not (np.all(lam[name] == lam[name][0]) and lam[name][0] > 0):
-            tables[name], message = _reweighted(tables.get(name, dependency.table), lam[name],
-                                                len(edges[dependency.parent]) - 1, np.diff(edges[name]))
+            tables[name], message = _reweighted(
+                tables.get(name, dependency.table), lam[name], len(edges[dependency.parent]) - 1, np.diff(edges[name])
+            )
             lam[dependency.parent] = lam[dependency.parent] * message
     warps: dict[str, tuple[list[float], list[float]]] = {}
     mass = 1.0
@@ -99,20 +106,32 @@ def condition_tree(model: SynthModel, conditions: list[Condition], impossible_ok
         if posterior.sum() <= 0 and impossible_ok:
             return ConditionedTree(tables={}, root=root, warp_from=[], warp_to=[], mass=0.0)
         if posterior.sum() <= 0:
-            raise GenerateError("the conditions cannot hold together under the model (probability 0): "
-                                f"{'; '.join(_describe(model, c) for c in conditions)}")
+            raise GenerateError(
+                "the conditions cannot hold together under the model (probability 0): "
+                f"{'; '.join(_describe(model, c) for c in conditions)}"
+            )
         cumulative = np.concatenate([[0.0], np.cumsum(posterior / posterior.sum())])
         cumulative[-1] = 1.0
         warps[root] = (cumulative.tolist(), edges[root].tolist())
     null_own = {name: (0.0 if not span.null else 1.0) for name, span in spans.items() if span.null != span.values}
     first = roots[0]
-    return ConditionedTree(mass=mass, tables=tables, root=first, warp_from=warps[first][0], warp_to=warps[first][1],
-                           warps=warps, edges={n: edges[n].tolist() for n in origin},
-                           origin={n: o.tolist() for n, o in origin.items()}, spans=spans, null_own=null_own)
+    return ConditionedTree(
+        mass=mass,
+        tables=tables,
+        root=first,
+        warp_from=warps[first][0],
+        warp_to=warps[first][1],
+        warps=warps,
+        edges={n: edges[n].tolist() for n in origin},
+        origin={n: o.tolist() for n, o in origin.items()},
+        spans=spans,
+        null_own=null_own,
+    )
 
 
-def _reweighted(table: dict[str, dict[str, float]], weights: np.ndarray, parent_codes: int,
-                marginal: np.ndarray) -> tuple[dict[str, dict[str, float]], np.ndarray]:
+def _reweighted(
+    table: dict[str, dict[str, float]], weights: np.ndarray, parent_codes: int, marginal: np.ndarray
+) -> tuple[dict[str, dict[str, float]], np.ndarray]:
     """A child's table given the evidence below it, P(c | p) * lambda(c) normalized per parent
     code, and its message to the parent, sum_c P(c | p) * lambda(c); a parent code without a row
     uses the child's marginal, as the engine does."""
@@ -139,13 +158,14 @@ def _check_independent(model: SynthModel, roots: list[str], columns: dict[str, l
     stored = list(model.spec.copula.columns)
     correlation = np.asarray(model.spec.copula.correlation, dtype=np.float64)
     for i, a in enumerate(roots):
-        for b in roots[i + 1:]:
+        for b in roots[i + 1 :]:
             r = float(correlation[stored.index(a), stored.index(b)])
             if abs(r) >= INDEPENDENT_BELOW:
                 raise GenerateError(
                     f"conditions on {', '.join(columns[a])} and on {', '.join(columns[b])} fall in two parts of the "
                     f"model whose roots ({a}, {b}) are correlated (r = {r:.2f}); conditions on correlated parts are "
-                    "not supported yet: condition one of them")
+                    "not supported yet: condition one of them"
+                )
 
 
 def cut_codes(edges: np.ndarray, cuts: tuple[float, float]) -> tuple[np.ndarray, np.ndarray]:
@@ -158,8 +178,13 @@ def cut_codes(edges: np.ndarray, cuts: tuple[float, float]) -> tuple[np.ndarray,
     return new, old_code
 
 
-def recoded(table: dict[str, dict[str, float]], parent_origin: np.ndarray | None, child_origin: np.ndarray | None,
-            child_old_edges: np.ndarray, child_new_edges: np.ndarray) -> dict[str, dict[str, float]]:
+def recoded(
+    table: dict[str, dict[str, float]],
+    parent_origin: np.ndarray | None,
+    child_origin: np.ndarray | None,
+    child_old_edges: np.ndarray,
+    child_new_edges: np.ndarray,
+) -> dict[str, dict[str, float]]:
     """A dependency table on cut codes: a cut parent code repeats its old row; a cut child cell
     shares its probability among its new codes by their width on the u scale (the engine places a
     child uniformly inside its cell)."""
@@ -185,8 +210,12 @@ def recoded(table: dict[str, dict[str, float]], parent_origin: np.ndarray | None
     return out
 
 
-def _evidence(column: CategoricalColumn | NumericColumn, condition: Condition, edges: np.ndarray,
-              bounds: tuple[float, float] | None) -> np.ndarray:
+def _evidence(
+    column: CategoricalColumn | NumericColumn,
+    condition: Condition,
+    edges: np.ndarray,
+    bounds: tuple[float, float] | None,
+) -> np.ndarray:
     """1 for the codes the condition allows. Categorical: code 0 is null, code i + 1 the i-th
     value, the last the rare values' remainder (RARE). Numeric: code 0 is null, the others
     (already cut at the range's ends) are allowed when they lie inside the range."""

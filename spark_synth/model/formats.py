@@ -10,7 +10,7 @@ variant (plan/compiler.py) and draws the code from the tree. Both sides use the 
 
 from __future__ import annotations
 
-from spark_synth.model.schema import CategoricalColumn, PatternColumn, UniqueColumn
+from spark_synth.model.schema import CategoricalColumn, PatternColumn, PatternModel, UniqueColumn, Vocabulary
 from spark_synth.model.vocabulary import words_of_label
 
 FormatColumn = PatternColumn | UniqueColumn
@@ -18,9 +18,10 @@ FormatColumn = PatternColumn | UniqueColumn
 
 def format_labels(column: FormatColumn) -> list[str]:
     """Labels of codes 1..V: shape templates or vocabulary group names (not the text model's code)."""
-    if _vocabulary(column) is not None:
-        return column.vocabulary.labels
-    return [s.shape for s in column.pattern.shapes]
+    vocabulary = _vocabulary(column)
+    if vocabulary is not None:
+        return vocabulary.labels
+    return [s.shape for s in _pattern(column).shapes]
 
 
 def format_codes(column: FormatColumn) -> int:
@@ -31,7 +32,7 @@ def format_codes(column: FormatColumn) -> int:
 def has_text_code(column: FormatColumn) -> bool:
     """Whether the text model is a format of its own: not for vocabularies (words only) nor for
     unique columns (values are made unique inside a shape; the text's rows go to the shapes)."""
-    return isinstance(column, PatternColumn) and column.vocabulary is None and column.pattern.text is not None
+    return isinstance(column, PatternColumn) and column.vocabulary is None and _pattern(column).text is not None
 
 
 def can_follow(column: FormatColumn) -> bool:
@@ -42,12 +43,14 @@ def can_follow(column: FormatColumn) -> bool:
         column.pattern is None or not column.pattern.shapes or not all(s.shape for s in column.pattern.shapes)
     ):
         return False
-    if _vocabulary(column) is not None:
-        return len(column.vocabulary.labels) >= 2 or column.null_fraction > 0
+    vocabulary = _vocabulary(column)
+    if vocabulary is not None:
+        return len(vocabulary.labels) >= 2 or column.null_fraction > 0
+    pattern = _pattern(column)
     masses = (
         [column.null_fraction]
-        + [s.probability for s in column.pattern.shapes]
-        + ([column.pattern.text.probability] if column.pattern.text else [])
+        + [s.probability for s in pattern.shapes]
+        + ([pattern.text.probability] if pattern.text else [])
     )
     return sum(1 for m in masses if m > 0) >= 2
 
@@ -82,11 +85,13 @@ def format_category(column: FormatColumn, marginal: list[float] | None = None) -
 def default_marginal(column: FormatColumn) -> list[float]:
     """P(code) from the column alone: null, then the shapes' and text's shares, or equal groups."""
     null = column.null_fraction
-    if _vocabulary(column) is not None:
-        labels = len(column.vocabulary.labels)
+    vocabulary = _vocabulary(column)
+    if vocabulary is not None:
+        labels = len(vocabulary.labels)
         return [null] + [(1.0 - null) / labels] * labels
-    shares = [s.probability for s in column.pattern.shapes] + (
-        [column.pattern.text.probability] if has_text_code(column) else []
+    pattern = _pattern(column)
+    shares = [s.probability for s in pattern.shapes] + (
+        [pattern.text.probability] if has_text_code(column) and pattern.text is not None else []
     )
     total = sum(shares)
     return [null] + [(1.0 - null) * p / total for p in shares]
@@ -97,11 +102,21 @@ def group_of_word(column: FormatColumn) -> dict[str, str]:
     "group/gender"); words in several of the column's groups ('Anna'), or of no single gender
     when the column is split by gender, are left out: they do not tell the row's variant."""
     owner: dict[str, str | None] = {}
-    for label in column.vocabulary.labels:
-        for word in words_of_label(column.vocabulary.name, label):
+    vocabulary = _vocabulary(column)
+    assert vocabulary is not None, "group_of_word reads a vocabulary column"
+    for label in vocabulary.labels:
+        for word in words_of_label(vocabulary.name, label):
             owner[word] = label if word not in owner else None
     return {w: g for w, g in owner.items() if g is not None}
 
 
-def _vocabulary(column: FormatColumn):
-    return getattr(column, "vocabulary", None)
+def _vocabulary(column: FormatColumn) -> Vocabulary | None:
+    """A pattern column's vocabulary (unique columns have none)."""
+    return column.vocabulary if isinstance(column, PatternColumn) else None
+
+
+def _pattern(column: FormatColumn) -> PatternModel:
+    """The column's pattern: every format column without a vocabulary has one (schema.py checks
+    it on load)."""
+    assert column.pattern is not None, f"column {column.name!r} has no pattern"
+    return column.pattern

@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from spark_synth.errors import ModelFileError
-from spark_synth.model.schema import FORMAT_NAME, SCHEMA_VERSION, SynthModelFile
+from spark_synth.model.schema import FORMAT_NAME, SCHEMA_VERSION, Copula, SynthModelFile
 from spark_synth.model.types import from_unscaled, parse_spark_type, to_unscaled
 
 
@@ -59,6 +59,14 @@ class SynthModel:
     @property
     def columns(self):
         return self.spec.columns
+
+    @property
+    def copula(self) -> Copula:
+        """The copula (codes, correlations, dependency tree) of a model that has copula columns;
+        the plan compiler and steering reach it only then."""
+        if self.spec.copula is None:
+            raise ModelFileError("the model has no copula columns (no numbers, categories or booleans)")
+        return self.spec.copula
 
     def column(self, name: str):
         for column in self.spec.columns:

@@ -108,16 +108,16 @@ def with_room(shapes: list[KeyShape], rows: int, lengthen: bool) -> list[KeyShap
     # Widen the most varied positions first, across shapes, until there is room.
     order = sorted(
         (
-            (-len(a), si, pos)
+            (-len(a), si, pos, c)  # (-len, si, pos) are unique: c is never compared
             for si, s in enumerate(shapes)
             for pos, (a, c) in enumerate(zip(s.alphabets, s.classes))
             if c is not None and len(a) < len(class_alphabet(c))
         )
     )
-    for _, si, pos in order:
+    for _, si, pos, cls in order:
         s = shapes[si]
         alphabets = list(s.alphabets)
-        alphabets[pos] = class_alphabet(s.classes[pos])
+        alphabets[pos] = class_alphabet(cls)
         shapes[si] = KeyShape(tuple(alphabets), s.classes, s.share)
         if modulus(shapes) >= rows:
             return shapes
@@ -139,12 +139,12 @@ def shape_with_room(shape: KeyShape, rows: int) -> KeyShape | None:
         return shape
     alphabets = list(shape.alphabets)
     order = sorted(
-        (-len(a), pos)
+        (-len(a), pos, c)  # (-len, pos) are unique: c is never compared
         for pos, (a, c) in enumerate(zip(shape.alphabets, shape.classes))
         if c is not None and len(a) < len(class_alphabet(c))
     )
-    for _, pos in order:
-        alphabets[pos] = class_alphabet(shape.classes[pos])
+    for _, pos, cls in order:
+        alphabets[pos] = class_alphabet(cls)
         if math.prod(len(a) for a in alphabets) >= rows:
             return KeyShape(tuple(alphabets), shape.classes, shape.share)
     return None

@@ -118,10 +118,12 @@ class UniformScale:
 
     # --- fit direction -------------------------------------------------------------------
     def numeric_codes_and_u(self, x: np.ndarray, is_null: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Codes of observed values, and mid-rank u for their normal scores."""
-        p_null = self.column.null_fraction
+        """Codes of observed values, and mid-rank u for their normal scores (numeric columns)."""
+        column = self.column
+        assert isinstance(column, NumericColumn), "numeric codes of a categorical column"
+        p_null = column.null_fraction
         codes = 1 + np.searchsorted(self.cuts, x, side="left")
-        u = p_null + (1.0 - p_null) * cdf_mid(self.column.quantiles, x)
+        u = p_null + (1.0 - p_null) * cdf_mid(column.quantiles, x)
         return np.where(is_null, 0, codes), np.where(is_null, p_null / 2.0, u)
 
     def code_midpoints(self, codes: np.ndarray) -> np.ndarray:

@@ -20,6 +20,7 @@ order `rule_order` gives (docs/plan.md §12), so each holds by construction:
 from __future__ import annotations
 
 import re
+from collections.abc import Set as AbstractSet
 from typing import Annotated, Literal
 
 from pydantic import Field, StrictInt, model_validator
@@ -29,10 +30,10 @@ from spark_synth.model.base import FiniteFloat, Probability, Strict
 MapValue = bool | StrictInt | FiniteFloat | str
 # Whole numbers on the unit scale (integers; dates as days since 1970-01-01; timestamps as
 # microseconds since 1970-01-01 00:00 UTC).
-WHOLE = ("integral", "date", "timestamp")
+WHOLE: tuple[str, ...] = ("integral", "date", "timestamp")
 ORDERED = ("integral", "fractional", "date", "timestamp", "timestamp_ntz")
-MAP_SOURCES = ("integral", "string", "boolean")
-MAP_TARGETS = ("integral", "string", "boolean", "fractional")
+MAP_SOURCES: tuple[str, ...] = ("integral", "string", "boolean")
+MAP_TARGETS: tuple[str, ...] = ("integral", "string", "boolean", "fractional")
 
 
 class NullWith(Strict):
@@ -219,7 +220,7 @@ def _families_allowed(rule) -> list[tuple[str, tuple[str, ...]]]:
     return [(c, ("integral",)) for c in (rule.year, rule.month, rule.day) if c is not None]
 
 
-def check_rules(rules: list, columns: dict, fixed: set[str] = frozenset()) -> None:
+def check_rules(rules: list, columns: dict, fixed: AbstractSet[str] = frozenset()) -> None:
     """ValueError naming the rule when a rule names an unknown column, mixes types it cannot
     compute with, writes a column another feature writes (`fixed`: keys, places, names an e-mail
     reads), gives a column two computed values, or the rules form a cycle."""

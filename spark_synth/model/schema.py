@@ -200,7 +200,7 @@ class NumericColumn(ColumnBase):
             expected = UNIT_BY_FAMILY[spark.family]
             if self.unit != expected:
                 raise ValueError(f"unit must be {expected!r} for a {spark.family} column")
-            low, high = spark.limits()
+            low, high = spark.bounds()
             if self.min < low or self.max > high:
                 raise ValueError(f"min/max {self.min}..{self.max} outside what {self.spark_type} holds ({low}..{high})")
         if self.min > self.max:
@@ -552,7 +552,7 @@ class IdColumn(ColumnBase):
 
     @model_validator(mode="after")
     def _fits(self) -> IdColumn:
-        low, high = self.type.limits()
+        low, high = self.type.bounds()
         if not low <= self.start <= high:
             raise ValueError(f"start {self.start} is outside what {self.spark_type} holds")
         return self
@@ -606,7 +606,7 @@ def _check_value(value, spark: SparkType, where: str) -> None:
     """A stored category or constant must be writable as the column's type."""
     family = spark.family
     if family == "integral":
-        low, high = spark.limits()
+        low, high = spark.bounds()
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             raise ValueError(f"{where}: {value!r} is not a {spark.name} value")
     elif family == "decimal":

@@ -68,6 +68,13 @@ class SparkType:
             return -largest, largest
         return None
 
+    def bounds(self) -> tuple[int, int]:
+        """limits() of an exact type (integers, dates, timestamps, decimals), which has them."""
+        limits = self.limits()
+        if limits is None:
+            raise ValueError(f"a {self.name} column has no whole-number limits")
+        return limits
+
 
 def parse_spark_type(text: str) -> SparkType:
     """The SparkType of a DataType.json() string; ValueError naming the problem otherwise."""

@@ -67,7 +67,7 @@ def _ip(version: int) -> Callable[[str], bool]:
 def _nanp(value: str) -> bool:
     """A North American number: area code and exchange start 2-9, the area code is not N11."""
     m = _NANP.match(value)
-    return bool(m) and not m.group(1).endswith("11")
+    return m is not None and not m.group(1).endswith("11")
 
 
 # Most specific first: the first type the real sample passes is the column's.

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from functools import cache
 from importlib import resources
 
@@ -138,7 +139,7 @@ def forced_vocabulary(name: str, counts: list[tuple[object, int]], min_count: in
     return covering_groups(group_sets(name), matched, min_count) or sorted(vocabulary_groups(name)), covered
 
 
-def _matched(name: str, counts: list[tuple[object, int]]) -> tuple[dict[str, int], float]:
+def _matched(name: str, counts: Sequence[tuple[object, int]]) -> tuple[dict[str, int], float]:
     """The counted values that are words of the vocabulary, and the share of the counted (string)
     rows they hold."""
     strings = [(v, n) for v, n in counts if isinstance(v, str)]

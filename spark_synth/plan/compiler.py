@@ -110,7 +110,7 @@ from spark_synth.seeding import stream_key
 
 ENGINE_VERSION = 11
 log = logging.getLogger(__name__)
-_INDEPENDENT_SOURCES = {
+_INDEPENDENT_SOURCES: dict[type, str] = {
     NullColumn: "null",
     PatternColumn: "pattern",
     ConstantColumn: "constant",
@@ -213,13 +213,15 @@ def _copula(
     if not names:
         return {"dimension": 0, "cholesky": [], "variables": []}
     spec = model.spec
-    stored = list(spec.copula.columns)
+    copula = model.copula
+    stored = list(copula.columns)
     order = [stored.index(n) for n in names]
-    correlation = np.asarray(spec.copula.correlation, dtype=np.float64)[np.ix_(order, order)]
+    correlation = np.asarray(copula.correlation, dtype=np.float64)[np.ix_(order, order)]
     index = {name: j for j, name in enumerate(names)}
-    scales = {n: UniformScale(model.column(n), spec.copula.bins) for n in names}
-    cut = tree.origin if tree else {}  # columns a range cuts (tree_conditions.cut_codes)
-    edges = {n: np.asarray(tree.edges[n]) if n in cut else scales[n].edges for n in names}
+    scales = {n: UniformScale(model.column(n), copula.bins) for n in names}
+    cut = tree.origin if tree else {}  # columns a range cuts (steer/tree.py cut_codes)
+    cut_edges = tree.edges if tree else {}
+    edges = {n: np.asarray(cut_edges[n]) if n in cut else scales[n].edges for n in names}
     codes = {n: len(edges[n]) - 1 for n in names}
     dependencies = {d.child: d for d in spec.dependencies}
     numeric_parents = {d.parent for d in spec.dependencies if scales[d.parent].numeric}
@@ -256,7 +258,7 @@ def _copula(
         variables.append(variable)
     for column in following:  # formats that follow the row: categorical leaves after the tree
         parent = column.follows.parent
-        scale = UniformScale(format_category(column, column.follows.marginal), spec.copula.bins)
+        scale = UniformScale(format_category(column, column.follows.marginal), copula.bins)
         variables.append(
             {
                 "index": len(variables),
@@ -302,7 +304,7 @@ def conditional_table(table: dict[str, dict[str, float]], parent_codes: int) -> 
     row_start[p + 1], with their child codes and cumulative probabilities (ending at exactly 1).
     A parent without cells (privacy-filtered) has an empty row: the engine falls back to the
     child's marginal."""
-    row_start, cumulative, children = [0], [], []
+    row_start, cumulative, children = [0], [], []  # type: list[int], list[float], list[int]
     for parent in range(parent_codes):
         row = table.get(str(parent))
         if row:
@@ -421,8 +423,9 @@ def format_variants(column: PatternColumn | UniqueColumn, rows: int) -> list[dic
     for a unique column, each shape as a bijection of the row index with room for `rows`."""
     if isinstance(column, UniqueColumn):
         variants = []
-        for index, shape in enumerate(key_shapes(column.pattern)):
+        for index, shape in enumerate(key_shapes(_pattern_of(column))):
             room = shape_with_room(shape, rows)
+            assert room is not None, "_follows keeps a unique column's format only when every shape has room"
             variants.append(
                 {
                     "unique_shape": {
@@ -464,7 +467,7 @@ def _follows(column, rows: int) -> bool:
     if not isinstance(column, PatternColumn | UniqueColumn) or column.follows is None:
         return False
     if isinstance(column, UniqueColumn):
-        short = [s for s in key_shapes(column.pattern) if shape_with_room(s, rows) is None]
+        short = [s for s in key_shapes(_pattern_of(column)) if shape_with_room(s, rows) is None]
         if short:
             log.warning(
                 "column %r: its shape %r holds %s distinct values, fewer than the %s rows asked for, so "
@@ -584,8 +587,9 @@ def unique_plan(column: UniqueColumn, rows: int) -> dict:
     """Room for `rows` unique values (widened alphabets for strings), or a GenerateError that
     says how many the column can hold."""
     if column.pattern is None:  # integers; a range wider than 2^62 is not needed whole
+        assert column.start is not None and column.size is not None, "schema.py: unique integers have both"
         n = min(max(column.size, rows), MAX_MODULUS)
-        low, high = column.type.limits()
+        low, high = column.type.bounds()
         if column.start + n - 1 > high:
             raise GenerateError(
                 f"column {column.name!r} holds unique {column.type.name} values from {column.start:,}; {rows:,} rows "
@@ -622,18 +626,22 @@ def unique_plan(column: UniqueColumn, rows: int) -> dict:
 UNIQUE_TEXT_ROOM = 1 << 40
 
 
+def _pattern_of(column: PatternColumn | UniqueColumn) -> PatternModel:
+    """A string column's pattern: unique strings and pattern columns always have one (schema.py)."""
+    assert column.pattern is not None, f"column {column.name!r} has no pattern"
+    return column.pattern
+
+
 def _unique_text(column: UniqueColumn) -> dict:
     """Free text (no shape seen often enough: notes, addresses) drawn from the text model, its
     last `digits` characters replaced by the row's number in the column's own characters."""
-    chars = (
-        sorted(column.pattern.text.chars)
-        if len(column.pattern.text.chars) >= 2
-        else [chr(c) for c in range(ord("a"), ord("z") + 1)]
-    )
+    source = _pattern_of(column).text
+    assert source is not None, "free text of a unique column comes from its text model"
+    chars = sorted(source.chars) if len(source.chars) >= 2 else [chr(c) for c in range(ord("a"), ord("z") + 1)]
     digits = 1
     while len(chars) ** digits < UNIQUE_TEXT_ROOM:
         digits += 1
-    text = PatternModel(text=column.pattern.text.model_copy(update={"probability": 1.0}))
+    text = PatternModel(text=source.model_copy(update={"probability": 1.0}))
     return {
         "modulus": min(len(chars) ** digits, MAX_MODULUS),
         "text": compile_pattern(text),
@@ -754,6 +762,7 @@ def vocabulary_draw(
     the rest of the mass spread equally over the other words. A frequent word belongs to the
     first of the column's variants that holds it (`owners`, frequent_owners)."""
     vocabulary = column.vocabulary
+    assert vocabulary is not None, f"column {column.name!r} draws no vocabulary"
     frequent = {w: p for w, p in column.frequent.items() if label is None or (owners or {}).get(w) == label}
     if label is None:
         others = public_words(vocabulary, list(frequent), limit)[0]
@@ -769,8 +778,10 @@ def vocabulary_draw(
 def frequent_owners(column: PatternColumn) -> dict[str, str]:
     """Frequent word -> the first of the column's variant labels whose words hold it."""
     owner: dict[str, str] = {}
-    for label in column.vocabulary.labels:
-        words = set(words_of_label(column.vocabulary.name, label))
+    vocabulary = column.vocabulary
+    assert vocabulary is not None, f"column {column.name!r} draws no vocabulary"
+    for label in vocabulary.labels:
+        words = set(words_of_label(vocabulary.name, label))
         for w in column.frequent:
             if w in words:
                 owner.setdefault(w, label)

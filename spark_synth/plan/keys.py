@@ -60,7 +60,7 @@ def key_with_room(
     so 54 two-letter species ids may keep room for a dozen) widened to their character class,
     lengthened only if the real keys vary in length (model/keyspace.py); else a GenerateError
     that says how many rows fit."""
-    if not (isinstance(key, PrimaryKey) and key.kind == "string") or key.capacity >= rows:
+    if not (isinstance(key, PrimaryKey) and key.kind == "string") or _room(key) >= rows:
         return key
     learned = KeyShape(tuple(key.alphabets), tuple(_position_class(a) for a in key.alphabets))
     roomy = with_room([learned], rows, lengthen=lengths_vary(pattern))
@@ -93,13 +93,14 @@ def check_key_space(
         _check_composite_space(table, key, rows, parents)
         return
     if key.kind == "string":
-        if key.capacity < rows:
+        if _room(key) < rows:
             raise GenerateError(
                 f"table {table!r}: primary key {key.column!r} has room for {key.capacity:,} keys, "
                 f"{rows:,} rows requested; lower the scale"
             )
         return
-    limit = parse_spark_type(spark_type).limits()[1]
+    assert spark_type is not None, "an integer key's type bounds it"
+    limit = parse_spark_type(spark_type).bounds()[1]
     if key.start + rows - 1 > limit:
         raise GenerateError(
             f"table {table!r}: primary key {key.column!r} would need values up to "
@@ -111,7 +112,7 @@ def _check_composite_space(table: str, key: CompositeKey, rows: int, parents: Pa
     for component, size in zip(key.components, key.sizes(rows)):
         room = None
         if component.kind == "reference" and parents is not None:
-            room = parents(component.parent)[1]
+            room = parents(_parent_of(component))[1]
         elif component.kind == "category":
             room = len(component.values)
         if room is not None and size > room:
@@ -149,9 +150,22 @@ def _component_value(component: KeyComponent, digit: Node, table: str, parents: 
         return number(component.start, component.step, digit)
     if component.kind == "category":
         return {"op": "category", "values": list(component.values), "of": digit}
-    parent_key, parent_rows = parents(component.parent)
+    parent = _parent_of(component)
+    parent_key, parent_rows = parents(parent)
+    assert isinstance(parent_key, PrimaryKey), "a composite key's reference names a single-column key"
     parent_index = permute(digit, parent_rows, f"{table}.{component.column}.group")
-    return key_of_index(parent_key, parent_index, parent_rows, component.parent)
+    return key_of_index(parent_key, parent_index, parent_rows, parent)
+
+
+def _room(key: PrimaryKey) -> int:
+    """How many distinct values a string key has room for (its capacity)."""
+    assert key.capacity is not None, "string keys count their room"
+    return key.capacity
+
+
+def _parent_of(component: KeyComponent) -> str:
+    assert component.parent is not None, "model/relational.py: a reference names its parent"
+    return component.parent
 
 
 def key_of_index(key: PrimaryKey, index: Node, rows: int, table: str) -> Node:
@@ -241,7 +255,7 @@ def _outside_values(key: PrimaryKey | CompositeKey, parent_rows: int, stream: st
     if isinstance(key, PrimaryKey):
         if key.kind == "integer":
             return [number(key.start, 1, _spare(stream, parent_rows, max(parent_rows, 1)))]
-        spare = key.capacity - parent_rows
+        spare = _room(key) - parent_rows
         if spare <= 0:
             return None
         # Parent keys are encode(permute(j)) for j < rows, i.e. all numbers below parent_rows.

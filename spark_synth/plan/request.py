@@ -56,7 +56,7 @@ def check_id_space(model: SynthModel, rows: int) -> None:
     for column in model.columns:
         if isinstance(column, IdColumn):
             largest = column.start + (rows - 1) * column.step
-            limit = column.type.limits()[1]
+            limit = column.type.bounds()[1]
             if largest > limit:
                 raise GenerateError(
                     f"column {column.name!r} holds unique ids of type {column.type.name}; "

@@ -45,9 +45,10 @@ def compile_rules(
     ordered = rule_order(kept)
     nulls = null_entries([r for r in ordered if isinstance(r, NullWith)], model, position, keys)
     name_at = {i: name for name, i in position.items()}
+    fixed = null_own or {}
     for entry in nulls:
-        if entry["own"] >= 0 and name_at[entry["column"]] in (null_own or {}):
-            entry["own"] = null_own[name_at[entry["column"]]]
+        if entry["own"] >= 0 and name_at[entry["column"]] in fixed:
+            entry["own"] = fixed[name_at[entry["column"]]]
     orders = [
         {"form": "order", "columns": [position[c] for c in group]}
         for group in order_groups([r for r in ordered if isinstance(r, Order)])

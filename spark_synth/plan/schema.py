@@ -160,4 +160,6 @@ def table_keys(model: RelationalModel, rows: dict[str, int]) -> dict:
 
 
 def _key_column(model: RelationalModel, table: str):
-    return model.models[table].column(model.tables[table].primary_key.columns[0])
+    key = model.tables[table].primary_key
+    assert key is not None, f"table {table!r} has no primary key"
+    return model.models[table].column(key.columns[0])

@@ -33,6 +33,7 @@ class _Rare:
 
 
 RARE = _Rare()
+Allowed = set | Span  # what a condition leaves of a column: values of a category, a span of a number
 
 
 @dataclass(frozen=True)
@@ -135,7 +136,7 @@ def conditions_of(model: SynthModel, where: Any, time_zone: str | None = None) -
     keys = {c.name for c in model.columns if c.kind in ("id", "unique")}
     names = [c.name for c in model.columns]
     copula = _copula_columns(model)
-    by_column: dict[str, set | Span] = {}
+    by_column: dict[str, Allowed] = {}
     for column, wanted in parse_where(where):
         if column not in names:
             raise GenerateError(f"condition on {column!r}: the model has no such column; columns are {names}")
@@ -215,8 +216,12 @@ def _values_in_range(column: CategoricalColumn, wanted: Range) -> set:
     return inside
 
 
-def _meet(a: set | Span, b: set | Span) -> set | Span:
-    return a.meet(b) if isinstance(a, Span) else a & b
+def _meet(a: Allowed, b: Allowed) -> Allowed:
+    """Both conditions on one column: spans on a number, sets of values on a category."""
+    if isinstance(a, Span) and isinstance(b, Span):
+        return a.meet(b)
+    assert isinstance(a, set) and isinstance(b, set), "a column's conditions are all spans or all sets"
+    return a & b
 
 
 def _empty(allowed: set | Span) -> bool:
@@ -234,7 +239,7 @@ def _about_nullness(column, allowed: set | Span) -> bool:
     return set(column.values) | {RARE} <= allowed or allowed == {None}
 
 
-def _through_rules(model: SynthModel, by_column: dict[str, set]) -> None:
+def _through_rules(model: SynthModel, by_column: dict[str, Allowed]) -> None:
     """Rules run after the draw (docs/plan.md §12) and may change a conditioned column; the
     condition then moves to what they read, so every row still satisfies it:
     - `A -> C` (a mapping from one source): C in S keeps A to the values the mapping sends into
@@ -308,7 +313,7 @@ def _not_null(model: SynthModel, column: str, rule) -> set | Span:
 
 
 def _keep(
-    model: SynthModel, by_column: dict[str, set | Span], column: str, allowed: set | Span, copula: set, rule
+    model: SynthModel, by_column: dict[str, Allowed], column: str, allowed: set | Span, copula: set, rule
 ) -> bool:
     """Narrow `column`'s condition to `allowed`; whether it changed. Refuses a column outside the
     copula or a condition left with no value."""
@@ -326,7 +331,7 @@ def _keep(
     return after != before
 
 
-def _with_pair_partners(model: SynthModel, by_column: dict[str, set]) -> None:
+def _with_pair_partners(model: SynthModel, by_column: dict[str, Allowed]) -> None:
     """A condition on one source of a pair mapping ((origin, dest) -> distance) keeps the other
     source to the values the mapping pairs with it: `dest = HNL` flies only from the origins that
     fly there, even where the tree does not link the two columns directly."""
@@ -337,20 +342,19 @@ def _with_pair_partners(model: SynthModel, by_column: dict[str, set]) -> None:
         for i, j in ((0, 1), (1, 0)):
             given, other = rule.sources[i], rule.sources[j]
             column = model.column(other)
-            if (
-                given not in by_column
-                or isinstance(by_column[given], Span)
-                or not isinstance(column, CategoricalColumn)
-            ):
-                continue
+            allowed = by_column.get(given)
+            if not isinstance(allowed, set) or not isinstance(column, CategoricalColumn):
+                continue  # (a span: the given source is a number)
             held = _Held(column)
-            partners = {held(p.when[j]) for p in rule.pairs if p.when[i] in by_column[given]} - {_MISSING}
-            if None in by_column[given]:
+            partners = {held(p.when[j]) for p in rule.pairs if p.when[i] in allowed} - {_MISSING}
+            if None in allowed:
                 continue  # a null source is outside the mapping: nothing to say about its partner
-            if isinstance(by_column.get(other), Span):
+            current = by_column.get(other)
+            if isinstance(current, Span):
                 continue
-            by_column[other] = by_column.get(other, set(column.values) | {None}) & partners
-            if not by_column[other]:
+            kept = (current if current is not None else set(column.values) | {None}) & partners
+            by_column[other] = kept
+            if not kept:
                 raise GenerateError(
                     f"conditions on {given!r} and {other!r} contradict the rule {rule.text()!r}: "
                     "no pair of real rows has both"
@@ -412,9 +416,9 @@ class _Held:
         found = [self.exact.get((type(value), value))]
         if isinstance(value, str):
             found.append(self.text.get(value))
-        found = [f for f in found if f is not None]
-        if found:
-            return min(found, key=lambda f: f[0])[1]
+        hits = [f for f in found if f is not None]
+        if hits:
+            return min(hits, key=lambda f: f[0])[1]
         if isinstance(value, bool):
             return _MISSING
         return self.loose.get(value, _MISSING)

@@ -89,7 +89,9 @@ def _chance(model: SynthModel, others: list, wanted: list[Condition], time_zone:
     named = {c.column for c in wanted}
     try:
         both = condition_tree(model, [c for c in given if c.column not in named] + wanted, impossible_ok=True)
-        return min(both.mass / (condition_tree(model, given).mass if given else 1.0), 1.0)
+        base = condition_tree(model, given) if given else None
+        assert both is not None, "wanted holds at least one condition"
+        return min(both.mass / (base.mass if base is not None else 1.0), 1.0)
     except GenerateError:
         return float(model.column(wanted[0].column).null_fraction)
 

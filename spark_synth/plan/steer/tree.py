@@ -55,8 +55,8 @@ def condition_tree(
     if not conditions:
         return None
     spec = model.spec
-    names = list(spec.copula.columns)
-    edges = {n: UniformScale(model.column(n), spec.copula.bins).edges for n in names}
+    names = list(model.copula.columns)
+    edges = {n: UniformScale(model.column(n), model.copula.bins).edges for n in names}
     spans = {c.column: c.span for c in conditions if c.span is not None}
     origin: dict[str, np.ndarray] = {}
     bounds: dict[str, tuple[float, float]] = {}  # each range's [u_low, u_high]
@@ -88,7 +88,7 @@ def condition_tree(
                 d.table,
                 origin.get(d.parent),
                 origin.get(d.child),
-                UniformScale(model.column(d.child), spec.copula.bins).edges,
+                UniformScale(model.column(d.child), model.copula.bins).edges,
                 edges[d.child],
             )
     for name in (n for r in roots for n in _post_order(r, children)):  # children before their parent
@@ -155,8 +155,8 @@ def _check_independent(model: SynthModel, roots: list[str], columns: dict[str, l
     """Conditions in several parts of the model warp each part's root on its own, exact when the
     roots are independent: the plan drops the correlation between them, refused above
     INDEPENDENT_BELOW (a correlated pair would need a joint truncated normal)."""
-    stored = list(model.spec.copula.columns)
-    correlation = np.asarray(model.spec.copula.correlation, dtype=np.float64)
+    stored = list(model.copula.columns)
+    correlation = np.asarray(model.copula.correlation, dtype=np.float64)
     for i, a in enumerate(roots):
         for b in roots[i + 1 :]:
             r = float(correlation[stored.index(a), stored.index(b)])
@@ -228,6 +228,7 @@ def _evidence(
             mids = (edges[1:-1] + edges[2:]) / 2
             out[1:] = (mids >= u_low) & (mids <= u_high)
         return out
+    assert isinstance(column, CategoricalColumn), "a condition on a number's values is a span"
     out = np.zeros(len(column.values) + 2)
     for value in condition.values:
         out[0 if value is None else -1 if value is RARE else column.values.index(value) + 1] = 1.0

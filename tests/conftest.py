@@ -170,11 +170,13 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(autouse=True)
 def _unit_tests_start_no_spark(request):
-    """A `unit` test must not start Spark: checked after each one (a JVM gateway or session)."""
-    yield
-    if request.node.get_closest_marker("unit") is not None:
-        from pyspark import SparkContext
+    """A `unit` test must not start Spark: a JVM gateway that appears during one fails it (the
+    suite's own session, started by an earlier `spark` test, may already be there)."""
+    from pyspark import SparkContext
 
+    before = SparkContext._active_spark_context
+    yield
+    if request.node.get_closest_marker("unit") is not None and before is None:
         assert SparkContext._active_spark_context is None, (
             f"{request.node.nodeid} is marked unit but started Spark: give it the `spark` fixture"
         )

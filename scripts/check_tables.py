@@ -1,7 +1,7 @@
 """Fit and generate every table of a data directory (default ../shared/data) and its relational
 sets, one line per table: fit seconds, generated rows/s to the noop sink, Column Shapes of as
 many generated rows as real ones, and what failed. Not a test: it reads data a clone may not
-have; its output goes in the README.
+have; its output goes to docs/results/tables.md.
 
     python scripts/check_tables.py [--data ../shared/data] [--rows 1000000]
 """
@@ -20,9 +20,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
 os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
 
 from pyspark.sql import functions as F  # noqa: E402
+from results import publish  # noqa: E402
 
 from spark_synth import GenerateError, fit, generate  # noqa: E402
 from spark_synth.api import generate_schema  # noqa: E402
@@ -184,4 +186,5 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    result = publish("tables", "Every shared table: fit, generation, Column Shapes, relational sets", main)
+    raise SystemExit(result if isinstance(result, int) else 0)

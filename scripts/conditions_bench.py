@@ -20,9 +20,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
 
 from pyspark.sql import Column  # noqa: E402
 from pyspark.sql import functions as F  # noqa: E402
+from results import publish  # noqa: E402
 
 from spark_synth import fit, generate  # noqa: E402
 from spark_synth.io import get_spark, write_output  # noqa: E402
@@ -186,4 +188,7 @@ def rebalancing_utility(spark, seed: int = 0) -> None:
 
 if __name__ == "__main__":
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    main()
+    result = publish(
+        "conditions", "Conditions and rebalancing: speed against unconditioned generation, fidelity per condition", main
+    )
+    raise SystemExit(result if isinstance(result, int) else 0)

@@ -24,7 +24,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
 os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+
+from results import table, write_results  # noqa: E402
 
 CASES = [  # (name, rows, seed, where, rebalance)
     ("plain", 1_000_000, 7, None, None),
@@ -77,8 +80,8 @@ def digests(spark, models: Path) -> dict:
         print(f"{name:<16} {out['cases'][name]['rows']:>9,} rows  {time.time() - started:5.1f} s", flush=True)
     schema = load_relational(schema_model)
     plans = [sha(scan.plan) for scan in plan_schema(schema, 1.0).values()]
-    for table, df in generate_schema(spark, schema, 1.0, 7).items():
-        out["cases"][f"schema.{table}"] = row_digest(df)
+    for name, df in generate_schema(spark, schema, 1.0, 7).items():
+        out["cases"][f"schema.{name}"] = row_digest(df)
     out["cases"]["schema.plans"] = {"plans": plans}
     print("relational schema at scale 1 done", flush=True)
     return out
@@ -114,7 +117,21 @@ def main() -> int:
     if args.out:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.out).write_text(text + "\n")
-    print(text)
+    rows = [
+        [name, case.get("rows", ""), case.get("sum", ""), case.get("xor", ""), len(case.get("plans", []))]
+        for name, case in sorted(result["cases"].items())
+    ]
+    write_results(
+        "digest",
+        "Digests of generated rows and compiled plans",
+        "Models (SHA-256 of the files these digests were made from): "
+        + ", ".join(f"`{k}` `{v[:16]}…`" for k, v in result["models"].items())
+        + "\n\n"
+        + table(["case", "rows", "sum of row hashes", "xor of row hashes", "plans"], rows)
+        + "\n\nA change that leaves every row and plan alone leaves this table as it is for the same model "
+        "files: compare two runs' `--out` files with `python scripts/digest.py --compare BEFORE AFTER`.",
+        data=result,
+    )
     return 0
 
 

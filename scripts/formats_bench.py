@@ -6,7 +6,7 @@ A row's format is its value's shape (digits 9, letters A/a, other characters kep
 format of its own), so a Belgian phone number in the US format, a US state next to a Polish
 country code or a UK postcode next to BEL count as mismatches. Rows whose country is not a real
 one are left out of the share (rare countries drawn from a vocabulary). Not a test: it reads
-../shared/data; the figures go in the README.
+../shared/data; the figures go to docs/results/formats.md.
 
     python scripts/formats_bench.py [--data ../shared/data] [--seed 7] [--rows 5000] [--show]
 """
@@ -21,9 +21,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
 os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
 
 import pandas as pd  # noqa: E402
+from results import publish  # noqa: E402
 
 from spark_synth import fit, generate  # noqa: E402
 from spark_synth.evaluation.shapes import column_shapes  # noqa: E402
@@ -95,4 +97,5 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    result = publish("formats", "Formats that follow the row", main)
+    raise SystemExit(result if isinstance(result, int) else 0)

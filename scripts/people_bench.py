@@ -5,7 +5,7 @@ the same table fitted with its names, state and e-mail as plain patterns (`kind:
 baseline),
 in the same run: rows/s to the `noop` sink, best of --repeats runs, interleaved. Also prints the share of generated
 e-mails built from the row's own names and whether they are unique. Not a test: it reads
-../shared/data; the figures go in the README.
+../shared/data; the figures go to docs/results/people.md.
 
     python scripts/people_bench.py [--data ../shared/data] [--rows 2000000] [--repeats 5]
 """
@@ -21,9 +21,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
 os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
 
 import numpy as np  # noqa: E402
+from results import publish  # noqa: E402
 
 from spark_synth import fit, generate  # noqa: E402
 from spark_synth.io import get_spark, read_table  # noqa: E402
@@ -103,4 +105,5 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    result = publish("people", "Typed string columns against the same columns as plain patterns", main)
+    raise SystemExit(result if isinstance(result, int) else 0)

@@ -6,7 +6,7 @@ For each shared table (../shared/data): fit, generate as many rows as the real t
   being a kept category or a word of the column's public vocabulary (America/Coicago);
 - public: share of generated rows holding a vocabulary word that is not a kept category;
 - the column's shape score (spark_synth evaluation: 1 - TV distance on categories).
-Not a test: it reads data a clone may not have; the figures go in the README.
+Not a test: it reads data a clone may not have; the figures go to docs/results/rare_values.md.
 
     python scripts/rare_values_bench.py [--data ../shared/data] [--seed 7] [--tables ...]
 """
@@ -20,7 +20,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
 os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+
+from results import publish  # noqa: E402
 
 from spark_synth import fit, generate  # noqa: E402
 from spark_synth.evaluation.realism import allowed_words, near_misses  # noqa: E402
@@ -86,4 +89,5 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    result = publish("rare_values", "Rare values: near misses of real values", main)
+    raise SystemExit(result if isinstance(result, int) else 0)

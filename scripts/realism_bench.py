@@ -4,7 +4,7 @@ a real one and, for columns drawn from a vocabulary, the share chance explains.
 
     python scripts/realism_bench.py [--data ../shared/data] [--seed 7] [--rows 5000]
 
-Not a test: it reads ../shared/data; the figures go in the README.
+Not a test: it reads ../shared/data; the figures go to docs/results/realism.md.
 """
 
 from __future__ import annotations
@@ -16,7 +16,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
 os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+
+from results import publish  # noqa: E402
 
 from spark_synth import evaluate, fit, generate  # noqa: E402
 from spark_synth.io import get_spark, read_table  # noqa: E402
@@ -48,4 +51,5 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    result = publish("realism", "Realism and identity of typed string columns", main)
+    raise SystemExit(result if isinstance(result, int) else 0)

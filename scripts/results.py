@@ -157,3 +157,14 @@ class Tee:
 def fenced(text: str) -> str:
     """Printed output as a Markdown block, kept exactly as printed."""
     return "```\n" + text.strip("\n") + "\n```"
+
+
+def publish(name: str, title: str, main: Any, headline: Any = None) -> Any:
+    """Run a bench's `main()` with its output recorded, then write that output as
+    docs/results/NAME.md. `headline(result)`, given main's return value, lists the README's
+    headline rows: [{"what", "figure", "baseline", "ratio"}]. A bench that fails writes nothing."""
+    with Tee() as out:
+        result = main()
+    rows = headline(result) if headline is not None else []
+    write_results(name, title, fenced(out.text()), headline=rows, data=result if isinstance(result, dict) else None)
+    return result

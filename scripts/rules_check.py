@@ -18,7 +18,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
 os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+
+from results import publish  # noqa: E402
 
 from spark_synth import fit, generate  # noqa: E402
 from spark_synth.io import get_spark  # noqa: E402
@@ -75,4 +78,5 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    result = publish("rules", "Every learned rule in real and generated rows", main)
+    raise SystemExit(result if isinstance(result, int) else 0)

@@ -19,9 +19,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
 os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
 
 from pyspark.sql import functions as F  # noqa: E402
+from results import publish  # noqa: E402
 
 from spark_synth import fit  # noqa: E402
 from spark_synth.io import get_spark  # noqa: E402
@@ -82,4 +84,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    result = publish("wide_fit", "1,000 columns on a 1 GB driver", main)
+    raise SystemExit(result if isinstance(result, int) else 0)

@@ -6,7 +6,7 @@ For each shared table (../shared/data): fit, generate as many rows as the real t
 - SDMetrics Column Pair Trends (default filter) and "dependence captured" against a
   column-wise shuffled copy (scripts/bench.py's definition);
 - the model's size (bytes of its JSON).
-Not a test: it reads data a clone may not have; the figures go in the README.
+Not a test: it reads data a clone may not have; the figures go to docs/results/within.md.
 
     python scripts/within_bench.py [--data ../shared/data] [--seed 7] [--block auto|none]
         [--tables nycflights13/weather fixture/rating_shares ...]
@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
 
 from bench import fidelity  # noqa: E402
+from results import publish  # noqa: E402
 
 from spark_synth import generate  # noqa: E402
 from spark_synth.evaluation.pairs import column_pair_trends  # noqa: E402
@@ -183,4 +184,5 @@ def block_speed(spark, args) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    result = publish("within", "Numbers inside categories and Gaussian blocks against the tree", main)
+    raise SystemExit(result if isinstance(result, int) else 0)

@@ -1,4 +1,4 @@
-"""Rare values are never near-miss typos of real ones (model/vocabulary.py, README "Rare values").
+"""Rare values are never near-miss typos of real ones (model/vocabulary.py, docs/strings.md "Rare values").
 
 A value seen fewer than k times stays out of the model; its mass used to be drawn character by
 character, which gave `America/Coicago` next to `America/Chicago`. Now the rare mass comes from the

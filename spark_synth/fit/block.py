@@ -8,7 +8,7 @@ needs no new generation feature: its columns become roots together (their joint 
 come from the copula's correlation matrix), and the rest of the tree hangs from them.
 
 choose_block decides, per table and only from the fitted statistics (FitOptions.block = "auto",
-the default; README "Beyond the tree" has the measurements):
+the default; docs/model.md "Beyond the tree"; scripts/within_bench.py measures it):
 1. the numeric pairs badly served by the tree (|r_real - r_tree| > OFF_BY, over numeric tree
    paths, model/correlation.tree_gap); none: no block, the tree stays;
 2. the block grows from the columns of those pairs: re-rooting the forest at it cuts the paths
@@ -204,7 +204,7 @@ def information_gain(
 
 GROWTH_ROUNDS = 6
 KEEP_IF_BELOW = 0.8  # the block must remove a fifth of the summed gap
-MIN_GAIN = 0.1  # nats per row: weather's best block gains 0.06 and scores no better (README)
+MIN_GAIN = 0.1  # nats per row: weather's best block gains 0.06 and scores no better (scripts/within_bench.py)
 
 
 def _numeric_path_pairs(names: list[str], numeric: set[str], edges: list[tuple[int, int, float]]) -> list:

@@ -1,7 +1,7 @@
 """A string column's semantic type at fit time: named by the user (kinds={"mail": "email"},
 kinds={"first": "given_name:de_DE,fr_FR"}) or detected from the column's most frequent values.
 
-Three families of types (README "Looks real"): public vocabularies (model/vocabulary.py: names,
+Three families of types (docs/strings.md): public vocabularies (model/vocabulary.py: names,
 cities, countries, time zones, states), whose words the generator may draw; validated formats
 (model/validators.py: e-mail, phone, UUID, IBAN, ...), which keep their learned shapes and are
 checked by the evaluation; and text made of words (street_address, full_name, company), read as

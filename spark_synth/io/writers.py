@@ -6,7 +6,7 @@ moved aside first and deleted after the rename. The file-system steps run on the
 through the engine (io/files.py: ServerFiles), so the guarantee is the same on classic and Spark
 Connect sessions; it is as atomic as the file system's directory rename (atomic on HDFS, local
 disks, ABFS with hierarchical namespace; on S3 a rename is a copy file by file, so a reader can
-see a partly copied directory and a failure in the copy can leave one: see README, "Output").
+see a partly copied directory and a failure in the copy can leave one: see docs/lake.md, "Writing output").
 """
 
 from __future__ import annotations

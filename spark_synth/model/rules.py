@@ -371,7 +371,7 @@ def order_groups(orders: list[Order]) -> list[list[str]]:
     return out
 
 
-# --- rules written as text (fit(..., rules=[...]), --rule, the README) ------------------------------
+# --- rules written as text (fit(..., rules=[...]), --rule, docs/rules.md) ------------------------------
 
 RULE_SYNTAX = (
     "A <= B",

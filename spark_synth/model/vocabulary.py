@@ -3,7 +3,7 @@
 The privacy threshold keeps a value out of the model unless it was seen at least k times; the
 mass of the rare values must still be drawn. Drawn character by character from the column's
 pattern they come out as near-miss typos of real values (`America/Coicago`, `Floarda`), which
-look like corrupted data. So (README "Rare values"):
+look like corrupted data. So (docs/strings.md "Rare values"):
 - when the column's values come from a public vocabulary (time zones, countries and their ISO
   codes, states/provinces and their codes, cities), the rare mass is drawn from that vocabulary's other
   words, restricted to the groups (continents, areas, locales) the real values come from; a

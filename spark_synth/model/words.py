@@ -1,4 +1,4 @@
-"""Word shapes: a string written as its words, digits and punctuation (README "Words").
+"""Word shapes: a string written as its words, digits and punctuation (docs/strings.md "Words").
 
 Character shapes describe codes well ('N14228' -> 'A99999') but not text made of words: no two
 addresses share a character shape, so '27 Wade Lane' came out as character soup. A word shape

@@ -28,7 +28,7 @@ flat JSON arrays. The copula is sampled as a Gaussian *tree* (the Chow-Liu tree 
 A pair that is not a tree edge is therefore correlated through the tree path between the two
 columns rather than by its own entry of the copula matrix: one uniform per child instead of a
 normal, a dense Cholesky and a residual CDF (about 30 % of the engine's time per row), and
-on flights no loss in SDMetrics' Column Pair Trends (README: measured figures).
+on flights no loss in SDMetrics' Column Pair Trends (docs/model.md).
 Columns outside the copula use draw 0 of their own stream for the null flag
 (uniform < null_fraction) and:
 - "pattern": a string from the pattern (draw 1 picks the shape, or the text model when it

@@ -162,7 +162,8 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if _listed(SLOW, item):
             item.add_marker(pytest.mark.slow)
-        if "spark" in item.fixturenames or _listed(SPARK_PROCESS, item) or _listed(SLOW, item):
+        slow = item.get_closest_marker("slow") is not None  # listed above, or marked by its module
+        if "spark" in item.fixturenames or _listed(SPARK_PROCESS, item) or slow:
             item.add_marker(pytest.mark.spark)
         else:
             item.add_marker(pytest.mark.unit)

@@ -68,6 +68,16 @@ def test_the_readme_is_a_front_door():
     assert len(README.read_text(encoding="utf-8").splitlines()) <= 200
 
 
+def test_every_readme_block_runs_or_says_why_not():
+    """tests/test_readme.py runs them; a skipped one names its reason."""
+    from test_readme import readme_blocks
+
+    blocks = readme_blocks()
+    assert {"python", "bash"} <= {lang for lang, _, _ in blocks}
+    for lang, code, skip in blocks:
+        assert skip is None or skip.strip(), f"a skipped {lang} block gives no reason: {code[:80]}"
+
+
 def test_the_cli_reference_is_the_parsers_help():
     if sys.version_info[:2] != (3, 11):  # argparse's layout changes between Python versions
         text = CLI_DOC.read_text(encoding="utf-8")

@@ -145,3 +145,19 @@ def test_no_import_circle():
 def _through_package_face(circle: str) -> bool:
     steps = circle.split(" -> ")
     return any(nxt.startswith(step + ".") for step, nxt in zip(steps, steps[1:]))
+
+
+def test_old_module_paths_say_where_they_went():
+    """spark_synth.generate is the generate() function; its old package's modules name their new place."""
+    import importlib
+
+    import spark_synth
+
+    for old, new in [
+        ("spark_synth.generate.relational", "spark_synth.generate_schema"),
+        ("spark_synth.generate.plan", "spark_synth.plan.compiler"),
+        ("spark_synth.generate.jvm", "spark_synth.engine.jvm"),
+    ]:
+        with pytest.raises(ModuleNotFoundError, match=new.replace(".", r"\.")):
+            importlib.import_module(old)
+    assert callable(spark_synth.generate) and spark_synth.generate.__module__ == "spark_synth.api"

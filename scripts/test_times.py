@@ -21,6 +21,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from results import publish  # noqa: E402
 
+BOOTSTRAP: list[str] = []
 RUNS = [("unit", "-m unit"), ("not slow", '-m "not slow"'), ("all", "")]
 
 
@@ -42,6 +43,7 @@ def timed(marker: list[str]) -> tuple[float, str]:
 
 
 def main() -> dict:
+    BOOTSTRAP[:] = bootstrap()
     runs = RUNS if "--all" in sys.argv[1:] else RUNS[:2]
     out = {}
     for name, marker in runs:

@@ -25,11 +25,23 @@ BOOTSTRAP: list[str] = []
 RUNS = [("unit", "-m unit"), ("not slow", '-m "not slow"'), ("all", "")]
 
 
+def bootstrap() -> list[str]:
+    """The page this command writes cannot be linked to before its first run: that first run
+    leaves out the two link checks that lead to it (and says so on the page)."""
+    if (ROOT / "docs" / "results" / "tests.md").exists():
+        return []
+    print("first run: the link checks of CONTRIBUTING.md and docs/results/README.md (which link to this page) left out")
+    return [
+        f"--deselect=tests/test_docs.py::test_every_relative_link_resolves[{page}]"
+        for page in ("CONTRIBUTING.md", "docs/results/README.md")
+    ]
+
+
 def timed(marker: list[str]) -> tuple[float, str]:
     env = dict(os.environ, PYSPARK_PYTHON=sys.executable, PYSPARK_DRIVER_PYTHON=sys.executable)
     started = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *marker],
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *marker, *BOOTSTRAP],
         cwd=ROOT,
         env=env,
         capture_output=True,

@@ -133,8 +133,8 @@ def _pair_stats(df: DataFrame, plan: list[dict]) -> dict:
         projected.mapInArrow(task, STATS_SCHEMA)
         .groupBy("kind", "i", "j", "x", "y")
         .agg(F.sum("n").alias("n"), F.sum("s").alias("s"))
-        .collect()
-    )  # bounded: table cells and sums
+        .collect()  # bounded: table cells and sums
+    )
     out = {"rows": 0, "tables": {}, "moments": {}}
     for kind, i, j, x, y, n, s in rows:
         if kind == "rows":

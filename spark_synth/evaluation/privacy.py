@@ -48,10 +48,8 @@ def audit_model(
         if column.name not in columns or not stored:
             continue
         name = columns[column.name]
-        counts = {
-            row[0]: row[1]
-            for row in (real.where(F.col(quote(name)).isin(stored)).groupBy(quote(name)).count().collect())
-        }  # bounded: stored values only
+        stored_counts = real.where(F.col(quote(name)).isin(stored)).groupBy(quote(name)).count()
+        counts = {row[0]: row[1] for row in stored_counts.collect()}  # bounded: stored values only
         for value in stored:
             if counts.get(value, 0) < k:
                 findings.append(

@@ -90,8 +90,8 @@ def string_realism(
             .count()
             .orderBy(F.desc("count"), F.asc(c))
             .limit(MAX_GENERATED)
-            .collect()
-        )  # bounded: MAX_GENERATED
+            .collect()  # bounded: MAX_GENERATED
+        )
         words = allowed.get(column, set())
         real_set = set(real_list)
         entry = {

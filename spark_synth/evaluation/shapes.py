@@ -190,8 +190,11 @@ def _binned_counts(df: DataFrame, spec: list[dict]) -> dict[int, dict[int, int]]
         )
 
     rows = (
-        projected.mapInArrow(task, "i int, code long, n long").groupBy("i", "code").agg(F.sum("n").alias("n")).collect()
-    )  # bounded: bins and categories only
+        projected.mapInArrow(task, "i int, code long, n long")
+        .groupBy("i", "code")
+        .agg(F.sum("n").alias("n"))
+        .collect()  # bounded: bins and categories only
+    )
     out: dict[int, dict[int, int]] = {}
     for i, code, n in rows:
         out.setdefault(i, {})[code] = n

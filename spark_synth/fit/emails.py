@@ -67,8 +67,8 @@ def fit_from_names(
     )
     counts = [
         (r["template"], r["given_prefix"], r["family_prefix"], r["digits"], r["count"])
-        for r in parsed.groupBy(*parsed.columns).count().collect()
-    ]  # bounded by the grammar
+        for r in parsed.groupBy(*parsed.columns).count().collect()  # bounded by the grammar
+    ]
     total = sum(r[-1] for r in counts)
     by_template: dict[str, int] = {}
     for template, *_, n in counts:
@@ -87,8 +87,8 @@ def fit_from_names(
         .where(F.col("count") >= min_count)
         .orderBy(F.desc("count"), "d")
         .limit(MAX_DOMAINS)
-        .collect()
-    ]  # bounded: MAX_DOMAINS
+        .collect()  # bounded: MAX_DOMAINS
+    ]
     return EmailFromNames(
         given=given[0] if given else None,
         family=family[0] if family else None,

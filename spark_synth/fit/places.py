@@ -114,8 +114,8 @@ def fit_places(
     sums = (
         selected.mapInPandas(lambda b: _agreement(b, len(candidates)), schema)
         .agg(*[F.sum(f"t{j}").alias(f"t{j}") for j in range(width)])
-        .collect()[0]
-    )  # bounded: one row
+        .collect()[0]  # bounded: one row
+    )
     best: dict[str, tuple[float, str]] = {}
     for i, (name, _) in enumerate(candidates):
         for part, at in (("postcode", MEASURES * i), ("city", MEASURES * i + 2), ("area_code", MEASURES * i + 4)):

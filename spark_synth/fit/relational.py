@@ -302,8 +302,11 @@ def _small_counts(per_parent: DataFrame, grid: list[float], min_count: int) -> t
     """Exact shares of parents with 0..SMALL_COUNTS_UP_TO children (counts seen for at least
     min_count parents: a histogram, never one parent), and the popularity curve of the rest."""
     histogram = (
-        per_parent.where(F.col("n") <= SMALL_COUNTS_UP_TO).groupBy("n").count().collect()
-    )  # bounded: at most SMALL_COUNTS_UP_TO + 1 rows
+        per_parent.where(F.col("n") <= SMALL_COUNTS_UP_TO)
+        .groupBy("n")
+        .count()
+        .collect()  # bounded: at most SMALL_COUNTS_UP_TO + 1 rows
+    )
     parents = per_parent.count()
     kept = {int(r["n"]): r["count"] for r in histogram if r["count"] >= min_count}
     small = [SmallCount(children=c, share=kept[c] / parents) for c in sorted(kept)]

@@ -61,8 +61,8 @@ class ServerFiles:
 
     def _run(self, op: str, **options: str) -> str | None:
         rows = (
-            self._spark.read.format(self._source).option("op", op).options(**options).load().collect()
-        )  # bounded: 1 row
+            self._spark.read.format(self._source).option("op", op).options(**options).load().collect()  # bounded: 1 row
+        )
         return rows[0][0]
 
     def status(self, path: str) -> str:

@@ -380,14 +380,17 @@ def run_infer_keys(args) -> int:
 def run_evaluate(args) -> int:
     from spark_synth.api import load_model
     from spark_synth.evaluation import evaluate
+    from spark_synth.evaluation.report import check_report_path
     from spark_synth.io import read_table
 
     _require_files(args.real, args.synthetic)
+    check_report_path(args.report)
     model = load_model(args.model) if args.model else None
     spark = _spark(args, "spark_synth evaluate")
     real = read_table(spark, args.real, args.format)
     synthetic = read_table(spark, args.synthetic, args.format)
-    report = evaluate(real, synthetic, model, target=args.target)
+    about = {"real": args.real, "synthetic": args.synthetic, "model": args.model}
+    report = evaluate(real, synthetic, model, target=args.target, about=about)
     path = report.save(args.report)
     d = report.details
     print(
@@ -438,7 +441,8 @@ def run_demo(args) -> int:
     elapsed = time.time() - started
     print(f"generated {args.rows:,} rows in {elapsed:.1f} s ({args.rows / elapsed:,.0f} rows/s) -> {data_path}")
     synthetic = spark.read.parquet(data_path)
-    report = evaluate(real, synthetic.limit(max(real.count(), 1)), model, target="arr_delay")
+    about = {"real": "the bundled flights sample", "synthetic": data_path, "model": str(model_path)}
+    report = evaluate(real, synthetic.limit(max(real.count(), 1)), model, target="arr_delay", about=about)
     report.save(out / "report")
     print("\nfidelity (real sample vs as many generated rows, 1 = identical; SDMetrics definitions):")
     for s in sorted(report.shapes, key=lambda s: s.score):

@@ -5,7 +5,8 @@ reference column (capped at 1; a zero range counts any difference as 1), categor
 else 1; both null = 0, one null = 1. The DCR of a row is its distance to the nearest reference
 row. Set against a real hold-out: if synthetic rows sit as far from the real rows as fresh real
 rows do, the generator has not memorised records; a synthetic DCR distribution piled up at 0
-means it has.
+means it has. Units: a DCR is a share of columns (0 = an identical row, 1 = every column as far
+apart as the column's range).
 """
 
 from __future__ import annotations
@@ -86,7 +87,25 @@ def distance_to_closest_record(
         "holdout_zero_share": float(np.mean(holdout_dcr == 0)),
         # 0.5 when synthetic rows are as close to real rows as fresh real rows are; near 1 = copying
         "closer_than_holdout_probability": float(closer),
+        "histogram": dcr_histogram(synthetic_dcr, holdout_dcr),
     }
+
+
+HISTOGRAM_BINS = 20
+
+
+def dcr_histogram(synthetic: np.ndarray, holdout: np.ndarray) -> dict:
+    """Shares of the synthetic and of the hold-out sample per distance bin: HISTOGRAM_BINS equal
+    bins from 0 to the largest distance of either (distances are shares of columns, 0 to 1),
+    the first closed at 0 so that exact copies show as a bar of their own height."""
+    top = float(max(synthetic.max(initial=0.0), holdout.max(initial=0.0))) or 1.0
+    edges = np.linspace(0.0, top, HISTOGRAM_BINS + 1)
+
+    def shares(values: np.ndarray) -> list[float]:
+        counts, _ = np.histogram(values, bins=edges)
+        return (counts / max(len(values), 1)).round(6).tolist()
+
+    return {"edges": edges.round(6).tolist(), "synthetic": shares(synthetic), "holdout": shares(holdout)}
 
 
 def _sample(df: DataFrame, columns: list[str], limit: int) -> pd.DataFrame:

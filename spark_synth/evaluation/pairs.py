@@ -23,6 +23,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from scipy.stats.contingency import association
 
+from spark_synth.evaluation.pair_pictures import picture
 from spark_synth.model.types import family
 from spark_synth.names import quote
 from spark_synth.sql.encodings import NUMERIC_FAMILIES, category_codes, numeric_expression, numeric_values
@@ -31,6 +32,9 @@ BINS = 10
 MAX_CATEGORIES = 5000
 CORRELATION_FILTER = 0.5
 ASSOCIATION_FILTER = 0.3
+DENSE_CELLS = 1 << 16
+PICTURES_PER_COLUMN = 2
+MAX_POOLED = 0.5
 STATS_SCHEMA = "kind string, i int, j int, x long, y long, n long, s double"
 
 
@@ -46,12 +50,49 @@ class PairScore:
 
 
 def column_pair_trends(real: DataFrame, synthetic: DataFrame, categorical: set[str] | None = None) -> list[PairScore]:
+    return column_pair_trends_and_pictures(real, synthetic, categorical, pictures=0)[0]
+
+
+def column_pair_trends_and_pictures(
+    real: DataFrame, synthetic: DataFrame, categorical: set[str] | None = None, pictures: int = 6
+) -> tuple[list[PairScore], list[dict]]:
+    """Scores of every pair, and pictures (pair_pictures.py) of the `pictures` worst pairs, those
+    of the default filter first, from the same pass. A column appears in at most
+    PICTURES_PER_COLUMN pictures, and a pair whose categories leave more than MAX_POOLED of the
+    real rows in "(other)" (identifiers, free text) is passed over: its picture would show one
+    row."""
     categorical = categorical or set()
     plan = _plan(real, categorical)
     if len(plan) < 2:
-        return []
+        return [], []
     real_stats = _pair_stats(real, plan)
     synth_stats = _pair_stats(synthetic, plan)
+    scores = _scores(plan, real_stats, synth_stats)
+    index = {p["name"]: i for i, p in enumerate(plan)}
+    ranked = sorted(scores, key=lambda s: (not s.meets_filter, s.score))  # the default filter's first
+    drawn: list[dict] = []
+    per_column: dict[str, int] = {}
+    for score in ranked:
+        if len(drawn) == pictures:
+            break
+        if any(per_column.get(c, 0) >= PICTURES_PER_COLUMN for c in score.columns):
+            continue
+        a, b = index[score.columns[0]], index[score.columns[1]]
+        shown = picture(
+            plan[a],
+            plan[b],
+            (real_stats["tables"].get((a, b), {}), real_stats["rows"]),
+            (synth_stats["tables"].get((a, b), {}), synth_stats["rows"]),
+        )
+        if shown["pooled"] > MAX_POOLED:  # mostly "(other)": a picture of nothing
+            continue
+        for c in score.columns:
+            per_column[c] = per_column.get(c, 0) + 1
+        drawn.append({"columns": list(score.columns), "metric": score.metric, "score": score.score, **shown})
+    return scores, drawn
+
+
+def _scores(plan: list[dict], real_stats: dict, synth_stats: dict) -> list[PairScore]:
     scores = []
     for a in range(len(plan)):
         for b in range(a + 1, len(plan)):
@@ -110,9 +151,16 @@ def _plan(real: DataFrame, categorical: set[str]) -> list[dict]:
             if lo is None:
                 continue
             edges = np.histogram_bin_edges(np.array([lo, hi], dtype=np.float64), bins=BINS)
-            edges[0], edges[-1] = -np.inf, np.inf
             plan.append(
-                {"name": name, "family": fam, "numeric": True, "edges": edges[1:-1].tolist(), "shift": row[f"avg{i}"]}
+                {
+                    "name": name,
+                    "family": fam,
+                    "numeric": True,
+                    "edges": edges[1:-1].tolist(),  # the outer bins open
+                    "lo": float(lo),
+                    "hi": float(hi),
+                    "shift": row[f"avg{i}"],
+                }
             )
         else:
             values = [r["item"] for r in (row[f"top{i}"] or [])]
@@ -140,7 +188,7 @@ def _pair_stats(df: DataFrame, plan: list[dict]) -> dict:
         if kind == "rows":
             out["rows"] = n
         elif kind == "cell":
-            out["tables"].setdefault((i, j), {})[(x, y)] = n
+            out["tables"].setdefault((i, j), {})[(x, y)] = n  # every pair: scores and pictures
         else:
             out["moments"].setdefault((i, j), {})[kind] = s
     return out
@@ -169,6 +217,7 @@ def _partition_pair_stats(plan: list[dict], batches: Iterator[pa.RecordBatch]) -
                 codes.append(category_codes(array, p["values"]))
                 values.append(None)
                 present.append(None)
+        sizes = [int(c.max()) + 1 for c in codes]
         for a in range(d):
             for b in range(a + 1, d):
                 if plan[a]["numeric"] and plan[b]["numeric"]:
@@ -176,9 +225,14 @@ def _partition_pair_stats(plan: list[dict], batches: Iterator[pa.RecordBatch]) -
                     x, y = values[a][both], values[b][both]
                     sums = np.array([both.sum(), x.sum(), y.sum(), (x * x).sum(), (y * y).sum(), (x * y).sum()])
                     moments[(a, b)] = moments.get((a, b), 0) + sums
+                table = tables.setdefault((a, b), {})
+                if sizes[a] * sizes[b] <= DENSE_CELLS:  # a bincount is several times faster than a sort
+                    dense = np.bincount(codes[a] * sizes[b] + codes[b], minlength=sizes[a] * sizes[b])
+                    for cell in np.flatnonzero(dense).tolist():
+                        key = (cell // sizes[b]) * (1 << 20) + cell % sizes[b]
+                        table[key] = table.get(key, 0) + int(dense[cell])
                 else:
                     keys, counts = np.unique(codes[a] * (1 << 20) + codes[b], return_counts=True)
-                    table = tables.setdefault((a, b), {})
                     for key, c in zip(keys.tolist(), counts.tolist()):
                         table[key] = table.get(key, 0) + c
     out = {k: [] for k in ("kind", "i", "j", "x", "y", "n", "s")}

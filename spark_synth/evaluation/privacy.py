@@ -22,6 +22,7 @@ def exact_copies(real: DataFrame, synthetic: DataFrame) -> dict[str, float]:
     synthetic_rows = synthetic.count()
     copies = synthetic.join(distinct_real, condition, "left_semi").count()
     return {
+        "real_rows": real_rows,
         "synthetic_rows": synthetic_rows,
         "copied_rows": copies,
         "copy_rate": copies / synthetic_rows if synthetic_rows else 0.0,

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +18,7 @@ from pyspark.sql import types as T
 from spark_synth.errors import InputDataError
 from spark_synth.evaluation.distance import distance_to_closest_record
 from spark_synth.evaluation.html import render
-from spark_synth.evaluation.pairs import PairScore, column_pair_trends
+from spark_synth.evaluation.pairs import PairScore, column_pair_trends_and_pictures
 from spark_synth.evaluation.privacy import audit_model, exact_copies
 from spark_synth.evaluation.realism import allowed_words, drawn_groups, string_realism
 from spark_synth.evaluation.shapes import ShapeScore, column_shapes_and_distributions
@@ -28,6 +30,7 @@ from spark_synth.model.rules import rule_columns
 from spark_synth.model.schema import PatternColumn
 from spark_synth.names import alias, aliases, check_unique_names, positional, quote
 from spark_synth.sql.rules import rule_counts
+from spark_synth.version import __version__
 
 log = logging.getLogger(__name__)
 REPORT_VERSION = 1
@@ -45,6 +48,8 @@ class Report:
     utility: dict | None = None
     realism: dict = field(default_factory=dict)
     rules: list = field(default_factory=list)
+    pair_pictures: list = field(default_factory=list)
+    about: dict = field(default_factory=dict)
     details: dict = field(init=False)
     score: float = field(init=False)
 
@@ -56,6 +61,7 @@ class Report:
         self.score = _mean([x for x in (shapes, trends) if not np.isnan(x)])
         self.details = {
             "report_version": REPORT_VERSION,
+            "about": self.about,
             "score": self.score,
             "column_shapes": shapes,
             "column_pair_trends": trends,
@@ -68,20 +74,45 @@ class Report:
             "realism": self.realism,
             "rules": self.rules,
             "distributions": self.distributions,
+            "pair_pictures": self.pair_pictures,
         }
 
     def save(self, directory: str | Path) -> Path:
-        """Write report.json and report.html into `directory`; returns the JSON path."""
+        """Write report.json and report.html into `directory`; returns the JSON path. Each file is
+        written whole under a temporary name and then renamed, so a crash leaves the previous
+        report or none, never a half-written one that looks complete."""
         target = Path(directory)
+        check_report_path(target)
         target.mkdir(parents=True, exist_ok=True)
         path = target / "report.json"
-        path.write_text(json.dumps(_finite(self.details), indent=1, allow_nan=False, default=float))
-        (target / "report.html").write_text(render(self.details), encoding="utf-8")
+        page = render(self.details)
+        text = json.dumps(_finite(self.details), indent=1, allow_nan=False, default=float)
+        for name, content in (("report.html", page), ("report.json", text)):
+            staged = target / f".{name}.{os.getpid()}.tmp"
+            staged.write_text(content, encoding="utf-8")
+            os.replace(staged, target / name)
         return path
 
 
+def check_report_path(directory: str | Path) -> None:
+    """A report goes into a directory: refuse a path that is a file (or under one) before any work."""
+    target = Path(directory)
+    for part in (target, *target.parents):
+        if part.exists() and not part.is_dir():
+            what = "the report path" if part == target else f"{part}, in the report path,"
+            raise InputDataError(
+                f"{what} is a file, but a report is a directory (report.json, report.html): "
+                f"give a directory, e.g. --report {target.with_suffix('')}_report"
+            )
+
+
 def evaluate(
-    real: DataFrame, synthetic: DataFrame, model: SynthModel | None = None, target: str | None = None, seed: int = 0
+    real: DataFrame,
+    synthetic: DataFrame,
+    model: SynthModel | None = None,
+    target: str | None = None,
+    seed: int = 0,
+    about: dict | None = None,
 ) -> Report:
     """Compare every column and pair of columns over all rows, with Spark aggregations; privacy
     (exact copies over all rows, distance to closest record on bounded samples, and with a
@@ -112,10 +143,13 @@ def evaluate(
     shapes = [ShapeScore(real_name[s.column], s.metric, s.score) for s in shapes]
     distributions = {real_name[c]: d for c, d in distributions.items()}
     with step("column pair trends"):
-        pairs = [
-            replace(p, columns=(real_name[p.columns[0]], real_name[p.columns[1]]))
-            for p in column_pair_trends(real, synthetic)
-        ]
+        scored, pictures = column_pair_trends_and_pictures(real, synthetic)
+        pairs = [replace(p, columns=(real_name[p.columns[0]], real_name[p.columns[1]])) for p in scored]
+        for picture in pictures:
+            picture["columns"] = [real_name[c] for c in picture["columns"]]
+            if "boxes" in picture:
+                for key in ("number", "category"):
+                    picture["boxes"][key] = real_name[picture["boxes"][key]]
     with step("null rates"):
         nulls = {real_name[c]: {"real": r, "synthetic": s} for c, (r, s) in _null_rates(real, synthetic).items()}
     with step("privacy"):
@@ -153,7 +187,17 @@ def evaluate(
             useful = _renamed(
                 utility(real, synthetic, aliases(len(names))[names.index(target)], seed=seed, label=target), real_name
             )
-    return Report(shapes, pairs, nulls, privacy, distributions, useful, realism, rules)
+    copies = privacy["exact_copies"]
+    header = {
+        "name": (about or {}).get("name") or (model.spec.table.name if model else None),
+        **(about or {}),
+        "table": model.spec.table.name if model else None,
+        "real_rows": copies["real_rows"],
+        "synthetic_rows": copies["synthetic_rows"],
+        "created": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "version": __version__,
+    }
+    return Report(shapes, pairs, nulls, privacy, distributions, useful, realism, rules, pictures, header)
 
 
 def _rules(real: DataFrame, synthetic: DataFrame, model: SynthModel, alias_of: dict[str, str]) -> list[dict]:
@@ -188,6 +232,11 @@ def _check_inputs(real: DataFrame, synthetic: DataFrame) -> None:
     check_unique_names(synthetic.columns, "synthetic")
     real_types = dict(real.dtypes)
     synth_types = dict(synthetic.dtypes)
+    if not set(real_types) & set(synth_types):
+        raise InputDataError(
+            f"the real and the synthetic table have no column in common (real: {sorted(real_types)[:10]}, "
+            f"synthetic: {sorted(synth_types)[:10]}); evaluate a synthetic table generated from a model of this one"
+        )
     if real_types != synth_types:
         missing = sorted(set(real_types) - set(synth_types))
         extra = sorted(set(synth_types) - set(real_types))
@@ -199,7 +248,7 @@ def _check_inputs(real: DataFrame, synthetic: DataFrame) -> None:
     if synthetic.limit(1).count() == 0:
         raise InputDataError("the synthetic table is empty; generate rows first")
     if real.limit(1).count() == 0:
-        raise InputDataError("the real table is empty")
+        raise InputDataError("the real table is empty: there is nothing to compare the synthetic rows with")
 
 
 def _null_rates(real: DataFrame, synthetic: DataFrame) -> dict[str, tuple[float, float]]:

@@ -17,6 +17,7 @@ import pyarrow as pa
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from spark_synth.evaluation import display
 from spark_synth.model.types import family
 from spark_synth.names import quote
 from spark_synth.sql.encodings import NUMERIC_FAMILIES, category_codes, numeric_expression, numeric_values
@@ -49,15 +50,17 @@ def column_shapes_and_distributions(
         if fam is None:
             continue
         plan.append((f.name, fam, "ks" if fam in NUMERIC_FAMILIES and f.name not in categorical else "tv"))
-    aggs = []
+    aggs, ranges = [], []
     for i, (name, fam, metric) in enumerate(plan):
         if metric == "ks":
             grid = [k / EDGES for k in range(EDGES + 1)]
-            aggs.append(F.percentile_approx(numeric_expression(name, fam), grid, 20_000).alias(f"e{i}"))
+            x = numeric_expression(name, fam)
+            aggs.append(F.percentile_approx(x, grid, 20_000).alias(f"e{i}"))
+            ranges += [F.min(x).alias(f"lo{i}"), F.max(x).alias(f"hi{i}")]
         else:
             quoted = quote(name)
             aggs.append(F.expr(f"approx_top_k({quoted}, {MAX_CATEGORIES}, {4 * MAX_CATEGORIES})").alias(f"e{i}"))
-    summary = real.agg(*aggs).collect()[0]  # bounded: edges and frequent values only
+    summary = real.agg(*aggs, *ranges).collect()[0]  # bounded: edges, ranges and frequent values only
     # KS is evaluated at the quantiles of both tables, where the largest CDF gap can occur.
     ks_aggs = [a for a, (_, _, metric) in zip(aggs, plan) if metric == "ks"]
     synth_summary = synthetic.agg(*ks_aggs).collect()[0] if ks_aggs else {}  # bounded: edges only
@@ -66,7 +69,9 @@ def column_shapes_and_distributions(
         value = summary[f"e{i}"] or []
         if metric == "ks":
             edges = sorted(set(value) | set(synth_summary[f"e{i}"] or []))
-            spec.append({"name": name, "family": fam, "metric": "ks", "edges": edges})
+            lo, hi = summary[f"lo{i}"], summary[f"hi{i}"]
+            shown = None if lo is None else display.layout(fam, float(lo), float(hi), [float(v) for v in value])
+            spec.append({"name": name, "family": fam, "metric": "ks", "edges": edges, "shown": shown})
         else:
             spec.append({"name": name, "family": fam, "metric": "tv", "values": [r["item"] for r in value]})
     real_counts = _binned_counts(real, spec)
@@ -79,59 +84,39 @@ def column_shapes_and_distributions(
         if entry["metric"] == "ks":
             score = 1.0 - float(np.max(np.abs(np.cumsum(pr) - np.cumsum(ps)))) if width else 1.0
             scores.append(ShapeScore(entry["name"], "KSComplement", score))
-            distributions[entry["name"]] = _display_histogram(entry, pr, ps)
+            bars = display.bar_count(entry["shown"]) if entry["shown"] else 0
+            shown_real = _distribution(real_counts.get(len(spec) + i, {}), bars)
+            shown_synthetic = _distribution(synth_counts.get(len(spec) + i, {}), bars)
+            distributions[entry["name"]] = _display_histogram(entry, shown_real, shown_synthetic)
+            shown = entry["shown"]
+            distributions[entry["name"]]["constant"] = shown is None or shown["constant"]
         else:
             scores.append(ShapeScore(entry["name"], "TVComplement", 1.0 - 0.5 * float(np.abs(pr - ps).sum())))
             distributions[entry["name"]] = _top_categories(entry, pr, ps)
+            distributions[entry["name"]]["constant"] = int(np.count_nonzero(pr)) <= 1
     return scores, distributions
 
 
-DISPLAY_BINS = 30
 DISPLAY_CATEGORIES = 12
 
 
-MAX_VALUE_BARS = 40
-
-
-def _display_histogram(entry: dict, pr: np.ndarray, ps: np.ndarray) -> dict:
-    """Fine KS bins (code c = values in (edges[c-1], edges[c]]) merged into equal-width bins, or,
-    for an integer column with at most MAX_VALUE_BARS values in its range (days of a month,
-    hours), one bar per value: 31 days in 30 bins would pile two days into one bar."""
-    edges = np.asarray(entry["edges"], dtype=np.float64)
-    if len(edges) == 0:
-        return {"kind": "histogram", "family": entry["family"], "lo": 0.0, "hi": 0.0, "real": [], "synthetic": []}
-    lo, hi = float(edges[0]), float(edges[-1])
-    right = edges[np.minimum(np.arange(len(pr)), len(edges) - 1)]
-    if entry["family"] == "integral" and hi - lo + 1 <= MAX_VALUE_BARS:
-        bars = int(hi - lo) + 1
-        target = np.clip(np.rint(right - lo).astype(int), 0, bars - 1)
-        real = np.bincount(target, weights=pr, minlength=bars)
-        synthetic = np.bincount(target, weights=ps, minlength=bars)
-        return {
-            "kind": "values",
-            "family": entry["family"],
-            "lo": lo,
-            "hi": hi,
-            "labels": [f"{lo + i:g}" for i in range(bars)],
-            "real": real.round(6).tolist(),
-            "synthetic": synthetic.round(6).tolist(),
-        }
-    span = hi - lo if hi > lo else 1.0
-    target = np.clip(((right - lo) / span * DISPLAY_BINS).astype(int), 0, DISPLAY_BINS - 1)
-    real = np.bincount(target, weights=pr, minlength=DISPLAY_BINS)
-    synthetic = np.bincount(target, weights=ps, minlength=DISPLAY_BINS)
-    return {
-        "kind": "histogram",
-        "family": entry["family"],
-        "lo": lo,
-        "hi": hi,
-        "real": real.round(6).tolist(),
-        "synthetic": synthetic.round(6).tolist(),
-    }
+def _display_histogram(entry: dict, real: np.ndarray, synthetic: np.ndarray) -> dict:
+    """The bars display.layout chose, with the shares of non-null rows counted in each."""
+    shown = entry["shown"]
+    base = {"family": entry["family"], "real": real.round(6).tolist(), "synthetic": synthetic.round(6).tolist()}
+    if shown is None:  # no real value
+        return {"kind": "histogram", "scale": "linear", "edges": [], "ticks": [], **base}
+    if shown["kind"] == "values":
+        lo = shown["lo"]
+        labels = [f"{lo + i:g}" for i in range(display.bar_count(shown))]
+        return {"kind": "values", "lo": lo, "hi": shown["hi"], "labels": labels, **base}
+    return {"kind": "histogram", "scale": shown["scale"], "edges": shown["edges"], "ticks": shown["ticks"], **base}
 
 
 def _top_categories(entry: dict, pr: np.ndarray, ps: np.ndarray) -> dict:
-    """The most frequent real categories (code c = values[c-1]); the rest pooled as 'other'."""
+    """The most frequent real categories (code c = values[c-1]); the rest (code K + 1: values
+    beyond the MAX_CATEGORIES most frequent real ones, and the less frequent listed ones) pooled as
+    "(other)". Shares are of all non-null rows."""
     values = entry["values"]
     pr = np.pad(pr, (0, max(0, len(values) + 1 - len(pr))))
     ps = np.pad(ps, (0, max(0, len(values) + 1 - len(ps))))
@@ -165,7 +150,7 @@ def _binned_counts(df: DataFrame, spec: list[dict]) -> dict[int, dict[int, int]]
 
     def task(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         entries = json.loads(text)
-        totals = [dict() for _ in entries]
+        totals: list[dict[int, int]] = [dict() for _ in range(2 * len(entries))]  # scores, then bars
         for batch in batches:
             for i, entry in enumerate(entries):
                 array = batch.column(entry["name"])
@@ -180,9 +165,10 @@ def _binned_counts(df: DataFrame, spec: list[dict]) -> dict[int, dict[int, int]]
                         array = array.cast(pa.string())
                         values = [str(v) for v in values]
                     codes = category_codes(array, values)
-                    codes = codes[codes > 0]
-                for code, n in zip(*np.unique(codes, return_counts=True)):
-                    totals[i][int(code)] = totals[i].get(int(code), 0) + int(n)
+                    codes = codes[codes > 0]  # nulls dropped; K + 1: beyond the listed values
+                _add(totals[i], codes)
+                if entry["metric"] == "ks" and entry["shown"] is not None:
+                    _add(totals[len(entries) + i], display.bar_of(values[~is_null], entry["shown"]))
         cols = [(i, code, n) for i, t in enumerate(totals) for code, n in t.items()]
         yield pa.RecordBatch.from_pydict(
             {"i": [c[0] for c in cols], "code": [c[1] for c in cols], "n": [c[2] for c in cols]},
@@ -199,3 +185,8 @@ def _binned_counts(df: DataFrame, spec: list[dict]) -> dict[int, dict[int, int]]
     for i, code, n in rows:
         out.setdefault(i, {})[code] = n
     return out
+
+
+def _add(totals: dict[int, int], codes: np.ndarray) -> None:
+    for code, n in zip(*np.unique(codes, return_counts=True)):
+        totals[int(code)] = totals.get(int(code), 0) + int(n)

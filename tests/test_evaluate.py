@@ -88,6 +88,49 @@ def test_report_files_keys_and_errors(spark, small_tables, tmp_path):
         evaluate(real, synthetic.drop("origin"))
     with pytest.raises(InputDataError, match="synthetic table is empty"):
         evaluate(real, synthetic.limit(0))
+    with pytest.raises(InputDataError, match="real table is empty"):
+        evaluate(real.limit(0), synthetic)
+    with pytest.raises(InputDataError, match="no column in common"):
+        evaluate(real, synthetic.toDF(*[f"x_{c}" for c in synthetic.columns]))
+    with pytest.raises(InputDataError, match=r"different types \['distance'\]"):
+        evaluate(real, synthetic.withColumn("distance", synthetic["distance"].cast("string")))
+    assert {"about", "pair_pictures"} <= set(details) and details["about"]["real_rows"] == real.count()
+
+
+def test_a_report_path_that_is_a_file_is_refused_before_any_work(tmp_path, capsys):
+    from spark_synth.cli import main
+    from spark_synth.evaluation.report import check_report_path
+
+    taken = tmp_path / "report.json"
+    taken.write_text("{}")
+    for path in (taken, taken / "inner"):
+        with pytest.raises(InputDataError, match="is a file, but a report is a directory"):
+            check_report_path(path)
+    check_report_path(tmp_path / "new" / "dir")  # does not exist yet: fine
+    real = tmp_path / "real.parquet"
+    real.mkdir()
+    code = main(["evaluate", "--real", str(real), "--synthetic", str(real), "--report", str(taken)])
+    assert code == 2 and "is a file" in capsys.readouterr().err
+    assert taken.read_text() == "{}"
+
+
+def test_a_saved_report_replaces_the_files_whole(small_tables, tmp_path, monkeypatch):
+    """A crash while writing leaves the previous report, never a half-written one."""
+    import spark_synth.evaluation.report as report_module
+
+    real, synthetic = small_tables
+    report = evaluate(real, synthetic)
+    report.save(tmp_path)
+    before = {n: (tmp_path / n).read_text() for n in ("report.json", "report.html")}
+
+    def crash(*_):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(report_module.os, "replace", crash)
+    with pytest.raises(OSError):
+        report.save(tmp_path)
+    assert {n: (tmp_path / n).read_text() for n in before} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html", "report.json"]
 
 
 def test_privacy_checks(spark, flights, flights_model):

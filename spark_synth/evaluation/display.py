@@ -104,7 +104,7 @@ def ticks(scale: str, lo: float, hi: float, family: str) -> list[float]:
     if hi <= lo:
         return [lo]
     if scale == "linear":
-        step = nice_step((hi - lo) / 4)
+        step = nice_step((hi - lo) / 5)
         if family == "date":
             step = max(1.0, round(step))
         first = math.ceil(lo / step) * step

@@ -89,8 +89,11 @@ class Report:
         text = json.dumps(_finite(self.details), indent=1, allow_nan=False, default=float)
         for name, content in (("report.html", page), ("report.json", text)):
             staged = target / f".{name}.{os.getpid()}.tmp"
-            staged.write_text(content, encoding="utf-8")
-            os.replace(staged, target / name)
+            try:
+                staged.write_text(content, encoding="utf-8")
+                os.replace(staged, target / name)
+            finally:
+                staged.unlink(missing_ok=True)
         return path
 
 

@@ -77,7 +77,7 @@ def _shares(frame, bar) -> dict:
     return {r["bar"]: r["count"] / total for r in counted}
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("seed", [1])  # one seed covers every kind; display.py's own tests take 20
 def test_every_bar_shows_the_share_a_spark_group_by_counts(spark, seed):
     real = spark.createDataFrame(_table(seed, 4000, 0), SCHEMA)
     synthetic = spark.createDataFrame(_table(seed + 100, 3000, 3), SCHEMA)

@@ -27,7 +27,9 @@ def main() -> int:
     parser.add_argument("--width", type=int, default=1280)
     parser.add_argument("--height", type=int, default=2600)
     args = parser.parse_args()
-    browser = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome") if shutil.which(n)), None)
+    browser = next(
+        (shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome") if shutil.which(n)), None
+    )
     if browser is None:
         raise SystemExit("no Chromium on PATH (Debian: apt-get install chromium)")
     report = Path(args.report) if args.report else _demo()

@@ -441,7 +441,11 @@ def run_demo(args) -> int:
     elapsed = time.time() - started
     print(f"generated {args.rows:,} rows in {elapsed:.1f} s ({args.rows / elapsed:,.0f} rows/s) -> {data_path}")
     synthetic = spark.read.parquet(data_path)
-    about = {"real": "the bundled flights sample", "synthetic": data_path, "model": str(model_path)}
+    about = {
+        "real": "the bundled flights sample",
+        "synthetic": f"{out.name}/flights_synthetic",
+        "model": f"{out.name}/{model_path.name}",
+    }
     report = evaluate(real, synthetic.limit(max(real.count(), 1)), model, target="arr_delay", about=about)
     report.save(out / "report")
     print("\nfidelity (real sample vs as many generated rows, 1 = identical; SDMetrics definitions):")

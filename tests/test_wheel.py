@@ -89,13 +89,13 @@ def test_installed_wheel_fits_generates_and_evaluates_without_a_jdk(installed):
     cli = str(venv / "bin" / "spark-synth")
     jar = run(cli, "engine-jar")
     assert jar.returncode == 0 and jar.stdout.strip().startswith(str(venv)), jar.stderr
-    for argv in (
-        ["fit", str(sample), "--model", "m.json"],
-        ["generate", "--model", "m.json", "--rows", "5000", "--seed", "3", "--output", "out"],
+    for argv in (  # the demo fits (its model serves the other commands), generates and evaluates
+        ["demo", "--rows", "100000", "--output", "demo"],
+        ["generate", "--model", "demo/flights.model.json", "--rows", "5000", "--seed", "3", "--output", "out"],
         [
             "generate",
             "--model",
-            "m.json",
+            "demo/flights.model.json",
             "--rows",
             "2000",
             "--where",
@@ -106,7 +106,6 @@ def test_installed_wheel_fits_generates_and_evaluates_without_a_jdk(installed):
             "late",
         ],
         ["evaluate", "--real", str(sample), "--synthetic", "out", "--report", "rep"],
-        ["demo", "--rows", "100000", "--output", "demo"],
     ):
         result = run(cli, "--master", "local[2]", *argv)
         assert result.returncode == 0, (argv, result.stderr[-3000:])

@@ -403,7 +403,8 @@ def _pair_pictures(d: dict) -> str:
         what = {"numbers": "binned scatter", "categories": "cross-tab", "mixed": "cross-tab and box plots"}[p["kind"]]
         panels.append(
             f"<div class='panel'><h3>{_e(a)} × {_e(b)}</h3><div class='m'>{_e(p['metric'])} {_f(p['score'])}"
-            f" · {what}; rows: {_e(a)}, columns: {_e(b)}</div><div class='heat'>{grids}</div>{boxes}</div>"
+            f" · {what}; rows: {_e(a)}, columns: {_e(b)}</div>{_cell_legend(top)}"
+            f"<div class='heat'>{grids}</div>{boxes}</div>"
         )
     return (
         "<h2>The worst pairs, pictured</h2><div class='sub'>Shares of all rows in each cell, real beside "
@@ -411,6 +412,15 @@ def _pair_pictures(d: dict) -> str:
         "score uses, categories into their most frequent real values. Box plots: 5 %, 25 %, 50 %, 75 % and "
         "95 % of the number per category, estimated from its bins.</div><div class='grid'>" + "".join(panels) + "</div>"
     )
+
+
+def _cell_legend(top: float) -> str:
+    """The pictures' colour scale: white for no rows up to the full colour for the largest cell."""
+    swatches = "".join(
+        f"<span style='background:linear-gradient(90deg,#fff,{color})'></span>{side}"
+        for side, color in (("real", REAL), ("synthetic", SYNTHETIC))
+    )
+    return f"<div class='legend m'>0 → {_share(top)} of rows:{swatches}</div>"
 
 
 def _grid(p: dict, side: str, top: float) -> str:

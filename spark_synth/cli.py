@@ -210,6 +210,10 @@ def build_parser() -> argparse.ArgumentParser:
     rules.add_argument("model", help="model file (single table or relational)")
     rules.set_defaults(run=run_rules)
 
+    clean = sub.add_parser("clean", help="remove what killed writes left beside an output")
+    clean.add_argument("path", help="an output path spark_synth writes (a --output, or a table's date directory)")
+    clean.set_defaults(run=run_clean)
+
     jar = sub.add_parser("engine-jar", help="print the engine jar's path (for spark-submit --jars)")
     jar.set_defaults(run=run_engine_jar)
 
@@ -403,6 +407,31 @@ def run_evaluate(args) -> int:
             f"utility ({u['metric']} predicting {u['target']}): real {u['real_score']:.3f}  "
             f"synthetic {u['synthetic_score']:.3f}  ratio {u['ratio']:.3f}"
         )
+    return 0
+
+
+def run_clean(args) -> int:
+    """Hold the path's lease (refused while a live run writes it), then remove the staging and
+    set-aside directories dead runs left beside it (a set-aside output with nothing in its place is
+    moved back). A path with none of these beside it is not a spark_synth output: refused."""
+    from spark_synth.io.files import ServerFiles
+    from spark_synth.io.lease import leased
+    from spark_synth.io.staging import leftovers, remove_leftovers
+    from spark_synth.io.writers import hidden_sibling
+
+    lease_path = hidden_sibling(args.path, "lease")
+    spark = _spark(args, "spark_synth clean")
+    files = ServerFiles(spark)
+    if not leftovers(files, args.path):
+        raise SparkSynthError(
+            f"{args.path} has no spark_synth staging, set-aside copy or lease beside it: it is not a spark_synth "
+            "output, or it is clean; nothing was removed"
+        )
+    with leased(files, args.path, lease_path):
+        done = remove_leftovers(files, args.path)
+    for line in done:
+        print(line)
+    print(f"{args.path}: {len(done)} left-over director{'y' if len(done) == 1 else 'ies'} handled")
     return 0
 
 

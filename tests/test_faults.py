@@ -1,4 +1,5 @@
-"""A task that fails mid-write and is retried leaves output identical to a clean run."""
+"""A task that fails mid-write and is retried leaves output identical to a clean run, and the
+run's summary says a task was retried."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from chispa import assert_df_equality
 from spark_synth import generate
 
 SCRIPT = textwrap.dedent("""
-    import sys
+    import logging, sys
+    logging.basicConfig(level=logging.INFO)  # the progress summary, as the CLI prints it
     from spark_synth import load_model
     from spark_synth.engine.run import run
     from spark_synth.plan.request import plan_request
@@ -34,6 +36,7 @@ def test_retried_task_gives_identical_output(spark, flights_model, tmp_path):
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "injected failure" in result.stderr  # the first attempt really failed
+    assert "1 failed task attempt was retried" in result.stderr  # and the summary says so
     assert_df_equality(
         spark.read.parquet(str(out)),
         generate(spark, flights_model, rows=40_000, seed=21),

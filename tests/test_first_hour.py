@@ -21,6 +21,7 @@ from pyspark.sql import functions as F
 from spark_synth import GenerateError
 from spark_synth.api import generate_schema
 from spark_synth.cli import build_parser, main
+from spark_synth.evaluation.display import layout
 from spark_synth.evaluation.html import _bars
 from spark_synth.evaluation.shapes import _display_histogram
 from spark_synth.fit.relational import fit_schema
@@ -162,9 +163,9 @@ def test_help_lists_every_command_on_one_line(capsys):
 
 
 def test_report_bars_have_axes_keep_other_apart_and_one_bar_per_day():
-    day_edges = [float(d) for d in range(1, 32)]  # KS code c holds the values in (edges[c-1], edges[c]]
     share = np.full(31, 1 / 31)
-    days = _display_histogram({"family": "integral", "edges": day_edges}, share, share)
+    shown = layout("integral", 1, 31, [float(d) for d in range(1, 32)])
+    days = _display_histogram({"family": "integral", "shown": shown}, share, share)
     assert days["kind"] == "values" and len(days["real"]) == 31
     assert max(days["real"]) == pytest.approx(1 / 31, abs=1e-6)  # no spike in the last bar
     cats = {
@@ -173,7 +174,7 @@ def test_report_bars_have_axes_keep_other_apart_and_one_bar_per_day():
         "real": [0.1, 0.05, 0.85],
         "synthetic": [0.09, 0.06, 0.85],
     }
-    svg = _bars(cats)
+    svg = _bars("carrier", cats)
     heights = [float(h) for h in re.findall(r"height='([0-9.]+)' fill", svg)]
     assert len(heights) == 4 and max(heights) > 50  # the top categories fill the plot
     assert "(other values): real 85.0%, synthetic 85.0%" in svg

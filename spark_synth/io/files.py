@@ -11,6 +11,8 @@ Two ways to reach Hadoop's FileSystem, one interface:
 
 from __future__ import annotations
 
+import uuid
+
 from pyspark.sql import SparkSession
 
 from spark_synth.errors import GenerateError
@@ -60,9 +62,9 @@ class ServerFiles:
         self._source = SERVER_OPS_CLASS
 
     def _run(self, op: str, **options: str) -> str | None:
-        rows = (
-            self._spark.read.format(self._source).option("op", op).options(**options).load().collect()  # bounded: 1 row
-        )
+        request = uuid.uuid4().hex  # the step runs once even if Spark plans the scan twice
+        reader = self._spark.read.format(self._source).option("op", op).option("request", request)
+        rows = reader.options(**options).load().collect()  # bounded: 1 row
         return rows[0][0]
 
     def status(self, path: str) -> str:
@@ -84,6 +86,15 @@ class ServerFiles:
     def writable_problem(self, path: str) -> str:
         """'' if output can be written at `path`, else why not."""
         return self._run("check_writable", path=path) or ""
+
+    def move(self, path: str, target: str) -> bool:
+        """`path` to `target` unless `target` exists (then False); never into it, as Hadoop's
+        FileSystem.rename onto a directory would."""
+        return self._run("move", path=path, target=target) == ""
+
+    def lease(self, path: str, op: str, **options: str) -> str:
+        """A lease step (io/lease.py, Leases.java): its answer, "" for none."""
+        return self._run(op, path=path, **options) or ""
 
     def publish(self, staging: str, target: str, backup: str) -> None:
         """Old target aside, staging into place, old target deleted (ServerOps.publish)."""

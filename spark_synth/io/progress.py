@@ -4,7 +4,10 @@
 block with a job group and logs every `every` seconds from a background thread, through the
 `spark_synth` loggers (the CLI prints them; API users see them with logging configured). It
 reads Spark's status tracker only (on Spark Connect, the progress the server streams to a
-registered handler): nothing is collected, nothing changes in the jobs.
+registered handler): nothing is collected, nothing changes in the jobs. On classic sessions the
+lines and the closing summary also count failed task attempts (Spark retried them) and name the
+executors lost meanwhile, so a rescued run does not look like a clean one; Spark Connect's
+progress stream carries no failures.
 """
 
 from __future__ import annotations
@@ -21,9 +24,9 @@ log = logging.getLogger("spark_synth.progress")
 EVERY_SECONDS = 5.0
 
 
-def task_counts(tracker, group: str) -> tuple[int, int]:
-    """(tasks completed, tasks known) over the stages of the group's jobs."""
-    done = total = 0
+def task_counts(tracker, group: str) -> tuple[int, int, int]:
+    """(tasks completed, tasks known, task attempts failed) over the stages of the group's jobs."""
+    done = total = failed = 0
     for job in tracker.getJobIdsForGroup(group):
         info = tracker.getJobInfo(job)
         if info is None:
@@ -33,11 +36,34 @@ def task_counts(tracker, group: str) -> tuple[int, int]:
             if stage_info is not None:
                 done += stage_info.numCompletedTasks
                 total += stage_info.numTasks
-    return done, total
+                failed += stage_info.numFailedTasks
+    return done, total, failed
 
 
-def describe(what: str, done: int, total: int, elapsed: float, rows: int | None) -> str:
-    """'generate flights: 12/40 tasks (30%), ~3.0 M of 10 M rows, 1.0 M rows/s, about 7 s left'."""
+def executors(context) -> set[str]:
+    """host:port of the executors the driver knows now (classic sessions; the driver included)."""
+    try:
+        infos = context._jsc.sc().statusTracker().getExecutorInfos()
+        return {f"{info.host()}:{info.port()}" for info in infos}
+    except Exception:  # a gateway without the call: retries are still counted
+        return set()
+
+
+def retries(failed: int, lost: set[str]) -> str:
+    """'; 3 failed task attempts were retried, executors lost: h:1' or '' for a clean run."""
+    parts = []
+    if failed:
+        parts.append(
+            f"{failed} failed task attempt{'s' if failed > 1 else ''} {'were' if failed > 1 else 'was'} retried"
+        )
+    if lost:
+        parts.append(f"{len(lost)} executor{'s' if len(lost) > 1 else ''} lost ({', '.join(sorted(lost))})")
+    return "; " + ", ".join(parts) if parts else ""
+
+
+def describe(what: str, done: int, total: int, elapsed: float, rows: int | None, failed: int = 0) -> str:
+    """'generate flights: 12/40 tasks (30%), ~3.0 M of 10 M rows, 1.0 M rows/s, about 7 s left'
+    (and ', 2 failed attempts retried' when tasks failed)."""
     share = done / total if total else 0.0
     parts = [f"{what}: {done}/{total} tasks ({share:.0%})"]
     if rows:
@@ -47,6 +73,8 @@ def describe(what: str, done: int, total: int, elapsed: float, rows: int | None)
             parts.append(f"{_count(made / elapsed)} rows/s")
     if 0 < share < 1:
         parts.append(f"about {elapsed * (1 - share) / share:.0f} s left")
+    if failed:
+        parts.append(f"{failed} failed attempt{'s' if failed > 1 else ''} retried")
     return ", ".join(parts)
 
 
@@ -67,7 +95,9 @@ def progress(spark: SparkSession, what: str, rows: int | None = None, every: flo
         context.setJobGroup(group, what)
         tracker = context.statusTracker()
         counts = lambda: task_counts(tracker, group)  # noqa: E731
-    else:  # Spark Connect: the server reports the running operation's stages to a handler
+        known = executors(context)
+        watch = lambda: known.update(executors(context))  # noqa: E731
+    else:  # Spark Connect: the server reports the running operation's stages (no failures)
         seen = {"done": 0, "total": 0}
 
         def handler(stages, inflight_tasks, operation_id, done) -> None:
@@ -76,14 +106,17 @@ def progress(spark: SparkSession, what: str, rows: int | None = None, every: flo
                 seen["total"] = sum(stage.num_tasks for stage in stages)
 
         spark.registerProgressHandler(handler)
-        counts = lambda: (seen["done"], seen["total"])  # noqa: E731
+        counts = lambda: (seen["done"], seen["total"], 0)  # noqa: E731
+        known = set()
+        watch = lambda: None  # noqa: E731
     stop = threading.Event()
 
     def report() -> None:
         while not stop.wait(every):
-            done, total = counts()
+            watch()
+            done, total, failed = counts()
             if done:
-                log.info(describe(what, done, total, time.time() - started, rows))
+                log.info(describe(what, done, total, time.time() - started, rows, failed))
 
     thread = threading.Thread(target=report, name="spark_synth-progress", daemon=True)
     thread.start()
@@ -97,6 +130,7 @@ def progress(spark: SparkSession, what: str, rows: int | None = None, every: flo
         else:
             spark.removeProgressHandler(handler)
         elapsed = time.time() - started
-        log.info(
-            "%s: done in %.1f s%s", what, elapsed, f" ({_count(rows / elapsed)} rows/s)" if rows and elapsed > 0 else ""
-        )
+        failed = counts()[2]
+        lost = known - executors(context) if context is not None else set()
+        speed = f" ({_count(rows / elapsed)} rows/s)" if rows and elapsed > 0 else ""
+        log.info("%s: done in %.1f s%s%s", what, elapsed, speed, retries(failed, lost))

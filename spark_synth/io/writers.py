@@ -7,10 +7,15 @@ through the engine (io/files.py: ServerFiles), so the guarantee is the same on c
 Connect sessions; it is as atomic as the file system's directory rename (atomic on HDFS, local
 disks, ABFS with hierarchical namespace; on S3 a rename is a copy file by file, so a reader can
 see a partly copied directory and a failure in the copy can leave one: see docs/lake.md, "Writing output").
+
+One run writes a target at a time: the run holds the target's lease (io/lease.py) from its checks
+to its publish, removes what dead runs left beside the target (io/staging.py), and publishes only
+if the lease is still its own. The publish never moves into an existing directory.
 """
 
 from __future__ import annotations
 
+import logging
 import uuid
 from contextlib import contextmanager
 
@@ -20,9 +25,12 @@ from spark_synth.errors import GenerateError
 from spark_synth.io.csv_format import OPTIONS as CSV_OPTIONS
 from spark_synth.io.csv_format import SCHEMA_FILE
 from spark_synth.io.files import ServerFiles
+from spark_synth.io.lease import leased
 from spark_synth.io.progress import progress
+from spark_synth.io.staging import remove_leftovers
 from spark_synth.names import case_insensitive_clashes
 
+log = logging.getLogger("spark_synth.write")
 OUTPUT_FORMATS = ("parquet", "orc", "csv", "json", "noop")
 MODES = ("error", "overwrite")
 
@@ -49,30 +57,55 @@ def write_output(
         raise GenerateError("an output path is required (or use --format noop)")
     spark = df.sparkSession
     files = ServerFiles(spark)
-    status = files.status(path)
-    if status != "missing" and mode == "error":
-        raise GenerateError(f"output {path} already exists; pass --mode overwrite (mode='overwrite') to replace it")
+    _check_target(files, path, mode)
     problem = files.writable_problem(path)
     if problem:
         raise GenerateError(f"cannot write output {path}: {problem}")
-    token = uuid.uuid4().hex[:12]
-    staging = hidden_sibling(path, f"staging-{token}")
-    writer = df.write.format(fmt).mode("error")
-    if fmt == "csv":
-        writer = writer.options(**CSV_OPTIONS)
-    for key, value in (options or {}).items():
-        writer = writer.option(key, value)
-    if partition_by:
-        writer = writer.partitionBy(*partition_by)
-    try:
-        with _case_sensitive_if_needed(df), progress(spark, f"write {path}", rows):
-            writer.save(staging)
-        if fmt == "csv":  # the types, so reading it back gives the same rows (io/csv_format.py)
-            files.write_text(f"{staging}/{SCHEMA_FILE}", df.schema.json())
-    except BaseException:
-        files.delete(staging)
-        raise
-    files.publish(staging, path, hidden_sibling(path, f"old-{token}"))
+    warning = rename_warning(path)
+    if warning:
+        log.warning("%s", warning)
+    with leased(files, path, hidden_sibling(path, "lease")) as still_ours:
+        token = uuid.uuid4().hex[:12]
+        staging = hidden_sibling(path, f"staging-{token}")
+        remove_leftovers(files, path, keep=staging)
+        _check_target(files, path, mode)  # a run that held the lease may have published meanwhile
+        writer = df.write.format(fmt).mode("error")
+        if fmt == "csv":
+            writer = writer.options(**CSV_OPTIONS)
+        for key, value in (options or {}).items():
+            writer = writer.option(key, value)
+        if partition_by:
+            writer = writer.partitionBy(*partition_by)
+        try:
+            with _case_sensitive_if_needed(df), progress(spark, f"write {path}", rows):
+                writer.save(staging)
+            if fmt == "csv":  # the types, so reading it back gives the same rows (io/csv_format.py)
+                files.write_text(f"{staging}/{SCHEMA_FILE}", df.schema.json())
+            still_ours()
+        except BaseException:
+            files.delete(staging)
+            raise
+        files.publish(staging, path, hidden_sibling(path, f"old-{token}"))
+
+
+COPYING_RENAMES = ("s3", "s3a", "s3n", "gs")  # object stores: a directory rename copies file by file
+
+
+def rename_warning(path: str) -> str:
+    """What remains of the publish's guarantee where a rename is not atomic ('' elsewhere)."""
+    scheme = path.split("://", 1)[0].lower() if "://" in path else ""
+    if scheme not in COPYING_RENAMES:
+        return ""
+    return (
+        f"output {path}: {scheme}:// renames a directory by copying it file by file, so a reader can see a "
+        "partly published output for a moment and a failure in the copy can leave one; one run per target "
+        "still holds (the lease), and a killed run never publishes (docs/lake.md, Writing output)"
+    )
+
+
+def _check_target(files: ServerFiles, path: str, mode: str) -> None:
+    if mode == "error" and files.status(path) != "missing":
+        raise GenerateError(f"output {path} already exists; pass --mode overwrite (mode='overwrite') to replace it")
 
 
 def hidden_sibling(path: str, tag: str) -> str:

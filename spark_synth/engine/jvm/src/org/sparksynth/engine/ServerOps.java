@@ -47,8 +47,12 @@ import org.apache.spark.unsafe.types.UTF8String;
  *   <li>write_text (path, text): the file, overwritten;</li>
  *   <li>delete (path): recursive; "true" if something was deleted;</li>
  *   <li>publish (staging, target, backup): moves an old target aside to backup, the finished
- *       staging directory into target, deletes backup; "" or the failure. Re-running after success
- *       finds no staging directory and a target, and reports success.</li>
+ *       staging directory into target, deletes backup; "" or the failure. No move goes into an
+ *       existing directory: a target that appears meanwhile fails the publish. Re-running after
+ *       success finds no staging directory and a target, and reports success.</li>
+ *   <li>move (path, target): path to target unless target exists ("" or "exists"), never into it;</li>
+ *   <li>lease_acquire (path, holder, stale_ms), lease_heartbeat (path, run), lease_release (path,
+ *       run): one run per target (see Leases).</li>
  * </ul>
  */
 public final class ServerOps implements TableProvider, DataSourceRegister {
@@ -70,8 +74,36 @@ public final class ServerOps implements TableProvider, DataSourceRegister {
         return new OpsTable(options);
     }
 
-    /** Runs one step on the driver (see the class comment). */
+    /**
+     * Answers by request id: Spark may plan a scan twice, and a step such as a lease takeover must
+     * run once and give the same answer to both (the client sends a fresh "request" per step).
+     */
+    private static final Map<String, java.util.Optional<String>> ANSWERS = java.util.Collections.synchronizedMap(
+            new java.util.LinkedHashMap<String, java.util.Optional<String>>(64, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, java.util.Optional<String>> eldest) {
+                    return size() > 1024;
+                }
+            });
+
+    /** Runs one step on the driver, once per request id (see the class comment). */
     static String run(CaseInsensitiveStringMap options) {
+        String request = options.get("request");
+        if (request == null) {
+            return runOnce(options);
+        }
+        synchronized (ANSWERS) {
+            java.util.Optional<String> known = ANSWERS.get(request);
+            if (known != null) {
+                return known.orElse(null);
+            }
+            String answer = runOnce(options);
+            ANSWERS.put(request, java.util.Optional.ofNullable(answer));
+            return answer;
+        }
+    }
+
+    private static String runOnce(CaseInsensitiveStringMap options) {
         String op = SynthDataSource.required(options, "op");
         try {
             switch (op) {
@@ -116,6 +148,21 @@ public final class ServerOps implements TableProvider, DataSourceRegister {
                 }
                 case "publish":
                     return publish(path(options, "staging"), path(options, "target"), path(options, "backup"));
+                case "move": {
+                    Path src = path(options, "path");
+                    Path dst = path(options, "target");
+                    if (!fs(src).exists(src) && fs(dst).exists(dst)) {
+                        return "";  // moved by an earlier run of this step (a scan may be planned twice)
+                    }
+                    return move(src, src, dst) ? "" : "exists";
+                }
+                case "lease_acquire":
+                    return Leases.acquire(path(options, "path"), SynthDataSource.required(options, "holder"),
+                            Long.parseLong(SynthDataSource.required(options, "stale_ms")));
+                case "lease_heartbeat":
+                    return Leases.heartbeat(path(options, "path"), SynthDataSource.required(options, "run"));
+                case "lease_release":
+                    return Leases.release(path(options, "path"), SynthDataSource.required(options, "run"));
                 default:
                     throw new IllegalArgumentException("spark_synth_ops: unknown op '" + op + "'");
             }
@@ -164,20 +211,37 @@ public final class ServerOps implements TableProvider, DataSourceRegister {
             return fs.exists(target) ? "" : "the finished output " + staging + " is missing; nothing was published";
         }
         boolean hadOld = fs.exists(target);
-        if (hadOld && !fs.rename(target, backup)) {
+        if (hadOld && !move(staging, target, backup)) {
             return "could not move the old output " + target + " aside; nothing was changed (the new output is in "
                     + staging + ")";
         }
-        if (!fs.rename(staging, target)) {
+        if (!move(staging, staging, target)) {
             if (hadOld) {
-                fs.rename(backup, target);
+                move(staging, backup, target);
             }
-            return "could not move the finished output into " + target + "; it is left in " + staging;
+            return "could not move the finished output into " + target + " (another run published it meanwhile?); "
+                    + "it is left in " + staging;
         }
         if (hadOld) {
             fs.delete(backup, true);
         }
         return "";
+    }
+
+    /**
+     * src to dst, never into an existing dst (FileSystem.rename onto a directory nests src inside
+     * it): FileContext's rename without OVERWRITE where the scheme has one, else a check first.
+     */
+    private static boolean move(Path context, Path src, Path dst) throws IOException {
+        try {
+            Leases.renameNoReplace(src, dst);
+            return true;
+        } catch (org.apache.hadoop.fs.FileAlreadyExistsException exists) {
+            return false;
+        } catch (org.apache.hadoop.fs.UnsupportedFileSystemException noContext) {
+            FileSystem fs = fs(context);
+            return !fs.exists(dst) && fs.rename(src, dst);
+        }
     }
 
     private static final class OpsTable implements SupportsRead {

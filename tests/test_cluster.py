@@ -80,3 +80,66 @@ def test_standalone_cluster_generates_the_same_rows_as_local(spark, flights_mode
         ignore_row_order=True,
         ignore_nullable=True,
     )
+
+
+def test_an_executor_killed_mid_write_changes_no_row_and_the_summary_says_so(spark, flights_model, cluster, tmp_path):
+    """One of the two executors is killed while the job writes: Spark reruns its tasks on a new
+    executor, the output equals local mode's rows, and the closing line reports the rescue."""
+    import time
+
+    from spark_synth.engine.run import run
+    from spark_synth.plan.request import plan_request
+
+    model = tmp_path / "m.json"
+    flights_model.save(model)
+    out = tmp_path / "rescued"
+    rows = 3_000_000
+    submit = pathlib.Path(pyspark.__file__).parent / "bin" / "spark-submit"
+    env = dict(os.environ, PYSPARK_PYTHON=sys.executable, PYSPARK_DRIVER_PYTHON=sys.executable)
+    job = subprocess.Popen(
+        [
+            str(submit),
+            "--master",
+            cluster,
+            "--jars",
+            str(engine_jar()),
+            "--conf",
+            "spark.ui.enabled=false",
+            "--conf",
+            f"spark.pyspark.python={sys.executable}",
+            "--executor-memory",
+            "1g",
+            str(ROOT / "jobs" / "generate.py"),
+            "--model",
+            str(model),
+            "--rows",
+            str(rows),
+            "--seed",
+            "11",
+            "--partitions",
+            "24",
+            "--output",
+            str(out),
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.time() + 300
+        while time.time() < deadline and len(list(tmp_path.glob(".rescued.staging-*/**/*.parquet"))) < 4:
+            time.sleep(0.2)
+        executors = subprocess.run(
+            ["pgrep", "-f", "CoarseGrainedExecutorBackend"], capture_output=True, text=True
+        ).stdout.split()
+        assert executors, "the job has executors"
+        subprocess.run(["kill", "-9", executors[0]], check=True)
+        _, stderr = job.communicate(timeout=600)
+    finally:
+        job.kill()
+    assert job.returncode == 0, stderr[-3000:]
+    assert "executor lost" in stderr or "failed task attempt" in stderr, stderr[-3000:]
+    written = spark.read.parquet(str(out))
+    expected = run(spark, plan_request(flights_model, rows), 11)
+    assert written.count() == rows and written.exceptAll(expected).isEmpty()

@@ -93,9 +93,10 @@ def test_an_executor_killed_mid_write_changes_no_row_and_the_summary_says_so(spa
     model = tmp_path / "m.json"
     flights_model.save(model)
     out = tmp_path / "rescued"
-    rows = 3_000_000
+    rows = 1_500_000
     submit = pathlib.Path(pyspark.__file__).parent / "bin" / "spark-submit"
     env = dict(os.environ, PYSPARK_PYTHON=sys.executable, PYSPARK_DRIVER_PYTHON=sys.executable)
+    log = open(tmp_path / "job.log", "w")  # noqa: SIM115 - a file, not a pipe: Spark's log would fill a pipe nobody reads yet
     job = subprocess.Popen(
         [
             str(submit),
@@ -117,27 +118,32 @@ def test_an_executor_killed_mid_write_changes_no_row_and_the_summary_says_so(spa
             "--seed",
             "11",
             "--partitions",
-            "24",
+            "16",
             "--output",
             str(out),
         ],
         env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     try:
         deadline = time.time() + 300
-        while time.time() < deadline and len(list(tmp_path.glob(".rescued.staging-*/**/*.parquet"))) < 4:
+        executors: list[str] = []
+        while time.time() < deadline and job.poll() is None:
+            written = [p for p in tmp_path.rglob("*.parquet") if ".rescued.staging-" in str(p)]
+            executors = subprocess.run(
+                ["pgrep", "-f", "CoarseGrainedExecutorBackend"], capture_output=True, text=True
+            ).stdout.split()
+            if len(written) >= 3 and executors:
+                break
             time.sleep(0.2)
-        executors = subprocess.run(
-            ["pgrep", "-f", "CoarseGrainedExecutorBackend"], capture_output=True, text=True
-        ).stdout.split()
-        assert executors, "the job has executors"
+        assert job.poll() is None and executors, f"the job is still writing, on executors {executors}"
         subprocess.run(["kill", "-9", executors[0]], check=True)
-        _, stderr = job.communicate(timeout=600)
+        job.wait(timeout=600)
     finally:
         job.kill()
+        log.close()
+    stderr = (tmp_path / "job.log").read_text()
     assert job.returncode == 0, stderr[-3000:]
     assert "executor lost" in stderr or "failed task attempt" in stderr, stderr[-3000:]
     written = spark.read.parquet(str(out))

@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def rows(spark, flights_model):
     from spark_synth import generate
 
-    return generate(spark, flights_model, rows=60_000, seed=5, partitions=4)
+    return generate(spark, flights_model, rows=30_000, seed=5, partitions=4)
 
 
 def _same_rows(spark, path: str, rows) -> bool:

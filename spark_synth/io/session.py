@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 
-from pyspark import SparkConf
+from pyspark import SparkConf, SparkContext
 from pyspark.sql import SparkSession
 
 from spark_synth.io.quiet import log4j_options
@@ -54,6 +54,10 @@ def get_spark(
             builder = builder.config(key, value)
         return builder.getOrCreate()
     builder = SparkSession.builder.appName(app_name)
+    if os.environ.get("PYSPARK_GATEWAY_PORT"):
+        # Under spark-submit the JVM (with the submitted master and settings) is already up: join
+        # it first, or SparkConf() below reads an empty configuration and local[*] would win.
+        SparkContext._ensure_initialized()
     if master is not None:
         builder = builder.master(master)
     elif "spark.master" not in dict(SparkConf().getAll()):

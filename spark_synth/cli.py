@@ -34,6 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     logging.getLogger("py4j").setLevel(logging.INFO if args.verbose else logging.WARNING)
     try:
+        _check_numbers(args)
         return args.run(args)
     except SparkSynthError as exc:
         print(f"spark-synth: error: {exc}", file=sys.stderr)
@@ -234,10 +235,12 @@ def run_fit(args) -> int:
         raise SparkSynthError("--rule declares rules alongside the search; leave out --rules none to declare them")
     if args.config:
         _require_files(args.config)
+        _check_output_file(args.model, "--model")
         return _fit_schema(args)
     if (args.input is None) == (args.table is None):
         raise SparkSynthError("give the input path or --table DB.NAME (or --config SCHEMA.yaml)")
     _require_files(args.input)
+    _check_output_file(args.model, "--model")
     spark = _spark(args, "spark_synth fit")
     df = read_table(spark, args.input, args.format, args.table)
     started = time.time()
@@ -284,8 +287,8 @@ def run_generate(args) -> int:
         raise SparkSynthError("--rows is required for a single-table model")
     if args.scale is not None:
         raise SparkSynthError("--scale is for relational models; give --rows for a single-table model")
+    rows = _row_count(args.rows)  # a mistaken number first: it needs no file
     model = load_model(args.model)
-    rows = _row_count(args.rows)
     if args.output is None and args.format != "noop":
         raise SparkSynthError("--output PATH is required (or --format noop)")
     rebalance = parse_rebalance(args.rebalance) if args.rebalance else None
@@ -367,8 +370,9 @@ def run_infer_keys(args) -> int:
     from spark_synth.io import read_table
 
     _require_files(*args.paths)
+    _check_output_file(args.output, "--output")
+    paths = paths_by_name(args.paths)  # two files of one name: refused before Spark starts
     spark = _spark(args, "spark_synth infer-keys")
-    paths = paths_by_name(args.paths)
     tables = {name: read_table(spark, path) for name, path in paths.items()}
     proposal = infer_keys(tables)
     out = Path(args.output)
@@ -522,10 +526,41 @@ def _fit_schema(args) -> int:
 
 
 def _row_count(text: str) -> int:
+    from spark_synth.plan.request import MAX_ROWS
+
     try:
-        return int(text)
+        rows = int(text)
     except ValueError:
         raise SparkSynthError(f"--rows takes a whole number of rows, got {text!r}") from None
+    if not 1 <= rows <= MAX_ROWS:
+        raise SparkSynthError(f"--rows must be between 1 and 2**62 = {MAX_ROWS:,}, got {rows:,}")
+    return rows
+
+
+# Whole-number options and their ranges, checked before any command starts Spark.
+NUMBER_RANGES = {
+    "min_count": ("--min-count", 1, 2**31 - 1),
+    "partitions": ("--partitions", 1, 2**31 - 1),
+    "seed": ("--seed", -(2**63), 2**63 - 1),
+}
+
+
+def _check_numbers(args) -> None:
+    for attr, (flag, low, high) in NUMBER_RANGES.items():
+        value = getattr(args, attr, None)
+        if value is not None and not low <= value <= high:
+            raise SparkSynthError(f"{flag} must be between {low:,} and {high:,}, got {value:,}")
+
+
+def _check_output_file(path: str, what: str) -> None:
+    """A file the command will write at the end: its folder must exist and it must not be a folder,
+    checked before the work rather than after it."""
+    target = Path(path)
+    if target.is_dir():
+        raise SparkSynthError(f"{what} {path} is a folder; give a file name, e.g. {target / 'model.json'}")
+    parent = target.resolve().parent
+    if not parent.is_dir():
+        raise SparkSynthError(f"{what} {path}: the folder {target.parent} does not exist; create it first")
 
 
 def _generate_schema(spark, args, model, where: dict | None = None) -> int:

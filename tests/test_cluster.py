@@ -36,38 +36,43 @@ def cluster(tmp_path_factory):
     subprocess.run(["bash", str(ROOT / "scripts" / "cluster.sh"), "stop"], env=env, timeout=60)
 
 
+def generate_job(cluster: str, model, rows: int, partitions: int, out) -> list[str]:
+    """spark-submit of jobs/generate.py to the test cluster (seed 11)."""
+    submit = pathlib.Path(pyspark.__file__).parent / "bin" / "spark-submit"
+    return [
+        str(submit),
+        "--master",
+        cluster,
+        "--jars",
+        str(engine_jar()),
+        "--conf",
+        "spark.ui.enabled=false",
+        "--conf",
+        f"spark.pyspark.python={sys.executable}",
+        "--executor-memory",
+        "1g",
+        str(ROOT / "jobs" / "generate.py"),
+        "--model",
+        str(model),
+        "--rows",
+        str(rows),
+        "--seed",
+        "11",
+        "--partitions",
+        str(partitions),
+        "--output",
+        str(out),
+    ]
+
+
 def test_standalone_cluster_generates_the_same_rows_as_local(spark, flights_model, cluster, tmp_path):
     assert cluster.startswith("spark://127.0.0.1:")
     model = tmp_path / "m.json"
     flights_model.save(model)
     out = tmp_path / "cluster_out"
-    submit = pathlib.Path(pyspark.__file__).parent / "bin" / "spark-submit"
     env = dict(os.environ, PYSPARK_PYTHON=sys.executable, PYSPARK_DRIVER_PYTHON=sys.executable)
     result = subprocess.run(
-        [
-            str(submit),
-            "--master",
-            cluster,
-            "--jars",
-            str(engine_jar()),
-            "--conf",
-            "spark.ui.enabled=false",
-            "--conf",
-            f"spark.pyspark.python={sys.executable}",
-            "--executor-memory",
-            "1g",
-            str(ROOT / "jobs" / "generate.py"),
-            "--model",
-            str(model),
-            "--rows",
-            "30000",
-            "--seed",
-            "11",
-            "--partitions",
-            "5",
-            "--output",
-            str(out),
-        ],
+        generate_job(cluster, model, 30000, 5, out),
         env=env,
         capture_output=True,
         text=True,
@@ -94,34 +99,10 @@ def test_an_executor_killed_mid_write_changes_no_row_and_the_summary_says_so(spa
     flights_model.save(model)
     out = tmp_path / "rescued"
     rows = 1_500_000
-    submit = pathlib.Path(pyspark.__file__).parent / "bin" / "spark-submit"
     env = dict(os.environ, PYSPARK_PYTHON=sys.executable, PYSPARK_DRIVER_PYTHON=sys.executable)
     log = open(tmp_path / "job.log", "w")  # noqa: SIM115 - a file, not a pipe: Spark's log would fill a pipe nobody reads yet
     job = subprocess.Popen(
-        [
-            str(submit),
-            "--master",
-            cluster,
-            "--jars",
-            str(engine_jar()),
-            "--conf",
-            "spark.ui.enabled=false",
-            "--conf",
-            f"spark.pyspark.python={sys.executable}",
-            "--executor-memory",
-            "1g",
-            str(ROOT / "jobs" / "generate.py"),
-            "--model",
-            str(model),
-            "--rows",
-            str(rows),
-            "--seed",
-            "11",
-            "--partitions",
-            "16",
-            "--output",
-            str(out),
-        ],
+        generate_job(cluster, model, rows, 16, out),
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,

@@ -111,7 +111,7 @@ def test_cli_rejects_bad_rows(flights_model, tmp_path, capsys):
     model = tmp_path / "m.json"
     flights_model.save(model)
     assert main(["generate", "--model", str(model), "--rows", "0", "--format", "noop"]) == 2
-    assert "rows must be a positive integer" in capsys.readouterr().err
+    assert "--rows must be between 1 and 2**62" in capsys.readouterr().err
 
 
 def test_spark_submit_job_with_py_files(spark, flights_model, tmp_path):

@@ -167,3 +167,14 @@ def test_shipped_schema_config_validates():
     config, _ = load_schema_config(Path(__file__).resolve().parents[1] / "conf" / "nycflights13.yaml")
     assert config.tables["weather"].key_columns == ["origin", "time_hour"]
     assert ["origin", "time_hour"] in [fk.columns for fk in config.tables["flights"].foreign_keys]
+
+
+def test_a_format_the_cluster_lacks_is_named_before_any_date(spark, flights_model, tmp_path, capsys):
+    flights_model.save(tmp_path / "flights.model.json")
+    (tmp_path / "job.yaml").write_text(
+        "output: lake\nformat: xlsx\ntables:\n  flights: {model: flights.model.json, rows_per_day: 10}\n"
+    )
+    assert main(["run", "--config", str(tmp_path / "job.yaml"), "--date", "2026-11-20"]) == 2
+    err = capsys.readouterr().err
+    assert "job config 'format': 'xlsx' is not a Spark data source" in err and "Py4J" not in err
+    assert not (tmp_path / "lake").exists()

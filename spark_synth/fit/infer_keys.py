@@ -19,6 +19,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+from spark_synth.errors import InputDataError
 from spark_synth.names import quote
 
 MIN_INCLUSION = 0.5
@@ -112,4 +113,14 @@ def _names_match(column: str, key: str, parent: str) -> bool:
 
 
 def paths_by_name(paths: list[str]) -> dict[str, str]:
-    return {Path(p).stem: p for p in paths}
+    """Table name (the file's stem) -> path; two files of one name would silently be one table."""
+    named: dict[str, str] = {}
+    for p in paths:
+        name = Path(p.rstrip("/")).stem
+        if name in named:
+            raise InputDataError(
+                f"{named[name]} and {p} are both table {name!r} (a table is named by its file name); "
+                "rename one, or give them in a schema config (spark-synth fit --config) with names of their own"
+            )
+        named[name] = p
+    return named

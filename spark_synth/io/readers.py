@@ -35,6 +35,7 @@ def read_table(
         raise InputDataError(
             f"input path {path} does not exist; check the path (and its scheme, e.g. hdfs:// or s3a://)"
         )
+    _check_one_format(spark, path, fmt)
     fmt = fmt or detect_format(spark, path)
     try:
         if fmt == "csv":
@@ -61,6 +62,29 @@ def detect_format(spark: SparkSession, path: str) -> str:
                 if found:
                     return found
     return "parquet"
+
+
+def _check_one_format(spark: SparkSession, path: str, fmt: str | None) -> None:
+    """A folder whose files have several formats, or files whose extension says another format than
+    `fmt`, would fail inside Spark or be read as garbage (Parquet bytes as CSV column names)."""
+    files = read_files(spark)
+    if files.status(path) == "dir":
+        names = [n for n in files.list_names(path) if not n.startswith(("_", "."))]
+    else:
+        names = [path.rstrip("/").rsplit("/", 1)[-1]]
+    found = {}
+    for name in names:
+        kind = _format_from_extension(name.split(".c000")[0] if ".c000" in name else name)
+        if kind:
+            found.setdefault(kind, name)
+    if len(found) > 1:
+        listed = ", ".join(f"{name} ({kind})" for kind, name in sorted(found.items()))
+        raise InputDataError(f"input {path} holds files of several formats: {listed}; give a folder of one format")
+    if fmt is not None and found and fmt not in found:
+        ((kind, name),) = found.items()
+        raise InputDataError(
+            f"--format {fmt}, but {path} holds {kind} files ({name}); give --format {kind} or leave it out"
+        )
 
 
 def read_text(spark: SparkSession, path: str) -> str | None:

@@ -141,6 +141,7 @@ def run_job(spark: SparkSession, config: JobConfig, base_dir, dates: list[dt.dat
         columns.update({name: [c.name for c in m.columns] for name, m in schema.models.items()})
     _check_names(config, schemas, columns)
     rebalances = _check_steering(config, models, schemas)
+    _check_format(spark, config.format)
     output = resolve(base_dir, config.output)
     results = []
     for date in dates:
@@ -191,6 +192,26 @@ def _check_steering(config: JobConfig, models: dict, schemas: dict) -> dict[str,
         except GenerateError as exc:
             raise GenerateError(f"schemas.{schema_name}: {exc}") from None
     return rebalances
+
+
+def _check_format(spark: SparkSession, fmt: str) -> None:
+    """A Spark source the cluster does not have (`format: xlsx`) is named before any date is
+    generated, not as a Py4J error after the first date's work. Classic sessions only: Spark
+    Connect finds out at the first write, with Spark's own message."""
+    if fmt in FILE_FORMATS or getattr(spark, "_jvm", None) is None:
+        return
+    jvm = spark._jvm
+    try:
+        jvm.org.apache.spark.sql.execution.datasources.DataSource.lookupDataSource(
+            fmt, spark._jsparkSession.sessionState().conf()
+        )
+    except Exception as exc:  # py4j wraps Spark's DATA_SOURCE_NOT_FOUND
+        if "DATA_SOURCE_NOT_FOUND" not in str(exc) and "ClassNotFound" not in str(exc):
+            raise
+        raise GenerateError(
+            f"job config 'format': {fmt!r} is not a Spark data source on this cluster; use parquet, orc, csv or "
+            "json, or a source the cluster has (delta, iceberg: add its connector to the session)"
+        ) from None
 
 
 def _check_names(config: JobConfig, schemas: dict, columns: dict[str, list[str]]) -> None:

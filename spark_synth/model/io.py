@@ -121,10 +121,25 @@ def write_atomically(path: str | os.PathLike, text: str) -> None:
 
 def load_model(path: str | os.PathLike) -> SynthModel:
     """Load and validate a model file; every problem is a ModelFileError naming the field."""
+    return SynthModel.from_json(read_model_text(path), str(path))
+
+
+def read_model_text(path: str | os.PathLike) -> str:
+    """A model file's text; a folder, a missing file or a binary file (Parquet, a zip) is a
+    ModelFileError saying what the path is instead."""
     target = Path(path)
+    if target.is_dir():
+        raise ModelFileError(f"model file {target} is a folder; give the model's JSON file (spark-synth fit --model)")
     if not target.is_file():
         raise ModelFileError(f"model file {target} does not exist; create it with `spark-synth fit`")
-    return SynthModel.from_json(target.read_text(encoding="utf-8"), str(target))
+    data = target.read_bytes()
+    kind = "a Parquet file" if data[:4] == b"PAR1" else "a zip file" if data[:2] == b"PK" else "not text"
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ModelFileError(
+            f"model file {target} is {kind}, not a model (a JSON file written by `spark-synth fit --model`)"
+        ) from None
 
 
 def migrate(raw: dict[str, Any], source: str) -> dict[str, Any]:

@@ -224,15 +224,17 @@ def is_relational_file(path: str | os.PathLike) -> bool:
     try:
         with open(path, encoding="utf-8") as handle:
             head = handle.read(4096)
-    except OSError:
+    except (OSError, UnicodeDecodeError):  # not a readable text file: load_model says what it is
         return False
     return f'"{RELATIONAL_FORMAT}"' in head
 
 
 def load_relational(path: str | os.PathLike) -> RelationalModel:
+    from spark_synth.model.io import read_model_text
+
     target = Path(path)
     try:
-        raw = json.loads(target.read_text(encoding="utf-8"))
+        raw = json.loads(read_model_text(target))
     except (OSError, json.JSONDecodeError) as exc:
         raise ModelFileError(f"model file {target} cannot be read as JSON: {exc}") from None
     if not is_relational(raw):

@@ -35,9 +35,14 @@ class Scan:
     hidden: tuple[str, ...] = ()
 
 
+MAX_ROWS = 2**62  # row indexes are 64-bit integers, with room for the partition arithmetic
+
+
 def check_rows(rows: Any) -> int:
     if isinstance(rows, bool) or not isinstance(rows, int) or rows <= 0:
         raise GenerateError(f"rows must be a positive integer, got {rows!r}")
+    if rows > MAX_ROWS:
+        raise GenerateError(f"rows must be at most 2**62 = {MAX_ROWS:,} (64-bit row indexes), got {rows:,}")
     return rows
 
 

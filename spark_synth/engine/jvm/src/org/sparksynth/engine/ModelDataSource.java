@@ -31,15 +31,40 @@ public final class ModelDataSource implements TableProvider, DataSourceRegister 
         return "spark_synth";
     }
 
+    /** The options a reader may give; anything else is most likely a typo ("row", "sed"). */
+    static final java.util.List<String> OPTIONS = java.util.List.of("model", "rows", "seed", "partitions");
+
     @Override
     public StructType inferSchema(CaseInsensitiveStringMap options) {
         EngineInfo.checkSparkLine();
+        checkOptions(options);
+        SynthDataSource.positive(options, "rows");
         return Plan.schemaOf(plan(options));
+    }
+
+    /** Unknown option names are refused with the known ones ("path" is Spark's load(path)). */
+    static void checkOptions(CaseInsensitiveStringMap options) {
+        for (String key : options.keySet()) {
+            String name = key.toLowerCase(java.util.Locale.ROOT);
+            if (!OPTIONS.contains(name) && !name.equals("path") && !name.startsWith("test.")) {
+                throw new IllegalArgumentException("spark_synth: unknown option '" + key + "'; the options are "
+                        + String.join(", ", OPTIONS));
+            }
+        }
+        if (options.containsKey("seed")) {
+            try {
+                Long.parseLong(options.get("seed").trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("spark_synth option 'seed' takes a whole number from "
+                        + Long.MIN_VALUE + " to " + Long.MAX_VALUE + ", got '" + options.get("seed") + "'");
+            }
+        }
     }
 
     @Override
     public Table getTable(StructType schema, Transform[] partitioning, Map<String, String> properties) {
         CaseInsensitiveStringMap options = new CaseInsensitiveStringMap(properties);
+        checkOptions(options);
         SynthDataSource.positive(options, "rows");
         Map<String, String> engine = new HashMap<>(properties);
         engine.put("plan", plan(options));

@@ -69,7 +69,18 @@ public final class SynthDataSource implements TableProvider, DataSourceRegister 
     }
 
     static long positive(CaseInsensitiveStringMap options, String key) {
-        long value = Long.parseLong(required(options, key));
+        String text = required(options, key);
+        long value;
+        try {
+            value = Long.parseLong(text.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("spark_synth option '" + key + "' takes a whole number from 1 to "
+                    + Long.MAX_VALUE / 2 + ", got '" + text + "'");
+        }
+        if (value > Long.MAX_VALUE / 2) {
+            throw new IllegalArgumentException("spark_synth option '" + key + "' must be at most " + Long.MAX_VALUE / 2
+                    + " (64-bit row indexes), got " + value);
+        }
         if (value <= 0) {
             throw new IllegalArgumentException("spark_synth_engine option '" + key + "' must be positive, got " + value);
         }

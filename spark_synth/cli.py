@@ -65,8 +65,15 @@ def _require_files(*paths: str | None) -> None:
             raise SparkSynthError(f"input {path} does not exist; check the path")
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse's mistakes as one line and a hint, not the whole usage block."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message}\n  (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="spark-synth",
         description="Learn a table's statistical shape with Spark and generate look-alike rows "
         "at cluster scale (the same rows for the same seed on any cluster).",
@@ -336,7 +343,7 @@ def run_job_command(args) -> int:
     import datetime as dt
 
     from spark_synth.io.job_config import load_job_config
-    from spark_synth.lake.schedule import catalog_settings, dates_between, register_tables, run_job
+    from spark_synth.lake.schedule import catalog_settings, check_job, dates_between, register_tables, run_job
 
     def parse(text: str, flag: str) -> dt.date:
         try:
@@ -351,9 +358,10 @@ def run_job_command(args) -> int:
     else:
         raise SparkSynthError("give either --date D or both --from D1 and --to D2")
     config, base = load_job_config(args.config)
+    checked = check_job(config, base)  # model files, names, conditions: before Spark starts
     spark = _spark(args, "spark_synth run", catalog_settings(config, base))
     started = time.time()
-    results = run_job(spark, config, base, dates)
+    results = run_job(spark, config, base, dates, checked)
     if config.catalog.enabled:
         for table in register_tables(spark, config, base):
             print(f"registered {table}: query it with spark.sql('SELECT ... FROM {table}')")

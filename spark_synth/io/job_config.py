@@ -91,6 +91,15 @@ class CatalogConfig(Strict):
     metastore: str | None = None
 
 
+# Spark's own codecs for its file formats (the `compression` writer option).
+CODECS = {
+    "parquet": ("none", "uncompressed", "snappy", "gzip", "lzo", "brotli", "lz4", "lz4_raw", "zstd"),
+    "orc": ("none", "uncompressed", "snappy", "zlib", "lzo", "lz4", "zstd"),
+    "csv": ("none", "uncompressed", "bzip2", "deflate", "gzip", "lz4", "snappy", "zstd"),
+    "json": ("none", "uncompressed", "bzip2", "deflate", "gzip", "lz4", "snappy", "zstd"),
+}
+
+
 class JobConfig(Strict):
     seed: int = Field(default=0, ge=0, le=(1 << 63) - 1)
     output: str
@@ -112,6 +121,17 @@ class JobConfig(Strict):
     def _something_to_generate(self) -> JobConfig:
         if not self.tables and not self.schemas:
             raise ValueError("give at least one entry under 'tables' or 'schemas'")
+        return self
+
+    @model_validator(mode="after")
+    def _known_codec(self) -> JobConfig:
+        """A codec Spark's file writers do not have fails after the first date's work: refuse it
+        here (other formats' codecs are their connector's business)."""
+        codecs = CODECS.get(self.format)
+        if self.compression and codecs and self.compression.lower() not in codecs:
+            raise ValueError(
+                f"compression {self.compression!r} is not a {self.format} codec; use one of {', '.join(codecs)}"
+            )
         return self
 
     def writer_options(self) -> dict[str, str]:

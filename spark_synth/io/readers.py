@@ -28,7 +28,8 @@ def read_table(
         try:
             return spark.table(table)
         except AnalysisException as exc:
-            raise InputDataError(f"table {table} is not in the catalog: {exc.getMessage()}") from None
+            reason = (exc.getMessage() or "").strip().splitlines()[0][:300]
+            raise InputDataError(f"table {table} is not in the catalog: {reason}") from None
     if fmt is not None and fmt not in INPUT_FORMATS:
         raise InputDataError(f"input format {fmt!r} is not supported; use one of {INPUT_FORMATS}")
     if not path_exists(spark, path):

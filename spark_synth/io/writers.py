@@ -19,6 +19,8 @@ import logging
 import uuid
 from contextlib import contextmanager
 
+from pyspark.errors import AnalysisException
+from pyspark.errors import IllegalArgumentException as PySparkIllegalArgument
 from pyspark.sql import DataFrame
 
 from spark_synth.errors import GenerateError
@@ -82,6 +84,11 @@ def write_output(
             if fmt == "csv":  # the types, so reading it back gives the same rows (io/csv_format.py)
                 files.write_text(f"{staging}/{SCHEMA_FILE}", df.schema.json())
             still_ours()
+        except (PySparkIllegalArgument, AnalysisException) as exc:  # a writer option Spark refuses
+            files.delete(staging)
+            reason = str(exc).strip().splitlines()[0][:300]
+            given = ", ".join(f"{k}={v}" for k, v in (options or {}).items()) or "none"
+            raise GenerateError(f"cannot write output {path} as {fmt}: {reason} (writer options: {given})") from None
         except BaseException:
             files.delete(staging)
             raise

@@ -21,7 +21,10 @@ def load_yaml(path: str | Path, model: type[Config], what: str) -> tuple[Config,
     try:
         raw = yaml.safe_load(source.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
-        raise InputDataError(f"{what} {source} is not valid YAML: {exc}") from None
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise InputDataError(f"{what} {source} is not valid YAML{where}: {problem}") from None
     try:
         return model.model_validate(raw), source.parent
     except ValidationError as exc:

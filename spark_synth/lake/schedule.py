@@ -133,14 +133,30 @@ def register_tables(spark: SparkSession, config: JobConfig, base_dir) -> list[st
     return names
 
 
-def run_job(spark: SparkSession, config: JobConfig, base_dir, dates: list[dt.date]) -> list[PartitionResult]:
+def check_job(config: JobConfig, base_dir) -> tuple[dict, dict, dict]:
+    """Everything a job config can get wrong that needs no Spark: its model files, column names,
+    conditions and shares. (models, schemas, rebalances) for run_job."""
     models = {name: load_model(resolve(base_dir, t.model)) for name, t in config.tables.items()}
     schemas = {name: load_relational(resolve(base_dir, s.model)) for name, s in config.schemas.items()}
     columns = {name: [c.name for c in m.columns] for name, m in models.items()}
     for schema in schemas.values():
         columns.update({name: [c.name for c in m.columns] for name, m in schema.models.items()})
     _check_names(config, schemas, columns)
-    rebalances = _check_steering(config, models, schemas)
+    for name, table in config.tables.items():
+        if table.time_column and table.time_column not in columns[name]:
+            raise GenerateError(
+                f"job config tables.{name}.time_column: {table.time_column!r} is not a column of its model "
+                f"(columns: {', '.join(columns[name][:12])}{', ...' if len(columns[name]) > 12 else ''})"
+            )
+    return models, schemas, _check_steering(config, models, schemas)
+
+
+def run_job(
+    spark: SparkSession, config: JobConfig, base_dir, dates: list[dt.date], checked: tuple | None = None
+) -> list[PartitionResult]:
+    """Generate and write every (table, date); `checked`: check_job's result, when the caller
+    checked the config before starting Spark."""
+    models, schemas, rebalances = checked or check_job(config, base_dir)
     _check_format(spark, config.format)
     output = resolve(base_dir, config.output)
     results = []

@@ -11,7 +11,6 @@ import pytest
 
 from spark_synth.cli import main
 
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 import mistakes_sweep  # noqa: E402

@@ -92,6 +92,26 @@ def test_the_publish_never_moves_into_an_existing_directory(spark, tmp_path):
     assert files.move(str(source), str(tmp_path / "free")) is True and (tmp_path / "free" / "part-0").is_file()
 
 
+def test_a_relative_output_path_is_written_beside_the_working_directory(spark, rows):
+    """A bare name ("out", as the README writes) lives in the driver's working directory, and so
+    do its staging directory and lease."""
+    import shutil
+    import uuid
+
+    name = f"relative-out-{uuid.uuid4().hex[:8]}"
+    here = Path.cwd()  # the driver JVM's working directory: where pytest started
+    dead = here / f".{name}.staging-dead00000000"
+    dead.mkdir()
+    try:
+        write_output(rows.limit(20), name, "parquet", "error")
+        assert spark.read.parquet(str(here / name)).count() == 20
+        assert not dead.exists() and not list(here.glob(f".{name}*"))
+    finally:
+        shutil.rmtree(here / name, ignore_errors=True)
+        for left in here.glob(f".{name}*"):
+            shutil.rmtree(left, ignore_errors=True)
+
+
 def test_leftovers_of_a_killed_write_are_removed_by_the_next_write(spark, rows, tmp_path):
     target = tmp_path / "out"
     dead = tmp_path / ".out.staging-0123456789ab"

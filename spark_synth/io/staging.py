@@ -28,8 +28,9 @@ class Leftovers:
 
 
 def split(path: str) -> tuple[str, str]:
+    """(parent, name); a relative name's parent is "." (the driver's working directory)."""
     head, _, name = path.rstrip("/").rpartition("/")
-    return head, name
+    return head or ".", name
 
 
 def leftovers(files, path: str) -> Leftovers:

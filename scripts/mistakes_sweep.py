@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -700,8 +701,13 @@ def classify(case: Case, where: dict[str, str], timeout: float) -> tuple[str, st
     return "unclear", f"exit {done.returncode}: " + " | ".join(lines[-3:])[:300], seconds
 
 
+PROGRESS = re.compile(r"^\d\d:\d\d:\d\d ")  # spark_synth's own progress lines (logging), not the answer
+
+
 def _noise(line: str) -> bool:
-    return any(w in line for w in ("WARN", "log4j", "setLogLevel", "incubator", "restricted mode", "INFO"))
+    return bool(PROGRESS.match(line)) or any(
+        w in line for w in ("WARN", "log4j", "setLogLevel", "incubator", "restricted mode", "INFO")
+    )
 
 
 def _last(err: str) -> str:

@@ -587,18 +587,45 @@ def cases() -> list[Case]:
             "min_count",
         ),
     ]
+    api = "import spark_synth as ss\nfrom spark_synth.io import get_spark\ns = get_spark('x', 'local[1]')\n"
+    table = api + "df = s.read.parquet('{t}/table.parquet')\n"
+    model = api + "m = ss.load_model('{m}')\n"
+    out += [
+        py("api fit within bogus", table + "ss.fit(df, within='some')", "within must be"),
+        py("api fit rule_share 2", table + "ss.fit(df, rule_share=2)", "rule_share must be between 0.5 and 1"),
+        py("api fit min_count text", table + "ss.fit(df, min_count='5')", "min_count (the privacy threshold k)"),
+        py("api fit max_categories 0", table + "ss.fit(df, max_categories=0)", "max_categories"),
+        py("api fit a path", api + "ss.fit('{t}/table.parquet')", "fit takes a Spark DataFrame, not str"),
+        py("api fit kind bogus", table + "ss.fit(df, kinds={{'origin': 'bogus'}})", "kind 'bogus'"),
+        py("api fit kind unknown column", table + "ss.fit(df, kinds={{'nope': 'pattern'}})", "unknown columns"),
+        py("api generate partitions 0", model + "ss.generate(s, m, 10, partitions=0)", "partitions must be"),
+        py("api generate seed -1", model + "ss.generate(s, m, 10, seed=-1)", "seed must be"),
+        py("api generate a path", api + "ss.generate(s, '{m}', 10)", "load it first"),
+        py("api generate where unknown", model + "ss.generate(s, m, 10, where={{'nope': 1}})", "no such column"),
+        py("api generate_schema single", model + "ss.generate_schema(s, m)", "takes a relational model"),
+        py("api save into missing folder", model + "m.save('{t}/nowhere/m.json')", "does not exist; create it"),
+        py("api save onto a folder", model + "m.save('{t}/folder')", "is a folder"),
+        py("api load parquet", "import spark_synth as ss\nss.load_model('{t}/one.parquet')", "is a Parquet file"),
+        py(
+            "api evaluate target unknown",
+            table + "ss.evaluate(df, df, target='nope')",
+            "target column 'nope' is not in the tables",
+        ),
+    ]
     return out
 
 
-def fixtures(root: Path) -> dict[str, str]:
+def fixtures(root: Path, spark=None) -> dict[str, str]:
     """Files the cases point at: a small real table, a model fitted on it, broken model files,
-    folders, job configs with one mistaken field each."""
+    folders, job configs with one mistaken field each. With no session given, one is started
+    and stopped here (the sweep's own processes start theirs)."""
     import shutil
 
     from spark_synth import fit
     from spark_synth.io import get_spark
 
-    spark = get_spark("mistakes sweep fixtures", "local[2]", {"spark.ui.enabled": "false"})
+    own = spark is None
+    spark = spark or get_spark("mistakes sweep fixtures", "local[2]", {"spark.ui.enabled": "false"})
     sample = ROOT / "spark_synth" / "samples" / "flights_sample.parquet"
     table = spark.read.parquet(str(sample)).limit(3000)
     table.write.parquet(str(root / "table.parquet"))
@@ -616,7 +643,8 @@ def fixtures(root: Path) -> dict[str, str]:
     for side in ("a", "b"):
         (root / side).mkdir()
         shutil.copytree(root / "table.parquet", root / side / "customers.parquet")
-    spark.stop()
+    if own:
+        spark.stop()
     return plain_fixtures(root)
 
 

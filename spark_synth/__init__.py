@@ -15,7 +15,7 @@ from __future__ import annotations
 
 # `fit` names both the function and the subpackage: importing the API last binds the function.
 from spark_synth.api import fit, generate, generate_schema, load_model, register
-from spark_synth.errors import GenerateError, InputDataError, ModelFileError, SparkSynthError
+from spark_synth.errors import ArgumentError, GenerateError, InputDataError, ModelFileError, SparkSynthError
 from spark_synth.model.io import SynthModel
 from spark_synth.moved import install as _install_moved
 from spark_synth.version import __version__
@@ -35,6 +35,7 @@ __all__ = [
     "InputDataError",
     "ModelFileError",
     "GenerateError",
+    "ArgumentError",
     "__version__",
 ]
 

@@ -6,12 +6,14 @@ into plans (spark_synth/plan/, pure Python), then an engine runs them (spark_syn
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
 
 from spark_synth.engine.jvm import ensure_engine
 from spark_synth.engine.run import run
+from spark_synth.errors import ArgumentError
 from spark_synth.fit import DEFAULT_MIN_COUNT, FitOptions, fit_table
 from spark_synth.model.io import SynthModel, load_model
 from spark_synth.model.relational import RelationalModel
@@ -57,19 +59,28 @@ def fit(
     that share, unless force_rules. `spark-synth rules M.json` lists a model's rules; its `rules`
     section may be edited by hand.
     """
+    if not isinstance(df, DataFrame):
+        raise ArgumentError(
+            f"fit takes a Spark DataFrame, not {type(df).__name__}: read the table first, e.g. "
+            "fit(spark.read.parquet(path))"
+        )
+    _check_whole("min_count", min_count, "the privacy threshold k")
+    _check_whole("max_categories", max_categories, "the most values a categorical column keeps")
+    if isinstance(rule_share, bool) or not isinstance(rule_share, (int, float)):
+        raise ArgumentError(f"rule_share must be a number between 0.5 and 1, not {rule_share!r}")
     if within not in ("categorical", "all", "none"):
-        raise ValueError(f"within must be 'categorical', 'all' or 'none', not {within!r}")
+        raise ArgumentError(f"within must be 'categorical', 'all' or 'none', not {within!r}")
     if block not in ("auto", "none"):
-        raise ValueError(f"block must be 'auto' or 'none', not {block!r}")
+        raise ArgumentError(f"block must be 'auto' or 'none', not {block!r}")
     if formats not in ("auto", "none"):
-        raise ValueError(f"formats must be 'auto' or 'none', not {formats!r}")
+        raise ArgumentError(f"formats must be 'auto' or 'none', not {formats!r}")
     declared: tuple[str, ...] = ()
     if isinstance(rules, (list, tuple)):
         declared, rules = tuple(rules), "auto"
     if rules not in ("auto", "none") or not all(isinstance(r, str) for r in declared):
-        raise ValueError(f"rules must be 'auto', 'none' or a list of rules as text, not {rules!r}")
+        raise ArgumentError(f"rules must be 'auto', 'none' or a list of rules as text, not {rules!r}")
     if not 0.5 <= rule_share <= 1.0:
-        raise ValueError(f"rule_share must be between 0.5 and 1, not {rule_share!r}")
+        raise ArgumentError(f"rule_share must be between 0.5 and 1, not {rule_share!r}")
     return fit_table(
         df,
         FitOptions(
@@ -109,6 +120,8 @@ def generate(
     time zone).
     rebalance: {"status": {"1": 0.5, "0": 0.5}}: the column takes exactly these shares of the
     rows (allocated as row ranges), the other columns following the model given each value."""
+    if not isinstance(model, SynthModel):
+        raise ArgumentError(_not_a_model("generate", model, "generate_schema(spark, model, scale)"))
     check_rows(rows)
     check_run(seed, partitions)
     time_zone = session_time_zone(spark) if where or rebalance else None
@@ -128,9 +141,28 @@ def generate_schema(
     schema and round(scale * real rows) rows; keys are computed from the row index, so primary
     keys are unique and foreign keys resolve without a join. `where` maps tables to their
     conditions: {"orders": ["quantity >= 3"]}."""
+    if not isinstance(model, RelationalModel):
+        raise ArgumentError(_not_a_model("generate_schema", model, "generate(spark, model, rows)"))
     check_run(seed, partitions)
     scans = plan_schema(model, scale, where, session_time_zone(spark) if where else None)
     return {name: run(spark, [scan], seed, partitions) for name, scan in scans.items()}
+
+
+def _check_whole(name: str, value: Any, meaning: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ArgumentError(f"{name} ({meaning}) must be a whole number of at least 1, got {value!r}")
+
+
+def _not_a_model(function: str, model: Any, other: str) -> str:
+    """Why `model` cannot go to `function`: a path, or the other kind of model."""
+    wanted = "relational" if function == "generate_schema" else "single-table"
+    if isinstance(model, (SynthModel, RelationalModel)):
+        return f"{function} takes a {wanted} model; this one is not: use {other}"
+    if isinstance(model, (str, os.PathLike)):
+        return (
+            f"{function} takes a model, not a path: load it first, {function}(spark, load_model({str(model)!r}), ...)"
+        )
+    return f"{function} takes a {wanted} model (from fit or load_model), not {type(model).__name__}"
 
 
 def register(spark: SparkSession) -> None:

@@ -563,12 +563,9 @@ def _check_numbers(args) -> None:
 def _check_output_file(path: str, what: str) -> None:
     """A file the command will write at the end: its folder must exist and it must not be a folder,
     checked before the work rather than after it."""
-    target = Path(path)
-    if target.is_dir():
-        raise SparkSynthError(f"{what} {path} is a folder; give a file name, e.g. {target / 'model.json'}")
-    parent = target.resolve().parent
-    if not parent.is_dir():
-        raise SparkSynthError(f"{what} {path}: the folder {target.parent} does not exist; create it first")
+    from spark_synth.model.io import check_file_to_write
+
+    check_file_to_write(Path(path), what)
 
 
 def _generate_schema(spark, args, model, where: dict | None = None) -> int:

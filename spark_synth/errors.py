@@ -15,3 +15,8 @@ class ModelFileError(SparkSynthError):
 
 class GenerateError(SparkSynthError):
     """Generation was asked for something impossible (rows <= 0, existing output, ...)."""
+
+
+class ArgumentError(SparkSynthError, ValueError):
+    """An API argument is out of its range or not one of its choices. A ValueError too, so code
+    written against the plain Python convention still catches it."""

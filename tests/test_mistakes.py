@@ -16,6 +16,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import mistakes_sweep  # noqa: E402
 
 EARLY = [c for c in mistakes_sweep.cases() if not c.spark]
+LATE = [c for c in mistakes_sweep.cases() if c.spark]
 
 
 @pytest.fixture
@@ -45,6 +46,41 @@ def test_a_mistake_is_one_clear_line_before_spark_starts(files, capsys, monkeypa
     assert code == 2, err
     assert case.expect.format(**files) in err and "Traceback" not in err
     assert len(err.strip().splitlines()) <= 2, err
+
+
+@pytest.fixture(scope="module")
+def spark_files(spark, tmp_path_factory):
+    """What the sweep's Spark cases point at, made with the suite's session."""
+    return mistakes_sweep.fixtures(tmp_path_factory.mktemp("mistakes"), spark)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", LATE, ids=[c.name for c in LATE])
+def test_a_mistake_found_by_spark_is_one_clear_line(spark, spark_files, capsys, monkeypatch, case):
+    """The sweep's cases that need Spark to answer (a data source, the data itself, an output
+    that exists), in-process on the suite's session: the sweep runs each in a fresh process."""
+    monkeypatch.chdir(spark_files["t"])
+    if case.argv[:1] == ("python",):  # the API and the data source: the error's own words
+        code = case.argv[1].format(**spark_files)
+        if not case.expect:
+            exec(code, {})
+            return
+        with pytest.raises(Exception) as raised:
+            exec(code, {})
+        said = str(raised.value)
+        assert case.expect.format(**spark_files) in said, said
+        assert "spark_synth" in type(raised.value).__module__ or "spark_synth" in said, said
+        return
+    code = main([a.format(**spark_files) for a in case.argv])
+    err = "\n".join(
+        line for line in capsys.readouterr().err.splitlines() if line.strip() and not mistakes_sweep._noise(line)
+    )
+    if not case.expect:
+        assert code == 0, err
+        return
+    assert code == 2, err
+    assert case.expect.format(**spark_files) in err and "Traceback" not in err, err
+    assert len(err.splitlines()) <= 2, err
 
 
 def test_inputs_of_mixed_or_mistaken_formats_are_named(spark, tmp_path):
@@ -82,3 +118,21 @@ def test_data_source_options_are_checked_by_name_and_range(spark, flights_model,
     reader = spark.read.format("spark_synth").option("model", str(model)).options(**options)
     with pytest.raises(Exception, match=message.replace("(", r"\(").replace(")", r"\)")):
         reader.load().count()
+
+
+@pytest.mark.parametrize(
+    ("data", "kind"),
+    [(b"PAR1\x00\x81\xffPAR1", "a Parquet file"), (b"PK\x03\x04\x14\x00", "a zip file"), (b"\xff\xfe{", "not text")],
+)
+def test_the_data_source_names_a_model_file_of_the_wrong_kind(monkeypatch, capsys, data, kind):
+    """The JVM data source hands the model's raw bytes to `spark_synth.plan.main` on stdin: a
+    Parquet file given as `model` is named as one, not reported as bad JSON."""
+    import io
+
+    from spark_synth.plan import main as plan_main
+
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+    assert plan_main.main(["--model", "-", "--name", "s3://bucket/m.json", "--rows", "10"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"model file s3://bucket/m.json is {kind}, not a model (a JSON file written by `spark-synth fit --model`)"
+    )

@@ -105,7 +105,7 @@ def check_report_path(directory: str | Path) -> None:
             what = "the report path" if part == target else f"{part}, in the report path,"
             raise InputDataError(
                 f"{what} is a file, but a report is a directory (report.json, report.html): "
-                f"give a directory, e.g. --report {target.with_suffix('')}_report"
+                f"give a directory, e.g. {target.with_suffix('')}_report"
             )
 
 

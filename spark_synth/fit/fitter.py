@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from pyspark.sql import DataFrame
 
-from spark_synth.errors import InputDataError
+from spark_synth.errors import ArgumentError, InputDataError
 from spark_synth.fit.block import choose_block, gaussian_like, orient_forest
 from spark_synth.fit.dependence import (
     candidate_pairs,
@@ -128,7 +128,7 @@ def fit_table(df: DataFrame, options: FitOptions = FitOptions()) -> SynthModel:
     table = options.table
     require_spark(df.sparkSession.version, "fit")
     if options.min_count < 1:
-        raise ValueError("min_count must be at least 1")
+        raise ArgumentError(f"min_count must be at least 1 (the privacy threshold k), got {options.min_count!r}")
     check_unique_names(df.columns, table)
     supported = supported_fields(df.schema, table, options.exclude_unsupported)
     if not supported:

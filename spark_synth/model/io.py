@@ -114,9 +114,19 @@ class SynthModel:
 def write_atomically(path: str | os.PathLike, text: str) -> None:
     """Temp file + rename, so a crash never leaves a truncated model file."""
     target = Path(path)
+    check_file_to_write(target, "model file")
     tmp = target.with_name(target.name + ".tmp")
     tmp.write_text(text + "\n", encoding="utf-8")
     os.replace(tmp, target)
+
+
+def check_file_to_write(target: Path, what: str) -> None:
+    """A file about to be written: not a folder, in a folder that exists (checked before the work
+    that produces it wherever the caller can)."""
+    if target.is_dir():
+        raise ModelFileError(f"{what} {target} is a folder; give a file name, e.g. {target / 'model.json'}")
+    if not target.resolve().parent.is_dir():
+        raise ModelFileError(f"{what} {target}: the folder {target.parent} does not exist; create it first")
 
 
 def load_model(path: str | os.PathLike) -> SynthModel:
@@ -132,14 +142,23 @@ def read_model_text(path: str | os.PathLike) -> str:
         raise ModelFileError(f"model file {target} is a folder; give the model's JSON file (spark-synth fit --model)")
     if not target.is_file():
         raise ModelFileError(f"model file {target} does not exist; create it with `spark-synth fit`")
-    data = target.read_bytes()
-    kind = "a Parquet file" if data[:4] == b"PAR1" else "a zip file" if data[:2] == b"PK" else "not text"
+    return model_text(target.read_bytes(), str(target))
+
+
+def model_text(data: bytes, source: str) -> str:
+    """The text of a model file's bytes. A Parquet file or a zip is named as such rather than
+    reported as bad JSON: giving the data instead of the model is the likely mistake."""
+    kind = "a Parquet file" if data[:4] == b"PAR1" else "a zip file" if data[:2] == b"PK" else ""
     try:
-        return data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
-        raise ModelFileError(
-            f"model file {target} is {kind}, not a model (a JSON file written by `spark-synth fit --model`)"
-        ) from None
+        kind = kind or "not text"
+    else:
+        if not kind:
+            return text
+    raise ModelFileError(
+        f"model file {source} is {kind}, not a model (a JSON file written by `spark-synth fit --model`)"
+    )
 
 
 def migrate(raw: dict[str, Any], source: str) -> dict[str, Any]:

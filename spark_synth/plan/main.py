@@ -15,7 +15,7 @@ def main(argv: list[str] | None = None) -> int:
     import sys
 
     from spark_synth.errors import SparkSynthError
-    from spark_synth.model.io import SynthModel
+    from spark_synth.model.io import SynthModel, model_text, read_model_text
     from spark_synth.model.relational import is_relational
     from spark_synth.plan.request import check_id_space
 
@@ -25,7 +25,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--name", help="the model's path, for messages, when it comes on stdin")
     args = parser.parse_args(argv)
     try:
-        text = sys.stdin.read() if args.model == "-" else _read(args.model)
+        name = args.name or args.model
+        text = model_text(sys.stdin.buffer.read(), name) if args.model == "-" else read_model_text(args.model)
         try:
             relational = is_relational(json.loads(text))
         except json.JSONDecodeError:
@@ -38,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
         rows = int(args.rows) if args.rows.strip().isdigit() else 0
         if rows <= 0:
             raise SparkSynthError(f"option 'rows' must be a positive integer, got {args.rows!r}")
-        model = SynthModel.from_json(text, args.name or args.model)
+        model = SynthModel.from_json(text, name)
         check_id_space(model, rows)
         plan = compile_plan(model, rows)
     except SparkSynthError as exc:
@@ -46,18 +47,6 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     sys.stdout.write(plan)
     return 0
-
-
-def _read(path: str) -> str:
-    from spark_synth.errors import ModelFileError
-
-    try:
-        with open(path, encoding="utf-8") as handle:
-            return handle.read()
-    except OSError as exc:
-        raise ModelFileError(
-            f"model file {path} cannot be read ({exc.strerror}); create it with `spark-synth fit`"
-        ) from None
 
 
 if __name__ == "__main__":

@@ -83,7 +83,6 @@ def cases() -> list[Case]:
             expect="--scale is for relational",
         ),
         cli("format xlsx", *GEN, "--rows", "5", "--format", "xlsx", expect="invalid choice: 'xlsx'"),
-        cli("mode append", *GEN, "--rows", "5", "--mode", "append", "--output", "{t}/o", expect="invalid choice"),
         cli("no output", *GEN, "--rows", "5", expect="--output PATH is required"),
         # generate: model files
         cli(
@@ -541,6 +540,85 @@ def cases() -> list[Case]:
         cli("no command", expect="the following arguments are required"),
         cli("demo rows word", "demo", "--rows", "x", expect="invalid int"),
     ]
+    # lake tables: Delta Lake and Iceberg (this sweep runs on a Spark without their connectors)
+    lake_gen = (*GEN, "--rows", "5")
+    out += [
+        cli(
+            "append to files",
+            *lake_gen,
+            "--output",
+            "{t}/x",
+            "--mode",
+            "append",
+            expect="--mode append needs a transactional table",
+        ),
+        cli(
+            "iceberg without table",
+            *lake_gen,
+            "--format",
+            "iceberg",
+            "--output",
+            "{t}/x",
+            expect="give --table CATALOG.DB.NAME",
+        ),
+        cli("table with parquet", *lake_gen, "--table", "a.b", "--output", "{t}/x", expect="give --format delta"),
+        cli(
+            "delta output and table",
+            *lake_gen,
+            "--format",
+            "delta",
+            "--output",
+            "{t}/x",
+            "--table",
+            "a.b",
+            expect="one of them",
+        ),
+        cli("version on parquet", *FIT, "--model", "{t}/m2.json", "--version", "3", expect="--version and --as-of"),
+        cli("conf without =", "--conf", "nokey", *lake_gen, "--format", "noop", expect="--conf 'nokey'"),
+        cli("conf not spark", "--conf", "a=b", *lake_gen, "--format", "noop", expect="with a Spark key"),
+        cli("job iceberg no table", "run", "--config", "{t}/job_iceberg.yaml", "--date", "2026-11-20", expect="table:"),
+        cli(
+            "delta without connector",
+            *lake_gen,
+            "--format",
+            "delta",
+            "--output",
+            "{t}/dl",
+            expect="no Delta Lake connector",
+            spark=True,
+        ),
+        cli(
+            "iceberg without connector",
+            "fit",
+            "--format",
+            "iceberg",
+            "--table",
+            "lake.db.t",
+            "--model",
+            "{t}/m2.json",
+            expect="no Apache Iceberg connector",
+            spark=True,
+        ),
+        cli(
+            "job delta without connector",
+            "run",
+            "--config",
+            "{t}/job_delta.yaml",
+            "--date",
+            "2026-11-20",
+            expect="no Delta Lake connector",
+            spark=True,
+        ),
+        cli(
+            "delta table read as parquet",
+            "fit",
+            "{t}/deltalike",
+            "--model",
+            "{t}/m2.json",
+            expect="is a Delta table",
+            spark=True,
+        ),
+    ]
     # the data source and the API
     ds = "from spark_synth.io import get_spark; s = get_spark('sweep', 'local[1]'); import spark_synth; spark_synth.register(s)\n"
     reader = ds + "r = s.read.format('spark_synth').option('model', '{m}')\n"
@@ -643,6 +721,8 @@ def fixtures(root: Path, spark=None) -> dict[str, str]:
     for side in ("a", "b"):
         (root / side).mkdir()
         shutil.copytree(root / "table.parquet", root / side / "customers.parquet")
+    shutil.copytree(root / "table.parquet", root / "deltalike")  # Parquet files and a Delta log
+    (root / "deltalike" / "_delta_log").mkdir()
     if own:
         spark.stop()
     return plain_fixtures(root)
@@ -660,6 +740,8 @@ def plain_fixtures(root: Path) -> dict[str, str]:
     (root / "folder").mkdir()
     job = "output: lake\nformat: parquet\ntables:\n  flights: {model: m.json, rows_per_day: 100}\n"
     (root / "job.yaml").write_text(job)
+    (root / "job_iceberg.yaml").write_text(job.replace("format: parquet", "format: iceberg"))
+    (root / "job_delta.yaml").write_text(job.replace("format: parquet", "format: delta"))
     (root / "broken.yaml").write_text("output: lake\ntables: [unclosed\n")
     (root / "notables.yaml").write_text("output: lake\n")
     for field, value in JOB_FIELDS:
@@ -685,6 +767,7 @@ JOB_FIELDS = [
     ("model", "nope.json"),
     ("time_column", "nope"),
     ("where", "['nope = 1']"),
+    ("change_data_feed", "true"),
 ]
 
 

@@ -15,17 +15,19 @@ from spark_synth.engine.jvm import ensure_engine
 from spark_synth.engine.run import run
 from spark_synth.errors import ArgumentError
 from spark_synth.fit import DEFAULT_MIN_COUNT, FitOptions, fit_table
+from spark_synth.io.lake_tables import LakeRead, read_lake
 from spark_synth.model.io import SynthModel, load_model
 from spark_synth.model.relational import RelationalModel
+from spark_synth.model.schema import TableSource
 from spark_synth.plan.request import check_rows, check_run, plan_request
 from spark_synth.plan.schema import plan_schema
 from spark_synth.sessions import session_time_zone
 
-__all__ = ["fit", "generate", "generate_schema", "load_model", "register"]
+__all__ = ["fit", "generate", "generate_schema", "load_model", "read_lake", "register"]
 
 
 def fit(
-    df: DataFrame,
+    df: DataFrame | LakeRead,
     *,
     table: str = "table",
     min_count: int = DEFAULT_MIN_COUNT,
@@ -39,7 +41,9 @@ def fit(
     rule_share: float = 0.999,
     force_rules: bool = False,
 ) -> SynthModel:
-    """Learn a model of `df` in a few bounded Spark passes.
+    """Learn a model of `df` in a few bounded Spark passes. `df` may be a Delta or Iceberg table
+    read at a pinned version, `read_lake(spark, "delta", path=P, version=3)`: the model then
+    records the table, format and version (refitting that version gives the same model).
 
     kinds: per-column kind overrides, e.g. {"zip": "pattern"}, or a string column's semantic type
     (a public vocabulary its rare values are drawn from), e.g. {"where": "time_zone"}. min_count: privacy threshold k,
@@ -59,6 +63,10 @@ def fit(
     that share, unless force_rules. `spark-synth rules M.json` lists a model's rules; its `rules`
     section may be edited by hand.
     """
+    source = None
+    if isinstance(df, LakeRead):  # a Delta or Iceberg table at a pinned version: the model records it
+        source = TableSource(**df.source)
+        df = df.frame
     if not isinstance(df, DataFrame):
         raise ArgumentError(
             f"fit takes a Spark DataFrame, not {type(df).__name__}: read the table first, e.g. "
@@ -81,7 +89,7 @@ def fit(
         raise ArgumentError(f"rules must be 'auto', 'none' or a list of rules as text, not {rules!r}")
     if not 0.5 <= rule_share <= 1.0:
         raise ArgumentError(f"rule_share must be between 0.5 and 1, not {rule_share!r}")
-    return fit_table(
+    model = fit_table(
         df,
         FitOptions(
             table=table,
@@ -98,6 +106,9 @@ def fit(
             force_rules=force_rules,
         ),
     )
+    if source is None:
+        return model
+    return SynthModel(model.spec.model_copy(update={"table": model.spec.table.model_copy(update={"source": source})}))
 
 
 def generate(

@@ -54,7 +54,22 @@ def _spark_running() -> bool:
 def _spark(args, name: str, conf: dict[str, str] | None = None):
     from spark_synth.io import get_spark
 
-    return get_spark(name, args.master, conf, quiet=not args.verbose, remote=args.remote)
+    return get_spark(
+        name, args.master, {**_settings(args.conf), **(conf or {})}, quiet=not args.verbose, remote=args.remote
+    )
+
+
+def _settings(pairs: list[str]) -> dict[str, str]:
+    """--conf KEY=VALUE pairs, checked before Spark starts."""
+    out = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip() or not key.startswith("spark."):
+            raise SparkSynthError(
+                f"--conf {pair!r}: write KEY=VALUE with a Spark key, e.g. --conf spark.sql.shuffle.partitions=8"
+            )
+        out[key.strip()] = value
+    return out
 
 
 def _require_files(*paths: str | None) -> None:
@@ -83,6 +98,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--remote", help="Spark Connect server, e.g. sc://host:15002 or local[2] (default: $SPARK_REMOTE)"
     )
     parser.add_argument("--verbose", action="store_true", help="show Spark's own log lines")
+    parser.add_argument(
+        "--conf",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a Spark setting for the session, as spark-submit --conf (e.g. an Iceberg catalog); repeatable",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     fit = sub.add_parser("fit", help="learn a model file from a real table (or a schema)")
@@ -90,10 +112,20 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--model", required=True, help="model file to write (JSON)")
     fit.add_argument(
         "--format",
-        choices=["parquet", "orc", "csv", "json"],
-        help="input format (default: from extension, else parquet)",
+        choices=["parquet", "orc", "csv", "json", "delta", "iceberg"],
+        help="input format (default: from extension, else parquet); delta and iceberg need their connector",
     )
-    fit.add_argument("--table", help="read DB.NAME from the catalog instead of a path")
+    fit.add_argument("--table", help="read DB.NAME (Iceberg: CATALOG.DB.NAME) from the catalog instead of a path")
+    fit.add_argument(
+        "--version",
+        type=int,
+        help="Delta or Iceberg: fit this table version (Delta's version, Iceberg's snapshot id; default: the latest)",
+    )
+    fit.add_argument(
+        "--as-of",
+        metavar="TIMESTAMP",
+        help="Delta or Iceberg: fit the version current at this time, e.g. 2026-12-01T08:00:00",
+    )
     fit.add_argument(
         "--min-count",
         type=int,
@@ -168,9 +200,20 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--scale", type=float, help="relational models: rows = scale x real rows per table (default 1)")
     gen.add_argument("--seed", type=int, default=0)
     gen.add_argument("--output", help="output path (not needed for --format noop)")
-    gen.add_argument("--format", default="parquet", choices=["parquet", "orc", "csv", "json", "noop"])
+    gen.add_argument(
+        "--format",
+        default="parquet",
+        choices=["parquet", "orc", "csv", "json", "noop", "delta", "iceberg"],
+        help="output format (default parquet); delta and iceberg write one commit and need their connector",
+    )
+    gen.add_argument("--table", help="delta or iceberg: write this catalog table (Iceberg: CATALOG.DB.NAME)")
     gen.add_argument("--partitions", type=int, help="number of Spark partitions (output is the same for any value)")
-    gen.add_argument("--mode", default="error", choices=["error", "overwrite"])
+    gen.add_argument(
+        "--mode",
+        default="error",
+        choices=["error", "overwrite", "append"],
+        help="error: the output must not exist; overwrite: replace it; append: add rows (delta and iceberg only)",
+    )
     gen.add_argument(
         "--where",
         action="append",
@@ -236,6 +279,8 @@ def build_parser() -> argparse.ArgumentParser:
 def run_fit(args) -> int:
     from spark_synth.api import fit
     from spark_synth.io import read_table
+    from spark_synth.io.connectors import LAKE_FORMATS
+    from spark_synth.io.lake_tables import read_lake
 
     kinds = dict(_parse_kind(k) for k in args.kind)
     if args.rule and args.rules == "none":
@@ -246,10 +291,18 @@ def run_fit(args) -> int:
         return _fit_schema(args)
     if (args.input is None) == (args.table is None):
         raise SparkSynthError("give the input path or --table DB.NAME (or --config SCHEMA.yaml)")
+    lake = args.format in LAKE_FORMATS
+    if (args.version is not None or args.as_of is not None) and not lake:
+        raise SparkSynthError(
+            "--version and --as-of pin a Delta or Iceberg table's version: give --format delta or iceberg"
+        )
     _require_files(args.input)
     _check_output_file(args.model, "--model")
     spark = _spark(args, "spark_synth fit")
-    df = read_table(spark, args.input, args.format, args.table)
+    if lake:
+        df = read_lake(spark, args.format, args.input, args.table, args.version, args.as_of)
+    else:
+        df = read_table(spark, args.input, args.format, args.table)
     started = time.time()
     model = fit(
         df,
@@ -278,6 +331,7 @@ def run_fit(args) -> int:
 def run_generate(args) -> int:
     from spark_synth.api import generate, load_model
     from spark_synth.io import write_output
+    from spark_synth.io.lake_writes import write_lake
     from spark_synth.model.relational import is_relational_file, load_relational
     from spark_synth.plan.schema import check_schema_where, table_conditions
     from spark_synth.plan.steer.parts import check_steering
@@ -289,6 +343,7 @@ def run_generate(args) -> int:
         model = load_relational(args.model)
         where = table_conditions(args.where, model)
         check_schema_where(model, where)  # before Spark starts
+        _check_schema_destination(args)
         return _generate_schema(_spark(args, "spark_synth generate"), args, model, where)
     if args.rows is None:
         raise SparkSynthError("--rows is required for a single-table model")
@@ -296,8 +351,7 @@ def run_generate(args) -> int:
         raise SparkSynthError("--scale is for relational models; give --rows for a single-table model")
     rows = _row_count(args.rows)  # a mistaken number first: it needs no file
     model = load_model(args.model)
-    if args.output is None and args.format != "noop":
-        raise SparkSynthError("--output PATH is required (or --format noop)")
+    lake = _check_destination(args)
     rebalance = parse_rebalance(args.rebalance) if args.rebalance else None
     check_steering(model, rows, args.where, rebalance)  # bad conditions and shares: before Spark starts
     spark = _spark(args, "spark_synth generate")
@@ -305,16 +359,36 @@ def run_generate(args) -> int:
         spark, model, rows=rows, seed=args.seed, partitions=args.partitions, where=args.where, rebalance=rebalance
     )
     started = time.time()
-    write_output(df, args.output, args.format, args.mode, rows=rows)
+    if lake:
+        target = write_lake(df, args.format, args.output, args.table, args.mode, rows=rows)
+    else:
+        write_output(df, args.output, args.format, args.mode, rows=rows)
+        target = args.output if args.format != "noop" else "noop sink"
     elapsed = time.time() - started
-    log.info(
-        "generated %s rows in %.1f s (%s rows/s) -> %s",
-        f"{rows:,}",
-        elapsed,
-        f"{rows / elapsed:,.0f}",
-        args.output if args.format != "noop" else "noop sink",
-    )
+    log.info("generated %s rows in %.1f s (%s rows/s) -> %s", f"{rows:,}", elapsed, f"{rows / elapsed:,.0f}", target)
     return 0
+
+
+def _check_destination(args) -> bool:
+    """Where generate writes, checked before Spark starts; whether it is a lake table."""
+    from spark_synth.io.connectors import LAKE_FORMATS
+
+    if args.format not in LAKE_FORMATS:
+        if args.table is not None:
+            raise SparkSynthError("--table writes a Delta or Iceberg table: give --format delta or iceberg")
+        if args.mode == "append":
+            raise SparkSynthError(
+                f"--mode append needs a transactional table (--format delta or iceberg); {args.format} output is "
+                "written whole, with --mode error or overwrite"
+            )
+        if args.output is None and args.format != "noop":
+            raise SparkSynthError("--output PATH is required (or --format noop)")
+        return False
+    if args.format == "iceberg" and args.table is None:
+        raise SparkSynthError("--format iceberg writes a catalog table: give --table CATALOG.DB.NAME")
+    if (args.output is None) == (args.table is None):
+        raise SparkSynthError(f"--format {args.format}: give --output PATH or --table NAME, one of them")
+    return True
 
 
 def run_rules(args) -> int:
@@ -568,13 +642,31 @@ def _check_output_file(path: str, what: str) -> None:
     check_file_to_write(Path(path), what)
 
 
+def _check_schema_destination(args) -> bool:
+    """Where a relational model's tables go, checked before Spark starts; whether to lake tables."""
+    from spark_synth.io.connectors import LAKE_FORMATS
+
+    lake = args.format in LAKE_FORMATS
+    if lake and args.format == "iceberg" and args.table is None:
+        raise SparkSynthError(
+            "--format iceberg with a relational model: give --table CATALOG.DB (one table per model table)"
+        )
+    if args.table is not None and not lake:
+        raise SparkSynthError("--table writes Delta or Iceberg tables: give --format delta or iceberg")
+    if args.mode == "append" and not lake:
+        raise SparkSynthError("--mode append needs transactional tables (--format delta or iceberg)")
+    if args.output is None and args.table is None and args.format != "noop":
+        raise SparkSynthError("--output DIR is required (one sub-directory per table)")
+    return lake
+
+
 def _generate_schema(spark, args, model, where: dict | None = None) -> int:
     from spark_synth.api import generate_schema
     from spark_synth.io import write_output
+    from spark_synth.io.lake_writes import write_lake
     from spark_synth.plan.schema import scale_for_rows, table_rows
 
-    if args.output is None and args.format != "noop":
-        raise SparkSynthError("--output DIR is required (one sub-directory per table)")
+    lake = _check_schema_destination(args)
     if args.rows is not None and args.scale is not None:
         raise SparkSynthError("give --rows or --scale, not both")
     scale = 1.0 if args.scale is None else args.scale
@@ -587,7 +679,17 @@ def _generate_schema(spark, args, model, where: dict | None = None) -> int:
     for name, df in frames.items():
         started = time.time()
         target = None if args.output is None else str(Path(args.output) / name)
-        write_output(df, target, args.format, args.mode, rows=rows[name])
+        if lake:
+            target = write_lake(
+                df,
+                args.format,
+                target,
+                None if args.table is None else f"{args.table}.{name}",
+                args.mode,
+                rows=rows[name],
+            )
+        else:
+            write_output(df, target, args.format, args.mode, rows=rows[name])
         elapsed = time.time() - started
         print(
             f"{name:<12} {rows[name]:>12,} rows  {elapsed:6.1f} s  {rows[name] / elapsed:>12,.0f} rows/s"

@@ -21,6 +21,7 @@
         rows_per_day: {flights: 1000000}   # one table's rows; the other tables in proportion
         where: {flights: ["origin = JFK"]}   # optional: conditions per table
     catalog: {enabled: true, database: synthetic}   # optional: embedded Hive metastore
+    change_data_feed: false        # optional, format delta: tables created with Delta's change data feed
 
 Where a date's partition goes (spark_synth.lake.schedule.write_day):
 - a directory format (parquet, orc, csv, json) without `table`: <output>/<table>/<partition_column>=<date>/,
@@ -28,6 +29,9 @@ Where a date's partition goes (spark_synth.lake.schedule.write_day):
 - `table: db.name`: the catalog table (created partitioned by the date column on first use,
   then INSERT OVERWRITE with dynamic partition overwrite, so only that date is replaced) — the
   way Delta and Iceberg tables are written on clusters that have them;
+- delta or iceberg (spark_synth.io.lake_writes.replace_date): the date replaced in one commit of
+  the table itself, Delta's replaceWhere or Iceberg's overwritePartitions; Delta at
+  <output>/<table>/ or a catalog `table`, Iceberg in a catalog (`table`, or a schema's `namespace`);
 - any other format without `table`: <output>/<table>/ with dynamic partition overwrite by date.
 """
 
@@ -73,6 +77,11 @@ class JobSchema(Strict):
         min_length=1, max_length=1, description="{table: rows} for one table; the others in proportion"
     )
     where: dict[str, Conditions] | None = Field(default=None, description="{table: conditions}")
+    namespace: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$",
+        description="write each table of the model as the catalog table NAMESPACE.TABLE (Iceberg: CATALOG.DB)",
+    )
 
     @model_validator(mode="after")
     def _positive(self) -> JobSchema:
@@ -116,6 +125,24 @@ class JobConfig(Strict):
     catalog: CatalogConfig = Field(default_factory=CatalogConfig)
     tables: dict[str, JobTable] = Field(default_factory=dict)
     schemas: dict[str, JobSchema] = Field(default_factory=dict)
+    change_data_feed: bool = Field(
+        default=False, description="Delta: create tables with delta.enableChangeDataFeed (CDC pipelines read it)"
+    )
+
+    @model_validator(mode="after")
+    def _lake_targets(self) -> JobConfig:
+        """What a lake format needs, named before any date is generated."""
+        if self.change_data_feed and self.format != "delta":
+            raise ValueError(f"change_data_feed is Delta's change data feed; it needs format: delta, not {self.format}")
+        if self.format == "iceberg":
+            bare = [f"tables.{n}" for n, t in self.tables.items() if t.table is None]
+            bare += [f"schemas.{n}" for n, s in self.schemas.items() if s.namespace is None]
+            if bare:
+                raise ValueError(
+                    f"format iceberg writes catalog tables: give {', '.join(bare)} a table: CATALOG.DB.NAME "
+                    "(schemas: namespace: CATALOG.DB)"
+                )
+        return self
 
     @model_validator(mode="after")
     def _something_to_generate(self) -> JobConfig:

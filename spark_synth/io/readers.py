@@ -70,7 +70,18 @@ def _check_one_format(spark: SparkSession, path: str, fmt: str | None) -> None:
     `fmt`, would fail inside Spark or be read as garbage (Parquet bytes as CSV column names)."""
     files = read_files(spark)
     if files.status(path) == "dir":
-        names = [n for n in files.list_names(path) if not n.startswith(("_", "."))]
+        every = files.list_names(path)
+        if "_delta_log" in every:
+            raise InputDataError(
+                f"input {path} is a Delta table (it has a _delta_log): read as {fmt or 'parquet'} it would mix in "
+                "the files of replaced versions; give --format delta (read_lake(spark, 'delta', path=...) in Python)"
+            )
+        if "metadata" in every and "data" in every:
+            raise InputDataError(
+                f"input {path} looks like an Iceberg table (metadata/ and data/): read its files directly it would "
+                "mix in deleted rows; give --format iceberg --table CATALOG.DB.NAME"
+            )
+        names = [n for n in every if not n.startswith(("_", "."))]
     else:
         names = [path.rstrip("/").rsplit("/", 1)[-1]]
     found = {}

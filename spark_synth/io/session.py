@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 import sys
 
+import pyspark
 from pyspark import SparkConf, SparkContext
 from pyspark.sql import SparkSession
 
+from spark_synth.io.connectors import session_settings
 from spark_synth.io.quiet import log4j_options
 from spark_synth.sessions import is_connect, session_time_zone
 
@@ -50,6 +52,7 @@ def get_spark(
         settings = {"spark.sql.session.timeZone": "UTC", **(conf or {})}
         if not remote.startswith("sc://"):  # a local server started here: its console is ours
             settings.setdefault("spark.ui.showConsoleProgress", "false")
+            settings = session_settings(pyspark.__version__, settings)
         for key, value in settings.items():
             builder = builder.config(key, value)
         return builder.getOrCreate()
@@ -73,6 +76,9 @@ def get_spark(
         # On the classpath from the start, so driver and executors load the generation engine.
         jars = [j for j in (settings.get("spark.jars") or SparkConf().get("spark.jars", "")).split(",") if j]
         settings["spark.jars"] = ",".join(jars + [engine])
+    if SparkSession.getActiveSession() is None:
+        # Delta Lake and Iceberg, when scripts/setup.sh cached connectors built for this Spark line.
+        settings = session_settings(pyspark.__version__, settings)
     for key, value in settings.items():
         builder = builder.config(key, value)
     spark = builder.getOrCreate()

@@ -24,7 +24,9 @@ from pyspark.sql import types as T
 
 from spark_synth.api import generate, generate_schema
 from spark_synth.errors import GenerateError
+from spark_synth.io.connectors import LAKE_FORMATS, require_format
 from spark_synth.io.job_config import FILE_FORMATS, JobConfig, resolve
+from spark_synth.io.lake_writes import replace_date
 from spark_synth.io.writers import write_output
 from spark_synth.model.io import SynthModel, load_model
 from spark_synth.model.relational import load_relational
@@ -186,7 +188,8 @@ def run_job(
             )
             for name, df in frames.items():
                 started = time.time()
-                path = write_day(df, config, name, date, output, None)
+                catalog_table = None if job_schema.namespace is None else f"{job_schema.namespace}.{name}"
+                path = write_day(df, config, name, date, output, catalog_table)
                 results.append(_logged(PartitionResult(name, date, rows[name], time.time() - started, path)))
     return results
 
@@ -214,6 +217,9 @@ def _check_format(spark: SparkSession, fmt: str) -> None:
     """A Spark source the cluster does not have (`format: xlsx`) is named before any date is
     generated, not as a Py4J error after the first date's work. Classic sessions only: Spark
     Connect finds out at the first write, with Spark's own message."""
+    if fmt in LAKE_FORMATS:
+        require_format(spark, fmt, "job config 'format':")
+        return
     if fmt in FILE_FORMATS or getattr(spark, "_jvm", None) is None:
         return
     jvm = spark._jvm
@@ -272,6 +278,20 @@ def write_day(
 ) -> str:
     """Writes one date's rows where the config says (see spark_synth.io.job_config); returns where."""
     options = config.writer_options()
+    if config.format in LAKE_FORMATS:  # the table's own commit replaces the date (io/lake_writes.py)
+        dated = df.withColumn(config.partition_column, F.lit(date))
+        path = None if catalog_table is not None else f"{output}/{name}"
+        return replace_date(
+            dated,
+            config.format,
+            path,
+            catalog_table,
+            config.partition_column,
+            date.isoformat(),
+            config.partition_by,
+            options,
+            config.change_data_feed,
+        )
     if catalog_table is None and config.format in FILE_FORMATS:
         path = f"{output}/{name}/{config.partition_column}={date.isoformat()}"
         write_output(df, path, config.format, "overwrite", options, config.partition_by)

@@ -711,9 +711,21 @@ class Privacy(Strict):
     min_count: int = Field(ge=1, description="no value or cell seen fewer times is stored")
 
 
+class TableSource(Strict):
+    """The lake table version a model was fitted on, so a fit can be repeated and audited: refitting
+    the same version gives the same model."""
+
+    format: Literal["delta", "iceberg"]
+    location: str = Field(min_length=1, description="the table's path or catalog name")
+    version: int = Field(description="Delta's table version, or Iceberg's snapshot id")
+    committed_at: str = Field(description="when that version was committed (ISO 8601, UTC)")
+
+
 class TableInfo(Strict):
     name: str
     row_count: int = Field(ge=1)
+    # Only for fits of a Delta or Iceberg table; absent otherwise (older models read unchanged).
+    source: TableSource | None = None
 
 
 class SynthModelFile(Strict):

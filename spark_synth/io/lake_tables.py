@@ -1,0 +1,120 @@
+"""Reading a Delta Lake or Apache Iceberg table at one pinned version, for reproducible fits.
+
+A lake table changes under a fit: a daily job appends, a compaction rewrites. So a fit always
+reads one version, the one asked for (`--version N`, `--as-of TIMESTAMP`) or else the latest at
+the start, and the model records it (TableInfo.source): refitting that version gives the same
+model. Only bounded answers reach the driver (one history row, one count).
+
+Delta: a path (`delta.\\`/p\\``) or a catalog table; versions are Delta's commit numbers.
+Iceberg: a catalog table (CATALOG.DB.T, catalog configured in the session); versions are
+snapshot ids of the table's current lineage.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from pyspark.errors import AnalysisException, PySparkException
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from spark_synth.errors import InputDataError
+from spark_synth.io.connectors import require_format, require_iceberg_catalog
+
+
+@dataclass(frozen=True)
+class LakeRead:
+    """A lake table read at one version, and what the model records about it."""
+
+    frame: DataFrame
+    source: dict  # TableSource's fields: format, location, version, committed_at
+
+
+def read_lake(
+    spark: SparkSession,
+    fmt: str,
+    path: str | None = None,
+    table: str | None = None,
+    version: int | None = None,
+    as_of: str | None = None,
+) -> LakeRead:
+    """The table at `version`, at the last version committed at or before `as_of`, or at its
+    latest version; every problem is an InputDataError naming the option and the fix."""
+    if (path is None) == (table is None):
+        raise InputDataError(f"--format {fmt}: give the table's path or --table NAME (one of them)")
+    if version is not None and as_of is not None:
+        raise InputDataError("give --version or --as-of, not both")
+    if fmt == "iceberg" and table is None:
+        raise InputDataError(
+            "--format iceberg reads a catalog table: give --table CATALOG.DB.NAME (the catalog configured with "
+            "spark.sql.catalog.CATALOG=org.apache.iceberg.spark.SparkCatalog)"
+        )
+    require_format(spark, fmt)
+    if fmt == "iceberg":
+        require_iceberg_catalog(spark, table)
+    name = table if table is not None else f"delta.`{path}`"
+    location = table if table is not None else str(path)
+    versions = _versions(spark, fmt, name, location)
+    chosen = _choose(versions, version, as_of, location)
+    frame = spark.sql(f"SELECT * FROM {name} VERSION AS OF {chosen}")
+    # Formatted by Spark in UTC: a collected timestamp would be read in the Python process's zone.
+    utc = F.date_format(F.to_utc_timestamp("committed_at", _session_zone(spark)), "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'")
+    committed = versions.where(F.col("version") == chosen).select(utc).first()[0]
+    return LakeRead(frame, {"format": fmt, "location": location, "version": int(chosen), "committed_at": committed})
+
+
+def _session_zone(spark: SparkSession) -> str:
+    return spark.conf.get("spark.sql.session.timeZone") or "UTC"
+
+
+def _versions(spark: SparkSession, fmt: str, name: str, location: str) -> DataFrame:
+    """(version, committed_at) of every version a reader can travel to."""
+    try:
+        if fmt == "delta":
+            history = spark.sql(f"DESCRIBE HISTORY {name}")
+            return history.select(F.col("version"), F.col("timestamp").alias("committed_at"))
+        lineage = spark.table(f"{name}.history").where("is_current_ancestor")
+        return lineage.select(F.col("snapshot_id").alias("version"), F.col("made_current_at").alias("committed_at"))
+    except (AnalysisException, PySparkException) as exc:
+        raise InputDataError(_unreadable(fmt, location, exc)) from None
+    except Exception as exc:  # py4j errors from the connector itself
+        raise InputDataError(_unreadable(fmt, location, exc)) from None
+
+
+def _unreadable(fmt: str, location: str, exc: Exception) -> str:
+    said = str(exc).strip().splitlines()[0][:240] if str(exc).strip() else type(exc).__name__
+    if fmt == "delta" and ("DELTA_MISSING_DELTA_TABLE" in said or "is not a Delta table" in said):
+        return f"{location} is not a Delta table (no _delta_log); give its format (--format parquet, ...) instead"
+    return f"cannot read the {fmt} table {location}: {said}"
+
+
+def _choose(versions: DataFrame, version: int | None, as_of: str | None, location: str) -> int:
+    """The version to read: asked for, last before `as_of`, or the latest; a bounded aggregate."""
+    bounds = versions.agg(F.min("version"), F.max("version"), F.count("*")).first()
+    low, high, count = bounds[0], bounds[1], bounds[2]
+    if not count:
+        raise InputDataError(f"{location} has no version to read (an empty table with no commit)")
+    if version is not None:
+        if versions.where(F.col("version") == version).limit(1).count() == 0:
+            raise InputDataError(
+                f"--version {version}: {location} has no such version (its versions run {low} .. {high}, the "
+                "latest last; an old one may have been vacuumed or expired)"
+            )
+        return version
+    if as_of is not None:
+        try:
+            dt.datetime.fromisoformat(as_of)
+        except ValueError:
+            raise InputDataError(
+                f"--as-of {as_of!r} is not a timestamp; write it as 2026-12-01T08:00:00 (the session's time zone "
+                "unless an offset such as +00:00 is given)"
+            ) from None
+        moment = F.to_timestamp(F.lit(as_of.replace("T", " ")))
+        before = versions.where(F.col("committed_at") <= moment).orderBy(F.col("committed_at").desc()).first()
+        if before is None:
+            first = versions.agg(F.min("committed_at").cast("string")).first()[0]
+            raise InputDataError(f"--as-of {as_of}: {location} had no version yet (its first was committed {first})")
+        return int(before["version"])
+    latest = versions.orderBy(F.col("committed_at").desc(), F.col("version").desc()).first()
+    return int(latest["version"])

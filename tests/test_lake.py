@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from pyspark.sql import functions as F
 
-from spark_synth import fit, generate, load_model, read_lake
+from spark_synth import generate, load_model, read_lake
 from spark_synth.cli import main
 
 pytestmark = [pytest.mark.lake, pytest.mark.slow]
@@ -60,46 +60,41 @@ def err_of(capsys) -> str:
     return capsys.readouterr().err.strip()
 
 
-def test_a_fit_pins_the_delta_version_and_refits_it_the_same(spark, flights, lake, tmp_path, capsys):
+def test_a_delta_read_pins_a_version_and_names_the_mistakes(spark, flights, lake, tmp_path, capsys):
+    """The fit itself, its record of the version and the refit giving the same model: the docs
+    examples below (test_the_lake_docs_examples_run)."""
     path = str(tmp_path / "flights")
     flights.limit(1500).write.format("delta").save(path)  # version 0
     flights.write.format("delta").mode("append").save(path)  # version 1
-    total = flights.count()
-    pinned = tmp_path / "v0.json"
-    assert main(["fit", path, "--format", "delta", "--version", "0", "--model", str(pinned)]) == 0
-    model = load_model(pinned)
-    assert model.spec.table.row_count == 1500
-    source = model.spec.table.source
-    assert (source.format, source.location, source.version) == ("delta", path, 0)
-    assert source.committed_at.endswith("Z")
-    again = fit(read_lake(spark, "delta", path=path, version=0), table="flights")
-    assert again.to_json() == model.to_json()  # the same version, the same model
+    pinned = read_lake(spark, "delta", path=path, version=0)
+    assert pinned.frame.count() == 1500
+    assert (pinned.source["format"], pinned.source["location"], pinned.source["version"]) == ("delta", path, 0)
+    assert pinned.source["committed_at"].endswith("Z")
     latest = read_lake(spark, "delta", path=path)  # no version given: the latest, pinned
-    assert latest.source["version"] == 1 and latest.frame.count() == 1500 + total
-    as_of = source.committed_at.replace("Z", "+00:00")
+    assert latest.source["version"] == 1 and latest.frame.count() == 1500 + flights.count()
+    as_of = pinned.source["committed_at"].replace("Z", "+00:00")
     assert read_lake(spark, "delta", path=path, as_of=as_of).source["version"] == 0
     # mistakes: a version past the latest, a timestamp that is not one, the table read as Parquet
-    other = str(tmp_path / "other.json")
-    assert main(["fit", path, "--format", "delta", "--version", "7", "--model", other]) == 2
+    model = str(tmp_path / "m.json")
+    assert main(["fit", path, "--format", "delta", "--version", "7", "--model", model]) == 2
     assert "--version 7" in (said := err_of(capsys)) and "0 .. 1" in said
-    assert main(["fit", path, "--format", "delta", "--as-of", "yesterday", "--model", other]) == 2
+    assert main(["fit", path, "--format", "delta", "--as-of", "yesterday", "--model", model]) == 2
     assert "is not a timestamp" in err_of(capsys)
-    assert main(["fit", path, "--model", other]) == 2
+    assert main(["fit", path, "--model", model]) == 2
     said = err_of(capsys)
     assert "is a Delta table" in said and "give --format delta" in said
 
 
-def test_a_fit_pins_the_iceberg_snapshot(spark, flights, lake, tmp_path, capsys):
+def test_an_iceberg_read_pins_a_snapshot(spark, flights, lake, tmp_path, capsys):
     table = "lake.db.fit_source"
     flights.limit(1000).writeTo(table).create()
     flights.writeTo(table).append()
     first, second = iceberg_snapshots(spark, table)
-    model = tmp_path / "m.json"
-    assert main(["fit", "--format", "iceberg", "--table", table, "--version", str(first), "--model", str(model)]) == 0
-    pinned = load_model(model).spec.table
-    assert pinned.row_count == 1000 and (pinned.source.format, pinned.source.version) == ("iceberg", first)
+    pinned = read_lake(spark, "iceberg", table=table, version=first)
+    assert pinned.frame.count() == 1000 and (pinned.source["format"], pinned.source["version"]) == ("iceberg", first)
     assert read_lake(spark, "iceberg", table=table).source["version"] == second
-    assert main(["fit", "--format", "iceberg", "--table", "nocatalog.db.t", "--model", str(model)]) == 2
+    model = str(tmp_path / "m.json")
+    assert main(["fit", "--format", "iceberg", "--table", "nocatalog.db.t", "--model", model]) == 2
     assert "no Iceberg catalog 'nocatalog' is configured" in err_of(capsys)
 
 
@@ -254,3 +249,66 @@ def test_a_relational_schema_per_date_on_delta_keeps_its_keys_within_each_date(s
     orders, customers = tables["orders"], tables["customers"]
     orphans = orders.join(customers, ["date", "customer_id"], "left_anti").count()
     assert orphans == 0  # every order's customer exists on the order's own date
+
+
+def test_spark_connect_generates_into_delta_the_classic_rows(spark, flights_model, lake, tmp_path):
+    flights_model.save(tmp_path / "m.json")
+    table = tmp_path / "connect"
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(Path(__file__).with_name("connect_lake_session.py")),
+            str(tmp_path / "m.json"),
+            str(table),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=dict(os.environ, PYSPARK_PYTHON=sys.executable, PYSPARK_DRIVER_PYTHON=sys.executable),
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    written = spark.read.format("delta").load(str(table))
+    assert written.count() == 700 and written.exceptAll(generate(spark, flights_model, 700, seed=5)).count() == 0
+    assert delta_versions(spark, table) == [0]  # one commit
+
+
+def docs_blocks(language: str) -> list[str]:
+    """The fenced blocks of docs/lake.md that a `<!-- run by tests/test_lake.py` comment precedes."""
+    text = (ROOT / "docs" / "lake.md").read_text()
+    marker = "<!-- run by tests/test_lake.py"
+    blocks = []
+    for part in text.split(marker)[1:]:
+        fence = part.split("\n```", 1)[1]
+        if fence.startswith(language):
+            blocks.append(fence[len(language) :].split("\n```", 1)[0])
+    return blocks
+
+
+def test_the_lake_docs_examples_run(spark, flights, lake, tmp_path):
+    import shlex
+
+    (tmp_path / "lake").mkdir()
+    flights.write.format("delta").save(str(tmp_path / "lake" / "flights"))
+    flights.writeTo("lake.db.flights").createOrReplace()
+    absolute = lambda text: text.replace("lake/", f"{tmp_path}/lake/").replace(  # noqa: E731
+        "flights.model.json", f"{tmp_path}/flights.model.json"
+    )
+    (bash,) = docs_blocks("bash")
+    try:
+        for line in bash.replace("\\\n", " ").strip().splitlines():
+            words = shlex.split(absolute(line).replace("iceberg.model.json", f"{tmp_path}/iceberg.model.json"))
+            assert words[0] == "spark-synth" and main(words[1:]) == 0, line
+    finally:
+        for key, value in catalog_settings(lake).items():  # the example's --conf changed the session's
+            spark.conf.set(key, value)
+    assert spark.read.format("delta").load(str(tmp_path / "lake" / "synthetic")).count() == 100_000
+    assert load_model(tmp_path / "iceberg.model.json").spec.table.source.format == "iceberg"
+    (python,) = docs_blocks("python")
+    scope = {"spark": spark}
+    exec(absolute(python), scope)
+    # the same version refitted: the same rows read, the same structure and source. (Not the same
+    # bytes: DataSketches' KLL compacts at random, so quantiles differ within the sketch's error.)
+    cli, api = load_model(tmp_path / "flights.model.json").spec, scope["model"].spec
+    assert cli.table == api.table and [(c.name, c.kind) for c in cli.columns] == [(c.name, c.kind) for c in api.columns]
+    again = read_lake(spark, "delta", path=f"{tmp_path}/lake/flights", version=0).frame
+    assert again.exceptAll(flights).isEmpty() and flights.exceptAll(again).isEmpty()

@@ -56,3 +56,12 @@ def test_ticks_are_round_numbers():
     assert display.format_value("date", 15706) == "2013-01-01"
     assert display.format_value("timestamp", 1_356_998_400_000_000) == "2013-01-01 00:00"
     assert display.nice_step(0.3) == 0.5 and display.nice_step(7) == 10
+
+
+def test_the_header_names_the_lake_table_version_the_model_was_fitted_on():
+    from spark_synth.evaluation.html import _about
+
+    source = {"format": "delta", "location": "lake/flights", "version": 12, "committed_at": "2026-12-01T08:00:00.000Z"}
+    header = _about({"real": "lake/flights", "fitted_on": source, "created": "2026-12-06", "version": "0.1"})
+    assert "fitted on delta table lake/flights version 12 (committed 2026-12-01T08:00:00.000Z)" in header
+    assert "fitted on" not in _about({"real": "x.parquet", "fitted_on": None, "created": "", "version": ""})

@@ -75,6 +75,12 @@ def _about(about: dict) -> str:
         items.append(text)
     if about.get("model"):
         items.append(f"model: {_e(about['model'])}" + (f" (table {_e(about['table'])})" if about.get("table") else ""))
+    source = about.get("fitted_on")
+    if source:
+        items.append(
+            f"fitted on {_e(source['format'])} table {_e(source['location'])} version {_e(str(source['version']))} "
+            f"(committed {_e(source['committed_at'])})"
+        )
     items.append(f"made {_e(about.get('created', ''))} by spark_synth {_e(about.get('version', ''))}")
     return "<div class='about'>" + " · ".join(items) + "</div>"
 

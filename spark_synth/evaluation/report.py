@@ -195,6 +195,8 @@ def evaluate(
         "name": (about or {}).get("name") or (model.spec.table.name if model else None),
         **(about or {}),
         "table": model.spec.table.name if model else None,
+        # the lake table version the model was fitted on (Delta/Iceberg fits), for the audit
+        "fitted_on": model.spec.table.source.model_dump() if model and model.spec.table.source else None,
         "real_rows": copies["real_rows"],
         "synthetic_rows": copies["synthetic_rows"],
         "created": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),

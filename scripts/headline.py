@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
 RESULTS = ROOT / "docs" / "results"
-BENCHES = ["bench", "tables", "conditions", "relational", "tests"]  # the order of the README's rows
+BENCHES = ["bench", "tables", "conditions", "relational", "lake", "tests"]  # the order of the README's rows
 START, END = "<!-- headline:start -->", "<!-- headline:end -->"
 
 

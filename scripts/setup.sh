@@ -23,9 +23,10 @@ java -version >/dev/null 2>&1 || { echo "Java 17 is required by Spark (apt-get i
 # strict) into a cache outside the checkout, leaving out what Spark ships itself; then
 # .venv-lake gets the PySpark they are built for. Without Maven (or Maven Central) this is
 # skipped in one line and everything else works as before.
-connectors_dir=$(.venv/bin/python -m spark_synth.io.connectors dir)
-lake_pyspark=$(.venv/bin/python -m spark_synth.io.connectors pyspark)
-pom=$(.venv/bin/python -m spark_synth.io.connectors pom)
+connectors() { .venv/bin/python -c 'import sys; from spark_synth.io.connectors import main; sys.exit(main(sys.argv[1:]))' "$@"; }
+connectors_dir=$(connectors dir)
+lake_pyspark=$(connectors pyspark)
+pom=$(connectors pom)
 pom_stamp=$(printf '%s' "$pom" | sha256sum | cut -c1-16)
 if [ "$(cat "$connectors_dir/.stamp" 2>/dev/null)" != "$pom_stamp" ]; then
   if ! command -v mvn >/dev/null; then
@@ -34,7 +35,7 @@ if [ "$(cat "$connectors_dir/.stamp" 2>/dev/null)" != "$pom_stamp" ]; then
     work=$(mktemp -d)
     printf '%s\n' "$pom" > "$work/pom.xml"
     if mvn -q -B -C -f "$work/pom.xml" dependency:copy-dependencies -DincludeScope=runtime \
-        -DexcludeGroupIds="$(.venv/bin/python -m spark_synth.io.connectors excludes)" \
+        -DexcludeGroupIds="$(connectors excludes)" \
         -DoutputDirectory="$work/jars" >"$work/maven.log" 2>&1; then
       rm -rf "$connectors_dir" && mkdir -p "$(dirname "$connectors_dir")" && mv "$work/jars" "$connectors_dir"
       echo "$pom_stamp" > "$connectors_dir/.stamp"

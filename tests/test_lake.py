@@ -237,14 +237,19 @@ def version_of(spark, fmt, tmp_path, target):
     return iceberg_snapshots(spark, target)[-1]
 
 
-def test_a_relational_schema_per_date_on_delta_keeps_its_keys_within_each_date(spark, star, lake, tmp_path):
+@pytest.mark.parametrize("fmt", ["delta", "iceberg"])
+def test_a_relational_schema_per_date_keeps_its_keys_within_each_date(spark, star, lake, tmp_path, fmt):
     root, model = star
+    namespace = ", namespace: lake.db" if fmt == "iceberg" else ""
     (tmp_path / "job.yaml").write_text(
-        f"seed: 3\noutput: out\nformat: delta\nschemas:\n"
-        f"  star: {{model: {root / 'star.model.json'}, rows_per_day: {{orders: 400}}}}\n"
+        f"seed: 3\noutput: out\nformat: {fmt}\nschemas:\n"
+        f"  star: {{model: {root / 'star.model.json'}, rows_per_day: {{orders: 400}}{namespace}}}\n"
     )
     assert main(["run", "--config", str(tmp_path / "job.yaml"), "--from", DAYS[0], "--to", DAYS[1]]) == 0
-    tables = {name: spark.read.format("delta").load(str(tmp_path / "out" / name)) for name in model.tables}
+    if fmt == "delta":
+        tables = {name: spark.read.format("delta").load(str(tmp_path / "out" / name)) for name in model.tables}
+    else:
+        tables = {name: spark.table(f"lake.db.{name}") for name in model.tables}
     assert {str(r[0]) for r in tables["orders"].select("date").distinct().collect()} == set(DAYS[:2])
     orders, customers = tables["orders"], tables["customers"]
     orphans = orders.join(customers, ["date", "customer_id"], "left_anti").count()
@@ -264,7 +269,9 @@ def test_spark_connect_generates_into_delta_the_classic_rows(spark, flights_mode
         capture_output=True,
         text=True,
         timeout=600,
-        env=dict(os.environ, PYSPARK_PYTHON=sys.executable, PYSPARK_DRIVER_PYTHON=sys.executable),
+        # SPARK_TESTING: PySpark's local Connect server takes an ephemeral port (and its client
+        # finds it), so this server never meets another one on 15002 (the main suite's, in CI)
+        env=dict(os.environ, PYSPARK_PYTHON=sys.executable, PYSPARK_DRIVER_PYTHON=sys.executable, SPARK_TESTING="1"),
     )
     assert done.returncode == 0, done.stderr[-3000:]
     written = spark.read.format("delta").load(str(table))

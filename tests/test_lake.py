@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from pyspark.sql import functions as F
 
-from spark_synth import generate, load_model, read_lake
+from spark_synth import fit, generate, load_model, read_lake
 from spark_synth.cli import main
 
 pytestmark = [pytest.mark.lake, pytest.mark.slow]
@@ -70,6 +70,9 @@ def test_a_delta_read_pins_a_version_and_names_the_mistakes(spark, flights, lake
     assert pinned.frame.count() == 1500
     assert (pinned.source["format"], pinned.source["location"], pinned.source["version"]) == ("delta", path, 0)
     assert pinned.source["committed_at"].endswith("Z")
+    # refitting the pinned version gives the same bytes (exact bucket counts, no random sketch)
+    again = read_lake(spark, "delta", path=path, version=0)
+    assert fit(pinned, table="flights").to_json() == fit(again, table="flights").to_json()
     latest = read_lake(spark, "delta", path=path)  # no version given: the latest, pinned
     assert latest.source["version"] == 1 and latest.frame.count() == 1500 + flights.count()
     as_of = pinned.source["committed_at"].replace("Z", "+00:00")

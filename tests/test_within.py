@@ -8,7 +8,8 @@ import pytest
 from scipy.stats import ks_2samp
 
 from spark_synth import fit, generate
-from spark_synth.fit.within import _continuous, _discrete
+from spark_synth.fit.histogram import Histogram
+from spark_synth.fit.within import MAX_DISCRETE_VALUES, _continuous, _discrete
 from spark_synth.model import SynthModel
 from spark_synth.model.schema import NumericColumn, QuantileFunction
 
@@ -83,28 +84,35 @@ def _column(**kw) -> NumericColumn:
     return NumericColumn(**{**base, **kw})
 
 
+def _histogram(values: list[float], counts: list[int], highs: list[float] | None = None) -> Histogram:
+    """A group's buckets as the fit reads them: (count, smallest, largest value) per bucket."""
+    return Histogram(counts=np.array(counts), lows=np.array(values, float), highs=np.array(highs or values, float))
+
+
 def test_a_discrete_group_keeps_only_values_seen_k_times():
-    top = [{"item": 0.0, "count": 600}, {"item": 1.0, "count": 396}, {"item": 7.0, "count": 4}]
-    within = _discrete(_column(), 1000, top, min_count=5)
+    group = _histogram([0.0, 1.0, 7.0], [600, 396, 4])
+    within = _discrete(_column(), group, min_count=5)
     assert set(within.values) == {0, 1}
     assert within.probabilities[0] == 0.0 and within.probabilities[-1] == 1.0
     cut = within.probabilities[within.values.index(1)]
     assert cut == pytest.approx(600 / 996)
-    # too many distinct values (the sketch was not exhaustive): not discrete
-    assert _discrete(_column(), 1000, top[:2], min_count=5) is None
+    # a bucket holding more than one value (its smallest and largest differ): not discrete
+    assert _discrete(_column(), _histogram([0.0, 1.0, 7.0], [600, 396, 4], [0.0, 1.5, 7.0]), min_count=5) is None
+    # more distinct values than a staircase holds: not discrete
+    many = _histogram([float(i) for i in range(MAX_DISCRETE_VALUES + 1)], [20] * (MAX_DISCRETE_VALUES + 1))
+    assert _discrete(_column(), many, min_count=5) is None
     # the values seen k times hold under 90 % of the group: not discrete either
-    rare = [{"item": float(i), "count": 2} for i in range(30)] + [{"item": 99.0, "count": 40}]
-    assert _discrete(_column(), 100, rare, min_count=5) is None
+    rare = _histogram([float(i) for i in range(30)] + [99.0], [2] * 30 + [40])
+    assert _discrete(_column(), rare, min_count=5) is None
 
 
 def test_a_continuous_group_never_stores_its_min_or_max():
-    from spark_synth.fit.within import WITHIN_GRID
-
-    quantiles = [float(p * 100) for p in WITHIN_GRID]  # min 0, max 100
-    within = _continuous(_column(), 200, quantiles, min_count=5)
+    group = _histogram(np.linspace(0.0, 100.0, 200).tolist(), [1] * 200)  # min 0, max 100
+    within = _continuous(_column(), group, min_count=5)
     assert within.probabilities[0] == pytest.approx(0.025) and within.probabilities[-1] == pytest.approx(0.975)
-    assert within.values[0] == 2 and within.values[-1] == 98  # Q(k/n), Q(1 - k/n) rounded, never 0 or 100
-    assert _continuous(_column(), 99, quantiles, min_count=5) is None  # under 20 k rows: the bins
+    assert 0 < within.values[0] <= 3 and 97 <= within.values[-1] < 100  # Q(k/n), Q(1 - k/n): never 0 or 100
+    small = _histogram(np.linspace(0.0, 100.0, 99).tolist(), [1] * 99)
+    assert _continuous(_column(), small, min_count=5) is None  # under 20 k rows: the bins
 
 
 def test_within_on_a_categorical_child_is_refused(spark):

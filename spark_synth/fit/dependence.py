@@ -22,8 +22,9 @@ def mutual_information(table: dict[tuple[int, int], int]) -> float:
     so that high-cardinality columns do not win edges by sample noise alone."""
     if not table:
         return 0.0
-    cells = np.array(list(table.keys()))
-    counts = np.array(list(table.values()), dtype=np.float64)
+    ordered = sorted(table.items())  # the same sum for the same table, whatever order it was filled in
+    cells = np.array([cell for cell, _ in ordered])
+    counts = np.array([n for _, n in ordered], dtype=np.float64)
     n = counts.sum()
     _, a_idx = np.unique(cells[:, 0], return_inverse=True)
     _, b_idx = np.unique(cells[:, 1], return_inverse=True)
@@ -77,7 +78,7 @@ def conditional_table(
         cells = rows[parent]
         total = sum(cells.values())
         probs = {str(c): round(cells[c] / total, 9) for c in sorted(cells)}
-        top = max(cells, key=lambda c: cells[c])
+        top = max(sorted(cells), key=lambda c: cells[c])  # ties: the smallest code, whatever order rows came in
         probs[str(top)] = round(probs[str(top)] + 1.0 - sum(probs.values()), 9)
         table[str(parent)] = probs
     return table

@@ -16,6 +16,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from spark_synth.fit.patterns import shares_of
+from spark_synth.fit.sampling import hashed_sample
 from spark_synth.model.emails import parse_local
 from spark_synth.model.schema import EmailFromNames, PatternColumn, UniqueColumn
 
@@ -61,7 +62,7 @@ def fit_from_names(
     given, family = names.get("given"), names.get("family")
     read = [F.col(n[1]) if n else F.lit(None).cast("string") for n in (given, family)]
     addresses = frame.where(F.col(email).isNotNull())
-    sample = addresses if rows <= MAX_PARSED else addresses.sample(fraction=MAX_PARSED / rows, seed=6)
+    sample = hashed_sample(addresses, [F.col(email), *read], MAX_PARSED / rows if rows else 1.0, salt=6)
     parsed = sample.select(F.col(email).alias("e"), read[0].alias("g"), read[1].alias("f")).mapInPandas(
         _parse_batches, _PARSED_SCHEMA
     )

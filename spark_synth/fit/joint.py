@@ -96,7 +96,37 @@ def collect_joint_stats(
     result = JointStats()
     for row in stats.toLocalIterator():  # bounded: one row per statistic cell, streamed
         _absorb(result, row)
+    return _in_key_order(result)
+
+
+def _in_key_order(result: JointStats) -> JointStats:
+    """Every table in key order: rows stream back in the order tasks finished, and whatever
+    iterates these tables (ties between equally strong parents, float sums) must see the same
+    order for the same data."""
+    for name in (
+        "code_counts",
+        "pair_counts",
+        "shape_counts",
+        "char_counts",
+        "prefix_counts",
+        "length_counts",
+        "text_char_counts",
+    ):
+        tables = getattr(result, name)
+        ordered = defaultdict(dict, {k: _sorted(tables[k]) for k in sorted(tables)})
+        setattr(result, name, ordered)
+    result.score_sums = dict(sorted(result.score_sums.items()))
+    result.score_products = dict(sorted(result.score_products.items()))
     return result
+
+
+def _sorted(table: dict) -> dict:
+    """The table in key order: natural where the keys compare (codes, tuples of codes), by
+    their text where they mix types (shapes and None)."""
+    try:
+        return dict(sorted(table.items()))
+    except TypeError:
+        return dict(sorted(table.items(), key=lambda item: repr(item[0])))
 
 
 def _absorb(result: JointStats, row) -> None:
@@ -105,12 +135,18 @@ def _absorb(result: JointStats, row) -> None:
         result.rows = int(n)
     elif kind == "codes":  # counts of codes 0, 1, ... of copula column a
         result.code_counts[a] = {code: int(c) for code, c in enumerate(v) if c}
+    # One table may come back both ways: as a vector from the partitions where it is dense and
+    # as cells from those where it is mostly empty. Both add up (assigning lost the other
+    # partitions' rows when the same table arrived both ways).
     elif kind == "pair":
-        result.pair_counts[(a, b)][(x, y)] = int(n)
+        table = result.pair_counts[(a, b)]
+        table[(x, y)] = table.get((x, y), 0) + int(n)
     elif kind == "pairs":  # a dense table: cell x * width + y, width in `x`
         counts = np.asarray(v)
-        cells = np.flatnonzero(counts)
-        result.pair_counts[(a, b)] = {(int(c // x), int(c % x)): int(counts[c]) for c in cells}
+        table = result.pair_counts[(a, b)]
+        for c in np.flatnonzero(counts):
+            cell = (int(c // x), int(c % x))
+            table[cell] = table.get(cell, 0) + int(counts[c])
     elif kind == "sum":
         result.score_sums[a] = float(s)
     elif kind == "products":  # row a of the upper triangle: columns a, a+1, ...

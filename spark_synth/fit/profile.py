@@ -1,8 +1,9 @@
 """Pass 1 over the data: every per-column statistic in bounded Spark aggregations.
 
-Counts, min/max, approximate distinct counts (HLL), a quantile sketch (KLL), grid and
-granularity checks, NaN/Inf counts and frequent values (DataSketches approx_top_k); then, for the
-columns that look unique, one exact distinct count. The result is a handful of numbers per
+Counts, min/max, approximate distinct counts (HLL), grid and granularity checks, NaN/Inf counts
+and frequent values (DataSketches approx_top_k); then the quantiles of the numeric columns from
+exact bucket counts (spark_synth.fit.histogram: the same data gives the same quantiles, unlike a
+sketch that compacts at random), and for the columns that look unique, one exact distinct count. The result is a handful of numbers per
 column, whatever the row count. Wide tables are profiled in groups of columns (one job each,
 reading only those columns), so no single aggregation grows with the width.
 
@@ -18,10 +19,11 @@ import logging
 from dataclasses import dataclass, field
 from itertools import accumulate
 
-from pyspark.sql import Column, DataFrame
+from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+from spark_synth.fit.histogram import Buckets, bucket_counts, bucket_of, cells_of, quantiles, read_histograms
 from spark_synth.model.types import SparkType, family, from_unscaled, parse_spark_type, to_unscaled
 from spark_synth.names import quote
 from spark_synth.sql.encodings import unit_sql
@@ -31,7 +33,11 @@ log = logging.getLogger(__name__)
 # Quantile grid: uniform 1/256 steps plus extra points in both tails for heavy tails.
 _TAILS = [0.0005, 0.001, 0.002, 0.005]
 QUANTILE_GRID = sorted(set([i / 256 for i in range(257)] + _TAILS + [1 - t for t in _TAILS]))
-KLL_K = 20_000
+# Quantile buckets (spark_synth.fit.histogram): whole numbers less than 2,048 units above the
+# minimum are exact, beyond that 256 buckets per doubling (0.27 % wide); doubles step in
+# 2^-24 of their range. At most ~5,400 buckets per double column whatever the row count.
+EXACT_BUCKETS = Buckets(unit=1.0, linear=2048, slices=256)
+DOUBLE_STEP_SHARE = 2.0**-24
 MAX_DECIMAL_PLACES = 6
 MIN_GRID_SHARE = 0.5
 DATETIME_GRANULARITIES_US = [86_400_000_000, 3_600_000_000, 60_000_000, 1_000_000, 1_000, 1]
@@ -91,35 +97,122 @@ def profile_columns(
         row = df.agg(*aggs).collect()[0].asDict(recursive=False)  # bounded: one row of statistics
         rows = int(row["__rows"])
         profiles.extend(_profile(i, fields[i], names[i], row, rows) for i in chunk)
-    _refine_narrow_quantiles(df, profiles)
+    _settle_frequent(
+        df, profiles, {f.name: _top_size(f, max_categories, n in categorical_overrides) for f, n in zip(fields, names)}
+    )
+    _add_quantiles(df, profiles)
     _mark_unique(df, profiles)
     return rows or 0, profiles
 
 
-def _refine_narrow_quantiles(df: DataFrame, profiles: list[ColumnProfile]) -> None:
-    """Quantile sketches work in doubles: around 1e30 (decimal(38,0)) or 2^62 a double cannot
-    tell values a few thousand apart, and every quantile collapses onto min. For exact columns
-    whose range is that narrow for their size, sketch x - min instead (small, exact), one job."""
-    narrow = [
-        p
-        for p in profiles
-        if p.type.exact
-        and p.min is not None
-        and p.max > p.min
-        and (p.max - p.min) < max(abs(p.min), abs(p.max)) * 2.0**-40
-    ]
-    if not narrow:
-        return
-    aggs = []
-    for p in narrow:
-        spark = p.type
-        low = f"{from_unscaled(p.min, spark.scale):f}BD" if spark.family == "decimal" else f"{p.min}L"
-        offset = f"CAST({unit_sql(quote(p.alias), spark)} - {low} AS double) * {float(10**spark.scale)!r}"
-        aggs.append(F.expr(f"{_quantiles_sql(offset, exact=False)} AS {quote(p.alias)}"))
-    row = df.agg(*aggs).first()  # bounded: quantiles only
-    for p in narrow:
-        offsets = [min(max(p.min + int(round(q)), p.min), p.max) for q in (row[p.alias] or [])]
-        p.quantiles = list(accumulate(offsets, max))
+def _top_size(f: T.StructField, max_categories: int, wants_categories: bool) -> int:
+    """How many frequent values pass 1 asks approx_top_k for (0: none)."""
+    fam = family(f.dataType)
+    if fam == "string":
+        return max_categories
+    if fam == "integral":
+        return max_categories if wants_categories else SMALL_INTEGER_TOP_K
+    if fam == "boolean" or parse_spark_type(f.dataType.json()).exact:
+        return 0
+    return max_categories if wants_categories else 0
+
+
+def _settle_frequent(df: DataFrame, profiles: list[ColumnProfile], sizes: dict[str, int]) -> None:
+    """Make every column's frequent values a function of the data alone. approx_top_k counts
+    exactly while it holds every distinct value, but then its list is cut at `size` among ties
+    in the order rows arrived, and beyond its capacity it purges in that order too. A list that
+    is complete (shorter than asked, counts adding up to the column) is only put in a fixed
+    order; any other is counted again exactly, in one job for all such columns, and cut at
+    `size` by (count, then a hash of the value): the same values whatever the partitioning."""
+    redo = []
+    for p in profiles:
+        if p.top is None or p.family == "boolean":
+            continue
+        if len(p.top) < sizes[p.alias] and sum(c for _, c in p.top) == p.non_null:
+            p.top = sorted(p.top, key=lambda item: (-item[1], str(item[0])))
+        elif p.family == "integral" and sizes[p.alias] == SMALL_INTEGER_TOP_K:
+            # Asked only whether the integers are a few codes: an incomplete list says they are not,
+            # and nothing reads its values. The values tied at the cut are the ones rows' order
+            # chose: dropped, for a list that is the same for the same data (no job needed).
+            cut = min((c for _, c in p.top), default=0)
+            p.top = sorted([item for item in p.top if item[1] > cut], key=lambda item: (-item[1], str(item[0])))
+        else:
+            redo.append(p)
+    for start in range(0, len(redo), COLUMNS_PER_JOB):
+        chunk = redo[start : start + COLUMNS_PER_JOB]
+        values = F.array(
+            *[
+                F.struct(F.lit(c).alias("c"), F.col(quote(p.alias)).cast("string").alias("v"))
+                for c, p in enumerate(chunk)
+            ]
+        )
+        counted = df.select(F.inline(values)).where(F.col("v").isNotNull()).groupBy("c", "v").count()
+        order = Window.partitionBy("c").orderBy(F.desc("count"), F.xxhash64("v"), "v")
+        limits = F.array(*[F.lit(sizes[p.alias]) for p in chunk])
+        ranked = counted.withColumn("r", F.row_number().over(order)).where(
+            F.col("r") <= F.element_at(limits, F.col("c") + 1)
+        )
+        found: dict[int, list] = {c: [] for c in range(len(chunk))}
+        for row in ranked.collect():  # bounded: columns x their sizes
+            found[row["c"]].append((row["r"], row["v"], int(row["count"])))
+        for c, p in enumerate(chunk):
+            parse = int if p.family == "integral" else float if p.family != "string" else str
+            p.top = [(parse(v), n) for _, v, n in sorted(found[c])]
+
+
+def _add_quantiles(df: DataFrame, profiles: list[ColumnProfile]) -> None:
+    """The quantile grid of every numeric column with a range, from exact bucket counts of its
+    distance from its minimum (one job per COLUMNS_PER_JOB columns; see spark_synth.fit.histogram).
+    Exact columns are measured as whole units above min, so a narrow range far from zero
+    (decimal(38,0) near 1e30, longs near 2^62) keeps its resolution."""
+    numeric = [p for p in profiles if p.family not in ("string", "boolean") and p.min is not None]
+    for p in numeric:
+        if p.min == p.max:
+            p.quantiles = [p.min] * len(QUANTILE_GRID)
+    ranged = [p for p in numeric if p.max > p.min]
+    for start in range(0, len(ranged), COLUMNS_PER_JOB):
+        chunk = ranged[start : start + COLUMNS_PER_JOB]
+        histograms = read_histograms(
+            bucket_counts(cells_of(df, [_cell(c, p) for c, p in enumerate(chunk)]), ["c"]), ["c"]
+        )
+        for c, p in enumerate(chunk):
+            values = quantiles(histograms[(c,)], QUANTILE_GRID).tolist()
+            if p.type.exact:
+                values = [min(max(p.min + int(round(q)), p.min), p.max) for q in values]
+            p.quantiles = list(accumulate(values, max))
+
+
+def _cell(c: int, p: ColumnProfile) -> dict[str, Column]:
+    """(c, bucket, value) of one column for the quantile job: exact columns as their distance
+    from min in whole units (a double, exact below 2^53), doubles as themselves with their
+    distance halved on both sides so that no range (-1e308 .. 1e308) overflows."""
+    spark = p.type
+    q = quote(p.alias)
+    if spark.exact:
+        x = unit_sql(q, spark)
+        if spark.family == "decimal" and p.max - p.min < 10**36:
+            low = f"{from_unscaled(p.min, spark.scale):f}BD"
+            offset = f"CAST({x} - {low} AS double) * {float(10**spark.scale)!r}"
+        elif (
+            spark.family == "decimal"
+        ):  # x - min would overflow decimal(38): a range this wide needs no more than a double
+            offset = (
+                f"(CAST({x} AS double) - {float(from_unscaled(p.min, spark.scale))!r}) * {float(10**spark.scale)!r}"
+            )
+        elif p.max - p.min < 2**63:
+            offset = f"CAST({x} - {p.min}L AS double)"
+        else:
+            offset = f"CAST(CAST({x} AS decimal(20,0)) - {p.min}BD AS double)"
+        value = F.expr(offset)
+        bucket = bucket_of(value, EXACT_BUCKETS)
+    else:
+        x = F.col(q).cast("double")
+        value = F.when(~F.isnan(x) & (F.abs(x) != F.lit(float("inf"))), x)
+        half_range = p.max / 2 - p.min / 2
+        unit = max(half_range * DOUBLE_STEP_SHARE, 5e-324)
+        double_buckets = Buckets(unit=unit, linear=EXACT_BUCKETS.linear, slices=EXACT_BUCKETS.slices)
+        bucket = bucket_of(value / 2 - F.lit(p.min / 2), double_buckets)
+    return {"c": F.lit(c), "b": bucket, "x": value}
 
 
 def _aggregates(i: int, f: T.StructField, max_categories: int, wants_categories: bool) -> list[Column]:
@@ -137,13 +230,17 @@ def _aggregates(i: int, f: T.StructField, max_categories: int, wants_categories:
         value = q if fam == "string" else f"CAST({q} AS bigint)"
         out["distinct"] = f"hll_sketch_estimate(hll_sketch_agg({value}, 12))"
     if fam == "string":
-        out.update(minlen=f"min(length({q}))", maxlen=f"max(length({q}))", top=_top_k_sql(q, max_categories))
+        out.update(
+            minlen=f"min(length({q}))",
+            maxlen=f"max(length({q}))",
+            top=_top_k_sql(q, _top_size(f, max_categories, wants_categories)),
+        )
     elif fam == "boolean":
         out["trues"] = f"sum(cast({q} AS int))"
     elif parse_spark_type(f.dataType.json()).exact:
         spark = parse_spark_type(f.dataType.json())
         x = unit_sql(q, spark)
-        out.update(min=f"min({x})", max=f"max({x})", q=_quantiles_sql(x, exact=spark.family != "decimal"))
+        out.update(min=f"min({x})", max=f"max({x})")
         if fam in ("timestamp", "timestamp_ntz"):
             for g in DATETIME_GRANULARITIES_US:
                 out[f"g{g}"] = _count_sql(f"pmod({x}, {g}) != 0")
@@ -151,14 +248,13 @@ def _aggregates(i: int, f: T.StructField, max_categories: int, wants_categories:
             for j in range(1, spark.scale + 1):
                 out[f"g{j}"] = _count_sql(f"round({q}, {spark.scale - j}) != {q}")
         if fam == "integral":
-            out["top"] = _top_k_sql(q, max_categories if wants_categories else SMALL_INTEGER_TOP_K)
+            out["top"] = _top_k_sql(q, _top_size(f, max_categories, wants_categories))
     else:
         x = f"CAST({q} AS double)"
         finite = f"(CASE WHEN NOT isnan({x}) AND abs({x}) != CAST('Infinity' AS double) THEN {x} END)"
         out.update(
             min=f"min({finite})",
             max=f"max({finite})",
-            q=_quantiles_sql(finite, exact=False),
             nan=_count_sql(f"isnan({x})"),
             inf=_count_sql(f"abs({x}) = CAST('Infinity' AS double)"),
         )
@@ -170,11 +266,6 @@ def _aggregates(i: int, f: T.StructField, max_categories: int, wants_categories:
     return [F.expr(f"{sql} AS {key}{name}") for name, sql in out.items()]
 
 
-# The grid as one string literal split into doubles: Spark's analyzer handles 265 array
-# literals per column slowly (~50 ms each cold); this folds to the same constant.
-GRID_SQL = "CAST(split('" + ",".join(repr(float(x)) for x in QUANTILE_GRID) + "', ',') AS array<double>)"
-
-
 def _off_grid_sql(finite: str, q: str, places: int, single: bool) -> str:
     """Whether a value has more than `places` decimal places. Floats are compared at float
     precision (0.1f is 0.100000001490116 as a double); doubles with a relative tolerance. Only
@@ -183,18 +274,6 @@ def _off_grid_sql(finite: str, q: str, places: int, single: bool) -> str:
         return f"CAST(round({finite}, {places}) AS float) != CAST({q} AS float)"
     scaled = f"({finite} * {10.0**places!r})"
     return f"abs({scaled} - round({scaled})) > greatest(1e-6, abs({scaled}) * 1e-12)"
-
-
-def _quantiles_sql(x: str, exact: bool) -> str:
-    """The quantile grid from a KLL sketch (DataSketches; rank error ~0.02 % at K = 20,000,
-    3x faster here than percentile_approx at accuracy 20,000). Whole numbers go through the
-    64-bit sketch, so the quantiles are values of the column, exact; the rest through doubles."""
-    kind = "bigint" if exact else "double"
-    value = x if exact else f"CAST({x} AS double)"
-    return (
-        f"CASE WHEN count({value}) > 0 THEN kll_sketch_get_quantile_{kind}("
-        f"kll_sketch_agg_{kind}({value}, {KLL_K}), {GRID_SQL}) END"
-    )
 
 
 def _count_sql(condition: str) -> str:
@@ -234,9 +313,6 @@ def _profile(i: int, f: T.StructField, name: str, row: dict, rows: int) -> Colum
     if spark.exact:
         p.min, p.max = _unscaled(row[key + "min"], spark), _unscaled(row[key + "max"], spark)
         _distinct_from_range(p)
-        if p.min is not None:
-            quantiles = [min(max(_unscaled(q, spark), p.min), p.max) for q in (row[key + "q"] or [])]
-            p.quantiles = list(accumulate(quantiles, max))
         if fam in ("timestamp", "timestamp_ntz"):
             p.granularity = next(g for g in DATETIME_GRANULARITIES_US if int(row[f"{key}g{g}"] or 0) == 0)
         if fam == "decimal":
@@ -245,7 +321,6 @@ def _profile(i: int, f: T.StructField, name: str, row: dict, rows: int) -> Colum
         return p
     p.min, p.max = row[key + "min"], row[key + "max"]
     _distinct_from_range(p)
-    p.quantiles = list(row[key + "q"] or [])
     p.nan_count = int(row[key + "nan"] or 0)
     p.inf_count = int(row[key + "inf"] or 0)
     finite = p.non_null - p.nan_count - p.inf_count

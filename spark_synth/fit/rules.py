@@ -45,6 +45,7 @@ from pyspark.sql import functions as F
 
 from spark_synth.errors import InputDataError
 from spark_synth.fit.profile import ColumnProfile
+from spark_synth.fit.sampling import hashed_rows
 from spark_synth.model.rules import (
     MAP_SOURCES,
     MAP_TARGETS,
@@ -306,10 +307,9 @@ def screening_sample(
     """At most SCREEN_ROWS sampled rows, on the driver as {column: (values, null mask)}: whole
     numbers as int64 (dates as days), the rest as objects. Bounded whatever the table's size;
     candidates found here are counted on every row in Spark before they are kept."""
-    fraction = min(1.0, 1.1 * SCREEN_ROWS / rows)
-    picked = frame if fraction >= 1.0 else frame.sample(fraction=fraction, seed=15)
     exprs = [(c.whole if c.family in ("integral", "date") else c.col).alias(f"c{i}") for i, c in enumerate(columns)]
-    table = picked.select(*exprs).limit(SCREEN_ROWS).toArrow()
+    selected = frame.select(*exprs)
+    table = hashed_rows(selected, [F.col(f"c{i}") for i in range(len(columns))], rows, SCREEN_ROWS, salt=15).toArrow()
     out = {}
     for i, c in enumerate(columns):
         array = table.column(f"c{i}")

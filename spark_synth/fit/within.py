@@ -6,10 +6,13 @@ code; inside a bin it would be placed by the column's marginal. Where the child 
 category across the bins it shares with the others. This pass measures, for every dependency
 edge with a numeric child, the child's quantile function inside each parent code:
 
-- one Spark job for all edges: each row becomes (edge, parent code, child value) per edge
-  (`inline`), grouped by (edge, code); per group a KLL sketch (quantiles) and approx_top_k
-  (exact counts while the group holds few distinct values). The result has at most
-  edges x MAX_CODES rows, whatever the row count;
+- each row becomes (edge, parent code, bucket, child value) per edge (`inline`). Job 1 groups by
+  (edge, code): its size and approx_top_k, which counts exactly and completely while the group
+  holds few values: such a group is discrete (a staircase). Job 2 counts the continuous groups
+  among each edge's MAX_CODES largest per (edge, code, bucket) with the bucket's smallest and
+  largest value (spark_synth.fit.histogram: exact counts, so the same data gives the same
+  model, which a quantile sketch did not). The driver reads at most edges x codes rows, then
+  edges x MAX_CODES x ~640 buckets, whatever the row count;
 - privacy: only codes seen at least k (min_count) times with a non-null child; a discrete group
   keeps the values seen at least k times; a continuous group never stores its raw min/max — its
   function covers k/n .. 1 - k/n, and in its tails (k rows or more each) the child is placed in
@@ -32,6 +35,7 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+from spark_synth.fit.histogram import Buckets, Histogram, bucket_counts, bucket_of, cells_of, quantiles, read_histograms
 from spark_synth.model.marginals import UniformScale
 from spark_synth.model.schema import CategoricalColumn, NumericColumn, WithinQuantiles
 from spark_synth.model.types import parse_spark_type
@@ -45,7 +49,11 @@ MAX_CODES = 256
 MAX_DISCRETE_VALUES = 64
 DISCRETE_KEPT_SHARE = 0.9  # a discrete group must keep this much of its mass after the k filter
 MIN_CONTINUOUS_ROWS_PER_K = 20  # smaller groups keep the bins: too few rows for a body of their own
-KLL_K = 400  # ~0.7 % rank error: below the 1/64 grid's own spacing
+# Whole units: 64 below the child's minimum exact, then 32 buckets per doubling (2.2 % wide,
+# values placed inside by rank: well inside the 1/64 grid's spacing). Doubles step in 2^-16 of
+# their range. At most ~640 buckets per (edge, code).
+WITHIN_LINEAR, WITHIN_SLICES, DOUBLE_STEP_SHARE = 64, 32, 2.0**-16
+KEY_STRIDE = 1 << 20  # (edge, code) as one number for the filter of job 2: codes stay below it
 EXACT_LIMIT = 2.0**53  # beyond, a double sketch cannot hold every unit: such children keep the bins
 
 
@@ -71,38 +79,37 @@ def within_quantiles(frame: DataFrame, edges: list[WithinEdge], min_count: int) 
     """Per edge: {parent code: the child's quantile function inside it} (see module docstring)."""
     if not edges:
         return []
-    triples = [
-        F.struct(
-            F.lit(e).alias("e"), _parent_code(edge).alias("c"), _unit_double(edge.child_alias, edge.child).alias("x")
-        )
-        for e, edge in enumerate(edges)
-    ]
-    grid = "array(" + ",".join(repr(float(p)) for p in WITHIN_GRID) + ")"
-    stats = (
-        frame.select(F.inline(F.array(*triples)))
-        .groupBy("e", "c")
-        .agg(
-            F.count("x").alias("n"),
-            F.expr(
-                f"CASE WHEN count(x) > 0 THEN kll_sketch_get_quantile_double("
-                f"kll_sketch_agg_double(x, {KLL_K}), {grid}) END"
-            ).alias("q"),
-            F.expr(f"to_json(approx_top_k(x, {MAX_DISCRETE_VALUES}, {4 * MAX_DISCRETE_VALUES}))").alias("top"),
-        )
+    cells = cells_of(frame, [_cell(e, edge) for e, edge in enumerate(edges)])
+    # Job 1: per (edge, code) its size and, while it holds few values, every value's exact count
+    # (approx_top_k is exact and complete below its capacity; a staircase needs a complete list).
+    top = f"to_json(approx_top_k(x, {MAX_DISCRETE_VALUES}, {4 * MAX_DISCRETE_VALUES}))"
+    groups = cells.groupBy("e", "c").agg(
+        F.count("x").alias("n"), F.expr(top).alias("top"), F.min("x").alias("lo"), F.max("x").alias("hi")
     )
     found: list[dict[int, WithinQuantiles]] = [{} for _ in edges]
     sizes: list[dict[int, int]] = [{} for _ in edges]
-    for row in stats.collect():  # bounded: edges x codes rows
-        n = int(row["n"])
-        if n < min_count or row["q"] is None:
+    continuous: list[tuple[int, int]] = []
+    ranges: dict[tuple[int, int], tuple[float, float]] = {}
+    for row in sorted(groups.collect(), key=lambda r: (r["e"], r["c"])):  # bounded: edges x codes rows
+        e, c, n = int(row["e"]), int(row["c"]), int(row["n"])
+        if n < min_count:
             continue
-        edge = edges[row["e"]]
-        qf = _discrete(edge.child, n, json.loads(row["top"]), min_count) or _continuous(
-            edge.child, n, row["q"], min_count
-        )
-        if qf is not None:
-            found[row["e"]][int(row["c"])] = qf
-            sizes[row["e"]][int(row["c"])] = n
+        staircase = _discrete(edges[e].child, _listed(json.loads(row["top"] or "[]"), n), min_count)
+        if staircase is not None:
+            found[e][c], sizes[e][c] = staircase, n
+        elif n >= MIN_CONTINUOUS_ROWS_PER_K * min_count:
+            continuous.append((e, c))
+            sizes[e][c] = n
+            ranges[(e, c)] = (float(row["lo"]), float(row["hi"]))
+    # Job 2: bucket counts of the continuous groups among each edge's MAX_CODES largest.
+    largest = [set(sorted(by_code, key=lambda code: (-by_code[code], code))[:MAX_CODES]) for by_code in sizes]
+    wanted = [(e, c) for e, c in continuous if c in largest[e]]
+    if wanted:
+        chosen = _bucketed(cells, {(e, c): ranges[(e, c)] for e, c in wanted}, edges)
+        for (e, c), histogram in sorted(read_histograms(bucket_counts(chosen, ["e", "c"]), ["e", "c"]).items()):
+            qf = _continuous(edges[e].child, histogram, min_count)
+            if qf is not None:
+                found[e][c] = qf
     out = []
     for e, by_code in enumerate(found):
         largest = sorted(by_code, key=lambda c: (-sizes[e][c], c))[:MAX_CODES]
@@ -121,11 +128,21 @@ def _is_staircase(f: WithinQuantiles) -> bool:
     return f.probabilities[0] == 0.0 and f.probabilities[-1] == 1.0
 
 
-def _discrete(child: NumericColumn, n: int, top: list[dict], min_count: int) -> WithinQuantiles | None:
-    """A staircase through the values seen >= k times, when they are (almost) all of the group."""
-    items = [(float(t["item"]), int(t["count"])) for t in top if "item" in t]
+def _listed(top: list[dict], n: int) -> Histogram | None:
+    """approx_top_k's list as one-value buckets, when it holds every value of the group."""
+    items = sorted((float(t["item"]), int(t["count"])) for t in top if "item" in t)
     if len(items) >= MAX_DISCRETE_VALUES or sum(c for _, c in items) < n:
-        return None  # more distinct values than tracked: continuous
+        return None  # more distinct values than tracked
+    values = np.array([v for v, _ in items], dtype=np.float64)
+    return Histogram(counts=np.array([c for _, c in items], dtype=np.int64), lows=values, highs=values)
+
+
+def _discrete(child: NumericColumn, histogram: Histogram | None, min_count: int) -> WithinQuantiles | None:
+    """A staircase through the values seen >= k times, when they are (almost) all of the group."""
+    if histogram is None or len(histogram.counts) > MAX_DISCRETE_VALUES or not histogram.single_valued:
+        return None  # more distinct values than a staircase holds: continuous
+    n = histogram.n
+    items = list(zip(histogram.lows.tolist(), histogram.counts.tolist()))
     kept = sorted((v, c) for v, c in items if c >= min_count)
     if not kept or sum(c for _, c in kept) < DISCRETE_KEPT_SHARE * n:
         return None
@@ -140,15 +157,16 @@ def _discrete(child: NumericColumn, n: int, top: list[dict], min_count: int) -> 
     return _quantile_function(child, probabilities, values)
 
 
-def _continuous(child: NumericColumn, n: int, quantiles: list[float], min_count: int) -> WithinQuantiles | None:
+def _continuous(child: NumericColumn, histogram: Histogram, min_count: int) -> WithinQuantiles | None:
     """The grid's quantiles between k/n and 1 - k/n; beyond them (k rows or more each side, the
     group's raw min/max among them) the child keeps the marginal's bins. None for groups under
     MIN_CONTINUOUS_ROWS_PER_K * k rows: their body would be too short to be worth a function."""
+    n = histogram.n
     if n < MIN_CONTINUOUS_ROWS_PER_K * min_count:
         return None
     tail = min_count / n
     grid = np.asarray(WITHIN_GRID)
-    q = np.maximum.accumulate(np.asarray(quantiles, dtype=np.float64))
+    q = np.maximum.accumulate(quantiles(histogram, WITHIN_GRID))
     inside = (grid > tail) & (grid < 1.0 - tail)
     probabilities = [tail] + grid[inside].tolist() + [1.0 - tail]
     values = [float(np.interp(tail, grid, q))] + q[inside].tolist() + [float(np.interp(1.0 - tail, grid, q))]
@@ -163,6 +181,29 @@ def _quantile_function(child: NumericColumn, probabilities: list[float], values:
     else:
         numbers = clipped.tolist()
     return WithinQuantiles(probabilities=[round(p, 12) for p in probabilities], values=list(accumulate(numbers, max)))
+
+
+def _cell(e: int, edge: WithinEdge) -> dict[str, Column]:
+    """(edge, parent code, child value on its unit scale) of one edge."""
+    return {"e": F.lit(e), "c": _parent_code(edge), "x": _unit_double(edge.child_alias, edge.child)}
+
+
+def _bucketed(
+    cells: DataFrame, ranges: dict[tuple[int, int], tuple[float, float]], edges: list[WithinEdge]
+) -> DataFrame:
+    """The cells of the chosen groups with their bucket, measured from the group's own minimum in
+    steps of its own range (a narrow band far from the column's minimum keeps its resolution);
+    halved on both sides, so no double range overflows. Whole units step in single units."""
+    params = {}
+    for (e, c), (low, high) in ranges.items():
+        unit = 0.5 if edges[e].child.exact else max((high / 2 - low / 2) * DOUBLE_STEP_SHARE, 5e-324)
+        params[e * KEY_STRIDE + c] = [low / 2, unit]
+    key = (F.col("e").cast("bigint") * KEY_STRIDE + F.col("c")).cast("string")  # JSON map keys are strings
+    lookup = F.element_at(F.from_json(F.lit(json.dumps(params)), "map<string,array<double>>"), key)
+    chosen = cells.withColumn("p", lookup).where(F.col("p").isNotNull())
+    distance = F.greatest(F.lit(0.0), F.col("x") / 2 - F.element_at("p", 1))
+    buckets = Buckets(unit=1.0, linear=WITHIN_LINEAR, slices=WITHIN_SLICES)
+    return chosen.withColumn("b", bucket_of(distance / F.element_at("p", 2), buckets)).drop("p")
 
 
 def _json_array(values: list, element_type: str) -> Column:

@@ -23,6 +23,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from spark_synth.fit.patterns import shares_of
+from spark_synth.fit.sampling import hashed_sample
 from spark_synth.model.schema import (
     CharDistribution,
     PatternColumn,
@@ -163,7 +164,7 @@ def fit_words(
     """{column: its word pattern} for the `names` ((name, alias) pairs) that are better read as
     words than as characters; a `forced` column (the user named a word type) needs only a kept
     word shape."""
-    sample = frame if rows <= MAX_READ else frame.sample(fraction=MAX_READ / rows, seed=8)
+    sample = hashed_sample(frame, [F.col(quote(alias)) for _, alias in names], MAX_READ / rows if rows else 1.0, salt=8)
     read = sample.select(
         *[F.col(quote(alias)).cast("string").alias(f"c{i}") for i, (_, alias) in enumerate(names)]
     ).mapInPandas(_read_batches, _SCHEMA)

@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -70,9 +71,12 @@ def test_a_delta_read_pins_a_version_and_names_the_mistakes(spark, flights, lake
     assert pinned.frame.count() == 1500
     assert (pinned.source["format"], pinned.source["location"], pinned.source["version"]) == ("delta", path, 0)
     assert pinned.source["committed_at"].endswith("Z")
-    # refitting the pinned version gives the same bytes (exact bucket counts, no random sketch)
-    again = read_lake(spark, "delta", path=path, version=0)
-    assert fit(pinned, table="flights").to_json() == fit(again, table="flights").to_json()
+    # refitting the pinned version gives the same bytes (exact bucket counts, no random sketch;
+    # a few columns keep it quick: tests/test_deterministic_fit.py covers every kind of column)
+    few = ["carrier", "origin", "dep_delay", "distance", "time_hour"]
+    refits = [read_lake(spark, "delta", path=path, version=0) for _ in range(2)]
+    models = [fit(replace(r, frame=r.frame.select(*few)), table="flights").to_json() for r in refits]
+    assert models[0] == models[1]
     latest = read_lake(spark, "delta", path=path)  # no version given: the latest, pinned
     assert latest.source["version"] == 1 and latest.frame.count() == 1500 + flights.count()
     as_of = pinned.source["committed_at"].replace("Z", "+00:00")

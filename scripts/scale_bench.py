@@ -276,17 +276,7 @@ def main() -> None:
             parquet[codec] = []
             for n in sizes(args.parquet):
                 path = str(work / f"out_{codec}_{n}")
-                r = child(
-                    {
-                        "kind": "generate",
-                        "master": "local[2]",
-                        "model": model,
-                        "rows": n,
-                        "sink": "parquet",
-                        "path": path,
-                        "codec": codec,
-                    }
-                )
+                r = write_parquet(model, n, path, codec)
                 size = sum(f.stat().st_size for f in Path(path).rglob("*.parquet"))
                 shutil.rmtree(path, ignore_errors=True)
                 parquet[codec].append({"rows": n, "bytes": size, **r})
@@ -384,20 +374,16 @@ def measure_cores(model: str, n: int, cluster: bool) -> dict:
     return {**cores, "speedup": speedup}
 
 
+def write_parquet(model: str, n: int, path: str, codec: str) -> dict:
+    """n rows generated from the model and written to Parquet with `codec`, in a fresh JVM."""
+    task = {"kind": "generate", "master": "local[2]", "model": model, "rows": n, "sink": "parquet"}
+    return child({**task, "path": path, "codec": codec})
+
+
 def measure_fit(model: str, n: int, work: Path) -> dict:
     """Fit, summary() and a plain aggregation over the same n generated rows, each in its own JVM."""
     path = str(work / f"fit_data_{n}")
-    child(
-        {
-            "kind": "generate",
-            "master": "local[2]",
-            "model": model,
-            "rows": n,
-            "sink": "parquet",
-            "path": path,
-            "codec": "zstd",
-        }
-    )
+    write_parquet(model, n, path, "zstd")
     row: dict = {"rows": n}
     for kind in ("plain", "summary", "fit"):
         row[kind] = child({"kind": kind, "master": "local[2]", "path": path})

@@ -278,7 +278,10 @@ def main() -> None:
                 path = str(work / f"out_{codec}_{n}")
                 r = write_parquet(model, n, path, codec)
                 size = sum(f.stat().st_size for f in Path(path).rglob("*.parquet"))
-                shutil.rmtree(path, ignore_errors=True)
+                if codec == FIT_CODEC and n in sizes(args.fit):
+                    Path(path).rename(fit_data(work, n))  # the fit section reads these rows
+                else:
+                    shutil.rmtree(path, ignore_errors=True)
                 parquet[codec].append({"rows": n, "bytes": size, **r})
                 print(
                     f"  {codec} {n:>13,} rows: {r['seconds']:8.1f} s, {rate(n, r['seconds'])} rows/s, {size / 2**20:.0f} MiB",
@@ -313,7 +316,11 @@ def main() -> None:
         if sizes(args.fit):
             print("\n## Fit, next to summary() and a plain aggregation on the same data\n")
         for n in sizes(args.fit):
-            fits.append(measure_fit(model, n, work))
+            try:
+                fits.append(measure_fit(model, n, work))
+            except SystemExit as failed:  # the figures measured so far are still written
+                print(f"  {n:>13,} rows: {failed}", flush=True)
+                break
         if fits:
             print(fit_table(fits))
         data["fit"] = fits
@@ -380,10 +387,19 @@ def write_parquet(model: str, n: int, path: str, codec: str) -> dict:
     return child({**task, "path": path, "codec": codec})
 
 
+FIT_CODEC = "zstd"
+
+
+def fit_data(work: Path, n: int) -> Path:
+    """Where the n rows the fit section reads are written (once: the Parquet section's own)."""
+    return work / f"fit_data_{n}"
+
+
 def measure_fit(model: str, n: int, work: Path) -> dict:
     """Fit, summary() and a plain aggregation over the same n generated rows, each in its own JVM."""
-    path = str(work / f"fit_data_{n}")
-    write_parquet(model, n, path, "zstd")
+    path = str(fit_data(work, n))
+    if not Path(path).exists():
+        write_parquet(model, n, path, FIT_CODEC)
     row: dict = {"rows": n}
     for kind in ("plain", "summary", "fit"):
         row[kind] = child({"kind": kind, "master": "local[2]", "path": path})

@@ -14,7 +14,7 @@ for fit/ and model/, and should not pay for evaluation's SciPy and Spark ML impo
 from __future__ import annotations
 
 # `fit` names both the function and the subpackage: importing the API last binds the function.
-from spark_synth.api import fit, generate, generate_schema, load_model, read_lake, register
+from spark_synth.api import fit, generate, generate_schema, load_model, merge, read_lake, register
 from spark_synth.errors import ArgumentError, GenerateError, InputDataError, ModelFileError, SparkSynthError
 from spark_synth.model.io import SynthModel
 from spark_synth.moved import install as _install_moved
@@ -27,6 +27,7 @@ __all__ = [
     "generate",
     "generate_schema",
     "load_model",
+    "merge",
     "read_lake",
     "register",
     "evaluate",

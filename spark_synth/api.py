@@ -1,4 +1,4 @@
-"""The public Python API: fit, generate, generate_schema, load_model, register.
+"""The public Python API: fit, merge, generate, generate_schema, load_model, register.
 
 Fitting is fit/'s work. Generating reads top to bottom: the request is checked and compiled
 into plans (spark_synth/plan/, pure Python), then an engine runs them (spark_synth/engine/).
@@ -15,15 +15,18 @@ from spark_synth.engine.jvm import ensure_engine
 from spark_synth.engine.run import run
 from spark_synth.errors import ArgumentError
 from spark_synth.fit import DEFAULT_MIN_COUNT, FitOptions, fit_table
+from spark_synth.fit.merge import check_slice_schema, merge_statistics
+from spark_synth.fit.statistics import TableStatistics, load_statistics
 from spark_synth.io.lake_tables import LakeRead, read_lake
 from spark_synth.model.io import SynthModel, load_model
 from spark_synth.model.relational import RelationalModel
 from spark_synth.model.schema import TableSource
+from spark_synth.model.types import family
 from spark_synth.plan.request import check_rows, check_run, plan_request
 from spark_synth.plan.schema import plan_schema
 from spark_synth.sessions import session_time_zone
 
-__all__ = ["fit", "generate", "generate_schema", "load_model", "read_lake", "register"]
+__all__ = ["fit", "generate", "generate_schema", "load_model", "merge", "read_lake", "register"]
 
 
 def fit(
@@ -40,6 +43,8 @@ def fit(
     rules: str | list[str] = "auto",
     rule_share: float = 0.999,
     force_rules: bool = False,
+    stats: str | os.PathLike | None = None,
+    update: str | os.PathLike | None = None,
 ) -> SynthModel:
     """Learn a model of `df` in a few bounded Spark passes. `df` may be a Delta or Iceberg table
     read at a pinned version, `read_lake(spark, "delta", path=P, version=3)`: the model then
@@ -62,16 +67,29 @@ def fit(
     rule the real rows break in more than 1 - rule_share of the rows it speaks of is refused with
     that share, unless force_rules. `spark-synth rules M.json` lists a model's rules; its `rules`
     section may be edited by hand.
+    stats: also write the fit's statistics (counts, frequent values with their counts, bucket
+    counts; fit/statistics.py) to this JSON file, so that fits of disjoint slices can be combined
+    with merge(). They keep values rarer than min_count: keep them with the data, share models.
+    update: the statistics of the slices fitted so far; the model returned is their merge with
+    this slice (and `stats`, if given, receives the merged statistics).
     """
+    previous = None if update is None else load_statistics(update)  # refused before any Spark work
     source = None
     if isinstance(df, LakeRead):  # a Delta or Iceberg table at a pinned version: the model records it
-        source = TableSource(**df.source)
+        recorded = dict(df.source)
+        since = recorded.pop("since", None)
+        if previous is not None:
+            check_increment(recorded, since, previous.source, str(update))
+        source = TableSource(**recorded)
         df = df.frame
     if not isinstance(df, DataFrame):
         raise ArgumentError(
             f"fit takes a Spark DataFrame, not {type(df).__name__}: read the table first, e.g. "
             "fit(spark.read.parquet(path))"
         )
+    if previous is not None:
+        supported = [(f.name, f.dataType.json()) for f in df.schema.fields if family(f.dataType) is not None]
+        check_slice_schema(previous, supported, str(update))
     _check_whole("min_count", min_count, "the privacy threshold k")
     _check_whole("max_categories", max_categories, "the most values a categorical column keeps")
     if isinstance(rule_share, bool) or not isinstance(rule_share, (int, float)):
@@ -89,6 +107,7 @@ def fit(
         raise ArgumentError(f"rules must be 'auto', 'none' or a list of rules as text, not {rules!r}")
     if not 0.5 <= rule_share <= 1.0:
         raise ArgumentError(f"rule_share must be between 0.5 and 1, not {rule_share!r}")
+    counted: dict | None = {} if stats is not None or update is not None else None
     model = fit_table(
         df,
         FitOptions(
@@ -105,10 +124,59 @@ def fit(
             declared_rules=declared,
             force_rules=force_rules,
         ),
+        statistics=counted,
     )
+    if counted is not None:
+        slice_statistics: TableStatistics = counted["table"]
+        slice_statistics.source = None if source is None else source.model_dump(mode="json")
+        if previous is not None:
+            return merge(previous, slice_statistics, stats=stats, names=[str(update), "this slice"])
+        assert stats is not None  # counted only when statistics are asked for
+        slice_statistics.save(stats)
+    return _with_source(model, source)
+
+
+def check_increment(source: dict, since: int | None, recorded: dict | None, update: str) -> None:
+    """A lake table added with update=: its rows since the version the statistics record, or
+    (another table) all of them; never the whole table again, which would count rows twice."""
+    if recorded is None or (recorded["format"], recorded["location"]) != (source["format"], source["location"]):
+        return
+    if since is None:
+        raise ArgumentError(
+            f"{update} already holds version {recorded['version']} of {source['location']}: read only the rows "
+            f"appended since, read_lake(..., since={recorded['version']}) (the CLI's fit --update does)"
+        )
+    if since != recorded["version"]:
+        raise ArgumentError(
+            f"{update} holds {source['location']} up to version {recorded['version']}, but the rows read start after "
+            f"version {since}: read_lake(..., since={recorded['version']})"
+        )
+
+
+def _with_source(model: SynthModel, source: TableSource | None) -> SynthModel:
     if source is None:
         return model
     return SynthModel(model.spec.model_copy(update={"table": model.spec.table.model_copy(update={"source": source})}))
+
+
+def merge(
+    *slices: str | os.PathLike | TableStatistics,
+    stats: str | os.PathLike | None = None,
+    allow_overlap: bool = False,
+    names: list[str] | None = None,
+) -> SynthModel:
+    """One model from the statistics of fits of disjoint slices of a table (the days of a lake),
+    as fit(df, stats=PATH) wrote them: it matches a fit of their union (fit/merge.py says how
+    closely). The privacy threshold applies to the merged counts. `stats`: also write the merged
+    statistics (merge them again with later slices). Slices that share most of their rows are
+    refused unless allow_overlap (equal rows that recur across slices)."""
+    loaded = [s if isinstance(s, TableStatistics) else load_statistics(s) for s in slices]
+    names = names or [f"slice {i + 1}" if isinstance(s, TableStatistics) else str(s) for i, s in enumerate(slices)]
+    model, merged = merge_statistics(loaded, names, allow_overlap)
+    if stats is not None:
+        merged.save(stats)
+    source = merged.source
+    return _with_source(model, None if source is None else TableSource(**source))
 
 
 def generate(

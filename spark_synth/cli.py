@@ -189,7 +189,30 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument(
         "--config", help="relational schema config (YAML): fit all its tables and keys into one model file"
     )
+    fit.add_argument(
+        "--stats",
+        metavar="PATH",
+        help="also write the fit's statistics (JSON; they keep rare values: keep them with the data) "
+        "for `spark-synth merge` and --update",
+    )
+    fit.add_argument(
+        "--update",
+        metavar="STATS",
+        help="statistics of the slices fitted so far: the model written is their merge with this slice "
+        "(--stats receives the merged statistics)",
+    )
     fit.set_defaults(run=run_fit)
+
+    merge = sub.add_parser("merge", help="one model from the statistics of fits of disjoint slices of a table")
+    merge.add_argument("statistics", nargs="+", metavar="STATS", help="statistics files (fit --stats)")
+    merge.add_argument("--model", required=True, help="model file to write (JSON)")
+    merge.add_argument("--stats", metavar="PATH", help="also write the merged statistics")
+    merge.add_argument(
+        "--allow-overlap",
+        action="store_true",
+        help="merge slices that share most of their rows (equal rows that recur across slices)",
+    )
+    merge.set_defaults(run=run_merge)
 
     gen = sub.add_parser("generate", help="generate synthetic rows from a model file")
     gen.add_argument("--model", required=True)
@@ -286,9 +309,18 @@ def run_fit(args) -> int:
     if args.rule and args.rules == "none":
         raise SparkSynthError("--rule declares rules alongside the search; leave out --rules none to declare them")
     if args.config:
+        if args.stats or args.update:
+            raise SparkSynthError(
+                "--stats and --update work on one table for now: fit each table of the schema on its own to merge it"
+            )
         _require_files(args.config)
         _check_output_file(args.model, "--model")
         return _fit_schema(args)
+    if args.update:
+        _require_files(args.update)
+    for option, path in (("--stats", args.stats),):
+        if path:
+            _check_output_file(path, option)
     if (args.input is None) == (args.table is None):
         raise SparkSynthError("give the input path or --table DB.NAME (or --config SCHEMA.yaml)")
     lake = args.format in LAKE_FORMATS
@@ -300,7 +332,7 @@ def run_fit(args) -> int:
     _check_output_file(args.model, "--model")
     spark = _spark(args, "spark_synth fit")
     if lake:
-        df = read_lake(spark, args.format, args.input, args.table, args.version, args.as_of)
+        df = read_lake(spark, args.format, args.input, args.table, args.version, args.as_of, _since(args))
     else:
         df = read_table(spark, args.input, args.format, args.table)
     started = time.time()
@@ -315,6 +347,8 @@ def run_fit(args) -> int:
         formats=args.formats,
         rules=list(args.rule) or args.rules,
         force_rules=args.force_rule,
+        stats=args.stats,
+        update=args.update,
     )
     model.save(args.model)
     log.info(
@@ -324,6 +358,35 @@ def run_fit(args) -> int:
         time.time() - started,
         args.model,
         Path(args.model).stat().st_size,
+    )
+    return 0
+
+
+def _since(args) -> int | None:
+    """fit --update on the lake table the statistics were fitted on: only the rows appended
+    after the version they record."""
+    if not args.update:
+        return None
+    from spark_synth.fit.statistics import load_statistics
+
+    source = load_statistics(args.update).source
+    location = args.table if args.table is not None else str(args.input)
+    if source is None or (source["format"], source["location"]) != (args.format, location):
+        return None
+    return int(source["version"])
+
+
+def run_merge(args) -> int:
+    from spark_synth.api import merge
+
+    _require_files(*args.statistics)
+    _check_output_file(args.model, "--model")
+    if args.stats:
+        _check_output_file(args.stats, "--stats")
+    model = merge(*args.statistics, stats=args.stats, allow_overlap=args.allow_overlap)
+    model.save(args.model)
+    log.info(
+        "merged %d slices' statistics (%d rows) -> %s", len(args.statistics), model.spec.table.row_count, args.model
     )
     return 0
 

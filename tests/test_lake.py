@@ -326,3 +326,43 @@ def test_the_lake_docs_examples_run(spark, flights, lake, tmp_path):
     assert cli.table == api.table and [(c.name, c.kind) for c in cli.columns] == [(c.name, c.kind) for c in api.columns]
     again = read_lake(spark, "delta", path=f"{tmp_path}/lake/flights", version=0).frame
     assert again.exceptAll(flights).isEmpty() and flights.exceptAll(again).isEmpty()
+
+
+@pytest.mark.parametrize("fmt", ["delta", "iceberg"])
+def test_update_reads_only_the_rows_appended_since_the_statistics(spark, flights, lake, tmp_path, capsys, fmt):
+    """fit --update on the table the statistics were fitted on adds the rows appended since their
+    version (a merge of the two equals the slices' own merge); a version that deleted rows in
+    between is refused: a full refit is needed."""
+    few = flights.select("carrier", "origin", "dep_delay", "distance")
+    first, second = few.where("origin = 'JFK'").limit(1000), few.where("origin != 'JFK'").limit(1000)
+    if fmt == "delta":
+        path = str(tmp_path / "grow")
+        first.write.format("delta").save(path)
+        where = [path, "--format", "delta"]
+        append = lambda df: df.write.format("delta").mode("append").save(path)  # noqa: E731
+        delete = lambda: spark.sql(f"DELETE FROM delta.`{path}` WHERE carrier = 'UA'")  # noqa: E731
+    else:
+        table = "lake.db.grow"
+        first.writeTo(table).create()
+        where = ["--format", "iceberg", "--table", table]
+        append = lambda df: df.writeTo(table).append()  # noqa: E731
+        delete = lambda: spark.sql(f"DELETE FROM {table} WHERE carrier = 'UA'")  # noqa: E731
+    s0, s1, s2 = (str(tmp_path / f"s{i}.json") for i in range(3))
+    model = str(tmp_path / "m.json")
+    assert main(["fit", *where, "--model", model, "--stats", s0]) == 0
+    append(second)
+    assert main(["fit", *where, "--update", s0, "--model", model, "--stats", s1]) == 0
+    merged = load_model(model).spec
+    assert (
+        merged.table.row_count == 2000
+        and merged.table.source.version != json.loads(Path(s0).read_text())["source"]["version"]
+    )
+    assert json.loads(Path(s1).read_text())["slices"] == 2
+    # nothing new since s1
+    assert main(["fit", *where, "--update", s1, "--model", model, "--stats", s2]) == 2
+    assert "nothing was appended" in err_of(capsys)
+    delete()
+    assert main(["fit", *where, "--update", s1, "--model", model, "--stats", s2]) == 2
+    said = err_of(capsys)
+    assert "changed or removed rows" in said and "without --update" in said
+    assert not Path(s2).exists()

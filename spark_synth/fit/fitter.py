@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
 
 from spark_synth.errors import ArgumentError, InputDataError
 from spark_synth.fit.block import choose_block, gaussian_like, orient_forest
@@ -39,7 +40,9 @@ from spark_synth.fit.rules import (
     tabled_columns,
     tied_pairs,
 )
+from spark_synth.fit.sampling import lowest_hashes
 from spark_synth.fit.semantic import SEMANTIC_TYPES, split_type, validated_type
+from spark_synth.fit.statistics import ROW_SALT, ROW_SKETCH, TableStatistics, rule_json, shaping_options
 from spark_synth.fit.types import supported_fields
 from spark_synth.fit.within import WithinEdge, eligible, within_quantiles
 from spark_synth.fit.words import fit_words, word_candidates, word_type
@@ -121,10 +124,11 @@ class FitOptions:
     force_rules: bool = False
 
 
-def fit_table(df: DataFrame, options: FitOptions = FitOptions()) -> SynthModel:
+def fit_table(df: DataFrame, options: FitOptions = FitOptions(), statistics: dict | None = None) -> SynthModel:
     """Fit `df` by position: every Spark expression names the positional aliases (names.py), so
     dots, backticks and names differing only in case cannot confuse Spark's resolver; the model
-    keeps the real names."""
+    keeps the real names. `statistics`, if given, receives what the fit counted under "table"
+    (fit/statistics.py), for merging with other slices' (fit/merge.py)."""
     table = options.table
     require_spark(df.sparkSession.version, "fit")
     if options.min_count < 1:
@@ -151,28 +155,76 @@ def fit_table(df: DataFrame, options: FitOptions = FitOptions()) -> SynthModel:
         rows, profiles = profile_columns(frame, fields, names, options.max_categories, wants_categories)
     if rows == 0:
         raise InputDataError(f"table {table} is empty: there is nothing to learn from; check the input path/filter")
-    kinds = [
-        choose_kind(p, table, options.min_count, options.max_categories, options.kinds.get(p.name)) for p in profiles
-    ]
+    first = preliminary_columns(profiles, options)
+    stats = _joint_stats(frame, table, rows, first.copula_entries, [p.alias for p in first.strings], options)
+    spec = assemble(frame, rows, profiles, first, stats, options, declared)
+    if statistics is not None:  # what fit/merge.py needs to combine this fit with other slices'
+        with progress(frame.sparkSession, f"fit {table}: statistics (a sketch of row hashes)"):
+            hashes = lowest_hashes(frame, [F.col(c) for c in frame.columns], ROW_SKETCH, ROW_SALT)
+        statistics["table"] = TableStatistics(
+            table=table,
+            options=shaping_options(options),
+            fields=[
+                {"name": n, "spark_type": f.dataType.json(), "nullable": f.nullable} for n, f in zip(names, fields)
+            ],
+            rows=rows,
+            profiles=profiles,
+            copula_entries=first.copula_entries,
+            strings=[p.name for p in first.strings],
+            joint=stats,
+            rules=[rule_json(r) for r in spec.rules],
+            row_hashes=hashes,
+        )
+    return SynthModel(spec)
 
-    columns: dict[str, object] = {}
-    copula_names: list[str] = []
-    copula_entries: list[dict] = []
-    string_profiles: list[ColumnProfile] = []
-    for p, kind in zip(profiles, kinds):
+
+@dataclass
+class Preliminary:
+    """Each column's marginal before pass 2, and what pass 2 counts: `copula_entries` (the
+    columns coded into dependency tables, fit/joint.py) and `strings` (the string columns whose
+    shapes are counted). A fit's statistics keep it: their tables are counted in these codes."""
+
+    columns: dict[str, object]
+    copula_names: list[str]
+    copula_entries: list[dict]
+    strings: list[ColumnProfile]
+
+
+def preliminary_columns(profiles: list[ColumnProfile], options: FitOptions) -> Preliminary:
+    """Kinds and first marginals from pass 1 alone."""
+    first = Preliminary({}, [], [], [])
+    for p in profiles:
+        kind = choose_kind(p, options.table, options.min_count, options.max_categories, options.kinds.get(p.name))
         column = _marginal_column(p, kind, options)
-        columns[p.name] = column
+        first.columns[p.name] = column
         if kind in ("continuous", "integer", "decimal", "datetime", "categorical", "boolean"):
-            copula_names.append(p.name)
-            copula_entries.append(copula_spec(column, p.family, p.alias))
+            first.copula_names.append(p.name)
+            first.copula_entries.append(copula_spec(column, p.family, p.alias))
         if p.family == "string" and (
             kind in ("pattern", "unique") or (kind == "categorical" and column.other_probability > 1e-9)
         ):
-            string_profiles.append(p)  # shapes for patterns and for categories' rare remainder
+            first.strings.append(p)  # shapes for patterns and for categories' rare remainder
+    return first
 
-    stats = _joint_stats(frame, table, rows, copula_entries, [p.alias for p in string_profiles], options)
-    shape_counts = {p.name: stats.shape_counts[s] for s, p in enumerate(string_profiles)}
-    for s, p in enumerate(string_profiles):
+
+def assemble(
+    frame: DataFrame | None,
+    rows: int,
+    profiles: list[ColumnProfile],
+    first: Preliminary,
+    stats: JointStats,
+    options: FitOptions,
+    declared: list[dict],
+    rules: list | None = None,
+) -> SynthModelFile:
+    """The model from pass 1 and pass 2's statistics. With `frame`, the later passes read the
+    data (words, e-mails, places, rules, values inside categories, formats); without one (a
+    merge of statistics, fit/merge.py) they are left out and `rules` are the merged ones."""
+    table = options.table
+    columns = dict(first.columns)
+    copula_names = first.copula_names
+    shape_counts = {p.name: stats.shape_counts[s] for s, p in enumerate(first.strings)}
+    for s, p in enumerate(first.strings):
         pattern = build_pattern(
             stats.shape_counts[s],
             stats.char_counts[s],
@@ -206,21 +258,27 @@ def fit_table(df: DataFrame, options: FitOptions = FitOptions()) -> SynthModel:
             )
 
     _with_semantic_types(columns, profiles, options)
-    _with_words(frame, table, columns, by_name, rows, options)
-    _with_frequent_words(frame, table, columns, by_name, options)
+    if frame is not None:
+        _with_words(frame, table, columns, by_name, rows, options)
+        _with_frequent_words(frame, table, columns, by_name, options)
     # A categorical column whose every value turned out rare left the copula (it is a pattern now).
     keep = [j for j, n in enumerate(copula_names) if isinstance(columns[n], NumericColumn | CategoricalColumn)]
-    _with_emails_from_names(frame, table, columns, by_name, rows, options)
-    _with_places(frame, table, columns, by_name, options)
-    rules = _rules(frame, table, columns, by_name, rows, options, declared)  # before the tree: it ties their columns
+    if frame is not None:
+        _with_emails_from_names(frame, table, columns, by_name, rows, options)
+        _with_places(frame, table, columns, by_name, options)
+        rules = _rules(
+            frame, table, columns, by_name, rows, options, declared
+        )  # before the tree: it ties their columns
+    rules = list(rules or [])
     copula, dependencies = None, []
     if keep:
         numeric = {n for n in copula_names if isinstance(columns[n], NumericColumn)}
         tied = tied_pairs(rules)
         candidates = {n for n in numeric if gaussian_like(columns[n])} - tabled_columns(rules)
         copula, dependencies = _joint_model(stats, copula_names, keep, code_maps, options, numeric, candidates, tied)
-        dependencies = _with_within(frame, table, dependencies, columns, by_name, options)
-        _with_formats(frame, table, columns, by_name, copula, options)
+        if frame is not None:
+            dependencies = _with_within(frame, table, dependencies, columns, by_name, options)
+            _with_formats(frame, table, columns, by_name, copula, options)
     spec = SynthModelFile(
         format=FORMAT_NAME,
         schema_version=SCHEMA_VERSION,
@@ -233,7 +291,7 @@ def fit_table(df: DataFrame, options: FitOptions = FitOptions()) -> SynthModel:
         rules=rules,
     )
     log.info("fit %s: %s", table, describe_tree_gap(model_tree_gap(spec)))  # where a tree loses dependence
-    return SynthModel(spec)
+    return spec
 
 
 def _rules(

@@ -77,13 +77,13 @@ def bucket_counts(cells: DataFrame, keys: list[str]) -> DataFrame:
 class Histogram:
     """One group's buckets in bucket order."""
 
-    counts: np.ndarray  # int64
+    counts: np.ndarray  # int64 (merged slices' buckets, fit/merge.py: float64 shares)
     lows: np.ndarray  # float64
     highs: np.ndarray  # float64
 
     @property
     def n(self) -> int:
-        return int(self.counts.sum())
+        return int(round(float(self.counts.sum())))  # shares add up to whole rows up to rounding
 
     @property
     def single_valued(self) -> bool:
@@ -120,6 +120,8 @@ def quantiles(histogram: Histogram, grid: Sequence[float]) -> np.ndarray:
     smallest and largest value by rank."""
     counts = histogram.counts
     first = np.cumsum(counts) - counts
+    if counts.dtype.kind == "f":  # shares (merged slices): whole ranks must not drift by rounding
+        first = np.round(first, 6)
     ranks = np.maximum(np.ceil(np.asarray(grid, dtype=np.float64) * histogram.n) - 1, 0)
     at = np.searchsorted(first, ranks, side="right") - 1
     spread = np.maximum(counts[at] - 1, 1)

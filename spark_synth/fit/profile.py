@@ -23,7 +23,15 @@ from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from spark_synth.fit.histogram import Buckets, bucket_counts, bucket_of, cells_of, quantiles, read_histograms
+from spark_synth.fit.histogram import (
+    Buckets,
+    Histogram,
+    bucket_counts,
+    bucket_of,
+    cells_of,
+    quantiles,
+    read_histograms,
+)
 from spark_synth.model.types import SparkType, family, from_unscaled, parse_spark_type, to_unscaled
 from spark_synth.names import quote
 from spark_synth.sql.encodings import unit_sql
@@ -70,6 +78,11 @@ class ColumnProfile:
     min_length: int | None = None
     max_length: int | None = None
     top: list[tuple[object, int]] | None = None
+    # Kept for a fit's statistics (fit/statistics.py), which merge with other slices' (fit/merge.py):
+    # the column's pass-1 aggregates as Spark returned them (counts add, extremes compare) and the
+    # bucket counts its quantiles came from.
+    aggregates: dict = field(default_factory=dict)
+    histogram: Histogram | None = None
 
     @property
     def null_fraction(self) -> float:
@@ -176,7 +189,8 @@ def _add_quantiles(df: DataFrame, profiles: list[ColumnProfile]) -> None:
             bucket_counts(cells_of(df, [_cell(c, p) for c, p in enumerate(chunk)]), ["c"]), ["c"]
         )
         for c, p in enumerate(chunk):
-            values = quantiles(histograms[(c,)], QUANTILE_GRID).tolist()
+            p.histogram = histograms[(c,)]
+            values = quantiles(p.histogram, QUANTILE_GRID).tolist()
             if p.type.exact:
                 values = [min(max(p.min + int(round(q)), p.min), p.max) for q in values]
             p.quantiles = list(accumulate(values, max))
@@ -297,6 +311,7 @@ def _profile(i: int, f: T.StructField, name: str, row: dict, rows: int) -> Colum
         rows=rows,
         non_null=int(row[key + "n"]),
         distinct=int(row.get(key + "distinct") or 0),
+        aggregates={name[len(key) :]: value for name, value in row.items() if name.startswith(key)},
     )
     if row.get(key + "top") is not None:
         # approx_top_k counts null as an item (to_json leaves its "item" out): not a value

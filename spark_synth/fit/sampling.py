@@ -40,3 +40,11 @@ def hashed_rows(frame: DataFrame, columns: list[Column], rows: int, limit: int, 
         F.col("__sample_hash") < F.lit(int(1.2 * limit / rows * HASH_RANGE))
     )
     return picked.orderBy("__sample_hash").limit(limit).drop("__sample_hash")
+
+
+def lowest_hashes(frame: DataFrame, columns: list[Column], count: int, salt: int) -> list[int]:
+    """The `count` smallest distinct content hashes of the rows (a bottom-k sketch): two slices'
+    sketches estimate how many of their distinct rows they share (fit/merge.py refuses slices
+    that overlap). A bounded top-k per partition, no full sort."""
+    found = frame.select(content_hash(columns, salt).alias("h")).orderBy("h").limit(4 * count).collect()
+    return sorted({int(row["h"]) for row in found})[:count]

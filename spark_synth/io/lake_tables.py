@@ -38,9 +38,12 @@ def read_lake(
     table: str | None = None,
     version: int | None = None,
     as_of: str | None = None,
+    since: int | None = None,
 ) -> LakeRead:
     """The table at `version`, at the last version committed at or before `as_of`, or at its
-    latest version; every problem is an InputDataError naming the option and the fix."""
+    latest version; every problem is an InputDataError naming the option and the fix.
+    since: only the rows appended after that version (fit(..., update=STATS) adds them to the
+    statistics of the rows before); a version in between that changed or removed rows is refused."""
     if (path is None) == (table is None):
         raise InputDataError(f"--format {fmt}: give the table's path or --table NAME (one of them)")
     if version is not None and as_of is not None:
@@ -58,10 +61,91 @@ def read_lake(
     versions = _versions(spark, fmt, name, location)
     chosen = _choose(versions, version, as_of, location)
     frame = spark.sql(f"SELECT * FROM {name} VERSION AS OF {chosen}")
+    if since is not None:
+        frame = appended_rows(spark, fmt, name, location, since, chosen, versions)
     # Formatted by Spark in UTC: a collected timestamp would be read in the Python process's zone.
     utc = F.date_format(F.to_utc_timestamp("committed_at", _session_zone(spark)), "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'")
     committed = versions.where(F.col("version") == chosen).select(utc).first()[0]
-    return LakeRead(frame, {"format": fmt, "location": location, "version": int(chosen), "committed_at": committed})
+    source = {"format": fmt, "location": location, "version": int(chosen), "committed_at": committed}
+    return LakeRead(frame, source if since is None else {**source, "since": since})
+
+
+def appended_rows(
+    spark: SparkSession, fmt: str, name: str, location: str, since: int, chosen: int, versions: DataFrame
+) -> DataFrame:
+    """The rows versions since+1 .. chosen appended, when all they did was append. Only bounded
+    answers reach the driver: the commits in between and the table's file lists."""
+    if versions.where(F.col("version") == since).limit(1).count() == 0:
+        raise InputDataError(
+            f"{location} has no version {since} (the one the statistics record): it may have been vacuumed or "
+            "expired; refit the whole table without --update"
+        )
+    if fmt == "delta":
+        return _delta_appended(spark, name, location, since, chosen)
+    return _iceberg_appended(spark, name, location, since, chosen)
+
+
+def _nothing_new(location: str, since: int, chosen: int) -> InputDataError:
+    return InputDataError(f"nothing was appended to {location} after version {since} (read up to version {chosen})")
+
+
+def _changed(location: str, since: int, version: int, operation: str) -> InputDataError:
+    return InputDataError(
+        f"{location}: version {version} ({operation}) changed or removed rows after version {since}, the one the "
+        "statistics record; --update adds appended rows only: refit the whole table without --update"
+    )
+
+
+def _delta_appended(spark: SparkSession, name: str, location: str, since: int, chosen: int) -> DataFrame:
+    if chosen <= since:
+        raise _nothing_new(location, since, chosen)
+    commits = (
+        spark.sql(f"DESCRIBE HISTORY {name}")
+        .where((F.col("version") > since) & (F.col("version") <= chosen))
+        .select("version", "operation", "operationParameters")
+        .orderBy("version")
+        .collect()  # bounded: one row per commit in between
+    )
+    for commit in commits:
+        parameters = commit["operationParameters"] or {}
+        mode = parameters.get("mode") or parameters.get("outputMode") or ""
+        if commit["operation"] not in ("WRITE", "STREAMING UPDATE") or mode.lower() != "append":
+            raise _changed(location, since, commit["version"], f"{commit['operation']} {mode}".strip())
+    before = set(spark.sql(f"SELECT * FROM {name} VERSION AS OF {since}").inputFiles())
+    after = spark.sql(f"SELECT * FROM {name} VERSION AS OF {chosen}")
+    added = [f for f in after.inputFiles() if f not in before]
+    if not added:
+        raise _nothing_new(location, since, chosen)
+    names = [f.rstrip("/").rsplit("/", 1)[-1] for f in added]
+    return after.where(F.col("_metadata.file_name").isin(names))
+
+
+def _iceberg_appended(spark: SparkSession, name: str, location: str, since: int, chosen: int) -> DataFrame:
+    lineage = [
+        r["snapshot_id"]
+        for r in spark.table(f"{name}.history").where("is_current_ancestor").orderBy("made_current_at").collect()
+    ]  # bounded: one row per snapshot
+    if since not in lineage or chosen not in lineage or lineage.index(chosen) < lineage.index(since):
+        raise InputDataError(
+            f"{location}: snapshot {since} (the one the statistics record) is not an ancestor of snapshot {chosen}: "
+            "the table was rolled back or replaced; refit the whole table without --update"
+        )
+    between = lineage[lineage.index(since) + 1 : lineage.index(chosen) + 1]
+    if not between:
+        raise _nothing_new(location, since, chosen)
+    operations = {
+        r["snapshot_id"]: r["operation"]
+        for r in spark.table(f"{name}.snapshots").select("snapshot_id", "operation").collect()
+    }
+    for snapshot in between:
+        if operations.get(snapshot) != "append":
+            raise _changed(location, since, snapshot, str(operations.get(snapshot)))
+    return (
+        spark.read.format("iceberg")
+        .option("start-snapshot-id", str(since))
+        .option("end-snapshot-id", str(chosen))
+        .load(name)
+    )
 
 
 def _session_zone(spark: SparkSession) -> str:

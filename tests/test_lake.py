@@ -320,8 +320,8 @@ def test_the_lake_docs_examples_run(spark, flights, lake, tmp_path):
     (python,) = docs_blocks("python")
     scope = {"spark": spark}
     exec(absolute(python), scope)
-    # the same version refitted: the same rows read, the same structure and source. (Not the same
-    # bytes: DataSketches' KLL compacts at random, so quantiles differ within the sketch's error.)
+    # the same version refitted: the same rows read, the same structure and source (byte-identical
+    # refits are checked in test_a_delta_read_pins_a_version_and_names_the_mistakes)
     cli, api = load_model(tmp_path / "flights.model.json").spec, scope["model"].spec
     assert cli.table == api.table and [(c.name, c.kind) for c in cli.columns] == [(c.name, c.kind) for c in api.columns]
     again = read_lake(spark, "delta", path=f"{tmp_path}/lake/flights", version=0).frame

@@ -46,5 +46,6 @@ def lowest_hashes(frame: DataFrame, columns: list[Column], count: int, salt: int
     """The `count` smallest distinct content hashes of the rows (a bottom-k sketch): two slices'
     sketches estimate how many of their distinct rows they share (fit/merge.py refuses slices
     that overlap). A bounded top-k per partition, no full sort."""
-    found = frame.select(content_hash(columns, salt).alias("h")).orderBy("h").limit(4 * count).collect()
+    lowest = frame.select(content_hash(columns, salt).alias("h")).orderBy("h").limit(4 * count)
+    found = lowest.collect()  # bounded: 4 x count hashes
     return sorted({int(row["h"]) for row in found})[:count]

@@ -123,8 +123,11 @@ def _delta_appended(spark: SparkSession, name: str, location: str, since: int, c
 def _iceberg_appended(spark: SparkSession, name: str, location: str, since: int, chosen: int) -> DataFrame:
     lineage = [
         r["snapshot_id"]
-        for r in spark.table(f"{name}.history").where("is_current_ancestor").orderBy("made_current_at").collect()
-    ]  # bounded: one row per snapshot
+        for r in spark.table(f"{name}.history")
+        .where("is_current_ancestor")
+        .orderBy("made_current_at")
+        .collect()  # bounded: one row per snapshot
+    ]
     if since not in lineage or chosen not in lineage or lineage.index(chosen) < lineage.index(since):
         raise InputDataError(
             f"{location}: snapshot {since} (the one the statistics record) is not an ancestor of snapshot {chosen}: "
@@ -135,7 +138,9 @@ def _iceberg_appended(spark: SparkSession, name: str, location: str, since: int,
         raise _nothing_new(location, since, chosen)
     operations = {
         r["snapshot_id"]: r["operation"]
-        for r in spark.table(f"{name}.snapshots").select("snapshot_id", "operation").collect()
+        for r in spark.table(f"{name}.snapshots")
+        .select("snapshot_id", "operation")
+        .collect()  # bounded: one row per snapshot
     }
     for snapshot in between:
         if operations.get(snapshot) != "append":

@@ -16,6 +16,7 @@ from spark_synth.engine.run import run
 from spark_synth.errors import ArgumentError
 from spark_synth.fit import DEFAULT_MIN_COUNT, FitOptions, fit_table
 from spark_synth.fit.merge import check_slice_schema, merge_statistics
+from spark_synth.fit.relational_merge import SchemaStatistics, load_any_statistics, merge_schema_statistics
 from spark_synth.fit.statistics import TableStatistics, load_statistics
 from spark_synth.io.lake_tables import LakeRead, read_lake
 from spark_synth.model.io import SynthModel, load_model
@@ -130,7 +131,9 @@ def fit(
         slice_statistics: TableStatistics = counted["table"]
         slice_statistics.source = None if source is None else source.model_dump(mode="json")
         if previous is not None:
-            return merge(previous, slice_statistics, stats=stats, names=[str(update), "this slice"])
+            merged = merge(previous, slice_statistics, stats=stats, names=[str(update), "this slice"])
+            assert isinstance(merged, SynthModel)  # two tables' statistics merge into a table's model
+            return merged
         assert stats is not None  # counted only when statistics are asked for
         slice_statistics.save(stats)
     return _with_source(model, source)
@@ -160,19 +163,34 @@ def _with_source(model: SynthModel, source: TableSource | None) -> SynthModel:
 
 
 def merge(
-    *slices: str | os.PathLike | TableStatistics,
+    *slices: str | os.PathLike | TableStatistics | SchemaStatistics,
     stats: str | os.PathLike | None = None,
     allow_overlap: bool = False,
     names: list[str] | None = None,
-) -> SynthModel:
+) -> SynthModel | RelationalModel:
     """One model from the statistics of fits of disjoint slices of a table (the days of a lake),
     as fit(df, stats=PATH) wrote them: it matches a fit of their union (fit/merge.py says how
     closely). The privacy threshold applies to the merged counts. `stats`: also write the merged
     statistics (merge them again with later slices). Slices that share most of their rows are
-    refused unless allow_overlap (equal rows that recur across slices)."""
-    loaded = [s if isinstance(s, TableStatistics) else load_statistics(s) for s in slices]
-    names = names or [f"slice {i + 1}" if isinstance(s, TableStatistics) else str(s) for i, s in enumerate(slices)]
-    model, merged = merge_statistics(loaded, names, allow_overlap)
+    refused unless allow_overlap (equal rows that recur across slices). Statistics of a schema
+    (`spark-synth fit --config S.yaml --stats PATH`) merge table by table into a relational
+    model (fit/relational_merge.py: slices must keep each parent with its children)."""
+    loaded = [s if isinstance(s, (TableStatistics, SchemaStatistics)) else load_any_statistics(s) for s in slices]
+    given = [isinstance(s, (TableStatistics, SchemaStatistics)) for s in slices]
+    names = names or [f"slice {i + 1}" if g else str(s) for i, (s, g) in enumerate(zip(slices, given))]
+    kinds = {isinstance(s, SchemaStatistics) for s in loaded}
+    if len(kinds) > 1:
+        table_one = names[next(i for i, s in enumerate(loaded) if not isinstance(s, SchemaStatistics))]
+        raise ArgumentError(
+            f"{table_one} holds one table's statistics and the others a schema's: merge schema slices "
+            "(fit --config --stats) with each other, and table slices with each other"
+        )
+    if kinds == {True}:
+        relational, merged_schema = merge_schema_statistics(loaded, names, allow_overlap)  # type: ignore[arg-type]
+        if stats is not None:
+            merged_schema.save(stats)
+        return relational
+    model, merged = merge_statistics(loaded, names, allow_overlap)  # type: ignore[arg-type]
     if stats is not None:
         merged.save(stats)
     source = merged.source

@@ -198,12 +198,15 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument(
         "--update",
         metavar="STATS",
-        help="statistics of the slices fitted so far: the model written is their merge with this slice "
+        help="statistics of the slices fitted so far (of a schema with --config): the model written is their "
+        "merge with this slice "
         "(--stats receives the merged statistics)",
     )
     fit.set_defaults(run=run_fit)
 
-    merge = sub.add_parser("merge", help="one model from the statistics of fits of disjoint slices of a table")
+    merge = sub.add_parser(
+        "merge", help="one model from the statistics of fits of disjoint slices of a table or a schema"
+    )
     merge.add_argument("statistics", nargs="+", metavar="STATS", help="statistics files (fit --stats)")
     merge.add_argument("--model", required=True, help="model file to write (JSON)")
     merge.add_argument("--stats", metavar="PATH", help="also write the merged statistics")
@@ -309,12 +312,10 @@ def run_fit(args) -> int:
     if args.rule and args.rules == "none":
         raise SparkSynthError("--rule declares rules alongside the search; leave out --rules none to declare them")
     if args.config:
-        if args.stats or args.update:
-            raise SparkSynthError(
-                "--stats and --update work on one table for now: fit each table of the schema on its own to merge it"
-            )
-        _require_files(args.config)
+        _require_files(args.config, *([args.update] if args.update else []))
         _check_output_file(args.model, "--model")
+        if args.stats:
+            _check_output_file(args.stats, "--stats")
         return _fit_schema(args)
     if args.update:
         _require_files(args.update)
@@ -378,6 +379,7 @@ def _since(args) -> int | None:
 
 def run_merge(args) -> int:
     from spark_synth.api import merge
+    from spark_synth.model.relational import RelationalModel
 
     _require_files(*args.statistics)
     _check_output_file(args.model, "--model")
@@ -385,9 +387,10 @@ def run_merge(args) -> int:
         _check_output_file(args.stats, "--stats")
     model = merge(*args.statistics, stats=args.stats, allow_overlap=args.allow_overlap)
     model.save(args.model)
-    log.info(
-        "merged %d slices' statistics (%d rows) -> %s", len(args.statistics), model.spec.table.row_count, args.model
+    rows = (
+        sum(t.rows for t in model.tables.values()) if isinstance(model, RelationalModel) else model.spec.table.row_count
     )
+    log.info("merged %d slices' statistics (%d rows) -> %s", len(args.statistics), rows, args.model)
     return 0
 
 
@@ -659,12 +662,27 @@ def run_demo(args) -> int:
 
 def _fit_schema(args) -> int:
     from spark_synth.fit.relational import fit_schema
+    from spark_synth.fit.relational_merge import SchemaStatistics, load_any_statistics, merge_schema_statistics
     from spark_synth.io.schema_config import load_schema_config
 
     config, base_dir = load_schema_config(args.config)
+    previous = None
+    if args.update:  # refused before Spark starts: a table's statistics, another version, a damaged file
+        previous = load_any_statistics(args.update)
+        if not isinstance(previous, SchemaStatistics):
+            raise SparkSynthError(
+                f"{args.update} holds one table's statistics; --config --update takes a schema's (fit --config --stats)"
+            )
     spark = _spark(args, "spark_synth fit")
     started = time.time()
-    model = fit_schema(spark, config, base_dir, min_count=args.min_count)
+    counted: dict | None = {} if args.stats or previous is not None else None
+    model = fit_schema(spark, config, base_dir, min_count=args.min_count, statistics=counted)
+    if counted is not None:
+        statistics = SchemaStatistics(**counted["schema"])
+        if previous is not None:
+            model, statistics = merge_schema_statistics([previous, statistics], [args.update, "this slice"])
+        if args.stats:
+            statistics.save(args.stats)
     model.save(args.model)
     print(f"fitted {len(model.tables)} tables in {time.time() - started:.1f} s -> {args.model}")
     return 0

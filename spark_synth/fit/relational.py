@@ -71,8 +71,22 @@ class _Table:
 
 
 def fit_schema(
-    spark: SparkSession, config: SchemaConfig, base_dir: Path, min_count: int = DEFAULT_MIN_COUNT
+    spark: SparkSession,
+    config: SchemaConfig,
+    base_dir: Path,
+    min_count: int = DEFAULT_MIN_COUNT,
+    statistics: dict | None = None,
 ) -> RelationalModel:
+    """The relational model of a schema config. With `statistics` (a dict), also its statistics
+    for merging (fit/relational_merge.py): statistics["schema"] gets each table's statistics
+    and the counts behind its keys."""
+    if statistics is not None:
+        composite = [n for n, t in config.tables.items() if len(t.key_columns) > 1]
+        if composite:
+            raise InputDataError(
+                f"table {composite[0]!r} has a composite primary key, whose distinct counts do not add up across "
+                "slices: statistics for merging need single-column keys (fit this schema without --stats)"
+            )
     frames = {
         name: _Table(*positional(read_schema_table(spark, name, table, base_dir), name))
         for name, table in config.tables.items()
@@ -84,9 +98,11 @@ def fit_schema(
             table.rules, {n: f.dataType.json() for n, f in zip(frames[name].names, frames[name].df.schema)}, name
         )
     tables = []
+    counted: list[dict] = []
     for name in table_order(config):
         table = config.tables[name]
         frame = frames[name]
+        table_stats: dict | None = None if statistics is None else {}
         rows = frame.df.count()
         if rows == 0:
             raise InputDataError(f"table {name!r} is empty; a relational model needs rows in every table")
@@ -107,24 +123,45 @@ def fit_schema(
             options = FitOptions(
                 table=name, min_count=min_count, root=CHILD_COUNT, kinds={**keys, CHILD_COUNT: "integer"}, **declared
             )
-            model = fit_table(_with_child_count(frame, table.key_columns, frames[child], fk.columns), options)
+            model = fit_table(
+                _with_child_count(frame, table.key_columns, frames[child], fk.columns), options, statistics=table_stats
+            )
             child_count = ChildCount(column=CHILD_COUNT, child=child, foreign_key=fk.columns)
             if not model.spec.copula or CHILD_COUNT not in model.spec.copula.columns:
                 child_count = None  # e.g. every parent has the same count: nothing to drive
         else:
-            model = fit_table(frame.real(), options)
+            model = fit_table(frame.real(), options, statistics=table_stats)
             child_count = None
         primary_key = None
+        key_counts: dict = {}
         if table.key_columns:
             if len(table.key_columns) == 1:
-                primary_key = _primary_key(name, frame, model, table.key_columns[0], rows)
+                primary_key = _primary_key(name, frame, model, table.key_columns[0], rows, key_counts)
             else:
                 primary_key = _composite_key(name, frame, model, table)
         foreign_keys = []
+        reference_counts: list[dict] = []
         for fk in table.foreign_keys:
             parent_key = config.tables[fk.references].key_columns
+            raw: dict = {}
             foreign_keys.append(
-                _foreign_key(frame, frames[fk.references], fk.columns, parent_key, fk.references, fk.orphans, min_count)
+                _foreign_key(
+                    frame, frames[fk.references], fk.columns, parent_key, fk.references, fk.orphans, min_count, raw
+                )
+            )
+            reference_counts.append(raw)
+        if table_stats is not None:
+            counted.append(
+                {
+                    "name": name,
+                    "statistics": table_stats["table"],
+                    "primary_key": key_counts or None,
+                    "foreign_keys": reference_counts,
+                    "child_count": None if child_count is None else child_count.model_dump(mode="json"),
+                    "declared_keys": [
+                        {"column": fk.column, "parent": fk.parent, "orphans": fk.orphans} for fk in foreign_keys
+                    ],
+                }
             )
         tables.append(
             TableModel(
@@ -136,6 +173,8 @@ def fit_schema(
                 child_count=child_count,
             )
         )
+    if statistics is not None:
+        statistics["schema"] = {"name": config.name, "min_count": min_count, "tables": counted}
     return RelationalModel(
         RelationalModelFile(
             format=RELATIONAL_FORMAT, schema_version=RELATIONAL_VERSION, name=config.name, tables=tables
@@ -215,15 +254,18 @@ def _check_unique(name: str, frame: _Table, key: list[str], rows: int) -> None:
         )
 
 
-def _primary_key(name: str, frame: _Table, model: SynthModel, column: str, rows: int) -> PrimaryKey:
+def _primary_key(name: str, frame: _Table, model: SynthModel, column: str, rows: int, counts: dict) -> PrimaryKey:
+    """`counts` receives what a merge needs: the key's kind, and an integer key's extremes."""
     data_type = frame.df.schema[frame.names.index(column)].dataType
     if isinstance(data_type, INTEGER_TYPES):
         low, high = frame.df.agg(F.min(frame.col(column)), F.max(frame.col(column))).first()
+        counts.update(kind="integer", column=column, min=int(low), max=int(high))
         return PrimaryKey(column=column, kind="integer", start=int(low), sequential=int(high) - int(low) + 1 == rows)
     if isinstance(data_type, T.StringType):
         pattern = getattr(model.column(column), "pattern", None)
         if pattern is None:
             raise InputDataError(f"table {name!r}: primary key {column!r} has no learned string pattern")
+        counts.update(kind="string", column=column)
         return PrimaryKey(column=column, kind="string", alphabets=key_alphabets(pattern))
     raise InputDataError(
         f"table {name!r}: primary key {column!r} has type {data_type.simpleString()}; keys must be integers or strings"
@@ -271,8 +313,12 @@ def _foreign_key(
     parent_name: str,
     orphans: str,
     min_count: int,
+    merge_counts: dict | None = None,
 ) -> ForeignKey:
-    """A composite foreign key counts as null when any of its columns is (SQL's MATCH SIMPLE)."""
+    """A composite foreign key counts as null when any of its columns is (SQL's MATCH SIMPLE).
+    `merge_counts` (if given) receives the sums a merge adds up (fit/relational_merge.py): rows,
+    references, orphans, parents, the exact histogram of small child counts (before the privacy
+    threshold) and the quantiles of the counts above them."""
     aliases = [f"__key{i}" for i in range(len(columns))]
     present = _all_present(child, columns)
     totals = child.df.agg(F.count(F.lit(1)).alias("rows"), F.count(F.when(present, 1)).alias("non_null")).first()
@@ -284,7 +330,14 @@ def _foreign_key(
     )
     grid = [float(x) for x in np.linspace(0.0, 1.0, COUNT_QUANTILES)]
     counts = per_parent.agg(F.percentile_approx("n", grid, 100_000)).first()[0]  # bounded: quantiles
-    small, tail = _small_counts(per_parent, grid, min_count)
+    small, tail = _small_counts(per_parent, grid, min_count, merge_counts)
+    if merge_counts is not None:
+        merge_counts.update(
+            rows=int(totals["rows"]),
+            references=int(totals["non_null"]),
+            orphans=int(orphan_rows),
+            children_per_parent=[float(c) for c in counts],
+        )
     return ForeignKey(
         column=columns[0] if len(columns) == 1 else columns,
         parent=parent_name,
@@ -298,9 +351,13 @@ def _foreign_key(
     )
 
 
-def _small_counts(per_parent: DataFrame, grid: list[float], min_count: int) -> tuple[list[SmallCount], list | None]:
+def _small_counts(
+    per_parent: DataFrame, grid: list[float], min_count: int, merge_counts: dict | None = None
+) -> tuple[list[SmallCount], list | None]:
     """Exact shares of parents with 0..SMALL_COUNTS_UP_TO children (counts seen for at least
-    min_count parents: a histogram, never one parent), and the popularity curve of the rest."""
+    min_count parents: a histogram, never one parent), and the popularity curve of the rest.
+    `merge_counts` (if given) receives the parents, the whole small histogram and the quantiles
+    of the counts above it (one more aggregation)."""
     histogram = (
         per_parent.where(F.col("n") <= SMALL_COUNTS_UP_TO)
         .groupBy("n")
@@ -308,6 +365,17 @@ def _small_counts(per_parent: DataFrame, grid: list[float], min_count: int) -> t
         .collect()  # bounded: at most SMALL_COUNTS_UP_TO + 1 rows
     )
     parents = per_parent.count()
+    if merge_counts is not None:
+        large = per_parent.where(F.col("n") > SMALL_COUNTS_UP_TO).agg(
+            F.count(F.lit(1)), F.percentile_approx("n", grid, 100_000)
+        )
+        large_parents, large_quantiles = large.first()  # bounded: one row of quantiles
+        merge_counts.update(
+            parents=int(parents),
+            small={str(int(r["n"])): int(r["count"]) for r in histogram},
+            large_parents=int(large_parents),
+            large_quantiles=[float(q) for q in large_quantiles] if large_parents else [],
+        )
     kept = {int(r["n"]): r["count"] for r in histogram if r["count"] >= min_count}
     small = [SmallCount(children=c, share=kept[c] / parents) for c in sorted(kept)]
     rest = per_parent.where(~F.col("n").isin([float(c) for c in kept])) if kept else per_parent

@@ -103,13 +103,28 @@ def rule_json(rule) -> dict:
 
 
 def load_statistics(path: str | os.PathLike) -> TableStatistics:
-    """Read a statistics file; a clear error for anything else (a model, another version)."""
+    """Read a table's statistics file; a clear error for anything else (a model, another version)."""
+    return statistics_from_json(read_statistics_json(path), str(path))
+
+
+def read_statistics_json(path: str | os.PathLike) -> dict:
+    """A statistics file's JSON, or an error that says what is wrong with the file."""
     try:
         raw = json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise InputDataError(f"statistics file {path} does not exist; write it with fit(..., stats=PATH)") from None
     except (OSError, ValueError) as e:
         raise InputDataError(f"statistics file {path} is not readable JSON ({e})") from None
+    return raw
+
+
+def statistics_from_json(raw: object, path: str) -> TableStatistics:
+    """One table's statistics from their JSON; a clear error for anything else."""
+    if isinstance(raw, dict) and raw.get("format") == "spark_synth.relational_statistics":
+        raise InputDataError(
+            f"{path} holds a schema's statistics (fit --config --stats): a table's fit cannot update it; "
+            "use `spark-synth fit --config SCHEMA.yaml --update` or `spark-synth merge` with other schema slices"
+        )
     if not isinstance(raw, dict) or raw.get("format") != STATISTICS_FORMAT:
         what = "a model file" if isinstance(raw, dict) and raw.get("format") == "spark_synth.model" else "not one"
         raise InputDataError(

@@ -8,7 +8,8 @@ Spark part (local[2], one JVM; each timing the best of --repeat, the two sides i
 JMH part (the harness pinned in scripts/jmh/pom.xml, fetched from Maven Central once into
 ~/.cache/spark_synth; never in the wheel): the engine's per-row loop for the flights plan on one
 thread, sampling alone and sampling plus the conversion to UnsafeRows Spark does before a writer
-(scripts/jmh/src/.../EngineLoopBench.java).
+(scripts/jmh/src/.../EngineLoopBench.java); then the sampler's own clock, stage by stage
+(StageTimes.java: each tree column's draw and written values, the rules ...).
 
 From both, each step's cost per row in core-time (2 busy cores: 2 x seconds / rows), and the
 generation cost per row at which the Parquet ratio would reach 0.85x. Written to
@@ -73,8 +74,11 @@ def jmh_jars() -> Path:
     return target
 
 
-def run_jmh(plan_file: Path, work: Path) -> dict[str, dict[str, float]]:
-    """ns per row of each EngineLoopBench benchmark (score and its 99.9 % error), one thread."""
+JMH_RUN = ["-f", "2", "-wi", "5", "-w", "3s", "-i", "6", "-r", "2s", "-t", "1"]
+
+
+def compile_harness(work: Path) -> str:
+    """The classpath of the compiled harness (scripts/jmh/src), the engine jar and Spark's jars."""
     import pyspark
 
     from spark_synth.engine.jvm import engine_jar
@@ -87,11 +91,15 @@ def run_jmh(plan_file: Path, work: Path) -> dict[str, dict[str, float]]:
     processors = ":".join(str(p) for p in sorted(jars.glob("*.jar")))
     sources = [str(p) for p in JMH_SOURCES.rglob("*.java")]
     subprocess.run(["javac", "-d", str(classes), "-cp", classpath, "-processorpath", processors, *sources], check=True)
+    return f"{classes}:{classpath}"
+
+
+def run_jmh(plan_file: Path, classpath: str, work: Path) -> dict[str, dict[str, float]]:
+    """ns per row of each EngineLoopBench benchmark (score and its 99.9 % error), one thread."""
     out = work / "jmh.json"
     command = [
-        "java", "-cp", f"{classes}:{classpath}", "org.openjdk.jmh.Main", "EngineLoopBench",
-        "-p", f"planFile={plan_file}", "-f", "1", "-wi", "4", "-w", "2s", "-i", "6", "-r", "2s", "-t", "1",
-        "-rf", "json", "-rff", str(out),
+        "java", "-cp", classpath, "org.openjdk.jmh.Main", "EngineLoopBench", "-p", f"planFile={plan_file}",
+        *JMH_RUN, "-rf", "json", "-rff", str(out),
     ]  # fmt: skip
     done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode != 0 or not out.exists():
@@ -102,6 +110,34 @@ def run_jmh(plan_file: Path, work: Path) -> dict[str, dict[str, float]]:
         metric = entry["primaryMetric"]
         scores[name] = {"ns_per_row": metric["score"], "error": metric["scoreError"]}
     return scores
+
+
+def stage_times(plan_file: Path, classpath: str) -> dict[str, float]:
+    """ns per row of each of the sampler's stages, one thread (StageTimes.java)."""
+    done = subprocess.run(
+        ["java", "-Dspark_synth.engine.stageTimes=true", "-cp", classpath, "org.sparksynth.engine.StageTimes",
+         str(plan_file), "3000"],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    if done.returncode != 0:
+        raise SystemExit(f"write bench: StageTimes failed:\n{done.stderr[-2000:]}")
+    return {line.split("\t")[0]: float(line.split("\t")[1]) for line in done.stdout.splitlines() if "\t" in line}
+
+
+def print_stages(stages: dict[str, float]) -> None:
+    """The stages grouped by what they do, then the costliest ten."""
+    total = stages.pop("total")
+    groups: dict[str, float] = {}
+    for stage, ns in stages.items():
+        group = stage.split(" ")[0] if stage.startswith(("draw ", "write ")) else stage
+        groups[group] = groups.get(group, 0.0) + ns
+    names = {"draw": "tree columns drawn (codes, places)", "write": "tree columns written (values from codes)"}
+    print(f"\nThe sampler stage by stage (StageTimes, one thread, its own clock; total {total:.0f} ns/row):\n")
+    rows = [
+        [names.get(g, g), f"{ns:.0f}", f"{ns / total:.0%}"] for g, ns in sorted(groups.items(), key=lambda x: -x[1])
+    ]
+    print(table(["stage", "ns / row", "share"], rows))
+    print("\ncostliest single stages: " + ", ".join(f"{k} {v:.0f}" for k, v in list(stages.items())[:10]) + " (ns/row)")
 
 
 # ------------------------------------------------------------------ Spark
@@ -210,6 +246,12 @@ def report(spark: dict, jmh: dict | None, codecs: list[str]) -> dict:
         needed[codec] = {"budget_us": budget, "now_us": now}
         need_rows.append([codec, f"{now:.2f}", f"{budget:.2f}", f"{now / budget:.2f}x"])
     print(table(["codec", "generated -> noop now", "at most, for 0.85x", "speed-up needed"], need_rows))
+    checks = ", ".join(
+        f"{codec} {core_us(s['generated_noop'], rows) + steps[f'encode_{codec}']:.2f} predicted, "
+        f"{core_us(s[f'generated_parquet_{codec}'], rows):.2f} measured"
+        for codec in codecs
+    )
+    print(f"\n(The arithmetic adds the steps: generated -> Parquet in µs·core/row, {checks}.)")
     return {"steps_us_per_row": steps, "needed": needed}
 
 
@@ -217,7 +259,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", default="5e6")
     parser.add_argument("--codecs", default="snappy,zstd")
-    parser.add_argument("--repeat", type=int, default=2, help="timings per measurement (the best is kept)")
+    parser.add_argument("--repeat", type=int, default=3, help="timings per measurement (the best is kept)")
     parser.add_argument("--model", default=None, help="a flights model file (default: fitted here)")
     parser.add_argument("--no-jmh", action="store_true", help="skip the JMH part (needs Maven and a JDK)")
     args = parser.parse_args()
@@ -229,18 +271,23 @@ def main() -> None:
     try:
         with Tee() as printed:
             spark = spark_part(model_path, plan_path, rows, codecs, args.repeat, work)
-            jmh = None if args.no_jmh else run_jmh(plan_path, work)
-            if jmh:
+            jmh, stages = None, None
+            if not args.no_jmh:
+                classpath = compile_harness(work)
+                jmh = run_jmh(plan_path, classpath, work)
                 print(
-                    "JMH (EngineLoopBench, 1 thread, 4 x 2 s warm-up, 6 x 2 s measured, one fork): "
+                    f"JMH (EngineLoopBench, 1 thread, `{' '.join(JMH_RUN)}`): "
                     + ", ".join(f"{k} {v['ns_per_row']:.0f} ± {v['error']:.0f} ns/row" for k, v in jmh.items())
                 )
+                stages = stage_times(plan_path, classpath)
             derived = report(spark, jmh, codecs)
+            if stages:
+                print_stages(dict(stages))
         write_results(
             "write_path",
             "The write path: generated rows to Parquet against Spark writing the same rows",
             "```\n" + printed.text().strip("\n") + "\n```\n",
-            data={"spark": spark, "jmh": jmh, **derived},
+            data={"spark": spark, "jmh": jmh, "stages_ns_per_row": stages, **derived},
         )
     finally:
         shutil.rmtree(work, ignore_errors=True)

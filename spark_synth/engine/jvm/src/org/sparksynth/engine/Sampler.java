@@ -54,14 +54,21 @@ final class Sampler {
     private final int[] placeGroup;
     private final boolean[] placeGroupFirst;
     private final int[][] placeZips;
+    /** Per column: its stages' names for StageClock (profiling only). */
+    private final String[] drawStage;
+    private final String[] writeStage;
 
     Sampler(Plan plan, long seed, int capacity) {
         this.plan = plan;
         this.seed = seed;
         this.capacity = capacity;
         streams = new long[plan.columns.length];
+        drawStage = new String[plan.columns.length];
+        writeStage = new String[plan.columns.length];
         for (int i = 0; i < streams.length; i++) {
             streams[i] = Rng.stream(seed, plan.columns[i].key);
+            drawStage[i] = "draw " + plan.columns[i].name;
+            writeStage[i] = "write " + plan.columns[i].name;
         }
         int d = plan.order.length;
         normals = new double[plan.dimension][capacity];
@@ -145,18 +152,21 @@ final class Sampler {
         if (n > capacity) {
             throw new IllegalArgumentException("chunk of " + n + " rows exceeds capacity " + capacity);
         }
+        long clock = StageClock.start();
         correlatedRoots(first, n);
         for (byte[][] column : written) {
             if (column != null) {
                 java.util.Arrays.fill(column, 0, n, null);
             }
         }
+        clock = StageClock.lap("tree roots: correlated normals", clock);
         for (Plan.Variable v : plan.order) {
             if (v.table == null) {
                 root(v, n);
             } else {
                 child(v, first, n);
             }
+            clock = StageClock.lap(drawStage[v.column], clock);
             Plan.ColumnSpec spec = plan.columns[v.column];
             if (keys[v.column] != null) {
                 continue; // drawn for its children, written by its key program
@@ -167,6 +177,7 @@ final class Sampler {
             } else {
                 write(spec, v, streams[v.column], vectors[v.column], codes[v.index], first, n, written[v.column]);
             }
+            clock = StageClock.lap(writeStage[v.column], clock);
         }
         for (int c = 0; c < plan.columns.length; c++) {
             Plan.ColumnSpec spec = plan.columns[c];
@@ -176,6 +187,7 @@ final class Sampler {
                 independent(spec, streams[c], uniques[c], vectors[c], first, n, written[c]);
             }
         }
+        clock = StageClock.lap("keys and columns outside the tree", clock);
         for (int i = 0; i < placed.length; i++) { // over the columns' own values, once the state is written
             int c = placed[i];
             Place place = plan.columns[c].place;
@@ -185,15 +197,18 @@ final class Sampler {
             }
             place.fill(placeStreams[i], zip, vectors[c], dictionaries[c], first, n);
         }
+        clock = StageClock.lap("places", clock);
         for (int c = 0; c < plan.columns.length; c++) { // last: they read the row's other columns
             if (composing[c] != null) {
                 plan.columns[c].compose.fill(plan.columns[c], streams[c], vectors, written, vectors[c], first, n,
                         composing[c]);
             }
         }
+        clock = StageClock.lap("composed columns", clock);
         if (plan.rules != null) { // after every column: rules read the row's written values
             plan.rules.apply(vectors, first, n, seed, dictionaries);
         }
+        StageClock.lap("rules", clock);
     }
 
     private void correlatedRoots(long first, int n) {

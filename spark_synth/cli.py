@@ -204,9 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     fit.set_defaults(run=run_fit)
 
-    merge = sub.add_parser(
-        "merge", help="one model from the statistics of fits of disjoint slices of a table or a schema"
-    )
+    merge = sub.add_parser("merge", help="merge fits of disjoint slices (tables or schemas)")
     merge.add_argument("statistics", nargs="+", metavar="STATS", help="statistics files (fit --stats)")
     merge.add_argument("--model", required=True, help="model file to write (JSON)")
     merge.add_argument("--stats", metavar="PATH", help="also write the merged statistics")

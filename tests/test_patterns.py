@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from spark_synth import generate
-from spark_synth.fit.patterns import build_pattern, count_shapes, count_text
+from spark_synth.fit.patterns import build_pattern, count_shapes, count_text, length_class
 from spark_synth.model.io import SynthModel
 
 
@@ -73,8 +73,36 @@ def test_all_rare_shapes_fall_back_to_text_of_the_real_lengths(spark):
     assert set(pattern.text.chars) <= set("id0123456789x")
     drawn = draw(spark, pattern, 500, seed=1)
     lengths = [len(v) for v in values]
-    assert min(lengths) <= min(map(len, drawn)) and max(map(len, drawn)) <= max(lengths)
+    # each length is seen fewer than 5 times: stored as its class (4 -> 3-4, 10 -> 9-16 ...)
+    assert set(pattern.text.lengths.values) <= {length_class(n) for n in lengths}
+    assert length_class(min(lengths)) <= min(map(len, drawn)) and max(map(len, drawn)) <= max(lengths)
     assert set("".join(drawn)) <= set(pattern.text.chars)
+
+
+def test_rare_lengths_are_stored_as_their_class_never_longer():
+    """Spark-free: a length seen k times is kept exactly; rarer ones become the shortest length of
+    their power-of-two class (0, 1, 2, 3-4, 5-8, ...), so the model never says how long one
+    string was, and never makes a string longer than the real ones."""
+    assert [length_class(n) for n in (0, 1, 2, 3, 4, 5, 8, 9, 16, 17, 10_000)] == [0, 1, 2, 3, 3, 5, 5, 9, 9, 17, 8193]
+    for seed in range(20):
+        rng = np.random.default_rng(seed)
+        values = ["".join(rng.choice(list("xY7"), int(n))) for n in rng.integers(5, 60, 60)]  # shapes all rare
+        counts = {n: sum(len(v) == n for v in values) for n in {len(v) for v in values}}
+        pattern = learn(values, min_count=3)
+        stored = set(pattern.text.lengths.values)
+        assert all(n in stored for n, c in counts.items() if c >= 3)  # common lengths stay exact
+        assert all(n not in stored or counts.get(n, 0) >= 3 or n == length_class(n) for n in counts)
+        assert max(stored) <= max(counts)
+
+
+def test_tiny_tables_keep_their_character_class_when_no_character_passes_k():
+    """Four upper-case codes: no shape, no character and no length is seen 5 times, but 8
+    upper-case letters are: the text model draws A-Z (not a-z), at the real length class."""
+    pattern = learn(["NY", "CA", "TX", "WA"], min_count=5)
+    assert not pattern.shapes
+    assert set(pattern.text.chars) == set("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    assert set(pattern.text.lengths.values) == {2}
+    assert learn(["N1", "C2"], min_count=5).text.chars == {}  # 2 letters, 2 digits: no class passes
 
 
 def test_empty_strings_and_long_strings_keep_their_rate_and_length(spark):
@@ -90,3 +118,23 @@ def test_empty_strings_and_long_strings_keep_their_rate_and_length(spark):
     long = [len(d) for d in drawn if len(d) > 64]
     assert len(long) / len(drawn) == pytest.approx(500 / 2500, abs=0.02)
     assert 2800 < np.median(long) < 6200 and max(long) <= 9000
+
+
+def test_a_table_smaller_than_k_keeps_its_strings_length_and_class(spark):
+    """Four rows (fewer than k): nothing may be stored, but unique two-letter codes stay two
+    characters of their class (a fixed room for 2^40 values once made them nine), as unique as the rows, and
+    more rows than two letters hold are refused with the room named."""
+    from spark_synth import fit
+    from spark_synth.errors import GenerateError
+
+    df = spark.createDataFrame(
+        [("NY", "ab", 1), ("CA", "cd", 2), ("TX", "ef", 3), ("WA", "gh", 4)], "state string, code string, n int"
+    )
+    model = fit(df, table="tiny")
+    rows = generate(spark, model, rows=600, seed=3).toPandas()
+    for column, alphabet in (("state", "ABCDEFGHIJKLMNOPQRSTUVWXYZ"), ("code", "abcdefghijklmnopqrstuvwxyz")):
+        assert set(rows[column].str.len()) == {2}, column
+        assert set("".join(rows[column])) <= set(alphabet), column
+        assert rows[column].is_unique, column
+    with pytest.raises(GenerateError, match=r"'state' is unique.*room for 676 distinct values, 700 rows"):
+        generate(spark, model, rows=700, seed=3)

@@ -137,22 +137,30 @@ def test_schema_merge_mistakes_are_refused_with_the_difference_named(spark, slic
     )
     assert "schema" in capsys.readouterr().err and not out.exists()
     # slices of different schemas: here the visits' key is declared on another column
-    other = write_schema(
-        spark,
-        tmp_path / "other",
-        pd.DataFrame({"shop_id": [1, 2, 3] * 4, "region": ["n"] * 12}).drop_duplicates("shop_id"),
-        pd.DataFrame({"visit_id": range(12), "shop_id": [1.0, 2.0, 3.0] * 4, "minutes": range(12)}),
-        CONFIG.replace("primary_key: visit_id", "primary_key: minutes"),
-    )
+    other = json.loads(sliced["two_stats"].read_text())
+    other["tables"][1]["primary_key"]["column"] = "minutes"
     other_stats = tmp_path / "other.stats"
-    assert main(["fit", "--config", str(other), "--model", str(tmp_path / "o.json"), "--stats", str(other_stats)]) == 0
+    other_stats.write_text(json.dumps(other))
     assert main(["merge", one, str(other_stats), "--model", str(out)]) == 2
     err = capsys.readouterr().err
     assert "different schemas" in err and "visits" in err and not out.exists()
+    other = json.loads(sliced["two_stats"].read_text())
+    other["min_count"] = 3
+    other_stats.write_text(json.dumps(other))
+    assert main(["merge", one, str(other_stats), "--model", str(out)]) == 2
+    assert "min_count 3" in capsys.readouterr().err and not out.exists()
     # a composite key's distinct counts do not add up: refused before any work
     composite = CONFIG.replace("primary_key: visit_id", "primary_key: [visit_id, minutes]")
-    (tmp_path / "other" / "c.yaml").write_text(composite)
-    argv = ["fit", "--config", str(tmp_path / "other" / "c.yaml"), "--model", str(out), "--stats", str(tmp_path / "c")]
+    (sliced["paths"]["one"].parent / "c.yaml").write_text(composite)
+    argv = [
+        "fit",
+        "--config",
+        str(sliced["paths"]["one"].parent / "c.yaml"),
+        "--model",
+        str(out),
+        "--stats",
+        str(tmp_path / "c"),
+    ]
     assert main(argv) == 2
     assert "composite primary key" in capsys.readouterr().err and not out.exists()
 

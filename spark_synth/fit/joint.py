@@ -96,10 +96,10 @@ def collect_joint_stats(
     result = JointStats()
     for row in stats.toLocalIterator():  # bounded: one row per statistic cell, streamed
         _absorb(result, row)
-    return _in_key_order(result)
+    return in_key_order(result)
 
 
-def _in_key_order(result: JointStats) -> JointStats:
+def in_key_order(result: JointStats) -> JointStats:
     """Every table in key order: rows stream back in the order tasks finished, and whatever
     iterates these tables (ties between equally strong parents, float sums) must see the same
     order for the same data."""
@@ -170,7 +170,9 @@ def _absorb(result: JointStats, row) -> None:
 # ----------------------------------------------------------------------------------------------
 
 
-def _scale_from_spec(entry: dict, bins: int) -> UniformScale:
+def scale_from_spec(entry: dict, bins: int) -> UniformScale:
+    """The codes a copula entry was counted in (its bins or categories): pass 2's, and fit/merge.py's
+    to re-express one slice's codes in another's."""
     raw = entry["column"]
     if raw["kind"] in ("categorical", "boolean"):
         column = CategoricalColumn.model_construct(**raw)
@@ -183,7 +185,7 @@ def _scale_from_spec(entry: dict, bins: int) -> UniformScale:
 def _partition_stats(spec: dict, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
     bins = spec["bins"]
     entries = spec["copula"]
-    scales = [_scale_from_spec(e, bins) for e in entries]
+    scales = [scale_from_spec(e, bins) for e in entries]
     types = [parse_spark_type(e["column"]["spark_type"]) for e in entries]
     d = len(entries)
     if spec["pairs"] is None:

@@ -37,14 +37,14 @@ from scipy import sparse
 from spark_synth.errors import InputDataError
 from spark_synth.fit.fitter import FitOptions, assemble, preliminary_columns
 from spark_synth.fit.histogram import Histogram, quantiles
-from spark_synth.fit.joint import JointStats, _in_key_order, _scale_from_spec, pair_is_counted
+from spark_synth.fit.joint import JointStats, in_key_order, pair_is_counted, scale_from_spec
 from spark_synth.fit.profile import (
     DOUBLE_STEP_SHARE,
     EXACT_BUCKETS,
     QUANTILE_GRID,
     ColumnProfile,
-    _profile,
-    _top_size,
+    profile_from_aggregates,
+    top_size,
 )
 from spark_synth.fit.sampling import HASH_RANGE
 from spark_synth.fit.statistics import COUNT_TABLES, ROW_SKETCH, TableStatistics, rule_json
@@ -206,11 +206,11 @@ def merge_profiles(profiles: list[ColumnProfile], options: FitOptions) -> Column
             aggregates[name] = sum(int(v) for v in present)
     rows = sum(p.rows for p in profiles)
     field = T.StructField(base.alias, T._parse_datatype_json_string(base.spark_type), base.nullable)
-    merged = _profile(0, field, base.name, {f"__c0_{k}": v for k, v in aggregates.items()}, rows)
+    merged = profile_from_aggregates(0, field, base.name, {f"__c0_{k}": v for k, v in aggregates.items()}, rows)
     merged.aggregates = {k: v for k, v in aggregates.items() if v is not None}
     merged.nullable = any(p.nullable for p in profiles)
     if base.family not in ("boolean",) and any(p.top is not None for p in profiles):
-        size = _top_size(field, options.max_categories, options.kinds.get(base.name) == "categorical")
+        size = top_size(field, options.max_categories, options.kinds.get(base.name) == "categorical")
         merged.top = merge_top([p.top or [] for p in profiles], size)
     if base.family in ("integral", "string"):
         merged.distinct = _merged_distinct(profiles, merged)
@@ -353,7 +353,7 @@ def merge_joint(slices: list[TableStatistics], entries: list[dict], strings: lis
     """The slices' pass-2 tables, each re-expressed in the merged codes, added up."""
     names = [entry_name(e) for e in entries]
     position = {n: j for j, n in enumerate(names)}
-    scales = [_scale_from_spec(e, bins) for e in entries]
+    scales = [scale_from_spec(e, bins) for e in entries]
     counted = None  # name pairs every slice tabulated
     for s in slices:
         pairs = {
@@ -417,7 +417,7 @@ def merge_joint(slices: list[TableStatistics], entries: list[dict], strings: lis
     for table in out.code_counts.values():
         for code, n in table.items():
             table[code] = _settled(n)
-    return _in_key_order(out)
+    return in_key_order(out)
 
 
 def _settled(n: float) -> float | int:
@@ -435,7 +435,7 @@ def entry_name(entry: dict) -> str:
 def code_transform(old: dict, new: dict, bins: int, top: list[tuple], counts: dict[int, float]) -> np.ndarray:
     """Matrix (old codes x new codes): the share of each old code's rows in each new code. Null
     stays null; the rest follows the slice's own marginal (see the module docstring)."""
-    before, after = _scale_from_spec(old, bins), _scale_from_spec(new, bins)
+    before, after = scale_from_spec(old, bins), scale_from_spec(new, bins)
     out = np.zeros((before.n_codes, after.n_codes))
     out[0, 0] = 1.0
     listed = dict(top)

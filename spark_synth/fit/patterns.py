@@ -142,7 +142,10 @@ def _text_model(
     kept: dict[str, int], length_n: dict[int, int], char_n: dict[str, int], min_count: int, everything: int
 ) -> TextModel | None:
     """Lengths of the strings outside the kept shapes (a kept shape's strings all have its
-    length, so subtracting them is exact) and the characters seen at least min_count times."""
+    length, so subtracting them is exact) and the characters seen at least min_count times.
+    A length seen fewer than min_count times is stored as its length class (length_class): a
+    string's exact length can point at it. No character seen min_count times: the whole
+    alphabets of the character classes (A-Z, a-z, 0-9) that were (text_alphabet)."""
     rest = dict(length_n)
     for shape, n in kept.items():
         rest[len(shape)] = rest.get(len(shape), 0) - n
@@ -150,17 +153,45 @@ def _text_model(
     mass = sum(rest.values())
     if not everything or not mass or (kept and mass / everything < MIN_TEXT_SHARE):
         return None
-    lengths = np.array(sorted(rest))
-    cumulative = np.cumsum([rest[length] for length in lengths]) / mass
+    stored: dict[int, int] = defaultdict(int)
+    for length, n in rest.items():
+        stored[length if n >= min_count else length_class(length)] += n
+    lengths = np.array(sorted(stored))
+    cumulative = np.cumsum([stored[length] for length in lengths]) / mass
     grid = np.linspace(0.0, 1.0, LENGTH_QUANTILES)
     at = lengths[np.minimum(np.searchsorted(cumulative, grid, side="left"), len(lengths) - 1)]
     at[0] = lengths[0]
-    chars = {c: n for c, n in char_n.items() if n >= min_count}
     return TextModel(
         probability=round(mass / everything, 9),
         lengths=QuantileFunction(probabilities=grid.tolist(), values=[int(x) for x in at]),
-        chars=shares_of(chars) if chars else {},
+        chars=text_alphabet(char_n, min_count),
     )
+
+
+def length_class(length: int) -> int:
+    """The shortest length of a string length's class: 0, 1, 2, 3-4, 5-8, 9-16 ... (powers of
+    two), so a rare length is stored no longer than it was and says only its order of magnitude."""
+    return length if length <= 2 else (1 << (length - 1).bit_length() - 1) + 1
+
+
+def text_alphabet(char_n: dict[str, int], min_count: int) -> dict[str, float]:
+    """The text model's characters: those seen at least min_count times in their shares; when none
+    was, every character of each class (A, a, 9) whose characters together were, in equal shares
+    (a tiny table of codes stays upper-case letters); else none (the engine draws a-z)."""
+    chars = {c: n for c, n in char_n.items() if n >= min_count}
+    if chars:
+        return shares_of(chars)
+    per_class: dict[str, int] = defaultdict(int)
+    for c, n in char_n.items():
+        if len(c) == 1 and shape_of(c) in CLASS_CHARS:
+            per_class[shape_of(c)] += n
+    alphabet = {
+        chr(first + i): 1
+        for cls, (first, count) in sorted(CLASS_CHARS.items())
+        if per_class.get(cls, 0) >= min_count
+        for i in range(count)
+    }
+    return shares_of(alphabet) if alphabet else {}
 
 
 def shares_of(counts: dict[str, int]) -> dict[str, float]:

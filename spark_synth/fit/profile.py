@@ -109,16 +109,16 @@ def profile_columns(
             log.info("fit: pass 1, columns %d-%d of %d", chunk[0] + 1, chunk[-1] + 1, len(fields))
         row = df.agg(*aggs).collect()[0].asDict(recursive=False)  # bounded: one row of statistics
         rows = int(row["__rows"])
-        profiles.extend(_profile(i, fields[i], names[i], row, rows) for i in chunk)
+        profiles.extend(profile_from_aggregates(i, fields[i], names[i], row, rows) for i in chunk)
     _settle_frequent(
-        df, profiles, {f.name: _top_size(f, max_categories, n in categorical_overrides) for f, n in zip(fields, names)}
+        df, profiles, {f.name: top_size(f, max_categories, n in categorical_overrides) for f, n in zip(fields, names)}
     )
     _add_quantiles(df, profiles)
     _mark_unique(df, profiles)
     return rows or 0, profiles
 
 
-def _top_size(f: T.StructField, max_categories: int, wants_categories: bool) -> int:
+def top_size(f: T.StructField, max_categories: int, wants_categories: bool) -> int:
     """How many frequent values pass 1 asks approx_top_k for (0: none)."""
     fam = family(f.dataType)
     if fam == "string":
@@ -247,7 +247,7 @@ def _aggregates(i: int, f: T.StructField, max_categories: int, wants_categories:
         out.update(
             minlen=f"min(length({q}))",
             maxlen=f"max(length({q}))",
-            top=_top_k_sql(q, _top_size(f, max_categories, wants_categories)),
+            top=_top_k_sql(q, top_size(f, max_categories, wants_categories)),
         )
     elif fam == "boolean":
         out["trues"] = f"sum(cast({q} AS int))"
@@ -262,7 +262,7 @@ def _aggregates(i: int, f: T.StructField, max_categories: int, wants_categories:
             for j in range(1, spark.scale + 1):
                 out[f"g{j}"] = _count_sql(f"round({q}, {spark.scale - j}) != {q}")
         if fam == "integral":
-            out["top"] = _top_k_sql(q, _top_size(f, max_categories, wants_categories))
+            out["top"] = _top_k_sql(q, top_size(f, max_categories, wants_categories))
     else:
         x = f"CAST({q} AS double)"
         finite = f"(CASE WHEN NOT isnan({x}) AND abs({x}) != CAST('Infinity' AS double) THEN {x} END)"
@@ -299,7 +299,9 @@ def _top_k_sql(q: str, k: int) -> str:
     return f"to_json(approx_top_k({q}, {k}, {max(4 * k, 1024)}))"
 
 
-def _profile(i: int, f: T.StructField, name: str, row: dict, rows: int) -> ColumnProfile:
+def profile_from_aggregates(i: int, f: T.StructField, name: str, row: dict, rows: int) -> ColumnProfile:
+    """Column i's profile from pass 1's aggregate row (keys __c{i}_...): a fit's own pass 1, or
+    slices' aggregates added up by fit/merge.py."""
     key = f"__c{i}_"
     fam = family(f.dataType)
     p = ColumnProfile(

@@ -598,7 +598,7 @@ def unique_plan(column: UniqueColumn, rows: int) -> dict:
             )
         return {"start": column.start, "modulus": n}
     if not any(s.shape for s in column.pattern.shapes):
-        return _unique_text(column)
+        return _unique_text(column, rows)
     learned = key_shapes(column.pattern)
     shapes = with_room(learned, rows, lengthen=lengths_vary(column.pattern))
     if shapes is None:
@@ -623,24 +623,31 @@ def unique_plan(column: UniqueColumn, rows: int) -> dict:
     }
 
 
-UNIQUE_TEXT_ROOM = 1 << 40
-
-
 def _pattern_of(column: PatternColumn | UniqueColumn) -> PatternModel:
     """A string column's pattern: unique strings and pattern columns always have one (schema.py)."""
     assert column.pattern is not None, f"column {column.name!r} has no pattern"
     return column.pattern
 
 
-def _unique_text(column: UniqueColumn) -> dict:
-    """Free text (no shape seen often enough: notes, addresses) drawn from the text model, its
-    last `digits` characters replaced by the row's number in the column's own characters."""
+def _unique_text(column: UniqueColumn, rows: int) -> dict:
+    """Free text (no shape seen often enough: notes, addresses, a tiny table's codes) drawn from
+    the text model, its last `digits` characters replaced by the row's number in the column's own
+    characters: as few digits as `rows` distinct numbers need, never more than the text model's
+    longest length (a GenerateError says how many rows fit)."""
     source = _pattern_of(column).text
     assert source is not None, "free text of a unique column comes from its text model"
     chars = sorted(source.chars) if len(source.chars) >= 2 else [chr(c) for c in range(ord("a"), ord("z") + 1)]
+    longest = max(1, max(source.lengths.values))
     digits = 1
-    while len(chars) ** digits < UNIQUE_TEXT_ROOM:
+    while len(chars) ** digits < rows and digits < longest:
         digits += 1
+    if len(chars) ** digits < rows:
+        raise GenerateError(
+            f"column {column.name!r} is unique in the real data; its strings of at most {longest} characters from "
+            f"{len(chars)} characters have room for {len(chars) ** digits:,} distinct values, {rows:,} rows "
+            "requested. Longer ones would not look real: generate fewer rows, or fit with "
+            f"kinds={{{column.name!r}: 'pattern'}} (--kind {column.name}=pattern) to allow repeats"
+        )
     text = PatternModel(text=source.model_copy(update={"probability": 1.0}))
     return {
         "modulus": min(len(chars) ** digits, MAX_MODULUS),

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from spark_synth import generate
-from spark_synth.fit.patterns import build_pattern, count_shapes, count_text, length_class
+from spark_synth.fit.patterns import build_pattern, count_shapes, count_text, length_class, rare_lengths
 from spark_synth.model.io import SynthModel
 
 
@@ -73,26 +73,28 @@ def test_all_rare_shapes_fall_back_to_text_of_the_real_lengths(spark):
     assert set(pattern.text.chars) <= set("id0123456789x")
     drawn = draw(spark, pattern, 500, seed=1)
     lengths = [len(v) for v in values]
-    # each length is seen fewer than 5 times: stored as its class (4 -> 3-4, 10 -> 9-16 ...)
-    assert set(pattern.text.lengths.values) <= {length_class(n) for n in lengths}
-    assert length_class(min(lengths)) <= min(map(len, drawn)) and max(map(len, drawn)) <= max(lengths)
+    # each length is seen fewer than 5 times: stored as averages of at least 5 strings' lengths
+    assert min(lengths) <= min(pattern.text.lengths.values) and max(pattern.text.lengths.values) <= max(lengths)
+    assert min(lengths) <= min(map(len, drawn)) and max(map(len, drawn)) <= max(lengths)
     assert set("".join(drawn)) <= set(pattern.text.chars)
 
 
-def test_rare_lengths_are_stored_as_their_class_never_longer():
-    """Spark-free: a length seen k times is kept exactly; rarer ones become the shortest length of
-    their power-of-two class (0, 1, 2, 3-4, 5-8, ...), so the model never says how long one
-    string was, and never makes a string longer than the real ones."""
+def test_rare_lengths_are_averages_of_k_strings_never_longer():
+    """Spark-free: a length seen k times is kept exactly; rarer ones are cut, in length order,
+    into groups of k strings, each stored as its mean (rounded down); fewer than k rare strings
+    in all: each as its power-of-two class (0, 1, 2, 3-4, 5-8, ...). No stored length is one
+    string's own, and none is longer than the real strings."""
     assert [length_class(n) for n in (0, 1, 2, 3, 4, 5, 8, 9, 16, 17, 10_000)] == [0, 1, 2, 3, 3, 5, 5, 9, 9, 17, 8193]
+    assert rare_lengths({2: 1, 3: 1, 10: 1}, 5) == {2: 1, 3: 1, 9: 1}
+    assert rare_lengths({10: 2, 20: 2, 30: 2, 41: 1, 50: 4}, 5) == {18: 5, 45: 6}  # (10+10+20+20+30)//5, then the rest
     for seed in range(20):
         rng = np.random.default_rng(seed)
-        values = ["".join(rng.choice(list("xY7"), int(n))) for n in rng.integers(5, 60, 60)]  # shapes all rare
-        counts = {n: sum(len(v) == n for v in values) for n in {len(v) for v in values}}
-        pattern = learn(values, min_count=3)
-        stored = set(pattern.text.lengths.values)
-        assert all(n in stored for n, c in counts.items() if c >= 3)  # common lengths stay exact
-        assert all(n not in stored or counts.get(n, 0) >= 3 or n == length_class(n) for n in counts)
-        assert max(stored) <= max(counts)
+        lengths = rng.integers(1, 5000, int(rng.integers(5, 80)))
+        rare = {int(n): int(c) for n, c in zip(*np.unique(lengths, return_counts=True)) if c < 3}
+        stored = rare_lengths(rare, 3)
+        assert sum(stored.values()) == sum(rare.values())
+        assert min(rare) <= min(stored) and max(stored) <= max(rare)
+        assert all(c >= 3 for c in stored.values()) or sum(rare.values()) < 3
 
 
 def test_tiny_tables_keep_their_character_class_when_no_character_passes_k():

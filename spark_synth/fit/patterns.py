@@ -143,7 +143,7 @@ def _text_model(
 ) -> TextModel | None:
     """Lengths of the strings outside the kept shapes (a kept shape's strings all have its
     length, so subtracting them is exact) and the characters seen at least min_count times.
-    A length seen fewer than min_count times is stored as its length class (length_class): a
+    Lengths seen fewer than min_count times are never stored as they are (rare_lengths): a
     string's exact length can point at it. No character seen min_count times: the whole
     alphabets of the character classes (A-Z, a-z, 0-9) that were (text_alphabet)."""
     rest = dict(length_n)
@@ -153,9 +153,9 @@ def _text_model(
     mass = sum(rest.values())
     if not everything or not mass or (kept and mass / everything < MIN_TEXT_SHARE):
         return None
-    stored: dict[int, int] = defaultdict(int)
-    for length, n in rest.items():
-        stored[length if n >= min_count else length_class(length)] += n
+    stored: dict[int, int] = defaultdict(int, {length: n for length, n in rest.items() if n >= min_count})
+    for length, n in rare_lengths({length: n for length, n in rest.items() if n < min_count}, min_count).items():
+        stored[length] += n
     lengths = np.array(sorted(stored))
     cumulative = np.cumsum([stored[length] for length in lengths]) / mass
     grid = np.linspace(0.0, 1.0, LENGTH_QUANTILES)
@@ -166,6 +166,28 @@ def _text_model(
         lengths=QuantileFunction(probabilities=grid.tolist(), values=[int(x) for x in at]),
         chars=text_alphabet(char_n, min_count),
     )
+
+
+def rare_lengths(rare: dict[int, int], min_count: int) -> dict[int, int]:
+    """{stored length: strings} for lengths each seen fewer than min_count times. With at least
+    min_count such strings: sorted by length, cut into groups of min_count (the remainder joins the
+    last group), each stored as its mean length rounded down (microaggregation: every stored
+    length is an average of at least k strings, so long notes keep their lengths, never longer
+    than the longest). Fewer: each as its length class (length_class), the documented default."""
+    total = sum(rare.values())
+    if total < min_count:
+        out: dict[int, int] = defaultdict(int)
+        for length, n in rare.items():
+            out[length_class(length)] += n
+        return dict(out)
+    ordered = np.repeat(np.array(sorted(rare), dtype=np.int64), [rare[length] for length in sorted(rare)])
+    group = np.minimum(np.arange(len(ordered)) // min_count, total // min_count - 1)
+    sizes = np.bincount(group)
+    means = np.bincount(group, weights=ordered) // sizes
+    out = defaultdict(int)
+    for mean, size in zip(means.astype(np.int64).tolist(), sizes.tolist()):
+        out[int(mean)] += int(size)
+    return dict(out)
 
 
 def length_class(length: int) -> int:

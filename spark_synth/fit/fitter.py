@@ -7,7 +7,7 @@ joint structure and the string shapes need; the rest happens on the driver on bo
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from pyspark.sql import DataFrame
@@ -26,7 +26,7 @@ from spark_synth.fit.emails import email_columns, fit_from_names, name_columns
 from spark_synth.fit.formats import FormatInput, follow_formats
 from spark_synth.fit.frequent import count_frequent, frequent_candidates
 from spark_synth.fit.joint import JointStats, collect_joint_stats, copula_spec, pair_is_counted
-from spark_synth.fit.kinds import check_kind_override, choose_kind
+from spark_synth.fit.kinds import check_kind_override, choose_kind, numeric_map_sources
 from spark_synth.fit.patterns import build_pattern, without_kept
 from spark_synth.fit.places import fit_places, place_candidates, state_column
 from spark_synth.fit.profile import QUANTILE_GRID, ColumnProfile, profile_columns
@@ -158,6 +158,17 @@ def fit_table(df: DataFrame, options: FitOptions = FitOptions(), statistics: dic
     first = preliminary_columns(profiles, options)
     stats = _joint_stats(frame, table, rows, first.copula_entries, [p.alias for p in first.strings], options)
     spec = assemble(frame, rows, profiles, first, stats, options, declared)
+    codes = numeric_map_sources(spec.rules, spec.columns, options.kinds)
+    if codes:  # codes that other columns follow: counted again as categories (fit/kinds.py)
+        log.info("fit %s: %s determine other columns: fitted again as categories", table, ", ".join(codes))
+        options = replace(options, kinds={**options.kinds, **dict.fromkeys(codes, "categorical")})
+        with progress(frame.sparkSession, f"fit {table}: pass 1 again (codes {', '.join(codes)} as categories)"):
+            rows, profiles = profile_columns(
+                frame, fields, names, options.max_categories, wants_categories | set(codes)
+            )
+        first = preliminary_columns(profiles, options)
+        stats = _joint_stats(frame, table, rows, first.copula_entries, [p.alias for p in first.strings], options)
+        spec = assemble(frame, rows, profiles, first, stats, options, declared)
     if statistics is not None:  # what fit/merge.py needs to combine this fit with other slices'
         with progress(frame.sparkSession, f"fit {table}: statistics (a sketch of row hashes)"):
             hashes = lowest_hashes(frame, [F.col(c) for c in frame.columns], ROW_SKETCH, ROW_SALT)

@@ -106,3 +106,14 @@ def kept_category_mass(p: ColumnProfile, min_count: int, max_categories: int) ->
 def is_unique_sequence(p: ColumnProfile) -> bool:
     """Unique integers without nulls, dense enough to be a row counter (generated in order)."""
     return p.unique and p.non_null == p.rows and p.rows >= 2 and (p.max - p.min + 1) <= 2 * p.rows
+
+
+def numeric_map_sources(rules: list, columns: list, overrides: dict[str, str]) -> list[str]:
+    """Whole-number columns modelled as numbers that a `map` rule reads (an occupation code that
+    determines a label and a score). Drawn from quantiles, most generated codes never existed, the
+    mapping holds nothing for them and their targets come out free (issue 36: 50 % of rows broke
+    the rule). As categories they draw only kept codes (rarer ones' mass spread on those), so every
+    row's code is in the mapping. A kind the user chose is kept."""
+    kinds = {c.name: c.kind for c in columns}
+    wanted = {s for r in rules if getattr(r, "form", None) == "map" for s in r.sources}
+    return sorted(s for s in wanted if kinds.get(s) == "integer" and s not in overrides)

@@ -274,13 +274,13 @@ def _aggregates(i: int, f: T.StructField, max_categories: int, wants_categories:
         )
         single = isinstance(f.dataType, T.FloatType)
         for d in range(0, MAX_DECIMAL_PLACES + 1):
-            out[f"dp{d}"] = _count_sql(_off_grid_sql(finite, q, d, single))
+            out[f"dp{d}"] = _count_sql(off_grid_sql(finite, q, d, single))
         if wants_categories:
             out["top"] = _top_k_sql(q, max_categories)
     return [F.expr(f"{sql} AS {key}{name}") for name, sql in out.items()]
 
 
-def _off_grid_sql(finite: str, q: str, places: int, single: bool) -> str:
+def off_grid_sql(finite: str, q: str, places: int, single: bool) -> str:
     """Whether a value has more than `places` decimal places. Floats are compared at float
     precision (0.1f is 0.100000001490116 as a double); doubles with a relative tolerance. Only
     round() and comparisons: nothing overflows for any double."""

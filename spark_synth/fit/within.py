@@ -36,6 +36,7 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from spark_synth.fit.histogram import Buckets, Histogram, bucket_counts, bucket_of, cells_of, quantiles, read_histograms
+from spark_synth.fit.profile import MAX_DECIMAL_PLACES, MIN_GRID_SHARE, off_grid_sql
 from spark_synth.model.marginals import UniformScale
 from spark_synth.model.schema import CategoricalColumn, NumericColumn, WithinQuantiles
 from spark_synth.model.types import parse_spark_type
@@ -84,19 +85,25 @@ def within_quantiles(frame: DataFrame, edges: list[WithinEdge], min_count: int) 
     # (approx_top_k is exact and complete below its capacity; a staircase needs a complete list).
     top = f"to_json(approx_top_k(x, {MAX_DISCRETE_VALUES}, {4 * MAX_DISCRETE_VALUES}))"
     groups = cells.groupBy("e", "c").agg(
-        F.count("x").alias("n"), F.expr(top).alias("top"), F.min("x").alias("lo"), F.max("x").alias("hi")
+        F.count("x").alias("n"),
+        F.expr(top).alias("top"),
+        F.min("x").alias("lo"),
+        F.max("x").alias("hi"),
+        *_off_grid_counts(edges),
     )
     found: list[dict[int, WithinQuantiles]] = [{} for _ in edges]
     sizes: list[dict[int, int]] = [{} for _ in edges]
     continuous: list[tuple[int, int]] = []
     ranges: dict[tuple[int, int], tuple[float, float]] = {}
+    grids: dict[tuple[int, int], dict] = {}
     for row in sorted(groups.collect(), key=lambda r: (r["e"], r["c"])):  # bounded: edges x codes rows
         e, c, n = int(row["e"]), int(row["c"]), int(row["n"])
         if n < min_count:
             continue
+        grids[(e, c)] = _group_grid(edges[e].child, [int(row[f"dp{d}"]) for d in range(MAX_DECIMAL_PLACES + 1)], n)
         staircase = _discrete(edges[e].child, _listed(json.loads(row["top"] or "[]"), n), min_count)
         if staircase is not None:
-            found[e][c], sizes[e][c] = staircase, n
+            found[e][c], sizes[e][c] = staircase.model_copy(update=grids[(e, c)]), n
         elif n >= MIN_CONTINUOUS_ROWS_PER_K * min_count:
             continuous.append((e, c))
             sizes[e][c] = n
@@ -109,7 +116,7 @@ def within_quantiles(frame: DataFrame, edges: list[WithinEdge], min_count: int) 
         for (e, c), histogram in sorted(read_histograms(bucket_counts(chosen, ["e", "c"]), ["e", "c"]).items()):
             qf = _continuous(edges[e].child, histogram, min_count)
             if qf is not None:
-                found[e][c] = qf
+                found[e][c] = qf.model_copy(update=grids[(e, c)])
     out = []
     for e, by_code in enumerate(found):
         largest = sorted(by_code, key=lambda c: (-sizes[e][c], c))[:MAX_CODES]
@@ -122,6 +129,40 @@ def within_quantiles(frame: DataFrame, edges: list[WithinEdge], min_count: int) 
             sum(_is_staircase(by_code[c]) for c in largest),
         )
     return out
+
+
+def _off_grid_counts(edges: list[WithinEdge]) -> list[Column]:
+    """Per (edge, code): how many values have more than d decimal places, d = 0..6 (as the
+    column's profile counts them, fit/profile.py), for the group's own grid."""
+    single = F.lit(False)
+    for e, edge in enumerate(edges):  # a float child is compared at float precision
+        if parse_spark_type(edge.child.spark_type).name == "float":
+            single = F.when(F.col("e") == e, F.lit(True)).otherwise(single)
+    return [
+        F.count(
+            F.when(
+                F.when(single, F.expr(off_grid_sql("x", "x", d, True))).otherwise(
+                    F.expr(off_grid_sql("x", "x", d, False))
+                ),
+                1,
+            )
+        ).alias(f"dp{d}")
+        for d in range(MAX_DECIMAL_PLACES + 1)
+    ]
+
+
+def _group_grid(child: NumericColumn, off: list[int], n: int) -> dict:
+    """A double child's grid inside one parent code: the coarsest 10^-d (d = 0..6) that at least
+    MIN_GRID_SHARE of the group's values lie on, with that share (all of them: the values have d
+    decimals), or share 0 (a continuous score: no rounding beyond the column's). Exact children
+    have their own unit: no grid."""
+    if child.exact or n == 0:
+        return {}
+    for d, n_off in enumerate(off):
+        share = 1 - n_off / n
+        if share >= MIN_GRID_SHARE:
+            return {"grid_step": 10.0**-d, "grid_share": round(share, 9)}
+    return {"grid_step": None, "grid_share": 0.0}
 
 
 def _is_staircase(f: WithinQuantiles) -> bool:

@@ -89,11 +89,19 @@ class QuantileFunction(_MonotonePoints):
 class WithinQuantiles(_MonotonePoints):
     """A number's quantile function inside one parent code, over part of [0, 1]: Q(probabilities[i])
     = values[i] between the first and the last probability; below the first and above the last
-    (the category's tails, k rows at least each) the child keeps the bins of its marginal."""
+    (the category's tails, k rows at least each) the child keeps the bins of its marginal.
+    A double child's values in this code have their own grid (issue 36: whole-number tests next
+    to a score with 14 decimals): `grid_share` of them are rounded to `grid_step` (share 0: none),
+    in place of the column's grid; both absent (older models): the column's grid."""
+
+    grid_step: FiniteFloat | None = Field(default=None, gt=0)
+    grid_share: Probability | None = None
 
     def _span(self) -> None:
         if self.probabilities[-1] <= self.probabilities[0]:
             raise ValueError("probabilities must span a part of [0, 1]")
+        if (self.grid_step is None) != (not self.grid_share):
+            raise ValueError("grid_step needs a grid_share above 0, and a grid_share above 0 its grid_step")
 
 
 # Which kinds can model a column of each type family (the engine has no other paths).

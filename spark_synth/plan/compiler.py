@@ -16,7 +16,9 @@ flat JSON arrays. The copula is sampled as a Gaussian *tree* (the Chow-Liu tree 
    pattern, numbers through the quantile function, rounded and clipped:
    - doubles ("exact": false): Q(p) by linear interpolation, rounded to `step` or
      `decimal_places`; with `grid_step`, draw 1 of the column's stream decides (uniform <
-     `grid_share`) whether the value is rounded to that coarser grid instead;
+     `grid_share`) whether the value is rounded to that coarser grid instead; a row whose
+     parent code's `within` entry has `grid_share` uses that entry's grid in place of the
+     column's (share 0: no coarser grid), in its function and in its tails alike;
    - exact columns ("exact": true; integers, dates as days, timestamps as microseconds,
      decimals as unscaled integers, all JSON integers): between stored points v_i, v_(i+1) at
      probabilities p_i, p_(i+1) the value is v_i + rint(t * (v_(i+1) - v_i)), t = (p - p_i) /
@@ -55,7 +57,8 @@ Columns outside the copula use draw 0 of their own stream for the null flag
   of the geo table (and whose postcode, when the table has a postcode rule, came out ZIP-shaped),
   a ZIP code of that state or its city, the same ZIP code for every part (docs/plan.md §8).
 ENGINE_VERSION changes whenever the same plan would give different rows (or a new field would
-be ignored by an older engine: v8 added "compose" and "place", v9 word positions, v10 rules).
+be ignored by an older engine: v8 added "compose" and "place", v9 word positions, v10 rules,
+v12 a parent code's own grid in `within`).
 - "rules" (docs/plan.md §12), after every column of the row is written: null patterns until
   none changes the row, orderings (the row's values of a group sorted into its columns),
   computed columns (map, linear, div, mod, calendar) in dependency order.
@@ -108,7 +111,7 @@ from spark_synth.plan.steer.ranges import Span, clipped
 from spark_synth.plan.steer.tree import ConditionedTree, condition_tree
 from spark_synth.seeding import stream_key
 
-ENGINE_VERSION = 11
+ENGINE_VERSION = 12
 log = logging.getLogger(__name__)
 _INDEPENDENT_SOURCES: dict[type, str] = {
     NullColumn: "null",
@@ -332,9 +335,10 @@ def within_functions(within: dict, parent_codes: int, child: NumericColumn) -> l
         low, high = tail_range(list(f.probabilities), list(f.values), child.exact)
         if child.exact and child.granularity > 1:  # clipped values stay on the column's grid
             low, high = -(-low // child.granularity) * child.granularity, high // child.granularity * child.granularity
-        out.append(
-            {"probabilities": list(f.probabilities), "values": list(f.values), "tail_low": low, "tail_high": high}
-        )
+        entry = {"probabilities": list(f.probabilities), "values": list(f.values), "tail_low": low, "tail_high": high}
+        if f.grid_share is not None and not child.exact:  # the code's own grid, in place of the column's
+            entry |= {"grid_step": f.grid_step, "grid_share": f.grid_share}
+        out.append(entry)
     return out
 
 

@@ -13,7 +13,7 @@ import org.apache.spark.sql.types.StructType;
  * statistics. Parsed once per task from the JSON text carried in the scan options.
  */
 final class Plan {
-    static final int ENGINE_VERSION = 11;
+    static final int ENGINE_VERSION = 12;
     static final double U_MAX = 1.0 - 1e-12;
 
     final StructType schema;
@@ -51,6 +51,9 @@ final class Plan {
         double[] tailHigh;
         long[] exactTailLow;
         long[] exactTailHigh;
+        /** Per parent code: its own grid (step, share) in place of the column's; null or NaN share: the column's. */
+        double[] gridStep;
+        double[] gridShare;
         JsonNode withinNode;
         /** Driven variable: its normal comes from the row's popularity rank under this key stream, not a draw. */
         boolean driven;
@@ -192,6 +195,17 @@ final class Plan {
             } else {
                 v.tailLow[p] = f.get("tail_low").asDouble();
                 v.tailHigh[p] = f.get("tail_high").asDouble();
+                JsonNode share = f.get("grid_share");
+                if (share != null && !share.isNull()) {
+                    if (v.gridShare == null) {
+                        v.gridStep = new double[codes];
+                        v.gridShare = new double[codes];
+                        java.util.Arrays.fill(v.gridShare, Double.NaN);
+                    }
+                    JsonNode step = f.get("grid_step");
+                    v.gridShare[p] = share.asDouble();
+                    v.gridStep[p] = step == null || step.isNull() ? Double.NaN : step.asDouble();
+                }
                 v.withinDoubles[p] = new QuantileFunction(probabilities, Json.doubles(f.get("values")));
             }
         }

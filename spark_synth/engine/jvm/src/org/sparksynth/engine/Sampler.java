@@ -381,7 +381,19 @@ final class Sampler {
                 }
                 values[r] = finish(c, x);
             }
-            if (c.gridStep == c.gridStep) {
+            if (v.gridShare != null) { // per parent code (docs/plan.md §3): its own grid where it has one
+                double[] steps = v.gridStep;
+                double[] shares = v.gridShare;
+                for (int r = 0; r < n; r++) {
+                    int p = parentCode[r];
+                    boolean ownGrid = p >= 0 && p < shares.length && shares[p] == shares[p];
+                    double share = ownGrid ? shares[p] : c.gridStep == c.gridStep ? c.gridShare : 0.0;
+                    double step = ownGrid ? steps[p] : c.gridStep;
+                    if (share > 0.0 && Rng.uniform(Rng.bits(stream, first + r, 1)) < share) {
+                        values[r] = Math.min(Math.max(onGrid(values[r], step, 1.0 / step), c.min), c.max);
+                    }
+                }
+            } else if (c.gridStep == c.gridStep) {
                 for (int r = 0; r < n; r++) {
                     if (Rng.uniform(Rng.bits(stream, first + r, 1)) < c.gridShare) {
                         values[r] = Math.min(Math.max(onGrid(values[r], c.gridStep, 1.0 / c.gridStep), c.min), c.max);

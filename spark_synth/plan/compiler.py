@@ -520,12 +520,18 @@ UNIQUE_MIN_DIGITS = 2  # a unique e-mail's number has at least this many digits
 
 def _place(column, model: SynthModel, position: dict[str, int], rows: int) -> dict | None:
     """A postcode, city or phone area code drawn from the public geo table for the row's state
-    (model PlaceRule, docs/plan.md §8 "place"), or None. Every part of one state column draws the
+    (model PlaceRule, docs/plan.md §8 "place"), or None (a unique postcode column: its own unique
+    draw, which a draw per state with replacement would repeat). Every part of one state column draws the
     same ZIP code: the draw's stream key is the state column's with a fixed suffix. A unique phone
     column's NANP numbers also get the row's scramble as their last 7 digits (unique by
     construction), which holds UNIQUE_TAIL rows; beyond, area codes are left as drawn."""
     rule = getattr(column, "place", None)
     if rule is None:
+        return None
+    if rule.part == "postcode" and isinstance(column, UniqueColumn):
+        # Drawn per state with replacement, a table of one row per ZIP code repeated half of them
+        # at 3x its rows (issue 36): a unique postcode keeps its own draw, a bijection of the row
+        # over its kept shapes (unique up to their room, then unique_plan's capacity message).
         return None
     unique_tail = UNIQUE_TAIL if rule.part == "area_code" and isinstance(column, UniqueColumn) else 0
     if unique_tail and rows > unique_tail:

@@ -43,6 +43,7 @@ from spark_synth.fit.rules import (
 from spark_synth.fit.sampling import lowest_hashes
 from spark_synth.fit.semantic import SEMANTIC_TYPES, split_type, validated_type
 from spark_synth.fit.statistics import ROW_SALT, ROW_SKETCH, TableStatistics, rule_json, shaping_options
+from spark_synth.fit.tails import safe_tail_quantiles
 from spark_synth.fit.types import supported_fields
 from spark_synth.fit.within import WithinEdge, eligible, within_quantiles
 from spark_synth.fit.words import fit_words, word_candidates, word_type
@@ -483,16 +484,21 @@ def _marginal_column(p: ColumnProfile, kind: str, options: FitOptions):
             unit=unit,
             **common,
         )
-    values = list(p.quantiles)
+    probabilities, values = list(QUANTILE_GRID), list(p.quantiles)
     values[0], values[-1] = p.min, p.max
+    tails = safe_tail_quantiles(p.histogram, QUANTILE_GRID, options.min_count) if p.histogram is not None else None
+    if tails is not None:  # no extreme seen fewer than k times, tails extrapolated (fit/tails.py)
+        probabilities, values = tails
+        largest = np.finfo(np.float32 if p.type.name == "float" else np.float64).max
+        values = np.clip(values, -largest, largest).tolist()
     values = [float(x) for x in np.maximum.accumulate(np.asarray(values, dtype=np.float64))]
     decimal_places = p.decimal_places if kind == "continuous" else None
     grid = dict(grid_step=p.grid_step, grid_share=p.grid_share) if kind == "continuous" else {}
     return NumericColumn(
         kind=kind,
-        quantiles=QuantileFunction(probabilities=QUANTILE_GRID, values=values),
-        min=float(p.min),
-        max=float(p.max),
+        quantiles=QuantileFunction(probabilities=probabilities, values=values),
+        min=values[0],
+        max=values[-1],
         decimal_places=decimal_places,
         unit=unit,
         **grid,

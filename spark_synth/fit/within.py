@@ -155,8 +155,8 @@ def _group_grid(child: NumericColumn, off: list[int], n: int) -> dict:
     """A double child's grid inside one parent code: the coarsest 10^-d (d = 0..6) that at least
     MIN_GRID_SHARE of the group's values lie on, with that share (all of them: the values have d
     decimals), or share 0 (a continuous score: no rounding beyond the column's). Exact children
-    have their own unit: no grid."""
-    if child.exact or n == 0:
+    have their own unit and whole-number doubles their step of 1: no grid."""
+    if child.exact or child.kind != "continuous" or n == 0:  # whole numbers are rounded to 1 already
         return {}
     for d, n_off in enumerate(off):
         share = 1 - n_off / n

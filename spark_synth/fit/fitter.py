@@ -489,8 +489,9 @@ def _marginal_column(p: ColumnProfile, kind: str, options: FitOptions):
     tails = safe_tail_quantiles(p.histogram, QUANTILE_GRID, options.min_count) if p.histogram is not None else None
     if tails is not None:  # no extreme seen fewer than k times, tails extrapolated (fit/tails.py)
         probabilities, values = tails
-        largest = np.finfo(np.float32 if p.type.name == "float" else np.float64).max
-        values = np.clip(values, -largest, largest).tolist()
+        # Never past the real range: a short or bounded column's extrapolation may overshoot it
+        # (where it does, that end is the real one, as before the tails were extrapolated).
+        values = np.clip(values, float(p.min), float(p.max)).tolist()
     values = [float(x) for x in np.maximum.accumulate(np.asarray(values, dtype=np.float64))]
     decimal_places = p.decimal_places if kind == "continuous" else None
     grid = dict(grid_step=p.grid_step, grid_share=p.grid_share) if kind == "continuous" else {}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field, replace
+from itertools import accumulate
 
 import numpy as np
 from pyspark.sql import DataFrame
@@ -473,13 +474,16 @@ def _marginal_column(p: ColumnProfile, kind: str, options: FitOptions):
         )
     unit = UNIT_BY_FAMILY[p.family]
     if p.type.exact:
-        values = list(p.quantiles)
+        probabilities, values = list(QUANTILE_GRID), list(p.quantiles)
         values[0], values[-1] = p.min, p.max
+        tails = _whole_number_tails(p, kind, options.min_count)
+        if tails is not None:
+            probabilities, values = tails
         return NumericColumn(
             kind=kind,
-            quantiles=QuantileFunction(probabilities=QUANTILE_GRID, values=values),
-            min=p.min,
-            max=p.max,
+            quantiles=QuantileFunction(probabilities=probabilities, values=values),
+            min=values[0],
+            max=values[-1],
             granularity=p.granularity,
             unit=unit,
             **common,
@@ -505,6 +509,20 @@ def _marginal_column(p: ColumnProfile, kind: str, options: FitOptions):
         **grid,
         **common,
     )
+
+
+def _whole_number_tails(p: ColumnProfile, kind: str, min_count: int) -> tuple[list[float], list[int]] | None:
+    """An integer column's tails as a double's (fit/tails.py), in whole units inside the real
+    range; None for dates, timestamps, decimals (their units and calendars need more thought)
+    and for integers beyond 2^53, whose distances a double does not hold exactly."""
+    if p.family != "integral" or kind != "integer" or p.histogram is None or max(abs(p.min), abs(p.max)) > 2**53:
+        return None
+    tails = safe_tail_quantiles(p.histogram, QUANTILE_GRID, min_count)
+    if tails is None:
+        return None
+    probabilities, distances = tails
+    values = [min(max(int(p.min) + int(round(d)), int(p.min)), int(p.max)) for d in distances]
+    return probabilities, list(accumulate(values, max))
 
 
 def _common_fields(column) -> dict:

@@ -67,3 +67,17 @@ def test_too_few_rows_keep_the_plain_grid():
     probabilities, _ = safe_tail_quantiles(_histogram(np.arange(1_000.0)), QUANTILE_GRID, K)
     low_points = [p for p in probabilities if 0 < p < K / 1_000]
     assert len(low_points) == EXTRAPOLATED_HALVINGS, "only extrapolated points lie closer than k/n to an end"
+
+
+def test_an_integer_columns_extremes_are_not_stored(spark):
+    from spark_synth import fit
+
+    rng = np.random.default_rng(3)
+    delays = np.round(rng.exponential(15, 40_000)).astype(np.int64)
+    delays[:3] = [1_301, 1_137, 1_126]  # fewer than k, far past the rest
+    model = fit(spark.createDataFrame([(int(x),) for x in delays], "delay long"), table="delays")
+    column = model.column("delay")
+    assert column.kind == "integer"
+    assert all(isinstance(v, int) for v in column.quantiles.values)
+    assert column.max < 1_126 and column.max >= np.sort(delays)[-K - 1]
+    assert not {1_301, 1_137, 1_126} & set(column.quantiles.values)

@@ -41,6 +41,7 @@ from spark_synth.sql.rules import rule_counts  # noqa: E402
 TAIL_LEVELS = (0.999, 0.9999, 0.99999)
 NUMERIC = (T.ByteType, T.ShortType, T.IntegerType, T.LongType, T.FloatType, T.DoubleType)
 SPEED_ROWS = 5_000_000
+CONDITION = "label = 'Professional'"
 
 
 def _quoted(name: str):
@@ -88,12 +89,11 @@ def _rules(real, made, model) -> list[dict]:
         return out
     counts = rule_counts(made, model.spec.rules)
     for rule, count in zip(model.spec.rules, counts):
-        if rule.form == "map":  # every row with its columns set, not only those the mapping holds
+        entry = {"rule": rule.text(), "share": count.share}
+        if rule.form == "map":  # also: how many rows have sources the mapping knows at all
             total = made.where(" and ".join(f"`{c}` is not null" for c in [*rule.sources, rule.target])).count()
-            share = count.held / total if total else None
-        else:
-            share = count.share
-        out.append({"rule": rule.text(), "share": share})
+            entry["known"] = count.rows / total if total else None
+        out.append(entry)
     return out
 
 
@@ -199,10 +199,27 @@ def measure(spark, label: str, real) -> dict:
             write_output(generate(spark, model, rows=SPEED_ROWS, seed=1), None, "noop")
             best = max(best, SPEED_ROWS / (time.perf_counter() - started))
         result["noop_rows_per_s"] = best
+    if label == "fixture/occupation_codes":
+        result["conditioned"] = _conditioned_speed(spark, model, CONDITION)
     once.unpersist()
     thrice.unpersist()
     real.unpersist()
     return result
+
+
+def _conditioned_speed(spark, model, where: str) -> dict:
+    """noop rows/s with and without `where`, interleaved, best of 3 each (issue 36 item 2: a
+    condition through a code's mapping at >= 0.8x the unconditioned speed)."""
+    best = {"plain": 0.0, "conditioned": 0.0}
+    try:
+        for _ in range(3):
+            for name, condition in (("plain", None), ("conditioned", where)):
+                started = time.perf_counter()
+                write_output(generate(spark, model, rows=SPEED_ROWS, seed=1, where=condition), None, "noop")
+                best[name] = max(best[name], SPEED_ROWS / (time.perf_counter() - started))
+    except Exception as exc:  # the code before issue 36 refused this condition
+        return {"refused": str(exc).splitlines()[0][:200]}
+    return best
 
 
 def _fmt(x, spec: str = ".3f") -> str:
@@ -221,12 +238,26 @@ def report(result: dict, before: dict | None) -> list[str]:
             f"| noop rows/s ({SPEED_ROWS:,} rows, best of 3) | {_fmt(b.get('noop_rows_per_s'), ',.0f')} | "
             f"{_fmt(result['noop_rows_per_s'], ',.0f')} |"
         )
-    old_rules = {r["rule"].split(" (")[0]: r["share"] for r in b.get("rules", [])}
+    if "conditioned" in result:
+        o, c = b.get("conditioned", {}), result["conditioned"]
+
+        def speed(x: dict) -> str:
+            if "refused" in x:
+                return f"refused: {x['refused']}"
+            if not x:
+                return "-"
+            return f"{x['conditioned']:,.0f} vs {x['plain']:,.0f} rows/s ({x['conditioned'] / x['plain']:.2f}x)"
+
+        lines.append(f"| noop with `{CONDITION}` vs without ({SPEED_ROWS:,} rows) | {speed(o)} | {speed(c)} |")
+    old_rules = {r["rule"].split(" (")[0]: r for r in b.get("rules", [])}
     for r in result["rules"]:
-        share = r["share"]
-        lines.append(
-            f"| rule `{r['rule']}` holds | {_fmt(old_rules.get(r['rule'].split(' (')[0]), '.4%')} | {_fmt(share, '.4%')} |"
-        )
+        o = old_rules.get(r["rule"].split(" (")[0], {})
+        lines.append(f"| rule `{r['rule']}` holds | {_fmt(o.get('share'), '.4%')} | {_fmt(r['share'], '.4%')} |")
+        if "known" in r:
+            lines.append(
+                f"| rows whose `{r['rule'].split(' ->')[0]}` the mapping knows | {_fmt(o.get('known'), '.4%')} | "
+                f"{_fmt(r['known'], '.4%')} |"
+            )
     old_ks = {k["edge"]: k for k in b.get("within_ks", [])}
     for k in result["within_ks"]:
         o = old_ks.get(k["edge"], {})

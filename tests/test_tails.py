@@ -63,9 +63,10 @@ def test_a_bound_many_rows_sit_on_stays_the_bound():
 
 
 def test_too_few_rows_keep_the_plain_grid():
-    assert safe_tail_quantiles(_histogram(np.arange(100.0)), QUANTILE_GRID, K) is None
-    probabilities, _ = safe_tail_quantiles(_histogram(np.arange(1_000.0)), QUANTILE_GRID, K)
-    low_points = [p for p in probabilities if 0 < p < K / 1_000]
+    """Under 2,000 k rows, k/n lies inside the plain grid's deepest tail point (0.0005)."""
+    assert safe_tail_quantiles(_histogram(np.arange(9_000.0)), QUANTILE_GRID, K) is None
+    probabilities, _ = safe_tail_quantiles(_histogram(np.arange(20_000.0)), QUANTILE_GRID, K)
+    low_points = [p for p in probabilities if 0 < p < K / 20_000]
     assert len(low_points) == EXTRAPOLATED_HALVINGS, "only extrapolated points lie closer than k/n to an end"
 
 

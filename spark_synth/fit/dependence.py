@@ -63,29 +63,19 @@ def chow_liu_edges(
     return edges
 
 
-MIN_KEPT_ROW_SHARE = 0.5
-
-
 def conditional_table(
     pair: dict[tuple[int, int], int], parent_is_first: bool, min_count: int
 ) -> dict[str, dict[str, float]]:
-    """P(child code | parent code) from the cells seen at least min_count times. A parent code
-    whose kept cells hold less than MIN_KEPT_ROW_SHARE of its rows gets no row (the engine draws
-    the child's marginal there): renormalised, its few kept cells would pile its whole mass on
-    them (a code of 60 rows over 32 age bins kept 3 cells; per-code KS complement 0.15)."""
+    """P(child code | parent code) from the cells seen at least min_count times."""
     rows: dict[int, dict[int, int]] = {}
-    sizes: dict[int, int] = {}
     for (a, b), n in pair.items():
-        parent, child = (a, b) if parent_is_first else (b, a)
-        sizes[parent] = sizes.get(parent, 0) + n
         if n < min_count:
             continue
+        parent, child = (a, b) if parent_is_first else (b, a)
         rows.setdefault(parent, {})[child] = n
     table = {}
     for parent in sorted(rows):
         cells = rows[parent]
-        if sum(cells.values()) < MIN_KEPT_ROW_SHARE * sizes[parent]:
-            continue
         total = sum(cells.values())
         probs = {str(c): round(cells[c] / total, 9) for c in sorted(cells)}
         top = max(sorted(cells), key=lambda c: cells[c])  # ties: the smallest code, whatever order rows came in

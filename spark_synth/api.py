@@ -15,6 +15,7 @@ from spark_synth.engine.jvm import ensure_engine
 from spark_synth.engine.run import run
 from spark_synth.errors import ArgumentError
 from spark_synth.fit import DEFAULT_MIN_COUNT, FitOptions, fit_table
+from spark_synth.fit.fitter import check_max_parents
 from spark_synth.fit.merge import check_slice_schema, merge_statistics
 from spark_synth.fit.relational_merge import SchemaStatistics, load_any_statistics, merge_schema_statistics
 from spark_synth.fit.statistics import TableStatistics, load_statistics
@@ -44,6 +45,7 @@ def fit(
     rules: str | list[str] = "auto",
     rule_share: float = 0.999,
     force_rules: bool = False,
+    max_parents: int = 2,
     stats: str | os.PathLike | None = None,
     update: str | os.PathLike | None = None,
 ) -> SynthModel:
@@ -68,6 +70,10 @@ def fit(
     rule the real rows break in more than 1 - rule_share of the rows it speaks of is refused with
     that share, unless force_rules. `spark-synth rules M.json` lists a model's rules; its `rules`
     section may be edited by hand.
+    max_parents: 1 gives every column one parent (the Chow-Liu tree); 2 (default) lets a column
+    also depend on a second one where the data pays for the larger table (a route's destination
+    on its carrier and its origin; fit/network.py). A model merged from statistics (update=,
+    merge()) is a tree.
     stats: also write the fit's statistics (counts, frequent values with their counts, bucket
     counts; fit/statistics.py) to this JSON file, so that fits of disjoint slices can be combined
     with merge(). They keep values rarer than min_count: keep them with the data, share models.
@@ -93,6 +99,7 @@ def fit(
         check_slice_schema(previous, supported, str(update))
     _check_whole("min_count", min_count, "the privacy threshold k")
     _check_whole("max_categories", max_categories, "the most values a categorical column keeps")
+    check_max_parents(max_parents)
     if isinstance(rule_share, bool) or not isinstance(rule_share, (int, float)):
         raise ArgumentError(f"rule_share must be a number between 0.5 and 1, not {rule_share!r}")
     if within not in ("categorical", "all", "none"):
@@ -124,6 +131,7 @@ def fit(
             rule_share=rule_share,
             declared_rules=declared,
             force_rules=force_rules,
+            max_parents=max_parents,
         ),
         statistics=counted,
     )

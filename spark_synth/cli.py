@@ -187,6 +187,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="keep declared rules that the real data breaks in more than 0.1%% of rows",
     )
     fit.add_argument(
+        "--max-parents",
+        type=int,
+        default=2,
+        metavar="D",
+        help="the most columns one column depends on: 1 is a dependency tree; 2 (default) adds a second "
+        "parent where the data pays for its larger table",
+    )
+    fit.add_argument(
         "--config", help="relational schema config (YAML): fit all its tables and keys into one model file"
     )
     fit.add_argument(
@@ -302,11 +310,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def run_fit(args) -> int:
     from spark_synth.api import fit
+    from spark_synth.fit.fitter import check_max_parents
     from spark_synth.io import read_table
     from spark_synth.io.connectors import LAKE_FORMATS
     from spark_synth.io.lake_tables import read_lake
 
     kinds = dict(_parse_kind(k) for k in args.kind)
+    check_max_parents(args.max_parents)
     if args.rule and args.rules == "none":
         raise SparkSynthError("--rule declares rules alongside the search; leave out --rules none to declare them")
     if args.config:
@@ -346,6 +356,7 @@ def run_fit(args) -> int:
         formats=args.formats,
         rules=list(args.rule) or args.rules,
         force_rules=args.force_rule,
+        max_parents=args.max_parents,
         stats=args.stats,
         update=args.update,
     )
@@ -674,7 +685,9 @@ def _fit_schema(args) -> int:
     spark = _spark(args, "spark_synth fit")
     started = time.time()
     counted: dict | None = {} if args.stats or previous is not None else None
-    model = fit_schema(spark, config, base_dir, min_count=args.min_count, statistics=counted)
+    model = fit_schema(
+        spark, config, base_dir, min_count=args.min_count, statistics=counted, max_parents=args.max_parents
+    )
     if counted is not None:
         statistics = SchemaStatistics(**counted["schema"])
         if previous is not None:

@@ -28,6 +28,9 @@ from spark_synth.fit.formats import FormatInput, follow_formats
 from spark_synth.fit.frequent import count_frequent, frequent_candidates
 from spark_synth.fit.joint import JointStats, collect_joint_stats, copula_spec, pair_is_counted
 from spark_synth.fit.kinds import check_kind_override, choose_kind, numeric_map_sources
+from spark_synth.fit.network import MAX_PARENTS, code_count, count_triples, with_second_parents
+from spark_synth.fit.network import candidates as network_candidates
+from spark_synth.fit.network import choose as choose_second_parents
 from spark_synth.fit.patterns import build_pattern, without_kept
 from spark_synth.fit.places import fit_places, place_candidates, state_column
 from spark_synth.fit.profile import QUANTILE_GRID, ColumnProfile, profile_columns
@@ -72,6 +75,7 @@ from spark_synth.model.schema import (
     TableInfo,
     UniqueColumn,
     Vocabulary,
+    generation_order,
     written_elsewhere,
 )
 from spark_synth.model.types import family, from_unscaled
@@ -124,6 +128,9 @@ class FitOptions:
     # real rows satisfy them in >= rule_share (else refused with the share, unless force_rules).
     declared_rules: tuple[str, ...] = ()
     force_rules: bool = False
+    # The most parents a column's codes depend on: 1 is the Chow-Liu tree; 2 (default) lets a
+    # child of the tree take a second parent where it pays (fit/network.py).
+    max_parents: int = 2
 
 
 def fit_table(df: DataFrame, options: FitOptions = FitOptions(), statistics: dict | None = None) -> SynthModel:
@@ -135,6 +142,7 @@ def fit_table(df: DataFrame, options: FitOptions = FitOptions(), statistics: dic
     require_spark(df.sparkSession.version, "fit")
     if options.min_count < 1:
         raise ArgumentError(f"min_count must be at least 1 (the privacy threshold k), got {options.min_count!r}")
+    check_max_parents(options.max_parents)
     check_unique_names(df.columns, table)
     supported = supported_fields(df.schema, table, options.exclude_unsupported)
     if not supported:
@@ -288,9 +296,15 @@ def assemble(
         numeric = {n for n in copula_names if isinstance(columns[n], NumericColumn)}
         tied = tied_pairs(rules)
         candidates = {n for n in numeric if gaussian_like(columns[n])} - tabled_columns(rules)
-        copula, dependencies = _joint_model(stats, copula_names, keep, code_maps, options, numeric, candidates, tied)
+        copula, dependencies, strength = _joint_model(
+            stats, copula_names, keep, code_maps, options, numeric, candidates, tied
+        )
         if frame is not None:
             dependencies = _with_within(frame, table, dependencies, columns, by_name, options)
+            if options.max_parents > 1:
+                dependencies = _with_second_parents(
+                    frame, table, dependencies, columns, by_name, copula, strength, options, tied
+                )
             _with_formats(frame, table, columns, by_name, copula, options)
     spec = SynthModelFile(
         format=FORMAT_NAME,
@@ -366,6 +380,42 @@ def _with_within(
         d.model_copy(update={"within": within[(d.parent, d.child)]}) if (d.parent, d.child) in within else d
         for d in dependencies
     ]
+
+
+def _with_second_parents(
+    frame: DataFrame,
+    table: str,
+    dependencies: list[Dependency],
+    columns: dict,
+    by_name: dict[str, ColumnProfile],
+    copula: Copula,
+    strength: dict[frozenset[str], float],
+    options: FitOptions,
+    tied: list[tuple[str, str]] = (),
+) -> list[Dependency]:
+    """Pass 5 (fit/network.py): a second parent for the children of the tree where it pays."""
+    order = generation_order(list(copula.columns), dependencies)
+    codes = {n: code_count(columns[n], options.bins) for n in copula.columns}
+    parent_of = {d.child: d.parent for d in dependencies}
+    pairs = frozenset(frozenset(pair) for pair in tied)
+    triples = network_candidates(order, parent_of, strength, codes, options.min_mutual_information, pairs)
+    if not triples:
+        return dependencies
+    entries = {n: copula_spec(columns[n], by_name[n].family, by_name[n].alias) for n in copula.columns}
+    with progress(frame.sparkSession, f"fit {table}: pass 5 (second parents: {len(triples)} candidate triples)"):
+        counts = count_triples(frame, triples, entries, options.bins)
+    return with_second_parents(dependencies, choose_second_parents(triples, counts, options.min_count))
+
+
+def check_max_parents(max_parents: object) -> None:
+    """1 (the tree) or 2; a clear error for anything else, before any Spark work."""
+    if isinstance(max_parents, bool) or not isinstance(max_parents, int) or not 1 <= max_parents <= 4:
+        raise ArgumentError(f"max_parents must be a whole number from 1 to 4, got {max_parents!r}")
+    if max_parents > MAX_PARENTS:
+        raise ArgumentError(
+            f"max_parents={max_parents}: this version gives a column at most {MAX_PARENTS} parents "
+            f"(the tree's and one more); use 1 or {MAX_PARENTS}"
+        )
 
 
 def _with_formats(
@@ -757,8 +807,8 @@ def _joint_model(
     numeric: set[str],
     block_candidates: set[str],
     tied: list[tuple[str, str]] = (),
-) -> tuple[Copula, list[Dependency]]:
-    """The copula and the dependency tree. A `tied` pair of columns (fit/rules.tied_pairs) gets
+) -> tuple[Copula, list[Dependency], dict[frozenset[str], float]]:
+    """The copula, the dependency tree and every tabulated pair's mutual information. A `tied` pair of columns (fit/rules.tied_pairs) gets
     its tree edge whatever its mutual information, so the tree draws only combinations the real
     rows have (a route that flew, a day its month has) and the rule rarely has to overwrite one."""
     corr = correlation_from_sums(stats.rows, *_score_moments(stats, len(names)))[np.ix_(keep, keep)]
@@ -812,4 +862,5 @@ def _joint_model(
                     table=table,
                 )
             )
-    return copula, dependencies
+    strength = {frozenset((copula.columns[i], copula.columns[j])): value for (i, j), value in mi.items()}
+    return copula, dependencies, strength

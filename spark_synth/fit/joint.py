@@ -223,13 +223,7 @@ def _partition_stats(spec: dict, batches: Iterator[pa.RecordBatch]) -> Iterator[
         codes = np.empty((n, d), dtype=np.int64)
         scores = np.empty((n, d)) if spec["moments"] else None
         for j, (entry, scale) in enumerate(zip(entries, scales)):
-            array = batch.column(entry["input"])
-            if scale.numeric:
-                values, is_null = unit_values(array, types[j])
-                codes[:, j], u = scale.numeric_codes_and_u(values, is_null)
-            else:
-                codes[:, j] = category_codes(array, entry["column"]["values"])
-                u = scale.code_midpoints(codes[:, j])
+            codes[:, j], u = codes_and_u(batch.column(entry["input"]), entry, scale, types[j])
             if scores is not None:
                 scores[:, j] = normal_scores(u)
             code_counts[j] += np.bincount(codes[:, j], minlength=scale.n_codes)
@@ -243,7 +237,7 @@ def _partition_stats(spec: dict, batches: Iterator[pa.RecordBatch]) -> Iterator[
                 continue
             pair_keys[(i, j)].append(np.unique(combined, return_counts=True))
             if len(pair_keys[(i, j)]) >= 16:
-                pair_keys[(i, j)] = [_merge_counts(pair_keys[(i, j)])]
+                pair_keys[(i, j)] = [merge_counts(pair_keys[(i, j)])]
         for s, name in enumerate(strings):
             column = batch.column(name).drop_null()
             if not len(column):
@@ -281,7 +275,7 @@ def _partition_stats(spec: dict, batches: Iterator[pa.RecordBatch]) -> Iterator[
         else:  # mostly empty (few rows, many codes): only the cells seen
             pair_keys[(i, j)] = [(np.flatnonzero(table), table[table > 0])]
     for (i, j), parts in pair_keys.items():
-        keys, counts = _merge_counts(parts)
+        keys, counts = merge_counts(parts)
         out.add("pair", a=i, b=j, x=keys // scales[j].n_codes, y=keys % scales[j].n_codes, n=counts)
     for s in range(len(strings)):  # one add per kind of count: no per-item Python calls
         out.add("shape", a=s, key=list(shapes[s]), n=list(shapes[s].values()))
@@ -299,6 +293,15 @@ def _partition_stats(spec: dict, batches: Iterator[pa.RecordBatch]) -> Iterator[
         out.add("length", a=s, x=list(lengths[s]), n=list(lengths[s].values()))
         out.add("textchar", a=s, y=[ord(char) for char in text_chars[s]], n=list(text_chars[s].values()))
     yield out.batch()
+
+
+def codes_and_u(array: pa.Array, entry: dict, scale: UniformScale, spark_type) -> tuple[np.ndarray, np.ndarray]:
+    """A copula column's codes (null, categories or bins) and the u of each row, from Arrow."""
+    if scale.numeric:
+        values, is_null = unit_values(array, spark_type)
+        return scale.numeric_codes_and_u(values, is_null)
+    codes = category_codes(array, entry["column"]["values"])
+    return codes, scale.code_midpoints(codes)
 
 
 def pair_is_counted(codes_i: int, codes_j: int, categorical_i: bool, categorical_j: bool) -> bool:
@@ -378,7 +381,7 @@ class _StatsBuilder:
         return pa.RecordBatch.from_arrays(arrays + [vectors], schema=schema)
 
 
-def _merge_counts(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+def merge_counts(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
     keys = np.concatenate([k for k, _ in parts])
     counts = np.concatenate([c for _, c in parts])
     uniq, inverse = np.unique(keys, return_inverse=True)

@@ -76,6 +76,7 @@ def fit_schema(
     base_dir: Path,
     min_count: int = DEFAULT_MIN_COUNT,
     statistics: dict | None = None,
+    max_parents: int = 2,
 ) -> RelationalModel:
     """The relational model of a schema config. With `statistics` (a dict), also its statistics
     for merging (fit/relational_merge.py): statistics["schema"] gets each table's statistics
@@ -116,7 +117,7 @@ def fit_schema(
             for c in table.key_columns
             if len(table.key_columns) == 1 and isinstance(frame.df.schema[frame.names.index(c)].dataType, T.StringType)
         }
-        declared = {"declared_rules": tuple(table.rules), "force_rules": table.force_rules}
+        declared = {"declared_rules": tuple(table.rules), "force_rules": table.force_rules, "max_parents": max_parents}
         options = FitOptions(table=name, min_count=min_count, kinds=keys, **declared)
         if driver is not None:
             child, fk = driver

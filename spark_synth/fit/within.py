@@ -55,6 +55,7 @@ MIN_CONTINUOUS_ROWS_PER_K = 20  # smaller groups keep the bins: too few rows for
 # their range. At most ~640 buckets per (edge, code).
 WITHIN_LINEAR, WITHIN_SLICES, DOUBLE_STEP_SHARE = 64, 32, 2.0**-16
 KEY_STRIDE = 1 << 20  # (edge, code) as one number for the filter of job 2: codes stay below it
+LINEAR_SEARCH_LIMIT = 32  # more categories than this: their codes come from a map, not array_position
 EXACT_LIMIT = 2.0**53  # beyond, a double sketch cannot hold every unit: such children keep the bins
 
 
@@ -253,17 +254,25 @@ def _json_array(values: list, element_type: str) -> Column:
 
 
 def _parent_code(edge: WithinEdge) -> Column:
-    """The parent's code as the model defines it (spark_synth.model.marginals): 0 null, then
+    return model_code(edge.parent_alias, edge.parent, edge.bins)
+
+
+def model_code(alias: str, parent: NumericColumn | CategoricalColumn, bins: int) -> Column:
+    """A copula column's code as the model defines it (spark_synth.model.marginals): 0 null, then
     categories 1..K and K+1 for the rest, or numeric bins 1..B cut at the scale's cuts."""
-    column = F.col(quote(edge.parent_alias))
-    parent = edge.parent
+    column = F.col(quote(alias))
     if isinstance(parent, CategoricalColumn):
         element = T._parse_datatype_json_string(parent.spark_type).simpleString()
-        found = F.array_position(_json_array(list(parent.values), element), column)
+        values = _json_array(list(parent.values), element)
+        if len(parent.values) > LINEAR_SEARCH_LIMIT:  # a hash lookup, not a scan of thousands per row
+            positions = F.sequence(F.lit(1), F.lit(len(parent.values)))
+            found = F.coalesce(F.try_element_at(F.map_from_arrays(values, positions), column), F.lit(0))
+        else:
+            found = F.array_position(values, column)
         code = F.when(found > 0, found).otherwise(F.lit(len(parent.values) + 1))
     else:
-        cuts = UniformScale(parent, edge.bins).cuts.tolist()
-        x = _unit_double(edge.parent_alias, parent)
+        cuts = UniformScale(parent, bins).cuts.tolist()
+        x = _unit_double(alias, parent)
         code = F.lit(1) + F.size(F.filter(_json_array(cuts, "double"), lambda c: c < x))
     return F.when(column.isNull(), F.lit(0)).otherwise(code).cast("int")
 

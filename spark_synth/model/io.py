@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from spark_synth.errors import ModelFileError
-from spark_synth.model.schema import FORMAT_NAME, SCHEMA_VERSION, Copula, SynthModelFile
+from spark_synth.model.schema import FORMAT_NAME, SCHEMA_VERSION, Copula, SynthModelFile, generation_order
 from spark_synth.model.types import from_unscaled, parse_spark_type, to_unscaled
 
 
@@ -202,13 +202,4 @@ def _check_dependency_order(spec: SynthModelFile) -> None:
 
 def dependency_order(spec: SynthModelFile) -> list[str]:
     """Copula columns ordered so that every parent comes before its children."""
-    parent_of = {d.child: d.parent for d in spec.dependencies}
-    columns = spec.copula.columns if spec.copula else []
-    depth: dict[str, int] = {}
-
-    def depth_of(name: str) -> int:
-        if name not in depth:
-            depth[name] = 0 if name not in parent_of else depth_of(parent_of[name]) + 1
-        return depth[name]
-
-    return sorted(columns, key=lambda n: (depth_of(n), columns.index(n)))
+    return generation_order(list(spec.copula.columns) if spec.copula else [], spec.dependencies)

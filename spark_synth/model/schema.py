@@ -694,6 +694,12 @@ class Dependency(Strict):
     than being placed inside the bins of the whole column. Repeated probabilities are jumps: a
     discrete distribution is a staircase. Codes missing here, and each function's tails beyond
     its probabilities, use the bins of the marginal.
+
+    `second_parent` (optional, fit/network.py): a column the child also depends on, and
+    `second_table` P(child code | parent code, second parent code) keyed "parent code,second
+    code", for the pairs of codes seen at least `min_count` times whose cells seen that often hold
+    most of their rows; other pairs use `table`. The second parent comes before the child in
+    dependency order (model/io.py), so the network stays acyclic.
     """
 
     parent: str
@@ -701,11 +707,33 @@ class Dependency(Strict):
     mutual_information: FiniteFloat
     table: dict[str, dict[str, Probability]]
     within: dict[str, WithinQuantiles] = Field(default_factory=dict)
+    second_parent: str | None = None
+    second_table: dict[str, dict[str, Probability]] | None = None
 
     @field_validator("table")
     @classmethod
     def _rows(cls, table: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
         return _check_code_table(table)
+
+    @field_validator("second_table")
+    @classmethod
+    def _pair_rows(cls, table: dict[str, dict[str, float]] | None) -> dict[str, dict[str, float]] | None:
+        if table is None:
+            return None
+        for key, row in table.items():
+            first, _, second = key.partition(",")
+            if not (first.isdigit() and second.isdigit()) or any(not c.isdigit() for c in row):
+                raise ValueError(f"second_table row {key!r}: keys are 'parent code,second parent code', cells codes")
+            _check_distribution(list(row.values()), f"second_table row {key}")
+        return table
+
+    @model_validator(mode="after")
+    def _second(self) -> Dependency:
+        if (self.second_parent is None) != (self.second_table is None):
+            raise ValueError(f"dependency {self.parent}->{self.child}: second_parent and second_table go together")
+        if self.second_parent in (self.parent, self.child):
+            raise ValueError(f"dependency {self.parent}->{self.child}: the second parent must be another column")
+        return self
 
     @field_validator("within")
     @classmethod
@@ -766,8 +794,18 @@ class SynthModelFile(Strict):
             if dep.child in children:
                 raise ValueError(f"column {dep.child!r} has more than one parent")
             children.add(dep.child)
+            if dep.second_parent is not None and dep.second_parent not in in_copula:
+                raise ValueError(f"dependency {dep.parent}->{dep.child}: {dep.second_parent!r} is not a copula column")
             if dep.within:
                 _check_within(dep, next(c for c in self.columns if c.name == dep.child))
+        order = generation_order(list(self.copula.columns) if self.copula else [], self.dependencies)
+        rank = {name: i for i, name in enumerate(order)}
+        for dep in self.dependencies:
+            if dep.second_parent is not None and rank[dep.second_parent] > rank[dep.child]:
+                raise ValueError(
+                    f"dependency {dep.parent}->{dep.child}: the second parent {dep.second_parent!r} comes after "
+                    "the child in dependency order (a cycle, or a code the engine has not drawn yet)"
+                )
         for column in self.columns:
             follows = getattr(column, "follows", None)
             if follows is not None and follows.parent not in in_copula:
@@ -838,3 +876,25 @@ def _check_within(dep: Dependency, child: ColumnModel) -> None:
                 f"dependency {dep.parent}->{dep.child}: within[{code}] leaves the child's range "
                 f"{child.min}..{child.max}"
             )
+
+
+def generation_order(columns: list[str], dependencies: list[Dependency]) -> list[str]:
+    """Copula columns in the order the engine draws them: by depth in the tree (first parents
+    only), then by their place in the copula; every parent, first or second, comes first."""
+    parent_of = {d.child: d.parent for d in dependencies}
+    depth: dict[str, int] = {}
+
+    def depth_of(name: str) -> int:
+        path = []
+        while name not in depth and name in parent_of:
+            if name in path:
+                raise ValueError(f"model dependencies form a cycle through column {name!r}")
+            path.append(name)
+            name = parent_of[name]
+        base = depth.get(name, 0)
+        for step, node in enumerate(reversed(path), start=1):
+            depth[node] = base + step
+        return depth[path[0]] if path else base
+
+    position = {name: i for i, name in enumerate(columns)}
+    return sorted(columns, key=lambda n: (depth_of(n), position[n]))

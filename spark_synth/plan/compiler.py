@@ -9,7 +9,9 @@ flat JSON arrays. The copula is sampled as a Gaussian *tree* (the Chow-Liu tree 
    by the Cholesky factor of their correlation sub-matrix; u = Phi(z);
 2. every Chow-Liu child, in dependency order, takes draw 0 of its stream as a uniform and uses
    it to draw its code from P(child | parent code) (a parent code without a table row falls
-   back to the child's marginal); a numeric child of a numeric parent then places itself inside
+   back to the child's marginal) — or, for a child with a second parent (model
+   `second_parent`, plan `second`), from P(child | both codes) where that pair of codes has a
+   stored row, with the same uniform; a numeric child of a numeric parent then places itself inside
    its code at rho * parent position + sqrt(1 - rho^2) * own position (normal scale), so tails
    stay together (long departure delays with long arrival delays);
 3. u -> code (null / category / bin) -> value: categories by index, rare remainder from the
@@ -58,7 +60,7 @@ Columns outside the copula use draw 0 of their own stream for the null flag
   a ZIP code of that state or its city, the same ZIP code for every part (docs/plan.md §8).
 ENGINE_VERSION changes whenever the same plan would give different rows (or a new field would
 be ignored by an older engine: v8 added "compose" and "place", v9 word positions, v10 rules,
-v12 a parent code's own grid in `within`).
+v12 a parent code's own grid in `within`, v13 a child's second parent, `second`).
 - "rules" (docs/plan.md §12), after every column of the row is written: null patterns until
   none changes the row, orderings (the row's values of a group sorted into its columns),
   computed columns (map, linear, div, mod, calendar) in dependency order.
@@ -111,7 +113,7 @@ from spark_synth.plan.steer.ranges import Span, clipped
 from spark_synth.plan.steer.tree import ConditionedTree, condition_tree
 from spark_synth.seeding import stream_key
 
-ENGINE_VERSION = 12
+ENGINE_VERSION = 13
 log = logging.getLogger(__name__)
 _INDEPENDENT_SOURCES: dict[type, str] = {
     NullColumn: "null",
@@ -170,6 +172,14 @@ def compile_plan(
     if unknown:
         raise ValueError(f"key programs for {unknown}, which are not columns of the model")
     tree = condition_tree(model, conditions or [])
+    seconds = kept_second_parents(spec.dependencies, tree, conditions or [])
+    dropped = [d.child for d in spec.dependencies if d.second_parent is not None and d.child not in seconds]
+    if dropped:
+        log.info(
+            "conditions: %s drawn given their tree parent only (the conditions reach them through the network: "
+            "their second parents are left out, so the conditioned counts stay exact; docs/plan.md §13)",
+            ", ".join(dropped),
+        )
     if tree is not None and driven:
         raise ValueError("conditions on a table whose root is driven by its children are not supported")
     first = list(tree.warps) if tree is not None else list(driven)
@@ -183,7 +193,7 @@ def compile_plan(
     plan = {
         "engine_version": ENGINE_VERSION,
         "schema": output_schema(model),
-        "copula": _copula(model, copula_names, position, driven, following, tree),
+        "copula": _copula(model, copula_names, position, driven, following, tree, seconds),
         "columns": [
             {
                 **(
@@ -209,6 +219,7 @@ def _copula(
     driven: dict,
     following: list,
     tree: ConditionedTree | None = None,
+    seconds: frozenset[str] = frozenset(),
 ) -> dict:
     """Variables in dependency order; the Cholesky factor covers the tree roots only, in the
     order of `names` (driven columns or the conditioned root first), and each root carries its
@@ -258,6 +269,13 @@ def _copula(
                     recoded_rows(dependency.within, cut.get(parent)), codes[parent], model.column(name)
                 ),
             )
+            if dependency.second_parent is not None and name in seconds:  # under conditions: §13
+                variable["second"] = second_conditional(
+                    dependency.second_table or {},
+                    index[dependency.second_parent],
+                    codes[dependency.second_parent],
+                    variable["conditional"],
+                )
         variables.append(variable)
     for column in following:  # formats that follow the row: categorical leaves after the tree
         parent = column.follows.parent
@@ -319,6 +337,80 @@ def conditional_table(table: dict[str, dict[str, float]], parent_codes: int) -> 
             children.extend(int(c) for c, _ in cells)
         row_start.append(len(children))
     return {"row_start": row_start, "cumulative": cumulative, "children": children}
+
+
+def kept_second_parents(
+    dependencies: list, tree: ConditionedTree | None, conditions: list[Condition]
+) -> frozenset[str]:
+    """The children whose second parent the plan keeps: all without conditions; under conditions
+    those none of whose descendants in the network (through first and second parents alike) holds
+    evidence (a condition, a reweighted table, a warped root, a cut code) and whose parents' codes
+    no range cuts. Such a child's subtree sums to 1 whatever its table, so the tree's propagation
+    is exact for the rest and the child, drawn from P(child | both parents' drawn codes), is exact
+    too (docs/plan.md §13)."""
+    with_second = {d.child for d in dependencies if d.second_parent is not None}
+    if tree is None:
+        return frozenset(with_second)
+    evidence = set(tree.tables) | set(tree.warps) | set(tree.origin) | set(tree.spans) | set(tree.null_own)
+    evidence |= {c.column for c in conditions}
+    below: dict[str, set[str]] = {}
+    for d in dependencies:
+        below.setdefault(d.parent, set()).add(d.child)
+        if d.second_parent is not None:
+            below.setdefault(d.second_parent, set()).add(d.child)
+
+    def reaches_evidence(name: str, seen: set[str]) -> bool:
+        if name in evidence:
+            return True
+        seen.add(name)
+        return any(reaches_evidence(c, seen) for c in below.get(name, ()) if c not in seen)
+
+    by_child = {d.child: d for d in dependencies}
+    return frozenset(
+        child
+        for child in with_second
+        if not reaches_evidence(child, set())
+        and by_child[child].parent not in tree.origin
+        and by_child[child].second_parent not in tree.origin
+    )
+
+
+def second_conditional(table: dict[str, dict[str, float]], parent: int, parent_codes: int, first: dict) -> dict:
+    """P(child code | parent code a, second parent code b) as flat rows, one per stored (a, b) in
+    ascending `keys` a * parent_codes + b (docs/plan.md §6), and per cell `first_cell`: the cell
+    of row a of the first table with the same child code (-1: none), where a number's place
+    inside its parent code's own function is measured."""
+    rows: list[tuple[int, int, dict[str, float]]] = []
+    for key, row in table.items():
+        first_code, second_code = key.split(",")
+        rows.append((int(first_code), int(second_code), row))
+    keys: list[int] = []
+    row_start: list[int] = [0]
+    cumulative: list[float] = []
+    children: list[int] = []
+    first_cell: list[int] = []
+    for a, b, row in sorted(rows, key=lambda r: (r[0], r[1])):
+        cells = sorted(row.items(), key=lambda kv: int(kv[0]))
+        cum = np.cumsum([p for _, p in cells], dtype=np.float64)
+        cum /= cum[-1]
+        cum[-1] = 1.0
+        keys.append(a * parent_codes + b)
+        cumulative.extend(cum.tolist())
+        start, end = first["row_start"][a], first["row_start"][a + 1]
+        own = {child: start + i for i, child in enumerate(first["children"][start:end])}
+        for child, _ in cells:
+            children.append(int(child))
+            first_cell.append(own.get(int(child), -1))
+        row_start.append(len(children))
+    return {
+        "parent": parent,
+        "codes": parent_codes,
+        "keys": keys,
+        "row_start": row_start,
+        "cumulative": cumulative,
+        "children": children,
+        "first_cell": first_cell,
+    }
 
 
 def within_functions(within: dict, parent_codes: int, child: NumericColumn) -> list | None:

@@ -13,7 +13,7 @@ import org.apache.spark.sql.types.StructType;
  * statistics. Parsed once per task from the JSON text carried in the scan options.
  */
 final class Plan {
-    static final int ENGINE_VERSION = 12;
+    static final int ENGINE_VERSION = 13;
     static final double U_MAX = 1.0 - 1e-12;
 
     final StructType schema;
@@ -40,6 +40,15 @@ final class Plan {
         double spread;
         boolean parentNumeric;
         ConditionalTable table;
+        /** A second parent (plan "second", §6): its variable index, else -1, and its code count. */
+        int secondParent = -1;
+        int secondCodes;
+        /** Ascending keys parentCode * secondCodes + secondCode of the stored rows of secondTable. */
+        long[] secondKeys;
+        /** Rows 0..keys-1 as stored, then one empty row: a pair of codes without a row falls back to `table`. */
+        ConditionalTable secondTable;
+        /** Per cell of secondTable: the cell of `table`'s row with the same child code (-1: none). */
+        int[] secondFirstCell;
         /** Per parent code: the child's own quantile function inside it (null: the marginal's bins); null if none. */
         QuantileFunction[] withinDoubles;
         ExactNumbers[] withinExact;
@@ -154,6 +163,14 @@ final class Plan {
         JsonNode ruleNodes = root.get("rules");
         Rules parsed = ruleNodes == null || ruleNodes.isNull() ? null : new Rules(ruleNodes, columns);
         rules = parsed == null || parsed.isEmpty() ? null : parsed;
+        boolean[] drawn = new boolean[order.length];
+        for (Variable v : order) {
+            if (v.secondParent >= 0 && (v.secondParent >= drawn.length || !drawn[v.secondParent])) {
+                throw new IllegalArgumentException("spark_synth plan: variable " + v.index
+                        + " has a second parent that is not drawn before it");
+            }
+            drawn[v.index] = true;
+        }
         for (Variable v : order) {
             if (v.withinNode != null) {
                 within(v, columns[v.column], columnNodes.get(v.column).get("numeric"));
@@ -287,6 +304,21 @@ final class Plan {
             JsonNode within = n.get("within");
             if (within != null && !within.isNull()) {
                 v.withinNode = within;
+            }
+            JsonNode second = n.get("second");
+            if (second != null && !second.isNull()) {
+                v.secondParent = second.get("parent").asInt();
+                v.secondCodes = second.get("codes").asInt();
+                v.secondKeys = Json.longs(second.get("keys"));
+                int[] rowStart = Json.ints(second.get("row_start"));
+                int[] withEmpty = java.util.Arrays.copyOf(rowStart, rowStart.length + 1);
+                withEmpty[rowStart.length] = rowStart[rowStart.length - 1];
+                v.secondTable = new ConditionalTable(withEmpty, Json.doubles(second.get("cumulative")),
+                        Json.ints(second.get("children")));
+                v.secondFirstCell = Json.ints(second.get("first_cell"));
+                if (rowStart.length != v.secondKeys.length + 1) {
+                    throw new IllegalArgumentException("spark_synth plan: second.row_start needs one more entry than keys");
+                }
             }
 
         }

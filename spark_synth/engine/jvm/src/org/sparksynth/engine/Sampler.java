@@ -32,6 +32,11 @@ final class Sampler {
     private final int[] cells;
     /** ... and its place in its parent code's quantile function (NaN: use the marginal's bins). */
     private final double[] within;
+    /** A child with a second parent: each row's stored row (or the empty one), code (-1: none), cell and place. */
+    private final int[] secondRows;
+    private final int[] secondCode;
+    private final int[] secondCells;
+    private final double[] secondFree;
     private final double[] scratchFree;
     private final long[] scratchExact;
     /** Per column: the bijection of a unique column under this seed, else null. */
@@ -94,6 +99,10 @@ final class Sampler {
         u = new double[capacity];
         cells = new int[capacity];
         within = new double[capacity];
+        secondRows = new int[capacity];
+        secondCode = new int[capacity];
+        secondCells = new int[capacity];
+        secondFree = new double[capacity];
         scratchFree = new double[capacity];
         scratchExact = new long[capacity];
         uniques = new UniqueKeys[plan.columns.length];
@@ -301,8 +310,23 @@ final class Sampler {
         }
         boolean numeric = plan.columns[v.column].numeric;
         boolean hasWithin = v.withinDoubles != null || v.withinExact != null;
+        // A second parent: where the pair of codes has a stored row, its draw (same uniform) wins.
+        if (v.secondTable != null) {
+            drawGivenTwo(v, parentCode, free, numeric, hasWithin, n);
+        }
         // A number also needs its place inside the drawn code; draw() writes it over the uniform.
         table.draw(parentCode, free, code, numeric ? free : null, hasWithin ? cells : null, n);
+        if (v.secondTable != null) {
+            for (int r = 0; r < n; r++) {
+                if (secondCode[r] >= 0) {
+                    code[r] = secondCode[r];
+                    free[r] = secondFree[r];
+                    if (hasWithin) {
+                        cells[r] = secondCells[r] < 0 ? -1 : v.secondFirstCell[secondCells[r]];
+                    }
+                }
+            }
+        }
         for (int r = 0; r < n; r++) {
             if (code[r] < 0) { // no (privacy-filtered) table row for this parent code: the marginal
                 int c = v.codes.lookup(free[r]);
@@ -355,6 +379,24 @@ final class Sampler {
                 within[r] = w >= low[p] && w <= high[p] ? w : Double.NaN; // NaN bounds: no function
             }
         }
+    }
+
+    /**
+     * The child's code (secondCode, -1 where the pair of parent codes has no stored row), place
+     * (secondFree) and cell (secondCells) from P(child | parent code, second parent code).
+     */
+    private void drawGivenTwo(Plan.Variable v, int[] parentCode, double[] free, boolean numeric, boolean hasWithin,
+            int n) {
+        int[] second = codes[v.secondParent];
+        long[] keys = v.secondKeys;
+        long width = v.secondCodes;
+        for (int r = 0; r < n; r++) {
+            int row = java.util.Arrays.binarySearch(keys, parentCode[r] * width + second[r]);
+            secondRows[r] = row >= 0 ? row : keys.length; // the empty last row: no draw
+            secondFree[r] = free[r];
+        }
+        v.secondTable.draw(secondRows, secondFree, secondCode, numeric ? secondFree : null,
+                hasWithin ? secondCells : null, n);
     }
 
     private void write(Plan.ColumnSpec c, Plan.Variable v, long stream, WritableColumnVector vector, int[] code,

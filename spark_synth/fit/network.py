@@ -1,0 +1,269 @@
+"""Pass 5 (one bounded aggregation): a second parent for the tree's children, where it pays.
+
+The Chow-Liu tree gives each column one parent. A column that depends on two others at once (a
+route's destination on its carrier *and* its origin; a value on two codes whose combination
+matters) loses what the tree cannot hold. This pass adds, per child, at most one more parent:
+
+1. candidates (driver, no data): for each child of the tree, the columns that share the most
+   mutual information with it or with its parent (a collider's two causes meet in the parent's
+   code), among those that come before it in the generation order (the tree's depth, then
+   the copula's column order: model/io.py dependency_order), so a second parent never makes a
+   cycle and the engine has its code when it draws the child; MAX_CANDIDATES per child, each
+   table of (parent, candidate, child) codes bounded by MAX_TRIPLE_CELLS, at most MAX_TRIPLES
+   per fit;
+2. one Spark job codes each batch in numpy (as pass 2 does) and counts every candidate triple's
+   codes (mapInArrow + groupBy; the driver reads at most the sum of the triples' cells,
+   whatever the row count);
+3. per child the candidate whose *stored* table gains the most log-likelihood per row over the
+   tree's row, minus a description-length penalty of log(n)/(2n) per stored probability
+   (BIC/MDL), is kept when that net gain is at least MIN_GAIN nats; none otherwise.
+
+Privacy: a (parent code, second parent code) row is stored only when it holds at least k rows and
+its cells seen at least k times hold KEPT_SHARE of them (a row thinned by the k filter would
+distort its child more than the tree's row does); only those cells are stored. Rows not stored
+back off to the tree's row in the engine (docs/plan.md §6).
+
+Model growth is bounded by MAX_SECOND_CELLS stored cells per model, edges with the best gain per
+cell first.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+
+from spark_synth.fit.joint import codes_and_u, merge_counts, scale_from_spec
+from spark_synth.model.marginals import UniformScale
+from spark_synth.model.schema import CategoricalColumn, Dependency, NumericColumn
+from spark_synth.model.types import parse_spark_type
+from spark_synth.names import quote
+
+log = logging.getLogger(__name__)
+
+MAX_PARENTS = 2  # the most parents this version gives a column (the tree's one, then one more)
+MAX_CANDIDATES = 2  # second-parent candidates counted per child
+MAX_TRIPLES = 256  # candidate triples counted per fit, strongest first (a 1,000-column table)
+MAX_TRIPLE_CELLS = 1 << 18  # codes(parent) x codes(candidate) x codes(child) of one counted triple
+MAX_SECOND_CELLS = 50_000  # stored cells of all second tables of one model (~1 MB of JSON)
+KEPT_SHARE = 0.9  # a stored row keeps at least this share of its rows after the k filter
+MIN_GAIN = 0.005  # nats per row, after the penalty: weaker second parents are noise
+
+
+@dataclass(frozen=True)
+class Triple:
+    """A child, its tree parent and one candidate second parent (column names)."""
+
+    child: str
+    parent: str
+    candidate: str
+    tied: bool = False  # a rule ties the two: preferred whenever it gains at all
+
+
+@dataclass(frozen=True)
+class SecondParent:
+    """The chosen second parent of one child: its stored rows and what they gain."""
+
+    child: str
+    parent: str
+    second: str
+    table: dict[str, dict[str, float]]  # "parent code,second code" -> {child code: probability}
+    gain: float  # nats per row over the tree's row, after the penalty
+    cells: int
+    tied: bool = False
+
+
+def code_count(column: NumericColumn | CategoricalColumn, bins: int) -> int:
+    """How many codes a copula column has in dependency tables (model/marginals.py)."""
+    return UniformScale(column, bins).n_codes
+
+
+def candidates(
+    order: list[str],
+    parent_of: dict[str, str],
+    mutual_information: dict[frozenset[str], float],
+    codes: dict[str, int],
+    min_mutual_information: float,
+    tied: frozenset[frozenset[str]] = frozenset(),
+) -> list[Triple]:
+    """Per child of the tree, its MAX_CANDIDATES strongest partners (pairwise mutual information
+    with the child or its parent at least min_mutual_information) among the columns before it in
+    `order`, other than its parent,
+    whose triple table stays within MAX_TRIPLE_CELLS — and, first, any partner a rule ties it to
+    (fit/rules.py tied_pairs: a route's origin and destination, whose pairs a mapping knows).
+    Pure: the same inputs, the same list."""
+    rank = {name: i for i, name in enumerate(order)}
+    found = []
+    for child in order:
+        parent = parent_of.get(child)
+        if parent is None:
+            continue
+        scored = []
+        for other in order[: rank[child]]:
+            # Its partner's own dependence on the child, or on the parent: two causes of one
+            # parent code (a collider seen from below) are independent until that code is known.
+            strength = max(
+                mutual_information.get(frozenset((child, other)), 0.0),
+                mutual_information.get(frozenset((parent, other)), 0.0),
+            )
+            is_tied = frozenset((child, other)) in tied
+            if other == parent or (strength < min_mutual_information and not is_tied):
+                continue
+            if codes[parent] * codes[other] * codes[child] > MAX_TRIPLE_CELLS:
+                continue
+            scored.append((not is_tied, -strength, rank[other], other))
+        chosen = sorted(scored)
+        chosen = [s for s in chosen if not s[0]] + [s for s in chosen if s[0]][:MAX_CANDIDATES]
+        found += [
+            (untied, strength, rank[child], Triple(child, parent, other, tied=not untied))
+            for untied, strength, _, other in chosen
+        ]
+    # A wide table: the strongest MAX_TRIPLES (ties first), in the order found.
+    kept = {id(t) for *_, t in sorted(found, key=lambda f: f[:3])[:MAX_TRIPLES]}
+    return [t for *_, t in found if id(t) in kept]
+
+
+def count_triples(
+    frame: DataFrame, triples: list[Triple], entries: dict[str, dict], bins: int
+) -> list[dict[tuple[int, int, int], int]]:
+    """Per triple, the count of every (parent code, candidate code, child code) seen: one
+    mapInArrow that codes each batch in numpy as pass 2 does (fit/joint.py), summed by one groupBy.
+    `entries`: each column's copula_spec in its final codes."""
+    if not triples:
+        return []
+    names = sorted({n for t in triples for n in (t.parent, t.candidate, t.child)})
+    spec = json.dumps(
+        {
+            "copula": [entries[n] for n in names],
+            "bins": bins,
+            "triples": [[names.index(t.parent), names.index(t.candidate), names.index(t.child)] for t in triples],
+        }
+    )
+    projected = frame.select(*[F.col(quote(entries[n]["input"])) for n in names])
+
+    def task(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        yield from _partition_triples(json.loads(spec), batches)
+
+    counts = projected.mapInArrow(task, "t int, key long, n long").groupBy("t", "key").agg(F.sum("n").alias("n"))
+    widths = [(codes_of(entries[t.candidate], bins), codes_of(entries[t.child], bins)) for t in triples]
+    tables: list[dict[tuple[int, int, int], int]] = [{} for _ in triples]
+    for t, key, n in counts.collect():  # bounded: at most the triples' cells
+        b_codes, c_codes = widths[t]
+        tables[t][(int(key) // (b_codes * c_codes), int(key) // c_codes % b_codes, int(key) % c_codes)] = int(n)
+    return [dict(sorted(table.items())) for table in tables]
+
+
+def codes_of(entry: dict, bins: int) -> int:
+    return scale_from_spec(entry, bins).n_codes
+
+
+def _partition_triples(spec: dict, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    entries, bins = spec["copula"], spec["bins"]
+    scales = [scale_from_spec(e, bins) for e in entries]
+    types = [parse_spark_type(e["column"]["spark_type"]) for e in entries]
+    parts: list[list[tuple[np.ndarray, np.ndarray]]] = [[] for _ in spec["triples"]]
+    for batch in batches:
+        if batch.num_rows == 0:
+            continue
+        codes = [codes_and_u(batch.column(e["input"]), e, s, t)[0] for e, s, t in zip(entries, scales, types)]
+        for t, (a, b, c) in enumerate(spec["triples"]):
+            key = (codes[a] * scales[b].n_codes + codes[b]) * scales[c].n_codes + codes[c]
+            parts[t].append(np.unique(key, return_counts=True))
+    for t, found in enumerate(parts):
+        if found:
+            keys, counts = merge_counts(found)
+            yield pa.RecordBatch.from_arrays(
+                [pa.array(np.full(len(keys), t), pa.int32()), pa.array(keys, pa.int64()), pa.array(counts, pa.int64())],
+                names=["t", "key", "n"],
+            )
+
+
+def second_table(
+    counts: dict[tuple[int, int, int], int], min_count: int
+) -> tuple[dict[str, dict[str, float]], float, int]:
+    """The stored rows of one triple, their log-likelihood gain per row over the tree's row
+    (P(child | parent) from the same counts, cells >= k) net of the MDL penalty, and their cells."""
+    total = sum(counts.values())
+    if total == 0:
+        return {}, 0.0, 0
+    by_parent: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    rows: dict[tuple[int, int], dict[int, int]] = defaultdict(dict)
+    for (a, b, c), n in counts.items():
+        by_parent[a][c] += n
+        rows[(a, b)][c] = n
+    tree_rows = {}
+    for a, cells in by_parent.items():
+        kept = {c: n for c, n in cells.items() if n >= min_count}
+        size = sum(kept.values())
+        tree_rows[a] = {c: n / size for c, n in kept.items()} if size else {}
+    table: dict[str, dict[str, float]] = {}
+    log_gain, stored = 0.0, 0
+    for (a, b), cells in sorted(rows.items()):
+        size = sum(cells.values())
+        kept = {c: n for c, n in sorted(cells.items()) if n >= min_count}
+        kept_size = sum(kept.values())
+        if size < min_count or kept_size < KEPT_SHARE * size or not tree_rows[a]:
+            continue
+        probabilities = {c: n / kept_size for c, n in kept.items()}
+        log_gain += sum(n * math.log(probabilities[c] / tree_rows[a][c]) for c, n in kept.items())
+        stored += len(kept)
+        table[f"{a},{b}"] = _rounded(probabilities)
+    penalty = stored * math.log(total) / (2 * total)
+    return table, log_gain / total - penalty, stored
+
+
+def choose(triples: list[Triple], tables: list[dict[tuple[int, int, int], int]], min_count: int) -> list[SecondParent]:
+    """Per child the candidate with the best net gain (at least MIN_GAIN; a rule's tied partner
+    before any other), within MAX_SECOND_CELLS stored cells for the whole model, tied partners
+    and then the best gain per cell first."""
+    best: dict[str, SecondParent] = {}
+    for triple, counts in zip(triples, tables):
+        table, gain, cells = second_table(counts, min_count)
+        if not table or gain < MIN_GAIN:
+            continue
+        current = best.get(triple.child)
+        if current is None or (triple.tied, gain) > (current.tied, current.gain):
+            best[triple.child] = SecondParent(
+                triple.child, triple.parent, triple.candidate, table, gain, cells, triple.tied
+            )
+    chosen, budget = [], MAX_SECOND_CELLS
+    for found in sorted(best.values(), key=lambda s: (not s.tied, -s.gain / s.cells, s.child)):
+        if found.cells <= budget:
+            chosen.append(found)
+            budget -= found.cells
+    return sorted(chosen, key=lambda s: s.child)
+
+
+def with_second_parents(dependencies: list[Dependency], chosen: list[SecondParent]) -> list[Dependency]:
+    """The tree's dependencies with each chosen child's second parent and table."""
+    by_child = {s.child: s for s in chosen}
+    out = []
+    for d in dependencies:
+        s = by_child.get(d.child)
+        if s is not None and s.parent == d.parent:
+            d = d.model_copy(update={"second_parent": s.second, "second_table": s.table})
+            log.info(
+                "fit: %s gets a second parent, %s (gain %.4f nats per row, %d cells)",
+                d.child,
+                s.second,
+                s.gain,
+                s.cells,
+            )
+        out.append(d)
+    return out
+
+
+def _rounded(probabilities: dict[int, float]) -> dict[str, float]:
+    """Probabilities to 9 places, summing to 1 (the largest cell takes the rounding)."""
+    out = {str(c): round(p, 9) for c, p in probabilities.items()}
+    top = max(sorted(probabilities), key=lambda c: probabilities[c])
+    out[str(top)] = round(out[str(top)] + 1.0 - sum(out.values()), 9)
+    return out

@@ -96,8 +96,7 @@ def candidates(
 ) -> list[Triple]:
     """Per child of the tree, its MAX_CANDIDATES strongest partners (pairwise mutual information
     with the child or its parent at least min_mutual_information) among the columns before it in
-    `order`, other than its parent,
-    whose triple table stays within MAX_TRIPLE_CELLS — and, first, any partner a rule ties it to
+    `order`, other than its parent, whose triple table stays within MAX_TRIPLE_CELLS — and, first, any partner a rule ties it to
     (fit/rules.py tied_pairs: a route's origin and destination, whose pairs a mapping knows).
     Pure: the same inputs, the same list."""
     rank = {name: i for i, name in enumerate(order)}
@@ -127,8 +126,8 @@ def candidates(
             for untied, strength, _, other in chosen
         ]
     # A wide table: the strongest MAX_TRIPLES (ties first), in the order found.
-    kept = {id(t) for *_, t in sorted(found, key=lambda f: f[:3])[:MAX_TRIPLES]}
-    return [t for *_, t in found if id(t) in kept]
+    strongest = sorted(range(len(found)), key=lambda i: found[i][:3])[:MAX_TRIPLES]
+    return [found[i][3] for i in sorted(strongest)]
 
 
 def count_triples(

@@ -31,8 +31,9 @@ os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from fixtures.tables import FIXTURES, chain_and_collider  # noqa: E402
+from fixtures.tables import chain_and_collider  # noqa: E402
 from table_faults import _clipped, _generate, _numeric_columns, _rules  # noqa: E402
+from table_faults import tables as shared_tables  # noqa: E402
 
 from spark_synth import fit, generate  # noqa: E402
 from spark_synth.evaluation import column_pair_trends, column_shapes  # noqa: E402
@@ -40,6 +41,7 @@ from spark_synth.io import get_spark, write_output  # noqa: E402
 
 STRUCTURES = (1, 2)  # max_parents: the tree, the network
 SPEED_ROWS = 5_000_000
+FIT_TURNS = 2
 GAP = 0.1
 FLIGHTS = "nycflights13/flights"
 
@@ -66,7 +68,7 @@ def _spearman_gap(real_pd: pd.DataFrame, made_pd: pd.DataFrame, numbers: list[st
 
 
 def _captured(score: float | None, baseline: float | None) -> float | None:
-    if score is None or baseline is None or baseline >= 1:
+    if score is None or baseline is None or baseline > 0.98:  # shuffling changes (almost) nothing: no scale
         return None
     return (score - baseline) / (1 - baseline)
 
@@ -79,20 +81,22 @@ def measure(spark, label: str, real) -> dict:
     baseline = _shuffled(spark, real_pd, real.schema)
     base_raw = _mean(column_pair_trends(real, baseline))
     out: dict = {"table": label, "rows": n, "baseline": base_raw}
-    models = {}
+    models, fit_s = {}, dict.fromkeys(STRUCTURES, float("inf"))
+    for _ in range(FIT_TURNS):  # alternating, best of each: the first fit of a session warms the JVM
+        for d in STRUCTURES:
+            started = time.perf_counter()
+            models[d] = fit(real, table=label.split("/")[-1], max_parents=d)
+            fit_s[d] = min(fit_s[d], time.perf_counter() - started)
     for d in STRUCTURES:
-        started = time.perf_counter()
-        model = fit(real, table=label.split("/")[-1], max_parents=d)
-        fit_s = time.perf_counter() - started
-        models[d] = model
-        made, made_rows = _generate(spark, model, n, seed=2)
+        model = models[d]
+        made, _ = _generate(spark, model, n, seed=2)
         made = made.cache()
         made_pd = made.toPandas()
         pairs = _mean(column_pair_trends(real, made))
         clipped = _mean(column_pair_trends(real, _clipped(real, made)))
         gap_max, gap_share = _spearman_gap(real_pd, made_pd, numbers)
         entry = {
-            "fit_s": fit_s,
+            "fit_s": fit_s[d],
             "model_kib": len(model.to_json().encode()) / 1024,
             "seconds": sorted(
                 f"{x.child}|{x.parent},{x.second_parent}" for x in model.spec.dependencies if x.second_parent
@@ -145,7 +149,8 @@ def report(r: dict) -> list[str]:
         "",
         "| | tree (max_parents=1) | network (max_parents=2) |",
         "|---|---|---|",
-        f"| fit seconds | {one['fit_s']:.1f} | {two['fit_s']:.1f} ({two['fit_s'] / one['fit_s']:.2f}x) |",
+        f"| fit seconds, best of {FIT_TURNS} alternating | {one['fit_s']:.1f} | {two['fit_s']:.1f} "
+        f"({two['fit_s'] / one['fit_s']:.2f}x) |",
         f"| model size | {one['model_kib']:.0f} KiB | {two['model_kib']:.0f} KiB |",
         f"| Column Shapes | {_f(one['shapes'])} | {_f(two['shapes'])} |",
         f"| Pair Trends, all pairs (clipped) | {_f(one['pairs'])} ({_f(one['pairs_clipped'])}) | "
@@ -172,13 +177,9 @@ def report(r: dict) -> list[str]:
 
 
 def tables(data: Path, spark) -> list[tuple[str, object]]:
-    out = []
-    for path in sorted(data.rglob("*.parquet")):
-        if "profiles" not in path.parts:
-            out.append((f"{path.parent.name}/{path.stem}", lambda p=path: spark.read.parquet(str(p))))
-    for name, build in {**FIXTURES, "chain_and_collider": chain_and_collider}.items():
-        out.append((f"fixture/{name}", lambda b=build: spark.createDataFrame(b())))
-    return out
+    """table_faults.py's tables (every shared table, the issue-36 fixtures) and the planted one."""
+    build = chain_and_collider
+    return [*shared_tables(data, spark), ("fixture/chain_and_collider", lambda: spark.createDataFrame(build()))]
 
 
 def main() -> int:

@@ -19,9 +19,9 @@ matters) loses what the tree cannot hold. This pass adds, per child, at most one
    (BIC/MDL), is kept when that net gain is at least MIN_GAIN nats; none otherwise.
 
 Privacy: a (parent code, second parent code) row is stored only when it holds at least k rows and
-its cells seen at least k times hold KEPT_SHARE of them (a row thinned by the k filter would
-distort its child more than the tree's row does); only those cells are stored. Rows not stored
-back off to the tree's row in the engine (docs/plan.md §6).
+its cells seen at least k times hold KEPT_SHARE of them; only those cells are stored, as shares
+of the whole row, and the row's remaining mass (its rare cells') follows the tree's row. Rows not
+stored back off to the tree's row in the engine (docs/plan.md §6).
 
 Model growth is bounded by MAX_SECOND_CELLS stored cells per model, edges with the best gain per
 cell first.
@@ -54,7 +54,7 @@ MAX_CANDIDATES = 2  # second-parent candidates counted per child
 MAX_TRIPLES = 256  # candidate triples counted per fit, strongest first (a 1,000-column table)
 MAX_TRIPLE_CELLS = 1 << 18  # codes(parent) x codes(candidate) x codes(child) of one counted triple
 MAX_SECOND_CELLS = 50_000  # stored cells of all second tables of one model (~1 MB of JSON)
-KEPT_SHARE = 0.9  # a stored row keeps at least this share of its rows after the k filter
+KEPT_SHARE = 0.5  # a stored row keeps at least this share of its rows after the k filter
 MIN_GAIN = 0.005  # nats per row, after the penalty: weaker second parents are noise
 
 
@@ -189,7 +189,10 @@ def second_table(
     counts: dict[tuple[int, int, int], int], min_count: int
 ) -> tuple[dict[str, dict[str, float]], float, int]:
     """The stored rows of one triple, their log-likelihood gain per row over the tree's row
-    (P(child | parent) from the same counts, cells >= k) net of the MDL penalty, and their cells."""
+    (P(child | parent) from the same counts, cells >= k) net of the MDL penalty, and their cells.
+    A stored row holds its cells of >= k rows as shares of the whole row, so it sums to its kept
+    share; the rest of its mass follows the tree's row (plan/compiler.py second_conditional), and
+    the child's marginal keeps the mass of its rare cells."""
     total = sum(counts.values())
     if total == 0:
         return {}, 0.0, 0
@@ -209,12 +212,16 @@ def second_table(
         size = sum(cells.values())
         kept = {c: n for c, n in sorted(cells.items()) if n >= min_count}
         kept_size = sum(kept.values())
-        if size < min_count or kept_size < KEPT_SHARE * size or not tree_rows[a]:
+        tree = tree_rows[a]
+        if size < min_count or kept_size < KEPT_SHARE * size or not tree:
             continue
-        probabilities = {c: n / kept_size for c, n in kept.items()}
-        log_gain += sum(n * math.log(probabilities[c] / tree_rows[a][c]) for c, n in kept.items())
+        rest = 1.0 - kept_size / size
+        for c, n in cells.items():
+            mixed = (kept.get(c, 0) / size) + rest * tree.get(c, 0.0)
+            if tree.get(c, 0.0) > 0 and mixed > 0:
+                log_gain += n * math.log(mixed / tree[c])
         stored += len(kept)
-        table[f"{a},{b}"] = _rounded(probabilities)
+        table[f"{a},{b}"] = {str(c): round(n / size, 9) for c, n in kept.items()}
     penalty = stored * math.log(total) / (2 * total)
     return table, log_gain / total - penalty, stored
 
@@ -257,12 +264,4 @@ def with_second_parents(dependencies: list[Dependency], chosen: list[SecondParen
                 s.cells,
             )
         out.append(d)
-    return out
-
-
-def _rounded(probabilities: dict[int, float]) -> dict[str, float]:
-    """Probabilities to 9 places, summing to 1 (the largest cell takes the rounding)."""
-    out = {str(c): round(p, 9) for c, p in probabilities.items()}
-    top = max(sorted(probabilities), key=lambda c: probabilities[c])
-    out[str(top)] = round(out[str(top)] + 1.0 - sum(out.values()), 9)
     return out

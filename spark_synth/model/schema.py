@@ -698,7 +698,8 @@ class Dependency(Strict):
     `second_parent` (optional, fit/network.py): a column the child also depends on, and
     `second_table` P(child code | parent code, second parent code) keyed "parent code,second
     code", for the pairs of codes seen at least `min_count` times whose cells seen that often hold
-    most of their rows; other pairs use `table`. The second parent comes before the child in
+    at least half their rows: those cells, as shares of the whole row (a row sums to its kept
+    share; the rest of its mass follows `table`'s row of the parent code). Other pairs use `table`. The second parent comes before the child in
     dependency order (model/io.py), so the network stays acyclic.
     """
 
@@ -724,7 +725,9 @@ class Dependency(Strict):
             first, _, second = key.partition(",")
             if not (first.isdigit() and second.isdigit()) or any(not c.isdigit() for c in row):
                 raise ValueError(f"second_table row {key!r}: keys are 'parent code,second parent code', cells codes")
-            _check_distribution(list(row.values()), f"second_table row {key}")
+            share = sum(row.values())
+            if not row or not 0 < share <= 1 + PROBABILITY_TOLERANCE * 10:
+                raise ValueError(f"second_table row {key}: its cells must sum to a share in (0, 1], got {share:.8g}")
         return table
 
     @model_validator(mode="after")

@@ -377,9 +377,10 @@ def kept_second_parents(
 
 def second_conditional(table: dict[str, dict[str, float]], parent: int, parent_codes: int, first: dict) -> dict:
     """P(child code | parent code a, second parent code b) as flat rows, one per stored (a, b) in
-    ascending `keys` a * parent_codes + b (docs/plan.md §6), and per cell `first_cell`: the cell
-    of row a of the first table with the same child code (-1: none), where a number's place
-    inside its parent code's own function is measured."""
+    ascending `keys` a * parent_codes + b (docs/plan.md §6): the stored cells, and the rest of the
+    row's mass spread as the first table's row a (a row without one: the stored cells alone), and
+    per cell `first_cell`: the cell of row a of the first table with the same child code (-1:
+    none), where a number's place inside its parent code's own function is measured."""
     rows: list[tuple[int, int, dict[str, float]]] = []
     for key, row in table.items():
         first_code, second_code = key.split(",")
@@ -390,17 +391,23 @@ def second_conditional(table: dict[str, dict[str, float]], parent: int, parent_c
     children: list[int] = []
     first_cell: list[int] = []
     for a, b, row in sorted(rows, key=lambda r: (r[0], r[1])):
-        cells = sorted(row.items(), key=lambda kv: int(kv[0]))
+        start, end = first["row_start"][a], first["row_start"][a + 1]
+        own = {child: start + i for i, child in enumerate(first["children"][start:end])}
+        mixed = {int(c): float(p) for c, p in row.items()}
+        rest = 1.0 - sum(mixed.values())
+        if rest > 1e-9 and end > start:  # the row's rare cells' mass follows the first table's row
+            tree = np.diff(np.asarray(first["cumulative"][start:end], dtype=np.float64), prepend=0.0)
+            for child, p in zip(first["children"][start:end], tree.tolist()):
+                mixed[child] = mixed.get(child, 0.0) + rest * p
+        cells = sorted(mixed.items())
         cum = np.cumsum([p for _, p in cells], dtype=np.float64)
         cum /= cum[-1]
         cum[-1] = 1.0
         keys.append(a * parent_codes + b)
         cumulative.extend(cum.tolist())
-        start, end = first["row_start"][a], first["row_start"][a + 1]
-        own = {child: start + i for i, child in enumerate(first["children"][start:end])}
         for child, _ in cells:
-            children.append(int(child))
-            first_cell.append(own.get(int(child), -1))
+            children.append(child)
+            first_cell.append(own.get(child, -1))
         row_start.append(len(children))
     return {
         "parent": parent,

@@ -93,6 +93,11 @@ final class ConditionalTable {
      * Uniform on [0, 1] when the place is, and monotone in (cell, place): the child's place in
      * its parent code's own quantile function.
      */
+    /** How many parent codes the table has rows for (some may be empty). */
+    int parentCodes() {
+        return rowStart.length - 1;
+    }
+
     double withinParent(int cell, double place) {
         double w = withinOffset[cell] + place * withinScale[cell];
         return Math.min(Math.max(w, 0.0), 1.0);
@@ -116,12 +121,20 @@ final class ConditionalTable {
     }
 
     void draw(int[] parentCodes, double[] uniforms, int[] childOut, double[] places, int n) {
-        draw(parentCodes, uniforms, childOut, places, null, n);
+        draw(parentCodes, uniforms, childOut, places, null, n, false);
     }
 
-    /** As above; cellsOut (if not null) gets each row's cell (an index into the plan's cells), -1 without a row. */
-    void draw(int[] parentCodes, double[] uniforms, int[] childOut, double[] places, int[] cellsOut, int n) {
+    /**
+     * As above; cellsOut (if not null) gets each row's cell (an index into the plan's cells), -1
+     * without a row. With onlyMissing, rows whose childOut is already a code (>= 0, drawn from a
+     * second parent's table) are left as they are.
+     */
+    void draw(int[] parentCodes, double[] uniforms, int[] childOut, double[] places, int[] cellsOut, int n,
+            boolean onlyMissing) {
         for (int r = 0; r < n; r++) {
+            if (onlyMissing && childOut[r] >= 0) {
+                continue;
+            }
             int p = parentCodes[r];
             int first = rowStart[p];
             int count = rowStart[p + 1] - first;

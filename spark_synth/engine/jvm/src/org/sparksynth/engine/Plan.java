@@ -14,6 +14,8 @@ import org.apache.spark.sql.types.StructType;
  */
 final class Plan {
     static final int ENGINE_VERSION = 13;
+    /** Second-parent key spaces up to this size get a dense row lookup (4 bytes a key). */
+    static final long SECOND_DENSE = 1L << 18;
     static final double U_MAX = 1.0 - 1e-12;
 
     final StructType schema;
@@ -49,6 +51,8 @@ final class Plan {
         ConditionalTable secondTable;
         /** Per cell of secondTable: the cell of `table`'s row with the same child code (-1: none). */
         int[] secondFirstCell;
+        /** Row of each key parentCode * secondCodes + secondCode (-1: none) when that fits SECOND_DENSE, else null. */
+        int[] secondRowOf;
         /** Per parent code: the child's own quantile function inside it (null: the marginal's bins); null if none. */
         QuantileFunction[] withinDoubles;
         ExactNumbers[] withinExact;
@@ -318,6 +322,17 @@ final class Plan {
                 v.secondFirstCell = Json.ints(second.get("first_cell"));
                 if (rowStart.length != v.secondKeys.length + 1) {
                     throw new IllegalArgumentException("spark_synth plan: second.row_start needs one more entry than keys");
+                }
+                long keySpace = (long) (v.table.parentCodes()) * v.secondCodes;
+                if (keySpace > Integer.MAX_VALUE) {
+                    throw new IllegalArgumentException("spark_synth plan: second parent codes too many for one key");
+                }
+                if (keySpace <= SECOND_DENSE) { // a lookup per row instead of a binary search
+                    v.secondRowOf = new int[(int) keySpace];
+                    java.util.Arrays.fill(v.secondRowOf, -1);
+                    for (int i = 0; i < v.secondKeys.length; i++) {
+                        v.secondRowOf[(int) v.secondKeys[i]] = i;
+                    }
                 }
             }
 

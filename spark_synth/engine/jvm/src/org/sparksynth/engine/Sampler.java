@@ -32,11 +32,8 @@ final class Sampler {
     private final int[] cells;
     /** ... and its place in its parent code's quantile function (NaN: use the marginal's bins). */
     private final double[] within;
-    /** A child with a second parent: each row's stored row (or the empty one), code (-1: none), cell and place. */
+    /** A child with a second parent: each row's stored row of its second table (or the empty one). */
     private final int[] secondRows;
-    private final int[] secondCode;
-    private final int[] secondCells;
-    private final double[] secondFree;
     private final double[] scratchFree;
     private final long[] scratchExact;
     /** Per column: the bijection of a unique column under this seed, else null. */
@@ -100,9 +97,6 @@ final class Sampler {
         cells = new int[capacity];
         within = new double[capacity];
         secondRows = new int[capacity];
-        secondCode = new int[capacity];
-        secondCells = new int[capacity];
-        secondFree = new double[capacity];
         scratchFree = new double[capacity];
         scratchExact = new long[capacity];
         uniques = new UniqueKeys[plan.columns.length];
@@ -310,23 +304,14 @@ final class Sampler {
         }
         boolean numeric = plan.columns[v.column].numeric;
         boolean hasWithin = v.withinDoubles != null || v.withinExact != null;
-        // A second parent: where the pair of codes has a stored row, its draw (same uniform) wins.
-        if (v.secondTable != null) {
-            drawGivenTwo(v, parentCode, free, numeric, hasWithin, n);
+        // A second parent: where the pair of codes has a stored row, its draw (same uniform) is
+        // the child's; the first table draws the other rows. draw() writes each row's place
+        // inside the drawn code over its uniform (a number needs it).
+        boolean second = v.secondTable != null;
+        if (second) {
+            drawGivenTwo(v, parentCode, free, code, numeric, hasWithin, n);
         }
-        // A number also needs its place inside the drawn code; draw() writes it over the uniform.
-        table.draw(parentCode, free, code, numeric ? free : null, hasWithin ? cells : null, n);
-        if (v.secondTable != null) {
-            for (int r = 0; r < n; r++) {
-                if (secondCode[r] >= 0) {
-                    code[r] = secondCode[r];
-                    free[r] = secondFree[r];
-                    if (hasWithin) {
-                        cells[r] = secondCells[r] < 0 ? -1 : v.secondFirstCell[secondCells[r]];
-                    }
-                }
-            }
-        }
+        table.draw(parentCode, free, code, numeric ? free : null, hasWithin ? cells : null, n, second);
         for (int r = 0; r < n; r++) {
             if (code[r] < 0) { // no (privacy-filtered) table row for this parent code: the marginal
                 int c = v.codes.lookup(free[r]);
@@ -382,21 +367,31 @@ final class Sampler {
     }
 
     /**
-     * The child's code (secondCode, -1 where the pair of parent codes has no stored row), place
-     * (secondFree) and cell (secondCells) from P(child | parent code, second parent code).
+     * Each row's child code from P(child | parent code, second parent code) (-1 where the pair of
+     * codes has no stored row), its place over its uniform and, for `within`, the cell of the
+     * first table with that child code.
      */
-    private void drawGivenTwo(Plan.Variable v, int[] parentCode, double[] free, boolean numeric, boolean hasWithin,
-            int n) {
+    private void drawGivenTwo(Plan.Variable v, int[] parentCode, double[] free, int[] code, boolean numeric,
+            boolean hasWithin, int n) {
         int[] second = codes[v.secondParent];
+        int[] dense = v.secondRowOf;
         long[] keys = v.secondKeys;
-        long width = v.secondCodes;
+        int width = v.secondCodes;
+        int empty = keys.length; // the empty last row: no draw
         for (int r = 0; r < n; r++) {
-            int row = java.util.Arrays.binarySearch(keys, parentCode[r] * width + second[r]);
-            secondRows[r] = row >= 0 ? row : keys.length; // the empty last row: no draw
-            secondFree[r] = free[r];
+            int key = parentCode[r] * width + second[r];
+            int row = dense != null ? dense[key] : java.util.Arrays.binarySearch(keys, (long) key);
+            secondRows[r] = row >= 0 ? row : empty;
         }
-        v.secondTable.draw(secondRows, secondFree, secondCode, numeric ? secondFree : null,
-                hasWithin ? secondCells : null, n);
+        v.secondTable.draw(secondRows, free, code, numeric ? free : null, hasWithin ? cells : null, n, false);
+        if (hasWithin) {
+            int[] firstCell = v.secondFirstCell;
+            for (int r = 0; r < n; r++) {
+                if (code[r] >= 0) {
+                    cells[r] = cells[r] < 0 ? -1 : firstCell[cells[r]];
+                }
+            }
+        }
     }
 
     private void write(Plan.ColumnSpec c, Plan.Variable v, long stream, WritableColumnVector vector, int[] code,

@@ -40,19 +40,21 @@ def _independent_counts(rows: int, seed: int) -> dict[tuple[int, int, int], int]
 
 @pytest.mark.parametrize("seed", range(6))
 def test_a_second_parent_pays_only_where_the_child_needs_both(seed):
-    table, gain, cells = second_table(_collider_counts(20_000, 0.1, seed), min_count=10)
-    assert gain > 0.3 and cells == sum(len(row) for row in table.values())
+    table, rest, gain, cells = second_table(_collider_counts(20_000, 0.1, seed), min_count=10)
+    assert gain > 0.3 and cells == sum(len(row) for row in table.values()) + sum(len(r) for r in rest.values())
     for row in table.values():
         assert 0.5 <= sum(row.values()) <= 1.0 + 1e-9, "a row holds its kept share"
-    _, noise_gain, _ = second_table(_independent_counts(20_000, seed), min_count=10)
+    _, _, noise_gain, _ = second_table(_independent_counts(20_000, seed), min_count=10)
     assert noise_gain < MIN_GAIN, "c depends on a alone: b adds nothing but cells"
 
 
 def test_rows_under_k_or_mostly_rare_are_not_stored_and_rare_cells_keep_their_mass():
     counts = {(1, 1, 1): 50, (1, 1, 2): 50, (1, 2, 1): 9, (1, 3, 1): 40, (1, 3, 2): 9, (1, 3, 3): 9}
     counts |= {(1, 4, 1): 12, (1, 4, 2): 9, (1, 4, 3): 9}
-    table, _, _ = second_table(counts, min_count=10)
+    table, rest, _, _ = second_table(counts, min_count=10)
     assert "1,1" in table and table["1,1"] == {"1": 0.5, "2": 0.5}
+    # what the stored rows leave under code 1: c1 9 + 12 (the 40 and 50 stored), c2 9 + 9, c3 9 + 9
+    assert list(rest) == ["1"] and rest["1"] == pytest.approx({"1": 21 / 57, "2": 18 / 57, "3": 18 / 57}, abs=1e-8)
     assert "1,2" not in table, "a row of 9 rows is below k"
     assert table["1,3"] == {"1": round(40 / 58, 9)}, "cells under k are not stored; their share is left to the tree"
     assert "1,4" not in table, "its cells of >= k rows hold 12 of 30 rows: the tree's row serves better"
@@ -60,15 +62,18 @@ def test_rows_under_k_or_mostly_rare_are_not_stored_and_rare_cells_keep_their_ma
 
 
 def test_candidates_come_before_the_child_and_rules_ties_first():
-    order = ["r", "p", "q", "s", "child", "late"]
-    parent_of = {"p": "r", "q": "r", "s": "r", "child": "p", "late": "p"}
-    mi = {frozenset(("child", o)): v for o, v in (("r", 0.3), ("q", 0.5), ("s", 0.01), ("late", 0.9))}
+    order = ["r", "p", "q", "s", "t", "u", "child", "late"]
+    parent_of = {"p": "r", "q": "p", "s": "p", "t": "p", "u": "q", "child": "p", "late": "p"}
+    mi = {frozenset(("child", o)): v for o, v in (("r", 0.3), ("q", 0.5), ("t", 0.01), ("u", 0.8), ("late", 0.9))}
+    mi[frozenset(("p", "s"))] = 0.4  # a sibling that tells about the parent: a collider's other cause
     codes = dict.fromkeys(order, 10)
     found = [t for t in candidates(order, parent_of, mi, codes, 0.02) if t.child == "child"]
-    assert [t.candidate for t in found] == ["q", "r"], "strongest first; never its parent or a later column"
-    tied = frozenset({frozenset(("child", "s"))})
+    assert [t.candidate for t in found] == ["q", "s"], (
+        "strongest first, next to the parent only (u is two steps away); never the parent or a later column"
+    )
+    tied = frozenset({frozenset(("child", "t"))})
     found = [t for t in candidates(order, parent_of, mi, codes, 0.02, tied) if t.child == "child"]
-    assert [(t.candidate, t.tied) for t in found] == [("s", True), ("q", False), ("r", False)]
+    assert [(t.candidate, t.tied) for t in found] == [("t", True), ("q", False), ("s", False)]
     assert not candidates(order, parent_of, mi, dict.fromkeys(order, 100), 0.02), "tables over the cell cap"
 
 
@@ -104,14 +109,17 @@ def test_a_second_table_must_name_codes_and_come_with_its_parent():
 
 def test_second_rows_are_sorted_keys_with_cells_of_the_first_table():
     first = {"row_start": [0, 0, 2, 3], "cumulative": [0.5, 1.0, 1.0], "children": [1, 3, 2]}
-    second = second_conditional({"2,1": {"2": 1.0}, "1,4": {"3": 0.25, "1": 0.75}}, 4, 5, first)
+    second = second_conditional({"2,1": {"2": 1.0}, "1,4": {"3": 0.25, "1": 0.75}}, {}, 4, 5, first)
     assert second["keys"] == [1 * 5 + 4, 2 * 5 + 1]
-    assert second["row_start"] == [0, 2, 3] and second["children"] == [1, 3, 2]
-    assert second["cumulative"] == [0.75, 1.0, 1.0]
+    assert second["row_start"] == [0, 2, 3, 3, 3, 3], "then one empty rest row per parent code"
+    assert second["children"] == [1, 3, 2] and second["cumulative"] == [0.75, 1.0, 1.0]
     assert second["first_cell"] == [0, 1, 2]
-    partial = second_conditional({"1,0": {"3": 0.6}}, 4, 5, first)
+    partial = second_conditional({"1,0": {"3": 0.6}}, {}, 4, 5, first)
     assert partial["children"] == [1, 3] and partial["first_cell"] == [0, 1]
     assert np.allclose(partial["cumulative"], [0.2, 1.0]), "the missing 0.4 follows row 1 of the first table"
+    with_rest = second_conditional({"1,0": {"3": 0.6}}, {"1": {"1": 1.0}}, 4, 5, first)
+    assert np.allclose(with_rest["cumulative"], [0.4, 1.0, 1.0]), "the missing 0.4 follows the rest row"
+    assert with_rest["row_start"] == [0, 2, 2, 3, 3] and with_rest["children"] == [1, 3, 1]
 
 
 # ---- Spark --------------------------------------------------------------------------------------

@@ -4,9 +4,10 @@ The Chow-Liu tree gives each column one parent. A column that depends on two oth
 route's destination on its carrier *and* its origin; a value on two codes whose combination
 matters) loses what the tree cannot hold. This pass adds, per child, at most one more parent:
 
-1. candidates (driver, no data): for each child of the tree, the columns that share the most
-   mutual information with it or with its parent (a collider's two causes meet in the parent's
-   code), among those that come before it in the generation order (the tree's depth, then
+1. candidates (driver, no data): for each child of the tree, the columns next to its parent in
+   the tree (the parent's parent or its other children) that share the most mutual information
+   with it or with its parent (a collider's two causes meet in the parent's code), among those
+   that come before it in the generation order (the tree's depth, then
    the copula's column order: model/io.py dependency_order), so a second parent never makes a
    cycle and the engine has its code when it draws the child; MAX_CANDIDATES per child, each
    table of (parent, candidate, child) codes bounded by MAX_TRIPLE_CELLS, at most MAX_TRIPLES
@@ -20,8 +21,9 @@ matters) loses what the tree cannot hold. This pass adds, per child, at most one
 
 Privacy: a (parent code, second parent code) row is stored only when it holds at least k rows and
 its cells seen at least k times hold KEPT_SHARE of them; only those cells are stored, as shares
-of the whole row, and the row's remaining mass (its rare cells') follows the tree's row. Rows not
-stored back off to the tree's row in the engine (docs/plan.md §6).
+of the whole row. Per parent code, a rest row (the child's counts under that code less the stored
+cells; cells >= k) takes the rows' remaining mass and every pair without a row, so the child's
+marginal holds (docs/plan.md §6).
 
 Model growth is bounded by MAX_SECOND_CELLS stored cells per model, edges with the best gain per
 cell first.
@@ -76,6 +78,7 @@ class SecondParent:
     parent: str
     second: str
     table: dict[str, dict[str, float]]  # "parent code,second code" -> {child code: probability}
+    rest: dict[str, dict[str, float]]  # parent code -> {child code: probability} of what the rows leave
     gain: float  # nats per row over the tree's row, after the penalty
     cells: int
     tied: bool = False
@@ -96,7 +99,11 @@ def candidates(
 ) -> list[Triple]:
     """Per child of the tree, its MAX_CANDIDATES strongest partners (pairwise mutual information
     with the child or its parent at least min_mutual_information) among the columns before it in
-    `order`, other than its parent, whose triple table stays within MAX_TRIPLE_CELLS — and, first, any partner a rule ties it to
+    `order` that are next to its parent in the tree (the parent's parent, or its other children):
+    the engine then draws the pair (parent, second parent) from one real table, so the child's
+    rows are chosen in their real proportions and its marginal holds (a pair joined only through
+    a longer path, a diamond's price and size through its y, put clarity 0.2 % further off). Each
+    triple table stays within MAX_TRIPLE_CELLS — and, first, any partner a rule ties it to
     (fit/rules.py tied_pairs: a route's origin and destination, whose pairs a mapping knows).
     Pure: the same inputs, the same list."""
     rank = {name: i for i, name in enumerate(order)}
@@ -116,6 +123,8 @@ def candidates(
             is_tied = frozenset((child, other)) in tied
             if other == parent or (strength < min_mutual_information and not is_tied):
                 continue
+            if other != parent_of.get(parent) and parent_of.get(other) != parent:
+                continue  # not next to the parent in the tree: the pair's joint is not drawn as it is real
             if codes[parent] * codes[other] * codes[child] > MAX_TRIPLE_CELLS:
                 continue
             scored.append((not is_tied, -strength, rank[other], other))
@@ -187,43 +196,69 @@ def _partition_triples(spec: dict, batches: Iterator[pa.RecordBatch]) -> Iterato
 
 def second_table(
     counts: dict[tuple[int, int, int], int], min_count: int
-) -> tuple[dict[str, dict[str, float]], float, int]:
-    """The stored rows of one triple, their log-likelihood gain per row over the tree's row
-    (P(child | parent) from the same counts, cells >= k) net of the MDL penalty, and their cells.
-    A stored row holds its cells of >= k rows as shares of the whole row, so it sums to its kept
-    share; the rest of its mass follows the tree's row (plan/compiler.py second_conditional), and
-    the child's marginal keeps the mass of its rare cells."""
+) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, float]], float, int]:
+    """The stored rows of one triple, the rest rows, their log-likelihood gain per row over the
+    tree's rows net of the MDL penalty, and their cells.
+
+    A stored row (a, b) holds its cells of >= k rows as shares of the whole row, so it sums to its
+    kept share. The rest row of a parent code a is what its stored rows leave: the child's counts
+    under a less the stored cells (cells >= k, as a distribution). It takes the stored rows' rest
+    mass and every pair (a, b) without a row of its own, so the child's rows add up to its real
+    counts under a: pairs too rare to store (large diamonds sold cheap) keep the child they really
+    have in aggregate, not the parent code's average (which put clarity 1 % off its marginal)."""
     total = sum(counts.values())
     if total == 0:
-        return {}, 0.0, 0
+        return {}, {}, 0.0, 0
     by_parent: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     rows: dict[tuple[int, int], dict[int, int]] = defaultdict(dict)
     for (a, b, c), n in counts.items():
         by_parent[a][c] += n
         rows[(a, b)][c] = n
-    tree_rows = {}
-    for a, cells in by_parent.items():
-        kept = {c: n for c, n in cells.items() if n >= min_count}
-        size = sum(kept.values())
-        tree_rows[a] = {c: n / size for c, n in kept.items()} if size else {}
-    table: dict[str, dict[str, float]] = {}
-    log_gain, stored = 0.0, 0
+    tree_rows = {a: _distribution(cells, min_count) for a, cells in by_parent.items()}
+    stored: dict[tuple[int, int], dict[int, int]] = {}
     for (a, b), cells in sorted(rows.items()):
         size = sum(cells.values())
         kept = {c: n for c, n in sorted(cells.items()) if n >= min_count}
-        kept_size = sum(kept.values())
-        tree = tree_rows[a]
-        if size < min_count or kept_size < KEPT_SHARE * size or not tree:
-            continue
-        rest = 1.0 - kept_size / size
+        if size >= min_count and sum(kept.values()) >= KEPT_SHARE * size and tree_rows[a]:
+            stored[(a, b)] = kept
+    left = {a: dict(cells) for a, cells in by_parent.items() if any(key[0] == a for key in stored)}
+    for (a, _), kept in stored.items():
+        for c, n in kept.items():
+            left[a][c] -= n
+    rest_rows = {a: _distribution(cells, min_count) for a, cells in left.items()}
+    log_gain = 0.0
+    for (a, b), cells in rows.items():
+        size = sum(cells.values())
+        kept = stored.get((a, b))
+        rest = rest_rows.get(a) or tree_rows[a]
+        share = 1.0 - sum(kept.values()) / size if kept is not None else 1.0
         for c, n in cells.items():
-            mixed = (kept.get(c, 0) / size) + rest * tree.get(c, 0.0)
-            if tree.get(c, 0.0) > 0 and mixed > 0:
-                log_gain += n * math.log(mixed / tree[c])
-        stored += len(kept)
-        table[f"{a},{b}"] = {str(c): round(n / size, 9) for c, n in kept.items()}
-    penalty = stored * math.log(total) / (2 * total)
-    return table, log_gain / total - penalty, stored
+            mixed = (kept.get(c, 0) / size if kept is not None else 0.0) + share * rest.get(c, 0.0)
+            if tree_rows[a].get(c, 0.0) > 0 and mixed > 0:
+                log_gain += n * math.log(mixed / tree_rows[a][c])
+    cells_stored = sum(len(k) for k in stored.values()) + sum(len(r) for r in rest_rows.values())
+    penalty = cells_stored * math.log(total) / (2 * total)
+    table = {
+        f"{a},{b}": {str(c): round(n / sum(rows[(a, b)].values()), 9) for c, n in kept.items()}
+        for (a, b), kept in stored.items()
+    }
+    rest_table = {str(a): _rounded(r) for a, r in sorted(rest_rows.items()) if r}
+    return table, rest_table, log_gain / total - penalty, cells_stored
+
+
+def _distribution(cells: dict[int, int], min_count: int) -> dict[int, float]:
+    """The cells seen at least min_count times, as probabilities (empty: none)."""
+    kept = {c: n for c, n in cells.items() if n >= min_count}
+    size = sum(kept.values())
+    return {c: n / size for c, n in sorted(kept.items())} if size else {}
+
+
+def _rounded(probabilities: dict[int, float]) -> dict[str, float]:
+    """Probabilities to 9 places, summing to 1 (the largest cell takes the rounding)."""
+    out = {str(c): round(p, 9) for c, p in probabilities.items()}
+    top = max(sorted(probabilities), key=lambda c: probabilities[c])
+    out[str(top)] = round(out[str(top)] + 1.0 - sum(out.values()), 9)
+    return out
 
 
 def choose(triples: list[Triple], tables: list[dict[tuple[int, int, int], int]], min_count: int) -> list[SecondParent]:
@@ -232,13 +267,13 @@ def choose(triples: list[Triple], tables: list[dict[tuple[int, int, int], int]],
     and then the best gain per cell first."""
     best: dict[str, SecondParent] = {}
     for triple, counts in zip(triples, tables):
-        table, gain, cells = second_table(counts, min_count)
+        table, rest, gain, cells = second_table(counts, min_count)
         if not table or gain < MIN_GAIN:
             continue
         current = best.get(triple.child)
         if current is None or (triple.tied, gain) > (current.tied, current.gain):
             best[triple.child] = SecondParent(
-                triple.child, triple.parent, triple.candidate, table, gain, cells, triple.tied
+                triple.child, triple.parent, triple.candidate, table, rest, gain, cells, triple.tied
             )
     chosen, budget = [], MAX_SECOND_CELLS
     for found in sorted(best.values(), key=lambda s: (not s.tied, -s.gain / s.cells, s.child)):
@@ -255,7 +290,7 @@ def with_second_parents(dependencies: list[Dependency], chosen: list[SecondParen
     for d in dependencies:
         s = by_child.get(d.child)
         if s is not None and s.parent == d.parent:
-            d = d.model_copy(update={"second_parent": s.second, "second_table": s.table})
+            d = d.model_copy(update={"second_parent": s.second, "second_table": s.table, "second_rest": s.rest or None})
             log.info(
                 "fit: %s gets a second parent, %s (gain %.4f nats per row, %d cells)",
                 d.child,

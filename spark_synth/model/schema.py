@@ -699,7 +699,9 @@ class Dependency(Strict):
     `second_table` P(child code | parent code, second parent code) keyed "parent code,second
     code", for the pairs of codes seen at least `min_count` times whose cells seen that often hold
     at least half their rows: those cells, as shares of the whole row (a row sums to its kept
-    share; the rest of its mass follows `table`'s row of the parent code). Other pairs use `table`. The second parent comes before the child in
+    share). `second_rest` P(child code | parent code, a pair without a row or a row's rare cells):
+    the child's counts under the parent code less the stored cells; it takes each stored row's
+    remaining mass and the pairs without a row (a parent code without a rest row uses `table`). The second parent comes before the child in
     dependency order (model/io.py), so the network stays acyclic.
     """
 
@@ -710,6 +712,7 @@ class Dependency(Strict):
     within: dict[str, WithinQuantiles] = Field(default_factory=dict)
     second_parent: str | None = None
     second_table: dict[str, dict[str, Probability]] | None = None
+    second_rest: dict[str, dict[str, Probability]] | None = None
 
     @field_validator("table")
     @classmethod
@@ -730,8 +733,15 @@ class Dependency(Strict):
                 raise ValueError(f"second_table row {key}: its cells must sum to a share in (0, 1], got {share:.8g}")
         return table
 
+    @field_validator("second_rest")
+    @classmethod
+    def _rest_rows(cls, table: dict[str, dict[str, float]] | None) -> dict[str, dict[str, float]] | None:
+        return None if table is None else _check_code_table(table)
+
     @model_validator(mode="after")
     def _second(self) -> Dependency:
+        if self.second_rest is not None and self.second_table is None:
+            raise ValueError(f"dependency {self.parent}->{self.child}: second_rest needs second_table")
         if (self.second_parent is None) != (self.second_table is None):
             raise ValueError(f"dependency {self.parent}->{self.child}: second_parent and second_table go together")
         if self.second_parent in (self.parent, self.child):

@@ -272,6 +272,7 @@ def _copula(
             if dependency.second_parent is not None and name in seconds:  # under conditions: §13
                 variable["second"] = second_conditional(
                     dependency.second_table or {},
+                    dependency.second_rest or {},
                     index[dependency.second_parent],
                     codes[dependency.second_parent],
                     variable["conditional"],
@@ -375,12 +376,21 @@ def kept_second_parents(
     )
 
 
-def second_conditional(table: dict[str, dict[str, float]], parent: int, parent_codes: int, first: dict) -> dict:
-    """P(child code | parent code a, second parent code b) as flat rows, one per stored (a, b) in
-    ascending `keys` a * parent_codes + b (docs/plan.md §6): the stored cells, and the rest of the
-    row's mass spread as the first table's row a (a row without one: the stored cells alone), and
-    per cell `first_cell`: the cell of row a of the first table with the same child code (-1:
-    none), where a number's place inside its parent code's own function is measured."""
+def second_conditional(
+    table: dict[str, dict[str, float]], rest: dict[str, dict[str, float]], parent: int, parent_codes: int, first: dict
+) -> dict:
+    """P(child code | parent code a, second parent code b) as flat rows (docs/plan.md §6): one per
+    stored (a, b) in ascending `keys` a * parent_codes + b — its stored cells, and the rest of its
+    mass spread as the rest row of a (else the first table's row a) — then one rest row per parent
+    code a of the first table (empty where the model has none: the first table draws), and per
+    cell `first_cell`: the cell of row a of the first table with the same child code (-1: none),
+    where a number's place inside its parent code's own function is measured."""
+
+    def first_row(a: int) -> dict[int, float]:
+        start, end = first["row_start"][a], first["row_start"][a + 1]
+        probabilities = np.diff(np.asarray(first["cumulative"][start:end], dtype=np.float64), prepend=0.0)
+        return dict(zip(first["children"][start:end], probabilities.tolist()))
+
     rows: list[tuple[int, int, dict[str, float]]] = []
     for key, row in table.items():
         first_code, second_code = key.split(",")
@@ -390,25 +400,32 @@ def second_conditional(table: dict[str, dict[str, float]], parent: int, parent_c
     cumulative: list[float] = []
     children: list[int] = []
     first_cell: list[int] = []
-    for a, b, row in sorted(rows, key=lambda r: (r[0], r[1])):
-        start, end = first["row_start"][a], first["row_start"][a + 1]
-        own = {child: start + i for i, child in enumerate(first["children"][start:end])}
-        mixed = {int(c): float(p) for c, p in row.items()}
-        rest = 1.0 - sum(mixed.values())
-        if rest > 1e-9 and end > start:  # the row's rare cells' mass follows the first table's row
-            tree = np.diff(np.asarray(first["cumulative"][start:end], dtype=np.float64), prepend=0.0)
-            for child, p in zip(first["children"][start:end], tree.tolist()):
-                mixed[child] = mixed.get(child, 0.0) + rest * p
-        cells = sorted(mixed.items())
-        cum = np.cumsum([p for _, p in cells], dtype=np.float64)
-        cum /= cum[-1]
-        cum[-1] = 1.0
-        keys.append(a * parent_codes + b)
-        cumulative.extend(cum.tolist())
-        for child, _ in cells:
-            children.append(child)
-            first_cell.append(own.get(child, -1))
+
+    def add_row(a: int, mixed: dict[int, float]) -> None:
+        start = first["row_start"][a]
+        own = {child: start + i for i, child in enumerate(first["children"][start : first["row_start"][a + 1]])}
+        cells = sorted((c, p) for c, p in mixed.items() if p > 0)
+        if cells:
+            cum = np.cumsum([p for _, p in cells], dtype=np.float64)
+            cum /= cum[-1]
+            cum[-1] = 1.0
+            cumulative.extend(cum.tolist())
+            for child, _ in cells:
+                children.append(child)
+                first_cell.append(own.get(child, -1))
         row_start.append(len(children))
+
+    for a, b, row in sorted(rows, key=lambda r: (r[0], r[1])):
+        mixed = {int(c): float(p) for c, p in row.items()}
+        left = 1.0 - sum(mixed.values())
+        spread = {int(c): float(p) for c, p in rest[str(a)].items()} if str(a) in rest else first_row(a)
+        if left > 1e-9:  # the row's rare cells' mass
+            for child, p in spread.items():
+                mixed[child] = mixed.get(child, 0.0) + left * p
+        keys.append(a * parent_codes + b)
+        add_row(a, mixed)
+    for a in range(len(first["row_start"]) - 1):
+        add_row(a, {int(c): float(p) for c, p in rest.get(str(a), {}).items()})
     return {
         "parent": parent,
         "codes": parent_codes,

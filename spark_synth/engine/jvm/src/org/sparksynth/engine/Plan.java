@@ -47,7 +47,7 @@ final class Plan {
         int secondCodes;
         /** Ascending keys parentCode * secondCodes + secondCode of the stored rows of secondTable. */
         long[] secondKeys;
-        /** Rows 0..keys-1 as stored, then one empty row: a pair of codes without a row falls back to `table`. */
+        /** Rows 0..keys-1 as stored, then one rest row per parent code (empty: `table` draws). */
         ConditionalTable secondTable;
         /** Per cell of secondTable: the cell of `table`'s row with the same child code (-1: none). */
         int[] secondFirstCell;
@@ -315,13 +315,12 @@ final class Plan {
                 v.secondCodes = second.get("codes").asInt();
                 v.secondKeys = Json.longs(second.get("keys"));
                 int[] rowStart = Json.ints(second.get("row_start"));
-                int[] withEmpty = java.util.Arrays.copyOf(rowStart, rowStart.length + 1);
-                withEmpty[rowStart.length] = rowStart[rowStart.length - 1];
-                v.secondTable = new ConditionalTable(withEmpty, Json.doubles(second.get("cumulative")),
+                v.secondTable = new ConditionalTable(rowStart, Json.doubles(second.get("cumulative")),
                         Json.ints(second.get("children")));
                 v.secondFirstCell = Json.ints(second.get("first_cell"));
-                if (rowStart.length != v.secondKeys.length + 1) {
-                    throw new IllegalArgumentException("spark_synth plan: second.row_start needs one more entry than keys");
+                if (rowStart.length != v.secondKeys.length + v.table.parentCodes() + 1) {
+                    throw new IllegalArgumentException("spark_synth plan: second.row_start needs a row per key and "
+                            + "one per parent code, plus one entry");
                 }
                 long keySpace = (long) (v.table.parentCodes()) * v.secondCodes;
                 if (keySpace > Integer.MAX_VALUE) {

@@ -32,7 +32,7 @@ final class Sampler {
     private final int[] cells;
     /** ... and its place in its parent code's quantile function (NaN: use the marginal's bins). */
     private final double[] within;
-    /** A child with a second parent: each row's stored row of its second table (or the empty one). */
+    /** A child with a second parent: each row's row of its second table (a stored pair's, or its parent code's rest). */
     private final int[] secondRows;
     private final double[] scratchFree;
     private final long[] scratchExact;
@@ -367,9 +367,9 @@ final class Sampler {
     }
 
     /**
-     * Each row's child code from P(child | parent code, second parent code) (-1 where the pair of
-     * codes has no stored row), its place over its uniform and, for `within`, the cell of the
-     * first table with that child code.
+     * Each row's child code from P(child | parent code, second parent code), or from its parent
+     * code's rest row where the pair has no row (-1 where that is empty too), its place over its
+     * uniform and, for `within`, the cell of the first table with that child code.
      */
     private void drawGivenTwo(Plan.Variable v, int[] parentCode, double[] free, int[] code, boolean numeric,
             boolean hasWithin, int n) {
@@ -377,11 +377,11 @@ final class Sampler {
         int[] dense = v.secondRowOf;
         long[] keys = v.secondKeys;
         int width = v.secondCodes;
-        int empty = keys.length; // the empty last row: no draw
+        int rest = keys.length; // then the parent code's rest row (empty: the first table draws)
         for (int r = 0; r < n; r++) {
             int key = parentCode[r] * width + second[r];
             int row = dense != null ? dense[key] : java.util.Arrays.binarySearch(keys, (long) key);
-            secondRows[r] = row >= 0 ? row : empty;
+            secondRows[r] = row >= 0 ? row : rest + parentCode[r];
         }
         v.secondTable.draw(secondRows, free, code, numeric ? free : null, hasWithin ? cells : null, n, false);
         if (hasWithin) {

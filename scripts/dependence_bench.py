@@ -32,7 +32,7 @@ os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from fixtures.tables import chain_and_collider  # noqa: E402
-from table_faults import _clipped, _generate, _numeric_columns, _rules  # noqa: E402
+from table_faults import _clipped, _generate, _numeric_columns, _rules, survey  # noqa: E402
 from table_faults import tables as shared_tables  # noqa: E402
 
 from spark_synth import fit, generate  # noqa: E402
@@ -190,17 +190,7 @@ def main() -> int:
     spark = get_spark(
         "spark_synth dependence_bench", "local[2]", {"spark.ui.enabled": "false", "spark.sql.shuffle.partitions": "4"}
     )
-    failures = 0
-    for label, load in tables(Path(args.data), spark):
-        if args.only and label != args.only:
-            continue
-        try:
-            result = measure(spark, label, load())
-        except Exception as exc:  # report and go on: a survey of every table
-            failures += 1
-            print(f"### {label}\n\nFAILED {type(exc).__name__}: {str(exc).splitlines()[0][:300]}\n", flush=True)
-            continue
-        print("\n".join(report(result)), flush=True)
+    _, failures = survey(spark, tables(Path(args.data), spark), measure, report, args.only)
     print(f"{failures} failure(s)")
     return 1 if failures else 0
 

@@ -303,6 +303,24 @@ def tables(data: Path, spark) -> list[tuple[str, object]]:
     return out
 
 
+def survey(spark, labelled, measure_one, show, only: str | None = None) -> tuple[list[dict], int]:
+    """Measure every (label, load) table, printing show(result)'s lines as each finishes; a table
+    that fails is reported and the survey goes on. Returns the results and the failure count."""
+    results, failures = [], 0
+    for label, load in labelled:
+        if only and label != only:
+            continue
+        try:
+            result = measure_one(spark, label, load())
+        except Exception as exc:  # report and go on: a survey of every table
+            failures += 1
+            print(f"### {label}\n\nFAILED {type(exc).__name__}: {str(exc).splitlines()[0][:300]}\n", flush=True)
+            continue
+        results.append(result)
+        print("\n".join(show(result)), flush=True)
+    return results, failures
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data"))
@@ -314,18 +332,9 @@ def main() -> int:
         "spark_synth table_faults", "local[2]", {"spark.ui.enabled": "false", "spark.sql.shuffle.partitions": "4"}
     )
     before = {r["table"]: r for r in json.loads(Path(args.before).read_text())} if args.before else {}
-    results, failures = [], 0
-    for label, load in tables(Path(args.data), spark):
-        if args.only and label != args.only:
-            continue
-        try:
-            result = measure(spark, label, load())
-        except Exception as exc:  # report and go on: a survey of every table
-            failures += 1
-            print(f"### {label}\n\nFAILED {type(exc).__name__}: {str(exc).splitlines()[0][:300]}\n", flush=True)
-            continue
-        results.append(result)
-        print("\n".join(report(result, before.get(label))), flush=True)
+    results, failures = survey(
+        spark, tables(Path(args.data), spark), measure, lambda r: report(r, before.get(r["table"])), args.only
+    )
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1, default=float))
     print(f"{failures} failure(s)")

@@ -227,7 +227,8 @@ def _quantile_function(child: NumericColumn, probabilities: list[float], values:
 
 def _cell(e: int, edge: WithinEdge) -> dict[str, Column]:
     """(edge, parent code, child value on its unit scale) of one edge."""
-    return {"e": F.lit(e), "c": _parent_code(edge), "x": _unit_double(edge.child_alias, edge.child)}
+    code = model_code(edge.parent_alias, edge.parent, edge.bins)
+    return {"e": F.lit(e), "c": code, "x": _unit_double(edge.child_alias, edge.child)}
 
 
 def _bucketed(
@@ -251,10 +252,6 @@ def _bucketed(
 def _json_array(values: list, element_type: str) -> Column:
     """A typed array literal from JSON text (one literal, any string content, no SQL escaping)."""
     return F.from_json(F.lit(json.dumps(values)), f"array<{element_type}>")
-
-
-def _parent_code(edge: WithinEdge) -> Column:
-    return model_code(edge.parent_alias, edge.parent, edge.bins)
 
 
 def model_code(alias: str, parent: NumericColumn | CategoricalColumn, bins: int) -> Column:

@@ -8,16 +8,25 @@ captured = (pair trends - pair trends of a column-wise shuffled real table) / (1
 raw and clipped, and the gap |Spearman real - Spearman generated| over numeric pairs (max, and
 the share of pairs off by more than 0.1). Flights also: rows whose (origin, dest) pair the
 distance mapping knows, and noop rows/s (5 M rows, the two structures in alternating turns).
-The collider fixture: the share of rows where c = a + b holds.
+The collider fixture: the share of rows where c = a + b holds; places: latitude ~ longitude
+inside each region.
 
-Not a test: it reads ../shared/data. The neural side-by-side (mostlyai-engine) is not run here.
+The neural side-by-side (MOSTLY AI's open engine, in its own virtual environment: never imported
+here) is scored with the same metrics from the rows it wrote:
 
-    python scripts/dependence_bench.py [--data ../shared/data] [--only LABEL] [--turns 3]
+    python scripts/dependence_bench.py --export /tmp/neural-in [--only LABELS]
+    bash scripts/neural_anchor.sh --out /tmp/neural --minutes 4 LABEL=/tmp/neural-in/LABEL.parquet ...
+    python scripts/dependence_bench.py --neural /tmp/neural [--only LABELS]
+
+Not a test: it reads ../shared/data.
+
+    python scripts/dependence_bench.py [--data ../shared/data] [--only LABEL,LABEL] [--neural DIR]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -31,7 +40,7 @@ os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from fixtures.tables import chain_and_collider  # noqa: E402
+from fixtures.tables import chain_and_collider, places, ratings  # noqa: E402
 from table_faults import _clipped, _generate, _numeric_columns, _rules, survey  # noqa: E402
 from table_faults import tables as shared_tables  # noqa: E402
 
@@ -73,7 +82,7 @@ def _captured(score: float | None, baseline: float | None) -> float | None:
     return (score - baseline) / (1 - baseline)
 
 
-def measure(spark, label: str, real) -> dict:
+def measure(spark, label: str, real, neural: Path | None = None) -> dict:
     real = real.cache()
     n = real.count()
     real_pd = real.toPandas()
@@ -92,7 +101,9 @@ def measure(spark, label: str, real) -> dict:
         made, _ = _generate(spark, model, n, seed=2)
         made = made.cache()
         made_pd = made.toPandas()
-        pairs = _mean(column_pair_trends(real, made))
+        scores = column_pair_trends(real, made)
+        pairs = _mean(scores)
+        filtered = _mean([x for x in scores if x.meets_filter])
         clipped = _mean(column_pair_trends(real, _clipped(real, made)))
         gap_max, gap_share = _spearman_gap(real_pd, made_pd, numbers)
         entry = {
@@ -101,8 +112,14 @@ def measure(spark, label: str, real) -> dict:
             "seconds": sorted(
                 f"{x.child}|{x.parent},{x.second_parent}" for x in model.spec.dependencies if x.second_parent
             ),
+            "regressions": sorted(
+                f"{x.child}|{x.parent}~{x.regression.on} (rho {x.regression.rho:.2f})"
+                for x in model.spec.dependencies
+                if x.regression is not None
+            ),
             "shapes": _mean(column_shapes(real, made)),
             "pairs": pairs,
+            "pairs_filtered": filtered,
             "pairs_clipped": clipped,
             "captured": _captured(pairs, base_raw),
             "captured_clipped": _captured(clipped, base_raw),
@@ -114,17 +131,65 @@ def measure(spark, label: str, real) -> dict:
         if label == "fixture/chain_and_collider":
             entry["sum_holds"] = _sum_holds(made_pd)
             out["sum_holds_real"] = _sum_holds(real_pd)
+        if label == "fixture/places":
+            entry["within_region"] = _within_region(made_pd)
+            out["within_region_real"] = _within_region(real_pd)
         made.unpersist()
         out[d] = entry
     if label == FLIGHTS:
         out["noop"] = _speed(spark, models)
+    written = neural / _slug(label) if neural else None
+    if written is not None and (written / "synthetic.parquet").exists():
+        out["neural"] = _scores(spark, real, real_pd, base_raw, numbers, written)
     real.unpersist()
     return out
+
+
+def _slug(label: str) -> str:
+    return label.replace("/", "__")
+
+
+def _scores(spark, real, real_pd: pd.DataFrame, base_raw, numbers: list[str], written: Path) -> dict:
+    """The same metrics for the rows the neural anchor wrote (cast to the real schema)."""
+    from pyspark.sql import functions as F
+
+    rows = pd.read_parquet(written / "synthetic.parquet")
+    loaded = spark.createDataFrame(rows)
+    made = loaded.select(*[F.col(f"`{f.name}`").cast(f.dataType).alias(f.name) for f in real.schema]).cache()
+    made_pd = made.toPandas()
+    scores = column_pair_trends(real, made)
+    pairs = _mean(scores)
+    clipped = _mean(column_pair_trends(real, _clipped(real, made)))
+    gap_max, gap_share = _spearman_gap(real_pd, made_pd, numbers)
+    run = json.loads((written / "run.json").read_text())
+    entry = {
+        "run": run,
+        "shapes": _mean(column_shapes(real, made)),
+        "pairs": pairs,
+        "pairs_filtered": _mean([x for x in scores if x.meets_filter]),
+        "pairs_clipped": clipped,
+        "captured": _captured(pairs, base_raw),
+        "captured_clipped": _captured(clipped, base_raw),
+        "gap_max": gap_max,
+        "gap_share": gap_share,
+    }
+    if "latitude" in made_pd and "region" in made_pd:
+        entry["within_region"] = _within_region(made_pd)
+    if {"a", "b", "c"} <= set(made_pd):
+        entry["sum_holds"] = _sum_holds(made_pd.dropna(subset=["a", "b", "c"]))
+    made.unpersist()
+    return entry
 
 
 def _sum_holds(rows: pd.DataFrame) -> float:
     a, b, c = (rows[n].str[1:].astype(int) for n in ("a", "b", "c"))
     return float(np.mean(c == a + b))
+
+
+def _within_region(rows: pd.DataFrame) -> float:
+    """Mean Spearman correlation of latitude and longitude inside each region of 30 rows or more."""
+    groups = [g for _, g in rows.groupby("region") if len(g) >= 30]
+    return float(np.mean([g.latitude.corr(g.longitude, method="spearman") for g in groups]))
 
 
 def _speed(spark, models: dict, turns: int = 3) -> dict:
@@ -143,54 +208,130 @@ def _f(x, spec: str = ".3f") -> str:
 
 
 def report(r: dict) -> list[str]:
-    one, two = r[1], r[2]
+    one, two, nn = r[1], r[2], r.get("neural")
+    head = "| | tree (max_parents=1) | network (max_parents=2) |"
+    if nn:
+        head += f" neural: {nn['run']['engine']}, {nn['run']['training_minutes']:g} min training |"
+
+    def row(name: str, first: str, second: str, neural: str = "–") -> str:
+        return f"| {name} | {first} | {second} |" + (f" {neural} |" if nn else "")
+
+    def pairs(x: dict) -> str:
+        return f"{_f(x['pairs'])} ({_f(x['pairs_clipped'])})"
+
+    def captured(x: dict) -> str:
+        return f"{_f(x['captured'], '.2f')} ({_f(x['captured_clipped'], '.2f')})"
+
+    def gap(x: dict) -> str:
+        return f"{x['gap_max']:.2f}; {x['gap_share']:.0%}"
+
     lines = [
         f"### {r['table']} ({r['rows']:,} rows)",
         "",
-        "| | tree (max_parents=1) | network (max_parents=2) |",
-        "|---|---|---|",
-        f"| fit seconds, best of {FIT_TURNS} alternating | {one['fit_s']:.1f} | {two['fit_s']:.1f} "
-        f"({two['fit_s'] / one['fit_s']:.2f}x) |",
-        f"| model size | {one['model_kib']:.0f} KiB | {two['model_kib']:.0f} KiB |",
-        f"| Column Shapes | {_f(one['shapes'])} | {_f(two['shapes'])} |",
-        f"| Pair Trends, all pairs (clipped) | {_f(one['pairs'])} ({_f(one['pairs_clipped'])}) | "
-        f"{_f(two['pairs'])} ({_f(two['pairs_clipped'])}) |",
-        f"| dependence captured (clipped); shuffled baseline {_f(r['baseline'])} | {_f(one['captured'], '.2f')} "
-        f"({_f(one['captured_clipped'], '.2f')}) | {_f(two['captured'], '.2f')} ({_f(two['captured_clipped'], '.2f')}) |",
-        f"| numeric pairs' Spearman gap: max; share > {GAP} | {one['gap_max']:.2f}; {one['gap_share']:.0%} | "
-        f"{two['gap_max']:.2f}; {two['gap_share']:.0%} |",
+        head,
+        "|---|---|---|" + ("---|" if nn else ""),
+        row(
+            f"fit seconds, best of {FIT_TURNS} alternating (neural: its one fit)",
+            f"{one['fit_s']:.1f}",
+            f"{two['fit_s']:.1f} ({two['fit_s'] / one['fit_s']:.2f}x)",
+            f"{nn['run']['fit_seconds']:.0f}" if nn else "–",
+        ),
+        row("model size", f"{one['model_kib']:.0f} KiB", f"{two['model_kib']:.0f} KiB"),
+        row("Column Shapes", _f(one["shapes"]), _f(two["shapes"]), _f(nn["shapes"]) if nn else "–"),
+        row("Pair Trends, all pairs (clipped)", pairs(one), pairs(two), pairs(nn) if nn else "–"),
+        row(
+            "Pair Trends, SDMetrics' default filter",
+            _f(one["pairs_filtered"]),
+            _f(two["pairs_filtered"]),
+            _f(nn["pairs_filtered"]) if nn else "–",
+        ),
+        row(
+            f"dependence captured (clipped); shuffled baseline {_f(r['baseline'])}",
+            captured(one),
+            captured(two),
+            captured(nn) if nn else "–",
+        ),
+        row(f"numeric pairs' Spearman gap: max; share > {GAP}", gap(one), gap(two), gap(nn) if nn else "–"),
     ]
     for a, b in zip(one.get("rules", []), two.get("rules", [])):
-        lines.append(f"| rows whose sources `{a['rule']}` knows | {_f(a['known'], '.2%')} | {_f(b['known'], '.2%')} |")
+        lines.append(row(f"rows whose sources `{a['rule']}` knows", _f(a["known"], ".2%"), _f(b["known"], ".2%")))
     if "sum_holds" in one:
         lines.append(
-            f"| rows with c = a + b (real {r['sum_holds_real']:.3f}) | {one['sum_holds']:.3f} | {two['sum_holds']:.3f} |"
+            row(
+                f"rows with c = a + b (real {r['sum_holds_real']:.3f})",
+                f"{one['sum_holds']:.3f}",
+                f"{two['sum_holds']:.3f}",
+                f"{nn['sum_holds']:.3f}" if nn and "sum_holds" in nn else "–",
+            )
+        )
+    if "within_region" in one:
+        lines.append(
+            row(
+                f"latitude ~ longitude inside a region, mean Spearman (real {r['within_region_real']:.3f})",
+                f"{one['within_region']:.3f}",
+                f"{two['within_region']:.3f}",
+                f"{nn['within_region']:.3f}" if nn and "within_region" in nn else "–",
+            )
         )
     if "noop" in r:
         speed = r["noop"]
         lines.append(
-            f"| noop rows/s, {SPEED_ROWS:,} rows, best of 3 alternating | {speed[1] / 1e6:.2f} M | "
-            f"{speed[2] / 1e6:.2f} M ({speed[2] / speed[1]:.3f}x) |"
+            row(
+                f"noop rows/s, {SPEED_ROWS:,} rows, best of 3 alternating",
+                f"{speed[1] / 1e6:.2f} M",
+                f"{speed[2] / 1e6:.2f} M ({speed[2] / speed[1]:.3f}x)",
+            )
         )
-    lines += ["", "Second parents (child | tree parent, second parent): " + (", ".join(two["seconds"]) or "none"), ""]
+    if nn:
+        run = nn["run"]
+        lines.append(row("neural sampling, rows/s", "–", "–", f"{run['rows'] / max(run['sample_seconds'], 1e-9):,.0f}"))
+    lines += [
+        "",
+        "Second parents (child | tree parent, second parent): " + (", ".join(two["seconds"]) or "none"),
+        "",
+        "Regression parents (child | tree parent ~ regressor): " + (", ".join(two["regressions"]) or "none"),
+        "",
+    ]
     return lines
 
 
 def tables(data: Path, spark) -> list[tuple[str, object]]:
-    """table_faults.py's tables (every shared table, the issue-36 fixtures) and the planted one."""
-    build = chain_and_collider
-    return [*shared_tables(data, spark), ("fixture/chain_and_collider", lambda: spark.createDataFrame(build()))]
+    """table_faults.py's tables (every shared table, the issue-36 fixtures) and issue 37's planted ones."""
+    planted = [
+        ("fixture/chain_and_collider", chain_and_collider),
+        ("fixture/places", places),
+        ("fixture/ratings", ratings),
+    ]
+    return [*shared_tables(data, spark), *[(label, _frame(spark, build)) for label, build in planted]]
+
+
+def _frame(spark, build):
+    return lambda: spark.createDataFrame(build())
 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data"))
-    parser.add_argument("--only", help="a table label to measure alone")
+    parser.add_argument("--only", help="table labels to measure, comma-separated")
+    parser.add_argument("--neural", help="the neural anchor's output (scripts/neural_anchor.py --out)")
+    parser.add_argument("--export", help="write each table's real rows here as LABEL.parquet, and stop")
     args = parser.parse_args()
     spark = get_spark(
         "spark_synth dependence_bench", "local[2]", {"spark.ui.enabled": "false", "spark.sql.shuffle.partitions": "4"}
     )
-    _, failures = survey(spark, tables(Path(args.data), spark), measure, report, args.only)
+    if args.export:
+        for label, load in tables(Path(args.data), spark):
+            if not args.only or label in args.only.split(","):
+                Path(args.export).mkdir(parents=True, exist_ok=True)
+                load().toPandas().to_parquet(Path(args.export) / f"{_slug(label)}.parquet", index=False)
+                print(f"{label}: {Path(args.export) / _slug(label)}.parquet")
+        return 0
+    neural = Path(args.neural) if args.neural else None
+
+    def measure_with_neural(spark, label, real):
+        return measure(spark, label, real, neural)
+
+    _, failures = survey(spark, tables(Path(args.data), spark), measure_with_neural, report, args.only)
     print(f"{failures} failure(s)")
     return 1 if failures else 0
 

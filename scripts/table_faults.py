@@ -304,11 +304,12 @@ def tables(data: Path, spark) -> list[tuple[str, object]]:
 
 
 def survey(spark, labelled, measure_one, show, only: str | None = None) -> tuple[list[dict], int]:
-    """Measure every (label, load) table, printing show(result)'s lines as each finishes; a table
-    that fails is reported and the survey goes on. Returns the results and the failure count."""
+    """Measure every (label, load) table (or those `only` names, comma-separated), printing
+    show(result)'s lines as each finishes; a table that fails is reported and the survey goes on.
+    Returns the results and the failure count."""
     results, failures = [], 0
     for label, load in labelled:
-        if only and label != only:
+        if only and label not in only.split(","):
             continue
         try:
             result = measure_one(spark, label, load())

@@ -15,6 +15,7 @@ from spark_synth.engine.jvm import ensure_engine
 from spark_synth.engine.run import run
 from spark_synth.errors import ArgumentError
 from spark_synth.fit import DEFAULT_MIN_COUNT, FitOptions, fit_table
+from spark_synth.fit.budget import check_max_model_mb
 from spark_synth.fit.fitter import check_max_parents
 from spark_synth.fit.merge import check_slice_schema, merge_statistics
 from spark_synth.fit.relational_merge import SchemaStatistics, load_any_statistics, merge_schema_statistics
@@ -46,6 +47,7 @@ def fit(
     rule_share: float = 0.999,
     force_rules: bool = False,
     max_parents: int = 2,
+    max_model_mb: float | None = None,
     stats: str | os.PathLike | None = None,
     update: str | os.PathLike | None = None,
 ) -> SynthModel:
@@ -72,8 +74,13 @@ def fit(
     section may be edited by hand.
     max_parents: 1 gives every column one parent (the Chow-Liu tree); 2 (default) lets a column
     also depend on a second one where the data pays for the larger table (a route's destination
-    on its carrier and its origin; fit/network.py). A model merged from statistics (update=,
-    merge()) is a tree.
+    on its carrier and its origin; fit/network.py), or a number follow another number inside its
+    parent's codes (a region's latitude and longitude; fit/regression.py). A model merged from
+    statistics (update=, merge()) is a tree.
+    max_model_mb: the model file's size budget in MiB: second parents are left out, least gain
+    per byte first, to stay within it. None (default): 2 MiB for second parents only, a larger
+    tree is kept as it is; a number: a model whose tree alone is larger is refused, naming its
+    largest parts and the size it needs.
     stats: also write the fit's statistics (counts, frequent values with their counts, bucket
     counts; fit/statistics.py) to this JSON file, so that fits of disjoint slices can be combined
     with merge(). They keep values rarer than min_count: keep them with the data, share models.
@@ -100,6 +107,7 @@ def fit(
     _check_whole("min_count", min_count, "the privacy threshold k")
     _check_whole("max_categories", max_categories, "the most values a categorical column keeps")
     check_max_parents(max_parents)
+    check_max_model_mb(max_model_mb)
     if isinstance(rule_share, bool) or not isinstance(rule_share, (int, float)):
         raise ArgumentError(f"rule_share must be a number between 0.5 and 1, not {rule_share!r}")
     if within not in ("categorical", "all", "none"):
@@ -132,6 +140,7 @@ def fit(
             declared_rules=declared,
             force_rules=force_rules,
             max_parents=max_parents,
+            max_model_mb=max_model_mb,
         ),
         statistics=counted,
     )

@@ -195,6 +195,14 @@ def build_parser() -> argparse.ArgumentParser:
         "parent where the data pays for its larger table",
     )
     fit.add_argument(
+        "--max-model-mb",
+        type=float,
+        default=None,
+        metavar="MB",
+        help="the model file's size budget in MiB: second parents are left out to stay within it, and a "
+        "tree alone larger is refused (default: 2 MiB for second parents only)",
+    )
+    fit.add_argument(
         "--config", help="relational schema config (YAML): fit all its tables and keys into one model file"
     )
     fit.add_argument(
@@ -310,6 +318,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def run_fit(args) -> int:
     from spark_synth.api import fit
+    from spark_synth.fit.budget import check_max_model_mb
     from spark_synth.fit.fitter import check_max_parents
     from spark_synth.io import read_table
     from spark_synth.io.connectors import LAKE_FORMATS
@@ -317,6 +326,7 @@ def run_fit(args) -> int:
 
     kinds = dict(_parse_kind(k) for k in args.kind)
     check_max_parents(args.max_parents)
+    check_max_model_mb(args.max_model_mb)
     if args.rule and args.rules == "none":
         raise SparkSynthError("--rule declares rules alongside the search; leave out --rules none to declare them")
     if args.config:
@@ -357,6 +367,7 @@ def run_fit(args) -> int:
         rules=list(args.rule) or args.rules,
         force_rules=args.force_rule,
         max_parents=args.max_parents,
+        max_model_mb=args.max_model_mb,
         stats=args.stats,
         update=args.update,
     )
@@ -686,7 +697,13 @@ def _fit_schema(args) -> int:
     started = time.time()
     counted: dict | None = {} if args.stats or previous is not None else None
     model = fit_schema(
-        spark, config, base_dir, min_count=args.min_count, statistics=counted, max_parents=args.max_parents
+        spark,
+        config,
+        base_dir,
+        min_count=args.min_count,
+        statistics=counted,
+        max_parents=args.max_parents,
+        max_model_mb=args.max_model_mb,
     )
     if counted is not None:
         statistics = SchemaStatistics(**counted["schema"])

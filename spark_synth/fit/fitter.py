@@ -16,6 +16,7 @@ from pyspark.sql import functions as F
 
 from spark_synth.errors import ArgumentError, InputDataError
 from spark_synth.fit.block import choose_block, gaussian_like, orient_forest
+from spark_synth.fit.budget import check_max_model_mb, within_budget
 from spark_synth.fit.dependence import (
     candidate_pairs,
     chow_liu_edges,
@@ -28,12 +29,14 @@ from spark_synth.fit.formats import FormatInput, follow_formats
 from spark_synth.fit.frequent import count_frequent, frequent_candidates
 from spark_synth.fit.joint import JointStats, collect_joint_stats, copula_spec, pair_is_counted
 from spark_synth.fit.kinds import check_kind_override, choose_kind, numeric_map_sources
-from spark_synth.fit.network import MAX_PARENTS, code_count, count_triples, with_second_parents
+from spark_synth.fit.network import MAX_PARENTS, MIN_GAIN, code_count, count_triples, with_second_parents
 from spark_synth.fit.network import candidates as network_candidates
 from spark_synth.fit.network import choose as choose_second_parents
 from spark_synth.fit.patterns import build_pattern, without_kept
 from spark_synth.fit.places import fit_places, place_candidates, state_column
 from spark_synth.fit.profile import QUANTILE_GRID, ColumnProfile, profile_columns
+from spark_synth.fit.regression import candidates as regression_candidates
+from spark_synth.fit.regression import choose as choose_regressions
 from spark_synth.fit.rules import (
     DEFAULT_SHARE,
     check_declared,
@@ -131,6 +134,10 @@ class FitOptions:
     # The most parents a column's codes depend on: 1 is the Chow-Liu tree; 2 (default) lets a
     # child of the tree take a second parent where it pays (fit/network.py).
     max_parents: int = 2
+    # The model file's size budget in MiB (fit/budget.py): second parents are left out, least
+    # gain per byte first, to stay within it. None: the default budget, which bounds second
+    # parents only; a number: also refuses a model whose tree alone is larger.
+    max_model_mb: float | None = None
 
 
 def fit_table(df: DataFrame, options: FitOptions = FitOptions(), statistics: dict | None = None) -> SynthModel:
@@ -143,6 +150,7 @@ def fit_table(df: DataFrame, options: FitOptions = FitOptions(), statistics: dic
     if options.min_count < 1:
         raise ArgumentError(f"min_count must be at least 1 (the privacy threshold k), got {options.min_count!r}")
     check_max_parents(options.max_parents)
+    check_max_model_mb(options.max_model_mb)
     check_unique_names(df.columns, table)
     supported = supported_fields(df.schema, table, options.exclude_unsupported)
     if not supported:
@@ -292,6 +300,7 @@ def assemble(
         )  # before the tree: it ties their columns
     rules = list(rules or [])
     copula, dependencies = None, []
+    gains: dict[str, float] = {}
     if keep:
         numeric = {n for n in copula_names if isinstance(columns[n], NumericColumn)}
         tied = tied_pairs(rules)
@@ -302,8 +311,8 @@ def assemble(
         if frame is not None:
             dependencies = _with_within(frame, table, dependencies, columns, by_name, options)
             if options.max_parents > 1:
-                dependencies = _with_second_parents(
-                    frame, table, dependencies, columns, by_name, copula, strength, options, tied
+                dependencies, gains = _with_second_parents(
+                    frame, table, rows, dependencies, columns, by_name, copula, strength, options, tied
                 )
             _with_formats(frame, table, columns, by_name, copula, options)
     spec = SynthModelFile(
@@ -317,6 +326,7 @@ def assemble(
         dependencies=dependencies,
         rules=rules,
     )
+    spec = within_budget(spec, options.max_model_mb, gains)
     log.info("fit %s: %s", table, describe_tree_gap(model_tree_gap(spec)))  # where a tree loses dependence
     return spec
 
@@ -385,6 +395,7 @@ def _with_within(
 def _with_second_parents(
     frame: DataFrame,
     table: str,
+    rows: int,
     dependencies: list[Dependency],
     columns: dict,
     by_name: dict[str, ColumnProfile],
@@ -392,19 +403,34 @@ def _with_second_parents(
     strength: dict[frozenset[str], float],
     options: FitOptions,
     tied: list[tuple[str, str]] = (),
-) -> list[Dependency]:
-    """Pass 5 (fit/network.py): a second parent for the children of the tree where it pays."""
+) -> tuple[list[Dependency], dict[str, float]]:
+    """Pass 5 (fit/network.py, fit/regression.py): a second parent for the children of the tree
+    where it pays, by a code table or, for a number following another number, by regression;
+    per child the one that gains more. Also each child's best net gain (fit/budget.py)."""
     order = generation_order(list(copula.columns), dependencies)
     codes = {n: code_count(columns[n], options.bins) for n in copula.columns}
     parent_of = {d.child: d.parent for d in dependencies}
     pairs = frozenset(frozenset(pair) for pair in tied)
     triples = network_candidates(order, parent_of, strength, codes, options.min_mutual_information, pairs)
-    if not triples:
-        return dependencies
+    numeric = {n for n in copula.columns if isinstance(columns[n], NumericColumn)}
+    regressions = regression_candidates(
+        order, parent_of, numeric, list(copula.columns), np.asarray(copula.correlation), codes, strength
+    )
+    if not triples and not regressions:
+        return dependencies, {}
+    by_child = {d.child: d for d in dependencies}
     entries = {n: copula_spec(columns[n], by_name[n].family, by_name[n].alias) for n in copula.columns}
-    with progress(frame.sparkSession, f"fit {table}: pass 5 (second parents: {len(triples)} candidate triples)"):
-        counts = count_triples(frame, triples, entries, options.bins)
-    return with_second_parents(dependencies, choose_second_parents(triples, counts, options.min_count))
+    label = f"{len(triples)} candidate triples, {len(regressions)} regressions"
+    with progress(frame.sparkSession, f"fit {table}: pass 5 (second parents: {label})"):
+        counts, sums = count_triples(
+            frame, triples, entries, options.bins, [(r.child, r.parent, r.on, by_child[r.child]) for r in regressions]
+        )
+    tables = choose_second_parents(triples, counts, options.min_count)
+    fitted = choose_regressions(regressions, sums, rows, options.min_count, MIN_GAIN)
+    gains: dict[str, float] = {}
+    for found in [*tables, *fitted]:
+        gains[found.child] = max(gains.get(found.child, found.gain), found.gain)
+    return with_second_parents(dependencies, tables, fitted), gains
 
 
 def check_max_parents(max_parents: object) -> None:

@@ -44,6 +44,8 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from spark_synth.fit.joint import codes_and_u, merge_counts, scale_from_spec
+from spark_synth.fit.regression import STATISTICS, RegressionCandidate, RegressionParent, partition_sums
+from spark_synth.fit.regression import task_spec as regression_spec
 from spark_synth.model.marginals import UniformScale
 from spark_synth.model.schema import CategoricalColumn, Dependency, NumericColumn
 from spark_synth.model.types import parse_spark_type
@@ -140,19 +142,32 @@ def candidates(
 
 
 def count_triples(
-    frame: DataFrame, triples: list[Triple], entries: dict[str, dict], bins: int
-) -> list[dict[tuple[int, int, int], int]]:
-    """Per triple, the count of every (parent code, candidate code, child code) seen: one
-    mapInArrow that codes each batch in numpy as pass 2 does (fit/joint.py), summed by one groupBy.
-    `entries`: each column's copula_spec in its final codes."""
-    if not triples:
-        return []
-    names = sorted({n for t in triples for n in (t.parent, t.candidate, t.child)})
+    frame: DataFrame,
+    triples: list[Triple],
+    entries: dict[str, dict],
+    bins: int,
+    regressions: list[tuple[str, str, str, Dependency]] = (),
+) -> tuple[list[dict[tuple[int, int, int], int]], list[np.ndarray]]:
+    """Per triple, the count of every (parent code, candidate code, child code) seen, and per
+    regression candidate (child, parent, regressor, the child's dependency) its statistics by
+    parent code (fit/regression.py): one mapInArrow that codes each batch in numpy as pass 2 does
+    (fit/joint.py), summed by one groupBy. `entries`: each column's copula_spec in its final codes."""
+    if not triples and not regressions:
+        return [], []
+    names = sorted(
+        {n for t in triples for n in (t.parent, t.candidate, t.child)} | {n for r in regressions for n in r[:3]}
+    )
+    scales = {n: scale_from_spec(entries[n], bins) for n in names}
+    codes = {n: s.n_codes for n, s in scales.items()}
+    edges = {n: s.edges.tolist() for n, s in scales.items()}
     spec = json.dumps(
         {
             "copula": [entries[n] for n in names],
             "bins": bins,
             "triples": [[names.index(t.parent), names.index(t.candidate), names.index(t.child)] for t in triples],
+            "regressions": [
+                regression_spec(RegressionCandidate(c, p, on), names, d, codes, edges) for c, p, on, d in regressions
+            ],
         }
     )
     projected = frame.select(*[F.col(quote(entries[n]["input"])) for n in names])
@@ -160,38 +175,54 @@ def count_triples(
     def task(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         yield from _partition_triples(json.loads(spec), batches)
 
-    counts = projected.mapInArrow(task, "t int, key long, n long").groupBy("t", "key").agg(F.sum("n").alias("n"))
-    widths = [(codes_of(entries[t.candidate], bins), codes_of(entries[t.child], bins)) for t in triples]
+    counts = (
+        projected.mapInArrow(task, "t int, key long, n long, x double")
+        .groupBy("t", "key")
+        .agg(F.sum("n").alias("n"), F.sum("x").alias("x"))
+    )
+    widths = [(codes[t.candidate], codes[t.child]) for t in triples]
     tables: list[dict[tuple[int, int, int], int]] = [{} for _ in triples]
-    for t, key, n in counts.collect():  # bounded: at most the triples' cells
+    sums = [np.zeros((codes[r[1]], STATISTICS)) for r in regressions]
+    for t, key, n, x in counts.collect():  # bounded: the triples' cells and the regressions' parent codes
+        if t >= len(triples):
+            sums[t - len(triples)][int(key) // STATISTICS, int(key) % STATISTICS] = x
+            continue
         b_codes, c_codes = widths[t]
         tables[t][(int(key) // (b_codes * c_codes), int(key) // c_codes % b_codes, int(key) % c_codes)] = int(n)
-    return [dict(sorted(table.items())) for table in tables]
-
-
-def codes_of(entry: dict, bins: int) -> int:
-    return scale_from_spec(entry, bins).n_codes
+    return [dict(sorted(table.items())) for table in tables], sums
 
 
 def _partition_triples(spec: dict, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
     entries, bins = spec["copula"], spec["bins"]
     scales = [scale_from_spec(e, bins) for e in entries]
+    edges = [s.edges for s in scales]
     types = [parse_spark_type(e["column"]["spark_type"]) for e in entries]
     parts: list[list[tuple[np.ndarray, np.ndarray]]] = [[] for _ in spec["triples"]]
+    sums = [0.0 for _ in spec["regressions"]]
     for batch in batches:
         if batch.num_rows == 0:
             continue
-        codes = [codes_and_u(batch.column(e["input"]), e, s, t)[0] for e, s, t in zip(entries, scales, types)]
+        coded = [codes_and_u(batch.column(e["input"]), e, s, t) for e, s, t in zip(entries, scales, types)]
+        codes = [c for c, _ in coded]
         for t, (a, b, c) in enumerate(spec["triples"]):
             key = (codes[a] * scales[b].n_codes + codes[b]) * scales[c].n_codes + codes[c]
             parts[t].append(np.unique(key, return_counts=True))
+        for r, regression in enumerate(spec["regressions"]):
+            sums[r] = sums[r] + partition_sums(regression, codes, [u for _, u in coded], edges)
     for t, found in enumerate(parts):
         if found:
             keys, counts = merge_counts(found)
-            yield pa.RecordBatch.from_arrays(
-                [pa.array(np.full(len(keys), t), pa.int32()), pa.array(keys, pa.int64()), pa.array(counts, pa.int64())],
-                names=["t", "key", "n"],
-            )
+            yield _rows(np.full(len(keys), t), keys, counts, np.zeros(len(keys)))
+    for r, found in enumerate(sums):
+        if isinstance(found, np.ndarray):
+            yield _rows(np.full(found.size, len(parts) + r), np.arange(found.size), np.zeros(found.size), found.ravel())
+
+
+def _rows(t: np.ndarray, keys: np.ndarray, counts: np.ndarray, x: np.ndarray) -> pa.RecordBatch:
+    return pa.RecordBatch.from_arrays(
+        [pa.array(t, pa.int32()), pa.array(keys, pa.int64()), pa.array(counts, pa.int64()), pa.array(x, pa.float64())],
+        names=["t", "key", "n", "x"],
+    )
 
 
 def second_table(
@@ -283,13 +314,27 @@ def choose(triples: list[Triple], tables: list[dict[tuple[int, int, int], int]],
     return sorted(chosen, key=lambda s: s.child)
 
 
-def with_second_parents(dependencies: list[Dependency], chosen: list[SecondParent]) -> list[Dependency]:
-    """The tree's dependencies with each chosen child's second parent and table."""
-    by_child = {s.child: s for s in chosen}
+def with_second_parents(
+    dependencies: list[Dependency], chosen: list[SecondParent], regressions: list[RegressionParent] = ()
+) -> list[Dependency]:
+    """The tree's dependencies with each chosen child's second parent: its table, or its
+    regression where that gains more (a rule's tied partner keeps its table)."""
+    tables = {s.child: s for s in chosen}
+    regressed = {r.child: r for r in regressions}
     out = []
     for d in dependencies:
-        s = by_child.get(d.child)
-        if s is not None and s.parent == d.parent:
+        s, r = tables.get(d.child), regressed.get(d.child)
+        if r is not None and r.parent == d.parent and (s is None or (not s.tied and r.gain > s.gain)):
+            d = d.model_copy(update={"regression": r.regression})
+            log.info(
+                "fit: %s follows %s inside %s's codes (rho %.3f, gain %.4f nats per row)",
+                d.child,
+                r.regression.on,
+                d.parent,
+                r.regression.rho,
+                r.gain,
+            )
+        elif s is not None and s.parent == d.parent:
             d = d.model_copy(update={"second_parent": s.second, "second_table": s.table, "second_rest": s.rest or None})
             log.info(
                 "fit: %s gets a second parent, %s (gain %.4f nats per row, %d cells)",

@@ -77,6 +77,7 @@ def fit_schema(
     min_count: int = DEFAULT_MIN_COUNT,
     statistics: dict | None = None,
     max_parents: int = 2,
+    max_model_mb: float | None = None,
 ) -> RelationalModel:
     """The relational model of a schema config. With `statistics` (a dict), also its statistics
     for merging (fit/relational_merge.py): statistics["schema"] gets each table's statistics
@@ -117,7 +118,12 @@ def fit_schema(
             for c in table.key_columns
             if len(table.key_columns) == 1 and isinstance(frame.df.schema[frame.names.index(c)].dataType, T.StringType)
         }
-        declared = {"declared_rules": tuple(table.rules), "force_rules": table.force_rules, "max_parents": max_parents}
+        declared = {
+            "declared_rules": tuple(table.rules),
+            "force_rules": table.force_rules,
+            "max_parents": max_parents,
+            "max_model_mb": max_model_mb,
+        }
         options = FitOptions(table=name, min_count=min_count, kinds=keys, **declared)
         if driver is not None:
             child, fk = driver

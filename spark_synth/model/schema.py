@@ -681,6 +681,28 @@ class Copula(Strict):
         return self
 
 
+class Regression(Strict):
+    """A numeric child's draw tied to another number's normal score (fit/regression.py).
+
+    Given its tree parent's code p, the child's uniform among its non-null values is
+    Phi(rho * s + sqrt(1 - rho^2) * e): e its own normal, s the regressor's normal score
+    standardized inside p (the score minus mean[p], over scale[p]; codes absent here use 0 and 1);
+    a null regressor leaves the child's uniform as drawn. So the child keeps P(child | p) and
+    follows the regressor inside it: a Gaussian pair copula between (child | parent) and the
+    regressor."""
+
+    on: str
+    rho: Annotated[float, Field(gt=-1.0, lt=1.0, allow_inf_nan=False)]
+    mean: dict[str, FiniteFloat] = Field(default_factory=dict)
+    scale: dict[str, Annotated[float, Field(gt=0.0, allow_inf_nan=False)]] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _codes(self) -> Regression:
+        if any(not code.isdigit() for code in [*self.mean, *self.scale]) or set(self.mean) != set(self.scale):
+            raise ValueError("regression mean and scale: the same parent codes, non-negative integers as strings")
+        return self
+
+
 class Dependency(Strict):
     """P(child code | parent code) for one edge of the Chow-Liu tree.
 
@@ -703,6 +725,10 @@ class Dependency(Strict):
     the child's counts under the parent code less the stored cells; it takes each stored row's
     remaining mass and the pairs without a row (a parent code without a rest row uses `table`). The second parent comes before the child in
     dependency order (model/io.py), so the network stays acyclic.
+
+    `regression` (optional, numeric children and regressors only): the other way to a second
+    parent, for a number that follows another number inside its parent's codes (Regression).
+    A child has at most one of the two.
     """
 
     parent: str
@@ -713,6 +739,12 @@ class Dependency(Strict):
     second_parent: str | None = None
     second_table: dict[str, dict[str, Probability]] | None = None
     second_rest: dict[str, dict[str, Probability]] | None = None
+    regression: Regression | None = None
+
+    @property
+    def extra_parent(self) -> str | None:
+        """The child's second parent, by table or by regression (None: the tree's one only)."""
+        return self.second_parent if self.regression is None else self.regression.on
 
     @field_validator("table")
     @classmethod
@@ -744,7 +776,11 @@ class Dependency(Strict):
             raise ValueError(f"dependency {self.parent}->{self.child}: second_rest needs second_table")
         if (self.second_parent is None) != (self.second_table is None):
             raise ValueError(f"dependency {self.parent}->{self.child}: second_parent and second_table go together")
-        if self.second_parent in (self.parent, self.child):
+        if self.second_parent is not None and self.regression is not None:
+            raise ValueError(
+                f"dependency {self.parent}->{self.child}: a second parent by table or by regression, not both"
+            )
+        if self.extra_parent in (self.parent, self.child):
             raise ValueError(f"dependency {self.parent}->{self.child}: the second parent must be another column")
         return self
 
@@ -807,16 +843,20 @@ class SynthModelFile(Strict):
             if dep.child in children:
                 raise ValueError(f"column {dep.child!r} has more than one parent")
             children.add(dep.child)
-            if dep.second_parent is not None and dep.second_parent not in in_copula:
-                raise ValueError(f"dependency {dep.parent}->{dep.child}: {dep.second_parent!r} is not a copula column")
+            if dep.extra_parent is not None and dep.extra_parent not in in_copula:
+                raise ValueError(f"dependency {dep.parent}->{dep.child}: {dep.extra_parent!r} is not a copula column")
+            if dep.regression is not None:
+                for name in (dep.child, dep.regression.on):
+                    if not isinstance(next(c for c in self.columns if c.name == name), NumericColumn):
+                        raise ValueError(f"dependency {dep.parent}->{dep.child}: regression on {name!r}, not a number")
             if dep.within:
                 _check_within(dep, next(c for c in self.columns if c.name == dep.child))
         order = generation_order(list(self.copula.columns) if self.copula else [], self.dependencies)
         rank = {name: i for i, name in enumerate(order)}
         for dep in self.dependencies:
-            if dep.second_parent is not None and rank[dep.second_parent] > rank[dep.child]:
+            if dep.extra_parent is not None and rank[dep.extra_parent] > rank[dep.child]:
                 raise ValueError(
-                    f"dependency {dep.parent}->{dep.child}: the second parent {dep.second_parent!r} comes after "
+                    f"dependency {dep.parent}->{dep.child}: the second parent {dep.extra_parent!r} comes after "
                     "the child in dependency order (a cycle, or a code the engine has not drawn yet)"
                 )
         for column in self.columns:

@@ -60,7 +60,8 @@ Columns outside the copula use draw 0 of their own stream for the null flag
   a ZIP code of that state or its city, the same ZIP code for every part (docs/plan.md §8).
 ENGINE_VERSION changes whenever the same plan would give different rows (or a new field would
 be ignored by an older engine: v8 added "compose" and "place", v9 word positions, v10 rules,
-v12 a parent code's own grid in `within`, v13 a child's second parent, `second`).
+v12 a parent code's own grid in `within`, v13 a child's second parent, `second`, v14 a number's
+regression on another, `regression`).
 - "rules" (docs/plan.md §12), after every column of the row is written: null patterns until
   none changes the row, orderings (the row's values of a group sorted into its columns),
   computed columns (map, linear, div, mod, calendar) in dependency order.
@@ -101,6 +102,7 @@ from spark_synth.model.schema import (
     NumericColumn,
     PatternColumn,
     PatternModel,
+    Regression,
     UniqueColumn,
     Vocabulary,
     WordSlot,
@@ -113,7 +115,7 @@ from spark_synth.plan.steer.ranges import Span, clipped
 from spark_synth.plan.steer.tree import ConditionedTree, condition_tree
 from spark_synth.seeding import stream_key
 
-ENGINE_VERSION = 13
+ENGINE_VERSION = 14
 log = logging.getLogger(__name__)
 _INDEPENDENT_SOURCES: dict[type, str] = {
     NullColumn: "null",
@@ -173,7 +175,9 @@ def compile_plan(
         raise ValueError(f"key programs for {unknown}, which are not columns of the model")
     tree = condition_tree(model, conditions or [])
     seconds = kept_second_parents(spec.dependencies, tree, conditions or [])
-    dropped = [d.child for d in spec.dependencies if d.second_parent is not None and d.child not in seconds]
+    # A key column writes its key program, not its drawn value: no score to regress on.
+    seconds -= {d.child for d in spec.dependencies if d.regression is not None and d.regression.on in (keys or {})}
+    dropped = [d.child for d in spec.dependencies if d.extra_parent is not None and d.child not in seconds]
     if dropped:
         log.info(
             "conditions: %s drawn given their tree parent only (the conditions reach them through the network: "
@@ -239,6 +243,7 @@ def _copula(
     codes = {n: len(edges[n]) - 1 for n in names}
     dependencies = {d.child: d for d in spec.dependencies}
     numeric_parents = {d.parent for d in spec.dependencies if scales[d.parent].numeric}
+    regressors = {d.regression.on for d in spec.dependencies if d.regression is not None and d.child in seconds}
     roots = [n for n in names if n not in dependencies]
     variables = []
     for name in dependency_order(spec):
@@ -247,6 +252,7 @@ def _copula(
             "column": position[name],
             "edges": edges[name].tolist(),
             "keep_position": name in numeric_parents,
+            "keep_score": name in regressors,
             "conditional": None,
             "within": None,
             "driven": driven.get(name),
@@ -276,6 +282,10 @@ def _copula(
                     index[dependency.second_parent],
                     codes[dependency.second_parent],
                     variable["conditional"],
+                )
+            if dependency.regression is not None and name in seconds:
+                variable["regression"] = regression_plan(
+                    dependency.regression, index[dependency.regression.on], codes[parent], variable["conditional"]
                 )
         variables.append(variable)
     for column in following:  # formats that follow the row: categorical leaves after the tree
@@ -349,7 +359,7 @@ def kept_second_parents(
     no range cuts. Such a child's subtree sums to 1 whatever its table, so the tree's propagation
     is exact for the rest and the child, drawn from P(child | both parents' drawn codes), is exact
     too (docs/plan.md §13)."""
-    with_second = {d.child for d in dependencies if d.second_parent is not None}
+    with_second = {d.child for d in dependencies if d.extra_parent is not None}
     if tree is None:
         return frozenset(with_second)
     evidence = set(tree.tables) | set(tree.warps) | set(tree.origin) | set(tree.spans) | set(tree.null_own)
@@ -357,8 +367,8 @@ def kept_second_parents(
     below: dict[str, set[str]] = {}
     for d in dependencies:
         below.setdefault(d.parent, set()).add(d.child)
-        if d.second_parent is not None:
-            below.setdefault(d.second_parent, set()).add(d.child)
+        if d.extra_parent is not None:
+            below.setdefault(d.extra_parent, set()).add(d.child)
 
     def reaches_evidence(name: str, seen: set[str]) -> bool:
         if name in evidence:
@@ -372,8 +382,28 @@ def kept_second_parents(
         for child in with_second
         if not reaches_evidence(child, set())
         and by_child[child].parent not in tree.origin
-        and by_child[child].second_parent not in tree.origin
+        and by_child[child].extra_parent not in tree.origin
     )
+
+
+def regression_plan(regression: Regression, on: int, parent_codes: int, first: dict) -> dict:
+    """A child's regression on another number (docs/plan.md §6 step 3c), per parent code: the
+    regressor's mean and scale (0 and 1 where the model has none) and the child's null share in
+    its row of the first table (-1 where the row is empty: the marginal's, which the engine has)."""
+    null_share = []
+    for p in range(parent_codes):
+        start, end = first["row_start"][p], first["row_start"][p + 1]
+        if start == end:
+            null_share.append(-1.0)
+        else:
+            null_share.append(float(first["cumulative"][start]) if first["children"][start] == 0 else 0.0)
+    return {
+        "parent": on,
+        "rho": regression.rho,
+        "mean": [regression.mean.get(str(p), 0.0) for p in range(parent_codes)],
+        "scale": [regression.scale.get(str(p), 1.0) for p in range(parent_codes)],
+        "null_share": null_share,
+    }
 
 
 def second_conditional(

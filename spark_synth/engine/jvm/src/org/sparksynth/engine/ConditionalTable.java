@@ -160,4 +160,44 @@ final class ConditionalTable {
             }
         }
     }
+
+    /**
+     * As draw(), by inverse CDF (a binary search of the row's cumulative probabilities, cells in
+     * child-code order) instead of the alias table: monotone in the uniform, so a regression
+     * child's uniform, tied to its regressor, moves its code the same way (docs/plan.md §6 step 3c).
+     */
+    void drawInOrder(int[] parentCodes, double[] uniforms, int[] childOut, double[] places, int[] cellsOut, int n) {
+        for (int r = 0; r < n; r++) {
+            int p = parentCodes[r];
+            int first = rowStart[p];
+            int end = rowStart[p + 1];
+            if (end == first) {
+                childOut[r] = -1;
+                if (cellsOut != null) {
+                    cellsOut[r] = -1;
+                }
+                continue;
+            }
+            double x = uniforms[r];
+            int lo = first;
+            int hi = end - 1;
+            while (lo < hi) { // the first cell whose cumulative probability exceeds x
+                int mid = (lo + hi) >>> 1;
+                if (cumulative[mid] > x) {
+                    hi = mid;
+                } else {
+                    lo = mid + 1;
+                }
+            }
+            childOut[r] = children[lo];
+            if (cellsOut != null) {
+                cellsOut[r] = lo;
+            }
+            if (places != null) {
+                double before = lo > first ? cumulative[lo - 1] : 0.0;
+                double mass = cumulative[lo] - before;
+                places[r] = mass > 0 ? Math.min(Math.max((x - before) / mass, 0.0), 1.0) : 0.5;
+            }
+        }
+    }
 }

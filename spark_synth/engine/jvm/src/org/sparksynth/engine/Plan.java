@@ -13,7 +13,7 @@ import org.apache.spark.sql.types.StructType;
  * statistics. Parsed once per task from the JSON text carried in the scan options.
  */
 final class Plan {
-    static final int ENGINE_VERSION = 13;
+    static final int ENGINE_VERSION = 14;
     /** Second-parent key spaces up to this size get a dense row lookup (4 bytes a key). */
     static final long SECOND_DENSE = 1L << 18;
     static final double U_MAX = 1.0 - 1e-12;
@@ -53,6 +53,16 @@ final class Plan {
         int[] secondFirstCell;
         /** Row of each key parentCode * secondCodes + secondCode (-1: none) when that fits SECOND_DENSE, else null. */
         int[] secondRowOf;
+        /** A regression parent (plan "regression", §6 step 3c): its variable index, else -1. */
+        int regressionParent = -1;
+        double regressionRho;
+        double regressionSpread;
+        /** Per parent code: the regressor's mean and scale, and the child's null share (-1: its marginal's). */
+        double[] regressionMean;
+        double[] regressionScale;
+        double[] regressionNullShare;
+        /** Whether a later child regresses on this variable: the sampler keeps its normal scores. */
+        boolean keepScore;
         /** Per parent code: the child's own quantile function inside it (null: the marginal's bins); null if none. */
         QuantileFunction[] withinDoubles;
         ExactNumbers[] withinExact;
@@ -114,6 +124,8 @@ final class Plan {
         /** A share of the values rounded to a coarser grid (draw 1 decides), NaN: none. */
         double gridStep = Double.NaN;
         double gridShare;
+        /** A numeric column's mid-rank CDF (a regression parent's score), else null. */
+        MarginalCdf cdf;
         /** Exact columns (integers, days, microseconds, unscaled decimals), else null. */
         ExactNumbers exact;
         // categories (copula categorical columns; constants have one)
@@ -168,12 +180,19 @@ final class Plan {
         Rules parsed = ruleNodes == null || ruleNodes.isNull() ? null : new Rules(ruleNodes, columns);
         rules = parsed == null || parsed.isEmpty() ? null : parsed;
         boolean[] drawn = new boolean[order.length];
+        boolean[] scored = new boolean[order.length];
         for (Variable v : order) {
             if (v.secondParent >= 0 && (v.secondParent >= drawn.length || !drawn[v.secondParent])) {
                 throw new IllegalArgumentException("spark_synth plan: variable " + v.index
                         + " has a second parent that is not drawn before it");
             }
+            if (v.regressionParent >= 0 && (v.regressionParent >= drawn.length || !drawn[v.regressionParent]
+                    || !scored[v.regressionParent])) {
+                throw new IllegalArgumentException("spark_synth plan: variable " + v.index
+                        + " regresses on a variable that is not drawn before it with keep_score");
+            }
             drawn[v.index] = true;
+            scored[v.index] = v.keepScore;
         }
         for (Variable v : order) {
             if (v.withinNode != null) {
@@ -282,6 +301,8 @@ final class Plan {
         System.arraycopy(v.edges, 1, uppers, 0, uppers.length);
         v.codes = new GuideTable(uppers);
         v.keepPosition = n.get("keep_position").asBoolean();
+        JsonNode keepScore = n.get("keep_score");
+        v.keepScore = keepScore != null && keepScore.asBoolean();
         JsonNode root = n.get("root");
         if (root != null && !root.isNull()) {
             v.root = root.asInt();
@@ -334,6 +355,21 @@ final class Plan {
                     }
                 }
             }
+            JsonNode regression = n.get("regression");
+            if (regression != null && !regression.isNull()) {
+                v.regressionParent = regression.get("parent").asInt();
+                v.regressionRho = regression.get("rho").asDouble();
+                v.regressionSpread = Math.sqrt(Math.max(1.0 - v.regressionRho * v.regressionRho, 0.0));
+                v.regressionMean = Json.doubles(regression.get("mean"));
+                v.regressionScale = Json.doubles(regression.get("scale"));
+                v.regressionNullShare = Json.doubles(regression.get("null_share"));
+                int codes = v.table.parentCodes();
+                if (v.regressionMean.length != codes || v.regressionScale.length != codes
+                        || v.regressionNullShare.length != codes || !(Math.abs(v.regressionRho) < 1.0)) {
+                    throw new IllegalArgumentException("spark_synth plan: regression needs |rho| < 1 and a mean, "
+                            + "scale and null share per parent code");
+                }
+            }
 
         }
         return v;
@@ -354,6 +390,7 @@ final class Plan {
         if (numeric != null && !numeric.isNull()) {
             c.numeric = true;
             c.pNull = numeric.get("p_null").asDouble();
+            c.cdf = new MarginalCdf(Json.doubles(numeric.get("probabilities")), Json.doubles(numeric.get("values")));
             if (numeric.get("exact").asBoolean()) {
                 c.exact = new ExactNumbers(numeric);
             } else {

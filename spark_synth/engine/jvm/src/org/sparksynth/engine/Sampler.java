@@ -25,6 +25,8 @@ final class Sampler {
     private final int[][] codes;
     /** Normal-scale place inside its code, by variable index, for parents of numeric children. */
     private final double[][] positions;
+    /** Normal score among non-null values (NaN: null), by variable index, for regressors (plan keep_score). */
+    private final double[][] scores;
     /** Per column: the dictionary of a categorical string column, else null. */
     private final StringDictionary[] dictionaries;
     private final double[] u;
@@ -77,7 +79,11 @@ final class Sampler {
         z = new double[d][];
         codes = new int[d][capacity];
         positions = new double[d][];
+        scores = new double[d][];
         for (Plan.Variable v : plan.order) {
+            if (v.keepScore) {
+                scores[v.index] = new double[capacity];
+            }
             if (v.root >= 0) {
                 z[v.index] = new double[capacity];
             }
@@ -302,6 +308,9 @@ final class Sampler {
         for (int r = 0; r < n; r++) {
             free[r] = Rng.openUniform(Rng.bits(stream, first + r));
         }
+        if (v.regressionParent >= 0) {
+            regress(v, parentCode, free, n);
+        }
         boolean numeric = plan.columns[v.column].numeric;
         boolean hasWithin = v.withinDoubles != null || v.withinExact != null;
         // A second parent: where the pair of codes has a stored row, its draw (same uniform) is
@@ -311,7 +320,11 @@ final class Sampler {
         if (second) {
             drawGivenTwo(v, parentCode, free, code, numeric, hasWithin, n);
         }
-        table.draw(parentCode, free, code, numeric ? free : null, hasWithin ? cells : null, n, second);
+        if (v.regressionParent >= 0) {
+            table.drawInOrder(parentCode, free, code, free, hasWithin ? cells : null, n);
+        } else {
+            table.draw(parentCode, free, code, numeric ? free : null, hasWithin ? cells : null, n, second);
+        }
         for (int r = 0; r < n; r++) {
             if (code[r] < 0) { // no (privacy-filtered) table row for this parent code: the marginal
                 int c = v.codes.lookup(free[r]);
@@ -363,6 +376,53 @@ final class Sampler {
                 double w = table.withinParent(cells[r], free[r]);
                 within[r] = w >= low[p] && w <= high[p] ? w : Double.NaN; // NaN bounds: no function
             }
+        }
+    }
+
+    /**
+     * A regressor's normal score among its non-null values, from the value it wrote (its
+     * marginal's mid-rank CDF, as the fit scored the real value); NaN where null.
+     */
+    private void keepScores(Plan.ColumnSpec c, Plan.Variable v, int[] code, double[] doubles, long[] exacts, int n) {
+        double[] out = scores[v.index];
+        for (int r = 0; r < n; r++) {
+            if (code[r] == 0) {
+                out[r] = Double.NaN;
+            } else {
+                double x = doubles != null ? doubles[r] : (double) exacts[r];
+                out[r] = Normal.inverse(Math.min(Math.max(c.cdf.at(x), POSITION_FLOOR), Plan.U_MAX));
+            }
+        }
+    }
+
+    /**
+     * A regression parent (docs/plan.md §6 step 3c): the child's uniform among its non-null
+     * values in its parent code's row becomes Phi(rho * s + sqrt(1 - rho^2) * Phi^-1(w)), s the
+     * regressor's score standardized inside the parent code; the null share and a null
+     * regressor's rows keep their uniform.
+     */
+    private void regress(Plan.Variable v, int[] parentCode, double[] free, int n) {
+        double[] score = scores[v.regressionParent];
+        double[] mean = v.regressionMean;
+        double[] scale = v.regressionScale;
+        double[] nullShares = v.regressionNullShare;
+        double rho = v.regressionRho;
+        double spread = v.regressionSpread;
+        double marginalNull = v.edges[1];
+        for (int r = 0; r < n; r++) {
+            double s = score[r];
+            if (s != s) {
+                continue;
+            }
+            int p = parentCode[r];
+            double nullShare = nullShares[p] < 0.0 ? marginalNull : nullShares[p];
+            double x = free[r];
+            if (x < nullShare || nullShare >= 1.0) {
+                continue;
+            }
+            double w = Math.min(Math.max((x - nullShare) / (1.0 - nullShare), POSITION_FLOOR), Plan.U_MAX);
+            double z = rho * (s - mean[p]) / scale[p] + spread * Normal.inverse(w);
+            free[r] = Math.min(nullShare + (1.0 - nullShare) * Normal.cdf(z), Plan.U_MAX);
         }
     }
 
@@ -438,6 +498,9 @@ final class Sampler {
                 }
             }
             out.numbers(vector, values, code, n); // null where code == 0
+            if (v.keepScore) {
+                keepScores(c, v, code, values, null, n);
+            }
             return;
         }
         int k = c.categoryCount;
@@ -472,6 +535,9 @@ final class Sampler {
                     c.output.bigDecimal(vector, r, numbers.atBig(position(c, u[r], perNotNull)));
                 }
             }
+            if (v.keepScore) { // no score beyond 64 bits: its regressing children keep their uniforms
+                java.util.Arrays.fill(scores[v.index], 0, n, Double.NaN);
+            }
             return;
         }
         long[] values = scratchExact;
@@ -488,6 +554,9 @@ final class Sampler {
             }
         }
         c.output.exacts(vector, values, code, n);
+        if (v.keepScore) {
+            keepScores(c, v, code, null, values, n);
+        }
     }
 
     /**

@@ -1,0 +1,236 @@
+"""Second parents by regression: a number that follows another number inside its parent's codes.
+
+A code table over (parent, second parent, child) pays for a few codes (a collider, a route's two
+ends) but not for two numbers with 30 bins each: its cells cost more than they gain (BIC), and
+weather's pressure, whose tree parent is the season (time_hour) while it falls as humidity rises,
+kept a Spearman gap of 0.37. A *regression parent* costs a correlation and two numbers per parent
+code, the issue's "normal-score regression inside each category":
+
+- the child's conditional uniform given its tree parent's code p (its PIT under the tree's own
+  table, among its non-null values) and the regressor's normal score s, standardized inside p,
+  are joined by a Gaussian pair copula with correlation rho. The engine draws the child's uniform
+  as Phi(rho * s + sqrt(1 - rho^2) * e), then the tree's table as today (docs/plan.md §6 step 3c):
+  P(child | p) is unchanged, within functions and grids too, and the child follows the regressor.
+- statistics (in pass 5's Spark job, fit/network.py): per candidate and parent code, the count
+  and the sums of s, s^2, a, a^2 and a*s over rows where both are non-null (a: the child's PIT
+  as a normal score). Bounded by the parent's codes, whatever the row count;
+- candidates (driver, no data): per numeric child of the tree, the numbers drawn before it whose
+  real normal-score correlation is furthest from the one the tree implies (model/correlation.py
+  tree_implied), at least MIN_GAP off;
+- choice: the candidate whose Gaussian mutual information -log(1 - rho^2)/2, on the share of rows
+  where both are non-null, less log(n)/(2n) per stored number (BIC), is best and at least
+  network.MIN_GAIN; fit/fitter.py then keeps, per child, the better of this and a second table.
+
+Privacy: a parent code's mean and scale are stored only when at least k rows hold them; rho is one
+number over all rows.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.special import ndtri
+
+from spark_synth.model.correlation import tree_implied
+from spark_synth.model.schema import Dependency, Regression
+
+log = logging.getLogger(__name__)
+
+MAX_CANDIDATES = 2  # regressors counted per child
+MAX_REGRESSIONS = 256  # candidates counted per fit, furthest off first
+MAX_TABLE_CELLS = 1 << 16  # parent codes x child codes of the child's PIT table shipped to tasks
+MIN_GAP = 0.1  # |r_real - r_tree| below this, the tree already serves the pair
+MIN_SCALE = 0.05  # a parent code whose regressor barely varies keeps the global scale
+STANDARD_NEAR = 0.1  # a parent code whose regressor's mean and log-scale are nearer 0 stores neither
+STATISTICS = 6  # per parent code: rows, sum s, sum s^2, sum a, sum a^2, sum a*s
+EDGE = 1e-9
+
+
+@dataclass(frozen=True)
+class RegressionCandidate:
+    """A numeric child, its tree parent and a number it may follow (column names)."""
+
+    child: str
+    parent: str
+    on: str
+
+
+@dataclass(frozen=True)
+class RegressionParent:
+    child: str
+    parent: str
+    regression: Regression
+    gain: float  # nats per row, after the penalty
+    cells: int  # stored numbers
+
+
+def candidates(
+    order: list[str],
+    parent_of: dict[str, str],
+    numeric: set[str],
+    names: list[str],
+    correlation: np.ndarray,
+    codes: dict[str, int],
+    mutual_information: dict[frozenset[str], float] | None = None,
+) -> list[RegressionCandidate]:
+    """Per numeric child of the tree, up to MAX_CANDIDATES numbers before it in `order` whose real
+    correlation with it is at least MIN_GAP from the tree's (the block's roots included: their
+    correlations are the copula's own), furthest first; and up to MAX_CANDIDATES numbers next to
+    its parent (the parent's parent or a sibling), most mutual information with the child first:
+    inside each parent code two numbers can follow each other (a region's latitude and longitude)
+    while their correlation over all rows is nil. Pure."""
+    edges = [(parent_of[c], c) for c in names if c in parent_of]
+    implied = tree_implied(np.asarray(correlation), names, edges)
+    strength = mutual_information or {}
+    at = {n: i for i, n in enumerate(names)}
+    rank = {n: i for i, n in enumerate(order)}
+    found = []
+    for child in order:
+        parent = parent_of.get(child)
+        if parent is None or child not in numeric or codes[parent] * codes[child] > MAX_TABLE_CELLS:
+            continue
+        off, near = [], []
+        for other in order[: rank[child]]:
+            if other == parent or other not in numeric:
+                continue
+            gap = abs(float(correlation[at[child], at[other]] - implied[at[child], at[other]]))
+            if gap >= MIN_GAP:
+                off.append((-gap, rank[other], other))
+            if other == parent_of.get(parent) or parent_of.get(other) == parent:
+                near.append((-strength.get(frozenset((child, other)), 0.0), rank[other], other))
+        chosen = [o for _, _, o in sorted(off)[:MAX_CANDIDATES]]
+        chosen += [o for _, _, o in sorted(near) if o not in chosen][:MAX_CANDIDATES]
+        found += [((i, rank[child]), RegressionCandidate(child, parent, other)) for i, other in enumerate(chosen)]
+    strongest = sorted(range(len(found)), key=lambda i: found[i][0])[:MAX_REGRESSIONS]
+    return [found[i][1] for i in sorted(strongest)]
+
+
+def pit_table(table: dict[str, dict[str, float]], parent_codes: int, child_edges: list[float]) -> tuple[list, list]:
+    """The child's cumulative probability below each code and each code's mass, per parent code
+    (flat, parent-major, child_codes + 1 entries per row): the tree's row where it has one, the
+    child's marginal elsewhere (as the engine draws)."""
+    edges = np.asarray(child_edges, dtype=np.float64)
+    n_codes = len(edges) - 1
+    below = np.tile(edges[:-1], (parent_codes, 1))
+    mass = np.tile(np.diff(edges), (parent_codes, 1))
+    for key, row in table.items():
+        p = int(key)
+        if p >= parent_codes or not row:
+            continue
+        probabilities = np.zeros(n_codes)
+        for code, share in row.items():
+            probabilities[int(code)] = share
+        probabilities /= probabilities.sum()
+        mass[p] = probabilities
+        below[p] = np.concatenate([[0.0], np.cumsum(probabilities)[:-1]])
+    return below.ravel().tolist(), mass.ravel().tolist()
+
+
+def task_spec(
+    candidate: RegressionCandidate, names: list[str], dependency: Dependency, codes: dict, edges: dict
+) -> dict:
+    """What a task needs for one candidate: column positions in `names`, the child's PIT table."""
+    below, mass = pit_table(dependency.table, codes[candidate.parent], edges[candidate.child])
+    return {
+        "child": names.index(candidate.child),
+        "parent": names.index(candidate.parent),
+        "on": names.index(candidate.on),
+        "parent_codes": codes[candidate.parent],
+        "child_codes": codes[candidate.child],
+        "below": below,
+        "mass": mass,
+        "on_null": edges[candidate.on][1],
+    }
+
+
+def partition_sums(spec: dict, codes: list[np.ndarray], us: list[np.ndarray], edges: list[np.ndarray]) -> np.ndarray:
+    """One batch's statistics of one candidate: (parent codes, STATISTICS) sums over the rows
+    where child and regressor are both non-null."""
+    child, parent, on = spec["child"], spec["parent"], spec["on"]
+    p_codes, c_codes = spec["parent_codes"], spec["child_codes"]
+    p, c = codes[parent], codes[child]
+    keep = (c > 0) & (codes[on] > 0)
+    p, c, u_child, u_on = p[keep], c[keep], us[child][keep], us[on][keep]
+    below = np.asarray(spec["below"]).reshape(p_codes, c_codes)
+    mass = np.asarray(spec["mass"]).reshape(p_codes, c_codes)
+    child_edges = edges[child]
+    width = child_edges[c + 1] - child_edges[c]
+    place = np.clip(np.divide(u_child - child_edges[c], width, out=np.full(len(c), 0.5), where=width > 0), 0.0, 1.0)
+    null_share = mass[p, 0]
+    cdf = (below[p, c] + mass[p, c] * place - null_share) / np.maximum(1.0 - null_share, EDGE)
+    a = ndtri(np.clip(cdf, EDGE, 1.0 - EDGE))
+    s = on_score(u_on, spec["on_null"])
+    sums = np.zeros((p_codes, STATISTICS))
+    for j, weights in enumerate((None, s, s * s, a, a * a, a * s)):
+        sums[:, j] = np.bincount(p, weights=weights, minlength=p_codes)[:p_codes]
+    return sums
+
+
+def on_score(u: np.ndarray, null_share: float) -> np.ndarray:
+    """A regressor's normal score among its non-null values (the engine's, from the same u)."""
+    return ndtri(np.clip((u - null_share) / max(1.0 - null_share, EDGE), EDGE, 1.0 - EDGE))
+
+
+def fitted(candidate: RegressionCandidate, sums: np.ndarray, rows: int, min_count: int) -> RegressionParent | None:
+    """The regression of one candidate from its summed statistics: per parent code seen at least
+    min_count times its regressor's mean and scale (where they are STANDARD_NEAR 0 and 1 or
+    further: the others cost a number each and change little), then rho of the child's normal-scored PIT with
+    the standardized regressor, its gain net of the penalty (None: no rows)."""
+    n = sums[:, 0]
+    total = float(n.sum())
+    if total < max(min_count, 2) or rows <= 1:
+        return None
+    mean, scale = np.zeros(len(n)), np.ones(len(n))
+    stored = {}
+    for p in np.flatnonzero(n >= min_count):
+        m = sums[p, 1] / n[p]
+        sd = math.sqrt(max(sums[p, 2] / n[p] - m * m, 0.0))
+        if sd >= MIN_SCALE and (abs(m) >= STANDARD_NEAR or abs(math.log(sd)) >= STANDARD_NEAR):
+            mean[p], scale[p] = m, sd
+            stored[str(int(p))] = (round(float(m), 6), round(float(sd), 6))
+    a_mean = sums[:, 3].sum() / total
+    a_var = sums[:, 4].sum() / total - a_mean**2
+    # Sums over the rows of s' = (s - mean[p]) / scale[p], parent code by parent code.
+    s_sum = ((sums[:, 1] - n * mean) / scale).sum()
+    s_square = ((sums[:, 2] - 2 * mean * sums[:, 1] + n * mean**2) / scale**2).sum()
+    as_sum = ((sums[:, 5] - mean * sums[:, 3]) / scale).sum()
+    s_var = s_square / total - (s_sum / total) ** 2
+    if a_var <= EDGE or s_var <= EDGE:
+        return None
+    rho = (as_sum / total - a_mean * s_sum / total) / math.sqrt(a_var * s_var)
+    rho = float(np.clip(rho, -0.999, 0.999))
+    cells = 1 + 2 * len(stored)
+    gain = -0.5 * math.log(1.0 - rho * rho) * total / rows - cells * math.log(rows) / (2 * rows)
+    regression = Regression(
+        on=candidate.on,
+        rho=round(rho, 6),
+        mean={p: m for p, (m, _) in stored.items()},
+        scale={p: sd for p, (_, sd) in stored.items()},
+    )
+    return RegressionParent(candidate.child, candidate.parent, regression, gain, cells)
+
+
+def choose(
+    candidates_: list[RegressionCandidate], sums: list[np.ndarray], rows: int, min_count: int, min_gain: float
+) -> list[RegressionParent]:
+    """Per child, the candidate with the best net gain, when it is at least min_gain."""
+    best: dict[str, RegressionParent] = {}
+    for candidate, found in zip(candidates_, sums):
+        result = fitted(candidate, found, rows, min_count)
+        if result is not None:
+            log.debug(
+                "regression %s | %s on %s: rho %.3f, gain %.4f",
+                candidate.child,
+                candidate.parent,
+                candidate.on,
+                result.regression.rho,
+                result.gain,
+            )
+        if result is None or result.gain < min_gain:
+            continue
+        if candidate.child not in best or result.gain > best[candidate.child].gain:
+            best[candidate.child] = result
+    return [best[c] for c in sorted(best)]

@@ -1,0 +1,186 @@
+"""Second parents by regression (issue 37, fit/regression.py): a number follows another number
+inside its tree parent's codes.
+
+Spark-free tests pin the statistics (the child's conditional PIT, the regressor's standardized
+score, rho recovered over many seeds), the candidates, the schema and the plan's per-code arrays;
+Spark tests fit the places fixture (latitude and longitude correlated inside each of 50 regions,
+uncorrelated over all rows) and check the planted family, the within-region dependence, that the
+rows do not depend on partitioning and that conditions stay exact."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from fixtures.tables import places
+from pydantic import ValidationError
+from scipy.special import ndtri
+from scipy.stats import spearmanr
+
+from spark_synth import fit, generate
+from spark_synth.fit.regression import (
+    STATISTICS,
+    RegressionCandidate,
+    candidates,
+    fitted,
+    partition_sums,
+    pit_table,
+)
+from spark_synth.model.schema import Dependency, Regression
+from spark_synth.plan.compiler import compile_plan, regression_plan
+
+
+def _sums(rho: float, groups: int, rows: int, seed: int) -> np.ndarray:
+    """Statistics of a child whose normal-scored PIT has correlation rho with its regressor's
+    score standardized inside each parent code (each code with its own mean and spread)."""
+    rng = np.random.default_rng(seed)
+    code = rng.integers(1, groups + 1, rows)
+    centre, spread = rng.normal(0, 1, groups + 1), rng.uniform(0.2, 1.5, groups + 1)
+    z = rng.standard_normal(rows)
+    s = centre[code] + spread[code] * z
+    a = rho * z + np.sqrt(1 - rho * rho) * rng.standard_normal(rows)
+    sums = np.zeros((groups + 1, STATISTICS))
+    for j, w in enumerate((None, s, s * s, a, a * a, a * s)):
+        sums[:, j] = np.bincount(code, weights=w, minlength=groups + 1)
+    return sums
+
+
+@pytest.mark.parametrize("seed", range(5))
+@pytest.mark.parametrize("rho", [-0.7, 0.0, 0.3, 0.9])
+def test_rho_is_recovered_inside_the_parent_codes(seed, rho):
+    found = fitted(RegressionCandidate("c", "p", "q"), _sums(rho, 20, 40_000, seed), 40_000, min_count=10)
+    assert found is not None and found.regression.rho == pytest.approx(rho, abs=0.03)
+    assert set(found.regression.mean) == set(found.regression.scale)
+    if abs(rho) >= 0.3:
+        assert found.gain > 0.03
+    else:
+        assert found.gain < 0.005, "no dependence: the penalty wins"
+
+
+def test_codes_under_k_store_no_mean_or_scale():
+    sums = _sums(0.5, 5, 5_000, 1)
+    sums[3] = [4, 1.0, 2.0, 0.5, 4.0, 0.3]  # 4 rows: under k
+    found = fitted(RegressionCandidate("c", "p", "q"), sums, 5_000, min_count=10)
+    assert found is not None and "3" not in found.regression.mean and "3" not in found.regression.scale
+
+
+def test_the_child_pit_is_its_place_in_the_parent_codes_row_among_non_null_values():
+    edges = [0.0, 0.1, 0.4, 0.7, 1.0]  # code 0 null (10 %), then three bins
+    below, mass = pit_table({"1": {"0": 0.2, "1": 0.4, "2": 0.4}, "2": {"3": 1.0}}, 3, edges)
+    spec = {
+        "child": 0,
+        "parent": 1,
+        "on": 2,
+        "parent_codes": 3,
+        "child_codes": 4,
+        "below": below,
+        "mass": mass,
+        "on_null": 0.0,
+    }
+    codes = [np.array([1, 2, 3, 0, 1]), np.array([1, 1, 2, 1, 0]), np.array([1, 1, 1, 1, 1])]
+    us = [np.array([0.25, 0.55, 0.85, 0.05, 0.25]), np.zeros(5), np.full(5, 0.5)]
+    sums = partition_sums(spec, codes, us, [np.asarray(edges), np.array([0, 0.1, 0.5, 1.0]), np.array([0, 1.0])])
+    # parent 1: child code 1 at the middle of its bin -> (0.2 + 0.4 * 0.5 - 0.2) / 0.8 = 0.25;
+    # code 2 in the middle -> (0.6 + 0.2 - 0.2) / 0.8 = 0.75; parent 2: code 3's middle -> 0.5.
+    # The null child (row 4) is left out; parent 0 has no row: the marginal (row 5: code 1's middle).
+    assert sums[1, 0] == 2 and sums[2, 0] == 1 and sums[0, 0] == 1
+    assert sums[1, 3] == pytest.approx(ndtri(0.25) + ndtri(0.75), abs=1e-9)
+    assert sums[2, 3] == pytest.approx(0.0, abs=1e-9)
+    assert sums[0, 3] == pytest.approx(ndtri((0.25 - 0.1) / 0.9), abs=1e-9)
+    assert np.allclose(sums[:, 1], 0.0), "the regressor sits at its median: score 0"
+
+
+def test_candidates_are_numbers_before_the_child_off_the_tree_or_next_to_its_parent():
+    names = ["g", "x", "y", "z", "w"]
+    correlation = np.eye(5)
+    correlation[1, 2] = correlation[2, 1] = 0.8  # x - y: an edge
+    correlation[1, 3] = correlation[3, 1] = 0.1  # z hangs from g, yet follows x
+    correlation[2, 3] = correlation[3, 2] = 0.6
+    order = ["g", "x", "y", "z", "w"]
+    parent_of = {"y": "x", "z": "g", "w": "g", "x": "g"}
+    numeric = {"x", "y", "z", "w"}
+    codes = dict.fromkeys(names, 10)
+    found = candidates(order, parent_of, numeric, names, correlation, codes)
+    assert RegressionCandidate("z", "g", "y") in found, "real 0.6 where the tree implies 0"
+    assert RegressionCandidate("w", "g", "z") in found and RegressionCandidate("w", "g", "x") in found, "siblings"
+    assert all(c.child in numeric and c.on in numeric and c.on != c.parent for c in found)
+    assert all(order.index(c.on) < order.index(c.child) for c in found)
+    assert not any(c.child == "g" or c.on == "g" for c in found), "a category is neither"
+    assert candidates(order, parent_of, numeric, names, correlation, dict.fromkeys(names, 300)) == []
+
+
+def test_a_regression_is_a_number_on_a_number_and_not_beside_a_second_table():
+    with pytest.raises(ValidationError, match="rho"):
+        Regression(on="x", rho=1.0)
+    with pytest.raises(ValidationError, match="same parent codes"):
+        Regression(on="x", rho=0.5, mean={"1": 0.1}, scale={})
+    base = dict(parent="g", child="y", mutual_information=0.1, table={"1": {"1": 1.0}})
+    with pytest.raises(ValidationError, match="not both"):
+        Dependency(
+            **base,
+            second_parent="x",
+            second_table={"1,1": {"1": 1.0}},
+            regression=Regression(on="x", rho=0.5),
+        )
+    with pytest.raises(ValidationError, match="another column"):
+        Dependency(**base, regression=Regression(on="g", rho=0.5))
+    assert Dependency(**base, regression=Regression(on="x", rho=0.5)).extra_parent == "x"
+
+
+def test_the_plan_carries_per_code_means_and_null_shares():
+    first = {"row_start": [0, 0, 2, 3], "cumulative": [0.25, 1.0, 1.0], "children": [0, 2, 1]}
+    plan = regression_plan(Regression(on="x", rho=-0.4, mean={"2": 0.5}, scale={"2": 0.8}), 4, 3, first)
+    assert plan == {
+        "parent": 4,
+        "rho": -0.4,
+        "mean": [0.0, 0.0, 0.5],
+        "scale": [1.0, 1.0, 0.8],
+        "null_share": [-1.0, 0.25, 0.0],
+    }
+
+
+# --- Spark: the places fixture ------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def planted(spark):
+    real = places(rows=20_000, seed=2)
+    frame = spark.createDataFrame(real).cache()
+    return real, fit(frame, table="places"), fit(frame, table="places", max_parents=1)
+
+
+def _within_region(rows) -> float:
+    """Mean Spearman correlation of latitude and longitude inside each region."""
+    groups = [g for _, g in rows.groupby("region") if len(g) >= 30]
+    return float(np.mean([spearmanr(g.latitude, g.longitude)[0] for g in groups]))
+
+
+def test_latitude_and_longitude_follow_each_other_inside_their_region(spark, planted):
+    real, model, tree = planted
+    (regressed,) = [d for d in model.spec.dependencies if d.regression is not None]
+    assert regressed.parent == "region" and {regressed.child, regressed.regression.on} == {"latitude", "longitude"}
+    assert regressed.regression.rho > 0.6
+    assert all(d.regression is None for d in tree.spec.dependencies), "max_parents=1: the tree"
+    held = _within_region(real)
+    with_regression = _within_region(generate(spark, model, rows=20_000, seed=4).toPandas())
+    with_tree = _within_region(generate(spark, tree, rows=20_000, seed=4).toPandas())
+    assert held > 0.75 and with_regression > held - 0.12, f"real {held:.2f}, generated {with_regression:.2f}"
+    assert with_tree < 0.1, "a one-parent tree loses the pair inside the region"
+
+
+def test_rows_with_a_regression_do_not_depend_on_partitions(spark, planted):
+    _, model, _ = planted
+    one = generate(spark, model, rows=20_000, seed=9, partitions=1)
+    many = generate(spark, model, rows=20_000, seed=9, partitions=5)
+    assert one.exceptAll(many).isEmpty() and many.exceptAll(one).isEmpty()
+
+
+def test_conditions_keep_the_regression_where_no_evidence_reaches_it_and_stay_exact(spark, planted):
+    _, model, _ = planted
+    (child,) = [d.child for d in model.spec.dependencies if d.regression is not None]
+    rows = generate(spark, model, rows=4_000, seed=1, where=["region = R07"]).toPandas()
+    assert len(rows) == 4_000 and set(rows.region) == {"R07"}
+    assert spearmanr(rows.latitude, rows.longitude)[0] > 0.6, "the condition is above the family: it holds"
+    assert '"regression"' in compile_plan(model, 1_000, conditions=None)
+    low = float(rows[child].median())
+    rows = generate(spark, model, rows=4_000, seed=1, where=[f"{child} <= {low}"]).toPandas()
+    assert len(rows) == 4_000 and (rows[child] <= low).all(), "a condition on the child: exact, by the tree"

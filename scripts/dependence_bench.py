@@ -258,24 +258,14 @@ def report(r: dict) -> list[str]:
     ]
     for a, b in zip(one.get("rules", []), two.get("rules", [])):
         lines.append(row(f"rows whose sources `{a['rule']}` knows", _f(a["known"], ".2%"), _f(b["known"], ".2%")))
-    if "sum_holds" in one:
-        lines.append(
-            row(
-                f"rows with c = a + b (real {r['sum_holds_real']:.3f})",
-                f"{one['sum_holds']:.3f}",
-                f"{two['sum_holds']:.3f}",
-                f"{nn['sum_holds']:.3f}" if nn and "sum_holds" in nn else "–",
-            )
-        )
-    if "within_region" in one:
-        lines.append(
-            row(
-                f"latitude ~ longitude inside a region, mean Spearman (real {r['within_region_real']:.3f})",
-                f"{one['within_region']:.3f}",
-                f"{two['within_region']:.3f}",
-                f"{nn['within_region']:.3f}" if nn and "within_region" in nn else "–",
-            )
-        )
+    planted = (
+        ("sum_holds", "rows with c = a + b", "sum_holds_real"),
+        ("within_region", "latitude ~ longitude inside a region, mean Spearman", "within_region_real"),
+    )
+    for key, name, real in planted:
+        if key in one:
+            neural = f"{nn[key]:.3f}" if nn and key in nn else "–"
+            lines.append(row(f"{name} (real {r[real]:.3f})", f"{one[key]:.3f}", f"{two[key]:.3f}", neural))
     if "noop" in r:
         speed = r["noop"]
         lines.append(
@@ -296,6 +286,26 @@ def report(r: dict) -> list[str]:
         "",
     ]
     return lines
+
+
+def summary(results: list[dict]) -> list[str]:
+    """One line per table: Column Shapes and dependence captured (clipped) for each structure."""
+    lines = [
+        "### Summary: Column Shapes; dependence captured (clipped)",
+        "",
+        "| table | tree | network | neural |",
+        "|---|---|---|---|",
+    ]
+    for r in results:
+        cells = []
+        for x in (r[1], r[2], r.get("neural")):
+            cells.append(
+                "–"
+                if x is None
+                else f"{_f(x['shapes'])}; {_f(x['captured'], '.2f')} ({_f(x['captured_clipped'], '.2f')})"
+            )
+        lines.append(f"| {r['table']} | " + " | ".join(cells) + " |")
+    return lines + [""]
 
 
 def tables(data: Path, spark) -> list[tuple[str, object]]:
@@ -334,7 +344,8 @@ def main() -> int:
     def measure_with_neural(spark, label, real):
         return measure(spark, label, real, neural)
 
-    _, failures = survey(spark, tables(Path(args.data), spark), measure_with_neural, report, args.only)
+    results, failures = survey(spark, tables(Path(args.data), spark), measure_with_neural, report, args.only)
+    print("\n".join(summary(results)))
     print(f"{failures} failure(s)")
     return 1 if failures else 0
 

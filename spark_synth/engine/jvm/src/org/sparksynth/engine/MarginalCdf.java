@@ -19,9 +19,8 @@ final class MarginalCdf {
     double at(double x) {
         int n = values.length;
         int left = lowerBound(x);
-        int right = upperBound(x);
-        if (right > left) { // x is a stored point, or several: the middle of its mass
-            return (probabilities[Math.min(left, n - 1)] + probabilities[Math.max(right - 1, 0)]) / 2.0;
+        if (left < n && values[left] == x) { // x is a stored point, or several: the middle of its mass
+            return (probabilities[left] + probabilities[upperBound(x, left) - 1]) / 2.0;
         }
         if (left == 0) {
             return 0.0;
@@ -51,9 +50,9 @@ final class MarginalCdf {
         return lo;
     }
 
-    /** The first index whose value is > x. */
-    private int upperBound(double x) {
-        int lo = 0;
+    /** The first index from `from` whose value is > x (a tie's end: usually a step or two away). */
+    private int upperBound(double x, int from) {
+        int lo = from;
         int hi = values.length;
         while (lo < hi) {
             int mid = (lo + hi) >>> 1;

@@ -5,13 +5,14 @@ Spark-free tests pin the statistics (the child's conditional PIT, the regressor'
 score, rho recovered over many seeds), the candidates, the schema and the plan's per-code arrays;
 Spark tests fit the places fixture (latitude and longitude correlated inside each of 50 regions,
 uncorrelated over all rows) and check the planted family, the within-region dependence, that the
-rows do not depend on partitioning and that conditions stay exact."""
+rows do not depend on partitioning and that conditions stay exact; and the ratings fixture (a mean
+rating computed from ten vote shares), whose shares stay in the rating's family."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from fixtures.tables import places
+from fixtures.tables import places, ratings
 from pydantic import ValidationError
 from scipy.special import ndtri
 from scipy.stats import spearmanr
@@ -184,3 +185,18 @@ def test_conditions_keep_the_regression_where_no_evidence_reaches_it_and_stay_ex
     low = float(rows[child].median())
     rows = generate(spark, model, rows=4_000, seed=1, where=[f"{child} <= {low}"]).toPandas()
     assert len(rows) == 4_000 and (rows[child] <= low).all(), "a condition on the child: exact, by the tree"
+
+
+def test_the_ratings_fixture_keeps_the_mean_rating_with_its_vote_shares(spark):
+    """Planted: the mean rating is computed from ten vote shares (and dramas rate higher); each
+    share's family holds the rating, and the generated rating follows the shares as the real one."""
+    real = ratings(rows=5_000, seed=3)
+    model = fit(spark.createDataFrame(real), table="ratings")
+    families = {d.child: {d.parent, d.extra_parent} - {None} for d in model.spec.dependencies}
+    for share in (f"r{i}" for i in range(1, 11)):
+        assert "rating" in families.get(share, set()) or share in families.get("rating", set()), share
+    made = generate(spark, model, rows=5_000, seed=3).toPandas()
+    for other, tolerance in (("r1", 0.05), ("r10", 0.05), ("drama", 0.1)):
+        held = spearmanr(real.rating, real[other])[0]
+        kept = spearmanr(made.rating, made[other].astype(float))[0]
+        assert abs(held - kept) < tolerance, f"rating ~ {other}: real {held:.2f}, generated {kept:.2f}"

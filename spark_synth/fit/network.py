@@ -207,8 +207,9 @@ def _partition_triples(spec: dict, batches: Iterator[pa.RecordBatch]) -> Iterato
         for t, (a, b, c) in enumerate(spec["triples"]):
             key = (codes[a] * scales[b].n_codes + codes[b]) * scales[c].n_codes + codes[c]
             parts[t].append(np.unique(key, return_counts=True))
+        cache: dict = {}  # this batch's PIT and scores, shared by the regressions that reuse them
         for r, regression in enumerate(spec["regressions"]):
-            sums[r] = sums[r] + partition_sums(regression, codes, [u for _, u in coded], edges)
+            sums[r] = sums[r] + partition_sums(regression, codes, [u for _, u in coded], edges, cache)
     for t, found in enumerate(parts):
         if found:
             keys, counts = merge_counts(found)

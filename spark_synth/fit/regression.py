@@ -146,27 +146,43 @@ def task_spec(
     }
 
 
-def partition_sums(spec: dict, codes: list[np.ndarray], us: list[np.ndarray], edges: list[np.ndarray]) -> np.ndarray:
+def partition_sums(
+    spec: dict, codes: list[np.ndarray], us: list[np.ndarray], edges: list[np.ndarray], cache: dict | None = None
+) -> np.ndarray:
     """One batch's statistics of one candidate: (parent codes, STATISTICS) sums over the rows
-    where child and regressor are both non-null."""
+    where child and regressor are both non-null. `cache` (one dict per batch) keeps each child's
+    normal-scored PIT and each regressor's score for the batch's other candidates: a child is
+    counted against several regressors, and ndtri over every row is most of the cost."""
+    cache = {} if cache is None else cache
     child, parent, on = spec["child"], spec["parent"], spec["on"]
-    p_codes, c_codes = spec["parent_codes"], spec["child_codes"]
-    p, c = codes[parent], codes[child]
-    keep = (c > 0) & (codes[on] > 0)
-    p, c, u_child, u_on = p[keep], c[keep], us[child][keep], us[on][keep]
-    below = np.asarray(spec["below"]).reshape(p_codes, c_codes)
-    mass = np.asarray(spec["mass"]).reshape(p_codes, c_codes)
-    child_edges = edges[child]
-    width = child_edges[c + 1] - child_edges[c]
-    place = np.clip(np.divide(u_child - child_edges[c], width, out=np.full(len(c), 0.5), where=width > 0), 0.0, 1.0)
-    null_share = mass[p, 0]
-    cdf = (below[p, c] + mass[p, c] * place - null_share) / np.maximum(1.0 - null_share, EDGE)
-    a = ndtri(np.clip(cdf, EDGE, 1.0 - EDGE))
-    s = on_score(u_on, spec["on_null"])
+    p_codes = spec["parent_codes"]
+    a = cache.get(("a", child, parent))
+    if a is None:
+        a = cache[("a", child, parent)] = _child_scores(spec, codes, us, edges)
+    s = cache.get(("s", on))
+    if s is None:
+        s = cache[("s", on)] = on_score(us[on], spec["on_null"])
+    keep = (codes[child] > 0) & (codes[on] > 0)
+    p, a, s = codes[parent][keep], a[keep], s[keep]
     sums = np.zeros((p_codes, STATISTICS))
     for j, weights in enumerate((None, s, s * s, a, a * a, a * s)):
         sums[:, j] = np.bincount(p, weights=weights, minlength=p_codes)[:p_codes]
     return sums
+
+
+def _child_scores(spec: dict, codes: list[np.ndarray], us: list[np.ndarray], edges: list[np.ndarray]) -> np.ndarray:
+    """Every row's child PIT under its parent code's row among non-null values, as a normal score
+    (meaningless where the child is null: those rows are left out)."""
+    child, parent = spec["child"], spec["parent"]
+    p, c = codes[parent], codes[child]
+    below = np.asarray(spec["below"]).reshape(spec["parent_codes"], spec["child_codes"])
+    mass = np.asarray(spec["mass"]).reshape(spec["parent_codes"], spec["child_codes"])
+    child_edges = edges[child]
+    width = child_edges[c + 1] - child_edges[c]
+    place = np.clip(np.divide(us[child] - child_edges[c], width, out=np.full(len(c), 0.5), where=width > 0), 0.0, 1.0)
+    null_share = mass[p, 0]
+    cdf = (below[p, c] + mass[p, c] * place - null_share) / np.maximum(1.0 - null_share, EDGE)
+    return ndtri(np.clip(cdf, EDGE, 1.0 - EDGE))
 
 
 def on_score(u: np.ndarray, null_share: float) -> np.ndarray:

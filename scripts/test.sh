@@ -4,6 +4,9 @@
 # With no arguments the `lake` tests (Delta Lake, Iceberg) run too, in .venv-lake, the environment
 # with the PySpark their connectors are built for (scripts/setup.sh makes it). They run beside the
 # main suite at a lower priority: much of either waits on JVM start-ups, and CI has 30 minutes.
+# For the same reason the tests that start processes of their own (the README's tour, a Spark
+# Connect server, the wheel's fresh venv, a standalone cluster) run as a stream of their own,
+# beside the rest of the main suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -25,8 +28,17 @@ elif [ "${CI:-}" = true ]; then
 else
   echo "test: the lake tests (Delta Lake, Iceberg) are skipped: no .venv-lake (see scripts/setup.sh's line above)" >&2
 fi
-PYSPARK_PYTHON="$PWD/.venv/bin/python" PYSPARK_DRIVER_PYTHON="$PWD/.venv/bin/python" \
-  .venv/bin/python -m pytest -q --durations=15 -m "not lake" || status=$?
+own_processes=(tests/test_readme.py tests/test_connect.py tests/test_wheel.py tests/test_cluster.py)
+own_log=$(mktemp)
+export PYSPARK_PYTHON="$PWD/.venv/bin/python" PYSPARK_DRIVER_PYTHON="$PWD/.venv/bin/python"
+.venv/bin/python -m pytest -q --durations=10 -m "not lake" -p no:cacheprovider --basetemp="$(mktemp -d)" \
+  "${own_processes[@]}" >"$own_log" 2>&1 &
+own_pid=$!
+.venv/bin/python -m pytest -q --durations=15 -m "not lake" "${own_processes[@]/#/--ignore=}" || status=$?
+wait "$own_pid" || status=$?
+echo "--- tests that start processes of their own ---"
+cat "$own_log"
+rm -f "$own_log"
 if [ -n "$lake_pid" ]; then
   wait "$lake_pid" || status=$?
   echo "--- lake tests (.venv-lake) ---"

@@ -37,6 +37,7 @@ from spark_synth.fit.places import fit_places, place_candidates, state_column
 from spark_synth.fit.profile import QUANTILE_GRID, ColumnProfile, profile_columns
 from spark_synth.fit.regression import candidates as regression_candidates
 from spark_synth.fit.regression import choose as choose_regressions
+from spark_synth.fit.row_order import IdRange, Ordered, fit_row_order
 from spark_synth.fit.rules import (
     DEFAULT_SHARE,
     check_declared,
@@ -305,9 +306,15 @@ def assemble(
         numeric = {n for n in copula_names if isinstance(columns[n], NumericColumn)}
         tied = tied_pairs(rules)
         candidates = {n for n in numeric if gaussian_like(columns[n])} - tabled_columns(rules)
+        ordered = None
+        if frame is not None and options.max_parents > 1 and options.root is None:
+            ordered = _row_order(frame, rows, columns, by_name, [copula_names[j] for j in keep], options)
+        tree_options = replace(options, root=ordered.order.column) if ordered else options
         copula, dependencies, strength = _joint_model(
-            stats, copula_names, keep, code_maps, options, numeric, candidates, tied
+            stats, copula_names, keep, code_maps, tree_options, numeric, candidates, tied
         )
+        if ordered is not None:
+            columns[ordered.id_column] = columns[ordered.id_column].model_copy(update={"rises_with": ordered.order})
         if frame is not None:
             dependencies = _with_within(frame, table, dependencies, columns, by_name, options)
             if options.max_parents > 1:
@@ -431,6 +438,31 @@ def _with_second_parents(
     for found in [*tables, *fitted]:
         gains[found.child] = max(gains.get(found.child, found.gain), found.gain)
     return with_second_parents(dependencies, tables, fitted), gains
+
+
+def _row_order(
+    frame: DataFrame,
+    rows: int,
+    columns: dict,
+    by_name: dict[str, ColumnProfile],
+    copula_names: list[str],
+    options: FitOptions,
+) -> Ordered | None:
+    """An id column's real order against a copula column without nulls (fit/row_order.py): one
+    bounded aggregation, only when the table has an id column. The column found becomes the root
+    of its part of the tree."""
+    ids = [
+        IdRange(n, by_name[n].alias, int(by_name[n].min), int(by_name[n].max))
+        for n, c in columns.items()
+        if isinstance(c, IdColumn)
+    ]
+    candidates = [n for n in copula_names if columns[n].null_fraction == 0]
+    if not ids or not candidates:
+        return None
+    entries = {n: copula_spec(columns[n], by_name[n].family, by_name[n].alias) for n in candidates}
+    what = f"fit {options.table}: the order of {', '.join(i.name for i in ids)} against {len(candidates)} columns"
+    with progress(frame.sparkSession, what):
+        return fit_row_order(frame, ids, candidates, entries, options.bins, rows, options.min_count, MIN_GAIN)
 
 
 def check_max_parents(max_parents: object) -> None:

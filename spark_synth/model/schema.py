@@ -551,12 +551,27 @@ def _check_follows(follows: FormatDependency, codes: int) -> None:
             )
 
 
+class RowOrder(Strict):
+    """The copula column an id column's real rows rise (or fall) with: a record number counted up
+    over the years, an order number with its date (fit/row_order.py).
+
+    Ids are written in row order, so the engine ties that column, a tree root without nulls, to
+    the row's position: its normal is rho * Phi^-1((row + 0.5) / rows) + sqrt(1 - rho^2) * its
+    own (docs/plan.md §6 step 1), and every column below it in the tree follows."""
+
+    column: str
+    rho: Annotated[float, Field(gt=-1.0, lt=1.0, allow_inf_nan=False)]
+
+
 class IdColumn(ColumnBase):
-    """Unique integers: generated as start + row index * step, unique by construction."""
+    """Unique integers: generated as start + row index * step, unique by construction.
+    `rises_with` (optional): the column that follows the row's position, so ids keep their real
+    order against it."""
 
     kind: Literal["id"]
     start: int
     step: int = Field(default=1, ge=1)
+    rises_with: RowOrder | None = None
 
     @model_validator(mode="after")
     def _fits(self) -> IdColumn:
@@ -859,6 +874,7 @@ class SynthModelFile(Strict):
                     f"dependency {dep.parent}->{dep.child}: the second parent {dep.extra_parent!r} comes after "
                     "the child in dependency order (a cycle, or a code the engine has not drawn yet)"
                 )
+        _check_row_order(self.columns, in_copula, children)
         for column in self.columns:
             follows = getattr(column, "follows", None)
             if follows is not None and follows.parent not in in_copula:
@@ -869,6 +885,20 @@ class SynthModelFile(Strict):
             by_name = {c.name: c for c in self.columns}
             check_rules(self.rules, by_name, written_elsewhere(by_name))
         return self
+
+
+def _check_row_order(columns: list, in_copula: set[str], children: set[str]) -> None:
+    """At most one id column's rows are ordered, by a copula column that is a tree root (the
+    engine sets a root's normal, not a child's) and has no nulls (its every value is ordered)."""
+    ordered = [c for c in columns if getattr(c, "rises_with", None) is not None]
+    if len(ordered) > 1:
+        raise ValueError(f"id columns {[c.name for c in ordered]} all have rises_with; at most one may")
+    for column in ordered:
+        target = column.rises_with.column
+        if target not in in_copula or target in children:
+            raise ValueError(f"column {column.name!r} rises with {target!r}, which is not a tree root of the copula")
+        if next(c for c in columns if c.name == target).null_fraction > 0:
+            raise ValueError(f"column {column.name!r} rises with {target!r}, which has nulls")
 
 
 def written_elsewhere(by_name: dict) -> set[str]:

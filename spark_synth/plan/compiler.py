@@ -6,7 +6,10 @@ flat JSON arrays. The copula is sampled as a Gaussian *tree* (the Chow-Liu tree 
 1. the tree roots (copula columns that are no one's child: usually one, plus a relational
    parent's driven child count) get standard normals, draw 0 of the column's counter-based
    stream (seed, column key, row) through the inverse normal CDF, correlated among themselves
-   by the Cholesky factor of their correlation sub-matrix; u = Phi(z);
+   by the Cholesky factor of their correlation sub-matrix; u = Phi(z). A root that follows the
+   row's position (model `rises_with`, plan `position` {rho, rows}; first in the factor) takes
+   rho * Phi^-1((row + 0.5) / rows) + sqrt(1 - rho^2) * that normal instead, so an id column,
+   written in row order, keeps its real order against it;
 2. every Chow-Liu child, in dependency order, takes draw 0 of its stream as a uniform and uses
    it to draw its code from P(child | parent code) (a parent code without a table row falls
    back to the child's marginal) — or, for a child with a second parent (model
@@ -61,7 +64,7 @@ Columns outside the copula use draw 0 of their own stream for the null flag
 ENGINE_VERSION changes whenever the same plan would give different rows (or a new field would
 be ignored by an older engine: v8 added "compose" and "place", v9 word positions, v10 rules,
 v12 a parent code's own grid in `within`, v13 a child's second parent, `second`, v14 a number's
-regression on another, `regression`).
+regression on another, `regression`, v15 a root that follows the row's position, `position`).
 - "rules" (docs/plan.md §12), after every column of the row is written: null patterns until
   none changes the row, orderings (the row's values of a group sorted into its columns),
   computed columns (map, linear, div, mod, calendar) in dependency order.
@@ -103,6 +106,7 @@ from spark_synth.model.schema import (
     PatternColumn,
     PatternModel,
     Regression,
+    RowOrder,
     UniqueColumn,
     Vocabulary,
     WordSlot,
@@ -115,7 +119,7 @@ from spark_synth.plan.steer.ranges import Span, clipped
 from spark_synth.plan.steer.tree import ConditionedTree, condition_tree
 from spark_synth.seeding import stream_key
 
-ENGINE_VERSION = 14
+ENGINE_VERSION = 15
 log = logging.getLogger(__name__)
 _INDEPENDENT_SOURCES: dict[type, str] = {
     NullColumn: "null",
@@ -186,7 +190,8 @@ def compile_plan(
         )
     if tree is not None and driven:
         raise ValueError("conditions on a table whose root is driven by its children are not supported")
-    first = list(tree.warps) if tree is not None else list(driven)
+    ordered = row_order(model, tree, driven, keys or {})
+    first = list(tree.warps) if tree is not None else list(driven) or ([ordered.column] if ordered else [])
     copula_names = [n for n in copula_names if n in first] + [n for n in copula_names if n not in first]
     position = {c.name: i for i, c in enumerate(model.columns)}
     following = [
@@ -197,7 +202,7 @@ def compile_plan(
     plan = {
         "engine_version": ENGINE_VERSION,
         "schema": output_schema(model),
-        "copula": _copula(model, copula_names, position, driven, following, tree, seconds),
+        "copula": _copula(model, copula_names, position, driven, following, tree, seconds, ordered, rows),
         "columns": [
             {
                 **(
@@ -224,10 +229,12 @@ def _copula(
     following: list,
     tree: ConditionedTree | None = None,
     seconds: frozenset[str] = frozenset(),
+    ordered: RowOrder | None = None,
+    rows: int = 0,
 ) -> dict:
     """Variables in dependency order; the Cholesky factor covers the tree roots only, in the
-    order of `names` (driven columns or the conditioned root first), and each root carries its
-    place in it."""
+    order of `names` (driven columns, the conditioned root or the root that follows the row's
+    position first), and each root carries its place in it."""
     if not names:
         return {"dimension": 0, "cholesky": [], "variables": []}
     spec = model.spec
@@ -258,6 +265,7 @@ def _copula(
             "driven": driven.get(name),
             "root": roots.index(name) if name in roots else None,
             "warp": _warp(tree, name),
+            "position": {"rho": ordered.rho, "rows": rows} if ordered and ordered.column == name else None,
         }
         dependency = dependencies.get(name)
         if dependency is not None:
@@ -314,6 +322,29 @@ def _copula(
     factor = np.linalg.cholesky(nearest_correlation(block))
     factor[:conditioned, :conditioned] = np.eye(conditioned)  # exactly: each conditioned root is its own warp
     return {"dimension": len(roots), "cholesky": factor.ravel().tolist(), "variables": variables}
+
+
+def row_order(model: SynthModel, tree: ConditionedTree | None, driven: dict, keys: dict) -> RowOrder | None:
+    """The root that follows the row's position (model RowOrder), or None: under conditions
+    (their counts come from the tree's warped root, which the position would bend), with a
+    driven root, or where the id column writes a key program instead of start + row * step, the
+    order is left out (logged) and the root draws its own normal."""
+    for column in model.columns:
+        order = getattr(column, "rises_with", None)
+        if order is None:
+            continue
+        if tree is not None or driven or column.name in keys:
+            why = "conditions" if tree is not None else "a driven root" if driven else "a key program"
+            log.info(
+                "%s: %s is drawn without the row order of %s (%s)",
+                model.spec.table.name,
+                order.column,
+                column.name,
+                why,
+            )
+            return None
+        return order
+    return None
 
 
 def _warp(tree: ConditionedTree | None, name: str) -> dict | None:

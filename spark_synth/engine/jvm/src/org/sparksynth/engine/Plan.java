@@ -13,7 +13,7 @@ import org.apache.spark.sql.types.StructType;
  * statistics. Parsed once per task from the JSON text carried in the scan options.
  */
 final class Plan {
-    static final int ENGINE_VERSION = 14;
+    static final int ENGINE_VERSION = 15;
     /** Second-parent key spaces up to this size get a dense row lookup (4 bytes a key). */
     static final long SECOND_DENSE = 1L << 18;
     static final double U_MAX = 1.0 - 1e-12;
@@ -82,6 +82,14 @@ final class Plan {
         boolean driven;
         long rankStream;
         long rankRows;
+        /**
+         * A root that follows the row's position (plan "position", §6 step 1): its own normal e
+         * becomes positionRho * Phi^-1((row + 0.5) / positionRows) + positionSpread * e.
+         */
+        boolean positioned;
+        double positionRho;
+        double positionSpread;
+        long positionRows;
         /** A conditioned root (docs/plan.md §13): its uniform is mapped piecewise-linearly from warpFrom onto warpTo. */
         double[] warpFrom;
         double[] warpTo;
@@ -313,10 +321,22 @@ final class Plan {
             v.rankStream = driven.get("stream").asLong();
             v.rankRows = driven.get("rows").asLong();
         }
+        JsonNode position = n.get("position");
+        if (position != null && !position.isNull()) {
+            v.positioned = true;
+            v.positionRho = position.get("rho").asDouble();
+            v.positionSpread = Math.sqrt(Math.max(1.0 - v.positionRho * v.positionRho, 0.0));
+            v.positionRows = position.get("rows").asLong();
+        }
         JsonNode warp = n.get("warp");
         if (warp != null && !warp.isNull()) {
             v.warpFrom = Json.doubles(warp.get("from"));
             v.warpTo = Json.doubles(warp.get("to"));
+        }
+        if (v.positioned && (v.root < 0 || v.driven || v.warpFrom != null || !(Math.abs(v.positionRho) < 1.0)
+                || v.positionRows < 1)) {
+            throw new IllegalArgumentException("spark_synth plan: variable " + v.index
+                    + " has a position but is not a root drawn from its own stream, or |rho| >= 1, or rows < 1");
         }
         JsonNode conditional = n.get("conditional");
         if (conditional != null && !conditional.isNull()) {

@@ -241,6 +241,15 @@ final class Sampler {
             for (int r = 0; r < n; r++) {
                 e[r] = Normal.inverse(Rng.openUniform(Rng.bits(stream, first + r)));
             }
+            if (v.positioned) { // ids are written in row order: this root follows the row's place
+                double rho = v.positionRho;
+                double spread = v.positionSpread;
+                double rows = (double) v.positionRows;
+                for (int r = 0; r < n; r++) {
+                    double place = Normal.inverse((first + r + 0.5) / rows);
+                    e[r] = rho * place + spread * e[r];
+                }
+            }
         }
         double[] l = plan.cholesky;
         for (int i = 0; i < d; i++) {

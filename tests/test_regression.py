@@ -15,16 +15,17 @@ import pytest
 from fixtures.tables import places, ratings
 from pydantic import ValidationError
 from scipy.special import ndtri
-from scipy.stats import spearmanr
+from scipy.stats import norm, spearmanr
 
 from spark_synth import fit, generate
 from spark_synth.fit.regression import (
-    STATISTICS,
     RegressionCandidate,
     candidates,
     fitted,
+    latent_moments,
     partition_sums,
     pit_table,
+    score_sums,
 )
 from spark_synth.model.schema import Dependency, Regression
 from spark_synth.plan.compiler import compile_plan, regression_plan
@@ -39,10 +40,7 @@ def _sums(rho: float, groups: int, rows: int, seed: int) -> np.ndarray:
     z = rng.standard_normal(rows)
     s = centre[code] + spread[code] * z
     a = rho * z + np.sqrt(1 - rho * rho) * rng.standard_normal(rows)
-    sums = np.zeros((groups + 1, STATISTICS))
-    for j, w in enumerate((None, s, s * s, a, a * a, a * s)):
-        sums[:, j] = np.bincount(code, weights=w, minlength=groups + 1)
-    return sums
+    return score_sums(code, groups + 1, a, (a, a * a), s)
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -59,7 +57,7 @@ def test_rho_is_recovered_inside_the_parent_codes(seed, rho):
 
 def test_codes_under_k_store_no_mean_or_scale():
     sums = _sums(0.5, 5, 5_000, 1)
-    sums[3] = [4, 1.0, 2.0, 0.5, 4.0, 0.3]  # 4 rows: under k
+    sums[3] = [4, 1.0, 2.0, 0.5, 4.0, 0.3, 0.5, 4.0, 4.0]  # 4 rows: under k
     found = fitted(RegressionCandidate("c", "p", "q"), sums, 5_000, min_count=10)
     assert found is not None and "3" not in found.regression.mean and "3" not in found.regression.scale
 
@@ -88,6 +86,44 @@ def test_the_child_pit_is_its_place_in_the_parent_codes_row_among_non_null_value
     assert sums[2, 3] == pytest.approx(0.0, abs=1e-9)
     assert sums[0, 3] == pytest.approx(ndtri((0.25 - 0.1) / 0.9), abs=1e-9)
     assert np.allclose(sums[:, 1], 0.0), "the regressor sits at its median: score 0"
+
+
+def _point_mass_sums(rho: float, zero_share: float, rows: int, seed: int) -> np.ndarray:
+    """Statistics of a child with a point mass (its lowest `zero_share` of latent places are one
+    value, rain that is mostly 0) whose latent normal has correlation rho with its regressor's
+    score; one parent code."""
+    rng = np.random.default_rng(seed)
+    s = rng.standard_normal(rows)
+    latent = rho * s + np.sqrt(1 - rho * rho) * rng.standard_normal(rows)
+    place = norm.cdf(latent)
+    tied = place < zero_share
+    low, high = np.where(tied, 0.0, place), np.where(tied, zero_share, place)
+    a = ndtri(np.where(tied, zero_share / 2, place))
+    return score_sums(np.zeros(rows, dtype=np.int64), 1, a, latent_moments(low, high, a), s)
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("rho", [-0.6, 0.4, 0.8])
+@pytest.mark.parametrize("zero_share", [0.0, 0.5, 0.8])
+def test_a_point_mass_child_gets_its_latent_correlation_not_the_scores(seed, rho, zero_share):
+    """Mid-rank scores put a whole point mass on one score, so their correlation with a regressor
+    is smaller than the latent one (weather: rain is 0 in 78 % of hours); the fit undoes that."""
+    sums = _point_mass_sums(rho, zero_share, 40_000, seed)
+    found = fitted(RegressionCandidate("c", "p", "q"), sums, 40_000, min_count=10)
+    assert found is not None and found.regression.rho == pytest.approx(rho, abs=0.04)
+    a_mean = sums[0, 3] / sums[0, 0]
+    observed = (sums[0, 5] / sums[0, 0] - a_mean * sums[0, 1] / sums[0, 0]) / np.sqrt(
+        (sums[0, 4] / sums[0, 0] - a_mean**2) * (sums[0, 2] / sums[0, 0] - (sums[0, 1] / sums[0, 0]) ** 2)
+    )
+    if zero_share >= 0.5:
+        assert abs(observed) < 0.95 * abs(rho), "the scores alone understate it"
+
+
+def test_latent_moments_are_the_truncated_normals():
+    mean, square = latent_moments(np.array([0.0, 0.5, 0.3]), np.array([0.5, 1.0, 0.3]), np.array([9.0, 9.0, 0.1]))
+    assert mean[0] == pytest.approx(-np.sqrt(2 / np.pi), abs=1e-6) and mean[1] == pytest.approx(np.sqrt(2 / np.pi))
+    assert square[0] == pytest.approx(1.0, abs=1e-6) and square[1] == pytest.approx(1.0, abs=1e-6)
+    assert mean[2] == 0.1 and square[2] == pytest.approx(0.01), "no span: the score itself"
 
 
 def test_candidates_are_numbers_before_the_child_off_the_tree_or_next_to_its_parent():

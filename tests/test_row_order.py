@@ -44,7 +44,7 @@ def _sums(rho: float, rows: int, seed: int) -> np.ndarray:
     follows = ndtr(rho * s + np.sqrt(1 - rho * rho) * rng.standard_normal(rows))
     free = rng.random(rows)
     codes = np.ones(rows, dtype=np.int64)
-    return np.stack([batch_sums(ids, 5, rows + 4, codes, u) for u in (free, follows)])[None, :, :]
+    return np.stack([batch_sums(ids, 5, rows + 4, codes, u, (u, u)) for u in (free, follows)])[None, :, :]
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -55,6 +55,20 @@ def test_the_column_that_follows_the_id_is_chosen_with_its_rho(seed, rho):
     found = choose(ids, ["free", "follows"], _sums(rho, rows, seed), rows, min_count=10, min_gain=0.005)
     assert found is not None and found.id_column == "id" and found.order.column == "follows"
     assert found.order.rho == pytest.approx(rho, abs=0.03)
+
+
+def test_a_category_that_follows_the_id_gets_its_latent_rho():
+    """Years as 26 codes: one code's rows share a score, so the scores' correlation with the
+    position is below the latent one; each code's span corrects it (the surveys' record_id ~ year:
+    Spearman 0.9996 real, 0.991 generated before)."""
+    rows = 26_000
+    ids = np.arange(1, rows + 1, dtype=np.float64)
+    edges = np.linspace(0.0, 1.0, 27)
+    code = np.minimum((ids - 0.5) / rows * 26, 25).astype(np.int64)  # sorted: a year per 1,000 ids
+    u = (edges[code] + edges[code + 1]) / 2
+    sums = batch_sums(ids, 1, rows, code + 1, u, (edges[code], edges[code + 1]))[None, None, :]
+    found = choose([IdRange("id", "_c0", 1, rows)], ["year"], sums, rows, 10, 0.005)
+    assert found is not None and found.order.rho > 0.998
 
 
 def test_no_column_is_chosen_when_nothing_follows_the_id():

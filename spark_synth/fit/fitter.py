@@ -27,6 +27,7 @@ from spark_synth.fit.dependence import (
 from spark_synth.fit.emails import email_columns, fit_from_names, name_columns
 from spark_synth.fit.formats import FormatInput, follow_formats
 from spark_synth.fit.frequent import count_frequent, frequent_candidates
+from spark_synth.fit.grids import share_beyond_plateaus
 from spark_synth.fit.joint import JointStats, collect_joint_stats, copula_spec, pair_is_counted
 from spark_synth.fit.kinds import check_kind_override, choose_kind, numeric_map_sources
 from spark_synth.fit.network import MAX_PARENTS, MIN_GAIN, code_count, count_triples, with_second_parents
@@ -606,7 +607,10 @@ def _marginal_column(p: ColumnProfile, kind: str, options: FitOptions):
         values = np.clip(values, float(p.min), float(p.max)).tolist()
     values = [float(x) for x in np.maximum.accumulate(np.asarray(values, dtype=np.float64))]
     decimal_places = p.decimal_places if kind == "continuous" else None
-    grid = dict(grid_step=p.grid_step, grid_share=p.grid_share) if kind == "continuous" else {}
+    grid = {}
+    if kind == "continuous":  # rounding to a coarser grid applies to the values off its point masses
+        share = share_beyond_plateaus(p.grid_step, p.grid_share, probabilities, values)
+        grid = dict(grid_step=p.grid_step if share else None, grid_share=share)
     return NumericColumn(
         kind=kind,
         quantiles=QuantileFunction(probabilities=probabilities, values=values),

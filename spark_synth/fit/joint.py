@@ -304,6 +304,16 @@ def codes_and_u(array: pa.Array, entry: dict, scale: UniformScale, spark_type) -
     return codes, scale.code_midpoints(codes)
 
 
+def tie_bounds(array: pa.Array, entry: dict, scale: UniformScale, spark_type) -> tuple[np.ndarray, np.ndarray]:
+    """The u interval each row's value spans: its point mass's for a number (its u twice
+    without one), its code's for a category."""
+    if scale.numeric:
+        values, is_null = unit_values(array, spark_type)
+        return scale.numeric_tie_bounds(values, is_null)
+    codes = category_codes(array, entry["column"]["values"])
+    return scale.edges[codes], scale.edges[codes + 1]
+
+
 def pair_is_counted(codes_i: int, codes_j: int, categorical_i: bool, categorical_j: bool) -> bool:
     """Which pairs get a contingency table. A high-cardinality column (more than
     MAX_CODES_ANY_PARTNER codes, e.g. 4,000 tail numbers) is only paired with low-cardinality

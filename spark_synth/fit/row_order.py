@@ -11,10 +11,12 @@ tree carries the order to every column below it.
 The fit (one bounded aggregation, only for tables with an id column):
 - candidates: the copula columns without nulls (a root's null share sits at the bottom of its
   uniform, which the position would fill with the first rows), up to MAX_CANDIDATES;
-- per id column and candidate, the six sums of fit/regression.py over one parent code: rows, the
+- per id column and candidate, the sums of fit/regression.py over one parent code: rows, the
   position score s = Phi^-1((id - min + 0.5) / (max - min + 1)) (the id's place in its range, as
   the engine's row's place in the rows), s^2, the candidate's normal score a (its copula u, as
-  pass 2 codes it), a^2, a * s;
+  pass 2 codes it), a^2, a * s, and the moments of the latent normal over the span a stands for
+  (a category's code, a number's point mass), which turn the observed correlation into the
+  latent one the engine draws;
 - choice: the pair whose Gaussian mutual information -log(1 - rho^2)/2, less log(n)/(2n) for its
   one stored number, is largest and at least network.MIN_GAIN. The column becomes the root of
   its tree component (fit/dependence.py chow_liu_edges) and the id column stores it (model
@@ -36,8 +38,8 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from scipy.special import ndtri
 
-from spark_synth.fit.joint import codes_and_u, scale_from_spec
-from spark_synth.fit.regression import EDGE, STATISTICS, RegressionCandidate, fitted
+from spark_synth.fit.joint import codes_and_u, scale_from_spec, tie_bounds
+from spark_synth.fit.regression import EDGE, STATISTICS, RegressionCandidate, fitted, latent_moments, score_sums
 from spark_synth.model.schema import RowOrder
 from spark_synth.model.types import parse_spark_type
 from spark_synth.names import quote
@@ -73,13 +75,18 @@ def position_scores(ids: np.ndarray, low: int, high: int) -> np.ndarray:
     return ndtri(np.clip(place, EDGE, 1.0 - EDGE))
 
 
-def batch_sums(ids: np.ndarray, low: int, high: int, codes: np.ndarray, u: np.ndarray) -> np.ndarray:
+def batch_sums(
+    ids: np.ndarray, low: int, high: int, codes: np.ndarray, u: np.ndarray, tie: tuple[np.ndarray, np.ndarray]
+) -> np.ndarray:
     """One batch's STATISTICS sums of one (id, candidate) pair over its rows whose id and
-    candidate are non-null (a candidate has no nulls; a null id row, in a merged frame, is left)."""
+    candidate are non-null (a candidate has no nulls; a null id row, in a merged frame, is left).
+    `tie`: the u interval each candidate value spans (joint.tie_bounds: a category's code, a
+    number's point mass), so a year's 26 codes are corrected for what one code hides."""
     keep = (codes > 0) & ~np.isnan(ids)
     s = position_scores(ids[keep], low, high)
     a = ndtri(np.clip(u[keep], EDGE, 1.0 - EDGE))
-    return np.array([float(keep.sum()), s.sum(), (s * s).sum(), a.sum(), (a * a).sum(), (a * s).sum()])
+    latent = latent_moments(tie[0][keep], tie[1][keep], a)
+    return score_sums(np.zeros(len(a), dtype=np.int64), 1, a, latent, s)[0]
 
 
 def choose(
@@ -150,11 +157,13 @@ def _partition_sums(spec: dict, batches: Iterator[pa.RecordBatch]) -> Iterator[p
     for batch in batches:
         if batch.num_rows == 0:
             continue
-        coded = [codes_and_u(batch.column(e["input"]), e, s, t) for e, s, t in zip(entries, scales, types)]
+        columns = [batch.column(e["input"]) for e in entries]
+        coded = [codes_and_u(c, e, s, t) for c, e, s, t in zip(columns, entries, scales, types)]
+        ties = [tie_bounds(c, e, s, t) for c, e, s, t in zip(columns, entries, scales, types)]
         for i, (alias, low, high) in enumerate(spec["ids"]):
             ids = batch.column(alias).to_numpy(zero_copy_only=False).astype(np.float64)
             for j, (codes, u) in enumerate(coded):
-                sums[i, j] += batch_sums(ids, low, high, codes, u)
+                sums[i, j] += batch_sums(ids, low, high, codes, u, ties[j])
     yield pa.RecordBatch.from_arrays(
         [pa.array(np.arange(sums.size), pa.int64()), pa.array(sums.ravel(), pa.float64())], names=["key", "x"]
     )

@@ -35,6 +35,7 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+from spark_synth.fit.grids import share_beyond_plateaus
 from spark_synth.fit.histogram import Buckets, Histogram, bucket_counts, bucket_of, cells_of, quantiles, read_histograms
 from spark_synth.fit.profile import MAX_DECIMAL_PLACES, MIN_GRID_SHARE, off_grid_sql
 from spark_synth.model.marginals import UniformScale
@@ -117,7 +118,11 @@ def within_quantiles(frame: DataFrame, edges: list[WithinEdge], min_count: int) 
         for (e, c), histogram in sorted(read_histograms(bucket_counts(chosen, ["e", "c"]), ["e", "c"]).items()):
             qf = _continuous(edges[e].child, histogram, min_count)
             if qf is not None:
-                found[e][c] = qf.model_copy(update=grids[(e, c)])
+                grid = grids[(e, c)]
+                if grid.get("grid_step"):  # net of the group's point masses (fit/grids.py)
+                    share = share_beyond_plateaus(grid["grid_step"], grid["grid_share"], qf.probabilities, qf.values)
+                    grid = {"grid_step": grid["grid_step"] if share else None, "grid_share": share or 0.0}
+                found[e][c] = qf.model_copy(update=grid)
     out = []
     for e, by_code in enumerate(found):
         largest = sorted(by_code, key=lambda c: (-sizes[e][c], c))[:MAX_CODES]

@@ -47,6 +47,23 @@ def cdf_mid(qf: QuantileFunction, x: np.ndarray) -> np.ndarray:
     return np.where(right > left, mid_of_tie, interpolated)
 
 
+def cdf_tie(qf: QuantileFunction, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The CDF interval [low, high] of each value's point mass (a value stored as several equal
+    quantiles), its mid-rank CDF twice elsewhere: the span of latent places one mid-rank score
+    stands for (fit/regression.py corrects a correlation for it)."""
+    p = np.asarray(qf.probabilities, dtype=np.float64)
+    q = np.asarray(qf.values, dtype=np.float64)
+    n = len(q)
+    left = np.searchsorted(q, x, side="left")
+    right = np.searchsorted(q, x, side="right")
+    mid = cdf_mid(qf, x)
+    tied = right > left
+    return (
+        np.where(tied, p[np.clip(left, 0, n - 1)], mid),
+        np.where(tied, p[np.clip(right - 1, 0, n - 1)], mid),
+    )
+
+
 def _fraction(x: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     """(x - lo) / (hi - lo), 0 where hi == lo; halved first so that doubles near +-1.8e308
     cannot overflow the differences."""
@@ -125,6 +142,16 @@ class UniformScale:
         codes = 1 + np.searchsorted(self.cuts, x, side="left")
         u = p_null + (1.0 - p_null) * cdf_mid(column.quantiles, x)
         return np.where(is_null, 0, codes), np.where(is_null, p_null / 2.0, u)
+
+    def numeric_tie_bounds(self, x: np.ndarray, is_null: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The u interval of each observed value's point mass (numeric_codes_and_u's u twice where
+        the value has none); a null's u twice."""
+        column = self.column
+        assert isinstance(column, NumericColumn), "tie bounds of a categorical column"
+        p_null = column.null_fraction
+        low, high = cdf_tie(column.quantiles, x)
+        low, high = p_null + (1.0 - p_null) * low, p_null + (1.0 - p_null) * high
+        return np.where(is_null, p_null / 2.0, low), np.where(is_null, p_null / 2.0, high)
 
     def code_midpoints(self, codes: np.ndarray) -> np.ndarray:
         return (self.edges[codes] + self.edges[codes + 1]) / 2.0

@@ -85,8 +85,10 @@ def candidates(
     correlation: np.ndarray,
     codes: dict[str, int],
     mutual_information: dict[frozenset[str], float] | None = None,
+    ordered: set[str] = frozenset(),
 ) -> list[RegressionCandidate]:
-    """Per numeric child of the tree, up to MAX_CANDIDATES numbers before it in `order` whose real
+    """Per numeric child of the tree (or `ordered` one: a category of numbers, education in years,
+    whose codes run in value order), up to MAX_CANDIDATES numbers before it in `order` whose real
     correlation with it is at least MIN_GAP from the tree's (the block's roots included: their
     correlations are the copula's own), furthest first; and up to MAX_CANDIDATES numbers next to
     its parent (the parent's parent or a sibling), most mutual information with the child first:
@@ -100,7 +102,7 @@ def candidates(
     found = []
     for child in order:
         parent = parent_of.get(child)
-        if parent is None or child not in numeric or codes[parent] * codes[child] > MAX_TABLE_CELLS:
+        if parent is None or child not in numeric | ordered or codes[parent] * codes[child] > MAX_TABLE_CELLS:
             continue
         off, near = [], []
         for other in order[: rank[child]]:

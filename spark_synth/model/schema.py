@@ -861,9 +861,14 @@ class SynthModelFile(Strict):
             if dep.extra_parent is not None and dep.extra_parent not in in_copula:
                 raise ValueError(f"dependency {dep.parent}->{dep.child}: {dep.extra_parent!r} is not a copula column")
             if dep.regression is not None:
-                for name in (dep.child, dep.regression.on):
-                    if not isinstance(next(c for c in self.columns if c.name == name), NumericColumn):
-                        raise ValueError(f"dependency {dep.parent}->{dep.child}: regression on {name!r}, not a number")
+                on = next(c for c in self.columns if c.name == dep.regression.on)
+                if not isinstance(on, NumericColumn):
+                    raise ValueError(f"dependency {dep.parent}->{dep.child}: regression on {on.name!r}, not a number")
+                if not is_ordered(next(c for c in self.columns if c.name == dep.child)):
+                    raise ValueError(
+                        f"dependency {dep.parent}->{dep.child}: a regression child is a number or a category of "
+                        "ordered values (numbers, booleans), not strings"
+                    )
             if dep.within:
                 _check_within(dep, next(c for c in self.columns if c.name == dep.child))
         order = generation_order(list(self.copula.columns) if self.copula else [], self.dependencies)
@@ -885,6 +890,15 @@ class SynthModelFile(Strict):
             by_name = {c.name: c for c in self.columns}
             check_rules(self.rules, by_name, written_elsewhere(by_name))
         return self
+
+
+def is_ordered(column) -> bool:
+    """A column whose codes run in the order of its values: a number's bins, or the categories of
+    a number or boolean (stored in value order, fitter._marginal_column); a regression child's
+    code is drawn by inverse CDF in that order (docs/plan.md §6 step 3c)."""
+    if isinstance(column, NumericColumn):
+        return True
+    return isinstance(column, CategoricalColumn) and column.type.family not in ("string",)
 
 
 def _check_row_order(columns: list, in_copula: set[str], children: set[str]) -> None:

@@ -40,3 +40,5 @@ def test_a_weak_but_real_pair_is_drawn_together(spark):
         got = (made.ethnicity[made.region == region] == "afam").mean()
         assert got == pytest.approx(expected, abs=0.025), region
     assert not any("hours" in edge for edge in edges), "an independent column stays a lone root"
+    tree = fit(spark.createDataFrame(real), table="survey", max_parents=1)
+    assert not tree.spec.dependencies, "max_parents=1: the tree as it was, weak pairs left out"

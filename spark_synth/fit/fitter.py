@@ -97,9 +97,10 @@ ALL_PAIRS_MAX = 64
 CANDIDATE_PARTNERS = 8
 WIDE_CELL_BUDGET = 4_000_000
 TIED_WEIGHT = 1e3  # added to a tied pair's mutual information (nats; no pair has near that much)
-# A pair under FitOptions.min_mutual_information still becomes a tree edge when it holds at least
-# this much and more than its table costs (BIC: log(n)/(2n) per cell seen): CPS1988's education ~
-# region ~ ethnicity, 0.005-0.02 nats on 28,155 rows, were left as lone roots before.
+# With max_parents > 1 (max_parents=1 keeps the tree as it was), a pair under
+# FitOptions.min_mutual_information still becomes a tree edge when it holds at least this much
+# and more than its table costs (BIC: log(n)/(2n) per cell seen): CPS1988's education ~ region ~
+# ethnicity, 0.005-0.02 nats on 28,155 rows, were left as lone roots before.
 WEAK_EDGE_MI = 0.005
 
 
@@ -917,7 +918,8 @@ def _joint_model(
     weights = {
         pair: w
         for pair, w in weights.items()
-        if w >= options.min_mutual_information or pays_as_weak_edge(mi[pair], len(pairs[pair]), stats.rows)
+        if w >= options.min_mutual_information
+        or (options.max_parents > 1 and pays_as_weak_edge(mi[pair], len(pairs[pair]), stats.rows))
     }
     floor = min(options.min_mutual_information, WEAK_EDGE_MI)
     edges = [(p, c, mi[tuple(sorted((p, c)))]) for p, c, _ in chow_liu_edges(len(keep), weights, floor, root)]

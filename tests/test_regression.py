@@ -283,3 +283,28 @@ def test_education_in_years_follows_experience_inside_the_wage(spark):
         assert abs(held - kept) < tolerance, f"{other} ~ education: real {held:.2f}, generated {kept:.2f}"
     held = spearmanr(real.experience, real.education)[0]
     assert held < -0.25 and spearmanr(tree.experience, tree.education)[0] > held + 0.3, "the tree alone"
+
+
+def test_codes_u_and_ties_agree_with_codes_and_u():
+    """The regression pass decodes a child once for its codes, u and point-mass spans: the codes
+    and u are pass 2's, and a point mass's span holds its mid-rank u."""
+    from spark_synth.model.marginals import UniformScale
+    from spark_synth.model.schema import NumericColumn, QuantileFunction
+
+    column = NumericColumn(
+        name="rain",
+        spark_type='"double"',
+        kind="continuous",
+        null_fraction=0.1,
+        quantiles=QuantileFunction(probabilities=[0.0, 0.5, 0.9, 1.0], values=[0.0, 0.0, 0.3, 1.2]),
+        min=0.0,
+        max=1.2,
+    )
+    scale = UniformScale(column, 8)
+    x = np.array([0.0, 0.1, 0.3, 1.2, 0.0])
+    is_null = np.array([False, False, False, False, True])
+    codes, u = scale.numeric_codes_and_u(x, is_null)
+    same_codes, same_u, (low, high) = scale.numeric_codes_u_and_ties(x, is_null)
+    assert np.array_equal(codes, same_codes) and np.allclose(u, same_u)
+    assert low[0] == pytest.approx(0.1) and high[0] == pytest.approx(0.55), "0 spans the first half of the values"
+    assert np.all(low <= same_u) and np.all(same_u <= high) and low[1] == high[1] == same_u[1]

@@ -304,14 +304,16 @@ def codes_and_u(array: pa.Array, entry: dict, scale: UniformScale, spark_type) -
     return codes, scale.code_midpoints(codes)
 
 
-def tie_bounds(array: pa.Array, entry: dict, scale: UniformScale, spark_type) -> tuple[np.ndarray, np.ndarray]:
-    """The u interval each row's value spans: its point mass's for a number (its u twice
-    without one), its code's for a category."""
+def coded_with_ties(
+    array: pa.Array, entry: dict, scale: UniformScale, spark_type
+) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray]]:
+    """codes_and_u, and the u interval each row's value spans: its point mass's for a number (its
+    u twice without one), its code's for a category; one decode of the batch's column."""
     if scale.numeric:
         values, is_null = unit_values(array, spark_type)
-        return scale.numeric_tie_bounds(values, is_null)
+        return scale.numeric_codes_u_and_ties(values, is_null)
     codes = category_codes(array, entry["column"]["values"])
-    return scale.edges[codes], scale.edges[codes + 1]
+    return codes, scale.code_midpoints(codes), (scale.edges[codes], scale.edges[codes + 1])
 
 
 def pair_is_counted(codes_i: int, codes_j: int, categorical_i: bool, categorical_j: bool) -> bool:

@@ -43,7 +43,7 @@ import pyarrow as pa
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from spark_synth.fit.joint import codes_and_u, merge_counts, scale_from_spec, tie_bounds
+from spark_synth.fit.joint import coded_with_ties, codes_and_u, merge_counts, scale_from_spec
 from spark_synth.fit.regression import STATISTICS, RegressionCandidate, RegressionParent, partition_sums
 from spark_synth.fit.regression import task_spec as regression_spec
 from spark_synth.model.marginals import UniformScale
@@ -198,14 +198,19 @@ def _partition_triples(spec: dict, batches: Iterator[pa.RecordBatch]) -> Iterato
     edges = [s.edges for s in scales]
     types = [parse_spark_type(e["column"]["spark_type"]) for e in entries]
     parts: list[list[tuple[np.ndarray, np.ndarray]]] = [[] for _ in spec["triples"]]
-    children = sorted({r["child"] for r in spec["regressions"]})  # numbers: their point masses' spans
+    children = {r["child"] for r in spec["regressions"]}  # their point masses' spans too
     sums = [0.0 for _ in spec["regressions"]]
     for batch in batches:
         if batch.num_rows == 0:
             continue
-        coded = [codes_and_u(batch.column(e["input"]), e, s, t) for e, s, t in zip(entries, scales, types)]
+        coded, ties = [], {}
+        for c, (e, s, t) in enumerate(zip(entries, scales, types)):
+            if c in children:  # a regression child's point masses too, from the same decode
+                found, u, ties[c] = coded_with_ties(batch.column(e["input"]), e, s, t)
+                coded.append((found, u))
+            else:
+                coded.append(codes_and_u(batch.column(e["input"]), e, s, t))
         codes = [c for c, _ in coded]
-        ties = {c: tie_bounds(batch.column(entries[c]["input"]), entries[c], scales[c], types[c]) for c in children}
         for t, (a, b, c) in enumerate(spec["triples"]):
             key = (codes[a] * scales[b].n_codes + codes[b]) * scales[c].n_codes + codes[c]
             parts[t].append(np.unique(key, return_counts=True))

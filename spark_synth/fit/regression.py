@@ -170,7 +170,7 @@ def partition_sums(
     where child and regressor are both non-null. `cache` (one dict per batch) keeps each child's
     normal-scored PIT and each regressor's score for the batch's other candidates: a child is
     counted against several regressors, and ndtri over every row is most of the cost. `ties`: per
-    child column, the u interval of each row's point mass (UniformScale.numeric_tie_bounds;
+    child column, the u interval of each row's point mass (joint.coded_with_ties;
     absent: none)."""
     cache = {} if cache is None else cache
     child, parent, on = spec["child"], spec["parent"], spec["on"]

@@ -38,7 +38,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from scipy.special import ndtri
 
-from spark_synth.fit.joint import codes_and_u, scale_from_spec, tie_bounds
+from spark_synth.fit.joint import coded_with_ties, scale_from_spec
 from spark_synth.fit.regression import EDGE, STATISTICS, RegressionCandidate, fitted, latent_moments, score_sums
 from spark_synth.model.schema import RowOrder
 from spark_synth.model.types import parse_spark_type
@@ -80,7 +80,7 @@ def batch_sums(
 ) -> np.ndarray:
     """One batch's STATISTICS sums of one (id, candidate) pair over its rows whose id and
     candidate are non-null (a candidate has no nulls; a null id row, in a merged frame, is left).
-    `tie`: the u interval each candidate value spans (joint.tie_bounds: a category's code, a
+    `tie`: the u interval each candidate value spans (joint.coded_with_ties: a category's code, a
     number's point mass), so a year's 26 codes are corrected for what one code hides."""
     keep = (codes > 0) & ~np.isnan(ids)
     s = position_scores(ids[keep], low, high)
@@ -157,13 +157,11 @@ def _partition_sums(spec: dict, batches: Iterator[pa.RecordBatch]) -> Iterator[p
     for batch in batches:
         if batch.num_rows == 0:
             continue
-        columns = [batch.column(e["input"]) for e in entries]
-        coded = [codes_and_u(c, e, s, t) for c, e, s, t in zip(columns, entries, scales, types)]
-        ties = [tie_bounds(c, e, s, t) for c, e, s, t in zip(columns, entries, scales, types)]
+        coded = [coded_with_ties(batch.column(e["input"]), e, s, t) for e, s, t in zip(entries, scales, types)]
         for i, (alias, low, high) in enumerate(spec["ids"]):
             ids = batch.column(alias).to_numpy(zero_copy_only=False).astype(np.float64)
-            for j, (codes, u) in enumerate(coded):
-                sums[i, j] += batch_sums(ids, low, high, codes, u, ties[j])
+            for j, (codes, u, tie) in enumerate(coded):
+                sums[i, j] += batch_sums(ids, low, high, codes, u, tie)
     yield pa.RecordBatch.from_arrays(
         [pa.array(np.arange(sums.size), pa.int64()), pa.array(sums.ravel(), pa.float64())], names=["key", "x"]
     )

@@ -47,10 +47,11 @@ def cdf_mid(qf: QuantileFunction, x: np.ndarray) -> np.ndarray:
     return np.where(right > left, mid_of_tie, interpolated)
 
 
-def cdf_tie(qf: QuantileFunction, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The CDF interval [low, high] of each value's point mass (a value stored as several equal
-    quantiles), its mid-rank CDF twice elsewhere: the span of latent places one mid-rank score
-    stands for (fit/regression.py corrects a correlation for it)."""
+def cdf_tie(qf: QuantileFunction, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each value's mid-rank CDF and the CDF interval [low, high] of its point mass (a value
+    stored as several equal quantiles), the mid-rank CDF twice elsewhere: the span of latent
+    places one mid-rank score stands for (fit/regression.py corrects a correlation for it).
+    Returns (low, mid, high)."""
     p = np.asarray(qf.probabilities, dtype=np.float64)
     q = np.asarray(qf.values, dtype=np.float64)
     n = len(q)
@@ -60,6 +61,7 @@ def cdf_tie(qf: QuantileFunction, x: np.ndarray) -> tuple[np.ndarray, np.ndarray
     tied = right > left
     return (
         np.where(tied, p[np.clip(left, 0, n - 1)], mid),
+        mid,
         np.where(tied, p[np.clip(right - 1, 0, n - 1)], mid),
     )
 
@@ -143,15 +145,22 @@ class UniformScale:
         u = p_null + (1.0 - p_null) * cdf_mid(column.quantiles, x)
         return np.where(is_null, 0, codes), np.where(is_null, p_null / 2.0, u)
 
-    def numeric_tie_bounds(self, x: np.ndarray, is_null: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The u interval of each observed value's point mass (numeric_codes_and_u's u twice where
-        the value has none); a null's u twice."""
+    def numeric_codes_u_and_ties(
+        self, x: np.ndarray, is_null: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray]]:
+        """numeric_codes_and_u, and the u interval of each observed value's point mass (its u
+        twice where it has none; a null's u twice), from one search of the quantile points."""
         column = self.column
         assert isinstance(column, NumericColumn), "tie bounds of a categorical column"
         p_null = column.null_fraction
-        low, high = cdf_tie(column.quantiles, x)
-        low, high = p_null + (1.0 - p_null) * low, p_null + (1.0 - p_null) * high
-        return np.where(is_null, p_null / 2.0, low), np.where(is_null, p_null / 2.0, high)
+        codes = 1 + np.searchsorted(self.cuts, x, side="left")
+        low, mid, high = (p_null + (1.0 - p_null) * c for c in cdf_tie(column.quantiles, x))
+        at_null = p_null / 2.0
+        return (
+            np.where(is_null, 0, codes),
+            np.where(is_null, at_null, mid),
+            (np.where(is_null, at_null, low), np.where(is_null, at_null, high)),
+        )
 
     def code_midpoints(self, codes: np.ndarray) -> np.ndarray:
         return (self.edges[codes] + self.edges[codes + 1]) / 2.0

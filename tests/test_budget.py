@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from spark_synth.errors import ArgumentError
-from spark_synth.fit.budget import MIB, check_max_model_mb, model_bytes, within_budget
+from spark_synth.fit.budget import EXTRA_FIELDS, MIB, check_max_model_mb, model_bytes, within_budget
 from spark_synth.model.io import SynthModel
 from spark_synth.model.schema import Regression
 
@@ -21,8 +21,11 @@ MODEL = Path(__file__).parent / "fixtures" / "models" / "flights_sample.model.js
 
 
 def _flights():
+    """The stored fit's tree alone: its own second parents left out, so the test's are the only ones."""
     with gzip.open(MODEL, "rt") as handle:
-        return SynthModel.from_dict(json.load(handle)).spec
+        spec = SynthModel.from_dict(json.load(handle)).spec
+    tree = [d.model_copy(update=dict.fromkeys(EXTRA_FIELDS)) for d in spec.dependencies]
+    return spec.model_copy(update={"dependencies": tree})
 
 
 def _with_extras(spec, children: dict[str, float]):

@@ -16,7 +16,7 @@ from fixtures.tables import chain_and_collider
 from spark_synth import fit, generate
 from spark_synth.errors import ArgumentError
 from spark_synth.fit.fitter import check_max_parents
-from spark_synth.fit.network import MIN_GAIN, Triple, candidates, choose, second_table
+from spark_synth.fit.network import MAX_COUNTED_CELLS, MIN_GAIN, Triple, candidates, choose, second_table
 from spark_synth.model.schema import Dependency
 from spark_synth.plan.compiler import compile_plan, second_conditional
 
@@ -74,7 +74,10 @@ def test_candidates_come_before_the_child_and_rules_ties_first():
     tied = frozenset({frozenset(("child", "t"))})
     found = [t for t in candidates(order, parent_of, mi, codes, 0.02, tied) if t.child == "child"]
     assert [(t.candidate, t.tied) for t in found] == [("t", True), ("q", False), ("s", False)]
-    assert not candidates(order, parent_of, mi, dict.fromkeys(order, 100), 0.02), "tables over the cell cap"
+    assert not candidates(order, parent_of, mi, dict.fromkeys(order, 300), 0.02), "tables over the cell cap"
+    wide = candidates(order, parent_of, mi, dict.fromkeys(order, 200), 0.02)  # 8,000,000 cells each
+    assert len(wide) == MAX_COUNTED_CELLS // 200**3, "the fit counts no more cells than its total cap"
+    assert ("child", "q") in {(t.child, t.candidate) for t in wide}, "the strongest first"
 
 
 def test_the_best_candidate_wins_and_a_tied_partner_wins_whenever_it_gains():

@@ -16,11 +16,11 @@ Two kinds of budget:
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 
 from spark_synth.errors import ArgumentError
+from spark_synth.model.json_text import model_json
 from spark_synth.model.schema import Dependency, SynthModelFile
 
 log = logging.getLogger(__name__)
@@ -111,4 +111,4 @@ def _extra_bytes(d: Dependency) -> int:
 
 
 def _json(value) -> bytes:
-    return json.dumps(value, indent=1, ensure_ascii=False, allow_nan=False).encode()
+    return model_json(value).encode()

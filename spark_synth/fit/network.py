@@ -11,7 +11,7 @@ matters) loses what the tree cannot hold. This pass adds, per child, at most one
    the copula's column order: model/io.py dependency_order), so a second parent never makes a
    cycle and the engine has its code when it draws the child; MAX_CANDIDATES per child, each
    table of (parent, candidate, child) codes bounded by MAX_TRIPLE_CELLS, at most MAX_TRIPLES
-   per fit;
+   and MAX_COUNTED_CELLS per fit;
 2. one Spark job codes each batch in numpy (as pass 2 does) and counts every candidate triple's
    codes (mapInArrow + groupBy; the driver reads at most the sum of the triples' cells,
    whatever the row count);
@@ -56,7 +56,11 @@ log = logging.getLogger(__name__)
 MAX_PARENTS = 2  # the most parents this version gives a column (the tree's one, then one more)
 MAX_CANDIDATES = 2  # second-parent candidates counted per child
 MAX_TRIPLES = 256  # candidate triples counted per fit, strongest first (a 1,000-column table)
-MAX_TRIPLE_CELLS = 1 << 18  # codes(parent) x codes(candidate) x codes(child) of one counted triple
+# codes(parent) x codes(candidate) x codes(child) of one counted triple: wide enough for a tail
+# number (4,000 codes) under a carrier and a destination (18 x 107), whose 44,416 cells seen hold
+# its routes; what the driver reads is the cells seen, at most this and at most the rows.
+MAX_TRIPLE_CELLS = 1 << 23
+MAX_COUNTED_CELLS = 1 << 25  # the sum of that product over the triples counted in one fit
 MAX_SECOND_CELLS = 50_000  # stored cells of all second tables of one model (~1 MB of JSON)
 KEPT_SHARE = 0.5  # a stored row keeps at least this share of its rows after the k filter
 MIN_GAIN = 0.005  # nats per row, after the penalty: weaker second parents are noise
@@ -136,8 +140,14 @@ def candidates(
             (untied, strength, rank[child], Triple(child, parent, other, tied=not untied))
             for untied, strength, _, other in chosen
         ]
-    # A wide table: the strongest MAX_TRIPLES (ties first), in the order found.
-    strongest = sorted(range(len(found)), key=lambda i: found[i][:3])[:MAX_TRIPLES]
+    # A wide table: the strongest MAX_TRIPLES (ties first) within MAX_COUNTED_CELLS, in the order found.
+    strongest, counted = [], 0
+    for i in sorted(range(len(found)), key=lambda i: found[i][:3]):
+        triple = found[i][3]
+        cells = codes[triple.parent] * codes[triple.candidate] * codes[triple.child]
+        if len(strongest) < MAX_TRIPLES and counted + cells <= MAX_COUNTED_CELLS:
+            strongest.append(i)
+            counted += cells
     return [found[i][3] for i in sorted(strongest)]
 
 

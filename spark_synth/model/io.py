@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from spark_synth.errors import ModelFileError
+from spark_synth.model.json_text import model_json
 from spark_synth.model.schema import FORMAT_NAME, SCHEMA_VERSION, Copula, SynthModelFile, generation_order
 from spark_synth.model.types import from_unscaled, parse_spark_type, to_unscaled
 
@@ -78,7 +79,7 @@ class SynthModel:
         return self.spec.model_dump(mode="json", exclude_none=True)
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=1, ensure_ascii=False, allow_nan=False)
+        return model_json(self.to_dict())
 
     def save(self, path: str | os.PathLike) -> None:
         write_atomically(path, self.to_json())

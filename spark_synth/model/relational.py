@@ -26,6 +26,7 @@ from pydantic import Field, ValidationError, model_validator
 
 from spark_synth.errors import ModelFileError
 from spark_synth.model.io import SynthModel, migrate, write_atomically
+from spark_synth.model.json_text import model_json
 from spark_synth.model.schema import CategoryValue, FiniteFloat, Probability, Strict, SynthModelFile
 
 SHARE_POINTS = 257
@@ -209,9 +210,7 @@ class RelationalModel:
     def save(self, path: str | os.PathLike) -> None:
         write_atomically(
             path,
-            json.dumps(
-                self.spec.model_dump(mode="json", exclude_none=True), indent=1, ensure_ascii=False, allow_nan=False
-            ),
+            model_json(self.spec.model_dump(mode="json", exclude_none=True)),
         )
 
 

@@ -69,6 +69,11 @@ final class ExactNumbers {
         }
     }
 
+    /** The whole units between neighbouring values (an hour for hourly timestamps), 0 beyond 64 bits. */
+    long granularity() {
+        return granularity;
+    }
+
     boolean big() {
         return big;
     }

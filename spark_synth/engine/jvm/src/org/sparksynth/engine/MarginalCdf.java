@@ -15,6 +15,16 @@ final class MarginalCdf {
         this.values = values;
     }
 
+    /** The smallest stored point (NaN: none). */
+    double first() {
+        return values.length > 0 ? values[0] : Double.NaN;
+    }
+
+    /** The largest stored point (NaN: none). */
+    double last() {
+        return values.length > 0 ? values[values.length - 1] : Double.NaN;
+    }
+
     /** F(x) in [0, 1]. */
     double at(double x) {
         int n = values.length;

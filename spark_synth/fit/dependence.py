@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from scipy.sparse.csgraph import breadth_first_order, minimum_spanning_tree
 
@@ -15,6 +17,13 @@ def correlation_from_sums(rows: int, sums: np.ndarray, products: np.ndarray) -> 
     std = np.sqrt(np.clip(np.diag(cov), 1e-12, None))
     corr = cov / np.outer(std, std)
     return nearest_correlation(np.clip(corr, -1.0, 1.0))
+
+
+def description_length(cells: int, rows: int) -> float:
+    """What storing `cells` fitted numbers costs, in nats per row: log(n)/(2n) each (BIC/MDL).
+    Every structure choice (a tree edge, a second parent, a regression) weighs its gain in
+    mutual information against this same price, so none of them buys detail the others would not."""
+    return cells * math.log(rows) / (2 * rows) if rows > 1 else 0.0
 
 
 def mutual_information(table: dict[tuple[int, int], int]) -> float:

@@ -22,6 +22,7 @@ from spark_synth.fit.dependence import (
     chow_liu_edges,
     conditional_table,
     correlation_from_sums,
+    description_length,
     mutual_information,
 )
 from spark_synth.fit.emails import email_columns, fit_from_names, name_columns
@@ -876,13 +877,13 @@ def _with_places(
 def wide_edge_cost(cells: int, rows: int) -> float:
     """What a pair's table costs as a tree edge (nats per row): nothing up to WIDE_EDGE_CELLS
     cells seen, then its description length, log(n)/(2n) per cell."""
-    return cells * np.log(max(rows, 2)) / (2 * rows) if cells > WIDE_EDGE_CELLS else 0.0
+    return description_length(cells, rows) if cells > WIDE_EDGE_CELLS else 0.0
 
 
 def pays_as_weak_edge(mutual_information: float, cells: int, rows: int) -> bool:
     """A weak pair (under min_mutual_information) is an edge when it holds WEAK_EDGE_MI nats and
     more than its table's description length, log(n)/(2n) per cell seen."""
-    return mutual_information >= WEAK_EDGE_MI and mutual_information > cells * np.log(max(rows, 2)) / (2 * rows)
+    return mutual_information >= WEAK_EDGE_MI and mutual_information > description_length(cells, rows)
 
 
 def _joint_model(

@@ -43,6 +43,7 @@ import pyarrow as pa
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from spark_synth.fit.dependence import description_length
 from spark_synth.fit.joint import coded_with_ties, codes_and_u, merge_counts, scale_from_spec
 from spark_synth.fit.regression import STATISTICS, RegressionCandidate, RegressionParent, partition_sums
 from spark_synth.fit.regression import task_spec as regression_spec
@@ -286,7 +287,7 @@ def second_table(
             if tree_rows[a].get(c, 0.0) > 0 and mixed > 0:
                 log_gain += n * math.log(mixed / tree_rows[a][c])
     cells_stored = sum(len(k) for k in stored.values()) + sum(len(r) for r in rest_rows.values())
-    penalty = cells_stored * math.log(total) / (2 * total)
+    penalty = description_length(cells_stored, total)
     table = {
         f"{a},{b}": {str(c): round(n / sum(rows[(a, b)].values()), 9) for c, n in kept.items()}
         for (a, b), kept in stored.items()

@@ -43,6 +43,7 @@ import numpy as np
 from scipy.special import ndtri
 from scipy.stats import norm
 
+from spark_synth.fit.dependence import description_length
 from spark_synth.model.correlation import tree_implied
 from spark_synth.model.schema import Dependency, Regression
 
@@ -291,7 +292,7 @@ def _standardized(
     # score with point masses) has variance s_var, not 1: this rho makes corr(latent, s') = latent.
     rho = float(np.clip(latent / math.sqrt(s_var * (1.0 - latent * latent) + latent * latent), -0.999, 0.999))
     cells = 1 + 2 * len(stored)
-    gain = -0.5 * math.log(1.0 - latent * latent) * total / rows - cells * math.log(rows) / (2 * rows)
+    gain = -0.5 * math.log(1.0 - latent * latent) * total / rows - description_length(cells, rows)
     regression = Regression(
         on=candidate.on,
         rho=round(rho, 6),

@@ -134,6 +134,8 @@ final class Plan {
         double gridShare;
         /** A numeric column's mid-rank CDF (a regression parent's score), else null. */
         MarginalCdf cdf;
+        /** A regressor's scores of its written values (from cdf), else null. */
+        RegressorScores regressorScores;
         /** Exact columns (integers, days, microseconds, unscaled decimals), else null. */
         ExactNumbers exact;
         // categories (copula categorical columns; constants have one)
@@ -201,6 +203,14 @@ final class Plan {
             }
             drawn[v.index] = true;
             scored[v.index] = v.keepScore;
+            ColumnSpec c = columns[v.column];
+            if (v.keepScore && c.cdf == null) {
+                throw new IllegalArgumentException("spark_synth plan: variable " + v.index
+                        + " has keep_score but its column " + c.name + " is not numeric");
+            }
+            if (v.keepScore && c.regressorScores == null) {
+                c.regressorScores = new RegressorScores(c);
+            }
         }
         for (Variable v : order) {
             if (v.withinNode != null) {

@@ -12,9 +12,7 @@ import org.apache.spark.sql.execution.vectorized.WritableColumnVector;
  * code -> value. Columns outside the copula use their own streams.
  */
 final class Sampler {
-    private static final double POSITION_FLOOR = 1e-12;
-    /** The widest span of whole numbers whose scores a sampler keeps in a table (8 bytes each). */
-    private static final long WHOLE_SCORES = 1L << 16;
+    static final double POSITION_FLOOR = 1e-12;
 
     private final Plan plan;
     private final long seed;
@@ -29,16 +27,6 @@ final class Sampler {
     private final double[][] positions;
     /** Normal score among non-null values (NaN: null), by variable index, for regressors (plan keep_score). */
     private final double[][] scores;
-    /**
-     * A regressor of whole numbers (an exact column whose stored points span at most WHOLE_SCORES
-     * steps of its granularity): the score of each value on that grid from its first stored point,
-     * by variable index, else null. The same function as score(), computed once: a CDF search and
-     * a Phi^-1 per row cost about as much as drawing a column (flights' air_time, sched_dep_time,
-     * time_hour on its hours).
-     */
-    private final double[][] wholeScores;
-    private final long[] wholeFrom;
-    private final long[] wholeStep;
     /** Per column: the dictionary of a categorical string column, else null. */
     private final StringDictionary[] dictionaries;
     private final double[] u;
@@ -92,13 +80,9 @@ final class Sampler {
         codes = new int[d][capacity];
         positions = new double[d][];
         scores = new double[d][];
-        wholeScores = new double[d][];
-        wholeFrom = new long[d];
-        wholeStep = new long[d];
         for (Plan.Variable v : plan.order) {
             if (v.keepScore) {
                 scores[v.index] = new double[capacity];
-                wholeScores[v.index] = wholeScores(plan.columns[v.column], v.index);
             }
             if (v.root >= 0) {
                 z[v.index] = new double[capacity];
@@ -404,57 +388,19 @@ final class Sampler {
         }
     }
 
-    /**
-     * A regressor's normal score among its non-null values, from the value it wrote (its
-     * marginal's mid-rank CDF, as the fit scored the real value); NaN where null.
-     */
+    /** A regressor's normal score among its non-null values (RegressorScores); NaN where null. */
     private void keepScores(Plan.ColumnSpec c, Plan.Variable v, int[] code, double[] doubles, long[] exacts, int n) {
         double[] out = scores[v.index];
-        double[] whole = exacts != null ? wholeScores[v.index] : null;
-        long from = wholeFrom[v.index];
-        long step = wholeStep[v.index];
-        long to = whole != null ? from + (whole.length - 1) * step : from;
+        RegressorScores scoring = c.regressorScores;
         for (int r = 0; r < n; r++) {
-            long x = exacts != null ? exacts[r] : 0L;
             if (code[r] == 0) {
                 out[r] = Double.NaN;
-            } else if (whole != null && x >= from && x <= to && (step == 1 || (x - from) % step == 0)) {
-                out[r] = whole[(int) ((x - from) / step)];
+            } else if (exacts != null) {
+                out[r] = scoring.ofExact(exacts[r]);
             } else {
-                out[r] = score(c, doubles != null ? doubles[r] : (double) exacts[r]);
+                out[r] = scoring.of(doubles[r]);
             }
         }
-    }
-
-    /** A written value's normal score among the column's non-null values (docs/plan.md §6 step 3c). */
-    private static double score(Plan.ColumnSpec c, double x) {
-        return Normal.inverse(Math.min(Math.max(c.cdf.at(x), POSITION_FLOOR), Plan.U_MAX));
-    }
-
-    /** The scores of an exact column's whole numbers over its stored points' span, or null (see wholeScores). */
-    private double[] wholeScores(Plan.ColumnSpec c, int index) {
-        if (c.exact == null || c.exact.big()) {
-            return null;
-        }
-        double first = c.cdf.first();
-        double last = c.cdf.last();
-        long step = Math.max(c.exact.granularity(), 1L);
-        if (!(first == Math.rint(first) && last == Math.rint(last) && Math.abs(first) < 0x1p53
-                && Math.abs(last) < 0x1p53)) {
-            return null;
-        }
-        long from = (long) first;
-        long span = (long) last - from;
-        if (span % step != 0 || span / step >= WHOLE_SCORES) {
-            return null;
-        }
-        double[] table = new double[(int) (span / step) + 1];
-        for (int i = 0; i < table.length; i++) {
-            table[i] = score(c, (double) (from + i * step));
-        }
-        wholeFrom[index] = from;
-        wholeStep[index] = step;
-        return table;
     }
 
     /**

@@ -13,12 +13,42 @@ import pytest
 os.environ["PYSPARK_PYTHON"] = sys.executable
 os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
 
+# The Spark drivers that tests start in processes of their own (the CLI, spark-submit, the README's
+# tour, the wheel's venv, a Connect server) live for seconds to a minute: on 2 cores, the C2
+# compiler's threads spend more CPU than its code saves (test_io_cli and test_first_hour: 236 ->
+# 172 CPU seconds, the same wall time), and CI runs three streams of tests at once. So they run
+# with the C1 compiler only (its default code cache of 48 MB fills; 240 MB is the tiered default).
+# Rows do not change: Java's floating point is strict. The suite's own session runs for many
+# minutes and keeps the default JIT (C1 only: 22% more wall time there), as do the benches.
+PARENT_SUBMIT_OPTS = os.environ.get("SPARK_SUBMIT_OPTS")
+CHILD_JIT = "-XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=240m"
+if "TieredStopAtLevel" not in (PARENT_SUBMIT_OPTS or ""):
+    os.environ["SPARK_SUBMIT_OPTS"] = f"{PARENT_SUBMIT_OPTS or ''} {CHILD_JIT}".strip()
+
 
 @pytest.fixture(scope="session")
 def spark():
     from spark_synth.io import get_spark
 
-    session = get_spark(
+    children = os.environ.get("SPARK_SUBMIT_OPTS")
+    _set_env("SPARK_SUBMIT_OPTS", PARENT_SUBMIT_OPTS)  # this session: the default JIT
+    try:
+        session = _suite_session(get_spark)
+    finally:
+        _set_env("SPARK_SUBMIT_OPTS", children)
+    yield session
+    session.stop()
+
+
+def _set_env(name: str, value: str | None) -> None:
+    if value is None:
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = value
+
+
+def _suite_session(get_spark):
+    return get_spark(
         "spark_synth tests",
         "local[2]",
         {
@@ -29,8 +59,6 @@ def spark():
             "spark.sql.execution.arrow.pyspark.enabled": "true",
         },
     )
-    yield session
-    session.stop()
 
 
 @pytest.fixture(scope="session")

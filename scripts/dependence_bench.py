@@ -46,6 +46,7 @@ from table_faults import tables as shared_tables  # noqa: E402
 
 from spark_synth import fit, generate  # noqa: E402
 from spark_synth.evaluation import column_pair_trends, column_shapes  # noqa: E402
+from spark_synth.fit.regression import describe  # noqa: E402
 from spark_synth.io import get_spark, write_output  # noqa: E402
 
 STRUCTURES = (1, 2)  # max_parents: the tree, the network
@@ -126,7 +127,7 @@ def measure(spark, label: str, real, neural: Path | None = None) -> dict:
                 if getattr(c, "rises_with", None) is not None
             ),
             "regressions": sorted(
-                f"{x.child}|{x.parent}~{x.regression.on} (rho {x.regression.rho:.2f})"
+                f"{x.child}|{x.parent}~{x.regression.on} ({describe(x.regression)})"
                 for x in model.spec.dependencies
                 if x.regression is not None
             ),

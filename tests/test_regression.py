@@ -20,15 +20,19 @@ from scipy.stats import norm, spearmanr
 
 from spark_synth import fit, generate
 from spark_synth.fit.regression import (
+    BAND_EDGES,
+    BANDS,
+    PLACES,
     RegressionCandidate,
     candidates,
     fitted,
     latent_moments,
     partition_sums,
     pit_table,
+    place_counts,
     score_sums,
 )
-from spark_synth.model.schema import Dependency, Regression
+from spark_synth.model.schema import Dependency, Regression, RegressionBands
 from spark_synth.plan.compiler import compile_plan, regression_plan
 
 
@@ -78,7 +82,9 @@ def test_the_child_pit_is_its_place_in_the_parent_codes_row_among_non_null_value
     }
     codes = [np.array([1, 2, 3, 0, 1]), np.array([1, 1, 2, 1, 0]), np.array([1, 1, 1, 1, 1])]
     us = [np.array([0.25, 0.55, 0.85, 0.05, 0.25]), np.zeros(5), np.full(5, 0.5)]
-    sums = partition_sums(spec, codes, us, [np.asarray(edges), np.array([0, 0.1, 0.5, 1.0]), np.array([0, 1.0])])
+    sums, counts = partition_sums(
+        spec, codes, us, [np.asarray(edges), np.array([0, 0.1, 0.5, 1.0]), np.array([0, 1.0])]
+    )
     # parent 1: child code 1 at the middle of its bin -> (0.2 + 0.4 * 0.5 - 0.2) / 0.8 = 0.25;
     # code 2 in the middle -> (0.6 + 0.2 - 0.2) / 0.8 = 0.75; parent 2: code 3's middle -> 0.5.
     # The null child (row 4) is left out; parent 0 has no row: the marginal (row 5: code 1's middle).
@@ -87,6 +93,10 @@ def test_the_child_pit_is_its_place_in_the_parent_codes_row_among_non_null_value
     assert sums[2, 3] == pytest.approx(0.0, abs=1e-9)
     assert sums[0, 3] == pytest.approx(ndtri((0.25 - 0.1) / 0.9), abs=1e-9)
     assert np.allclose(sums[:, 1], 0.0), "the regressor sits at its median: score 0"
+    # Score 0 is the lower edge of band 4 (of 8); the PITs 1/6, 0.5 and 0.75 fall in places 2, 8
+    # and 12 (of 16), and 0.25, on the edge of places 3 and 4, in one of them.
+    assert counts.sum() == 4 and counts[4].sum() == 4, np.argwhere(counts)
+    assert counts[4, 2] == counts[4, 8] == counts[4, 12] == 1 and counts[4, 3] + counts[4, 4] == 1
 
 
 def _point_mass_sums(rho: float, zero_share: float, rows: int, seed: int) -> np.ndarray:
@@ -118,6 +128,77 @@ def test_a_point_mass_child_gets_its_latent_correlation_not_the_scores(seed, rho
     )
     if zero_share >= 0.5:
         assert abs(observed) < 0.95 * abs(rho), "the scores alone understate it"
+
+
+def test_place_counts_band_the_regressor_and_share_a_point_mass_among_its_places():
+    band = np.searchsorted(BAND_EDGES, np.array([-3.0, 0.0, 3.0, 3.0]), side="right")
+    assert band.tolist() == [0, 4, 7, 7], "equal-probability bands of a normal; an edge starts its band"
+    counts = place_counts(band, np.array([0.01, 0.0, 0.5, 0.999]), np.array([0.01, 0.5, 0.5, 0.999]))
+    assert counts[0, 0] == 1 and counts[7, 8] == 1 and counts[7, PLACES - 1] == 1
+    assert np.allclose(counts[4, :8], 1 / 8) and counts[4, 8:].sum() == 0, "rain's zeros span half the places"
+    assert counts.sum() == pytest.approx(4.0)
+
+
+def _band_statistics(child: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The sums and place counts of one parent code for a child's values and a regressor's
+    scores, the child's PIT its mid-rank."""
+    from scipy.stats import rankdata
+
+    pit = (rankdata(child) - 0.5) / len(child)
+    a = ndtri(pit)
+    zeros = np.zeros(len(child), dtype=np.int64)
+    return score_sums(zeros, 1, a, (a, a * a), s), place_counts(np.searchsorted(BAND_EDGES, s, side="right"), pit, pit)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_bands_carry_a_spread_that_changes_with_the_regressor_and_a_line_stays_a_line(seed):
+    """Heteroscedastic: the child's spread triples in the regressor's top quarter, its mean
+    unmoved (correlation near 0: a line gains nothing); bands find it. A plain Gaussian pair keeps
+    its correlation, which gains more than any bands; independence gains nothing."""
+    rng = np.random.default_rng(seed)
+    rows, candidate = 40_000, RegressionCandidate("c", "p", "q")
+    s = rng.standard_normal(rows)
+    spread = np.where(s > ndtri(0.75), 3.0, 1.0)
+    sums, counts = _band_statistics(spread * rng.standard_normal(rows), s)
+    found = fitted(candidate, sums, rows, 10)
+    assert found is None or found.gain < 0.005, "no correlation: a line does not pay"
+    banded = fitted(candidate, sums, rows, 10, counts)
+    assert banded is not None and banded.regression.bands is not None and banded.gain > 0.02
+    cdf = np.asarray(banded.regression.bands.cdf)
+    middle = cdf.shape[1] // 2
+    assert cdf[-1, 0] > cdf[0, 0] + 0.05 and abs(cdf[-1, middle] - cdf[0, middle]) < 0.05, "wider, same centre"
+    sums, counts = _band_statistics(0.9 * s + np.sqrt(0.19) * rng.standard_normal(rows), s)
+    line = fitted(candidate, sums, rows, 10, counts)
+    assert line is not None and line.regression.bands is None and line.regression.rho == pytest.approx(0.9, abs=0.02)
+    sums, counts = _band_statistics(rng.standard_normal(rows), s)
+    alone = fitted(candidate, sums, rows, 10, counts)
+    assert alone is None or alone.gain < 0.005, "independent: the penalty wins"
+
+
+def test_bands_store_no_cell_seen_fewer_than_k_times():
+    rng = np.random.default_rng(4)
+    s = rng.standard_normal(2_000)
+    child = np.where(s > 1.2, 5.0, 0.0) + rng.standard_normal(2_000)
+    sums, counts = _band_statistics(child, s)
+    found = fitted(RegressionCandidate("c", "p", "q"), sums, 2_000, 30, counts)
+    assert found is not None and found.regression.bands is not None
+    bands = found.regression.bands
+    places = len(bands.cdf[0]) + 1
+    table = counts.reshape(len(bands.cdf), BANDS // len(bands.cdf), places, PLACES // places).sum(axis=(1, 3))
+    for row, kept in zip(table, np.diff(np.asarray(bands.cdf), axis=1, prepend=0.0, append=1.0)):
+        if row.sum() > 0 and (row >= 30).any():
+            assert np.array_equal(kept > 1e-9, row >= 30), "a place holds mass only where k rows were seen"
+
+
+def test_a_band_table_is_checked_like_the_rest_of_the_model():
+    with pytest.raises(ValidationError, match="rise strictly"):
+        RegressionBands(edges=[0.5, 0.0], cdf=[[0.5], [0.5], [0.5]])
+    with pytest.raises(ValidationError, match="cdf rows"):
+        RegressionBands(edges=[0.0], cdf=[[0.5], [0.5], [0.5]])
+    with pytest.raises(ValidationError, match="nondecreasing"):
+        RegressionBands(edges=[0.0], cdf=[[0.6, 0.5], [0.1, 0.2]])
+    with pytest.raises(ValidationError, match="rho is 0"):
+        Regression(on="x", rho=0.4, bands=RegressionBands(edges=[0.0], cdf=[[0.5], [0.5]]))
 
 
 def test_latent_moments_are_the_truncated_normals():
@@ -173,7 +254,11 @@ def test_the_plan_carries_per_code_means_and_null_shares():
         "mean": [0.0, 0.0, 0.5],
         "scale": [1.0, 1.0, 0.8],
         "null_share": [-1.0, 0.25, 0.0],
+        "bands": None,
     }
+    bands = RegressionBands(edges=[0.0], cdf=[[0.9], [0.1]])
+    plan = regression_plan(Regression(on="x", rho=0.0, bands=bands), 4, 3, first)
+    assert plan["bands"] == {"edges": [0.0], "cdf": [[0.9], [0.1]]} and plan["rho"] == 0.0
 
 
 # --- Spark: the places fixture ------------------------------------------------------------
@@ -235,6 +320,36 @@ def test_the_ratings_fixture_keeps_the_mean_rating_with_its_vote_shares(spark):
         held = spearmanr(real.rating, real[other])[0]
         kept = spearmanr(made.rating, made[other].astype(float))[0]
         assert abs(held - kept) < tolerance, f"rating ~ {other}: real {held:.2f}, generated {kept:.2f}"
+
+
+def test_the_engine_draws_a_child_from_the_band_its_regressor_falls_in(spark):
+    """Plan v16 bands, set by hand to the sharpest table there is: a regressor below its median
+    puts the child in the lower half of its place inside its parent's code, above it in the upper
+    half. The real pair is independent; the generated one must split exactly so, row by row."""
+    import pandas as pd
+
+    from spark_synth.model.io import SynthModel
+    from spark_synth.model.schema import generation_order
+
+    rng = np.random.default_rng(7)
+    group = rng.integers(0, 5, 8_000)
+    real = pd.DataFrame(
+        {"g": [f"G{i}" for i in group], "y": 10.0 * group + rng.standard_normal(8_000), "x": rng.standard_normal(8_000)}
+    )
+    model = fit(spark.createDataFrame(real), table="bands", max_parents=1)
+    spec = model.spec
+    order = generation_order(list(spec.copula.columns), spec.dependencies)
+    (child,) = [d for d in spec.dependencies if d.child == "y"]
+    assert child.parent == "g" and order.index("x") < order.index("y"), order
+    bands = RegressionBands(edges=[0.0], cdf=[[1.0], [0.0]])
+    tied = child.model_copy(update={"regression": Regression(on="x", rho=0.0, bands=bands)})
+    model = SynthModel(spec.model_copy(update={"dependencies": [tied if d is child else d for d in spec.dependencies]}))
+    made = generate(spark, model, rows=8_000, seed=3).toPandas()
+    high_x = made.x >= made.x.median()
+    high_y = made.y >= made.groupby("g").y.transform("median")
+    assert (high_x == high_y).mean() > 0.97, "the regressor's band picks the child's half"
+    assert made.groupby("g").y.mean().round(0).tolist() == [0.0, 10.0, 20.0, 30.0, 40.0], "P(child | parent) kept"
+    assert_rows_do_not_depend_on_partitions(spark, model, rows=8_000)
 
 
 def test_an_ordered_category_may_regress_but_a_string_category_may_not():

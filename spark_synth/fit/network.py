@@ -45,7 +45,15 @@ from pyspark.sql import functions as F
 
 from spark_synth.fit.dependence import description_length
 from spark_synth.fit.joint import coded_with_ties, codes_and_u, merge_counts, scale_from_spec
-from spark_synth.fit.regression import STATISTICS, RegressionCandidate, RegressionParent, partition_sums
+from spark_synth.fit.regression import (
+    BANDS,
+    PLACES,
+    STATISTICS,
+    RegressionCandidate,
+    RegressionParent,
+    describe,
+    partition_sums,
+)
 from spark_synth.fit.regression import task_spec as regression_spec
 from spark_synth.model.marginals import UniformScale
 from spark_synth.model.schema import CategoricalColumn, Dependency, NumericColumn
@@ -158,10 +166,10 @@ def count_triples(
     entries: dict[str, dict],
     bins: int,
     regressions: list[tuple[str, str, str, Dependency]] = (),
-) -> tuple[list[dict[tuple[int, int, int], int]], list[np.ndarray]]:
+) -> tuple[list[dict[tuple[int, int, int], int]], list[tuple[np.ndarray, np.ndarray]]]:
     """Per triple, the count of every (parent code, candidate code, child code) seen, and per
     regression candidate (child, parent, regressor, the child's dependency) its statistics by
-    parent code (fit/regression.py): one mapInArrow that codes each batch in numpy as pass 2 does
+    parent code and its place counts (fit/regression.py partition_sums): one mapInArrow that codes each batch in numpy as pass 2 does
     (fit/joint.py), summed by one groupBy. `entries`: each column's copula_spec in its final codes."""
     if not triples and not regressions:
         return [], []
@@ -194,13 +202,17 @@ def count_triples(
     widths = [(codes[t.candidate], codes[t.child]) for t in triples]
     tables: list[dict[tuple[int, int, int], int]] = [{} for _ in triples]
     sums = [np.zeros((codes[r[1]], STATISTICS)) for r in regressions]
-    for t, key, n, x in counts.collect():  # bounded: the triples' cells and the regressions' parent codes
-        if t >= len(triples):
+    places = [np.zeros((BANDS, PLACES)) for _ in regressions]
+    # bounded: the triples' cells, the regressions' parent codes and their bands x places
+    for t, key, n, x in counts.collect():
+        if t >= len(triples) + len(regressions):
+            places[t - len(triples) - len(regressions)][int(key) // PLACES, int(key) % PLACES] = x
+        elif t >= len(triples):
             sums[t - len(triples)][int(key) // STATISTICS, int(key) % STATISTICS] = x
-            continue
-        b_codes, c_codes = widths[t]
-        tables[t][(int(key) // (b_codes * c_codes), int(key) // c_codes % b_codes, int(key) % c_codes)] = int(n)
-    return [dict(sorted(table.items())) for table in tables], sums
+        else:
+            b_codes, c_codes = widths[t]
+            tables[t][(int(key) // (b_codes * c_codes), int(key) // c_codes % b_codes, int(key) % c_codes)] = int(n)
+    return [dict(sorted(table.items())) for table in tables], list(zip(sums, places))
 
 
 def _partition_triples(spec: dict, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
@@ -210,7 +222,8 @@ def _partition_triples(spec: dict, batches: Iterator[pa.RecordBatch]) -> Iterato
     types = [parse_spark_type(e["column"]["spark_type"]) for e in entries]
     parts: list[list[tuple[np.ndarray, np.ndarray]]] = [[] for _ in spec["triples"]]
     children = {r["child"] for r in spec["regressions"]}  # their point masses' spans too
-    sums = [0.0 for _ in spec["regressions"]]
+    sums: list = [0.0 for _ in spec["regressions"]]
+    places: list = [0.0 for _ in spec["regressions"]]
     for batch in batches:
         if batch.num_rows == 0:
             continue
@@ -227,12 +240,13 @@ def _partition_triples(spec: dict, batches: Iterator[pa.RecordBatch]) -> Iterato
             parts[t].append(np.unique(key, return_counts=True))
         cache: dict = {}  # this batch's PIT and scores, shared by the regressions that reuse them
         for r, regression in enumerate(spec["regressions"]):
-            sums[r] = sums[r] + partition_sums(regression, codes, [u for _, u in coded], edges, cache, ties)
+            found, counted = partition_sums(regression, codes, [u for _, u in coded], edges, cache, ties)
+            sums[r], places[r] = sums[r] + found, places[r] + counted
     for t, found in enumerate(parts):
         if found:
             keys, counts = merge_counts(found)
             yield _rows(np.full(len(keys), t), keys, counts, np.zeros(len(keys)))
-    for r, found in enumerate(sums):
+    for r, found in enumerate([*sums, *places]):
         if isinstance(found, np.ndarray):
             yield _rows(np.full(found.size, len(parts) + r), np.arange(found.size), np.zeros(found.size), found.ravel())
 
@@ -346,11 +360,11 @@ def with_second_parents(
         if r is not None and r.parent == d.parent and (s is None or (not s.tied and r.gain > s.gain)):
             d = d.model_copy(update={"regression": r.regression})
             log.info(
-                "fit: %s follows %s inside %s's codes (rho %.3f, gain %.4f nats per row)",
+                "fit: %s follows %s inside %s's codes (%s, gain %.4f nats per row)",
                 d.child,
                 r.regression.on,
                 d.parent,
-                r.regression.rho,
+                describe(r.regression),
                 r.gain,
             )
         elif s is not None and s.parent == d.parent:

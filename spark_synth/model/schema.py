@@ -696,6 +696,34 @@ class Copula(Strict):
         return self
 
 
+class RegressionBands(Strict):
+    """The child's place among its non-null values, per band of the regressor's normal score: a
+    copula stored as a coarse table instead of one correlation (fit/regression.py), for a pair whose
+    dependence is not a straight line on normal scores (visibility falls sharply once it rains,
+    and barely with how much).
+
+    Band b holds the scores s with edges[b - 1] <= s < edges[b] (the first and last open). Its
+    row of `cdf` is the child's conditional CDF at the places j / J, j = 1..J - 1 (J = len(row) + 1;
+    0 at 0, 1 at 1, linear between): nondecreasing, so a band may skip a stretch of places."""
+
+    edges: list[FiniteFloat] = Field(min_length=1, max_length=15)
+    cdf: list[list[Probability]] = Field(min_length=2, max_length=16)
+
+    @model_validator(mode="after")
+    def _shape(self) -> RegressionBands:
+        if any(b <= a for a, b in zip(self.edges, self.edges[1:])):
+            raise ValueError("regression bands: edges must rise strictly")
+        if len(self.cdf) != len(self.edges) + 1:
+            raise ValueError(
+                f"regression bands: {len(self.edges) + 1} bands need as many cdf rows, not {len(self.cdf)}"
+            )
+        width = len(self.cdf[0])
+        for row in self.cdf:
+            if len(row) != width or not 1 <= width <= 63 or any(b < a for a, b in zip(row, row[1:])):
+                raise ValueError("regression bands: each cdf row holds the same 1..63 nondecreasing probabilities")
+        return self
+
+
 class Regression(Strict):
     """A numeric child's draw tied to another number's normal score (fit/regression.py).
 
@@ -704,17 +732,22 @@ class Regression(Strict):
     standardized inside p (the score minus mean[p], over scale[p]; codes absent here use 0 and 1);
     a null regressor leaves the child's uniform as drawn. So the child keeps P(child | p) and
     follows the regressor inside it: a Gaussian pair copula between (child | parent) and the
-    regressor."""
+    regressor. With `bands` (plan v16) the uniform is instead drawn from the CDF of the band that
+    holds s: a table copula that carries a bend or a spread that changes with the regressor
+    (rho is then 0 and no code stores a mean or scale)."""
 
     on: str
     rho: Annotated[float, Field(gt=-1.0, lt=1.0, allow_inf_nan=False)]
     mean: dict[str, FiniteFloat] = Field(default_factory=dict)
     scale: dict[str, Annotated[float, Field(gt=0.0, allow_inf_nan=False)]] = Field(default_factory=dict)
+    bands: RegressionBands | None = None
 
     @model_validator(mode="after")
     def _codes(self) -> Regression:
         if any(not code.isdigit() for code in [*self.mean, *self.scale]) or set(self.mean) != set(self.scale):
             raise ValueError("regression mean and scale: the same parent codes, non-negative integers as strings")
+        if self.bands is not None and (self.rho != 0.0 or self.mean):
+            raise ValueError("regression with bands: rho is 0 and no parent code stores a mean or scale")
         return self
 
 

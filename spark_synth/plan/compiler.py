@@ -64,7 +64,8 @@ Columns outside the copula use draw 0 of their own stream for the null flag
 ENGINE_VERSION changes whenever the same plan would give different rows (or a new field would
 be ignored by an older engine: v8 added "compose" and "place", v9 word positions, v10 rules,
 v12 a parent code's own grid in `within`, v13 a child's second parent, `second`, v14 a number's
-regression on another, `regression`, v15 a root that follows the row's position, `position`).
+regression on another, `regression`, v15 a root that follows the row's position, `position`,
+v16 a regression drawn from bands of the regressor's score, `regression.bands`).
 - "rules" (docs/plan.md §12), after every column of the row is written: null patterns until
   none changes the row, orderings (the row's values of a group sorted into its columns),
   computed columns (map, linear, div, mod, calendar) in dependency order.
@@ -119,7 +120,7 @@ from spark_synth.plan.steer.ranges import Span, clipped
 from spark_synth.plan.steer.tree import ConditionedTree, condition_tree
 from spark_synth.seeding import stream_key
 
-ENGINE_VERSION = 15
+ENGINE_VERSION = 16
 log = logging.getLogger(__name__)
 _INDEPENDENT_SOURCES: dict[type, str] = {
     NullColumn: "null",
@@ -420,7 +421,8 @@ def kept_second_parents(
 def regression_plan(regression: Regression, on: int, parent_codes: int, first: dict) -> dict:
     """A child's regression on another number (docs/plan.md §6 step 3c), per parent code: the
     regressor's mean and scale (0 and 1 where the model has none) and the child's null share in
-    its row of the first table (-1 where the row is empty: the marginal's, which the engine has)."""
+    its row of the first table (-1 where the row is empty: the marginal's, which the engine has),
+    and its bands (null: the Gaussian pair copula)."""
     null_share = []
     for p in range(parent_codes):
         start, end = first["row_start"][p], first["row_start"][p + 1]
@@ -434,6 +436,7 @@ def regression_plan(regression: Regression, on: int, parent_codes: int, first: d
         "mean": [regression.mean.get(str(p), 0.0) for p in range(parent_codes)],
         "scale": [regression.scale.get(str(p), 1.0) for p in range(parent_codes)],
         "null_share": null_share,
+        "bands": None if regression.bands is None else regression.bands.model_dump(),
     }
 
 

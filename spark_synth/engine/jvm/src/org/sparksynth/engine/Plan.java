@@ -13,7 +13,7 @@ import org.apache.spark.sql.types.StructType;
  * statistics. Parsed once per task from the JSON text carried in the scan options.
  */
 final class Plan {
-    static final int ENGINE_VERSION = 15;
+    static final int ENGINE_VERSION = 16;
     /** Second-parent key spaces up to this size get a dense row lookup (4 bytes a key). */
     static final long SECOND_DENSE = 1L << 18;
     static final double U_MAX = 1.0 - 1e-12;
@@ -61,6 +61,10 @@ final class Plan {
         double[] regressionMean;
         double[] regressionScale;
         double[] regressionNullShare;
+        /** Bands of the regressor's score (plan "bands", v16): their edges, else null. */
+        double[] regressionBandEdges;
+        /** Per band, its CDF at the places 0, 1/J, .., 1 (0 and 1 included). */
+        double[][] regressionBandCdf;
         /** Whether a later child regresses on this variable: the sampler keeps its normal scores. */
         boolean keepScore;
         /** Per parent code: the child's own quantile function inside it (null: the marginal's bins); null if none. */
@@ -399,10 +403,47 @@ final class Plan {
                     throw new IllegalArgumentException("spark_synth plan: regression needs |rho| < 1 and a mean, "
                             + "scale and null share per parent code");
                 }
+                JsonNode bands = regression.get("bands");
+                if (bands != null && !bands.isNull()) {
+                    bands(v, bands);
+                }
             }
 
         }
         return v;
+    }
+
+    /** A regression's bands (docs/plan.md §6 step 3c, v16), checked as the model checks them. */
+    private static void bands(Variable v, JsonNode bands) {
+        double[] edges = Json.doubles(bands.get("edges"));
+        JsonNode rows = bands.get("cdf");
+        if (rows.size() != edges.length + 1 || rows.size() < 2) {
+            throw new IllegalArgumentException("spark_synth plan: regression bands need one cdf row per band");
+        }
+        double[][] cdf = new double[rows.size()][];
+        for (int b = 0; b < cdf.length; b++) {
+            double[] inner = Json.doubles(rows.get(b));
+            if (inner.length != Json.doubles(rows.get(0)).length || inner.length < 1) {
+                throw new IllegalArgumentException("spark_synth plan: regression bands' cdf rows differ in length");
+            }
+            double[] row = new double[inner.length + 2];
+            System.arraycopy(inner, 0, row, 1, inner.length);
+            row[row.length - 1] = 1.0;
+            for (int j = 1; j < row.length; j++) {
+                if (!(row[j] >= row[j - 1]) || row[j] > 1.0) {
+                    throw new IllegalArgumentException("spark_synth plan: a regression band's cdf must rise "
+                            + "from 0 to 1");
+                }
+            }
+            cdf[b] = row;
+        }
+        for (int b = 1; b < edges.length; b++) {
+            if (!(edges[b] > edges[b - 1])) {
+                throw new IllegalArgumentException("spark_synth plan: regression band edges must rise strictly");
+            }
+        }
+        v.regressionBandEdges = edges;
+        v.regressionBandCdf = cdf;
     }
 
     private static ColumnSpec column(JsonNode n, DataType type) {

@@ -406,8 +406,9 @@ final class Sampler {
     /**
      * A regression parent (docs/plan.md §6 step 3c): the child's uniform among its non-null
      * values in its parent code's row becomes Phi(rho * s + sqrt(1 - rho^2) * Phi^-1(w)), s the
-     * regressor's score standardized inside the parent code; the null share and a null
-     * regressor's rows keep their uniform.
+     * regressor's score standardized inside the parent code, or (with bands) the inverse of the
+     * CDF of the band that holds that score; the null share and a null regressor's rows keep
+     * their uniform.
      */
     private void regress(Plan.Variable v, int[] parentCode, double[] free, int n) {
         double[] score = scores[v.regressionParent];
@@ -416,6 +417,8 @@ final class Sampler {
         double[] nullShares = v.regressionNullShare;
         double rho = v.regressionRho;
         double spread = v.regressionSpread;
+        double[] bandEdges = v.regressionBandEdges;
+        double[][] bandCdf = v.regressionBandCdf;
         double marginalNull = v.edges[1];
         for (int r = 0; r < n; r++) {
             double s = score[r];
@@ -429,9 +432,39 @@ final class Sampler {
                 continue;
             }
             double w = Math.min(Math.max((x - nullShare) / (1.0 - nullShare), POSITION_FLOOR), Plan.U_MAX);
-            double z = rho * (s - mean[p]) / scale[p] + spread * Normal.inverse(w);
-            free[r] = Math.min(nullShare + (1.0 - nullShare) * Normal.cdf(z), Plan.U_MAX);
+            double g;
+            if (bandEdges != null) {
+                g = bandInverse(bandCdf[band(bandEdges, (s - mean[p]) / scale[p])], w);
+            } else {
+                g = Normal.cdf(rho * (s - mean[p]) / scale[p] + spread * Normal.inverse(w));
+            }
+            free[r] = Math.min(nullShare + (1.0 - nullShare) * g, Plan.U_MAX);
         }
+    }
+
+    /** The band of a score: how many edges are at or below it. */
+    static int band(double[] edges, double score) {
+        int b = 0;
+        while (b < edges.length && edges[b] <= score) {
+            b++;
+        }
+        return b;
+    }
+
+    /**
+     * The inverse of a band's piecewise-linear CDF (its values at 0, 1/J, .., 1) at w: within the
+     * first place j whose upper value passes w, linear, so a place the band never holds is skipped.
+     */
+    static double bandInverse(double[] cdf, double w) {
+        int places = cdf.length - 1;
+        int j = 1;
+        while (j < places && !(cdf[j] > w)) {
+            j++;
+        }
+        double below = cdf[j - 1];
+        double mass = cdf[j] - below;
+        double inside = mass > 0.0 ? Math.min(Math.max((w - below) / mass, 0.0), 1.0) : 0.5;
+        return (j - 1 + inside) / places;
     }
 
     /**

@@ -247,7 +247,7 @@ def test_a_regression_is_a_number_on_a_number_and_not_beside_a_second_table():
 
 def test_the_plan_carries_per_code_means_and_null_shares():
     first = {"row_start": [0, 0, 2, 3], "cumulative": [0.25, 1.0, 1.0], "children": [0, 2, 1]}
-    plan = regression_plan(Regression(on="x", rho=-0.4, mean={"2": 0.5}, scale={"2": 0.8}), 4, 3, first)
+    plan = regression_plan(Regression(on="x", rho=-0.4, mean={"2": 0.5}, scale={"2": 0.8}), {"x": 4}, 3, first)
     assert plan == {
         "parent": 4,
         "rho": -0.4,
@@ -255,9 +255,10 @@ def test_the_plan_carries_per_code_means_and_null_shares():
         "scale": [1.0, 1.0, 0.8],
         "null_share": [-1.0, 0.25, 0.0],
         "bands": None,
+        "also": None,
     }
     bands = RegressionBands(edges=[0.0], cdf=[[0.9], [0.1]])
-    plan = regression_plan(Regression(on="x", rho=0.0, bands=bands), 4, 3, first)
+    plan = regression_plan(Regression(on="x", rho=0.0, bands=bands), {"x": 4}, 3, first)
     assert plan["bands"] == {"edges": [0.0], "cdf": [[0.9], [0.1]]} and plan["rho"] == 0.0
 
 

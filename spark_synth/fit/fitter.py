@@ -38,7 +38,8 @@ from spark_synth.fit.patterns import build_pattern, without_kept
 from spark_synth.fit.places import fit_places, place_candidates, state_column
 from spark_synth.fit.profile import QUANTILE_GRID, ColumnProfile, profile_columns
 from spark_synth.fit.regression import candidates as regression_candidates
-from spark_synth.fit.regression import choose as choose_regressions
+from spark_synth.fit.regression_pairs import choose as choose_regressions
+from spark_synth.fit.regression_pairs import pair_candidates
 from spark_synth.fit.row_order import IdRange, Ordered, fit_row_order
 from spark_synth.fit.rules import (
     DEFAULT_SHARE,
@@ -442,13 +443,19 @@ def _with_second_parents(
         return dependencies, {}
     by_child = {d.child: d for d in dependencies}
     entries = {n: copula_spec(columns[n], by_name[n].family, by_name[n].alias) for n in copula.columns}
-    label = f"{len(triples)} candidate triples, {len(regressions)} regressions"
+    regressor_pairs = pair_candidates(regressions)
+    label = f"{len(triples)} candidate triples, {len(regressions)} regressions, {len(regressor_pairs)} pairs of them"
     with progress(frame.sparkSession, f"fit {table}: pass 5 (second parents: {label})"):
-        counts, sums = count_triples(
-            frame, triples, entries, options.bins, [(r.child, r.parent, r.on, by_child[r.child]) for r in regressions]
+        counts, sums, pair_sums = count_triples(
+            frame,
+            triples,
+            entries,
+            options.bins,
+            [(r.child, r.parent, r.on, by_child[r.child]) for r in regressions],
+            [(pair, by_child[pair.child]) for pair in regressor_pairs],
         )
     tables = choose_second_parents(triples, counts, options.min_count)
-    fitted = choose_regressions(regressions, sums, rows, options.min_count, MIN_GAIN)
+    fitted = choose_regressions(regressions, sums, regressor_pairs, pair_sums, rows, options.min_count, MIN_GAIN)
     gains: dict[str, float] = {}
     for found in [*tables, *fitted]:
         gains[found.child] = max(gains.get(found.child, found.gain), found.gain)

@@ -55,6 +55,7 @@ from spark_synth.fit.regression import (
     partition_sums,
 )
 from spark_synth.fit.regression import task_spec as regression_spec
+from spark_synth.fit.regression_pairs import PAIR_STATISTICS, RegressionPair, pair_sums
 from spark_synth.model.marginals import UniformScale
 from spark_synth.model.schema import CategoricalColumn, Dependency, NumericColumn
 from spark_synth.model.types import parse_spark_type
@@ -166,15 +167,19 @@ def count_triples(
     entries: dict[str, dict],
     bins: int,
     regressions: list[tuple[str, str, str, Dependency]] = (),
-) -> tuple[list[dict[tuple[int, int, int], int]], list[tuple[np.ndarray, np.ndarray]]]:
-    """Per triple, the count of every (parent code, candidate code, child code) seen, and per
+    pairs: list[tuple[RegressionPair, Dependency]] = (),
+) -> tuple[list[dict[tuple[int, int, int], int]], list[tuple[np.ndarray, np.ndarray]], list[np.ndarray]]:
+    """Per triple, the count of every (parent code, candidate code, child code) seen; per
     regression candidate (child, parent, regressor, the child's dependency) its statistics by
-    parent code and its place counts (fit/regression.py partition_sums): one mapInArrow that codes each batch in numpy as pass 2 does
+    parent code and its place counts (fit/regression.py partition_sums); per pair of regressors
+    its sums by parent code (fit/regression_pairs.py pair_sums): one mapInArrow that codes each batch in numpy as pass 2 does
     (fit/joint.py), summed by one groupBy. `entries`: each column's copula_spec in its final codes."""
     if not triples and not regressions:
-        return [], []
+        return [], [], []
     names = sorted(
-        {n for t in triples for n in (t.parent, t.candidate, t.child)} | {n for r in regressions for n in r[:3]}
+        {n for t in triples for n in (t.parent, t.candidate, t.child)}
+        | {n for r in regressions for n in r[:3]}
+        | {n for pair, _ in pairs for n in (pair.child, pair.parent, pair.on, pair.also)}
     )
     scales = {n: scale_from_spec(entries[n], bins) for n in names}
     codes = {n: s.n_codes for n, s in scales.items()}
@@ -186,6 +191,14 @@ def count_triples(
             "triples": [[names.index(t.parent), names.index(t.candidate), names.index(t.child)] for t in triples],
             "regressions": [
                 regression_spec(RegressionCandidate(c, p, on), names, d, codes, edges) for c, p, on, d in regressions
+            ],
+            "pairs": [
+                {
+                    **regression_spec(RegressionCandidate(pair.child, pair.parent, pair.on), names, d, codes, edges),
+                    "also": names.index(pair.also),
+                    "also_null": edges[pair.also][1],
+                }
+                for pair, d in pairs
             ],
         }
     )
@@ -203,16 +216,19 @@ def count_triples(
     tables: list[dict[tuple[int, int, int], int]] = [{} for _ in triples]
     sums = [np.zeros((codes[r[1]], STATISTICS)) for r in regressions]
     places = [np.zeros((BANDS, PLACES)) for _ in regressions]
+    paired = [np.zeros((codes[pair.parent], PAIR_STATISTICS)) for pair, _ in pairs]
     # bounded: the triples' cells, the regressions' parent codes and their bands x places
     for t, key, n, x in counts.collect():
-        if t >= len(triples) + len(regressions):
+        if t >= len(triples) + 2 * len(regressions):
+            paired[t - len(triples) - 2 * len(regressions)][int(key) // PAIR_STATISTICS, int(key) % PAIR_STATISTICS] = x
+        elif t >= len(triples) + len(regressions):
             places[t - len(triples) - len(regressions)][int(key) // PLACES, int(key) % PLACES] = x
         elif t >= len(triples):
             sums[t - len(triples)][int(key) // STATISTICS, int(key) % STATISTICS] = x
         else:
             b_codes, c_codes = widths[t]
             tables[t][(int(key) // (b_codes * c_codes), int(key) // c_codes % b_codes, int(key) % c_codes)] = int(n)
-    return [dict(sorted(table.items())) for table in tables], list(zip(sums, places))
+    return [dict(sorted(table.items())) for table in tables], list(zip(sums, places)), paired
 
 
 def _partition_triples(spec: dict, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
@@ -224,6 +240,7 @@ def _partition_triples(spec: dict, batches: Iterator[pa.RecordBatch]) -> Iterato
     children = {r["child"] for r in spec["regressions"]}  # their point masses' spans too
     sums: list = [0.0 for _ in spec["regressions"]]
     places: list = [0.0 for _ in spec["regressions"]]
+    paired: list = [0.0 for _ in spec["pairs"]]
     for batch in batches:
         if batch.num_rows == 0:
             continue
@@ -242,11 +259,13 @@ def _partition_triples(spec: dict, batches: Iterator[pa.RecordBatch]) -> Iterato
         for r, regression in enumerate(spec["regressions"]):
             found, counted = partition_sums(regression, codes, [u for _, u in coded], edges, cache, ties)
             sums[r], places[r] = sums[r] + found, places[r] + counted
+        for q, pair in enumerate(spec["pairs"]):
+            paired[q] = paired[q] + pair_sums(pair, codes, [u for _, u in coded], edges, cache, ties)
     for t, found in enumerate(parts):
         if found:
             keys, counts = merge_counts(found)
             yield _rows(np.full(len(keys), t), keys, counts, np.zeros(len(keys)))
-    for r, found in enumerate([*sums, *places]):
+    for r, found in enumerate([*sums, *places, *paired]):
         if isinstance(found, np.ndarray):
             yield _rows(np.full(found.size, len(parts) + r), np.arange(found.size), np.zeros(found.size), found.ravel())
 

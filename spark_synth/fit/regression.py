@@ -381,8 +381,13 @@ def _reach(sums: np.ndarray, total: float, a_mean: float, a_var: float) -> float
 
 
 def describe(regression: Regression) -> str:
-    """How a regression ties its child to the regressor, for logs and the bench: 'rho -0.44' or
-    'bands 4x8' (bands x places)."""
+    """How a regression ties its child to the regressor, for logs and the bench: 'rho -0.44',
+    'bands 4x8' (bands x places) or, with a second regressor, '-0.30 x depth + 0.21 x carat'
+    (the coefficients of their scores)."""
+    also = regression.also
+    if also is not None:
+        sign = "-" if also.beta < 0 else "+"
+        return f"{also.rho:.2f} x {regression.on} {sign} {abs(also.beta):.2f} x {also.on}"
     if regression.bands is None:
         return f"rho {regression.rho:.2f}"
     return f"bands {len(regression.bands.cdf)}x{len(regression.bands.cdf[0]) + 1}"

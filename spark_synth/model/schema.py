@@ -724,6 +724,17 @@ class RegressionBands(Strict):
         return self
 
 
+class SecondRegressor(Strict):
+    """A second number the child follows beside `Regression.on` (plan v16): where both scores are
+    non-null the child's latent normal is rho * s' + beta * t + spread * e (t this number's normal
+    score, not standardized); where t is null, the one-regressor draw with `Regression.rho`."""
+
+    on: str
+    rho: Annotated[float, Field(gt=-4.0, lt=4.0, allow_inf_nan=False)]
+    beta: Annotated[float, Field(gt=-4.0, lt=4.0, allow_inf_nan=False)]
+    spread: Annotated[float, Field(gt=0.0, le=1.0, allow_inf_nan=False)]
+
+
 class Regression(Strict):
     """A numeric child's draw tied to another number's normal score (fit/regression.py).
 
@@ -734,13 +745,15 @@ class Regression(Strict):
     follows the regressor inside it: a Gaussian pair copula between (child | parent) and the
     regressor. With `bands` (plan v16) the uniform is instead drawn from the CDF of the band that
     holds s: a table copula that carries a bend or a spread that changes with the regressor
-    (rho is then 0 and no code stores a mean or scale)."""
+    (rho is then 0 and no code stores a mean or scale). With `also` (plan v16) the child follows
+    a second number too, by a linear regression on both scores (SecondRegressor)."""
 
     on: str
     rho: Annotated[float, Field(gt=-1.0, lt=1.0, allow_inf_nan=False)]
     mean: dict[str, FiniteFloat] = Field(default_factory=dict)
     scale: dict[str, Annotated[float, Field(gt=0.0, allow_inf_nan=False)]] = Field(default_factory=dict)
     bands: RegressionBands | None = None
+    also: SecondRegressor | None = None
 
     @model_validator(mode="after")
     def _codes(self) -> Regression:
@@ -748,6 +761,8 @@ class Regression(Strict):
             raise ValueError("regression mean and scale: the same parent codes, non-negative integers as strings")
         if self.bands is not None and (self.rho != 0.0 or self.mean):
             raise ValueError("regression with bands: rho is 0 and no parent code stores a mean or scale")
+        if self.also is not None and (self.bands is not None or self.also.on == self.on):
+            raise ValueError("a regression's second regressor is another number, and not beside bands")
         return self
 
 
@@ -794,6 +809,13 @@ class Dependency(Strict):
         """The child's second parent, by table or by regression (None: the tree's one only)."""
         return self.second_parent if self.regression is None else self.regression.on
 
+    @property
+    def extra_parents(self) -> list[str]:
+        """Every parent beside the tree's: the second parent, or the regressors (one or two)."""
+        if self.regression is not None and self.regression.also is not None:
+            return [self.regression.on, self.regression.also.on]
+        return [] if self.extra_parent is None else [self.extra_parent]
+
     @field_validator("table")
     @classmethod
     def _rows(cls, table: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
@@ -828,7 +850,7 @@ class Dependency(Strict):
             raise ValueError(
                 f"dependency {self.parent}->{self.child}: a second parent by table or by regression, not both"
             )
-        if self.extra_parent in (self.parent, self.child):
+        if {self.parent, self.child} & set(self.extra_parents):
             raise ValueError(f"dependency {self.parent}->{self.child}: the second parent must be another column")
         return self
 
@@ -891,12 +913,16 @@ class SynthModelFile(Strict):
             if dep.child in children:
                 raise ValueError(f"column {dep.child!r} has more than one parent")
             children.add(dep.child)
-            if dep.extra_parent is not None and dep.extra_parent not in in_copula:
-                raise ValueError(f"dependency {dep.parent}->{dep.child}: {dep.extra_parent!r} is not a copula column")
+            for extra in dep.extra_parents:
+                if extra not in in_copula:
+                    raise ValueError(f"dependency {dep.parent}->{dep.child}: {extra!r} is not a copula column")
             if dep.regression is not None:
-                on = next(c for c in self.columns if c.name == dep.regression.on)
-                if not isinstance(on, NumericColumn):
-                    raise ValueError(f"dependency {dep.parent}->{dep.child}: regression on {on.name!r}, not a number")
+                for regressor in dep.extra_parents:
+                    on = next(c for c in self.columns if c.name == regressor)
+                    if not isinstance(on, NumericColumn):
+                        raise ValueError(
+                            f"dependency {dep.parent}->{dep.child}: regression on {on.name!r}, not a number"
+                        )
                 if not is_ordered(next(c for c in self.columns if c.name == dep.child)):
                     raise ValueError(
                         f"dependency {dep.parent}->{dep.child}: a regression child is a number or a category of "
@@ -907,9 +933,10 @@ class SynthModelFile(Strict):
         order = generation_order(list(self.copula.columns) if self.copula else [], self.dependencies)
         rank = {name: i for i, name in enumerate(order)}
         for dep in self.dependencies:
-            if dep.extra_parent is not None and rank[dep.extra_parent] > rank[dep.child]:
+            late = [extra for extra in dep.extra_parents if rank[extra] > rank[dep.child]]
+            if late:
                 raise ValueError(
-                    f"dependency {dep.parent}->{dep.child}: the second parent {dep.extra_parent!r} comes after "
+                    f"dependency {dep.parent}->{dep.child}: the second parent {late[0]!r} comes after "
                     "the child in dependency order (a cycle, or a code the engine has not drawn yet)"
                 )
         _check_row_order(self.columns, in_copula, children)

@@ -65,7 +65,8 @@ ENGINE_VERSION changes whenever the same plan would give different rows (or a ne
 be ignored by an older engine: v8 added "compose" and "place", v9 word positions, v10 rules,
 v12 a parent code's own grid in `within`, v13 a child's second parent, `second`, v14 a number's
 regression on another, `regression`, v15 a root that follows the row's position, `position`,
-v16 a regression drawn from bands of the regressor's score, `regression.bands`).
+v16 a regression drawn from bands of the regressor's score, `regression.bands`, or on a second
+regressor, `regression.also`).
 - "rules" (docs/plan.md §12), after every column of the row is written: null patterns until
   none changes the row, orderings (the row's values of a group sorted into its columns),
   computed columns (map, linear, div, mod, calendar) in dependency order.
@@ -181,7 +182,9 @@ def compile_plan(
     tree = condition_tree(model, conditions or [])
     seconds = kept_second_parents(spec.dependencies, tree, conditions or [])
     # A key column writes its key program, not its drawn value: no score to regress on.
-    seconds -= {d.child for d in spec.dependencies if d.regression is not None and d.regression.on in (keys or {})}
+    seconds -= {
+        d.child for d in spec.dependencies if d.regression is not None and set(d.extra_parents) & set(keys or {})
+    }
     dropped = [d.child for d in spec.dependencies if d.extra_parent is not None and d.child not in seconds]
     if dropped:
         log.info(
@@ -251,7 +254,9 @@ def _copula(
     codes = {n: len(edges[n]) - 1 for n in names}
     dependencies = {d.child: d for d in spec.dependencies}
     numeric_parents = {d.parent for d in spec.dependencies if scales[d.parent].numeric}
-    regressors = {d.regression.on for d in spec.dependencies if d.regression is not None and d.child in seconds}
+    regressors = {
+        on for d in spec.dependencies if d.regression is not None and d.child in seconds for on in d.extra_parents
+    }
     roots = [n for n in names if n not in dependencies]
     variables = []
     for name in dependency_order(spec):
@@ -294,7 +299,7 @@ def _copula(
                 )
             if dependency.regression is not None and name in seconds:
                 variable["regression"] = regression_plan(
-                    dependency.regression, index[dependency.regression.on], codes[parent], variable["conditional"]
+                    dependency.regression, index, codes[parent], variable["conditional"]
                 )
         variables.append(variable)
     for column in following:  # formats that follow the row: categorical leaves after the tree
@@ -399,8 +404,8 @@ def kept_second_parents(
     below: dict[str, set[str]] = {}
     for d in dependencies:
         below.setdefault(d.parent, set()).add(d.child)
-        if d.extra_parent is not None:
-            below.setdefault(d.extra_parent, set()).add(d.child)
+        for extra in d.extra_parents:
+            below.setdefault(extra, set()).add(d.child)
 
     def reaches_evidence(name: str, seen: set[str]) -> bool:
         if name in evidence:
@@ -414,15 +419,16 @@ def kept_second_parents(
         for child in with_second
         if not reaches_evidence(child, set())
         and by_child[child].parent not in tree.origin
-        and by_child[child].extra_parent not in tree.origin
+        and not set(by_child[child].extra_parents) & set(tree.origin)
     )
 
 
-def regression_plan(regression: Regression, on: int, parent_codes: int, first: dict) -> dict:
+def regression_plan(regression: Regression, index: dict[str, int], parent_codes: int, first: dict) -> dict:
     """A child's regression on another number (docs/plan.md §6 step 3c), per parent code: the
     regressor's mean and scale (0 and 1 where the model has none) and the child's null share in
     its row of the first table (-1 where the row is empty: the marginal's, which the engine has),
-    and its bands (null: the Gaussian pair copula)."""
+    its bands (null: the Gaussian pair copula) and its second regressor (`index`: variable
+    indices by column)."""
     null_share = []
     for p in range(parent_codes):
         start, end = first["row_start"][p], first["row_start"][p + 1]
@@ -431,12 +437,20 @@ def regression_plan(regression: Regression, on: int, parent_codes: int, first: d
         else:
             null_share.append(float(first["cumulative"][start]) if first["children"][start] == 0 else 0.0)
     return {
-        "parent": on,
+        "parent": index[regression.on],
         "rho": regression.rho,
         "mean": [regression.mean.get(str(p), 0.0) for p in range(parent_codes)],
         "scale": [regression.scale.get(str(p), 1.0) for p in range(parent_codes)],
         "null_share": null_share,
         "bands": None if regression.bands is None else regression.bands.model_dump(),
+        "also": None
+        if regression.also is None
+        else {
+            "parent": index[regression.also.on],
+            "rho": regression.also.rho,
+            "beta": regression.also.beta,
+            "spread": regression.also.spread,
+        },
     }
 
 

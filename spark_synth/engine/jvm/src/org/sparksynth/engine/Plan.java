@@ -65,6 +65,11 @@ final class Plan {
         double[] regressionBandEdges;
         /** Per band, its CDF at the places 0, 1/J, .., 1 (0 and 1 included). */
         double[][] regressionBandCdf;
+        /** A second regressor (plan "also", v16): its variable index, else -1, and its draw's terms. */
+        int alsoParent = -1;
+        double alsoRho;
+        double alsoBeta;
+        double alsoSpread;
         /** Whether a later child regresses on this variable: the sampler keeps its normal scores. */
         boolean keepScore;
         /** Per parent code: the child's own quantile function inside it (null: the marginal's bins); null if none. */
@@ -200,10 +205,11 @@ final class Plan {
                 throw new IllegalArgumentException("spark_synth plan: variable " + v.index
                         + " has a second parent that is not drawn before it");
             }
-            if (v.regressionParent >= 0 && (v.regressionParent >= drawn.length || !drawn[v.regressionParent]
-                    || !scored[v.regressionParent])) {
-                throw new IllegalArgumentException("spark_synth plan: variable " + v.index
-                        + " regresses on a variable that is not drawn before it with keep_score");
+            for (int regressor : new int[] {v.regressionParent, v.alsoParent}) {
+                if (regressor >= 0 && (regressor >= drawn.length || !drawn[regressor] || !scored[regressor])) {
+                    throw new IllegalArgumentException("spark_synth plan: variable " + v.index
+                            + " regresses on a variable that is not drawn before it with keep_score");
+                }
             }
             drawn[v.index] = true;
             scored[v.index] = v.keepScore;
@@ -406,6 +412,18 @@ final class Plan {
                 JsonNode bands = regression.get("bands");
                 if (bands != null && !bands.isNull()) {
                     bands(v, bands);
+                }
+                JsonNode also = regression.get("also");
+                if (also != null && !also.isNull()) {
+                    v.alsoParent = also.get("parent").asInt();
+                    v.alsoRho = also.get("rho").asDouble();
+                    v.alsoBeta = also.get("beta").asDouble();
+                    v.alsoSpread = also.get("spread").asDouble();
+                    if (v.regressionBandEdges != null || v.alsoParent == v.regressionParent
+                            || !(v.alsoSpread > 0.0 && v.alsoSpread <= 1.0)) {
+                        throw new IllegalArgumentException("spark_synth plan: a second regressor is another "
+                                + "variable, not beside bands, with a spread in (0, 1]");
+                    }
                 }
             }
 

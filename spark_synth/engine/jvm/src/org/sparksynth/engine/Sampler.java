@@ -407,8 +407,9 @@ final class Sampler {
      * A regression parent (docs/plan.md §6 step 3c): the child's uniform among its non-null
      * values in its parent code's row becomes Phi(rho * s + sqrt(1 - rho^2) * Phi^-1(w)), s the
      * regressor's score standardized inside the parent code, or (with bands) the inverse of the
-     * CDF of the band that holds that score; the null share and a null regressor's rows keep
-     * their uniform.
+     * CDF of the band that holds that score, or (with a second regressor whose score t is not
+     * null) Phi(rho2 * s + beta * t + spread2 * Phi^-1(w)); the null share and a null
+     * regressor's rows keep their uniform.
      */
     private void regress(Plan.Variable v, int[] parentCode, double[] free, int n) {
         double[] score = scores[v.regressionParent];
@@ -419,6 +420,10 @@ final class Sampler {
         double spread = v.regressionSpread;
         double[] bandEdges = v.regressionBandEdges;
         double[][] bandCdf = v.regressionBandCdf;
+        double[] also = v.alsoParent >= 0 ? scores[v.alsoParent] : null;
+        double alsoRho = v.alsoRho;
+        double alsoBeta = v.alsoBeta;
+        double alsoSpread = v.alsoSpread;
         double marginalNull = v.edges[1];
         for (int r = 0; r < n; r++) {
             double s = score[r];
@@ -435,6 +440,8 @@ final class Sampler {
             double g;
             if (bandEdges != null) {
                 g = bandInverse(bandCdf[band(bandEdges, (s - mean[p]) / scale[p])], w);
+            } else if (also != null && also[r] == also[r]) {
+                g = Normal.cdf(alsoRho * (s - mean[p]) / scale[p] + alsoBeta * also[r] + alsoSpread * Normal.inverse(w));
             } else {
                 g = Normal.cdf(rho * (s - mean[p]) / scale[p] + spread * Normal.inverse(w));
             }

@@ -1,13 +1,14 @@
 """Dependence beyond the tree (issue 37): the same code fitted as a tree (max_parents=1, which is
-the tree of before bit for bit) and as a network (max_parents=2), in one run, on every shared
-table and the fixtures of tests/fixtures/tables.py.
+the tree of before bit for bit), as a network (max_parents=2, the default) and with a second
+regressor per number (max_parents=3), in one run, on every shared table and the fixtures of
+tests/fixtures/tables.py.
 
 Per table and structure: fit seconds, model size, second parents, Column Shapes, Column Pair
 Trends over all pairs (raw, and with generated numbers clipped to the real range), dependence
 captured = (pair trends - pair trends of a column-wise shuffled real table) / (1 - the same),
 raw and clipped, and the gap |Spearman real - Spearman generated| over numeric pairs (max, and
 the share of pairs off by more than 0.1). Flights also: rows whose (origin, dest) pair the
-distance mapping knows, and noop rows/s (5 M rows, the two structures in alternating turns).
+distance mapping knows, and noop rows/s (5 M rows, the structures in alternating turns).
 The collider fixture: the share of rows where c = a + b holds; places: latitude ~ longitude
 inside each region.
 
@@ -49,7 +50,7 @@ from spark_synth.evaluation import column_pair_trends, column_shapes  # noqa: E4
 from spark_synth.fit.regression import describe  # noqa: E402
 from spark_synth.io import get_spark, write_output  # noqa: E402
 
-STRUCTURES = (1, 2)  # max_parents: the tree, the network
+STRUCTURES = (1, 2, 3)  # max_parents: the tree, the network, with two regressors per number
 SPEED_ROWS = 5_000_000
 FIT_TURNS = 2
 GAP = 0.1
@@ -224,14 +225,22 @@ def _f(x, spec: str = ".3f") -> str:
     return "–" if x is None else format(x, spec)
 
 
+NAMES = {1: "tree", 2: "network", 3: "network"}  # max_parents -> what the fit builds
+
+
 def report(r: dict) -> list[str]:
-    one, two, nn = r[1], r[2], r.get("neural")
-    head = "| | tree (max_parents=1) | network (max_parents=2) |"
+    """One table's section: a column per structure (ratios against the tree), then the neural."""
+    ours, nn = [r[d] for d in STRUCTURES], r.get("neural")
+    tree = ours[0]
+    head = "| | " + " | ".join(f"{NAMES[d]} (max_parents={d})" for d in STRUCTURES) + " |"
     if nn:
         head += f" neural: {nn['run']['engine']}, {nn['run']['training_minutes']:g} min training |"
 
-    def row(name: str, first: str, second: str, neural: str = "–") -> str:
-        return f"| {name} | {first} | {second} |" + (f" {neural} |" if nn else "")
+    def row(name: str, cells: list[str], neural: str = "–") -> str:
+        return f"| {name} | " + " | ".join(cells) + " |" + (f" {neural} |" if nn else "")
+
+    def each(show) -> list[str]:
+        return [show(x) for x in ours]
 
     def pairs(x: dict) -> str:
         return f"{_f(x['pairs'])} ({_f(x['pairs_clipped'])})"
@@ -242,67 +251,71 @@ def report(r: dict) -> list[str]:
     def gap(x: dict) -> str:
         return f"{x['gap_max']:.2f}; {x['gap_share']:.0%}"
 
+    def fit_time(x: dict) -> str:
+        return f"{x['fit_s']:.1f}" if x is tree else f"{x['fit_s']:.1f} ({x['fit_s'] / tree['fit_s']:.2f}x)"
+
     lines = [
         f"### {r['table']} ({r['rows']:,} rows)",
         "",
         head,
-        "|---|---|---|" + ("---|" if nn else ""),
+        "|---|" + "---|" * len(STRUCTURES) + ("---|" if nn else ""),
         row(
             f"fit seconds, best of {FIT_TURNS} alternating (neural: its one fit)",
-            f"{one['fit_s']:.1f}",
-            f"{two['fit_s']:.1f} ({two['fit_s'] / one['fit_s']:.2f}x)",
+            each(fit_time),
             f"{nn['run']['fit_seconds']:.0f}" if nn else "–",
         ),
-        row("model size", f"{one['model_kib']:.0f} KiB", f"{two['model_kib']:.0f} KiB"),
-        row("Column Shapes", _f(one["shapes"]), _f(two["shapes"]), _f(nn["shapes"]) if nn else "–"),
-        row("Pair Trends, all pairs (clipped)", pairs(one), pairs(two), pairs(nn) if nn else "–"),
+        row("model size", each(lambda x: f"{x['model_kib']:.0f} KiB")),
+        row("Column Shapes", each(lambda x: _f(x["shapes"])), _f(nn["shapes"]) if nn else "–"),
+        row("Pair Trends, all pairs (clipped)", each(pairs), pairs(nn) if nn else "–"),
         row(
             "Pair Trends, SDMetrics' default filter",
-            _f(one["pairs_filtered"]),
-            _f(two["pairs_filtered"]),
+            each(lambda x: _f(x["pairs_filtered"])),
             _f(nn["pairs_filtered"]) if nn else "–",
         ),
         row(
             f"dependence captured (clipped); shuffled baseline {_f(r['baseline'])};"
             f" real rows resampled {_f(r.get('resampled'), '.2f')}",
-            captured(one),
-            captured(two),
+            each(captured),
             captured(nn) if nn else "–",
         ),
-        row(f"numeric pairs' Spearman gap: max; share > {GAP}", gap(one), gap(two), gap(nn) if nn else "–"),
+        row(f"numeric pairs' Spearman gap: max; share > {GAP}", each(gap), gap(nn) if nn else "–"),
     ]
-    for a, b in zip(one.get("rules", []), two.get("rules", [])):
-        lines.append(row(f"rows whose sources `{a['rule']}` knows", _f(a["known"], ".2%"), _f(b["known"], ".2%")))
+    for found in zip(*[x.get("rules", []) for x in ours]):
+        lines.append(row(f"rows whose sources `{found[0]['rule']}` knows", [_f(a["known"], ".2%") for a in found]))
     planted = (
         ("sum_holds", "rows with c = a + b", "sum_holds_real"),
         ("within_region", "latitude ~ longitude inside a region, mean Spearman", "within_region_real"),
     )
     for key, name, real in planted:
-        if key in one:
+        if key in tree:
             neural = f"{nn[key]:.3f}" if nn and key in nn else "–"
-            lines.append(row(f"{name} (real {r[real]:.3f})", f"{one[key]:.3f}", f"{two[key]:.3f}", neural))
+            lines.append(row(f"{name} (real {r[real]:.3f})", [f"{x[key]:.3f}" for x in ours], neural))
     if "noop" in r:
         speed = r["noop"]
         lines.append(
             row(
                 f"noop rows/s, {SPEED_ROWS:,} rows, best of 3 alternating",
-                f"{speed[1] / 1e6:.2f} M",
-                f"{speed[2] / 1e6:.2f} M ({speed[2] / speed[1]:.3f}x)",
+                [
+                    f"{speed[d] / 1e6:.2f} M" + ("" if d == STRUCTURES[0] else f" ({speed[d] / speed[1]:.3f}x)")
+                    for d in STRUCTURES
+                ],
             )
         )
     if nn:
         run = nn["run"]
-        lines.append(row("neural sampling, rows/s", "–", "–", f"{run['rows'] / max(run['sample_seconds'], 1e-9):,.0f}"))
-    lines += [
-        "",
-        "Second parents (child | tree parent, second parent): " + (", ".join(two["seconds"]) or "none"),
-        "",
-        "Regression parents (child | tree parent ~ regressor): " + (", ".join(two["regressions"]) or "none"),
-        "",
-        "Row order (an id column written in row order): " + (", ".join(two.get("row_order", [])) or "none"),
-        "",
-    ]
-    return lines
+        rate = f"{run['rows'] / max(run['sample_seconds'], 1e-9):,.0f}"
+        lines.append(row("neural sampling, rows/s", ["–"] * len(STRUCTURES), rate))
+    for d in STRUCTURES[1:]:
+        x = r[d]
+        lines += [
+            "",
+            f"max_parents={d}:",
+            "",
+            "- Second parents (child | tree parent, second parent): " + (", ".join(x["seconds"]) or "none"),
+            "- Regression parents (child | tree parent ~ regressor): " + (", ".join(x["regressions"]) or "none"),
+            "- Row order (an id column written in row order): " + (", ".join(x.get("row_order", [])) or "none"),
+        ]
+    return [*lines, ""]
 
 
 def summary(results: list[dict]) -> list[str]:
@@ -314,12 +327,12 @@ def summary(results: list[dict]) -> list[str]:
         "a generator that knew the real table's own distribution exactly would score, short of 1 by",
         "sampling noise alone (only copying the real rows scores 1).",
         "",
-        "| table | tree | network | neural | real rows resampled |",
-        "|---|---|---|---|---|",
+        "| table | " + " | ".join(f"{NAMES[d]} ({d})" for d in STRUCTURES) + " | neural | real rows resampled |",
+        "|---|" + "---|" * (len(STRUCTURES) + 2),
     ]
     for r in results:
         cells = []
-        for x in (r[1], r[2], r.get("neural")):
+        for x in [*(r[d] for d in STRUCTURES), r.get("neural")]:
             cells.append(
                 "–"
                 if x is None

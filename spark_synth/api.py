@@ -75,8 +75,9 @@ def fit(
     max_parents: 1 gives every column one parent (the Chow-Liu tree); 2 (default) lets a column
     also depend on a second one where the data pays for the larger table (a route's destination
     on its carrier and its origin; fit/network.py), or a number follow another number inside its
-    parent's codes (a region's latitude and longitude; fit/regression.py). A model merged from
-    statistics (update=, merge()) is a tree.
+    parent's codes (a region's latitude and longitude; fit/regression.py); 3 also lets a number
+    follow two numbers (diamonds' table on its depth and its size; fit/regression_pairs.py).
+    A model merged from statistics (update=, merge()) is a tree.
     max_model_mb: the model file's size budget in MiB: second parents are left out, least gain
     per byte first, to stay within it. None (default): 2 MiB for second parents only, a larger
     tree is kept as it is; a number: a model whose tree alone is larger is refused, naming its

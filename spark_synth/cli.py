@@ -192,7 +192,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=2,
         metavar="D",
         help="the most columns one column depends on: 1 is a dependency tree; 2 (default) adds a second "
-        "parent where the data pays for its larger table",
+        "parent where the data pays for its larger table; 3 lets a number follow two other numbers",
     )
     fit.add_argument(
         "--max-model-mb",

@@ -95,10 +95,11 @@ def test_max_parents_outside_1_to_4_is_refused(value):
         check_max_parents(value)
 
 
-def test_max_parents_3_and_4_are_refused_as_not_built():
-    for value in (3, 4):
-        with pytest.raises(ArgumentError, match="at most 2 parents"):
-            check_max_parents(value)
+def test_max_parents_4_is_refused_as_not_built():
+    with pytest.raises(ArgumentError, match="at most 3 parents"):
+        check_max_parents(4)
+    for value in (1, 2, 3):
+        check_max_parents(value)
 
 
 def test_a_second_table_must_name_codes_and_come_with_its_parent():

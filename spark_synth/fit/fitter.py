@@ -427,8 +427,9 @@ def _with_second_parents(
     tied: list[tuple[str, str]] = (),
 ) -> tuple[list[Dependency], dict[str, float]]:
     """Pass 5 (fit/network.py, fit/regression.py): a second parent for the children of the tree
-    where it pays, by a code table or, for a number following another number, by regression;
-    per child the one that gains more. Also each child's best net gain (fit/budget.py)."""
+    where it pays, by a code table or, for a number following another number, by regression
+    (with max_parents=3 on two numbers, fit/regression_pairs.py); per child the one that gains
+    more. Also each child's best net gain (fit/budget.py)."""
     order = generation_order(list(copula.columns), dependencies)
     codes = {n: code_count(columns[n], options.bins) for n in copula.columns}
     parent_of = {d.child: d.parent for d in dependencies}
@@ -443,7 +444,7 @@ def _with_second_parents(
         return dependencies, {}
     by_child = {d.child: d for d in dependencies}
     entries = {n: copula_spec(columns[n], by_name[n].family, by_name[n].alias) for n in copula.columns}
-    regressor_pairs = pair_candidates(regressions)
+    regressor_pairs = pair_candidates(regressions) if options.max_parents >= 3 else []
     label = f"{len(triples)} candidate triples, {len(regressions)} regressions, {len(regressor_pairs)} pairs of them"
     with progress(frame.sparkSession, f"fit {table}: pass 5 (second parents: {label})"):
         counts, sums, pair_sums = count_triples(
@@ -488,13 +489,13 @@ def _row_order(
 
 
 def check_max_parents(max_parents: object) -> None:
-    """1 (the tree) or 2; a clear error for anything else, before any Spark work."""
+    """1 (the tree), 2 or 3; a clear error for anything else, before any Spark work."""
     if isinstance(max_parents, bool) or not isinstance(max_parents, int) or not 1 <= max_parents <= 4:
         raise ArgumentError(f"max_parents must be a whole number from 1 to 4, got {max_parents!r}")
     if max_parents > MAX_PARENTS:
         raise ArgumentError(
             f"max_parents={max_parents}: this version gives a column at most {MAX_PARENTS} parents "
-            f"(the tree's and one more); use 1 or {MAX_PARENTS}"
+            f"(the tree's, a second, and for a number a second regressor); use 1 to {MAX_PARENTS}"
         )
 
 

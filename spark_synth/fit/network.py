@@ -63,7 +63,7 @@ from spark_synth.names import quote
 
 log = logging.getLogger(__name__)
 
-MAX_PARENTS = 2  # the most parents this version gives a column (the tree's one, then one more)
+MAX_PARENTS = 3  # the most parents this version gives a column (the tree's, a second, a second regressor)
 MAX_CANDIDATES = 2  # second-parent candidates counted per child
 MAX_TRIPLES = 256  # candidate triples counted per fit, strongest first (a 1,000-column table)
 # codes(parent) x codes(candidate) x codes(child) of one counted triple: wide enough for a tail

@@ -316,10 +316,7 @@ def _standardized(
         mean[int(p)], scale[int(p)] = m, sd
     a_mean = sums[:, 3].sum() / total
     a_var = sums[:, 4].sum() / total - a_mean**2
-    # Sums over the rows of s' = (s - mean[p]) / scale[p], parent code by parent code.
-    s_sum = ((sums[:, 1] - n * mean) / scale).sum()
-    s_square = ((sums[:, 2] - 2 * mean * sums[:, 1] + n * mean**2) / scale**2).sum()
-    as_sum = ((sums[:, 5] - mean * sums[:, 3]) / scale).sum()
+    s_sum, s_square, as_sum = standardized_sums(sums, mean, scale)
     s_var = s_square / total - (s_sum / total) ** 2
     if a_var <= EDGE or s_var <= EDGE:
         return None
@@ -365,6 +362,16 @@ def banded(
     edges = BAND_EDGES[BANDS // n_bands - 1 :: BANDS // n_bands].tolist()
     regression = Regression(on=candidate.on, rho=0.0, bands=RegressionBands(edges=edges, cdf=cdf))
     return RegressionParent(candidate.child, candidate.parent, regression, gain, cells)
+
+
+def standardized_sums(sums: np.ndarray, mean: np.ndarray, scale: np.ndarray) -> tuple[float, float, float]:
+    """The sums of s', s'^2 and a*s' over all rows, s' = (s - mean[p]) / scale[p] the regressor's
+    score standardized inside each parent code p, from the per-code sums of s, s^2 and a*s."""
+    n = sums[:, 0]
+    s_sum = ((sums[:, 1] - n * mean) / scale).sum()
+    s_square = ((sums[:, 2] - 2 * mean * sums[:, 1] + n * mean**2) / scale**2).sum()
+    as_sum = ((sums[:, 5] - mean * sums[:, 3]) / scale).sum()
+    return float(s_sum), float(s_square), float(as_sum)
 
 
 def _reach(sums: np.ndarray, total: float, a_mean: float, a_var: float) -> float:

@@ -39,6 +39,7 @@ from spark_synth.fit.regression import (
     fitted,
     on_score,
     score_sums,
+    standardized_sums,
 )
 from spark_synth.model.schema import SecondRegressor
 
@@ -116,10 +117,7 @@ def fitted_pair(
     mean, scale = np.zeros(len(n)), np.ones(len(n))
     for code, m in regression.mean.items():
         mean[int(code)], scale[int(code)] = m, regression.scale[code]
-    # Sums over the rows of s' = (s - mean[p]) / scale[p], parent code by parent code.
-    s_sum = ((sums[:, 1] - n * mean) / scale).sum()
-    s_square = ((sums[:, 2] - 2 * mean * sums[:, 1] + n * mean**2) / scale**2).sum()
-    as_sum = ((sums[:, 5] - mean * sums[:, 3]) / scale).sum()
+    s_sum, s_square, as_sum = standardized_sums(sums, mean, scale)
     st_sum = ((sums[:, STATISTICS + 3] - mean * sums[:, STATISTICS]) / scale).sum()
     a_sum, a_square = sums[:, 3].sum(), sums[:, 4].sum()
     t_sum, t_square, at_sum = (sums[:, STATISTICS + j].sum() for j in range(3))

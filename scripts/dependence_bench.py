@@ -364,9 +364,11 @@ def main() -> int:
     parser.add_argument("--neural", help="the neural anchor's output (scripts/neural_anchor.py --out)")
     parser.add_argument("--export", help="write each table's real rows here as LABEL.parquet, and stop")
     args = parser.parse_args()
-    spark = get_spark(
-        "spark_synth dependence_bench", "local[2]", {"spark.ui.enabled": "false", "spark.sql.shuffle.partitions": "4"}
-    )
+    # 4 GiB: flights' real rows, three structures' models and each structure's generated rows
+    # collected one after another; with the default 1 GiB a collected result was evicted
+    # (TaskResultLost) on the third structure.
+    conf = {"spark.ui.enabled": "false", "spark.sql.shuffle.partitions": "4", "spark.driver.memory": "4g"}
+    spark = get_spark("spark_synth dependence_bench", "local[2]", conf)
     if args.export:
         for label, load in tables(Path(args.data), spark):
             if not args.only or label in args.only.split(","):

@@ -161,3 +161,28 @@ def test_the_engine_follows_both_regressors_and_the_first_alone_where_the_second
     assert abs(spearmanr(alone.within, alone.x1)[0]) < 0.05, "x2 null: the first line, rho 0"
     assert made.groupby("g").y.mean().round(0).tolist() == [0.0, 10.0, 20.0, 30.0], "P(child | parent) kept"
     assert_rows_do_not_depend_on_partitions(spark, model, rows=6_000)
+
+
+def test_only_max_parents_3_gives_a_number_two_regressors_and_they_carry_the_second_direction(spark):
+    """The gems fixture: the table falls with the depth and rises with the size inside each cut.
+    With max_parents=2 no column has more than two parents; with 3 a second regressor appears and
+    the generated rows keep more of both directions."""
+    from fixtures.tables import gems
+
+    real = gems(rows=20_000, seed=1)
+    frame = spark.createDataFrame(real).cache()
+    two, three = fit(frame, table="gems", max_parents=2), fit(frame, table="gems", max_parents=3)
+    assert all(len(d.extra_parents) <= 1 for d in two.spec.dependencies)
+    paired = [d for d in three.spec.dependencies if d.regression is not None and d.regression.also is not None]
+    assert paired, [(d.child, d.parent, d.regression) for d in three.spec.dependencies]
+
+    def gaps(model) -> float:
+        made = generate(spark, model, rows=20_000, seed=5).toPandas()
+        total = 0.0
+        for d in paired:
+            for regressor in d.extra_parents:
+                held = spearmanr(real[d.child], real[regressor])[0]
+                total += abs(spearmanr(made[d.child], made[regressor])[0] - held)
+        return total
+
+    assert gaps(three) < gaps(two) - 0.02

@@ -217,8 +217,7 @@ def count_triples(
     sums = [np.zeros((codes[r[1]], STATISTICS)) for r in regressions]
     places = [np.zeros((BANDS, PLACES)) for _ in regressions]
     paired = [np.zeros((codes[pair.parent], PAIR_STATISTICS)) for pair, _ in pairs]
-    # bounded: the triples' cells, the regressions' parent codes and their bands x places
-    for t, key, n, x in counts.collect():
+    for t, key, n, x in counts.collect():  # bounded: cells, codes x sums, bands x places
         if t >= len(triples) + 2 * len(regressions):
             paired[t - len(triples) - 2 * len(regressions)][int(key) // PAIR_STATISTICS, int(key) % PAIR_STATISTICS] = x
         elif t >= len(triples) + len(regressions):

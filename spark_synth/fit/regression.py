@@ -35,7 +35,8 @@ code, the issue's "normal-score regression inside each category":
   dropped, a band without any keeps the independent CDF;
 - choice: the candidate whose Gaussian mutual information -log(1 - rho^2)/2 (or, for bands, the
   mutual information of the stored table), on the share of rows where both are non-null, less
-  log(n)/(2n) per stored number (BIC), is best and at least network.MIN_GAIN; fit/fitter.py then
+  log(n)/(2n) per stored number (BIC), is best and at least network.MIN_GAIN
+  (fit/regression_pairs.py choose, which also weighs pairs of regressors); fit/fitter.py then
   keeps, per child, the better of this and a second table.
 
 Privacy: a parent code's mean and scale are stored only when at least k rows hold them; rho is one
@@ -44,7 +45,6 @@ number over all rows.
 
 from __future__ import annotations
 
-import logging
 import math
 from dataclasses import dataclass
 
@@ -55,8 +55,6 @@ from scipy.stats import norm
 from spark_synth.fit.dependence import description_length
 from spark_synth.model.correlation import tree_implied
 from spark_synth.model.schema import Dependency, Regression, RegressionBands
-
-log = logging.getLogger(__name__)
 
 MAX_CANDIDATES = 2  # regressors counted per child
 MAX_REGRESSIONS = 256  # candidates counted per fit, furthest off first
@@ -190,16 +188,33 @@ def partition_sums(
     cache = {} if cache is None else cache
     child, parent, on = spec["child"], spec["parent"], spec["on"]
     p_codes = spec["parent_codes"]
-    scored = cache.get(("a", child, parent))
-    if scored is None:
-        scored = cache[("a", child, parent)] = _child_scores(spec, codes, us, edges, (ties or {}).get(child))
-    s = cache.get(("s", on))
-    if s is None:
-        s = cache[("s", on)] = on_score(us[on], spec["on_null"])
+    a, (m, m2), (low, high) = cached_child_scores(spec, codes, us, edges, cache, ties)
+    s = cached_score(cache, us, on, spec["on_null"])
     keep = (codes[child] > 0) & (codes[on] > 0)
-    a, (m, m2), (low, high) = scored
     sums = score_sums(codes[parent][keep], p_codes, a[keep], (m[keep], m2[keep]), s[keep])
     return sums, place_counts(np.searchsorted(BAND_EDGES, s[keep], side="right"), low[keep], high[keep])
+
+
+def cached_child_scores(
+    spec: dict,
+    codes: list[np.ndarray],
+    us: list[np.ndarray],
+    edges: list[np.ndarray],
+    cache: dict,
+    ties: dict[int, tuple[np.ndarray, np.ndarray]] | None,
+) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """The batch's child_scores of spec's child under its parent, computed once per batch."""
+    key = ("a", spec["child"], spec["parent"])
+    if key not in cache:
+        cache[key] = child_scores(spec, codes, us, edges, (ties or {}).get(spec["child"]))
+    return cache[key]
+
+
+def cached_score(cache: dict, us: list[np.ndarray], column: int, null_share: float) -> np.ndarray:
+    """The batch's on_score of one regressor column, computed once per batch."""
+    if ("s", column) not in cache:
+        cache[("s", column)] = on_score(us[column], null_share)
+    return cache[("s", column)]
 
 
 def place_counts(band: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
@@ -229,7 +244,7 @@ def score_sums(
     return sums
 
 
-def _child_scores(
+def child_scores(
     spec: dict,
     codes: list[np.ndarray],
     us: list[np.ndarray],
@@ -321,7 +336,7 @@ def _standardized(
     if a_var <= EDGE or s_var <= EDGE:
         return None
     observed = (as_sum / total - a_mean * s_sum / total) / math.sqrt(a_var * s_var)
-    latent = float(np.clip(observed / _reach(sums, total, a_mean, a_var), -0.999, 0.999))
+    latent = float(np.clip(observed / latent_reach(sums, total, a_mean, a_var), -0.999, 0.999))
     # The engine draws the child's latent normal as rho * s' + sqrt(1 - rho^2) * e, and s' (a
     # score with point masses) has variance s_var, not 1: this rho makes corr(latent, s') = latent.
     rho = float(np.clip(latent / math.sqrt(s_var * (1.0 - latent * latent) + latent * latent), -0.999, 0.999))
@@ -374,7 +389,7 @@ def standardized_sums(sums: np.ndarray, mean: np.ndarray, scale: np.ndarray) -> 
     return float(s_sum), float(s_square), float(as_sum)
 
 
-def _reach(sums: np.ndarray, total: float, a_mean: float, a_var: float) -> float:
+def latent_reach(sums: np.ndarray, total: float, a_mean: float, a_var: float) -> float:
     """corr(a, Z): how much of its latent normal Z the child's mid-rank score a carries (1 for a
     continuous child, whose score is its latent; less where point masses put many latent places on one score: 78 % of
     weather's precipitation is 0). The observed correlation of a with a regressor is this times
@@ -398,31 +413,3 @@ def describe(regression: Regression) -> str:
     if regression.bands is None:
         return f"rho {regression.rho:.2f}"
     return f"bands {len(regression.bands.cdf)}x{len(regression.bands.cdf[0]) + 1}"
-
-
-def choose(
-    candidates_: list[RegressionCandidate],
-    statistics: list[tuple[np.ndarray, np.ndarray]],
-    rows: int,
-    min_count: int,
-    min_gain: float,
-) -> list[RegressionParent]:
-    """Per child, the candidate with the best net gain, when it is at least min_gain.
-    `statistics`: per candidate, its sums and place counts (partition_sums)."""
-    best: dict[str, RegressionParent] = {}
-    for candidate, (sums, counts) in zip(candidates_, statistics):
-        result = fitted(candidate, sums, rows, min_count, counts)
-        if result is not None:
-            log.debug(
-                "regression %s | %s on %s: %s, gain %.4f",
-                candidate.child,
-                candidate.parent,
-                candidate.on,
-                describe(result.regression),
-                result.gain,
-            )
-        if result is None or result.gain < min_gain:
-            continue
-        if candidate.child not in best or result.gain > best[candidate.child].gain:
-            best[candidate.child] = result
-    return [best[c] for c in sorted(best)]

@@ -23,6 +23,7 @@ coefficient and a spread, the issue's "linear regression on normal scores":
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass
 
@@ -34,14 +35,17 @@ from spark_synth.fit.regression import (
     STATISTICS,
     RegressionCandidate,
     RegressionParent,
-    _child_scores,
-    _reach,
+    cached_child_scores,
+    cached_score,
+    describe,
     fitted,
-    on_score,
+    latent_reach,
     score_sums,
     standardized_sums,
 )
 from spark_synth.model.schema import SecondRegressor
+
+log = logging.getLogger(__name__)
 
 MAX_PAIRS = 128  # pairs counted per fit
 PAIR_STATISTICS = STATISTICS + 4  # then, per parent code: sum t, t^2, a*t, s*t
@@ -85,15 +89,9 @@ def pair_sums(
     rows where the child and both regressors are non-null. `cache` is the batch's, shared with
     the single candidates (fit/regression.py partition_sums)."""
     child, parent, on, also = spec["child"], spec["parent"], spec["on"], spec["also"]
-    scored = cache.get(("a", child, parent))
-    if scored is None:
-        scored = cache[("a", child, parent)] = _child_scores(spec, codes, us, edges, (ties or {}).get(child))
-    for column, null_share in ((on, spec["on_null"]), (also, spec["also_null"])):
-        if ("s", column) not in cache:
-            cache[("s", column)] = on_score(us[column], null_share)
-    s, t = cache[("s", on)], cache[("s", also)]
+    a, (m, m2), _ = cached_child_scores(spec, codes, us, edges, cache, ties)
+    s, t = cached_score(cache, us, on, spec["on_null"]), cached_score(cache, us, also, spec["also_null"])
     keep = (codes[child] > 0) & (codes[on] > 0) & (codes[also] > 0)
-    a, (m, m2), _ = scored
     p, p_codes = codes[parent][keep], spec["parent_codes"]
     a, s, t = a[keep], s[keep], t[keep]
     sums = np.zeros((p_codes, PAIR_STATISTICS))
@@ -126,7 +124,7 @@ def fitted_pair(
     s_var, t_var = s_square / total - s_mean**2, t_square / total - t_mean**2
     if min(a_var, s_var, t_var) <= EDGE:
         return None
-    reach = _reach(sums[:, :STATISTICS], total, a_mean, a_var)
+    reach = latent_reach(sums[:, :STATISTICS], total, a_mean, a_var)
     # Covariances of the child's latent normal (variance 1) with s' and t, and of s' with t.
     with_s = (as_sum / total - a_mean * s_mean) / math.sqrt(a_var) / reach
     with_t = (at_sum / total - a_mean * t_mean) / math.sqrt(a_var) / reach
@@ -171,6 +169,15 @@ def choose(
     lines: dict[tuple[str, str], tuple[RegressionParent, float]] = {}
     for candidate, (sums, counts) in zip(singles, statistics):
         found = fitted(candidate, sums, rows, min_count, counts)
+        if found is not None:
+            log.debug(
+                "regression %s | %s on %s: %s, gain %.4f",
+                candidate.child,
+                candidate.parent,
+                candidate.on,
+                describe(found.regression),
+                found.gain,
+            )
         if found is not None and (candidate.child not in best or found.gain > best[candidate.child].gain):
             best[candidate.child] = found
         line = fitted(candidate, sums, rows, min_count)

@@ -180,7 +180,10 @@ def choose(
             )
         if found is not None and (candidate.child not in best or found.gain > best[candidate.child].gain):
             best[candidate.child] = found
-        line = fitted(candidate, sums, rows, min_count)
+        if not pairs:
+            continue
+        # The best single is the line unless bands beat it; only then fit the line on its own.
+        line = found if found is None or found.regression.bands is None else fitted(candidate, sums, rows, min_count)
         if line is not None:
             lines[(candidate.child, candidate.on)] = (line, float(sums[:, 0].sum()))
     for pair, sums in zip(pairs, pair_statistics):

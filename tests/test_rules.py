@@ -407,6 +407,43 @@ def test_null_rules_keep_the_null_rates(spark):
     assert synthetic.loc[synthetic["a"].isna(), "c"].isna().all()
 
 
+def test_a_tree_child_of_its_null_source_keeps_its_drawn_nulls(spark):
+    """Weight is null where the species is (a rule), and also for some animals of a known species,
+    more often in some species; sex is missing mostly where weight is. The tree joins weight to
+    both, so its drawn nulls already hold the rule and follow the species and lead sex's (or the
+    other way round): they stay. Drawn afresh (own > 0), they were independent of both, and sex
+    came out null with weight in 30 % of rows instead of 75 %."""
+    rng = np.random.default_rng(7)
+    rows = 20_000
+    species = rng.integers(0, 8, rows)
+    no_species = rng.random(rows) < 0.03
+    weight_gone = no_species | (rng.random(rows) < np.array([0.0, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.01])[species])
+    sex_gone = np.where(weight_gone, rng.random(rows) < 0.75, rng.random(rows) < 0.005) | no_species
+    table = pd.DataFrame(
+        {
+            "species": np.where(no_species, None, np.array(list("ABCDEFGH"))[species]),
+            "weight": np.where(weight_gone, np.nan, np.round(rng.gamma(4 + species, 10), 0)),
+            "sex": np.where(sex_gone, None, rng.choice(["M", "F"], rows)),
+        }
+    )
+    real = spark.createDataFrame(table).replace(float("nan"), None)
+    model = fit(real, table="animals")
+    assert {"weight is null when species is null"} <= {r.text() for r in model.spec.rules}
+    parents = {d.child: d.parent for d in model.spec.dependencies}
+    assert "weight" in (parents.get("species"), parents.get("sex")) and parents.get("weight") in ("species", None)
+    made = generate(spark, model, 60_000, seed=3).toPandas()
+
+    def with_weight(frame: pd.DataFrame) -> float:
+        return float(frame.loc[frame["weight"].isna(), "sex"].isna().mean())
+
+    assert abs(with_weight(made) - with_weight(table)) < 0.05, (with_weight(made), with_weight(table))
+    for column in ("weight", "sex"):
+        assert abs(made[column].isna().mean() - table[column].isna().mean()) < 0.01, column
+    assert made.loc[made["species"].isna(), "weight"].isna().all()
+    by_species = lambda frame: frame.groupby("species")["weight"].apply(lambda w: w.isna().mean())  # noqa: E731
+    assert (by_species(made) - by_species(table)).abs().max() < 0.03
+
+
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_no_rule_in_random_independent_data(spark, seed):
     rng = np.random.default_rng(seed)

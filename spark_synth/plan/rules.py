@@ -93,7 +93,13 @@ def null_plan(
     largest null fraction among them, and shows its fallback elsewhere. In a group of columns
     null together the first is the leader, the others are null only with it (own = 0). A leader
     nothing else makes null, and a column without a fallback (strings, categories), keep their
-    drawn nulls (own = -1)."""
+    drawn nulls (own = -1). So does a column whose sources outside its group are all next to it
+    in the tree: its parent's table already draws it null where the parent is (P(B | parent
+    null) is stored), and a child source is drawn null only where the child's table puts it,
+    under B's null code; the drawn nulls then follow the tree's codes and lead B's children's.
+    A fresh draw instead made them independent of everything: the survey's weight, a child of
+    the species, came out null in 30 % of the rows where its child sex is null, against 74 % in
+    the real rows."""
     sources: dict[str, list[str]] = {}
     for rule in rules:
         sources.setdefault(rule.column, []).append(rule.when_null)
@@ -107,6 +113,10 @@ def null_plan(
                 reaches[b] |= more
                 changed = True
     by_name = {c.name: c for c in model.columns}
+    next_in_tree: dict[str, set[str]] = {}
+    for edge in model.spec.dependencies:
+        next_in_tree.setdefault(edge.child, set()).add(edge.parent)
+        next_in_tree.setdefault(edge.parent, set()).add(edge.child)
     copula = set(model.spec.copula.columns) if model.spec.copula else set()
     out = {}
     for b, direct in sources.items():
@@ -117,7 +127,8 @@ def null_plan(
         )
         column = by_name[b]
         fallback = isinstance(column, NumericColumn) and b in copula and b not in keys and column.null_fraction > 0
-        if not fallback or (b == leader and not outside):
+        drawn_with_sources = b == leader and set(outside) <= next_in_tree.get(b, set())
+        if not fallback or drawn_with_sources:
             own = -1.0  # its drawn nulls stay (nothing else makes it null, or it has no fallback)
         elif b != leader:
             own = 0.0  # null exactly when its group's leader (or another source) is

@@ -84,6 +84,22 @@ def test_both_coefficients_are_recovered_and_beat_one_regressor(seed, rho, beta,
     assert found.gain > first.gain + 0.01
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_nearly_collinear_regressors_give_no_pair(seed):
+    """Two regressors 0.995 alike, the child following their small difference: the solution's
+    coefficients (about -8 and +8) cancel each other, beyond what a model stores (|c| < 4; the
+    diamonds' depth and table once made -4.4 and 4.3 and stopped the fit). No pair, no error."""
+    rows = 40_000
+    rng = np.random.default_rng(seed)
+    s = rng.standard_normal(rows)
+    t = 0.995 * s + math.sqrt(1 - 0.995**2) * rng.standard_normal(rows)
+    a = 0.3 * s + 0.8 * (t - s) / math.sqrt(2 * (1 - 0.995)) + 0.5 * rng.standard_normal(rows)
+    a = a / a.std()
+    one, other, pair = _statistics(a, s, t, rng.integers(0, 4, rows), 4)
+    first = fitted(RegressionCandidate("y", "g", "s"), one, rows, 10)
+    assert fitted_pair(RegressionPair("y", "g", "s", "t"), pair, rows, first, float(one[:, 0].sum())) is None
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_a_second_regressor_that_adds_nothing_does_not_pay(seed):
     """t follows s (0.6) but the child follows s alone: the line on s holds all there is."""

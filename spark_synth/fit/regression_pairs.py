@@ -50,6 +50,7 @@ log = logging.getLogger(__name__)
 MAX_PAIRS = 128  # pairs counted per fit
 PAIR_STATISTICS = STATISTICS + 4  # then, per parent code: sum t, t^2, a*t, s*t
 MAX_R2 = 0.995  # a child almost fixed by two numbers still draws a little of its own
+MAX_COEFFICIENT = 3.0  # larger coefficients come from two nearly collinear regressors, cancelling
 
 
 @dataclass(frozen=True)
@@ -136,7 +137,7 @@ def fitted_pair(
     except np.linalg.LinAlgError:
         return None
     explained = float(target @ np.array([rho, beta]))
-    if not 0.0 < explained < MAX_R2:
+    if not 0.0 < explained < MAX_R2 or max(abs(rho), abs(beta)) > MAX_COEFFICIENT:
         return None
     cells = first.cells + 3
     line_rate = (first.gain + description_length(first.cells, rows)) * rows / max(first_rows, 1.0)

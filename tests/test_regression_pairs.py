@@ -74,7 +74,7 @@ def test_both_coefficients_are_recovered_and_beat_one_regressor(seed, rho, beta,
     rows = 40_000
     one, other, pair = _statistics(*_planted(rho, beta, between, rows, seed, null_share=0.2), codes=4)
     first = fitted(RegressionCandidate("y", "g", "s"), one, rows, 10)
-    found = fitted_pair(RegressionPair("y", "g", "s", "t"), pair, rows, first, float(one[:, 0].sum()))
+    found = fitted_pair(RegressionPair("y", "g", "s", "t"), pair, rows, first, float(one[:, 0].sum()), 10)
     assert found is not None and found.regression.also is not None
     also = found.regression.also
     assert also.on == "t" and also.rho == pytest.approx(rho, abs=0.03) and also.beta == pytest.approx(beta, abs=0.03)
@@ -97,7 +97,30 @@ def test_nearly_collinear_regressors_give_no_pair(seed):
     a = a / a.std()
     one, other, pair = _statistics(a, s, t, rng.integers(0, 4, rows), 4)
     first = fitted(RegressionCandidate("y", "g", "s"), one, rows, 10)
-    assert fitted_pair(RegressionPair("y", "g", "s", "t"), pair, rows, first, float(one[:, 0].sum())) is None
+    assert fitted_pair(RegressionPair("y", "g", "s", "t"), pair, rows, first, float(one[:, 0].sum()), 10) is None
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_second_regressor_is_standardized_inside_each_parent_code(seed):
+    """t sits at -2, -0.7, 0.7 and 2 in the four parent codes, and the child follows t's
+    wiggle inside each. The child's table already holds what the code says, so t is
+    standardized inside the code like the first regressor: the pair stores t's mean per code and
+    recovers beta from the wiggle alone. Raw, beta * t shifted each code's child by beta times
+    its centre (half its places moved in the outer codes)."""
+    rows = 40_000
+    rng = np.random.default_rng(seed)
+    code = rng.integers(0, 4, rows)
+    centre = np.array([-2.0, -0.7, 0.7, 2.0])
+    s, wiggle = rng.standard_normal(rows), rng.standard_normal(rows)
+    a = 0.5 * s + 0.5 * wiggle + math.sqrt(0.5) * rng.standard_normal(rows)
+    one, other, pair = _statistics(a, s, centre[code] + wiggle, code, 4)
+    first = fitted(RegressionCandidate("y", "g", "s"), one, rows, 10)
+    found = fitted_pair(RegressionPair("y", "g", "s", "t"), pair, rows, first, float(one[:, 0].sum()), 10)
+    assert found is not None and found.regression.also is not None
+    also = found.regression.also
+    assert also.beta == pytest.approx(0.5, abs=0.03) and also.rho == pytest.approx(0.5, abs=0.03)
+    assert [also.mean[str(c)] for c in range(4)] == pytest.approx(list(centre), abs=0.05)
+    assert all(also.scale[str(c)] == pytest.approx(1.0, abs=0.05) for c in range(4))
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -138,7 +161,14 @@ def test_a_second_regressor_is_checked_like_the_rest_of_the_model():
     assert Dependency(**base, regression=Regression(on="s", rho=0.5, also=also)).extra_parents == ["s", "t"]
     first = {"row_start": [0, 1], "cumulative": [1.0], "children": [1]}
     plan = regression_plan(Regression(on="s", rho=0.5, also=also), {"s": 2, "t": 3}, 1, first)
-    assert plan["also"] == {"parent": 3, "rho": 0.3, "beta": 0.4, "spread": 0.8} and plan["parent"] == 2
+    assert plan["also"] == {"parent": 3, "rho": 0.3, "beta": 0.4, "spread": 0.8, "mean": [0.0], "scale": [1.0]}
+    assert plan["parent"] == 2
+    with pytest.raises(ValidationError, match="same parent codes"):
+        SecondRegressor(on="t", rho=0.3, beta=0.4, spread=0.8, mean={"1": 0.5})
+    inside = also.model_copy(update={"mean": {"2": -1.5}, "scale": {"2": 0.5}})
+    first = {"row_start": [0, 1, 2, 3], "cumulative": [1.0, 1.0, 1.0], "children": [1, 1, 1]}
+    plan = regression_plan(Regression(on="s", rho=0.5, also=inside), {"s": 2, "t": 3}, 3, first)
+    assert plan["also"]["mean"] == [0.0, 0.0, -1.5] and plan["also"]["scale"] == [1.0, 1.0, 0.5]
 
 
 def test_the_engine_follows_both_regressors_and_the_first_alone_where_the_second_is_null(spark):
@@ -177,6 +207,19 @@ def test_the_engine_follows_both_regressors_and_the_first_alone_where_the_second
     assert abs(spearmanr(alone.within, alone.x1)[0]) < 0.05, "x2 null: the first line, rho 0"
     assert made.groupby("g").y.mean().round(0).tolist() == [0.0, 10.0, 20.0, 30.0], "P(child | parent) kept"
     assert_rows_do_not_depend_on_partitions(spark, model, rows=6_000)
+    # v17: t standardized inside the parent code. With t's mean 1 in every group, the latent
+    # mean where x2 is there moves by -0.6 (y's spread inside its group is 1).
+    off = also.model_copy(
+        update={"mean": {str(c): 1.0 for c in range(1, 5)}, "scale": {str(c): 1.0 for c in range(1, 5)}}
+    )
+    shifted = child.model_copy(update={"regression": Regression(on="x1", rho=0.0, also=off)})
+    model = SynthModel(
+        spec.model_copy(update={"dependencies": [shifted if d is child else d for d in spec.dependencies]})
+    )
+    made = generate(spark, model, rows=rows, seed=3).toPandas()
+    made["off"] = made.y - 10.0 * made.g.str[1:].astype(int)
+    assert made[made.x2.notna()].off.mean() == pytest.approx(-0.6, abs=0.08)
+    assert made[made.x2.isna()].off.mean() == pytest.approx(0.0, abs=0.08)
 
 
 def test_only_max_parents_3_gives_a_number_two_regressors(spark):

@@ -40,8 +40,8 @@ code, the issue's "normal-score regression inside each category":
   keeps, per child, the better of this and a second table;
 - shape: the engine's Phi(rho * s' + sqrt(1 - rho^2) * e) keeps the child's distribution only
   where s' is a standard normal. A line under which the child's places would be more than
-  MAX_DISTORTION off uniform (from the mean, variance and kurtosis of s' over all rows, sums of
-  s^3 and s^4 in the same job) is refused: weather's day of the month on time_hour inside the
+  MAX_DISTORTION off uniform inside its parent codes (from the mean, variance and kurtosis of s'
+  in each, sums of s^3 and s^4 in the same job) is refused: weather's day of the month on time_hour inside the
   month (a flat slice of scores) came out 8.5 % off its marginal.
 
 Privacy: a parent code's mean and scale are stored only when at least k rows hold them; rho is one
@@ -50,6 +50,7 @@ number over all rows.
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass
 
@@ -61,6 +62,8 @@ from spark_synth.fit.dependence import description_length
 from spark_synth.model.correlation import tree_implied
 from spark_synth.model.schema import Dependency, Regression, RegressionBands
 
+log = logging.getLogger(__name__)
+
 MAX_CANDIDATES = 2  # regressors counted per child
 MAX_REGRESSIONS = 256  # candidates counted per fit, furthest off first
 MAX_TABLE_CELLS = 1 << 16  # parent codes x child codes of the child's PIT table shipped to tasks
@@ -69,7 +72,7 @@ MIN_SCALE = 0.05  # a parent code whose regressor barely varies keeps the global
 STANDARD_NEAR = 0.1  # a parent code whose regressor's mean and log-scale are nearer 0 stores neither
 STATISTICS = 11  # per parent code: rows, sum s, s^2, a, a^2, a*s, the latent's m, a*m and E[Z^2], s^3, s^4
 MAX_DISTORTION = 0.02  # a line that would move this much of its child's mass between places is refused
-SHAPE_POINTS = 2048  # quantile points of the regressor's standardized score in the distortion check
+SHAPE_POINTS = 256  # quantile points of the regressor's standardized score per parent code (distortion)
 EDGE = 1e-9
 MIN_REACH = 0.5  # a child whose scores carry less of their latent normal is not corrected for it
 BANDS = 8  # bands of the regressor's score counted by the fit (equal-probability for a normal)
@@ -314,17 +317,28 @@ def fitted(
     total = float(n.sum())
     if total < max(min_count, 2) or rows <= 1:
         return None
-    stored = {}
-    for p in np.flatnonzero(n >= min_count):
-        m = sums[p, 1] / n[p]
-        sd = math.sqrt(max(sums[p, 2] / n[p] - m * m, 0.0))
-        if sd >= MIN_SCALE and (abs(m) >= STANDARD_NEAR or abs(math.log(sd)) >= STANDARD_NEAR):
-            stored[str(int(p))] = (round(float(m), 6), round(float(sd), 6))
+    stored = code_standardization(n, sums[:, 1], sums[:, 2], min_count)
     found = [_standardized(candidate, sums, rows, total, choice) for choice in ([stored, {}] if stored else [{}])]
     if counts is not None:
         found += [banded(candidate, counts, rows, min_count, shape) for shape in SHAPES]
     kept = [f for f in found if f is not None]
     return max(kept, key=lambda f: f.gain) if kept else None
+
+
+def code_standardization(
+    n: np.ndarray, total: np.ndarray, square: np.ndarray, min_count: int
+) -> dict[str, tuple[float, float]]:
+    """Per parent code seen at least min_count times, a regressor score's mean and scale there
+    (from its rows, sum and sum of squares), where they are STANDARD_NEAR 0 and 1 or further and
+    the scale at least MIN_SCALE: the other codes keep 0 and 1 (each stored code costs two
+    numbers and changes little)."""
+    stored = {}
+    for p in np.flatnonzero(n >= min_count):
+        m = total[p] / n[p]
+        sd = math.sqrt(max(square[p] / n[p] - m * m, 0.0))
+        if sd >= MIN_SCALE and (abs(m) >= STANDARD_NEAR or abs(math.log(sd)) >= STANDARD_NEAR):
+            stored[str(int(p))] = (round(float(m), 6), round(float(sd), 6))
+    return stored
 
 
 def _standardized(
@@ -347,7 +361,9 @@ def _standardized(
     # The engine draws the child's latent normal as rho * s' + sqrt(1 - rho^2) * e, and s' (a
     # score with point masses) has variance s_var, not 1: this rho makes corr(latent, s') = latent.
     rho = float(np.clip(latent / math.sqrt(s_var * (1.0 - latent * latent) + latent * latent), -0.999, 0.999))
-    if distortion(rho, *score_shape(sums, mean, scale)) > MAX_DISTORTION:
+    moved = line_distortion(rho, sums, mean, scale)
+    if moved > MAX_DISTORTION:
+        log.debug("line %s (rho %.2f) refused: it moves %.3f of the child's places", candidate, rho, moved)
         return None
     cells = 1 + 2 * len(stored)
     gain = -0.5 * math.log(1.0 - latent * latent) * total / rows - description_length(cells, rows)
@@ -360,49 +376,54 @@ def _standardized(
     return RegressionParent(candidate.child, candidate.parent, regression, gain, cells)
 
 
-def score_shape(sums: np.ndarray, mean: np.ndarray, scale: np.ndarray) -> tuple[float, float, float]:
-    """Mean, variance and kurtosis over all rows of the regressor's score standardized inside
-    each parent code, s' = (s - mean[p]) / scale[p], from the per-code sums of s to s^4."""
+def score_shapes(sums: np.ndarray, mean: np.ndarray, scale: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Per parent code: rows, and the mean, variance and kurtosis of the regressor's score
+    standardized as the line stores it, s' = (s - mean[p]) / scale[p], from its sums of s to s^4."""
     n = sums[:, 0]
-    total = float(n.sum())
-    s1, s2, s3, s4 = sums[:, 1], sums[:, 2], sums[:, STATISTICS - 2], sums[:, STATISTICS - 1]
-    m = mean
-    first = ((s1 - n * m) / scale).sum() / total
-    second = ((s2 - 2 * m * s1 + n * m**2) / scale**2).sum() / total
-    third = ((s3 - 3 * m * s2 + 3 * m**2 * s1 - n * m**3) / scale**3).sum() / total
-    fourth = ((s4 - 4 * m * s3 + 6 * m**2 * s2 - 4 * m**3 * s1 + n * m**4) / scale**4).sum() / total
-    variance = second - first**2
-    if variance <= EDGE:
-        return float(first), 0.0, 3.0
-    central = fourth - 4 * first * third + 6 * first**2 * second - 3 * first**4
-    return float(first), float(variance), float(central / variance**2)
+    rows = np.maximum(n, 1.0)
+    s1, s2, s3, s4 = (sums[:, j] / rows for j in (1, 2, STATISTICS - 2, STATISTICS - 1))
+    m1 = s1
+    c2 = np.maximum(s2 - m1**2, 0.0)
+    c4 = s4 - 4 * m1 * s3 + 6 * m1**2 * s2 - 3 * m1**4
+    kurtosis = np.where(c2 > EDGE, c4 / np.maximum(c2, EDGE) ** 2, 3.0)
+    return n, (m1 - mean) / scale, c2 / scale**2, kurtosis
 
 
-def distortion(rho: float, mean: float, variance: float, kurtosis: float) -> float:
-    """How much of the child's mass a line moves between PLACES (total variation from uniform):
-    the engine's Phi(rho * s' + sqrt(1 - rho^2) * e) is uniform only when s' is a standard normal.
-    Inside a parent code a regressor is often no normal: time_hour inside a month is a slice of
-    its normal scores, flat once standardized (kurtosis 1.8), and with rho 0.99 weather's day of
-    the month came out 8.5 % off its marginal, the month's first and last days too common. s' is
-    taken as the normal-and-uniform mixture (kurtosis below 3) or the two-scale normal mixture
-    (above) with its mean, variance and kurtosis; a point mass's lost variance counts too."""
+def distortion(rows: np.ndarray, mean: np.ndarray, variance: np.ndarray, kurtosis: np.ndarray, noise: float) -> float:
+    """How much of the child's mass a regression moves between PLACES inside its parent codes
+    (total variation from uniform, averaged over the rows): the engine's Phi(x), x = the
+    predictor plus noise * e, keeps P(child | parent code) only where x is a standard normal
+    inside each code. Inside a code a regressor is often no normal: time_hour inside a month is
+    a slice of its scores, flat once standardized (kurtosis 1.8), and with rho 0.92 weather's day
+    of the month came out 8.5 % off its marginal, the month's first and last days too common.
+    Per code the predictor is taken as the normal-and-uniform mixture (kurtosis below 3) or the
+    two-scale normal mixture (above) with its mean, variance and kurtosis; a point mass's lost
+    variance and a code's shift count too."""
+    held = rows > 0
     q = (np.arange(SHAPE_POINTS) + 0.5) / SHAPE_POINTS
-    normal = ndtri(q)
-    if kurtosis < 3.0:
-        mix = min((3.0 - kurtosis) / 1.2, 1.0)  # a uniform's kurtosis is 1.8
-        points = np.concatenate([normal, math.sqrt(3.0) * (2 * q - 1)])
-        weights = np.concatenate([np.full(SHAPE_POINTS, 1 - mix), np.full(SHAPE_POINTS, mix)])
-    else:
-        spread = math.sqrt(min(kurtosis / 3.0 - 1.0, 0.99))
-        points = np.concatenate([normal * math.sqrt(1 + spread), normal * math.sqrt(1 - spread)])
-        weights = np.full(2 * SHAPE_POINTS, 0.5)
-    points = mean + math.sqrt(max(variance, 0.0)) * points
+    normal, flat = ndtri(q), math.sqrt(3.0) * (2 * q - 1)
     edges = ndtri(np.arange(1, PLACES) / PLACES)
-    noise = math.sqrt(max(1.0 - rho * rho, EDGE))
-    below = norm.cdf((edges[None, :] - rho * points[:, None]) / noise)  # P(latent < edge | s')
-    cdf = (weights[:, None] * below).sum(axis=0) / weights.sum()
-    shares = np.diff(np.concatenate([[0.0], cdf, [1.0]]))
-    return float(0.5 * np.abs(shares - 1.0 / PLACES).sum())
+    total, moved = float(rows[held].sum()), 0.0
+    for n, m, v, k in zip(rows[held], mean[held], variance[held], kurtosis[held]):
+        if k < 3.0:
+            mix = min((3.0 - k) / 1.2, 1.0)  # a uniform's kurtosis is 1.8
+            points, weights = np.concatenate([normal, flat]), np.repeat([1.0 - mix, mix], SHAPE_POINTS)
+        else:
+            wide = math.sqrt(min(k / 3.0 - 1.0, 0.99))
+            points = np.concatenate([normal * math.sqrt(1 + wide), normal * math.sqrt(1 - wide)])
+            weights = np.full(2 * SHAPE_POINTS, 0.5)
+        points = m + math.sqrt(max(v, 0.0)) * points
+        below = norm.cdf((edges[None, :] - points[:, None]) / max(noise, EDGE))  # P(x < edge | predictor)
+        cdf = (weights[:, None] * below).sum(axis=0) / weights.sum()
+        shares = np.diff(np.concatenate([[0.0], cdf, [1.0]]))
+        moved += n * 0.5 * float(np.abs(shares - 1.0 / PLACES).sum())
+    return moved / total if total > 0 else 0.0
+
+
+def line_distortion(rho: float, sums: np.ndarray, mean: np.ndarray, scale: np.ndarray) -> float:
+    """distortion() of the line rho * s' + sqrt(1 - rho^2) * e."""
+    n, m, v, k = score_shapes(sums, mean, scale)
+    return distortion(n, rho * m, rho * rho * v, k, math.sqrt(max(1.0 - rho * rho, EDGE)))
 
 
 def banded(

@@ -32,12 +32,15 @@ import numpy as np
 from spark_synth.fit.dependence import description_length
 from spark_synth.fit.regression import (
     EDGE,
+    MAX_DISTORTION,
     STATISTICS,
     RegressionCandidate,
     RegressionParent,
     cached_child_scores,
     cached_score,
+    code_standardization,
     describe,
+    distortion,
     fitted,
     latent_reach,
     score_sums,
@@ -103,19 +106,41 @@ def pair_sums(
 
 
 def fitted_pair(
-    pair: RegressionPair, sums: np.ndarray, rows: int, first: RegressionParent, first_rows: float
+    pair: RegressionPair, sums: np.ndarray, rows: int, first: RegressionParent, first_rows: float, min_count: int
 ) -> RegressionParent | None:
     """The child on both regressors from the pair's sums, with the first regressor standardized
-    as its own line `first` (fitted over `first_rows` rows) stores it; None where the rows or the
-    scores do not vary, or the line is bands."""
+    as its own line `first` (fitted over `first_rows` rows) stores it and the second either
+    inside each parent code as a line would (regression.code_standardization) or not at all,
+    whichever gains more net of its numbers: the child's table already holds what the code says,
+    so a raw t that sits high in one code shifts that code's child (the distortion check refuses
+    it where that matters), while storing t's mean and scale per code costs two numbers each.
+    None where the rows or the scores do not vary, or the line is bands."""
+    n = sums[:, 0]
+    stored = code_standardization(n, sums[:, STATISTICS], sums[:, STATISTICS + 1], min_count)
+    found = [_fitted_pair(pair, sums, rows, first, first_rows, t) for t in ([stored, {}] if stored else [{}])]
+    kept = [f for f in found if f is not None]
+    return max(kept, key=lambda f: f.gain) if kept else None
+
+
+def _fitted_pair(
+    pair: RegressionPair,
+    sums: np.ndarray,
+    rows: int,
+    first: RegressionParent,
+    first_rows: float,
+    t_stored: dict[str, tuple[float, float]],
+) -> RegressionParent | None:
+    """fitted_pair with t standardized by `t_stored` (parent code: mean, scale)."""
     regression = first.regression
     n = sums[:, 0]
     total = float(n.sum())
     if regression.bands is not None or total < 2 or rows <= 1:
         return None
-    mean, scale = np.zeros(len(n)), np.ones(len(n))
-    for code, m in regression.mean.items():
-        mean[int(code)], scale[int(code)] = m, regression.scale[code]
+    mean, scale = _arrays(regression.mean, regression.scale, len(n))
+    t_mean_at, t_scale_at = _arrays(
+        {p: m for p, (m, _) in t_stored.items()}, {p: v for p, (_, v) in t_stored.items()}, len(n)
+    )
+    sums = _t_standardized(sums, t_mean_at, t_scale_at)
     s_sum, s_square, as_sum = standardized_sums(sums, mean, scale)
     st_sum = ((sums[:, STATISTICS + 3] - mean * sums[:, STATISTICS]) / scale).sum()
     a_sum, a_square = sums[:, 3].sum(), sums[:, 4].sum()
@@ -139,7 +164,11 @@ def fitted_pair(
     explained = float(target @ np.array([rho, beta]))
     if not 0.0 < explained < MAX_R2 or max(abs(rho), abs(beta)) > MAX_COEFFICIENT:
         return None
-    cells = first.cells + 3
+    moved = _pair_distortion(sums, mean, scale, float(rho), float(beta), math.sqrt(1.0 - explained))
+    if moved > MAX_DISTORTION:
+        log.debug("pair %s refused: it moves %.3f of the child's places", pair, moved)
+        return None
+    cells = first.cells + 3 + 2 * len(t_stored)
     line_rate = (first.gain + description_length(first.cells, rows)) * rows / max(first_rows, 1.0)
     gain = (
         -0.5 * math.log(1.0 - explained) * total / rows
@@ -151,8 +180,46 @@ def fitted_pair(
         rho=round(float(rho), 6),
         beta=round(float(beta), 6),
         spread=round(math.sqrt(1.0 - explained), 6),
+        mean={p: m for p, (m, _) in t_stored.items()},
+        scale={p: v for p, (_, v) in t_stored.items()},
     )
     return RegressionParent(pair.child, pair.parent, regression.model_copy(update={"also": also}), gain, cells)
+
+
+def _arrays(mean: dict[str, float], scale: dict[str, float], codes: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per parent code mean and scale arrays (0 and 1 where none is stored)."""
+    out_mean, out_scale = np.zeros(codes), np.ones(codes)
+    for code, m in mean.items():
+        out_mean[int(code)], out_scale[int(code)] = m, scale[code]
+    return out_mean, out_scale
+
+
+def _t_standardized(sums: np.ndarray, mean: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """A pair's sums with t replaced by t' = (t - mean[p]) / scale[p] (sum t', t'^2, a*t', s*t')."""
+    n, out = sums[:, 0], sums.copy()
+    t, t2, a_t, s_t = (sums[:, STATISTICS + j] for j in range(4))
+    out[:, STATISTICS] = (t - n * mean) / scale
+    out[:, STATISTICS + 1] = (t2 - 2 * mean * t + n * mean**2) / scale**2
+    out[:, STATISTICS + 2] = (a_t - mean * sums[:, 3]) / scale
+    out[:, STATISTICS + 3] = (s_t - mean * sums[:, 1]) / scale
+    return out
+
+
+def _pair_distortion(
+    sums: np.ndarray, mean: np.ndarray, scale: np.ndarray, rho: float, beta: float, spread: float
+) -> float:
+    """distortion() of rho * s' + beta * t' + spread * e inside each parent code (t' as
+    standardized in `sums`; codes under k or near standard keep t raw and may still sit off
+    centre). The predictor's kurtosis is taken as 3: the sums hold no t^3 or t^4."""
+    n = sums[:, 0]
+    rows = np.maximum(n, 1.0)
+    s_mean, t_mean = sums[:, 1] / rows, sums[:, STATISTICS] / rows
+    s_var = np.maximum(sums[:, 2] / rows - s_mean**2, 0.0)
+    t_var = np.maximum(sums[:, STATISTICS + 1] / rows - t_mean**2, 0.0)
+    between = sums[:, STATISTICS + 3] / rows - s_mean * t_mean
+    centre = rho * (s_mean - mean) / scale + beta * t_mean
+    variance = rho * rho * s_var / scale**2 + beta * beta * t_var + 2 * rho * beta * between / scale
+    return distortion(n, centre, np.maximum(variance, 0.0), np.full(len(n), 3.0), spread)
 
 
 def choose(
@@ -194,7 +261,9 @@ def choose(
         if other[0].gain > one[0].gain:  # the better line goes first: rows without t draw by it
             pair, one = RegressionPair(pair.child, pair.parent, pair.also, pair.on), other
             sums = _swapped(sums)
-        found = fitted_pair(pair, sums, rows, *one)
+        found = fitted_pair(pair, sums, rows, *one, min_count)
+        if found is not None:
+            log.debug("regression %s: %s, gain %.4f", pair, describe(found.regression), found.gain)
         if found is not None and (pair.child not in best or found.gain > best[pair.child].gain):
             best[pair.child] = found
     return [best[c] for c in sorted(best) if best[c].gain >= min_gain]

@@ -726,13 +726,23 @@ class RegressionBands(Strict):
 
 class SecondRegressor(Strict):
     """A second number the child follows beside `Regression.on` (plan v16): where both scores are
-    non-null the child's latent normal is rho * s' + beta * t + spread * e (t this number's normal
-    score, not standardized); where t is null, the one-regressor draw with `Regression.rho`."""
+    non-null the child's latent normal is rho * s' + beta * t' + spread * e, t' this number's
+    normal score standardized inside the parent code like s' (minus mean[p], over scale[p]; codes
+    absent here use 0 and 1; plan v17); where t is null, the one-regressor draw with
+    `Regression.rho`."""
 
     on: str
     rho: Annotated[float, Field(gt=-4.0, lt=4.0, allow_inf_nan=False)]
     beta: Annotated[float, Field(gt=-4.0, lt=4.0, allow_inf_nan=False)]
     spread: Annotated[float, Field(gt=0.0, le=1.0, allow_inf_nan=False)]
+    mean: dict[str, FiniteFloat] = Field(default_factory=dict)
+    scale: dict[str, Annotated[float, Field(gt=0.0, allow_inf_nan=False)]] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _codes(self) -> SecondRegressor:
+        if any(not code.isdigit() for code in [*self.mean, *self.scale]) or set(self.mean) != set(self.scale):
+            raise ValueError("second regressor mean and scale: the same parent codes, non-negative integers as strings")
+        return self
 
 
 class Regression(Strict):

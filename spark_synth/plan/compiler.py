@@ -121,7 +121,7 @@ from spark_synth.plan.steer.ranges import Span, clipped
 from spark_synth.plan.steer.tree import ConditionedTree, condition_tree
 from spark_synth.seeding import stream_key
 
-ENGINE_VERSION = 16
+ENGINE_VERSION = 17
 log = logging.getLogger(__name__)
 _INDEPENDENT_SOURCES: dict[type, str] = {
     NullColumn: "null",
@@ -450,6 +450,8 @@ def regression_plan(regression: Regression, index: dict[str, int], parent_codes:
             "rho": regression.also.rho,
             "beta": regression.also.beta,
             "spread": regression.also.spread,
+            "mean": [regression.also.mean.get(str(p), 0.0) for p in range(parent_codes)],
+            "scale": [regression.also.scale.get(str(p), 1.0) for p in range(parent_codes)],
         },
     }
 

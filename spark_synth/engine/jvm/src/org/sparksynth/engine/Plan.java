@@ -13,7 +13,7 @@ import org.apache.spark.sql.types.StructType;
  * statistics. Parsed once per task from the JSON text carried in the scan options.
  */
 final class Plan {
-    static final int ENGINE_VERSION = 16;
+    static final int ENGINE_VERSION = 17;
     /** Second-parent key spaces up to this size get a dense row lookup (4 bytes a key). */
     static final long SECOND_DENSE = 1L << 18;
     static final double U_MAX = 1.0 - 1e-12;
@@ -70,6 +70,9 @@ final class Plan {
         double alsoRho;
         double alsoBeta;
         double alsoSpread;
+        /** Per parent code: the second regressor's mean and scale there (its score is standardized as s is). */
+        double[] alsoMean;
+        double[] alsoScale;
         /** Whether a later child regresses on this variable: the sampler keeps its normal scores. */
         boolean keepScore;
         /** Per parent code: the child's own quantile function inside it (null: the marginal's bins); null if none. */
@@ -419,10 +422,14 @@ final class Plan {
                     v.alsoRho = also.get("rho").asDouble();
                     v.alsoBeta = also.get("beta").asDouble();
                     v.alsoSpread = also.get("spread").asDouble();
+                    v.alsoMean = Json.doubles(also.get("mean"));
+                    v.alsoScale = Json.doubles(also.get("scale"));
                     if (v.regressionBandEdges != null || v.alsoParent == v.regressionParent
-                            || !(v.alsoSpread > 0.0 && v.alsoSpread <= 1.0)) {
+                            || !(v.alsoSpread > 0.0 && v.alsoSpread <= 1.0)
+                            || v.alsoMean.length != codes || v.alsoScale.length != codes) {
                         throw new IllegalArgumentException("spark_synth plan: a second regressor is another "
-                                + "variable, not beside bands, with a spread in (0, 1]");
+                                + "variable, not beside bands, with a spread in (0, 1] and a mean and scale "
+                                + "per parent code");
                     }
                 }
             }

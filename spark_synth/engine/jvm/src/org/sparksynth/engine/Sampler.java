@@ -408,7 +408,8 @@ final class Sampler {
      * values in its parent code's row becomes Phi(rho * s + sqrt(1 - rho^2) * Phi^-1(w)), s the
      * regressor's score standardized inside the parent code, or (with bands) the inverse of the
      * CDF of the band that holds that score, or (with a second regressor whose score t is not
-     * null) Phi(rho2 * s + beta * t + spread2 * Phi^-1(w)); the null share and a null
+     * null) Phi(rho2 * s + beta * t + spread2 * Phi^-1(w)), t standardized inside the parent code
+     * as s is (v17); the null share and a null
      * regressor's rows keep their uniform.
      */
     private void regress(Plan.Variable v, int[] parentCode, double[] free, int n) {
@@ -424,6 +425,8 @@ final class Sampler {
         double alsoRho = v.alsoRho;
         double alsoBeta = v.alsoBeta;
         double alsoSpread = v.alsoSpread;
+        double[] alsoMean = v.alsoMean;
+        double[] alsoScale = v.alsoScale;
         double marginalNull = v.edges[1];
         for (int r = 0; r < n; r++) {
             double s = score[r];
@@ -441,7 +444,8 @@ final class Sampler {
             if (bandEdges != null) {
                 g = bandInverse(bandCdf[band(bandEdges, (s - mean[p]) / scale[p])], w);
             } else if (also != null && also[r] == also[r]) {
-                g = Normal.cdf(alsoRho * (s - mean[p]) / scale[p] + alsoBeta * also[r] + alsoSpread * Normal.inverse(w));
+                double t = (also[r] - alsoMean[p]) / alsoScale[p];
+                g = Normal.cdf(alsoRho * (s - mean[p]) / scale[p] + alsoBeta * t + alsoSpread * Normal.inverse(w));
             } else {
                 g = Normal.cdf(rho * (s - mean[p]) / scale[p] + spread * Normal.inverse(w));
             }

@@ -6,13 +6,14 @@ depth alone, table ~ carat kept 0.04 of its real 0.18 correlation. A second regr
 coefficient and a spread, the issue's "linear regression on normal scores":
 
 - the child's latent normal is rho * s' + beta * t + spread * e, with s' the first regressor's
-  score standardized inside the parent code as in fit/regression.py, t the second one's score and
-  spread^2 = 1 - R^2, so its variance stays 1 and P(child | parent code) is kept. A row whose t is
-  null draws as with the first regressor alone (Regression.rho);
+  score standardized inside the parent code as in fit/regression.py, t the second one's score
+  (standardized there too where that pays, plan v17) and spread^2 = 1 - R^2, so its variance
+  stays 1 and P(child | parent code) is kept. A row whose t is null draws as with the first
+  regressor alone (Regression.rho);
 - candidates (driver, no data): every pair of one child's single candidates (fit/regression.py
   candidates), at most MAX_PAIRS per fit;
 - statistics (pass 5's job, fit/network.py): per pair and parent code, over the rows where the
-  child and both regressors are non-null, the nine sums of fit/regression.py for the first
+  child and both regressors are non-null, the eleven sums of fit/regression.py for the first
   regressor and four more: t, t^2, a*t and s*t. Bounded by the parent's codes;
 - choice: per child, the better order of each pair (the first regressor is the one whose own line
   gains more), scored as the Gaussian mutual information -log(1 - R^2)/2 of the latent

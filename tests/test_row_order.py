@@ -72,6 +72,20 @@ def test_a_category_that_follows_the_id_gets_its_latent_rho():
     assert found is not None and found.order.rho > 0.998
 
 
+def test_ids_with_a_gap_still_order_their_rows():
+    """Ids 1-10,000 and 990,001-1,000,000: their scores on the id's range are two clumps (far from
+    a normal), but the engine writes ids in row order, whose places are an exact normal, so the
+    line's shape check does not apply and the column that follows the ids keeps its order."""
+    rows = 20_000
+    ids = np.concatenate([np.arange(1, 10_001), np.arange(990_001, 1_000_001)]).astype(np.float64)
+    from scipy.special import ndtr
+
+    u = ndtr(0.95 * position_scores(ids, 1, 1_000_000) / 1.5 + 0.3 * np.random.default_rng(2).standard_normal(rows))
+    sums = batch_sums(ids, 1, 1_000_000, np.ones(rows, dtype=np.int64), u, (u, u))[None, None, :]
+    found = choose([IdRange("id", "_c0", 1, 1_000_000)], ["follows"], sums, rows, 10, 0.005)
+    assert found is not None and found.order.rho > 0.9
+
+
 def test_no_column_is_chosen_when_nothing_follows_the_id():
     rows = 20_000
     sums = _sums(0.0, rows, 1)

@@ -304,7 +304,12 @@ def on_score(u: np.ndarray, null_share: float) -> np.ndarray:
 
 
 def fitted(
-    candidate: RegressionCandidate, sums: np.ndarray, rows: int, min_count: int, counts: np.ndarray | None = None
+    candidate: RegressionCandidate,
+    sums: np.ndarray,
+    rows: int,
+    min_count: int,
+    counts: np.ndarray | None = None,
+    drawn_normal: bool = False,
 ) -> RegressionParent | None:
     """The regression of one candidate from its summed statistics: rho of the child's
     normal-scored PIT with the regressor standardized inside each parent code seen at least
@@ -312,13 +317,18 @@ def fitted(
     cost a number each and change little), or over all rows with no stored code, or (given its
     place_counts) bands of each of SHAPES: whichever gains most net of the penalty (two numbers
     per stored code cost more than a weak pair gains: wind speed follows humidity by -0.16 inside
-    38 wind directions). None: no rows."""
+    38 wind directions). None: no rows. `drawn_normal`: the engine draws the regressor as an
+    exact standard normal (a row's place, fit/row_order.py), so its real shape cannot bend the
+    child and the line's shape check is skipped."""
     n = sums[:, 0]
     total = float(n.sum())
     if total < max(min_count, 2) or rows <= 1:
         return None
     stored = code_standardization(n, sums[:, 1], sums[:, 2], min_count)
-    found = [_standardized(candidate, sums, rows, total, choice) for choice in ([stored, {}] if stored else [{}])]
+    found = [
+        _standardized(candidate, sums, rows, total, choice, drawn_normal)
+        for choice in ([stored, {}] if stored else [{}])
+    ]
     if counts is not None:
         found += [banded(candidate, counts, rows, min_count, shape) for shape in SHAPES]
     kept = [f for f in found if f is not None]
@@ -342,7 +352,12 @@ def code_standardization(
 
 
 def _standardized(
-    candidate: RegressionCandidate, sums: np.ndarray, rows: int, total: float, stored: dict[str, tuple[float, float]]
+    candidate: RegressionCandidate,
+    sums: np.ndarray,
+    rows: int,
+    total: float,
+    stored: dict[str, tuple[float, float]],
+    drawn_normal: bool = False,
 ) -> RegressionParent | None:
     """The regression with the regressor standardized by `stored` (parent code: mean, scale;
     other codes 0 and 1), its gain net of the penalty."""
@@ -361,7 +376,7 @@ def _standardized(
     # The engine draws the child's latent normal as rho * s' + sqrt(1 - rho^2) * e, and s' (a
     # score with point masses) has variance s_var, not 1: this rho makes corr(latent, s') = latent.
     rho = float(np.clip(latent / math.sqrt(s_var * (1.0 - latent * latent) + latent * latent), -0.999, 0.999))
-    moved = line_distortion(rho, sums, mean, scale)
+    moved = 0.0 if drawn_normal else line_distortion(rho, sums, mean, scale)
     if moved > MAX_DISTORTION:
         log.debug("line %s (rho %.2f) refused: it moves %.3f of the child's places", candidate, rho, moved)
         return None

@@ -97,7 +97,8 @@ def choose(
     best: Ordered | None = None
     for i, identity in enumerate(ids):
         for j, name in enumerate(candidates):
-            found = fitted(RegressionCandidate(name, "", identity.name), sums[i, j][None, :], rows, min_count)
+            candidate = RegressionCandidate(name, "", identity.name)
+            found = fitted(candidate, sums[i, j][None, :], rows, min_count, drawn_normal=True)
             if found is None or found.gain < min_gain or (best is not None and found.gain <= best.gain):
                 continue
             best = Ordered(identity.name, RowOrder(column=name, rho=found.regression.rho), found.gain)

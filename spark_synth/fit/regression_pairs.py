@@ -167,7 +167,12 @@ def _fitted_pair(
         return None
     moved = _pair_distortion(sums, mean, scale, float(rho), float(beta), math.sqrt(1.0 - explained))
     if moved > MAX_DISTORTION:
-        log.debug("pair %s refused: it moves %.3f of the child's places", pair, moved)
+        log.debug(
+            "pair %s, t standardized in %d codes, refused: it moves %.3f of the child's places",
+            pair,
+            len(t_stored),
+            moved,
+        )
         return None
     cells = first.cells + 3 + 2 * len(t_stored)
     line_rate = (first.gain + description_length(first.cells, rows)) * rows / max(first_rows, 1.0)

@@ -351,6 +351,15 @@ def code_standardization(
     return stored
 
 
+def standardization_arrays(stored: dict[str, tuple[float, float]], codes: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per parent code mean and scale arrays from `stored` (parent code: mean, scale), 0 and 1
+    for the other codes."""
+    mean, scale = np.zeros(codes), np.ones(codes)
+    for p, (m, sd) in stored.items():
+        mean[int(p)], scale[int(p)] = m, sd
+    return mean, scale
+
+
 def _standardized(
     candidate: RegressionCandidate,
     sums: np.ndarray,
@@ -362,9 +371,7 @@ def _standardized(
     """The regression with the regressor standardized by `stored` (parent code: mean, scale;
     other codes 0 and 1), its gain net of the penalty."""
     n = sums[:, 0]
-    mean, scale = np.zeros(len(n)), np.ones(len(n))
-    for p, (m, sd) in stored.items():
-        mean[int(p)], scale[int(p)] = m, sd
+    mean, scale = standardization_arrays(stored, len(n))
     a_mean = sums[:, 3].sum() / total
     a_var = sums[:, 4].sum() / total - a_mean**2
     s_sum, s_square, as_sum = standardized_sums(sums, mean, scale)

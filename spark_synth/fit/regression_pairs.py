@@ -45,6 +45,7 @@ from spark_synth.fit.regression import (
     fitted,
     latent_reach,
     score_sums,
+    standardization_arrays,
     standardized_sums,
 )
 from spark_synth.model.schema import SecondRegressor
@@ -137,11 +138,9 @@ def _fitted_pair(
     total = float(n.sum())
     if regression.bands is not None or total < 2 or rows <= 1:
         return None
-    mean, scale = _arrays(regression.mean, regression.scale, len(n))
-    t_mean_at, t_scale_at = _arrays(
-        {p: m for p, (m, _) in t_stored.items()}, {p: v for p, (_, v) in t_stored.items()}, len(n)
-    )
-    sums = _t_standardized(sums, t_mean_at, t_scale_at)
+    first_stored = {code: (m, regression.scale[code]) for code, m in regression.mean.items()}
+    mean, scale = standardization_arrays(first_stored, len(n))
+    sums = _t_standardized(sums, *standardization_arrays(t_stored, len(n)))
     s_sum, s_square, as_sum = standardized_sums(sums, mean, scale)
     st_sum = ((sums[:, STATISTICS + 3] - mean * sums[:, STATISTICS]) / scale).sum()
     a_sum, a_square = sums[:, 3].sum(), sums[:, 4].sum()
@@ -190,14 +189,6 @@ def _fitted_pair(
         scale={p: v for p, (_, v) in t_stored.items()},
     )
     return RegressionParent(pair.child, pair.parent, regression.model_copy(update={"also": also}), gain, cells)
-
-
-def _arrays(mean: dict[str, float], scale: dict[str, float], codes: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per parent code mean and scale arrays (0 and 1 where none is stored)."""
-    out_mean, out_scale = np.zeros(codes), np.ones(codes)
-    for code, m in mean.items():
-        out_mean[int(code)], out_scale[int(code)] = m, scale[code]
-    return out_mean, out_scale
 
 
 def _t_standardized(sums: np.ndarray, mean: np.ndarray, scale: np.ndarray) -> np.ndarray:

@@ -44,7 +44,8 @@ code, the issue's "normal-score regression inside each category":
   in each, sums of s^3 and s^4 in the same job) is refused: weather's day of the month on time_hour inside the
   month (a flat slice of scores) came out 8.5 % off its marginal. Bands are counted over all
   rows, so inside a code whose regressor sits in a few bands the child follows those bands'
-  CDFs; they are refused by the same measure, from each code's share of rows per band.
+  CDFs; by the same measure (from each code's share of rows per band), bands that move more are
+  mixed with independence until they move MAX_DISTORTION.
 
 Privacy: a parent code's mean and scale are stored only when at least k rows hold them; rho is one
 number over all rows.
@@ -496,32 +497,43 @@ def banded(
     over the places from its cells seen at least min_count times (a band without any keeps the
     independent CDF), and the gain: the mutual information of the table so kept, on the share of
     rows where both are non-null, less the penalty for its bands * (places - 1) numbers. Given
-    the parent codes' `code_shares` (code_band_shares), bands that move more than MAX_DISTORTION
-    of the child's places are refused, as a line is."""
+    the parent codes' `code_shares` (code_band_shares), bands that would move more than
+    MAX_DISTORTION of the child's places are mixed with independence until they move that much
+    (a line is refused instead: its distortion is no mix)."""
     n_bands, n_places = shape
     table = counts.reshape(n_bands, BANDS // n_bands, n_places, PLACES // n_places).sum(axis=(1, 3))
     table = np.where(table >= min_count, table, 0.0)
     total = float(table.sum())
     if total <= 0.0 or rows <= 1:
         return None
+    if code_shares is not None:
+        moved = band_distortion(code_shares, _band_cdf(table))
+        if moved > MAX_DISTORTION:
+            # The distortion is linear in a mix with independence: keep the share of the table
+            # that moves MAX_DISTORTION, and score what is kept.
+            kept = MAX_DISTORTION / moved
+            log.debug("bands %dx%d of %s move %.3f of the child's places: %.2f kept", *shape, candidate, moved, kept)
+            size = table.sum(axis=1, keepdims=True)
+            table = np.where(size > 0, kept * table + (1.0 - kept) * size / n_places, 0.0)
     joint = table / total
     band_share, place_share = joint.sum(axis=1, keepdims=True), joint.sum(axis=0, keepdims=True)
     held = joint > 0
     information = float((joint[held] * np.log(joint[held] / (band_share @ place_share)[held])).sum())
     cells = n_bands * (n_places - 1)
     gain = information * total / rows - description_length(cells, rows)
-    independent = np.arange(1, n_places) / n_places
-    cdf = [
-        (np.cumsum(row)[:-1] / row.sum()).round(6).tolist() if row.sum() > 0 else independent.tolist() for row in table
-    ]
-    if code_shares is not None:
-        moved = band_distortion(code_shares, np.asarray(cdf))
-        if moved > MAX_DISTORTION:
-            log.debug("bands %dx%d of %s refused: they move %.3f of the child's places", *shape, candidate, moved)
-            return None
+    cdf = _band_cdf(table).round(6).tolist()
     edges = BAND_EDGES[BANDS // n_bands - 1 :: BANDS // n_bands].tolist()
     regression = Regression(on=candidate.on, rho=0.0, bands=RegressionBands(edges=edges, cdf=cdf))
     return RegressionParent(candidate.child, candidate.parent, regression, gain, cells)
+
+
+def _band_cdf(table: np.ndarray) -> np.ndarray:
+    """Each band's CDF at the inner places from its row of counts; an empty band's is the
+    independent one."""
+    n_places = table.shape[1]
+    size = table.sum(axis=1, keepdims=True)
+    independent = np.broadcast_to(np.arange(1, n_places) / n_places, (len(table), n_places - 1))
+    return np.where(size > 0, np.cumsum(table, axis=1)[:, :-1] / np.where(size > 0, size, 1.0), independent)
 
 
 def standardized_sums(sums: np.ndarray, mean: np.ndarray, scale: np.ndarray) -> tuple[float, float, float]:

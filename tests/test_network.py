@@ -62,6 +62,23 @@ def test_rows_under_k_or_mostly_rare_are_not_stored_and_rare_cells_keep_their_ma
     assert all(n >= 10 for (a, b, c), n in counts.items() if f"{a},{b}" in table and str(c) in table[f"{a},{b}"])
 
 
+def test_a_rest_row_shares_its_small_cells_merged_sum_as_the_tree_row_does():
+    """Under code 1 the rows of b = 2 and b = 3 are too mixed to store: the rest row holds them,
+    16 rows of c1 and 4 of each other code (cells under k). Dropped, those rows would all draw
+    c1 and the child's marginal would lose 12 rows of c2-c4 (airports' time zone lost 0.9 % of
+    its mass so). Their merged sum (12 >= k) is kept, shared as the tree's row shares c2-c4; a
+    merged sum under k is still dropped."""
+    counts = {(1, 1, 1): 100, (1, 1, 2): 100, (1, 1, 3): 20, (1, 1, 4): 20}
+    counts |= {(1, 2, 1): 8, (1, 2, 2): 4, (1, 3, 1): 8, (1, 3, 3): 4, (1, 3, 4): 4}
+    table, rest, _, _ = second_table(counts, min_count=10)
+    assert list(table) == ["1,1"]
+    tree = {2: 104, 3: 24, 4: 24}  # the tree's row under code 1, cells >= k
+    expected = {"1": 16 / 28} | {str(c): 12 * n / sum(tree.values()) / 28 for c, n in tree.items()}
+    assert rest["1"] == pytest.approx(expected, abs=1e-8)
+    table, rest, _, _ = second_table(counts | {(1, 3, 4): 0}, min_count=10)
+    assert rest["1"] == {"1": 1.0}, "8 rows merged: under k, dropped"
+
+
 def test_candidates_come_before_the_child_and_rules_ties_first():
     order = ["r", "p", "q", "s", "t", "u", "child", "late"]
     parent_of = {"p": "r", "q": "p", "s": "p", "t": "p", "u": "q", "child": "p", "late": "p"}

@@ -22,7 +22,7 @@ matters) loses what the tree cannot hold. This pass adds, per child, at most one
 Privacy: a (parent code, second parent code) row is stored only when it holds at least k rows and
 its cells seen at least k times hold KEPT_SHARE of them; only those cells are stored, as shares
 of the whole row. Per parent code, a rest row (the child's counts under that code less the stored
-cells; cells >= k) takes the rows' remaining mass and every pair without a row, so the child's
+cells; cells >= k, and the cells under k merged where their sum is k or more) takes the rows' remaining mass and every pair without a row, so the child's
 marginal holds (docs/plan.md §6).
 
 Model growth is bounded by MAX_SECOND_CELLS stored cells per model, edges with the best gain per
@@ -284,7 +284,7 @@ def second_table(
 
     A stored row (a, b) holds its cells of >= k rows as shares of the whole row, so it sums to its
     kept share. The rest row of a parent code a is what its stored rows leave: the child's counts
-    under a less the stored cells (cells >= k, as a distribution). It takes the stored rows' rest
+    under a less the stored cells (_rest_row, as a distribution). It takes the stored rows' rest
     mass and every pair (a, b) without a row of its own, so the child's rows add up to its real
     counts under a: pairs too rare to store (large diamonds sold cheap) keep the child they really
     have in aggregate, not the parent code's average (which put clarity 1 % off its marginal)."""
@@ -307,7 +307,7 @@ def second_table(
     for (a, _), kept in stored.items():
         for c, n in kept.items():
             left[a][c] -= n
-    rest_rows = {a: _distribution(cells, min_count) for a, cells in left.items()}
+    rest_rows = {a: _rest_row(cells, tree_rows[a], min_count) for a, cells in left.items()}
     log_gain = 0.0
     for (a, b), cells in rows.items():
         size = sum(cells.values())
@@ -326,6 +326,22 @@ def second_table(
     }
     rest_table = {str(a): _rounded(r) for a, r in sorted(rest_rows.items()) if r}
     return table, rest_table, log_gain / total - penalty, cells_stored
+
+
+def _rest_row(left: dict[int, int], tree_row: dict[int, float], min_count: int) -> dict[int, float]:
+    """A parent code's rest row from what its stored rows leave of each child code: the cells
+    left at least min_count times, and, where the cells left fewer times (but stored in the
+    tree's row) add up to min_count or more, their sum shared among them as the tree's row
+    shares it. Dropping them instead moved the child's marginal: airports' time zone given the
+    longitude and the subdivision lost 0.9 % of its mass to the common zones. Only that merged
+    sum is stored, never a cell seen fewer than k times."""
+    kept = {c: float(n) for c, n in left.items() if n >= min_count}
+    small = {c: n for c, n in left.items() if 0 < n < min_count and tree_row.get(c, 0.0) > 0}
+    merged, weight = sum(small.values()), sum(tree_row[c] for c in small)
+    if merged >= min_count and weight > 0:
+        kept.update({c: merged * tree_row[c] / weight for c in small})
+    size = sum(kept.values())
+    return {c: n / size for c, n in sorted(kept.items())} if size else {}
 
 
 def _distribution(cells: dict[int, int], min_count: int) -> dict[int, float]:

@@ -22,8 +22,8 @@ matters) loses what the tree cannot hold. This pass adds, per child, at most one
 Privacy: a (parent code, second parent code) row is stored only when it holds at least k rows and
 its cells seen at least k times hold KEPT_SHARE of them; only those cells are stored, as shares
 of the whole row. Per parent code, a rest row (the child's counts under that code less the stored
-cells; cells >= k, and the cells under k merged where their sum is k or more) takes the rows' remaining mass and every pair without a row, so the child's
-marginal holds (docs/plan.md §6).
+cells; cells >= k, and the cells under k merged where their sum is k or more) takes the rows'
+remaining mass and every pair without a row, so the child's marginal holds (docs/plan.md §6).
 
 Model growth is bounded by MAX_SECOND_CELLS stored cells per model, edges with the best gain per
 cell first.

@@ -31,10 +31,12 @@ from spark_synth.fit.regression import (
     band_distortion,
     banded,
     candidates,
+    child_scores,
     code_band_shares,
     distortion,
     fitted,
     latent_moments,
+    null_shift,
     partition_sums,
     pit_table,
     place_counts,
@@ -360,6 +362,8 @@ def test_a_regression_is_a_number_on_a_number_and_not_beside_a_second_table():
         )
     with pytest.raises(ValidationError, match="another column"):
         Dependency(**base, regression=Regression(on="g", rho=0.5))
+    with pytest.raises(ValidationError, match="with_nulls is a line"):
+        Regression(on="x", rho=0.0, bands=RegressionBands(edges=[0.0], cdf=[[0.5], [0.5]]), with_nulls=True)
     assert Dependency(**base, regression=Regression(on="x", rho=0.5)).extra_parent == "x"
 
 
@@ -373,6 +377,7 @@ def test_the_plan_carries_per_code_means_and_null_shares():
         "scale": [1.0, 1.0, 0.8],
         "null_share": [-1.0, 0.25, 0.0],
         "bands": None,
+        "with_nulls": False,
         "also": None,
     }
     bands = RegressionBands(edges=[0.0], cdf=[[0.9], [0.1]])
@@ -469,6 +474,109 @@ def test_the_engine_draws_a_child_from_the_band_its_regressor_falls_in(spark):
     assert (high_x == high_y).mean() > 0.97, "the regressor's band picks the child's half"
     assert made.groupby("g").y.mean().round(0).tolist() == [0.0, 10.0, 20.0, 30.0, 40.0], "P(child | parent) kept"
     assert_rows_do_not_depend_on_partitions(spark, model, rows=8_000)
+
+
+def test_the_engine_lets_a_line_with_nulls_decide_which_rows_are_null(spark):
+    """Plan v18 with_nulls, set by hand: the child is null in half of each group's rows, at
+    random in the real table. With its nulls as the lowest places of the line on x (rho 0.9),
+    the rows with a low x are the null ones, the null share of each group is kept, and the
+    values drawn are still their group's; the same line without with_nulls leaves the nulls at
+    random."""
+    import pandas as pd
+
+    from spark_synth.model.io import SynthModel
+    from spark_synth.model.schema import generation_order
+
+    rng = np.random.default_rng(5)
+    group = rng.integers(0, 3, 12_000)
+    y = np.where(rng.random(12_000) < 0.5, np.nan, 10.0 * group + rng.standard_normal(12_000))
+    real = pd.DataFrame({"g": [f"G{i}" for i in group], "x": rng.standard_normal(12_000), "y": y})
+    spec = fit(spark.createDataFrame(real), table="nulls", max_parents=1).spec
+    order = generation_order(list(spec.copula.columns), spec.dependencies)
+    (child,) = [d for d in spec.dependencies if d.child == "y"]
+    assert child.parent == "g" and order.index("x") < order.index("y"), order
+    for with_nulls in (True, False):
+        line = Regression(on="x", rho=0.9, with_nulls=with_nulls)
+        tied = child.model_copy(update={"regression": line})
+        model = SynthModel(
+            spec.model_copy(update={"dependencies": [tied if d is child else d for d in spec.dependencies]})
+        )
+        made = generate(spark, model, rows=12_000, seed=3).toPandas()
+        low, high = made[made.x < 0].y.isna().mean(), made[made.x >= 0].y.isna().mean()
+        if with_nulls:
+            assert low > 0.8 and high < 0.2, (low, high)
+        else:
+            assert abs(low - high) < 0.04, (low, high)
+        shares = made.groupby("g").y.apply(lambda v: v.isna().mean())
+        assert (shares - 0.5).abs().max() < 0.03, shares
+        assert made.groupby("g").y.mean().round(0).tolist() == [0.0, 10.0, 20.0]
+    assert_rows_do_not_depend_on_partitions(spark, model, rows=6_000)
+
+
+def test_a_line_with_nulls_finds_a_regressor_that_decides_the_nulls():
+    """Inside each parent code the child is null where a latent normal, 0.7 x s' + noise, falls
+    below its code's null share, and its value is that latent otherwise. Among the non-null rows
+    alone the correlation is what selection left (about 0.4); counted with its nulls as the
+    lowest places, the line gets the latent 0.7 back and gains more."""
+    rng = np.random.default_rng(2)
+    rows, codes = 60_000, 4
+    code = rng.integers(1, codes + 1, rows)
+    null_share = np.array([0.0, 0.2, 0.4, 0.6, 0.8])[code]
+    s = rng.standard_normal(rows)
+    latent = 0.7 * s + math.sqrt(1 - 0.49) * rng.standard_normal(rows)
+    null = norm.cdf(latent) < null_share
+    # the child's PIT under its code's row: nulls span [0, null share), values above
+    whole = norm.cdf(latent)
+    low, high = np.where(null, 0.0, whole), np.where(null, null_share, whole)
+    a_all = ndtri(np.clip(np.where(null, null_share / 2, whole), 1e-9, 1 - 1e-9))
+    sums_all = score_sums(code, codes + 1, a_all, latent_moments(low, high, a_all), s)
+    inside = (whole[~null] - null_share[~null]) / (1 - null_share[~null])
+    a = ndtri(np.clip(inside, 1e-9, 1 - 1e-9))
+    sums = score_sums(code[~null], codes + 1, a, (a, a * a), s[~null])
+    shares = np.array([0.0, 0.2, 0.4, 0.6, 0.8])
+    candidate = RegressionCandidate("y", "p", "x", with_nulls=True)
+    assert fitted(candidate, sums_all, rows, min_count=10) is None, "no null shares to keep: refused"
+    with_nulls = fitted(candidate, sums_all, rows, min_count=10, null_share=shares)
+    plain = fitted(RegressionCandidate("y", "p", "x"), sums, rows, min_count=10)
+    assert with_nulls is not None and with_nulls.regression.with_nulls
+    assert with_nulls.regression.rho == pytest.approx(0.7, abs=0.04)
+    assert plain is not None and not plain.regression.with_nulls and plain.regression.rho < 0.55
+    assert with_nulls.gain > plain.gain + 0.05
+
+
+def test_a_line_with_nulls_that_would_move_the_null_share_is_refused():
+    """Inside one code the regressor sits off centre (not standardized there): its rows fall
+    below the code's null share far more often than the share says, and the line is refused;
+    standard normal codes keep their shares."""
+    rng = np.random.default_rng(4)
+    rows = 20_000
+    code = rng.integers(1, 3, rows)
+    s = rng.standard_normal(rows) + np.where(code == 2, 1.5, 0.0)
+    a = 0.5 * s + rng.standard_normal(rows)
+    sums = score_sums(code, 3, a, (a, a * a), s)
+    shares = np.array([0.0, 0.3, 0.3])
+    zero, one = np.zeros(3), np.ones(3)
+    assert null_shift(0.5, sums, zero, one, shares) > 0.05
+    centred = score_sums(code, 3, a, (a, a * a), rng.standard_normal(rows))
+    assert null_shift(0.5, centred, zero, one, shares) < 0.003
+    assert null_shift(0.5, sums, np.array([0.0, 0.0, 1.5]), one, shares) < 0.003, "standardized: kept"
+
+
+def test_the_child_scores_with_nulls_span_each_codes_null_share():
+    """With its nulls as the lowest places, a null child's PIT spans [0, its code's null share)
+    and a value's PIT is its place in the whole row, not among the non-null values."""
+    table = {"1": {"0": 0.25, "1": 0.75}, "2": {"0": 0.5, "1": 0.5}}
+    below, mass = pit_table(table, 3, [0.0, 0.4, 1.0])
+    spec = {"child": 1, "parent": 0, "parent_codes": 3, "child_codes": 2, "below": below, "mass": mass}
+    codes = [np.array([1, 1, 2, 2]), np.array([0, 1, 0, 1])]
+    us = [np.zeros(4), np.array([0.2, 0.7, 0.2, 0.7])]
+    edges = [np.array([0.0, 1.0]), np.array([0.0, 0.4, 1.0])]
+    a, _, (low, high) = child_scores(spec, codes, us, edges, with_nulls=True)
+    assert low.tolist() == [0.0, pytest.approx(0.625), 0.0, pytest.approx(0.75)]
+    assert high.tolist() == [0.25, pytest.approx(0.625), 0.5, pytest.approx(0.75)]
+    assert a[0] == pytest.approx(ndtri(0.125)) and a[2] == pytest.approx(ndtri(0.25))
+    plain, _, _ = child_scores(spec, codes, us, edges)
+    assert plain[1] == pytest.approx(ndtri(0.5)) and plain[3] == pytest.approx(ndtri(0.5))
 
 
 def test_an_ordered_category_may_regress_but_a_string_category_may_not():

@@ -166,11 +166,11 @@ def count_triples(
     triples: list[Triple],
     entries: dict[str, dict],
     bins: int,
-    regressions: list[tuple[str, str, str, Dependency]] = (),
+    regressions: list[tuple[RegressionCandidate, Dependency]] = (),
     pairs: list[tuple[RegressionPair, Dependency]] = (),
 ) -> tuple[list[dict[tuple[int, int, int], int]], list[tuple[np.ndarray, np.ndarray]], list[np.ndarray]]:
     """Per triple, the count of every (parent code, candidate code, child code) seen; per
-    regression candidate (child, parent, regressor, the child's dependency) its statistics by
+    regression candidate (with the child's dependency) its statistics by
     parent code and its place counts (fit/regression.py partition_sums); per pair of regressors
     its sums by parent code (fit/regression_pairs.py pair_sums): one mapInArrow that codes each batch in numpy as pass 2 does
     (fit/joint.py), summed by one groupBy. `entries`: each column's copula_spec in its final codes."""
@@ -178,7 +178,7 @@ def count_triples(
         return [], [], []
     names = sorted(
         {n for t in triples for n in (t.parent, t.candidate, t.child)}
-        | {n for r in regressions for n in r[:3]}
+        | {n for r, _ in regressions for n in (r.child, r.parent, r.on)}
         | {n for pair, _ in pairs for n in (pair.child, pair.parent, pair.on, pair.also)}
     )
     scales = {n: scale_from_spec(entries[n], bins) for n in names}
@@ -189,9 +189,7 @@ def count_triples(
             "copula": [entries[n] for n in names],
             "bins": bins,
             "triples": [[names.index(t.parent), names.index(t.candidate), names.index(t.child)] for t in triples],
-            "regressions": [
-                regression_spec(RegressionCandidate(c, p, on), names, d, codes, edges) for c, p, on, d in regressions
-            ],
+            "regressions": [regression_spec(candidate, names, d, codes, edges) for candidate, d in regressions],
             "pairs": [
                 {
                     **regression_spec(RegressionCandidate(pair.child, pair.parent, pair.on), names, d, codes, edges),
@@ -214,7 +212,7 @@ def count_triples(
     )
     widths = [(codes[t.candidate], codes[t.child]) for t in triples]
     tables: list[dict[tuple[int, int, int], int]] = [{} for _ in triples]
-    sums = [np.zeros((codes[r[1]], STATISTICS)) for r in regressions]
+    sums = [np.zeros((codes[r.parent], STATISTICS)) for r, _ in regressions]
     places = [np.zeros((BANDS, PLACES)) for _ in regressions]
     paired = [np.zeros((codes[pair.parent], PAIR_STATISTICS)) for pair, _ in pairs]
     for t, key, n, x in counts.collect():  # bounded: cells, codes x sums, bands x places

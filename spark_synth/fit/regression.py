@@ -25,6 +25,12 @@ code, the issue's "normal-score regression inside each category":
 - candidates (driver, no data): per numeric child of the tree, the numbers drawn before it whose
   real normal-score correlation is furthest from the one the tree implies (model/correlation.py
   tree_implied), at least MIN_GAP off;
+- nulls (plan v18): a mostly null child, on a regressor that is almost never null
+  (fit/fitter.py MIN_NULLS_DECIDED, MAX_REGRESSOR_NULLS), is also counted with its nulls as the
+  lowest places of its row (RegressionCandidate.with_nulls; a null row's PIT spans its code's
+  null share), so the line can say which rows are null too: weather's gust is there in dry,
+  windy hours, not at random among the windy ones. Such a line that would move the child's
+  null share by more than MAX_NULL_SHIFT (null_shift, the same mixture as distortion) is refused;
 - bands (plan v16): the same pair as a table copula instead: per band of the regressor's score
   (BANDS equal-probability bands of a standard normal), the child's PIT counted in PLACES equal
   places (a row whose point mass spans several places spread over them). Coarser shapes (SHAPES)
@@ -77,6 +83,7 @@ STATISTICS = 11  # per parent code: rows, sum s, s^2, a, a^2, a*s, the latent's 
 MAX_DISTORTION = 0.02  # a line that would move this much of its child's mass between places is refused
 SHAPE_POINTS = 256  # quantile points of the regressor's standardized score per parent code (distortion)
 EDGE = 1e-9
+MAX_NULL_SHIFT = 0.002  # a line with_nulls that would move its child's null share more is refused
 MIN_REACH = 0.5  # a child whose scores carry less of their latent normal is not corrected for it
 BANDS = 8  # bands of the regressor's score counted by the fit (equal-probability for a normal)
 PLACES = 16  # places of the child's PIT counted per band
@@ -86,11 +93,14 @@ BAND_EDGES = ndtri(np.arange(1, BANDS) / BANDS)
 
 @dataclass(frozen=True)
 class RegressionCandidate:
-    """A numeric child, its tree parent and a number it may follow (column names)."""
+    """A numeric child, its tree parent and a number it may follow (column names). `with_nulls`:
+    the child's nulls count as its lowest places, so the regressor also decides whether the
+    child is null (Regression.with_nulls)."""
 
     child: str
     parent: str
     on: str
+    with_nulls: bool = False
 
 
 @dataclass(frozen=True)
@@ -180,6 +190,7 @@ def task_spec(
         "below": below,
         "mass": mass,
         "on_null": edges[candidate.on][1],
+        "with_nulls": candidate.with_nulls,
     }
 
 
@@ -203,7 +214,7 @@ def partition_sums(
     p_codes = spec["parent_codes"]
     a, (m, m2), (low, high) = cached_child_scores(spec, codes, us, edges, cache, ties)
     s = cached_score(cache, us, on, spec["on_null"])
-    keep = (codes[child] > 0) & (codes[on] > 0)
+    keep = (codes[on] > 0) if spec.get("with_nulls") else (codes[child] > 0) & (codes[on] > 0)
     sums = score_sums(codes[parent][keep], p_codes, a[keep], (m[keep], m2[keep]), s[keep])
     return sums, place_counts(np.searchsorted(BAND_EDGES, s[keep], side="right"), low[keep], high[keep])
 
@@ -217,9 +228,10 @@ def cached_child_scores(
     ties: dict[int, tuple[np.ndarray, np.ndarray]] | None,
 ) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """The batch's child_scores of spec's child under its parent, computed once per batch."""
-    key = ("a", spec["child"], spec["parent"])
+    key = ("a", spec["child"], spec["parent"], bool(spec.get("with_nulls")))
     if key not in cache:
-        cache[key] = child_scores(spec, codes, us, edges, (ties or {}).get(spec["child"]))
+        tie = (ties or {}).get(spec["child"])
+        cache[key] = child_scores(spec, codes, us, edges, tie, bool(spec.get("with_nulls")))
     return cache[key]
 
 
@@ -263,24 +275,32 @@ def child_scores(
     us: list[np.ndarray],
     edges: list[np.ndarray],
     tie: tuple[np.ndarray, np.ndarray] | None = None,
+    with_nulls: bool = False,
 ) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """Every row's child PIT under its parent code's row among non-null values, as a normal score
     a, the first two moments of the latent normal over the span its point mass covers there
     (a and a^2 where it has none), and that span of the PIT (a point where it has none);
-    meaningless where the child is null: those rows are left out."""
+    meaningless where the child is null: those rows are left out. `with_nulls`: the PIT over the
+    whole row instead, the nulls its lowest places (a point mass spanning the row's null share)."""
     child, parent = spec["child"], spec["parent"]
     p, c = codes[parent], codes[child]
     below = np.asarray(spec["below"]).reshape(spec["parent_codes"], spec["child_codes"])
     mass = np.asarray(spec["mass"]).reshape(spec["parent_codes"], spec["child_codes"])
     child_edges = edges[child]
     low, width = child_edges[c], child_edges[c + 1] - child_edges[c]
-    null_share = mass[p, 0]
+    null_share = np.zeros(len(c)) if with_nulls else mass[p, 0]
 
     def conditional(u: np.ndarray) -> np.ndarray:
         place = np.clip(np.divide(u - low, width, out=np.full(len(c), 0.5), where=width > 0), 0.0, 1.0)
         return np.clip((below[p, c] + mass[p, c] * place - null_share) / np.maximum(1.0 - null_share, EDGE), 0, 1)
 
     cdf = conditional(us[child])
+    if with_nulls:
+        null = c == 0
+        low, high = (cdf, cdf) if tie is None else (conditional(tie[0]), conditional(tie[1]))
+        low, high = np.where(null, 0.0, low), np.where(null, mass[p, 0], high)
+        a = ndtri(np.clip(np.where(null, high / 2, cdf), EDGE, 1.0 - EDGE))
+        return a, latent_moments(low, high, a), (low, high)
     a = ndtri(np.clip(cdf, EDGE, 1.0 - EDGE))
     if tie is None:
         return a, (a, a * a), (cdf, cdf)
@@ -313,6 +333,7 @@ def fitted(
     min_count: int,
     counts: np.ndarray | None = None,
     drawn_normal: bool = False,
+    null_share: np.ndarray | None = None,
 ) -> RegressionParent | None:
     """The regression of one candidate from its summed statistics: rho of the child's
     normal-scored PIT with the regressor standardized inside each parent code seen at least
@@ -322,17 +343,18 @@ def fitted(
     per stored code cost more than a weak pair gains: wind speed follows humidity by -0.16 inside
     38 wind directions). None: no rows. `drawn_normal`: the engine draws the regressor as an
     exact standard normal (a row's place, fit/row_order.py), so its real shape cannot bend the
-    child and the line's shape check is skipped."""
+    child and the line's shape check is skipped. `null_share`: per parent code, the child's null
+    share in its row (a candidate with_nulls is refused without it)."""
     n = sums[:, 0]
     total = float(n.sum())
     if total < max(min_count, 2) or rows <= 1:
         return None
     stored = code_standardization(n, sums[:, 1], sums[:, 2], min_count)
     found = [
-        _standardized(candidate, sums, rows, total, choice, drawn_normal)
+        _standardized(candidate, sums, rows, total, choice, drawn_normal, null_share)
         for choice in ([stored, {}] if stored else [{}])
     ]
-    if counts is not None:
+    if counts is not None and not candidate.with_nulls:
         code_shares = code_band_shares(sums)
         found += [banded(candidate, counts, rows, min_count, shape, code_shares) for shape in SHAPES]
     kept = [f for f in found if f is not None]
@@ -371,6 +393,7 @@ def _standardized(
     total: float,
     stored: dict[str, tuple[float, float]],
     drawn_normal: bool = False,
+    null_share: np.ndarray | None = None,
 ) -> RegressionParent | None:
     """The regression with the regressor standardized by `stored` (parent code: mean, scale;
     other codes 0 and 1), its gain net of the penalty."""
@@ -391,6 +414,11 @@ def _standardized(
     if moved > MAX_DISTORTION:
         log.debug("line %s (rho %.2f) refused: it moves %.3f of the child's places", candidate, rho, moved)
         return None
+    if candidate.with_nulls:
+        shift = MAX_NULL_SHIFT + 1.0 if null_share is None else null_shift(rho, sums, mean, scale, null_share)
+        if shift > MAX_NULL_SHIFT:
+            log.debug("line %s (rho %.2f) refused: it moves the null share by %.4f", candidate, rho, shift)
+            return None
     cells = 1 + 2 * len(stored)
     gain = -0.5 * math.log(1.0 - latent * latent) * total / rows - description_length(cells, rows)
     regression = Regression(
@@ -398,6 +426,7 @@ def _standardized(
         rho=round(rho, 6),
         mean={p: m for p, (m, _) in stored.items()},
         scale={p: sd for p, (_, sd) in stored.items()},
+        with_nulls=candidate.with_nulls,
     )
     return RegressionParent(candidate.child, candidate.parent, regression, gain, cells)
 
@@ -477,6 +506,32 @@ def band_distortion(code_shares: tuple[np.ndarray, np.ndarray], cdf: np.ndarray)
     moved = 0.5 * np.abs(in_band @ place_shares - 1.0 / n_places).sum(axis=1)
     total = float(rows.sum())
     return float((rows * moved).sum()) / total if total > 0 else 0.0
+
+
+def null_shift(rho: float, sums: np.ndarray, mean: np.ndarray, scale: np.ndarray, null_share: np.ndarray) -> float:
+    """How far a line with_nulls moves the child's null share, over all rows: inside each parent
+    code the engine makes a row null where Phi(x) falls below the code's null share, which keeps
+    it only where x is a standard normal there (the same mixture as distortion())."""
+    n, m, v, k = score_shapes(sums, mean, scale)
+    noise = math.sqrt(max(1.0 - rho * rho, EDGE))
+    moved = 0.0
+    for p in np.flatnonzero((n > 0) & (null_share > 0) & (null_share < 1)):
+        points, weights = predictor_points(rho * m[p], rho * rho * v[p], k[p])
+        below = norm.cdf((ndtri(null_share[p]) - points) / noise)
+        moved += n[p] * (float((weights * below).sum() / weights.sum()) - null_share[p])
+    total = float(n.sum())
+    return abs(moved) / total if total > 0 else 0.0
+
+
+def code_null_shares(dependency: Dependency, parent_codes: int, marginal: float) -> np.ndarray:
+    """Per parent code, the child's null share in its row of the tree's table (the marginal's
+    where the code has no row), as the engine reads it."""
+    shares = np.full(parent_codes, marginal)
+    for key, row in dependency.table.items():
+        total = sum(row.values())
+        if int(key) < parent_codes and total > 0:
+            shares[int(key)] = row.get("0", 0.0) / total
+    return shares
 
 
 def line_distortion(rho: float, sums: np.ndarray, mean: np.ndarray, scale: np.ndarray) -> float:
@@ -562,11 +617,11 @@ def latent_reach(sums: np.ndarray, total: float, a_mean: float, a_var: float) ->
 def describe(regression: Regression) -> str:
     """How a regression ties its child to the regressor, for logs and the bench: 'rho -0.44',
     'bands 4x8' (bands x places) or, with a second regressor, '-0.30 x depth + 0.21 x carat'
-    (the coefficients of their scores)."""
+    (the coefficients of their scores); 'rho -0.29, nulls too' for a line with_nulls."""
     also = regression.also
     if also is not None:
         sign = "-" if also.beta < 0 else "+"
         return f"{also.rho:.2f} x {regression.on} {sign} {abs(also.beta):.2f} x {also.on}"
     if regression.bands is None:
-        return f"rho {regression.rho:.2f}"
+        return f"rho {regression.rho:.2f}" + (", nulls too" if regression.with_nulls else "")
     return f"bands {len(regression.bands.cdf)}x{len(regression.bands.cdf[0]) + 1}"

@@ -72,7 +72,8 @@ def pair_candidates(singles: list[RegressionCandidate]) -> list[RegressionPair]:
     """Every pair of regressors among one child's single candidates, in their order. Pure."""
     by_child: dict[tuple[str, str], list[str]] = {}
     for single in singles:
-        by_child.setdefault((single.child, single.parent), []).append(single.on)
+        if not single.with_nulls:  # a pair draws the child among its non-null values
+            by_child.setdefault((single.child, single.parent), []).append(single.on)
     pairs = [
         RegressionPair(child, parent, first, second)
         for (child, parent), ons in by_child.items()
@@ -227,13 +228,16 @@ def choose(
     rows: int,
     min_count: int,
     min_gain: float,
+    null_shares: dict[str, np.ndarray] | None = None,
 ) -> list[RegressionParent]:
-    """Per child, the best of its single candidates (a line or bands) and its pairs of
-    regressors, when its net gain is at least min_gain."""
+    """Per child, the best of its single candidates (a line or bands, with or without its nulls)
+    and its pairs of regressors, when its net gain is at least min_gain. `null_shares`: per
+    child, its null share per parent code (fit/regression.py code_null_shares), which a line
+    with_nulls must keep."""
     best: dict[str, RegressionParent] = {}
     lines: dict[tuple[str, str], tuple[RegressionParent, float]] = {}
     for candidate, (sums, counts) in zip(singles, statistics):
-        found = fitted(candidate, sums, rows, min_count, counts)
+        found = fitted(candidate, sums, rows, min_count, counts, null_share=(null_shares or {}).get(candidate.child))
         if found is not None:
             log.debug(
                 "regression %s | %s on %s: %s, gain %.4f",
@@ -245,7 +249,7 @@ def choose(
             )
         if found is not None and (candidate.child not in best or found.gain > best[candidate.child].gain):
             best[candidate.child] = found
-        if not pairs:
+        if not pairs or candidate.with_nulls:
             continue
         # The best single is the line unless bands beat it; only then fit the line on its own.
         line = found if found is None or found.regression.bands is None else fitted(candidate, sums, rows, min_count)

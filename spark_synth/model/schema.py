@@ -756,7 +756,11 @@ class Regression(Strict):
     regressor. With `bands` (plan v16) the uniform is instead drawn from the CDF of the band that
     holds s: a table copula that carries a bend or a spread that changes with the regressor
     (rho is then 0 and no code stores a mean or scale). With `also` (plan v16) the child follows
-    a second number too, by a linear regression on both scores (SecondRegressor)."""
+    a second number too, by a linear regression on both scores (SecondRegressor). With
+    `with_nulls` (plan v18) the child's nulls are the lowest places of its row: the uniform over
+    the whole row (nulls included) is Phi(rho * s + sqrt(1 - rho^2) * e), so the regressor also
+    decides whether the child is null (a gust is reported in cold, stormy hours, not at random
+    among the windy ones), and P(null | p) is still the row's."""
 
     on: str
     rho: Annotated[float, Field(gt=-1.0, lt=1.0, allow_inf_nan=False)]
@@ -764,11 +768,14 @@ class Regression(Strict):
     scale: dict[str, Annotated[float, Field(gt=0.0, allow_inf_nan=False)]] = Field(default_factory=dict)
     bands: RegressionBands | None = None
     also: SecondRegressor | None = None
+    with_nulls: bool = False
 
     @model_validator(mode="after")
     def _codes(self) -> Regression:
         if any(not code.isdigit() for code in [*self.mean, *self.scale]) or set(self.mean) != set(self.scale):
             raise ValueError("regression mean and scale: the same parent codes, non-negative integers as strings")
+        if self.with_nulls and (self.bands is not None or self.also is not None):
+            raise ValueError("a regression with_nulls is a line on one regressor, not bands or a second one")
         if self.bands is not None and (self.rho != 0.0 or self.mean):
             raise ValueError("regression with bands: rho is 0 and no parent code stores a mean or scale")
         if self.also is not None and (self.bands is not None or self.also.on == self.on):

@@ -66,7 +66,8 @@ be ignored by an older engine: v8 added "compose" and "place", v9 word positions
 v12 a parent code's own grid in `within`, v13 a child's second parent, `second`, v14 a number's
 regression on another, `regression`, v15 a root that follows the row's position, `position`,
 v16 a regression drawn from bands of the regressor's score, `regression.bands`, or on a second
-regressor, `regression.also`).
+regressor, `regression.also`, v17 the second regressor standardized inside the parent code, v18
+a line that also decides the child's nulls, `regression.with_nulls`).
 - "rules" (docs/plan.md §12), after every column of the row is written: null patterns until
   none changes the row, orderings (the row's values of a group sorted into its columns),
   computed columns (map, linear, div, mod, calendar) in dependency order.
@@ -121,7 +122,7 @@ from spark_synth.plan.steer.ranges import Span, clipped
 from spark_synth.plan.steer.tree import ConditionedTree, condition_tree
 from spark_synth.seeding import stream_key
 
-ENGINE_VERSION = 17
+ENGINE_VERSION = 18
 log = logging.getLogger(__name__)
 _INDEPENDENT_SOURCES: dict[type, str] = {
     NullColumn: "null",
@@ -443,6 +444,7 @@ def regression_plan(regression: Regression, index: dict[str, int], parent_codes:
         "scale": [regression.scale.get(str(p), 1.0) for p in range(parent_codes)],
         "null_share": null_share,
         "bands": None if regression.bands is None else regression.bands.model_dump(),
+        "with_nulls": regression.with_nulls,
         "also": None
         if regression.also is None
         else {

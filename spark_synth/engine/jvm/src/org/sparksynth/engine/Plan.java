@@ -13,7 +13,7 @@ import org.apache.spark.sql.types.StructType;
  * statistics. Parsed once per task from the JSON text carried in the scan options.
  */
 final class Plan {
-    static final int ENGINE_VERSION = 17;
+    static final int ENGINE_VERSION = 18;
     /** Second-parent key spaces up to this size get a dense row lookup (4 bytes a key). */
     static final long SECOND_DENSE = 1L << 18;
     static final double U_MAX = 1.0 - 1e-12;
@@ -65,6 +65,8 @@ final class Plan {
         double[] regressionBandEdges;
         /** Per band, its CDF at the places 0, 1/J, .., 1 (0 and 1 included). */
         double[][] regressionBandCdf;
+        /** The line also decides the child's nulls, its lowest places (plan "with_nulls", v18). */
+        boolean regressionWithNulls;
         /** A second regressor (plan "also", v16): its variable index, else -1, and its draw's terms. */
         int alsoParent = -1;
         double alsoRho;
@@ -416,6 +418,12 @@ final class Plan {
                 if (bands != null && !bands.isNull()) {
                     bands(v, bands);
                 }
+                if (v.regressionBandEdges != null && withNullsFlag(regression)) {
+                    throw new IllegalArgumentException("spark_synth plan: a regression with_nulls is a line, "
+                            + "never beside bands");
+                }
+                JsonNode withNulls = regression.get("with_nulls");
+                v.regressionWithNulls = withNulls != null && withNulls.asBoolean(false);
                 JsonNode also = regression.get("also");
                 if (also != null && !also.isNull()) {
                     v.alsoParent = also.get("parent").asInt();
@@ -424,7 +432,8 @@ final class Plan {
                     v.alsoSpread = also.get("spread").asDouble();
                     v.alsoMean = Json.doubles(also.get("mean"));
                     v.alsoScale = Json.doubles(also.get("scale"));
-                    if (v.regressionBandEdges != null || v.alsoParent == v.regressionParent
+                    if (v.regressionBandEdges != null || v.regressionWithNulls
+                            || v.alsoParent == v.regressionParent
                             || !(v.alsoSpread > 0.0 && v.alsoSpread <= 1.0)
                             || v.alsoMean.length != codes || v.alsoScale.length != codes) {
                         throw new IllegalArgumentException("spark_synth plan: a second regressor is another "
@@ -439,6 +448,11 @@ final class Plan {
     }
 
     /** A regression's bands (docs/plan.md §6 step 3c, v16), checked as the model checks them. */
+    private static boolean withNullsFlag(JsonNode regression) {
+        JsonNode flag = regression.get("with_nulls");
+        return flag != null && flag.asBoolean(false);
+    }
+
     private static void bands(Variable v, JsonNode bands) {
         double[] edges = Json.doubles(bands.get("edges"));
         JsonNode rows = bands.get("cdf");

@@ -410,7 +410,8 @@ final class Sampler {
      * CDF of the band that holds that score, or (with a second regressor whose score t is not
      * null) Phi(rho2 * s + beta * t + spread2 * Phi^-1(w)), t standardized inside the parent code
      * as s is (v17); the null share and a null
-     * regressor's rows keep their uniform.
+     * regressor's rows keep their uniform, except that with_nulls (v18) places the row over its
+     * whole uniform, the nulls its lowest places, so the regressor decides them too.
      */
     private void regress(Plan.Variable v, int[] parentCode, double[] free, int n) {
         double[] score = scores[v.regressionParent];
@@ -421,6 +422,7 @@ final class Sampler {
         double spread = v.regressionSpread;
         double[] bandEdges = v.regressionBandEdges;
         double[][] bandCdf = v.regressionBandCdf;
+        boolean withNulls = v.regressionWithNulls;
         double[] also = v.alsoParent >= 0 ? scores[v.alsoParent] : null;
         double alsoRho = v.alsoRho;
         double alsoBeta = v.alsoBeta;
@@ -436,6 +438,15 @@ final class Sampler {
             int p = parentCode[r];
             double nullShare = nullShares[p] < 0.0 ? marginalNull : nullShares[p];
             double x = free[r];
+            if (withNulls) {
+                // The nulls are the row's lowest places: the line places the row over all of it.
+                if (nullShare < 1.0) {
+                    double whole = Math.min(Math.max(x, POSITION_FLOOR), Plan.U_MAX);
+                    double line = Normal.cdf(rho * (s - mean[p]) / scale[p] + spread * Normal.inverse(whole));
+                    free[r] = Math.min(line, Plan.U_MAX);
+                }
+                continue;
+            }
             if (x < nullShare || nullShare >= 1.0) {
                 continue;
             }

@@ -5,10 +5,11 @@ tests/fixtures/tables.py.
 
 Per table and structure: fit seconds, model size, second parents, Column Shapes (mean of three
 seeds' rows), Column Pair Trends over all pairs (raw, and with generated numbers clipped to the
-real range), dependence captured = (pair trends - pair trends of a column-wise shuffled real table) / (1 - the same),
-raw and clipped, and the gap |Spearman real - Spearman generated| over numeric pairs (max, and
-the share of pairs off by more than 0.1). Flights also: rows whose (origin, dest) pair the
-distance mapping knows, and noop rows/s (5 M rows, the structures in alternating turns).
+real range), dependence captured = (pair trends - pair trends of a column-wise shuffled real
+table) / (1 - the same), raw and clipped, and the gap |Spearman real - Spearman generated| over
+numeric pairs (max, and the share of pairs off by more than 0.1). Flights also: rows whose
+(origin, dest) pair the distance mapping knows, and noop rows/s (5 M rows, the structures in
+alternating turns).
 The collider fixture: the share of rows where c = a + b holds; places: latitude ~ longitude
 inside each region.
 

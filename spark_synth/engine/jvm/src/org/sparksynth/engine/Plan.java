@@ -418,12 +418,12 @@ final class Plan {
                 if (bands != null && !bands.isNull()) {
                     bands(v, bands);
                 }
-                if (v.regressionBandEdges != null && withNullsFlag(regression)) {
+                JsonNode withNulls = regression.get("with_nulls");
+                v.regressionWithNulls = withNulls != null && withNulls.asBoolean(false);
+                if (v.regressionWithNulls && v.regressionBandEdges != null) {
                     throw new IllegalArgumentException("spark_synth plan: a regression with_nulls is a line, "
                             + "never beside bands");
                 }
-                JsonNode withNulls = regression.get("with_nulls");
-                v.regressionWithNulls = withNulls != null && withNulls.asBoolean(false);
                 JsonNode also = regression.get("also");
                 if (also != null && !also.isNull()) {
                     v.alsoParent = also.get("parent").asInt();
@@ -448,11 +448,6 @@ final class Plan {
     }
 
     /** A regression's bands (docs/plan.md §6 step 3c, v16), checked as the model checks them. */
-    private static boolean withNullsFlag(JsonNode regression) {
-        JsonNode flag = regression.get("with_nulls");
-        return flag != null && flag.asBoolean(false);
-    }
-
     private static void bands(Variable v, JsonNode bands) {
         double[] edges = Json.doubles(bands.get("edges"));
         JsonNode rows = bands.get("cdf");

@@ -409,9 +409,9 @@ final class Sampler {
      * regressor's score standardized inside the parent code, or (with bands) the inverse of the
      * CDF of the band that holds that score, or (with a second regressor whose score t is not
      * null) Phi(rho2 * s + beta * t + spread2 * Phi^-1(w)), t standardized inside the parent code
-     * as s is (v17); the null share and a null
-     * regressor's rows keep their uniform, except that with_nulls (v18) places the row over its
-     * whole uniform, the nulls its lowest places, so the regressor decides them too.
+     * as s is (v17); the null share and a null regressor's rows keep their uniform, except that
+     * with_nulls (v18) places the row over its whole uniform, the nulls its lowest places, so the
+     * regressor decides them too.
      */
     private void regress(Plan.Variable v, int[] parentCode, double[] free, int n) {
         double[] score = scores[v.regressionParent];
